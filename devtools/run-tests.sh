@@ -1,0 +1,42 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Build wgc and run the suites CI runs; end with "N passed, N failed".
+#   devtools/run-tests.sh BUILDDIR SUITE...
+# Each suite prints its own "wgc-test: N passed, N failed, N skipped" or
+# "dts: N passed, N failed" lines; this script adds them up.
+set -u
+
+builddir=${1:?usage: run-tests.sh BUILDDIR SUITE...}
+shift
+[ $# -gt 0 ] || set -- fast dts
+
+suite_args=""
+for s in "$@"; do
+	suite_args="$suite_args --suite $s"
+done
+
+# shellcheck disable=SC2086
+meson test -C "$builddir" --print-errorlogs --no-rebuild $suite_args
+rc=$?
+
+log="$builddir/meson-logs/testlog.txt"
+if [ ! -f "$log" ]; then
+	echo "run-tests: no test log at $log" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+# add up the per-suite closing lines (each appears once per test run)
+awk '
+	/^(wgc-test|dts): [0-9]+ passed, [0-9]+ failed/ {
+		p += $2; f += $4; if ($6 != "") s += $6; runs++
+	}
+	END {
+		if (runs == 0) { print "run-tests: no suite reported results"; f = 1 }
+		printf "total: %d passed, %d failed, %d skipped\n", p, f, s
+		exit (f > 0)
+	}' "$log"
+sum=$?
+[ $rc -eq 0 ] && [ $sum -eq 0 ] && exit 0
+echo "run-tests: FAILED (meson test exit $rc)" >&2
+exit 1

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#include <errno.h>
+#include <stdio.h>
+
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+
+#include "wgc_iobuf.h"
+
+RTE_LOG_REGISTER(wgc_logtype_iobuf, wgc.iobuf, INFO);
+#define IOBUF_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, wgc_logtype_iobuf, "iobuf: " fmt "\n", \
+		##__VA_ARGS__)
+
+#define DEFAULT_POOL_NAME "wgc_default"
+#define DEFAULT_POOL_SIZE 8191
+#define DEFAULT_POOL_CACHE 256u
+
+static struct rte_mempool *default_pool;
+static struct wgc_recycler default_recycler;
+
+static void
+recycle_mempool(struct wgc_recycler *r, void * const *backings, unsigned int n)
+{
+	RTE_SET_USED(r);
+	rte_pktmbuf_free_bulk((struct rte_mbuf **)(uintptr_t)backings, n);
+}
+
+void
+wgc_recycler_mempool_init(struct wgc_recycler *r, struct rte_mempool *mp)
+{
+	r->recycle = recycle_mempool;
+	r->ctx = mp;
+	snprintf(r->name, sizeof(r->name), "%s", mp->name);
+}
+
+void
+wgc_recycler_ext_init(struct wgc_recycler *r, const char *name,
+		wgc_recycle_t fn, void *ctx)
+{
+	r->recycle = fn;
+	r->ctx = ctx;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+}
+
+struct rte_mempool *
+wgc_recycler_mempool(const struct wgc_recycler *r)
+{
+	if (r->recycle != recycle_mempool)
+		return NULL;
+	return r->ctx;
+}
+
+void
+wgc_view_release_all(struct wgc_view *v, unsigned int n)
+{
+	void *batch[WGC_IOBUF_BURST_MAX];
+	struct wgc_recycler *r;
+	unsigned int first, i, nb;
+
+	/*
+	 * Take the first view still owning something, gather every later
+	 * view of the same recycler into one bulk call, repeat. Cost is
+	 * O(n * recyclers in the burst), and recyclers per burst are few.
+	 */
+	for (first = 0; first < n; first++) {
+		r = v[first].recycler;
+		if (r == NULL)
+			continue;
+		nb = 0;
+		for (i = first; i < n; i++) {
+			if (v[i].recycler != r)
+				continue;
+			batch[nb++] = v[i].backing;
+			v[i].backing = NULL;
+			v[i].recycler = NULL;
+			if (nb == RTE_DIM(batch)) {
+				r->recycle(r, batch, nb);
+				nb = 0;
+			}
+		}
+		if (nb > 0)
+			r->recycle(r, batch, nb);
+	}
+}
+
+unsigned int
+wgc_view_alloc_bulk(struct wgc_recycler *r, struct wgc_view *v,
+		unsigned int n)
+{
+	struct rte_mempool *mp = wgc_recycler_mempool(r);
+	struct rte_mbuf *m[WGC_IOBUF_BURST_MAX];
+	unsigned int done, chunk, i;
+
+	if (mp == NULL)
+		return 0;
+	for (done = 0; done < n; done += chunk) {
+		chunk = RTE_MIN(n - done, (unsigned int)RTE_DIM(m));
+		if (rte_pktmbuf_alloc_bulk(mp, m, chunk) != 0) {
+			wgc_view_release_all(v, done);
+			return 0;
+		}
+		for (i = 0; i < chunk; i++)
+			wgc_view_from_mbuf(&v[done + i], m[i], r);
+	}
+	return n;
+}
+
+uint16_t
+wgc_iobuf_data_room(uint16_t mtu)
+{
+	return WGC_IOBUF_HEADROOM + RTE_ALIGN_CEIL(mtu, 16) + 16;
+}
+
+struct rte_mempool *
+wgc_iobuf_default_pool_create(uint16_t mtu, unsigned int nb_bufs,
+		int socket_id)
+{
+	struct rte_mempool *mp;
+
+	if (default_pool != NULL) {
+		rte_errno = EEXIST;
+		return NULL;
+	}
+	if (mtu < 576 || mtu > 9000) {
+		IOBUF_LOG(ERR, "MTU %u out of range 576..9000", mtu);
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	if (nb_bufs == 0)
+		nb_bufs = DEFAULT_POOL_SIZE;
+	mp = rte_pktmbuf_pool_create(DEFAULT_POOL_NAME, nb_bufs,
+		/* a cache may hold at most n / 1.5 objects */
+		RTE_MIN(DEFAULT_POOL_CACHE, nb_bufs * 2 / 3),
+		0, wgc_iobuf_data_room(mtu), socket_id);
+	if (mp == NULL) {
+		IOBUF_LOG(ERR, "cannot create default pool (%u x %u B): %s",
+			nb_bufs, wgc_iobuf_data_room(mtu),
+			rte_strerror(rte_errno));
+		return NULL;
+	}
+	default_pool = mp;
+	wgc_recycler_mempool_init(&default_recycler, mp);
+	IOBUF_LOG(DEBUG, "default pool: %u buffers of %u B", nb_bufs,
+		wgc_iobuf_data_room(mtu));
+	return mp;
+}
+
+struct rte_mempool *
+wgc_iobuf_default_pool(void)
+{
+	return default_pool;
+}
+
+struct wgc_recycler *
+wgc_iobuf_default_recycler(void)
+{
+	return default_pool == NULL ? NULL : &default_recycler;
+}
+
+void
+wgc_iobuf_default_pool_free(void)
+{
+	if (default_pool == NULL)
+		return;
+	if (rte_mempool_in_use_count(default_pool) != 0)
+		IOBUF_LOG(WARNING, "default pool freed with %u buffers in use",
+			rte_mempool_in_use_count(default_pool));
+	rte_mempool_free(default_pool);
+	default_pool = NULL;
+	memset(&default_recycler, 0, sizeof(default_recycler));
+}
