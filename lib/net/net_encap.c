@@ -184,17 +184,12 @@ wgc_net_encap(struct wgc_net_port *p, struct wgc_view *v,
 	struct wgc_view drops[WGC_IOBUF_BURST_MAX];
 	struct net_lcore *lc = net_lcore(p);
 	struct wgc_net_stats *st = &lc->st;
-	uint16_t i, k = 0, ni = 0, nd = 0, q;
+	uint16_t i, k = 0, ni = 0, nd = 0;
 	int rc;
 
 	for (i = 0; i < n; i++) {
 		if (ni == RTE_DIM(items) || nd == RTE_DIM(drops)) {
-			q = (uint16_t)rte_ring_mp_enqueue_burst_elem(p->slow,
-				items, sizeof(items[0]), ni, NULL);
-			for (; q < ni; q++) {
-				st->drop[WGC_NET_DROP_SLOW_FULL]++;
-				wgc_view_release(&items[q].v);
-			}
+			net_slow_enqueue(p, st, items, ni);
 			ni = 0;
 			wgc_view_release_all(drops, nd);
 			nd = 0;
@@ -215,14 +210,7 @@ wgc_net_encap(struct wgc_net_port *p, struct wgc_view *v,
 			wgc_view_claim(&drops[nd++], &v[i]);
 		}
 	}
-	if (ni > 0) {
-		q = (uint16_t)rte_ring_mp_enqueue_burst_elem(p->slow, items,
-			sizeof(items[0]), ni, NULL);
-		for (; q < ni; q++) {
-			st->drop[WGC_NET_DROP_SLOW_FULL]++;
-			wgc_view_release(&items[q].v);
-		}
-	}
+	net_slow_enqueue(p, st, items, ni);
 	wgc_view_release_all(drops, nd);
 	return k;
 }

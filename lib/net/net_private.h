@@ -20,6 +20,7 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_ring.h>
+#include <rte_ring_elem.h>
 #include <rte_seqlock.h>
 
 #include "wgc_iobuf.h"
@@ -137,6 +138,26 @@ struct net_parse {
 	uint8_t family;
 	int8_t addr_idx;            /* which of our addresses was targeted */
 };
+
+/*
+ * Queue items on the slow-path ring (any lcore); what does not fit is
+ * released and counted as slow_full.
+ */
+static inline void
+net_slow_enqueue(struct wgc_net_port *p, struct wgc_net_stats *st,
+		struct slow_item *items, unsigned int n)
+{
+	unsigned int q;
+
+	if (n == 0)
+		return;
+	q = rte_ring_mp_enqueue_burst_elem(p->slow, items, sizeof(items[0]),
+		n, NULL);
+	for (; q < n; q++) {
+		st->drop[WGC_NET_DROP_SLOW_FULL]++;
+		wgc_view_release(&items[q].v);
+	}
+}
 
 /* net_parse.c */
 void net_parse_frame(const struct wgc_net_port *p, const struct wgc_view *v,
