@@ -225,6 +225,17 @@ wgc_ethdev_open(const struct wgc_ethdev_conf *c)
 		WGC_IOBUF_TRAILER_MAX, 64);
 	if (room < RTE_PKTMBUF_HEADROOM + info.min_rx_bufsize)
 		room = RTE_PKTMBUF_HEADROOM + info.min_rx_bufsize;
+	/*
+	 * net_af_packet copies whole ring frames (framesz, default 2048, less
+	 * its headers) and refuses smaller mbufs without saying so in
+	 * min_rx_bufsize.
+	 */
+	if (info.driver_name != NULL &&
+			strcmp(info.driver_name, "net_af_packet") == 0 &&
+			room < RTE_MBUF_DEFAULT_BUF_SIZE)
+		room = RTE_MBUF_DEFAULT_BUF_SIZE;
+	if (c->data_room > room)
+		room = c->data_room;
 	if (room > UINT16_MAX) {
 		rc = -EINVAL;
 		goto fail;
