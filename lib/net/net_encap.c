@@ -68,6 +68,13 @@ wgc_net_route(const struct wgc_net_port *p, const struct wgc_net_addr *dst,
 	return 0;
 }
 
+/* RFC 768: a computed 0 is sent as all ones (0 means "none") */
+static inline uint16_t
+udp_cksum(uint16_t c)
+{
+	return c == 0 ? 0xffff : c;
+}
+
 static inline struct rte_mbuf *
 view_mbuf(const struct wgc_view *v)
 {
@@ -149,7 +156,8 @@ encap_one(struct wgc_net_port *p, struct net_lcore *lc, struct wgc_view *v,
 			m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
 			u->dgram_cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 		} else {
-			u->dgram_cksum = rte_ipv4_udptcp_cksum(ip, u);
+			u->dgram_cksum = udp_cksum(net_cksum4(ip->src_addr,
+				ip->dst_addr, IPPROTO_UDP, u, plen + UDP_HLEN));
 		}
 		if (m != NULL && p->tx_ip4_offload)
 			m->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
@@ -170,7 +178,8 @@ encap_one(struct wgc_net_port *p, struct net_lcore *lc, struct wgc_view *v,
 			m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
 			u->dgram_cksum = rte_ipv6_phdr_cksum(ip, m->ol_flags);
 		} else {
-			u->dgram_cksum = rte_ipv6_udptcp_cksum(ip, u);
+			u->dgram_cksum = udp_cksum(net_cksum6(ip->src_addr,
+				ip->dst_addr, IPPROTO_UDP, u, plen + UDP_HLEN));
 		}
 	}
 	return resolved;

@@ -28,8 +28,7 @@ net_cksum4(rte_be32_t src, rte_be32_t dst, uint8_t proto, const void *l4,
 	sum = __rte_raw_cksum(&dst, 4, sum);
 	sum += rte_cpu_to_be_16((uint16_t)proto);
 	sum += rte_cpu_to_be_16((uint16_t)len);
-	sum = __rte_raw_cksum(l4, len, sum);
-	return (uint16_t)~__rte_raw_cksum_reduce(sum);
+	return (uint16_t)~net_sum(l4, len, sum);
 }
 
 uint16_t
@@ -43,8 +42,7 @@ net_cksum6(const uint8_t *src, const uint8_t *dst, uint8_t proto,
 	sum += rte_cpu_to_be_16((uint16_t)(len >> 16));
 	sum += rte_cpu_to_be_16((uint16_t)len);
 	sum += rte_cpu_to_be_16((uint16_t)proto);
-	sum = __rte_raw_cksum(l4, len, sum);
-	return (uint16_t)~__rte_raw_cksum_reduce(sum);
+	return (uint16_t)~net_sum(l4, len, sum);
 }
 
 static inline void

@@ -201,6 +201,12 @@ net_ip6_solicited_node(uint8_t *dst, const uint8_t *target)
 	memcpy(dst + 13, target + 13, 3);
 }
 
+/*
+ * One's complement sum of buf (not complemented, folded to 16 bits, in
+ * memory byte order like rte_raw_cksum()), plus sum0. Vectorised.
+ */
+uint16_t net_sum(const void *buf, size_t len, uint32_t sum0);
+
 /* checksum of a UDP / ICMPv6 payload with the IPv6 pseudo-header */
 uint16_t net_cksum6(const uint8_t *src, const uint8_t *dst, uint8_t proto,
 		const void *l4, uint32_t len);
