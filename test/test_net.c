@@ -862,8 +862,38 @@ test_net_arp_reply(void)
 	a.ip4 = ip4("10.0.0.254");
 	TEST_ASSERT_SUCCESS(wgc_net_neigh_lookup(port, &a, &mac), "gw");
 	TEST_ASSERT(rte_is_same_ether_addr(&mac, &gw_mac), "gw MAC");
+
+	/* an off-link sender is answered but creates no entry */
+	TEST_ASSERT_SUCCESS(mk_arp(&f, -1, &bcast, 1, &peer_mac,
+		ip4("192.0.2.9"), ip4("10.0.0.1")), "off-link");
+	TEST_ASSERT_EQUAL(wgc_net_slow_input(port, 7, &f.v, &out), 1, "reply");
+	wgc_view_release(&out);
+	a.ip4 = ip4("192.0.2.9");
+	TEST_ASSERT_EQUAL(wgc_net_neigh_lookup(port, &a, &mac), -ENOENT,
+		"off-link sender not learned");
 	return TEST_SUCCESS;
 }
+
+static int
+test_net_arp_vlan(void)
+{
+	struct wgc_view out;
+	struct frame f;
+
+	TEST_ASSERT_SUCCESS(mk_arp(&f, 100, &bcast, 1, &peer_mac,
+		ip4("10.0.0.2"), ip4("10.0.0.1")), "arp");
+	TEST_ASSERT_EQUAL(wgc_net_slow_input(port, 5, &f.v, &out), 1, "reply");
+	TEST_ASSERT_EQUAL(out.len, 18u + 28, "tagged reply length");
+	TEST_ASSERT_EQUAL(get16(out.data + 12), 0x8100, "TPID kept");
+	TEST_ASSERT_EQUAL(get16(out.data + 14), 100, "VLAN kept");
+	TEST_ASSERT_EQUAL(get16(out.data + 16), 0x0806, "ARP");
+	TEST_ASSERT_EQUAL(get16(out.data + 18 + 6), 2, "reply");
+	TEST_ASSERT_BUFFERS_ARE_EQUAL(out.data + 18 + 8, &our_mac, 6, "sha");
+	wgc_view_release(&out);
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER_FULL(net_arp_vlan_autotest, fast, net_setup_vlan,
+	test_net_arp_vlan, net_teardown);
 WGC_TEST_REGISTER_FULL(net_arp_reply_autotest, fast, net_setup,
 	test_net_arp_reply, net_teardown);
 
