@@ -871,6 +871,22 @@ test_net_arp_reply(void)
 	a.ip4 = ip4("192.0.2.9");
 	TEST_ASSERT_EQUAL(wgc_net_neigh_lookup(port, &a, &mac), -ENOENT,
 		"off-link sender not learned");
+
+	/* gratuitous ARP: a known neighbour moves, an unknown one is not added */
+	TEST_ASSERT_SUCCESS(mk_arp(&f, -1, &bcast, 1, &gw_mac,
+		ip4("10.0.0.2"), ip4("10.0.0.2")), "garp");
+	TEST_CHECK(classify_one(&f, WGC_NET_CLASS_ARP, 0));
+	TEST_ASSERT_EQUAL(wgc_net_slow_input(port, 8, &f.v, &out), 0,
+		"no answer to a gratuitous ARP");
+	a.ip4 = ip4("10.0.0.2");
+	TEST_ASSERT_SUCCESS(wgc_net_neigh_lookup(port, &a, &mac), "known");
+	TEST_ASSERT(rte_is_same_ether_addr(&mac, &gw_mac), "MAC updated");
+	TEST_ASSERT_SUCCESS(mk_arp(&f, -1, &bcast, 1, &gw_mac,
+		ip4("10.0.0.33"), ip4("10.0.0.33")), "garp");
+	TEST_ASSERT_EQUAL(wgc_net_slow_input(port, 8, &f.v, &out), 0, "-");
+	a.ip4 = ip4("10.0.0.33");
+	TEST_ASSERT_EQUAL(wgc_net_neigh_lookup(port, &a, &mac), -ENOENT,
+		"unknown not added");
 	return TEST_SUCCESS;
 }
 

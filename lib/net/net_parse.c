@@ -116,7 +116,9 @@ parse_arp(const struct wgc_net_port *p, const uint8_t *d, uint32_t len,
 		return;
 	}
 	r->addr_idx = (int8_t)our_ip4(p, a->arp_data.arp_tip);
-	if (r->addr_idx < 0) {
+	/* gratuitous ARP (sender = target) may update a known neighbour */
+	if (r->addr_idx < 0 &&
+			a->arp_data.arp_sip != a->arp_data.arp_tip) {
 		drop(r, WGC_NET_DROP_ARP);
 		return;
 	}

@@ -42,8 +42,11 @@ arp_input(struct wgc_net_port *p, uint64_t now, struct wgc_view *v,
 	/* learn: the sender talks to us (requests and replies alike) */
 	if (sender.ip4 != 0)
 		net_neigh_learn(p, &sender, &a->arp_data.arp_sha,
-			WGC_NET_NEIGH_REACHABLE, on_link(p, &sender), now);
-	if (a->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST)) {
+			WGC_NET_NEIGH_REACHABLE,
+			r->addr_idx >= 0 && on_link(p, &sender), now);
+	/* answer requests for us; a gratuitous ARP only updates */
+	if (a->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST) ||
+			r->addr_idx < 0) {
 		wgc_view_release(v);
 		return 0;
 	}
