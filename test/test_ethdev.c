@@ -8,6 +8,7 @@
  */
 
 #include <arpa/inet.h>
+#include <time.h>
 #include <netinet/in.h>
 
 #include <rte_ethdev.h>
@@ -465,3 +466,66 @@ test_ethdev_vlan_reinsert(void)
 }
 WGC_TEST_REGISTER(ethdev_vlan_reinsert_autotest, fast,
 	test_ethdev_vlan_reinsert);
+
+/* ---- perf: views through a net_ring loop vs raw mbuf bursts ---- */
+
+static double
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int
+test_ethdev_perf(void)
+{
+	enum { BURST = 32, ROUNDS = 100000 };
+	struct rte_mbuf *m[BURST];
+	struct wgc_view v[BURST];
+	struct wgc_ethdev *e;
+	uint16_t port, n, i;
+	double t0, t_view, t_raw;
+	unsigned int r;
+
+	e = open_ring(1);
+	TEST_ASSERT_NOT_NULL(e, "open");
+	TEST_ASSERT_SUCCESS(wgc_ethdev_start(e), "start");
+	port = wgc_ethdev_port_id(e);
+	TEST_ASSERT_EQUAL(wgc_view_alloc_bulk(wgc_ethdev_recycler(e), v,
+		BURST), BURST, "alloc");
+	for (i = 0; i < BURST; i++)
+		wgc_view_append(&v[i], 64);
+
+	t0 = now_ns();
+	for (r = 0; r < ROUNDS; r++) {
+		n = wgc_ethdev_tx_burst(e, 0, v, BURST);
+		n = wgc_ethdev_rx_burst(e, 0, v, n);
+		if (n != BURST)
+			break;
+	}
+	t_view = (now_ns() - t0) / ((double)ROUNDS * BURST);
+	TEST_ASSERT_EQUAL(r, (unsigned int)ROUNDS, "loop");
+	for (i = 0; i < BURST; i++)
+		m[i] = wgc_view_to_mbuf(&v[i]);
+	t0 = now_ns();
+	for (r = 0; r < ROUNDS; r++) {
+		n = rte_eth_tx_burst(port, 0, m, BURST);
+		n = rte_eth_rx_burst(port, 0, m, n);
+		if (n != BURST)
+			break;
+	}
+	t_raw = (now_ns() - t0) / ((double)ROUNDS * BURST);
+	TEST_ASSERT_EQUAL(r, (unsigned int)ROUNDS, "raw loop");
+	rte_pktmbuf_free_bulk(m, BURST);
+	printf("command: build/test/wgc-test ethdev_perf_autotest "
+		"(--no-huge, net_ring loopback, bursts of %u, one lcore)\n",
+		BURST);
+	printf("ethdev perf: views tx+rx %.1f ns/pkt (%.1f Mpps), "
+		"raw rte_eth tx+rx %.1f ns/pkt (%.1f Mpps)\n",
+		t_view, 1e3 / t_view, t_raw, 1e3 / t_raw);
+	wgc_ethdev_close(e);
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER(ethdev_perf_autotest, perf, test_ethdev_perf);

@@ -435,7 +435,8 @@ tx_chunk(struct wgc_ethdev *e, uint16_t queue, struct wgc_view *v, uint16_t n)
 	for (k = 0; k < n; k++) {
 		struct rte_mbuf *mb;
 
-		if (unlikely(wgc_recycler_mempool(v[k].recycler) == NULL)) {
+		if (unlikely(v[k].recycler != &e->rc &&
+				wgc_recycler_mempool(v[k].recycler) == NULL)) {
 			if (copy_to_mbuf(e, &v[k]) != 0) {
 				st->tx_copy_fail++;
 				break;
