@@ -326,13 +326,13 @@ wgc_ethdev_stop(struct wgc_ethdev *e)
 	return rc;
 }
 
-void
-wgc_ethdev_close(struct wgc_ethdev *e)
+unsigned int
+wgc_ethdev_close_checked(struct wgc_ethdev *e)
 {
 	unsigned int in_use;
 
 	if (e == NULL)
-		return;
+		return 0;
 	/*
 	 * Drain what the RX queues still hold: some PMDs (net_ring, whose
 	 * TX and RX share rings) do not free queued mbufs on close.
@@ -352,16 +352,29 @@ wgc_ethdev_close(struct wgc_ethdev *e)
 			}
 	}
 	wgc_ethdev_stop(e);
+	/* closing releases the queues and the mbufs the PMD keeps there */
 	rte_eth_dev_close(e->port_id);
 	if (e->probed)
 		remove_device(e->dev);
 	in_use = rte_mempool_in_use_count(e->pool);
-	if (in_use != 0)
+	if (in_use != 0) {
+		/*
+		 * Views still out point at e->rc: keep the recycler and the
+		 * pool alive (a leak, logged) rather than free under them.
+		 */
 		ETH_LOG(ERR, "%s: %u buffers still in use: pool %s kept",
 			e->name, in_use, e->pool->name);
-	else
-		rte_mempool_free(e->pool);
+		return in_use;
+	}
+	rte_mempool_free(e->pool);
 	rte_free(e);
+	return 0;
+}
+
+void
+wgc_ethdev_close(struct wgc_ethdev *e)
+{
+	wgc_ethdev_close_checked(e);
 }
 
 uint16_t

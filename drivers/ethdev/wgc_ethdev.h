@@ -111,11 +111,21 @@ int wgc_ethdev_stop(struct wgc_ethdev *e);
 
 /**
  * Stop (if started) and close the port, remove the device if this module
- * probed it, and free the pool. Every view from the port must have been
- * released (a pool still in use is logged and left allocated).
+ * probed it, and free the pool. Every view from the port should have been
+ * released: if some are still out, the pool and the recycler they point at
+ * are logged and kept allocated (a leak, never a use after free).
  * NULL is allowed.
  */
 void wgc_ethdev_close(struct wgc_ethdev *e);
+
+/**
+ * wgc_ethdev_close(), telling whether every buffer of the port's pool came
+ * back once the PMD released its queues (for a clean-shutdown check).
+ *
+ * @return
+ *   Buffers still in use (0: clean, the pool was freed). NULL gives 0.
+ */
+unsigned int wgc_ethdev_close_checked(struct wgc_ethdev *e);
 
 /**
  * Receive a burst of views.
