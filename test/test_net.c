@@ -1688,3 +1688,73 @@ test_net_perf(void)
 }
 WGC_TEST_REGISTER_FULL(net_perf_autotest, perf, net_setup, test_net_perf,
 	net_teardown);
+
+/* bursts longer than the internal batches (64) */
+static int
+test_net_long_burst(void)
+{
+	enum { N = 150 };
+	struct wgc_view v[N];
+	struct wgc_net_meta m[N];
+	struct wgc_net_endpoint dst[N];
+	struct wgc_net_stats st;
+	struct wgc_view out[64];
+	struct frame f;
+	unsigned int i, nwg = 0;
+	uint16_t n, total;
+
+	for (i = 0; i < N; i++) {
+		switch (i % 3) {
+		case 0:
+			f.d = new_view(&f.v, 9);        /* runt */
+			break;
+		case 1:
+			TEST_ASSERT_SUCCESS(mk_echo4(&f, ip4("10.0.0.2"),
+				ip4("10.0.0.1"), 8), "echo");
+			break;
+		default:
+			TEST_ASSERT_SUCCESS(mk_udp4(&f, -1,
+				ip4("10.0.0.200"), (uint16_t)(1000 + i),
+				ip4("10.0.0.1"), LPORT, 40, 0), "wg");
+			nwg++;
+			break;
+		}
+		TEST_ASSERT_NOT_NULL(f.d, "frame %u", i);
+		v[i] = f.v;
+	}
+	n = wgc_net_rx(port, v, m, N);
+	TEST_ASSERT_EQUAL(n, nwg, "wireguard views");
+	for (i = 0; i < n; i++) {
+		TEST_ASSERT_EQUAL(v[i].len, 40u, "payload %u", i);
+		TEST_ASSERT_EQUAL(m[i].src.port, htons(1000 + 3 * i + 2),
+			"order kept (%u)", i);
+	}
+	for (i = n; i < N; i++)
+		TEST_ASSERT(wgc_view_is_empty(&v[i]), "rest empty (%u)", i);
+	wgc_net_stats_get(port, &st);
+	TEST_ASSERT_EQUAL(st.drop[WGC_NET_DROP_RUNT], (uint64_t)N / 3, "runts");
+	TEST_ASSERT_EQUAL(st.rx_echo, (uint64_t)N / 3, "echo queued");
+
+	/* all of them go back to an unresolved on-link peer: held or dropped */
+	for (i = 0; i < n; i++)
+		dst[i] = m[i].src;
+	TEST_ASSERT_EQUAL(wgc_net_encap(port, v, dst, n), 0, "none ready");
+	wgc_net_stats_get(port, &st);
+	TEST_ASSERT_EQUAL(st.tx_held + st.drop[WGC_NET_DROP_SLOW_FULL], n,
+		"each handed over or counted");
+	/* the slow path answers the echoes and holds / drops the rest */
+	for (total = 0; total < 1000; total += n) {
+		n = wgc_net_slow_poll(port, 1, out, RTE_DIM(out));
+		wgc_view_release_all(out, n);
+		if (n == 0)
+			break;
+	}
+	wgc_net_stats_get(port, &st);
+	TEST_ASSERT(st.echo_reply_tx > 0, "echoes answered");
+	TEST_ASSERT_EQUAL(st.drop[WGC_NET_DROP_HOLD_FULL] +
+		st.drop[WGC_NET_DROP_NEIGH_FULL] + st.drop[WGC_NET_DROP_SLOW_FULL],
+		nwg - 4, "one peer holds 4, the rest are counted");
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER_FULL(net_long_burst_autotest, fast, net_setup,
+	test_net_long_burst, net_teardown);
