@@ -17,6 +17,7 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_pci.h>
 
 #include "wgc_ethdev.h"
 
@@ -51,16 +52,23 @@ struct wgc_ethdev {
 	struct queue_stats txs[WGC_ETHDEV_QUEUES_MAX];
 };
 
-/* device name: the devargs string up to the first comma */
+/*
+ * Device name: the devargs string up to the first comma; a PCI address in
+ * any accepted form ("01:00.0") becomes the full name ethdev uses
+ * ("0000:01:00.0").
+ */
 static void
 dev_name(const char *devargs, char *name, size_t size)
 {
+	struct rte_pci_addr pci;
 	size_t n = strcspn(devargs, ",");
 
 	if (n >= size)
 		n = size - 1;
 	memcpy(name, devargs, n);
 	name[n] = '\0';
+	if (rte_pci_addr_parse(name, &pci) == 0)
+		rte_pci_device_name(&pci, name, size);
 }
 
 static int

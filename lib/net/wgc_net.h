@@ -44,6 +44,12 @@
  * are never freed back to the heap while the port exists, so readers need
  * no RCU. The writer is a single lcore by contract.
  *
+ * wgc_net_rx(), wgc_net_classify(), wgc_net_encap(), wgc_net_route() and
+ * wgc_net_neigh_lookup() may run on any lcore at once (the slow-path lcore
+ * included, e.g. for handshake replies); counters go to the calling
+ * lcore's struct wgc_net_stats (rte_lcore_id(); non-EAL threads share one
+ * extra slot). wgc_net_port_free() runs once no lcore uses the port.
+ *
  * Addresses and ports in packets and in struct wgc_net_endpoint are kept
  * in network byte order; configuration values noted "host order" are not.
  */
