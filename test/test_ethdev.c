@@ -555,3 +555,90 @@ test_ethdev_close_in_use(void)
 }
 WGC_TEST_REGISTER(ethdev_close_in_use_autotest, fast,
 	test_ethdev_close_in_use);
+
+/*
+ * perf: the whole outer path with no crypto, one lcore: frames circulate
+ * over a net_ring loop, each round is RX burst -> wgc_net_rx (classify,
+ * UDP checksum) -> wgc_net_encap back to the sender (headers, checksums,
+ * neighbour lookup) -> TX burst.
+ */
+static int
+perf_outer_echo(uint16_t plen)
+{
+	enum { BURST = 32, ROUNDS = 20000 };
+	struct wgc_net_port_conf nc;
+	struct wgc_net_endpoint dst[BURST];
+	struct wgc_net_meta meta[BURST];
+	struct wgc_view v[BURST];
+	struct wgc_net_addr self;
+	struct wgc_net_port *np;
+	struct wgc_ethdev *e;
+	uint32_t us = htonl(0x0a090001);
+	double t0, t;
+	unsigned int r, moved = 0;
+	uint16_t n, i;
+
+	e = open_ring(1);
+	TEST_ASSERT_NOT_NULL(e, "open");
+	memset(&nc, 0, sizeof(nc));
+	nc.name = "t_ethperf";
+	nc.mac = *wgc_ethdev_mac(e);
+	nc.listen_port = 51820;
+	nc.nb_ip4 = 1;
+	nc.ip4[0] = us;
+	nc.ip4_prefix[0] = 24;
+	nc.pool = wgc_ethdev_pool(e);
+	np = wgc_net_port_create(&nc);
+	TEST_ASSERT_NOT_NULL(np, "net port");
+	TEST_ASSERT_SUCCESS(wgc_ethdev_start(e), "start");
+	memset(&self, 0, sizeof(self));
+	self.family = AF_INET;
+	self.ip4 = us;
+	wgc_net_neigh_add(np, &self, wgc_ethdev_mac(e), 1);
+	TEST_ASSERT_EQUAL(wgc_view_alloc_bulk(wgc_ethdev_recycler(e), v,
+		BURST), BURST, "alloc");
+	for (i = 0; i < BURST; i++) {
+		memset(wgc_view_append(&v[i], plen), 0x42, plen);
+		dst[i].addr = self;
+		dst[i].port = htons(51820);
+	}
+	TEST_ASSERT_EQUAL(wgc_net_encap(np, v, dst, BURST), BURST, "encap");
+	TEST_ASSERT_EQUAL(wgc_ethdev_tx_burst(e, 0, v, BURST), BURST, "tx");
+	/* first round untimed: page faults on --no-huge memory */
+	for (t0 = 0, r = 0; r < 2 * ROUNDS; r++) {
+		if (r == ROUNDS) {
+			t0 = now_ns();
+			moved = 0;
+		}
+		n = wgc_ethdev_rx_burst(e, 0, v, BURST);
+		n = wgc_net_rx(np, v, meta, n);
+		for (i = 0; i < n; i++)
+			dst[i] = meta[i].src;
+		n = wgc_net_encap(np, v, dst, n);
+		moved += n;
+		if (wgc_ethdev_tx_burst(e, 0, v, n) != n)
+			break;
+	}
+	t = (now_ns() - t0) / moved;
+	TEST_ASSERT_EQUAL(moved, (unsigned int)ROUNDS * BURST,
+		"every frame made every round");
+	printf("outer echo perf: payload %4u B: %.1f ns/pkt (%.1f Mpps, "
+		"%.2f Gbit/s of payload)\n", plen, t, 1e3 / t,
+		plen * 8 / t);
+	wgc_net_port_free(np);
+	TEST_ASSERT_EQUAL(wgc_ethdev_close_checked(e), 0u, "clean");
+	return TEST_SUCCESS;
+}
+
+static int
+test_outer_echo_perf(void)
+{
+	printf("command: build/test/wgc-test outer_echo_perf_autotest "
+		"(--no-huge, net_ring loopback, one lcore, bursts of 32, "
+		"software checksums, no crypto)\n");
+	TEST_CHECK(perf_outer_echo(32));
+	TEST_CHECK(perf_outer_echo(148));
+	TEST_CHECK(perf_outer_echo(1436));
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER(outer_echo_perf_autotest, perf, test_outer_echo_perf);
