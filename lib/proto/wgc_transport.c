@@ -90,6 +90,8 @@ encap_chunk(struct wgc_aead_engine *e, struct wgc_view *views,
 		ops[nops].tag = v->data + padded;
 		ops[nops].key = kp->send_key;
 		ops[nops].counter = ctr;
+		ops[nops].aad = NULL;
+		ops[nops].aad_len = 0;
 		idx[nops] = i;
 		nops++;
 	}
@@ -172,6 +174,8 @@ decap_chunk(struct wgc_aead_engine *e, struct wgc_view *views,
 		ops[nops].len = v->len - WGC_MSG_TRANSPORT_MIN_LEN;
 		ops[nops].tag = ops[nops].data + ops[nops].len;
 		ops[nops].key = kp->recv_key;
+		ops[nops].aad = NULL;
+		ops[nops].aad_len = 0;
 		idx[nops] = i;
 		nops++;
 	}
