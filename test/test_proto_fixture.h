@@ -35,7 +35,7 @@ struct tp_pair {
 	struct wgc_aead_engine *eng;
 };
 
-static struct wgc_peer_proto *
+static __rte_unused struct wgc_peer_proto *
 tp_lookup(void *ctx, const uint8_t remote_static[WGC_KEY_LEN])
 {
 	struct tp_side *s = ctx;
@@ -44,7 +44,7 @@ tp_lookup(void *ctx, const uint8_t remote_static[WGC_KEY_LEN])
 		&s->peer : NULL;
 }
 
-static int
+static __rte_unused int
 tp_side_init(struct tp_side *s, const char *name, uint64_t seed, uint8_t ip)
 {
 	char n[32];
@@ -70,7 +70,7 @@ tp_side_init(struct tp_side *s, const char *name, uint64_t seed, uint8_t ip)
 }
 
 /* Set up A and B, each knowing the other; psk may be NULL. */
-static int
+static __rte_unused int
 tp_pair_init(struct tp_pair *p, const uint8_t *psk, uint64_t seed)
 {
 	memset(p, 0, sizeof(*p));
@@ -88,7 +88,7 @@ tp_pair_init(struct tp_pair *p, const uint8_t *psk, uint64_t seed)
 	return p->eng == NULL ? -1 : 0;
 }
 
-static void
+static __rte_unused void
 tp_pair_fini(struct tp_pair *p)
 {
 	wgc_peer_proto_fini(&p->a.peer);
@@ -100,7 +100,7 @@ tp_pair_fini(struct tp_pair *p)
 	wgc_aead_engine_free(p->eng);
 }
 
-static void
+static __rte_unused void
 tp_advance(struct tp_pair *p, uint64_t ns)
 {
 	p->now += ns;
@@ -111,7 +111,7 @@ tp_advance(struct tp_pair *p, uint64_t ns)
  * Full handshake, `from` initiating to `to`, with the receivers' MAC
  * checks (not under load). Returns 0 or the failing step (1..6).
  */
-static int
+static __rte_unused int
 tp_handshake(struct tp_pair *p, struct tp_side *from, struct tp_side *to)
 {
 	uint8_t init[WGC_MSG_INITIATION_LEN], resp[WGC_MSG_RESPONSE_LEN];
@@ -143,7 +143,7 @@ struct tp_buf {
 	uint8_t mem[2048];
 };
 
-static void
+static __rte_unused void
 tp_view(struct wgc_view *v, struct tp_buf *b, const void *payload,
 		uint32_t len)
 {
@@ -161,7 +161,7 @@ tp_view(struct wgc_view *v, struct tp_buf *b, const void *payload,
  * finds the keypair by index). Returns 0 or a step number; *confirmed
  * tells whether the packet confirmed a keypair.
  */
-static int
+static __rte_unused int
 tp_send(struct tp_pair *p, struct tp_side *from, struct tp_side *to,
 		const uint8_t *payload, uint32_t len, uint32_t mtu,
 		bool *confirmed)
