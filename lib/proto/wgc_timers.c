@@ -167,14 +167,6 @@ wgc_timers_initiation_allowed(struct wgc_peer_proto *peer, bool is_retry,
 	return last == 0 || now - last >= WGC_REKEY_TIMEOUT;
 }
 
-static inline bool
-due(const uint64_t *t, uint64_t now)
-{
-	uint64_t d = load(t);
-
-	return d != 0 && d <= now;
-}
-
 /* Clear a fired deadline unless a hook re-armed it meanwhile. */
 static inline void
 consume(uint64_t *t, uint64_t seen)
