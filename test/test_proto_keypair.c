@@ -126,7 +126,10 @@ test_transport_format(void)
 	TEST_ASSERT_EQUAL(wgc_transport_inner_len(v[0].data, 64), -1, "long");
 	TEST_ASSERT_EQUAL(wgc_transport_inner_len(v[0].data, 0), 0, "empty");
 
-	/* Expiry: REJECT_AFTER_TIME for both directions. */
+	/* Expiry: REJECT_AFTER_TIME for both directions. A worker's `now`
+	 * slightly older than the birthdate is not "expired". */
+	TEST_ASSERT_NOT_NULL(wgc_keypair_current(&p.a.peer,
+		kp->birthdate - 1000), "keypair from the future refused");
 	tp_view(&v[0], &bufs[0], payload, 10);
 	TEST_ASSERT_NOT_NULL(wgc_keypair_current(&p.a.peer,
 		kp->birthdate + WGC_REJECT_AFTER_TIME - 1), "valid at 180 s - 1");

@@ -23,7 +23,7 @@ keypair_expired(const struct wgc_keypair *kp, uint64_t now, bool sending)
 		__atomic_load_n(&kp->sending_valid, __ATOMIC_RELAXED) :
 		__atomic_load_n(&kp->receiving_valid, __ATOMIC_RELAXED);
 
-	return !valid || now - kp->birthdate >= WGC_REJECT_AFTER_TIME;
+	return !valid || wgc_age(now, kp->birthdate) >= WGC_REJECT_AFTER_TIME;
 }
 
 static inline void
