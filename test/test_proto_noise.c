@@ -123,6 +123,14 @@ test_handshake(void)
 }
 WGC_TEST_REGISTER(proto_handshake_autotest, fast, test_handshake);
 
+static struct wgc_peer_proto *
+one_peer_lookup(void *ctx, const uint8_t remote_static[WGC_KEY_LEN])
+{
+	struct wgc_peer_proto *p = ctx;
+
+	return memcmp(p->remote_static, remote_static, 32) == 0 ? p : NULL;
+}
+
 /* An initiation built by an independent Python reference. */
 static int
 test_python_vector(void)
@@ -461,3 +469,163 @@ test_identity_rekey(void)
 	return TEST_SUCCESS;
 }
 WGC_TEST_REGISTER(proto_identity_rekey_autotest, fast, test_identity_rekey);
+
+/*
+ * Byte-for-byte interop with the independent Python reference: with the
+ * random source scripted (ephemeral keys, sender indices), wgc must build
+ * exactly the reference's initiation and response, derive the same
+ * transport keys and open the reference's first transport packet.
+ */
+#include "wgc_crypto_private.h"
+
+static uint8_t script[128];
+static size_t script_len, script_pos;
+
+static void
+script_rng(void *buf, size_t len)
+{
+	if (script_pos + len > script_len)
+		abort();
+	memcpy(buf, script + script_pos, len);
+	script_pos += len;
+}
+
+static void
+script_set(const char *hex)
+{
+	script_len = test_unhex(script, hex);
+	script_pos = 0;
+	wgc_crypto_test_set_rng(script_rng);
+}
+
+static int
+test_python_interop(void)
+{
+	static const char si[] = "e0111111111111111111111111111111"
+		"11111111111111111111111111111141";
+	static const char sr[] = "e8222222222222222222222222222222"
+		"22222222222222222222222222222242";
+	static const char ei[] = "f0333333333333333333333333333333"
+		"33333333333333333333333333333343";
+	static const char er[] = "c8444444444444444444444444444444"
+		"44444444444444444444444444444444";
+	static const char init_hex[] =
+		"010000004433221126640ef5067e60ab2f5feaa9d58f40fa7c48a94bcfe0"
+		"36985011e901aa752d7ccd9fc8a7b7b12acfdca0e2b17440cac48c947975"
+		"e7052692c1e877834543453561083b8ef30d51f3823bf819076322cc35a2"
+		"093cd5b99f3c2c3646b390bd949dfc6c3be5a2160105d7791b3b2a035488"
+		"335501df25aba31feb3b382e00000000000000000000000000000000";
+	static const char resp_hex[] =
+		"020000008877665544332211ef2a821fa2277562703febd38b566a73b149"
+		"ce929a5eeb3982ba8e95e0e3d30923285cc87ad149e7cac5c917fe7871bb"
+		"2afef033d956a9c7ef8b318cd2a7750b0000000000000000000000000000"
+		"0000";
+	static const char t_send[] = "0def060f155fad925f067432182d0d64"
+		"8c7bbb52399d2a1e2a315dfd295a19f1";
+	static const char t_recv[] = "f2d4c151814d89a9db1b083217fb4fc2"
+		"76d7ea5d34b138070407091dca638ec9";
+	static const char pkt_hex[] = "0400000088776655000000000000000"
+		"05dc8c98d2ed21cb6533eb4289dd0eea90cce87e6baa46556e5a98d04de12"
+		"d6d2";
+	uint8_t kis[32], krs[32], pis[32], prs[32], psk[32], msg[148];
+	uint8_t exp_init[148], exp_resp[92], k1[32], k2[32], pkt[64 + 256];
+	struct wgc_identity *idi, *idr;
+	struct wgc_index_table *ti, *tr;
+	struct wgc_peer_proto pi, pr, *got;
+	struct wgc_keypair *kp;
+	struct wgc_view v;
+	uint8_t st;
+	bool conf = false;
+	char script_hex[200];
+	uint64_t wall = 1700000000ULL * WGC_NSEC_PER_SEC;
+
+	test_unhex(kis, si);
+	test_unhex(krs, sr);
+	test_unhex(exp_init, init_hex);
+	test_unhex(exp_resp, resp_hex);
+	test_unhex(k1, t_send);
+	test_unhex(k2, t_recv);
+	memset(psk, 0x77, 32);
+	wgc_crypto_init();
+	idi = wgc_identity_create("pyi_i", kis, SOCKET_ID_ANY);
+	idr = wgc_identity_create("pyi_r", krs, SOCKET_ID_ANY);
+	ti = wgc_index_table_create("pyi_ti", 64, SOCKET_ID_ANY, NULL);
+	tr = wgc_index_table_create("pyi_tr", 64, SOCKET_ID_ANY, NULL);
+	TEST_ASSERT(idi && idr && ti && tr, "create");
+	wgc_identity_public_key(idi, pis);
+	wgc_identity_public_key(idr, prs);
+	TEST_ASSERT_SUCCESS(wgc_peer_proto_init(&pi, idi, ti, prs, psk, NULL),
+		"peer i");
+	TEST_ASSERT_SUCCESS(wgc_peer_proto_init(&pr, idr, tr, pis, psk, NULL),
+		"peer r");
+
+	/* wgc as initiator: the reference's initiation, byte for byte. */
+	snprintf(script_hex, sizeof(script_hex), "%s44332211", ei);
+	script_set(script_hex);
+	TEST_ASSERT_SUCCESS(wgc_handshake_create_initiation(&pi, msg, 1, wall),
+		"create initiation");
+	TEST_ASSERT_BUFFERS_ARE_EQUAL(msg, exp_init, 148,
+		"initiation differs from the Python reference");
+
+	/* wgc as initiator consumes the reference's response. */
+	TEST_ASSERT_EQUAL(wgc_cookie_validate(idi, NULL, exp_resp, 92,
+		&(struct wgc_proto_addr){ .family = 4 }, false, 1),
+		WGC_MAC_ACCEPT, "response MAC1");
+	TEST_ASSERT_SUCCESS(wgc_handshake_consume_response(idi, ti, exp_resp,
+		92, 1, &got), "consume reference response");
+	kp = pi.keypairs.current;
+	TEST_ASSERT_NOT_NULL(kp, "initiator keypair");
+	TEST_ASSERT_BUFFERS_ARE_EQUAL(kp->send_key, k1, 32, "T_send");
+	TEST_ASSERT_BUFFERS_ARE_EQUAL(kp->recv_key, k2, 32, "T_recv");
+	TEST_ASSERT_EQUAL(kp->remote_index, 0x55667788U, "remote index");
+
+	/* wgc as responder: the reference's response, byte for byte. */
+	TEST_ASSERT_SUCCESS(wgc_handshake_consume_initiation(idr, exp_init, 148,
+		one_peer_lookup, &pr, 1, &got), "consume reference initiation");
+	snprintf(script_hex, sizeof(script_hex), "%s88776655", er);
+	script_set(script_hex);
+	TEST_ASSERT_SUCCESS(wgc_handshake_create_response(&pr, msg, 1),
+		"create response");
+	TEST_ASSERT_BUFFERS_ARE_EQUAL(msg, exp_resp, 92,
+		"response differs from the Python reference");
+	wgc_crypto_test_set_rng(NULL);
+	kp = pr.keypairs.next;
+	TEST_ASSERT_NOT_NULL(kp, "responder keypair");
+	TEST_ASSERT_BUFFERS_ARE_EQUAL(kp->send_key, k2, 32, "R send");
+	TEST_ASSERT_BUFFERS_ARE_EQUAL(kp->recv_key, k1, 32, "R recv");
+
+	/* The reference's first transport packet opens and confirms. */
+	memset(pkt, 0, sizeof(pkt));
+	memset(&v, 0, sizeof(v));
+	v.data = pkt + 64;
+	v.len = (uint32_t)test_unhex(v.data, pkt_hex);
+	v.headroom = 64;
+	v.tailroom = (uint16_t)(sizeof(pkt) - 64 - v.len);
+	TEST_ASSERT_EQUAL(v.len, 48U, "packet length");
+	kp = wgc_index_lookup_keypair(tr, wgc_msg_receiver_index(v.data, 4));
+	TEST_ASSERT_NOT_NULL(kp, "lookup");
+	{
+		struct wgc_aead_engine *e = wgc_aead_engine_create(
+			WGC_AEAD_ENGINE_AUTO, SOCKET_ID_ANY);
+
+		TEST_ASSERT_NOT_NULL(e, "engine");
+		TEST_ASSERT_EQUAL(wgc_transport_decap_burst(e, &v, &kp, 1, 1,
+			&st, NULL, &conf), 1, "decap reference packet (%u)",
+			st);
+		wgc_aead_engine_free(e);
+	}
+	TEST_ASSERT(conf && pr.keypairs.current == kp, "confirmation");
+	TEST_ASSERT(v.len == 16 && v.data[0] == 0x45 && v.data[3] == 4,
+		"payload");
+	/* (Total length 4 < an IPv4 header: not a packet to forward.) */
+	TEST_ASSERT_EQUAL(wgc_transport_inner_len(v.data, v.len), -1, "trim");
+
+	wgc_peer_proto_fini(&pi);
+	wgc_peer_proto_fini(&pr);
+	wgc_index_table_free(ti);
+	wgc_index_table_free(tr);
+	wgc_identity_free(idi);
+	wgc_identity_free(idr);
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER(proto_python_interop_autotest, fast, test_python_interop);
