@@ -54,8 +54,9 @@ wgc_recycler_mempool(const struct wgc_recycler *r)
 	return r->ctx;
 }
 
-void
-wgc_view_release_all(struct wgc_view *v, unsigned int n)
+/* slow path of wgc_view_release_all(): views from several recyclers */
+static void
+release_mixed(struct wgc_view *v, unsigned int n)
 {
 	void *batch[WGC_IOBUF_BURST_MAX];
 	struct wgc_recycler *r;
@@ -87,6 +88,53 @@ wgc_view_release_all(struct wgc_view *v, unsigned int n)
 	}
 }
 
+void
+wgc_view_release_all(struct wgc_view *v, unsigned int n)
+{
+	void *batch[WGC_IOBUF_BURST_MAX];
+	struct wgc_recycler *r;
+	unsigned int i, j, nb;
+
+	/* common case: one recycler (one RX port, or the default pool) */
+	while (n > 0) {
+		unsigned int chunk = RTE_MIN(n, (unsigned int)RTE_DIM(batch));
+
+		r = v[0].recycler;
+		if (unlikely(r == NULL)) {
+			release_mixed(v, n);
+			return;
+		}
+		for (i = 0; i < chunk; i++) {
+			if (unlikely(v[i].recycler != r))
+				break;
+			batch[i] = v[i].backing;
+			v[i].recycler = NULL;
+		}
+		if (likely(i == chunk)) {
+			r->recycle(r, batch, chunk);
+			v += chunk;
+			n -= chunk;
+			continue;
+		}
+		/* mixed: finish r's views in this burst, then the others */
+		nb = i;
+		for (j = i; j < n; j++) {
+			if (v[j].recycler != r)
+				continue;
+			batch[nb++] = v[j].backing;
+			v[j].recycler = NULL;
+			if (nb == RTE_DIM(batch)) {
+				r->recycle(r, batch, nb);
+				nb = 0;
+			}
+		}
+		if (nb > 0)
+			r->recycle(r, batch, nb);
+		release_mixed(v + i, n - i);
+		return;
+	}
+}
+
 unsigned int
 wgc_view_alloc_bulk(struct wgc_recycler *r, struct wgc_view *v,
 		unsigned int n)
@@ -94,17 +142,30 @@ wgc_view_alloc_bulk(struct wgc_recycler *r, struct wgc_view *v,
 	struct rte_mempool *mp = wgc_recycler_mempool(r);
 	struct rte_mbuf *m[WGC_IOBUF_BURST_MAX];
 	unsigned int done, chunk, i;
+	uint16_t head, tail;
 
 	if (mp == NULL)
 		return 0;
+	/* a fresh mbuf is reset: same headroom and tailroom for the pool */
+	head = RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM,
+		rte_pktmbuf_data_room_size(mp));
+	tail = rte_pktmbuf_data_room_size(mp) - head;
 	for (done = 0; done < n; done += chunk) {
 		chunk = RTE_MIN(n - done, (unsigned int)RTE_DIM(m));
 		if (rte_pktmbuf_alloc_bulk(mp, m, chunk) != 0) {
 			wgc_view_release_all(v, done);
 			return 0;
 		}
-		for (i = 0; i < chunk; i++)
-			wgc_view_from_mbuf(&v[done + i], m[i], r);
+		for (i = 0; i < chunk; i++) {
+			struct wgc_view *w = &v[done + i];
+
+			w->data = (uint8_t *)m[i]->buf_addr + head;
+			w->len = 0;
+			w->headroom = head;
+			w->tailroom = tail;
+			w->backing = m[i];
+			w->recycler = r;
+		}
 	}
 	return n;
 }
