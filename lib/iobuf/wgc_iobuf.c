@@ -54,38 +54,44 @@ wgc_recycler_mempool(const struct wgc_recycler *r)
 	return r->ctx;
 }
 
-/* slow path of wgc_view_release_all(): views from several recyclers */
+/*
+ * Recycle every view of r in v[0..n), after the nb backings of r already in
+ * batch; the views become empty.
+ */
 static void
-release_mixed(struct wgc_view *v, unsigned int n)
+recycle_rest(struct wgc_recycler *r, struct wgc_view *v, unsigned int n,
+		void **batch, unsigned int nb)
 {
-	void *batch[WGC_IOBUF_BURST_MAX];
-	struct wgc_recycler *r;
-	unsigned int first, i, nb;
+	unsigned int i;
 
-	/*
-	 * Take the first view still owning something, gather every later
-	 * view of the same recycler into one bulk call, repeat. Cost is
-	 * O(n * recyclers in the burst), and recyclers per burst are few.
-	 */
-	for (first = 0; first < n; first++) {
-		r = v[first].recycler;
-		if (r == NULL)
+	for (i = 0; i < n; i++) {
+		if (v[i].recycler != r)
 			continue;
-		nb = 0;
-		for (i = first; i < n; i++) {
-			if (v[i].recycler != r)
-				continue;
-			batch[nb++] = v[i].backing;
-			v[i].backing = NULL;
-			v[i].recycler = NULL;
-			if (nb == RTE_DIM(batch)) {
-				r->recycle(r, batch, nb);
-				nb = 0;
-			}
-		}
-		if (nb > 0)
+		batch[nb++] = v[i].backing;
+		v[i].recycler = NULL;
+		if (nb == WGC_IOBUF_BURST_MAX) {
 			r->recycle(r, batch, nb);
+			nb = 0;
+		}
 	}
+	if (nb > 0)
+		r->recycle(r, batch, nb);
+}
+
+/*
+ * Views from several recyclers: take the first view still owning
+ * something, recycle every view of its recycler in one call, repeat.
+ * O(n * recyclers in the burst), and recyclers per burst are few.
+ */
+static void
+release_mixed(struct wgc_view *v, unsigned int n, void **batch)
+{
+	unsigned int first;
+
+	for (first = 0; first < n; first++)
+		if (v[first].recycler != NULL)
+			recycle_rest(v[first].recycler, v + first, n - first,
+				batch, 0);
 }
 
 void
@@ -93,44 +99,28 @@ wgc_view_release_all(struct wgc_view *v, unsigned int n)
 {
 	void *batch[WGC_IOBUF_BURST_MAX];
 	struct wgc_recycler *r;
-	unsigned int i, j, nb;
+	unsigned int i, chunk;
 
 	/* common case: one recycler (one RX port, or the default pool) */
 	while (n > 0) {
-		unsigned int chunk = RTE_MIN(n, (unsigned int)RTE_DIM(batch));
-
+		chunk = RTE_MIN(n, (unsigned int)RTE_DIM(batch));
 		r = v[0].recycler;
-		if (unlikely(r == NULL)) {
-			release_mixed(v, n);
-			return;
-		}
-		for (i = 0; i < chunk; i++) {
+		for (i = 0; r != NULL && i < chunk; i++) {
 			if (unlikely(v[i].recycler != r))
 				break;
 			batch[i] = v[i].backing;
 			v[i].recycler = NULL;
 		}
-		if (likely(i == chunk)) {
+		if (likely(r != NULL && i == chunk)) {
 			r->recycle(r, batch, chunk);
 			v += chunk;
 			n -= chunk;
 			continue;
 		}
-		/* mixed: finish r's views in this burst, then the others */
-		nb = i;
-		for (j = i; j < n; j++) {
-			if (v[j].recycler != r)
-				continue;
-			batch[nb++] = v[j].backing;
-			v[j].recycler = NULL;
-			if (nb == RTE_DIM(batch)) {
-				r->recycle(r, batch, nb);
-				nb = 0;
-			}
-		}
-		if (nb > 0)
-			r->recycle(r, batch, nb);
-		release_mixed(v + i, n - i);
+		/* mixed: finish r's views, then the other recyclers' */
+		if (r != NULL)
+			recycle_rest(r, v + i, n - i, batch, i);
+		release_mixed(v + i, n - i, batch);
 		return;
 	}
 }
