@@ -133,7 +133,7 @@ struct wgc_msg_transport {
 
 /**
  * @return the message type (1..4) of a UDP payload if its length is valid
- * for that type (exact for 1..3, >= 32 and multiple of 16 for 4), else 0.
+ * for that type (exact for 1..3, >= 32 for 4), else 0.
  * Worker-safe.
  */
 static inline unsigned int
@@ -153,8 +153,7 @@ wgc_msg_classify(const uint8_t *p, size_t len)
 	case WGC_MSG_COOKIE_REPLY:
 		return len == WGC_MSG_COOKIE_REPLY_LEN ? t : 0;
 	case WGC_MSG_TRANSPORT:
-		return len >= WGC_MSG_TRANSPORT_MIN_LEN && (len & 15) == 0 ?
-			t : 0;
+		return len >= WGC_MSG_TRANSPORT_MIN_LEN ? t : 0;
 	default:
 		return 0;
 	}
