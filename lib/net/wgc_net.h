@@ -123,6 +123,7 @@ enum wgc_net_drop {
 	WGC_NET_DROP_NEIGH_FAILED,    /**< neighbour did not answer */
 	WGC_NET_DROP_NEIGH_FULL,      /**< neighbour table full */
 	WGC_NET_DROP_NO_MBUF,         /**< slow path: no buffer for a reply */
+	WGC_NET_DROP_TOO_BIG,         /**< encap: outer packet above the MTU */
 	WGC_NET_DROP__MAX
 };
 
