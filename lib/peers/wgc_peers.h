@@ -57,7 +57,7 @@ extern "C" {
 #define WGC_PEER_ID_NONE UINT32_MAX
 
 /** A UDP endpoint (the peer's outer address). family 0: unknown. */
-struct wgc_endpoint {
+struct wgc_peer_endpoint {
 	uint8_t family;     /**< 0 (none), 4 or 6 */
 	uint8_t pad;
 	uint16_t port;      /**< host order */
@@ -93,7 +93,7 @@ struct wgc_peer {
 	/** endpoint: written by the decapsulating worker (roaming) or by a
 	 * writer, read by anyone through the seqlock */
 	rte_seqlock_t ep_lock;
-	struct wgc_endpoint endpoint;
+	struct wgc_peer_endpoint endpoint;
 	uint64_t last_handshake_wall_ns; /**< 0 = never (handshake stage) */
 	/** staged packets (mbufs linked through m->next), any thread */
 	rte_spinlock_t stage_lock;
@@ -278,7 +278,7 @@ wgc_peers_route6(const struct wgc_peers_fast *f, const uint8_t *addr)
 
 /** Set the endpoint (roaming: the decapsulating worker; or a writer). */
 static inline void
-wgc_peer_endpoint_set(struct wgc_peer *p, const struct wgc_endpoint *ep)
+wgc_peer_endpoint_set(struct wgc_peer *p, const struct wgc_peer_endpoint *ep)
 {
 	rte_seqlock_write_lock(&p->ep_lock);
 	p->endpoint = *ep;
@@ -287,7 +287,7 @@ wgc_peer_endpoint_set(struct wgc_peer *p, const struct wgc_endpoint *ep)
 
 /** Read the endpoint consistently. Any thread. */
 static inline void
-wgc_peer_endpoint_get(struct wgc_peer *p, struct wgc_endpoint *ep)
+wgc_peer_endpoint_get(struct wgc_peer *p, struct wgc_peer_endpoint *ep)
 {
 	uint32_t sn;
 
@@ -301,7 +301,7 @@ wgc_peer_endpoint_get(struct wgc_peer *p, struct wgc_endpoint *ep)
  * before wgc_peer_endpoint_set() on the receive path). */
 static inline bool
 wgc_peer_endpoint_differs(const struct wgc_peer *p,
-		const struct wgc_endpoint *ep)
+		const struct wgc_peer_endpoint *ep)
 {
 	return p->endpoint.port != ep->port ||
 		p->endpoint.family != ep->family ||

@@ -90,7 +90,7 @@ wgc_pipeline_drop_name(unsigned int reason)
 /* ---- endpoint conversions ---- */
 
 static void
-ep_from_net(struct wgc_endpoint *ep, const struct wgc_net_endpoint *n)
+ep_from_net(struct wgc_peer_endpoint *ep, const struct wgc_net_endpoint *n)
 {
 	memset(ep, 0, sizeof(*ep));
 	if (n->addr.family == AF_INET) {
@@ -104,7 +104,7 @@ ep_from_net(struct wgc_endpoint *ep, const struct wgc_net_endpoint *n)
 }
 
 static void
-ep_to_net(struct wgc_net_endpoint *n, const struct wgc_endpoint *ep)
+ep_to_net(struct wgc_net_endpoint *n, const struct wgc_peer_endpoint *ep)
 {
 	memset(n, 0, sizeof(*n));
 	if (ep->family == 4) {
@@ -249,7 +249,7 @@ worker_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 		confirmed);
 	for (i = 0; i < nd; i++) {
 		struct wgc_peer *p;
-		struct wgc_endpoint ep;
+		struct wgc_peer_endpoint ep;
 		bool resched;
 		int32_t ilen;
 
@@ -356,7 +356,7 @@ seal_and_send(struct wgc_pipeline *pl, uint16_t q, struct worker *wk,
 		status);
 	for (i = 0; i < n; i++) {
 		struct wgc_peer *p = peers[i];
-		struct wgc_endpoint ep;
+		struct wgc_peer_endpoint ep;
 		bool resched;
 
 		if (status[i] != WGC_TRANSPORT_OK) {
@@ -526,7 +526,7 @@ send_initiation(struct wgc_pipeline *pl, struct wgc_peer *p, bool retry,
 		uint64_t now)
 {
 	struct wgc_net_endpoint dst;
-	struct wgc_endpoint ep;
+	struct wgc_peer_endpoint ep;
 	struct wgc_view v;
 	uint8_t *msg;
 	int rc;
@@ -616,7 +616,7 @@ stage_handshake(struct wgc_pipeline *pl, struct hs_item *it, uint64_t now,
 	struct wgc_proto_addr src;
 	struct wgc_peer_proto *pp = NULL;
 	struct wgc_view *v = &it->v;
-	struct wgc_endpoint ep;
+	struct wgc_peer_endpoint ep;
 	struct wgc_peer *p;
 	unsigned int type = wgc_msg_classify(v->data, v->len);
 	int rc;
