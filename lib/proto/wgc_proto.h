@@ -218,14 +218,14 @@ struct wgc_identity;
  * Create a device identity.
  *
  * @param name
- *   Unique name (for logs).
+ *   Name (for logs).
  * @param private_key
  *   32-byte X25519 private key (clamped here), or NULL: no key yet (every
  *   handshake is then dropped until wgc_identity_set_private_key()).
  * @param socket_id
  *   NUMA socket, or SOCKET_ID_ANY.
  * @return
- *   The identity, or NULL with rte_errno set (EINVAL, ENOMEM, EEXIST).
+ *   The identity, or NULL with rte_errno set (EINVAL, ENOMEM).
  */
 struct wgc_identity *wgc_identity_create(const char *name,
 		const uint8_t private_key[WGC_KEY_LEN], int socket_id);
@@ -280,7 +280,8 @@ struct wgc_index_table;
  * Create an index table.
  *
  * @param name
- *   Unique name (the rte_hash's).
+ *   Unique name, at most 20 characters (names the rte_hash, and with qsbr
+ *   the defer queue and overflow ring).
  * @param entries
  *   Capacity: about 4 per peer (one handshake, three keypairs).
  * @param socket_id
