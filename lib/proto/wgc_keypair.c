@@ -34,8 +34,9 @@ wgc_keypair_alloc(struct wgc_peer_proto *peer)
 void
 wgc_keypair_destroy(struct wgc_keypair *kp)
 {
-	wgc_wipe(kp->send_key, WGC_KEY_LEN);
-	wgc_wipe(kp->recv_key, WGC_KEY_LEN);
+	/* Everything, not just the keys: a reader that (wrongly) still held
+	 * it would see type WGC_INDEX_NONE rather than stale keys. */
+	wgc_wipe(kp, sizeof(*kp));
 	rte_free(kp);
 }
 
