@@ -413,3 +413,64 @@ test_rcu_concurrency(void)
 	return TEST_SUCCESS;
 }
 WGC_TEST_REGISTER(proto_rcu_concurrency_autotest, fast, test_rcu_concurrency);
+
+/*
+ * Scale: an index table for a million peers (one index each here):
+ * random unique allocation, lock-free lookups, removal. Prints rates.
+ *   build/test/wgc-test proto_index_scale
+ */
+#include <rte_cycles.h>
+#include <rte_errno.h>
+
+#include "wgc_proto_private.h"
+
+#define SCALE_N (1U << 20)
+
+static int
+test_index_scale(void)
+{
+	struct wgc_index_entry *e = calloc(SCALE_N, sizeof(*e));
+	struct wgc_index_table *t;
+	struct wgc_peer_proto dummy;
+	uint64_t t0, t_ins, t_look, t_del;
+	unsigned int i, found = 0;
+	uint64_t s = 1;
+
+	TEST_ASSERT_NOT_NULL(e, "calloc");
+	memset(&dummy, 0, sizeof(dummy));
+	t = wgc_index_table_create("scale_ix", SCALE_N + SCALE_N / 4,
+		SOCKET_ID_ANY, NULL);
+	TEST_ASSERT_NOT_NULL(t, "create: %s", rte_strerror(rte_errno));
+	t0 = rte_rdtsc();
+	for (i = 0; i < SCALE_N; i++) {
+		e[i].type = WGC_INDEX_HANDSHAKE;
+		e[i].peer = &dummy;
+		TEST_ASSERT_SUCCESS(wgc_index_insert(t, &e[i]), "insert %u", i);
+	}
+	t_ins = rte_rdtsc() - t0;
+	TEST_ASSERT_EQUAL(wgc_index_table_count(t), SCALE_N, "count");
+	t0 = rte_rdtsc();
+	for (i = 0; i < SCALE_N; i++) {
+		unsigned int j = (unsigned int)(test_rand(&s) % SCALE_N);
+
+		found += wgc_index_lookup(t, e[j].index) == &e[j];
+	}
+	t_look = rte_rdtsc() - t0;
+	TEST_ASSERT_EQUAL(found, SCALE_N, "lookups");
+	TEST_ASSERT_NULL(wgc_index_lookup_keypair(t, e[0].index),
+		"handshake entry returned as keypair");
+	t0 = rte_rdtsc();
+	for (i = 0; i < SCALE_N; i++)
+		wgc_index_remove(t, &e[i]);
+	t_del = rte_rdtsc() - t0;
+	TEST_ASSERT_EQUAL(wgc_index_table_count(t), 0U, "count after");
+	printf("index table, %u entries: insert %.0f ns, random lookup %.0f ns,"
+		" remove %.0f ns\n", SCALE_N,
+		(double)t_ins * 1e9 / rte_get_tsc_hz() / SCALE_N,
+		(double)t_look * 1e9 / rte_get_tsc_hz() / SCALE_N,
+		(double)t_del * 1e9 / rte_get_tsc_hz() / SCALE_N);
+	wgc_index_table_free(t);
+	free(e);
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER(proto_index_scale, scale, test_index_scale);
