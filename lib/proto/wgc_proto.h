@@ -732,6 +732,37 @@ uint16_t wgc_transport_decap_burst(struct wgc_aead_engine *e,
 		bool key_confirmed[]);
 
 /**
+ * Decapsulation in two phases, for spreading one heavy peer's decryption
+ * over several lcores while one owner keeps its replay window (the Linux
+ * module's parallel decrypt + per-peer serial receive):
+ * wgc_transport_open_burst() on any lcore (checks, authenticate and
+ * decrypt in place; header and tag stay), then
+ * wgc_transport_accept_burst() on the keypair's replay owner, in any order
+ * (replay window, strip, key confirmation). wgc_transport_decap_burst() is
+ * the two in one call.
+ *
+ * @param counters
+ *   n counters out (needed by the accept phase).
+ * @return
+ *   Number of views with status OK (authenticated).
+ */
+uint16_t wgc_transport_open_burst(struct wgc_aead_engine *e,
+		struct wgc_view *views, struct wgc_keypair *const kps[],
+		uint16_t n, uint64_t now, uint8_t status[], uint64_t counters[]);
+
+/**
+ * Second phase of decapsulation (see wgc_transport_open_burst()): for the
+ * views whose status is OK, check and update the replay window, strip
+ * header and tag, confirm the keypair. Other views are left alone.
+ *
+ * @return
+ *   Number of views with status OK afterwards.
+ */
+uint16_t wgc_transport_accept_burst(struct wgc_view *views,
+		struct wgc_keypair *const kps[], uint16_t n, uint8_t status[],
+		const uint64_t counters[], bool key_confirmed[]);
+
+/**
  * Length of the IPv4/IPv6 packet at the start of a decapsulated payload
  * (to trim the padding).
  *
