@@ -29,7 +29,10 @@
  *   wgc_transport_decap_burst(), wgc_keypair_*() helpers and the data timer
  *   hooks. Readers must be registered with the rte_rcu_qsbr given to
  *   wgc_index_table_create() and report quiescent states; keypairs are
- *   freed only after a grace period (wgc_index_table_reclaim()).
+ *   freed only after a grace period (wgc_index_table_reclaim()). The
+ *   control thread must not be an online reader of that qsbr: when the
+ *   defer queue is full it waits for a grace period
+ *   (rte_rcu_qsbr_synchronize()).
  * - The replay window of a keypair has a single owner: all packets of one
  *   keypair must be decapsulated by one lcore at a time.
  *
