@@ -24,7 +24,7 @@
 
 struct mem_peer {
 	struct wgc_peer_conf conf;
-	struct wgc_peer_stats stats;
+	struct wgc_control_peer_stats stats;
 	uint64_t session;
 	uint64_t gen;          /* apply generation that touched it */
 	uint8_t level;
@@ -41,7 +41,7 @@ struct undo {
 	uint8_t key[WGC_KEY_LEN];
 	bool existed;
 	uint64_t session;
-	struct wgc_peer_stats stats;
+	struct wgc_control_peer_stats stats;
 	struct wgc_peer_conf conf;
 };
 
@@ -638,7 +638,7 @@ mem_peer_count(void *ctx)
 
 static int
 copy_out(const struct mem_peer *p, struct wgc_peer_conf *conf,
-		struct wgc_peer_stats *stats)
+		struct wgc_control_peer_stats *stats)
 {
 	if (conf != NULL && wgc_peer_conf_copy(conf, &p->conf) != 0)
 		return -ENOMEM;
@@ -649,7 +649,7 @@ copy_out(const struct mem_peer *p, struct wgc_peer_conf *conf,
 
 static int
 mem_peer_get(void *ctx, const uint8_t key[WGC_KEY_LEN],
-		struct wgc_peer_conf *conf, struct wgc_peer_stats *stats)
+		struct wgc_peer_conf *conf, struct wgc_control_peer_stats *stats)
 {
 	struct mem_peer *p = sl_lookup(ctx, key);
 
@@ -660,7 +660,7 @@ mem_peer_get(void *ctx, const uint8_t key[WGC_KEY_LEN],
 
 static int
 mem_peer_next(void *ctx, const uint8_t *after, struct wgc_peer_conf *conf,
-		struct wgc_peer_stats *stats)
+		struct wgc_control_peer_stats *stats)
 {
 	struct wgc_mem_backend *mb = ctx;
 	struct mem_peer *p;
@@ -781,7 +781,7 @@ wgc_mem_backend_destroy(struct wgc_mem_backend *mb)
 
 int
 wgc_mem_backend_set_stats(struct wgc_mem_backend *mb,
-		const uint8_t key[WGC_KEY_LEN], const struct wgc_peer_stats *st)
+		const uint8_t key[WGC_KEY_LEN], const struct wgc_control_peer_stats *st)
 {
 	struct mem_peer *p = sl_lookup(mb, key);
 

@@ -185,7 +185,7 @@ reply_method(struct wgc_control *ctl, struct MHD_Connection *conn,
 /* ------------------------------------------------------------ helpers */
 
 static cJSON *
-stats_json(const struct wgc_peer_stats *st)
+stats_json(const struct wgc_control_peer_stats *st)
 {
 	cJSON *s = cJSON_CreateObject();
 
@@ -199,7 +199,7 @@ stats_json(const struct wgc_peer_stats *st)
 }
 
 static cJSON *
-peer_json(const struct wgc_peer_conf *pc, const struct wgc_peer_stats *st)
+peer_json(const struct wgc_peer_conf *pc, const struct wgc_control_peer_stats *st)
 {
 	cJSON *o = wgc_peer_conf_to_json(pc);
 
@@ -381,7 +381,7 @@ list_peers(struct wgc_control *ctl, struct MHD_Connection *conn)
 	char url[WGC_KEY_B64URL_LEN + 1];
 	unsigned long limit = PEERS_LIMIT_DEFAULT, n = 0;
 	struct wgc_peer_conf pc;
-	struct wgc_peer_stats st;
+	struct wgc_control_peer_stats st;
 	bool have_cursor = false, more = false;
 	cJSON *o, *a;
 
@@ -437,7 +437,7 @@ get_peer(struct wgc_control *ctl, struct MHD_Connection *conn,
 		const uint8_t *key, unsigned int status)
 {
 	struct wgc_peer_conf pc;
-	struct wgc_peer_stats st;
+	struct wgc_control_peer_stats st;
 	char b64[WGC_KEY_B64_LEN + 1];
 	int rc;
 
@@ -834,7 +834,7 @@ metrics_reader(void *cls, uint64_t pos, char *buf, size_t max)
 	(void)pos;
 	while (ms->off == ms->b.len) {
 		struct wgc_peer_conf pc;
-		struct wgc_peer_stats st;
+		struct wgc_control_peer_stats st;
 		char b64[WGC_KEY_B64_LEN + 1];
 		unsigned int k = 0;
 

@@ -223,7 +223,7 @@ wgc_uapi_format_get(const struct wgc_control_ops *ops, void *ctx, char **out,
 	char hex[WGC_KEY_HEX_LEN + 1], buf[WGC_ADDR_STR_LEN];
 	struct wgc_iface_conf iface;
 	struct wgc_peer_conf pc;
-	struct wgc_peer_stats st;
+	struct wgc_control_peer_stats st;
 	uint8_t last[WGC_KEY_LEN];
 	struct sbuf b = { 0 };
 	bool first = true;

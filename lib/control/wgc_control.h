@@ -32,7 +32,7 @@ extern "C" {
 #endif
 
 /** Per-peer counters the backend reports. */
-struct wgc_peer_stats {
+struct wgc_control_peer_stats {
 	uint64_t rx_bytes;
 	uint64_t tx_bytes;
 	uint64_t rx_packets;
@@ -67,7 +67,7 @@ struct wgc_control_ops {
 	 * @return 0 or -ENOENT.
 	 */
 	int (*peer_get)(void *ctx, const uint8_t key[WGC_KEY_LEN],
-			struct wgc_peer_conf *conf, struct wgc_peer_stats *stats);
+			struct wgc_peer_conf *conf, struct wgc_control_peer_stats *stats);
 	/**
 	 * Ordered iteration (memcmp order of public keys): the first peer
 	 * whose key is strictly greater than @p after (NULL = the first
@@ -75,7 +75,7 @@ struct wgc_control_ops {
 	 * @return 0 or -ENOENT at the end.
 	 */
 	int (*peer_next)(void *ctx, const uint8_t *after,
-			struct wgc_peer_conf *conf, struct wgc_peer_stats *stats);
+			struct wgc_peer_conf *conf, struct wgc_control_peer_stats *stats);
 	/**
 	 * Apply a change set atomically: either every change is applied or
 	 * none (state unchanged), in order. Changing an existing peer keeps
@@ -114,7 +114,7 @@ extern const struct wgc_control_ops wgc_mem_backend_ops;
 
 /** Test hook: set a peer's counters (e.g. a fake handshake). */
 int wgc_mem_backend_set_stats(struct wgc_mem_backend *mb,
-		const uint8_t key[WGC_KEY_LEN], const struct wgc_peer_stats *st);
+		const uint8_t key[WGC_KEY_LEN], const struct wgc_control_peer_stats *st);
 
 /** Test hook: the peer's session id (kept across updates), 0 = absent. */
 uint64_t wgc_mem_backend_session(struct wgc_mem_backend *mb,
