@@ -8,9 +8,12 @@
  *
  *   wgc-ctl-server [--config FILE] [--name IF] [--socket PATH]
  *                  [--uapi-dir DIR] [--state-dir DIR] [--max-body N]
+ *                  [--fake-handshakes]
  *
  * --config reads a wgc startup configuration (interface, peers, control);
- * the other options override its control keys. SIGINT/SIGTERM stop it.
+ * the other options override its control keys. --fake-handshakes gives
+ * every new peer a unique fake handshake time (tests check that changes
+ * keep sessions). SIGINT/SIGTERM stop it.
  */
 
 #include <errno.h>
@@ -39,7 +42,8 @@ usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s [--config FILE] [--name IF] [--socket PATH]\n"
-		"          [--uapi-dir DIR] [--state-dir DIR] [--max-body N]\n",
+		"          [--uapi-dir DIR] [--state-dir DIR] [--max-body N]\n"
+		"          [--fake-handshakes]\n",
 		prog);
 }
 
@@ -64,6 +68,7 @@ main(int argc, char **argv)
 		{ "uapi-dir", required_argument, NULL, 'u' },
 		{ "state-dir", required_argument, NULL, 'd' },
 		{ "max-body", required_argument, NULL, 'b' },
+		{ "fake-handshakes", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -77,11 +82,11 @@ main(int argc, char **argv)
 	char name[WGC_IFNAME_LEN] = "", socket_path[108] = "";
 	char uapi_dir[200] = "", state_dir[256] = "";
 	unsigned long long max_body = 0;
-	bool have_uapi = false, have_state = false;
+	bool have_uapi = false, have_state = false, fake = false;
 	uint32_t i;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:n:s:u:d:b:h", opts,
+	while ((c = getopt_long(argc, argv, "c:n:s:u:d:b:fh", opts,
 			NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -110,6 +115,9 @@ main(int argc, char **argv)
 			break;
 		case 'b':
 			max_body = strtoull(optarg, NULL, 10);
+			break;
+		case 'f':
+			fake = true;
 			break;
 		default:
 			usage(argv[0]);
@@ -146,6 +154,8 @@ main(int argc, char **argv)
 		wgc_startup_conf_free(&sc);
 		return 1;
 	}
+	/* tests: new peers get a unique fake handshake time */
+	wgc_mem_backend_fake_handshakes(mb, fake);
 	/* the startup peers, then the state directory (if it wins) */
 	memset(&cs, 0, sizeof(cs));
 	for (i = 0; i < sc.n_peers; i++) {

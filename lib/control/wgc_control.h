@@ -120,6 +120,13 @@ int wgc_mem_backend_set_stats(struct wgc_mem_backend *mb,
 uint64_t wgc_mem_backend_session(struct wgc_mem_backend *mb,
 		const uint8_t key[WGC_KEY_LEN]);
 
+/**
+ * Test hook: when on, every peer created gets a fake handshake time, a
+ * distinct second per peer (about three years ago), so that tests can see
+ * whether a change kept a peer's session (its handshake time stays).
+ */
+void wgc_mem_backend_fake_handshakes(struct wgc_mem_backend *mb, bool on);
+
 /* --------------------------------------------------- control plane */
 
 /** Parameters of wgc_control_create(). */
