@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * Next hop and outer encapsulation: UDP, IPv4 or IPv6, optional VLAN and
+ * Ethernet prepended into the view's headroom, no copy. Runs on workers;
+ * reads the neighbour table lock-free and hands unresolved packets to the
+ * slow path over the port's ring.
+ */
+
+#include <errno.h>
+#include <netinet/in.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#include "net_private.h"
+
+static inline bool
+ip6_on_link(const uint8_t *a, const uint8_t *b, unsigned int plen)
+{
+	unsigned int bytes = plen / 8, bits = plen % 8;
+
+	if (memcmp(a, b, bytes) != 0)
+		return false;
+	if (bits == 0)
+		return true;
+	return ((a[bytes] ^ b[bytes]) & (uint8_t)(0xff << (8 - bits))) == 0;
+}
+
+int
+wgc_net_route(const struct wgc_net_port *p, const struct wgc_net_addr *dst,
+		struct wgc_net_addr *nh)
+{
+	unsigned int i;
+
+	if (dst->family == AF_INET) {
+		if (p->nb_ip4 == 0)
+			return -ENETUNREACH;
+		for (i = 0; i < p->nb_ip4; i++) {
+			if (((dst->ip4 ^ p->ip4[i]) & p->mask4[i]) == 0) {
+				*nh = *dst;
+				return 0;
+			}
+		}
+		if (p->gw4 == 0)
+			return -ENETUNREACH;
+		memset(nh, 0, sizeof(*nh));
+		nh->family = AF_INET;
+		nh->ip4 = p->gw4;
+		return 0;
+	}
+	if (dst->family != AF_INET6 || p->nb_ip6 == 0)
+		return -ENETUNREACH;
+	for (i = 0; i < p->nb_ip6; i++) {
+		if (ip6_on_link(dst->ip6, p->ip6[i], p->prefix6[i])) {
+			*nh = *dst;
+			return 0;
+		}
+	}
+	if (!p->has_gw6)
+		return -ENETUNREACH;
+	memset(nh, 0, sizeof(*nh));
+	nh->family = AF_INET6;
+	memcpy(nh->ip6, p->gw6, 16);
+	return 0;
+}
+
+/* RFC 768: a computed 0 is sent as all ones (0 means "none") */
+static inline uint16_t
+udp_cksum(uint16_t c)
+{
+	return c == 0 ? 0xffff : c;
+}
+
+static inline struct rte_mbuf *
+view_mbuf(const struct wgc_view *v)
+{
+	if (wgc_recycler_mempool(v->recycler) == NULL)
+		return NULL;
+	return (struct rte_mbuf *)v->backing;
+}
+
+/* encap one view; returns 1 resolved, 0 unresolved, -reason on drop */
+static inline int
+encap_one(struct wgc_net_port *p, struct net_lcore *lc, struct wgc_view *v,
+		const struct wgc_net_endpoint *dst, struct wgc_net_addr *nh)
+{
+	uint16_t l2 = p->vlan ? ETH_HLEN + VLAN_HLEN : ETH_HLEN;
+	bool v4 = dst->addr.family == AF_INET;
+	uint16_t l3 = v4 ? IP4_HLEN : IP6_HLEN;
+	uint32_t plen = v->len;
+	struct rte_ether_addr mac;
+	struct rte_ether_hdr *eh;
+	struct rte_udp_hdr *u;
+	struct rte_mbuf *m;
+	uint8_t *d;
+	int resolved;
+
+	if (wgc_net_route(p, &dst->addr, nh) != 0)
+		return -WGC_NET_DROP_NO_ROUTE;
+	if (plen + UDP_HLEN + l3 > p->mtu)
+		return -WGC_NET_DROP_TOO_BIG;
+	d = wgc_view_prepend(v, (uint16_t)(l2 + l3 + UDP_HLEN));
+	if (d == NULL)
+		return -WGC_NET_DROP_NO_HEADROOM;
+	resolved = wgc_net_neigh_lookup(p, nh, &mac) == 0;
+
+	eh = (struct rte_ether_hdr *)d;
+	if (resolved)
+		eh->dst_addr = mac;
+	else
+		memset(&eh->dst_addr, 0, sizeof(eh->dst_addr));
+	eh->src_addr = p->mac;
+	if (p->vlan == 0) {
+		eh->ether_type = v4 ? RTE_BE16(RTE_ETHER_TYPE_IPV4) :
+			RTE_BE16(RTE_ETHER_TYPE_IPV6);
+	} else {
+		struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(d + ETH_HLEN);
+
+		eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_VLAN);
+		vh->vlan_tci = p->vlan_tci_be;
+		vh->eth_proto = v4 ? RTE_BE16(RTE_ETHER_TYPE_IPV4) :
+			RTE_BE16(RTE_ETHER_TYPE_IPV6);
+	}
+	u = (struct rte_udp_hdr *)(d + l2 + l3);
+	u->src_port = p->listen_port;
+	u->dst_port = dst->port;
+	u->dgram_len = rte_cpu_to_be_16((uint16_t)(plen + UDP_HLEN));
+	u->dgram_cksum = 0;
+	m = (p->tx_ip4_offload || p->tx_udp_offload) ? view_mbuf(v) : NULL;
+	if (m != NULL) {
+		m->ol_flags &= ~RTE_MBUF_F_TX_OFFLOAD_MASK;
+		m->l2_len = l2;
+		m->l3_len = l3;
+	}
+	if (v4) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + l2);
+
+		ip->version_ihl = RTE_IPV4_VHL_DEF;
+		ip->type_of_service = 0;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(plen +
+			UDP_HLEN + IP4_HLEN));
+		ip->packet_id = rte_cpu_to_be_16(lc->ip_id++);
+		ip->fragment_offset = 0;
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_UDP;
+		ip->hdr_checksum = 0;
+		ip->src_addr = p->ip4[0];
+		ip->dst_addr = dst->addr.ip4;
+		if (m != NULL)
+			m->ol_flags |= RTE_MBUF_F_TX_IPV4;
+		if (m != NULL && p->tx_udp_offload) {
+			m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
+			u->dgram_cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+		} else {
+			u->dgram_cksum = udp_cksum(net_cksum4(ip->src_addr,
+				ip->dst_addr, IPPROTO_UDP, u, plen + UDP_HLEN));
+		}
+		if (m != NULL && p->tx_ip4_offload)
+			m->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
+		else
+			ip->hdr_checksum = rte_ipv4_cksum(ip);
+	} else {
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(d + l2);
+
+		ip->vtc_flow = RTE_BE32(6u << 28);
+		ip->payload_len = rte_cpu_to_be_16((uint16_t)(plen + UDP_HLEN));
+		ip->proto = IPPROTO_UDP;
+		ip->hop_limits = 64;
+		memcpy(ip->src_addr, p->ip6[0], 16);
+		memcpy(ip->dst_addr, dst->addr.ip6, 16);
+		if (m != NULL)
+			m->ol_flags |= RTE_MBUF_F_TX_IPV6;
+		if (m != NULL && p->tx_udp_offload) {
+			m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
+			u->dgram_cksum = rte_ipv6_phdr_cksum(ip, m->ol_flags);
+		} else {
+			u->dgram_cksum = udp_cksum(net_cksum6(ip->src_addr,
+				ip->dst_addr, IPPROTO_UDP, u, plen + UDP_HLEN));
+		}
+	}
+	return resolved;
+}
+
+uint16_t
+wgc_net_encap(struct wgc_net_port *p, struct wgc_view *v,
+		const struct wgc_net_endpoint *dst, uint16_t n)
+{
+	struct slow_item items[WGC_IOBUF_BURST_MAX];
+	struct wgc_view drops[WGC_IOBUF_BURST_MAX];
+	struct net_lcore *lc = net_lcore(p);
+	struct wgc_net_stats *st = &lc->st;
+	uint16_t i, k = 0, ni = 0, nd = 0;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		if (ni == RTE_DIM(items) || nd == RTE_DIM(drops)) {
+			net_slow_enqueue(p, st, items, ni);
+			ni = 0;
+			wgc_view_release_all(drops, nd);
+			nd = 0;
+		}
+		rc = encap_one(p, lc, &v[i], &dst[i], &items[ni].nh);
+		if (rc == 1) {
+			st->tx_encap++;
+			if (k != i)
+				wgc_view_claim(&v[k], &v[i]);
+			k++;
+		} else if (rc == 0) {
+			st->tx_held++;
+			items[ni].kind = SLOW_HOLD;
+			wgc_view_claim(&items[ni].v, &v[i]);
+			ni++;
+		} else {
+			st->drop[-rc]++;
+			wgc_view_claim(&drops[nd++], &v[i]);
+		}
+	}
+	net_slow_enqueue(p, st, items, ni);
+	wgc_view_release_all(drops, nd);
+	return k;
+}

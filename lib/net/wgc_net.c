@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * Port life cycle, counters, names and endpoint text.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_ring_elem.h>
+
+#include "net_private.h"
+
+RTE_LOG_REGISTER(wgc_logtype_net, wgc.net, INFO);
+
+static const char * const drop_names[WGC_NET_DROP__MAX] = {
+	[WGC_NET_DROP_RUNT] = "runt",
+	[WGC_NET_DROP_NOT_OUR_MAC] = "not_our_mac",
+	[WGC_NET_DROP_VLAN] = "vlan",
+	[WGC_NET_DROP_ETHERTYPE] = "ethertype",
+	[WGC_NET_DROP_ARP] = "arp",
+	[WGC_NET_DROP_IP4_HDR] = "ip4_hdr",
+	[WGC_NET_DROP_IP4_LEN] = "ip4_len",
+	[WGC_NET_DROP_IP4_CKSUM] = "ip4_cksum",
+	[WGC_NET_DROP_IP4_FRAG] = "ip4_frag",
+	[WGC_NET_DROP_IP6_HDR] = "ip6_hdr",
+	[WGC_NET_DROP_IP6_EXT] = "ip6_ext",
+	[WGC_NET_DROP_NOT_OUR_IP] = "not_our_ip",
+	[WGC_NET_DROP_PROTO] = "proto",
+	[WGC_NET_DROP_UDP_LEN] = "udp_len",
+	[WGC_NET_DROP_UDP_CKSUM] = "udp_cksum",
+	[WGC_NET_DROP_UDP_PORT] = "udp_port",
+	[WGC_NET_DROP_ICMP] = "icmp",
+	[WGC_NET_DROP_ND] = "nd",
+	[WGC_NET_DROP_SLOW_FULL] = "slow_full",
+	[WGC_NET_DROP_NO_ROUTE] = "no_route",
+	[WGC_NET_DROP_NO_HEADROOM] = "no_headroom",
+	[WGC_NET_DROP_HOLD_FULL] = "hold_full",
+	[WGC_NET_DROP_NEIGH_FAILED] = "neigh_failed",
+	[WGC_NET_DROP_NEIGH_FULL] = "neigh_full",
+	[WGC_NET_DROP_NO_MBUF] = "no_mbuf",
+	[WGC_NET_DROP_TOO_BIG] = "too_big",
+};
+
+static const char * const class_names[] = {
+	[WGC_NET_CLASS_WG] = "wg",
+	[WGC_NET_CLASS_ARP] = "arp",
+	[WGC_NET_CLASS_ND] = "nd",
+	[WGC_NET_CLASS_ECHO] = "echo",
+	[WGC_NET_CLASS_DROP] = "drop",
+};
+
+const char *
+wgc_net_drop_name(unsigned int reason)
+{
+	if (reason >= RTE_DIM(drop_names) || drop_names[reason] == NULL)
+		return "?";
+	return drop_names[reason];
+}
+
+const char *
+wgc_net_class_name(unsigned int cls)
+{
+	if (cls >= RTE_DIM(class_names))
+		return "?";
+	return class_names[cls];
+}
+
+static rte_be32_t
+prefix_mask4(unsigned int len)
+{
+	return len == 0 ? 0 : rte_cpu_to_be_32(~0u << (32 - len));
+}
+
+static bool
+ip6_is_zero(const uint8_t *a)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(a, zero, 16) == 0;
+}
+
+struct wgc_net_port *
+wgc_net_port_create(const struct wgc_net_port_conf *c)
+{
+	char rname[RTE_RING_NAMESIZE];
+	struct wgc_net_port *p;
+	uint32_t size, ring;
+	unsigned int i;
+
+	if (c == NULL || c->name == NULL || c->pool == NULL ||
+			c->nb_ip4 > WGC_NET_ADDRS_MAX ||
+			c->nb_ip6 > WGC_NET_ADDRS_MAX ||
+			(c->nb_ip4 == 0 && c->nb_ip6 == 0) ||
+			c->vlan > 4094 || c->listen_port == 0 ||
+			(c->mtu != 0 && (c->mtu < 576 || c->mtu > 9000)) ||
+			rte_is_zero_ether_addr(&c->mac) ||
+			rte_is_multicast_ether_addr(&c->mac)) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	for (i = 0; i < c->nb_ip4; i++)
+		if (c->ip4[i] == 0 || c->ip4_prefix[i] > 32) {
+			rte_errno = EINVAL;
+			return NULL;
+		}
+	for (i = 0; i < c->nb_ip6; i++)
+		if (ip6_is_zero(c->ip6[i]) || c->ip6[i][0] == 0xff ||
+				c->ip6_prefix[i] > 128) {
+			rte_errno = EINVAL;
+			return NULL;
+		}
+	size = c->neigh_size ? c->neigh_size : 1024;
+	ring = c->slow_ring_size ? c->slow_ring_size : 1024;
+	if (!rte_is_power_of_2(size) || size < NEIGH_WINDOW ||
+			size > (1u << 20) || !rte_is_power_of_2(ring) ||
+			ring < 8) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+
+	p = rte_zmalloc_socket("wgc_net_port", sizeof(*p), RTE_CACHE_LINE_SIZE,
+		c->socket_id);
+	if (p == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	snprintf(p->name, sizeof(p->name), "%s", c->name);
+	p->mac = c->mac;
+	p->vlan = c->vlan;
+	p->vlan_tci_be = rte_cpu_to_be_16(c->vlan);
+	p->listen_port = rte_cpu_to_be_16(c->listen_port);
+	p->mtu = c->mtu ? c->mtu : 1500;
+	p->nb_ip4 = c->nb_ip4;
+	for (i = 0; i < c->nb_ip4; i++) {
+		p->ip4[i] = c->ip4[i];
+		p->mask4[i] = prefix_mask4(c->ip4_prefix[i]);
+	}
+	p->gw4 = c->gw4;
+	p->nb_ip6 = c->nb_ip6;
+	for (i = 0; i < c->nb_ip6; i++) {
+		memcpy(p->ip6[i], c->ip6[i], 16);
+		p->prefix6[i] = c->ip6_prefix[i];
+	}
+	p->ll6 = -1;
+	for (i = 0; i < c->nb_ip6; i++)
+		if (p->ip6[i][0] == 0xfe && (p->ip6[i][1] & 0xc0) == 0x80)
+			p->ll6 = (int)i;
+	if (c->nb_ip6 > 0 && !c->no_link_local && p->ll6 < 0 &&
+			p->nb_ip6 < WGC_NET_ADDRS_MAX) {
+		/* fe80::/64 + modified EUI-64 of our MAC */
+		uint8_t *a = p->ip6[p->nb_ip6];
+
+		memset(a, 0, 16);
+		a[0] = 0xfe;
+		a[1] = 0x80;
+		a[8] = c->mac.addr_bytes[0] ^ 0x02;
+		a[9] = c->mac.addr_bytes[1];
+		a[10] = c->mac.addr_bytes[2];
+		a[11] = 0xff;
+		a[12] = 0xfe;
+		a[13] = c->mac.addr_bytes[3];
+		a[14] = c->mac.addr_bytes[4];
+		a[15] = c->mac.addr_bytes[5];
+		p->prefix6[p->nb_ip6] = 64;
+		p->ll6 = p->nb_ip6++;
+	}
+	if (!ip6_is_zero(c->gw6)) {
+		memcpy(p->gw6, c->gw6, 16);
+		p->has_gw6 = true;
+	}
+	p->tx_ip4_offload = c->tx_ip4_cksum_offload;
+	p->tx_udp_offload = c->tx_udp_cksum_offload;
+	wgc_recycler_mempool_init(&p->pool_rc, c->pool);
+	p->reachable_ms = c->reachable_ms ? c->reachable_ms : 30000;
+	p->retrans_ms = c->retrans_ms ? c->retrans_ms : 1000;
+	p->max_probes = c->max_probes ? c->max_probes : 3;
+	p->stale_ms = c->stale_ms ? c->stale_ms : 60000;
+	if (p->max_probes > 16)
+		p->max_probes = 16;
+
+	p->neigh_mask = size - 1;
+	p->neigh = rte_zmalloc_socket("wgc_net_neigh",
+		sizeof(p->neigh[0]) * size, RTE_CACHE_LINE_SIZE, c->socket_id);
+	p->held = rte_zmalloc_socket("wgc_net_held",
+		sizeof(p->held[0]) * size * WGC_NET_NEIGH_HOLD,
+		RTE_CACHE_LINE_SIZE, c->socket_id);
+	snprintf(rname, sizeof(rname), "wgcn_%s", c->name);
+	p->slow = rte_ring_create_elem(rname, sizeof(struct slow_item), ring,
+		c->socket_id, RING_F_SC_DEQ);
+	if (p->neigh == NULL || p->held == NULL || p->slow == NULL) {
+		int err = p->slow == NULL && rte_errno == EEXIST ?
+			EEXIST : ENOMEM;
+
+		NET_LOG(ERR, "%s: cannot allocate tables: %s", c->name,
+			rte_strerror(err));
+		rte_ring_free(p->slow);
+		rte_free(p->held);
+		rte_free(p->neigh);
+		rte_free(p);
+		rte_errno = err;
+		return NULL;
+	}
+	for (i = 0; i < size; i++)
+		rte_seqlock_init(&p->neigh[i].lock);
+	NET_LOG(DEBUG, "%s: %u IPv4 and %u IPv6 addresses, vlan %u, port %u",
+		p->name, p->nb_ip4, p->nb_ip6, p->vlan, c->listen_port);
+	return p;
+}
+
+void
+wgc_net_port_free(struct wgc_net_port *p)
+{
+	struct slow_item it;
+
+	if (p == NULL)
+		return;
+	while (rte_ring_sc_dequeue_elem(p->slow, &it, sizeof(it)) == 0)
+		wgc_view_release(&it.v);
+	net_neigh_free_all(p);
+	rte_ring_free(p->slow);
+	rte_free(p->held);
+	rte_free(p->neigh);
+	rte_free(p);
+}
+
+static void
+stats_add(struct wgc_net_stats *sum, const struct wgc_net_stats *s)
+{
+	const volatile uint64_t *src = (const volatile uint64_t *)s;
+	uint64_t *dst = (uint64_t *)sum;
+	unsigned int i;
+
+	for (i = 0; i < offsetof(struct wgc_net_stats, drop) / 8 +
+			WGC_NET_DROP__MAX; i++)
+		dst[i] += src[i];
+}
+
+void
+wgc_net_stats_get(const struct wgc_net_port *p, struct wgc_net_stats *sum)
+{
+	unsigned int i;
+
+	memset(sum, 0, sizeof(*sum));
+	for (i = 0; i <= RTE_MAX_LCORE; i++)
+		stats_add(sum, &p->lc[i].st);
+}
+
+int
+wgc_net_stats_lcore(const struct wgc_net_port *p, unsigned int lcore,
+		struct wgc_net_stats *st)
+{
+	if (lcore > RTE_MAX_LCORE)
+		return -EINVAL;
+	memset(st, 0, sizeof(*st));
+	stats_add(st, &p->lc[lcore].st);
+	return 0;
+}
+
+void
+wgc_net_stats_reset(struct wgc_net_port *p)
+{
+	unsigned int i;
+
+	for (i = 0; i <= RTE_MAX_LCORE; i++)
+		memset(&p->lc[i].st, 0, sizeof(p->lc[i].st));
+}
+
+int
+wgc_net_endpoint_parse(const char *s, bool want_port,
+		struct wgc_net_endpoint *ep)
+{
+	char buf[64];
+	const char *host = s, *port = NULL;
+	char *end;
+	unsigned long pv;
+	size_t len;
+
+	if (s == NULL || ep == NULL)
+		return -EINVAL;
+	memset(ep, 0, sizeof(*ep));
+	len = strlen(s);
+	if (len == 0 || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, len + 1);
+	if (buf[0] == '[') {
+		char *rb = strchr(buf, ']');
+
+		if (rb == NULL)
+			return -EINVAL;
+		*rb = '\0';
+		host = buf + 1;
+		if (rb[1] == ':')
+			port = rb + 2;
+		else if (rb[1] != '\0')
+			return -EINVAL;
+	} else {
+		char *c = strchr(buf, ':');
+
+		host = buf;
+		/* one colon: IPv4 with port; more: a bare IPv6 address */
+		if (c != NULL && strchr(c + 1, ':') == NULL) {
+			*c = '\0';
+			port = c + 1;
+		}
+	}
+	if (inet_pton(AF_INET, host, &ep->addr.ip4) == 1)
+		ep->addr.family = AF_INET;
+	else if (inet_pton(AF_INET6, host, ep->addr.ip6) == 1)
+		ep->addr.family = AF_INET6;
+	else
+		return -EINVAL;
+	if (port == NULL)
+		return want_port ? -EINVAL : 0;
+	if (*port < '0' || *port > '9')
+		return -EINVAL;
+	errno = 0;
+	pv = strtoul(port, &end, 10);
+	if (errno != 0 || *end != '\0' || pv == 0 || pv > 65535)
+		return -EINVAL;
+	ep->port = rte_cpu_to_be_16((uint16_t)pv);
+	return 0;
+}
+
+int
+wgc_net_endpoint_format(const struct wgc_net_endpoint *ep, char *buf,
+		size_t size)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (ep->addr.family == AF_INET) {
+		inet_ntop(AF_INET, &ep->addr.ip4, a, sizeof(a));
+		return snprintf(buf, size, "%s:%u", a,
+			rte_be_to_cpu_16(ep->port));
+	}
+	if (ep->addr.family == AF_INET6) {
+		inet_ntop(AF_INET6, ep->addr.ip6, a, sizeof(a));
+		return snprintf(buf, size, "[%s]:%u", a,
+			rte_be_to_cpu_16(ep->port));
+	}
+	return snprintf(buf, size, "none");
+}
