@@ -418,7 +418,7 @@ set_allowed_ips(struct wgc_mem_backend *mb, struct mem_peer *p,
 	if (total > 0 && nv == NULL)
 		return wgc_conf_error_set(err, WGC_CONF_EIO,
 			"peers[%u]: out of memory", idx);
-	if (append) {
+	if (append && p->conf.n_allowed_ips > 0) {
 		memcpy(nv, p->conf.allowed_ips,
 			p->conf.n_allowed_ips * sizeof(*nv));
 		k = p->conf.n_allowed_ips;
