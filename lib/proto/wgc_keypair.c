@@ -148,7 +148,7 @@ wgc_keypair_current(struct wgc_peer_proto *peer, uint64_t now)
 
 	if (kp == NULL ||
 			!__atomic_load_n(&kp->sending_valid, __ATOMIC_RELAXED) ||
-			now - kp->birthdate >= WGC_REJECT_AFTER_TIME ||
+			wgc_age(now, kp->birthdate) >= WGC_REJECT_AFTER_TIME ||
 			__atomic_load_n(&kp->send_counter, __ATOMIC_RELAXED) >=
 			WGC_REJECT_AFTER_MESSAGES)
 		return NULL;
@@ -161,7 +161,7 @@ wgc_keypair_should_rekey_on_send(const struct wgc_keypair *kp, uint64_t now)
 	return kp->initiator &&
 		(__atomic_load_n(&kp->send_counter, __ATOMIC_RELAXED) >
 		 WGC_REKEY_AFTER_MESSAGES ||
-		 now - kp->birthdate > WGC_REKEY_AFTER_TIME);
+		 wgc_age(now, kp->birthdate) > WGC_REKEY_AFTER_TIME);
 }
 
 bool
@@ -171,7 +171,7 @@ wgc_keypair_should_rekey_on_receive(struct wgc_keypair *kp, uint64_t now)
 
 	if (!kp->initiator || peer->timers.sent_lastminute_handshake)
 		return false;
-	if (now - kp->birthdate <= WGC_REJECT_AFTER_TIME -
+	if (wgc_age(now, kp->birthdate) <= WGC_REJECT_AFTER_TIME -
 			WGC_KEEPALIVE_TIMEOUT - WGC_REKEY_TIMEOUT)
 		return false;
 	if (kp != WGC_LOAD_PTR(peer->keypairs.current))

@@ -80,6 +80,17 @@ void wgc_cookie_add_macs(struct wgc_peer_proto *peer, uint8_t *msg,
 		size_t len, uint64_t now);
 void wgc_cookie_peer_init(struct wgc_peer_proto *peer);
 
+/*
+ * Time elapsed since `then`; 0 if `then` is in the future (a worker's
+ * cached `now` may be slightly older than a birthdate set by the control
+ * thread).
+ */
+static inline uint64_t
+wgc_age(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
 /* Atomic pointer helpers. */
 #define WGC_LOAD_PTR(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
 #define WGC_STORE_PTR(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)

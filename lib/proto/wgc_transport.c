@@ -23,7 +23,7 @@ keypair_expired(const struct wgc_keypair *kp, uint64_t now, bool sending)
 		__atomic_load_n(&kp->sending_valid, __ATOMIC_RELAXED) :
 		__atomic_load_n(&kp->receiving_valid, __ATOMIC_RELAXED);
 
-	return !valid || now - kp->birthdate >= WGC_REJECT_AFTER_TIME;
+	return !valid || wgc_age(now, kp->birthdate) >= WGC_REJECT_AFTER_TIME;
 }
 
 static inline void
@@ -90,6 +90,8 @@ encap_chunk(struct wgc_aead_engine *e, struct wgc_view *views,
 		ops[nops].tag = v->data + padded;
 		ops[nops].key = kp->send_key;
 		ops[nops].counter = ctr;
+		ops[nops].aad = NULL;
+		ops[nops].aad_len = 0;
 		idx[nops] = i;
 		nops++;
 	}
@@ -172,6 +174,8 @@ decap_chunk(struct wgc_aead_engine *e, struct wgc_view *views,
 		ops[nops].len = v->len - WGC_MSG_TRANSPORT_MIN_LEN;
 		ops[nops].tag = ops[nops].data + ops[nops].len;
 		ops[nops].key = kp->recv_key;
+		ops[nops].aad = NULL;
+		ops[nops].aad_len = 0;
 		idx[nops] = i;
 		nops++;
 	}
