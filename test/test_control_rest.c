@@ -328,6 +328,7 @@ test_rest_bulk(void)
 
 		test_key_b64(1, k);
 		b2 = malloc(strlen(b) + 128);
+		TEST_ASSERT_NOT_NULL(b2, "malloc");
 		sprintf(b2, "%s, {\"public_key\": \"%s\"}]", b, k);
 		REQ("POST", "/v1/peers", b2);
 		free(b2);

@@ -122,9 +122,9 @@ ctl_unix_listen(struct wgc_control *ctl, const char *path)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	strcpy(sa.sun_path, path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
 	/* create the parent directory if missing (one level) */
-	snprintf(dir, sizeof(dir), "%s", path);
+	memcpy(dir, path, strlen(path) + 1);
 	slash = strrchr(dir, '/');
 	if (slash != NULL && slash != dir) {
 		*slash = '\0';

@@ -19,7 +19,7 @@
 #include <rte_jhash.h>
 #include <sodium.h>
 
-#include "wgc_control.h"
+#include "control_priv.h"
 
 #define SL_MAX 24
 
@@ -55,6 +55,11 @@ struct wgc_mem_backend {
 	uint64_t gen;
 	uint64_t rng;
 	bool fake_handshakes;
+	/* called once per changed key after a successful apply */
+	void (*commit)(void *ctx, const uint8_t *key,
+		const struct wgc_peer_conf *before,
+		const struct wgc_peer_conf *after);
+	void *commit_ctx;
 	struct aip **buckets;
 	uint64_t nbuckets;
 	uint64_t naip;
@@ -413,7 +418,7 @@ set_allowed_ips(struct wgc_mem_backend *mb, struct mem_peer *p,
 	if (total > 0 && nv == NULL)
 		return wgc_conf_error_set(err, WGC_CONF_EIO,
 			"peers[%u]: out of memory", idx);
-	if (append) {
+	if (append && p->conf.n_allowed_ips > 0) {
 		memcpy(nv, p->conf.allowed_ips,
 			p->conf.n_allowed_ips * sizeof(*nv));
 		k = p->conf.n_allowed_ips;
@@ -588,6 +593,32 @@ nomem:
 	return wgc_conf_error_set(err, WGC_CONF_EIO, "out of memory");
 }
 
+/* Report every changed key once: its state before this apply (the
+ * earliest undo record) and now. */
+static void
+commit_changes(struct wgc_mem_backend *mb)
+{
+	uint64_t i;
+
+	for (i = 0; i < mb->n_undo; i++) {
+		struct undo *u = &mb->undo[i];
+		struct mem_peer *p = sl_lookup(mb, u->key);
+
+		if (p != NULL) {
+			if (p->gen != mb->gen)
+				continue; /* already reported */
+			p->gen = 0;
+		} else if (!u->existed) {
+			continue; /* created and removed again */
+		}
+		/* a key has at most one "existed" record (nodes created in
+		 * this apply are never recorded as existing), so an absent
+		 * key is reported once */
+		mb->commit(mb->commit_ctx, u->key, u->existed ? &u->conf : NULL,
+			p != NULL ? &p->conf : NULL);
+	}
+}
+
 static int
 mem_apply(void *ctx, const struct wgc_changeset *cs,
 		struct wgc_conf_error *err)
@@ -616,6 +647,8 @@ mem_apply(void *ctx, const struct wgc_changeset *cs,
 	for (i = 0; i < cs->n; i++)
 		if (apply_one(mb, cs, i, err) != 0)
 			goto fail;
+	if (mb->commit != NULL)
+		commit_changes(mb);
 	undo_free(mb);
 	wgc_iface_conf_free(&saved);
 	return 0;
@@ -812,4 +845,14 @@ void
 wgc_mem_backend_fake_handshakes(struct wgc_mem_backend *mb, bool on)
 {
 	mb->fake_handshakes = on;
+}
+
+void
+ctl_mem_set_commit_hook(struct wgc_mem_backend *mb,
+		void (*fn)(void *ctx, const uint8_t *key,
+			const struct wgc_peer_conf *before,
+			const struct wgc_peer_conf *after), void *ctx)
+{
+	mb->commit = fn;
+	mb->commit_ctx = ctx;
 }

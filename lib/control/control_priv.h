@@ -97,6 +97,12 @@ void rest_stop(struct wgc_control *ctl);
 int uapi_start(struct wgc_control *ctl);
 void uapi_stop(struct wgc_control *ctl);
 
+/* in-memory backend: report each changed key after a successful apply */
+void ctl_mem_set_commit_hook(struct wgc_mem_backend *mb,
+		void (*fn)(void *ctx, const uint8_t *key,
+			const struct wgc_peer_conf *before,
+			const struct wgc_peer_conf *after), void *ctx);
+
 /* growable text buffer */
 struct sbuf {
 	char *p;

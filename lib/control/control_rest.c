@@ -263,7 +263,7 @@ static enum MHD_Result
 get_interface(struct wgc_control *ctl, struct MHD_Connection *conn)
 {
 	struct wgc_iface_conf iface;
-	cJSON *j;
+	cJSON *j = NULL;
 	int rc;
 
 	pthread_mutex_lock(&ctl->lock);

@@ -127,6 +127,36 @@ uint64_t wgc_mem_backend_session(struct wgc_mem_backend *mb,
  */
 void wgc_mem_backend_fake_handshakes(struct wgc_mem_backend *mb, bool on);
 
+/* ------------------------------------- lib/peers (the live device) */
+
+struct wgc_peers;
+struct wgc_identity;
+struct wgc_peers_backend;
+
+/**
+ * Bind the control plane to the live peer table (built when lib/peers
+ * is): the configuration is shadowed in an in-memory backend (ordering,
+ * all-or-nothing validation), then each change is pushed to lib/peers
+ * under its writer lock; changed peers keep their sessions. Peers already
+ * in @p t are imported. Listen-port changes are refused (restart).
+ *
+ * @param id     the device identity (private key changes), or NULL
+ * @param iface  the interface as configured (name, key, port, addresses)
+ */
+struct wgc_peers_backend *wgc_peers_backend_create(struct wgc_peers *t,
+		struct wgc_identity *id, const struct wgc_iface_conf *iface);
+
+/** Extra device counters for /v1/stats and /metrics (e.g. pipeline). */
+void wgc_peers_backend_set_stats(struct wgc_peers_backend *pb,
+		int (*fn)(void *ctx, struct wgc_stat *out, unsigned int max),
+		void *ctx);
+
+/** Free the binding (not the peer table). */
+void wgc_peers_backend_destroy(struct wgc_peers_backend *pb);
+
+/** Ops of the lib/peers binding (ctx = the wgc_peers_backend). */
+extern const struct wgc_control_ops wgc_peers_backend_ops;
+
 /* --------------------------------------------------- control plane */
 
 /** Parameters of wgc_control_create(). */
