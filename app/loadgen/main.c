@@ -829,6 +829,14 @@ send_inner(struct lg_ctx *c, uint8_t *slot, uint32_t len, uint32_t cap)
 	return send_msg(c, v.data, v.len);
 }
 
+static int
+send_keepalive(struct lg_ctx *c)
+{
+	uint8_t slot[LG_HEADROOM + LG_TAILROOM];
+
+	return send_inner(c, slot, 0, sizeof(slot));
+}
+
 /*
  * Receive and decrypt one transport message into buf.
  * @return inner length (0: keepalive), -1 error, -2 timeout.
@@ -1132,6 +1140,15 @@ main(int argc, char **argv)
 		goto out;
 	}
 	printf("loadgen: handshake ok ms=%.3f\n", (double)took / 1e6);
+	/*
+	 * As an initiator with nothing staged does: a keepalive confirms
+	 * the session to the responder (which only then counts the
+	 * handshake as complete and may send on it).
+	 */
+	if (send_keepalive(&c) < 0) {
+		ret = LG_EXIT_SETUP;
+		goto out;
+	}
 	if (o.ping)
 		ret = do_ping(&c);
 	else if (o.stream)
