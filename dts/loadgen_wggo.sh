@@ -28,6 +28,7 @@ PORT=51820
 TARGET=10.201.0.2:$PORT
 
 dts_init
+umask 077
 e2e_need wireguard-go wg ethtool "$PY"
 LG=${LOADGEN:-$(e2e_find_tool wgc-loadgen)} || {
 	echo "$DTS_NAME: build/app/wgc-loadgen not found (ninja -C build)"

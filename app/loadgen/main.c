@@ -564,6 +564,12 @@ send_msg(struct lg_ctx *c, const void *p, size_t len)
 {
 	ssize_t n = send(c->fd, p, len, 0);
 
+	/* a pending ICMP error is reported (and cleared) once: retry */
+	if (n < 0 && (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+			errno == ENETUNREACH || errno == EHOSTDOWN ||
+			errno == ENOBUFS))
+		n = send(c->fd, p, len, 0);
+
 	if (n != (ssize_t)len) {
 		fprintf(stderr, "wgc-loadgen: send: %s\n",
 			n < 0 ? strerror(errno) : "short write");
@@ -602,7 +608,8 @@ recv_until(struct lg_ctx *c, uint8_t *buf, size_t cap, uint64_t deadline)
 			continue;
 		n = recv(c->fd, buf, cap, MSG_DONTWAIT);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR ||
-				errno == ECONNREFUSED))
+				errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+				errno == ENETUNREACH || errno == EHOSTDOWN))
 			continue;
 		if (n < 0) {
 			fprintf(stderr, "wgc-loadgen: recv: %s\n",
@@ -1052,8 +1059,17 @@ do_stream(struct lg_ctx *c)
 		}
 		r = sendmmsg(c->fd, msgs, b, 0);
 		if (r < 0) {
+			/*
+			 * Full queues, and ICMP errors the kernel reports
+			 * once on a connected socket (the target's stack
+			 * may answer a frame its own data plane consumed):
+			 * transient, try again.
+			 */
 			if (errno == ENOBUFS || errno == EAGAIN ||
-					errno == EINTR || errno == ECONNREFUSED) {
+					errno == EINTR || errno == ECONNREFUSED ||
+					errno == EHOSTUNREACH ||
+					errno == ENETUNREACH ||
+					errno == EHOSTDOWN) {
 				retries++;
 				if (retries > 100000000ULL) {
 					fprintf(stderr, "wgc-loadgen: sendmmsg "

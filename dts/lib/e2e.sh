@@ -54,6 +54,13 @@ else
 		DTS_PIDS="$DTS_PIDS $1"
 		[ -n "${2:-}" ] && DTS_LOGS="$DTS_LOGS $2"
 	}
+	dts_untrack() {
+		new=""
+		for p in $DTS_PIDS; do
+			[ "$p" = "$1" ] || new="$new $p"
+		done
+		DTS_PIDS=$new
+	}
 	dts_dump_logs() {
 		for l in $DTS_LOGS; do
 			[ -f "$l" ] || continue
