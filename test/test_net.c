@@ -10,6 +10,7 @@
  */
 
 #include <arpa/inet.h>
+#include <time.h>
 #include <netinet/in.h>
 
 #include <rte_ether.h>
@@ -444,6 +445,7 @@ test_net_classify_wg(void)
 	struct frame f;
 	uint8_t s6[16];
 	uint8_t *payload;
+	uint16_t plen;
 
 	/* IPv4, with Ethernet padding after a short datagram */
 	TEST_ASSERT_SUCCESS(mk_udp4(&f, -1, ip4("192.0.2.7"), 40000,
@@ -482,6 +484,21 @@ test_net_classify_wg(void)
 	TEST_ASSERT_BUFFERS_ARE_EQUAL(m.src.addr.ip6, s6, 16, "src6");
 	TEST_ASSERT_EQUAL(m.src.port, htons(40001), "port6");
 	wgc_view_release(&f.v);
+
+	/* every payload length (odd ones too): good passes, one bit fails */
+	for (plen = 1; plen < 300; plen += 7) {
+		TEST_ASSERT_SUCCESS(mk_udp4(&f, -1, ip4("192.0.2.7"), 1,
+			ip4("10.0.0.1"), LPORT, plen, 0), "build");
+		TEST_CHECK(classify_one(&f, WGC_NET_CLASS_WG, 0));
+		TEST_ASSERT_EQUAL(f.v.len, plen, "len %u", plen);
+		wgc_view_release(&f.v);
+		TEST_ASSERT_SUCCESS(mk_udp6(&f, -1, "2001:db8::7", 1, "fd00::1",
+			LPORT, plen), "build");
+		f.payload[plen - 1] ^= 0x80;
+		TEST_CHECK(classify_one(&f, WGC_NET_CLASS_DROP,
+			WGC_NET_DROP_UDP_CKSUM));
+		wgc_view_release(&f.v);
+	}
 	return TEST_SUCCESS;
 }
 WGC_TEST_REGISTER_FULL(net_classify_wg_autotest, fast, net_setup,
@@ -845,8 +862,54 @@ test_net_arp_reply(void)
 	a.ip4 = ip4("10.0.0.254");
 	TEST_ASSERT_SUCCESS(wgc_net_neigh_lookup(port, &a, &mac), "gw");
 	TEST_ASSERT(rte_is_same_ether_addr(&mac, &gw_mac), "gw MAC");
+
+	/* an off-link sender is answered but creates no entry */
+	TEST_ASSERT_SUCCESS(mk_arp(&f, -1, &bcast, 1, &peer_mac,
+		ip4("192.0.2.9"), ip4("10.0.0.1")), "off-link");
+	TEST_ASSERT_EQUAL(wgc_net_slow_input(port, 7, &f.v, &out), 1, "reply");
+	wgc_view_release(&out);
+	a.ip4 = ip4("192.0.2.9");
+	TEST_ASSERT_EQUAL(wgc_net_neigh_lookup(port, &a, &mac), -ENOENT,
+		"off-link sender not learned");
+
+	/* gratuitous ARP: a known neighbour moves, an unknown one is not added */
+	TEST_ASSERT_SUCCESS(mk_arp(&f, -1, &bcast, 1, &gw_mac,
+		ip4("10.0.0.2"), ip4("10.0.0.2")), "garp");
+	TEST_CHECK(classify_one(&f, WGC_NET_CLASS_ARP, 0));
+	TEST_ASSERT_EQUAL(wgc_net_slow_input(port, 8, &f.v, &out), 0,
+		"no answer to a gratuitous ARP");
+	a.ip4 = ip4("10.0.0.2");
+	TEST_ASSERT_SUCCESS(wgc_net_neigh_lookup(port, &a, &mac), "known");
+	TEST_ASSERT(rte_is_same_ether_addr(&mac, &gw_mac), "MAC updated");
+	TEST_ASSERT_SUCCESS(mk_arp(&f, -1, &bcast, 1, &gw_mac,
+		ip4("10.0.0.33"), ip4("10.0.0.33")), "garp");
+	TEST_ASSERT_EQUAL(wgc_net_slow_input(port, 8, &f.v, &out), 0, "-");
+	a.ip4 = ip4("10.0.0.33");
+	TEST_ASSERT_EQUAL(wgc_net_neigh_lookup(port, &a, &mac), -ENOENT,
+		"unknown not added");
 	return TEST_SUCCESS;
 }
+
+static int
+test_net_arp_vlan(void)
+{
+	struct wgc_view out;
+	struct frame f;
+
+	TEST_ASSERT_SUCCESS(mk_arp(&f, 100, &bcast, 1, &peer_mac,
+		ip4("10.0.0.2"), ip4("10.0.0.1")), "arp");
+	TEST_ASSERT_EQUAL(wgc_net_slow_input(port, 5, &f.v, &out), 1, "reply");
+	TEST_ASSERT_EQUAL(out.len, 18u + 28, "tagged reply length");
+	TEST_ASSERT_EQUAL(get16(out.data + 12), 0x8100, "TPID kept");
+	TEST_ASSERT_EQUAL(get16(out.data + 14), 100, "VLAN kept");
+	TEST_ASSERT_EQUAL(get16(out.data + 16), 0x0806, "ARP");
+	TEST_ASSERT_EQUAL(get16(out.data + 18 + 6), 2, "reply");
+	TEST_ASSERT_BUFFERS_ARE_EQUAL(out.data + 18 + 8, &our_mac, 6, "sha");
+	wgc_view_release(&out);
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER_FULL(net_arp_vlan_autotest, fast, net_setup_vlan,
+	test_net_arp_vlan, net_teardown);
 WGC_TEST_REGISTER_FULL(net_arp_reply_autotest, fast, net_setup,
 	test_net_arp_reply, net_teardown);
 
@@ -1541,3 +1604,87 @@ test_net_slow_full(void)
 }
 WGC_TEST_REGISTER_FULL(net_slow_full_autotest, fast, net_setup,
 	test_net_slow_full, net_teardown);
+
+/* ---- perf: per-packet cost of classify and encap (no I/O) ---- */
+
+static double
+perf_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int
+perf_net_size(uint16_t plen, bool v6)
+{
+	enum { BURST = 32, ROUNDS = 20000 };
+	struct wgc_net_endpoint dst[BURST];
+	struct wgc_view v[BURST], saved[BURST];
+	struct wgc_net_meta m[BURST];
+	struct wgc_net_addr gw;
+	struct frame f;
+	double t0, t_cls, t_enc;
+	unsigned int i, r;
+
+	memset(&gw, 0, sizeof(gw));
+	gw.family = AF_INET;
+	gw.ip4 = ip4("10.0.0.254");
+	wgc_net_neigh_add(port, &gw, &gw_mac, 0);
+	gw.family = AF_INET6;
+	ip6("fd00::fe", gw.ip6);
+	wgc_net_neigh_add(port, &gw, &gw_mac, 0);
+	for (i = 0; i < BURST; i++) {
+		int rc = v6 ? mk_udp6(&f, -1, "2001:db8::7", 40000, "fd00::1",
+				LPORT, plen) :
+			mk_udp4(&f, -1, ip4("192.0.2.7"), 40000,
+				ip4("10.0.0.1"), LPORT, plen, 0);
+
+		TEST_ASSERT_SUCCESS(rc, "build");
+		saved[i] = f.v;
+	}
+	/* classify: the whole header check, UDP checksum included */
+	t0 = perf_now_ns();
+	for (r = 0; r < ROUNDS; r++) {
+		memcpy(v, saved, sizeof(v));
+		if (wgc_net_classify(port, v, m, BURST) != BURST)
+			break;
+	}
+	t_cls = (perf_now_ns() - t0) / ((double)ROUNDS * BURST);
+	TEST_ASSERT_EQUAL(r, (unsigned int)ROUNDS, "all classified");
+	/* encap back to the sender, software checksums */
+	for (i = 0; i < BURST; i++)
+		dst[i] = m[i].src;
+	memcpy(saved, v, sizeof(v));
+	t0 = perf_now_ns();
+	for (r = 0; r < ROUNDS; r++) {
+		memcpy(v, saved, sizeof(v));
+		if (wgc_net_encap(port, v, dst, BURST) != BURST)
+			break;
+	}
+	t_enc = (perf_now_ns() - t0) / ((double)ROUNDS * BURST);
+	TEST_ASSERT_EQUAL(r, (unsigned int)ROUNDS, "all encapsulated");
+	printf("net perf %s payload %4u B: classify %6.1f ns/pkt (%5.1f Mpps), "
+		"encap %6.1f ns/pkt (%5.1f Mpps)\n", v6 ? "IPv6" : "IPv4",
+		plen, t_cls, 1e3 / t_cls, t_enc, 1e3 / t_enc);
+	wgc_view_release_all(v, BURST);
+	return TEST_SUCCESS;
+}
+
+static int
+test_net_perf(void)
+{
+	static const uint16_t sizes[] = { 32, 148, 512, 1436 };
+	unsigned int i;
+
+	printf("command: build/test/wgc-test net_perf_autotest "
+		"(EAL: --no-huge, one lcore, bursts of 32, software checksums)\n");
+	for (i = 0; i < RTE_DIM(sizes); i++) {
+		TEST_CHECK(perf_net_size(sizes[i], false));
+		TEST_CHECK(perf_net_size(sizes[i], true));
+	}
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER_FULL(net_perf_autotest, perf, net_setup, test_net_perf,
+	net_teardown);

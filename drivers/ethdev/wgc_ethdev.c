@@ -29,6 +29,8 @@ RTE_LOG_REGISTER(wgc_logtype_ethdev, wgc.ethdev, INFO);
 #define POOL_CACHE 256u
 #define MAX_FRAME_HDR (RTE_ETHER_HDR_LEN + 4 + RTE_ETHER_CRC_LEN)
 
+static uint32_t pool_seq; /* pool names stay unique if one is kept */
+
 struct queue_stats {
 	struct wgc_ethdev_queue_stats s;
 } __rte_cache_aligned;
@@ -39,6 +41,7 @@ struct wgc_ethdev {
 	uint16_t nb_txq;
 	bool probed;            /* we hot-plugged it: remove on close */
 	bool started;
+	struct rte_device *dev;
 	char name[RTE_ETH_NAME_MAX_LEN];
 	struct rte_ether_addr mac;
 	struct wgc_ethdev_caps caps;
@@ -85,13 +88,17 @@ find_or_probe(const char *devargs, char *name, size_t size, uint16_t *port,
 	return 0;
 }
 
+/* after rte_eth_dev_close(): unplug the device we plugged */
 static void
-remove_device(uint16_t port_id)
+remove_device(struct rte_device *dev)
 {
-	struct rte_eth_dev_info info;
+	int rc;
 
-	if (rte_eth_dev_info_get(port_id, &info) == 0 && info.device != NULL)
-		rte_dev_remove(info.device);
+	if (dev == NULL)
+		return;
+	rc = rte_dev_remove(dev);
+	if (rc != 0)
+		ETH_LOG(WARNING, "cannot remove device: %s", rte_strerror(-rc));
 }
 
 struct wgc_ethdev *
@@ -126,6 +133,7 @@ wgc_ethdev_open(const struct wgc_ethdev_conf *c)
 	rc = rte_eth_dev_info_get(e->port_id, &info);
 	if (rc != 0)
 		goto fail;
+	e->dev = info.device;
 
 	e->nb_rxq = c->nb_rx_queues ? c->nb_rx_queues : 1;
 	e->nb_txq = c->nb_tx_queues ? c->nb_tx_queues : e->nb_rxq;
@@ -149,6 +157,11 @@ wgc_ethdev_open(const struct wgc_ethdev_conf *c)
 		goto fail;
 	}
 	rte_eth_macaddr_get(e->port_id, &e->mac);
+	if (rte_is_zero_ether_addr(&e->mac)) {
+		/* e.g. net_ring: make up a locally administered address */
+		rte_eth_random_addr(e->mac.addr_bytes);
+		(void)rte_eth_dev_default_mac_addr_set(e->port_id, &e->mac);
+	}
 	socket = c->socket_id;
 	if (socket == SOCKET_ID_ANY || socket < 0) {
 		socket = rte_eth_dev_socket_id(e->port_id);
@@ -212,12 +225,24 @@ wgc_ethdev_open(const struct wgc_ethdev_conf *c)
 		WGC_IOBUF_TRAILER_MAX, 64);
 	if (room < RTE_PKTMBUF_HEADROOM + info.min_rx_bufsize)
 		room = RTE_PKTMBUF_HEADROOM + info.min_rx_bufsize;
+	/*
+	 * net_af_packet copies whole ring frames (framesz, default 2048, less
+	 * its headers) and refuses smaller mbufs without saying so in
+	 * min_rx_bufsize.
+	 */
+	if (info.driver_name != NULL &&
+			strcmp(info.driver_name, "net_af_packet") == 0 &&
+			room < RTE_MBUF_DEFAULT_BUF_SIZE)
+		room = RTE_MBUF_DEFAULT_BUF_SIZE;
+	if (c->data_room > room)
+		room = c->data_room;
 	if (room > UINT16_MAX) {
 		rc = -EINVAL;
 		goto fail;
 	}
 	e->caps.data_room = (uint16_t)room;
-	snprintf(pname, sizeof(pname), "wgc_eth%u", e->port_id);
+	snprintf(pname, sizeof(pname), "wgc_eth%u_%u", e->port_id,
+		__atomic_fetch_add(&pool_seq, 1, __ATOMIC_RELAXED));
 	e->pool = rte_pktmbuf_pool_create(pname, nb_mbufs,
 		RTE_MIN(POOL_CACHE, nb_mbufs * 2 / 3 / RTE_MAX(1u,
 			rte_lcore_count())), 0, (uint16_t)room, socket);
@@ -259,9 +284,11 @@ wgc_ethdev_open(const struct wgc_ethdev_conf *c)
 		e->caps.tx_udp_cksum ? "on" : "off", nb_mbufs, room);
 	return e;
 fail:
-	rte_eth_dev_close(e->port_id);
-	if (e->probed)
-		remove_device(e->port_id);
+	/* a port we did not plug in is left as we found it */
+	if (e->probed) {
+		rte_eth_dev_close(e->port_id);
+		remove_device(e->dev);
+	}
 	rte_mempool_free(e->pool);
 	rte_free(e);
 	rte_errno = rc < 0 ? -rc : EINVAL;
@@ -306,10 +333,28 @@ wgc_ethdev_close(struct wgc_ethdev *e)
 
 	if (e == NULL)
 		return;
+	/*
+	 * Drain what the RX queues still hold: some PMDs (net_ring, whose
+	 * TX and RX share rings) do not free queued mbufs on close.
+	 */
+	if (e->started) {
+		struct rte_mbuf *m[WGC_IOBUF_BURST_MAX];
+		uint16_t q, k;
+		int guard;
+
+		for (q = 0; q < e->nb_rxq; q++)
+			for (guard = 0; guard < 1024; guard++) {
+				k = rte_eth_rx_burst(e->port_id, q, m,
+					RTE_DIM(m));
+				if (k == 0)
+					break;
+				rte_pktmbuf_free_bulk(m, k);
+			}
+	}
 	wgc_ethdev_stop(e);
 	rte_eth_dev_close(e->port_id);
 	if (e->probed)
-		remove_device(e->port_id);
+		remove_device(e->dev);
 	in_use = rte_mempool_in_use_count(e->pool);
 	if (in_use != 0)
 		ETH_LOG(ERR, "%s: %u buffers still in use: pool %s kept",
@@ -334,6 +379,16 @@ wgc_ethdev_rx_burst(struct wgc_ethdev *e, uint16_t queue, struct wgc_view *v,
 	for (i = 0; i < nb; i++) {
 		if (unlikely(m[i]->nb_segs != 1)) {
 			st->rx_multiseg++;
+			rte_pktmbuf_free(m[i]);
+			continue;
+		}
+		/*
+		 * VLAN stripping is never requested; a PMD that strips anyway
+		 * (af_packet: the kernel untags) gets the tag put back.
+		 */
+		if (unlikely(m[i]->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) &&
+				rte_vlan_insert(&m[i]) != 0) {
+			st->rx_vlan_fail++;
 			rte_pktmbuf_free(m[i]);
 			continue;
 		}

@@ -56,6 +56,8 @@ struct wgc_ethdev_conf {
 	uint16_t nb_txd;          /**< TX descriptors per queue (0: 1024) */
 	uint16_t mtu;             /**< L3 MTU of the port (0: 1500) */
 	unsigned int nb_mbufs;    /**< pool size (0: computed from the rings) */
+	uint16_t data_room;       /**< at least this mbuf data room (0: sized
+	                           *   for the MTU and the PMD) */
 	int socket_id;            /**< NUMA socket (SOCKET_ID_ANY: the port's) */
 	bool promiscuous;         /**< default false: promiscuous off */
 	bool no_rss;              /**< do not enable RSS even if offered */
@@ -85,6 +87,7 @@ struct wgc_ethdev_queue_stats {
 	uint64_t tx_unsent;       /**< views handed back (TX ring full) */
 	uint64_t tx_copied;       /**< non-mbuf views copied into port mbufs */
 	uint64_t tx_copy_fail;    /**< ... that could not be (pool empty) */
+	uint64_t rx_vlan_fail;    /**< stripped VLAN tag could not be put back */
 };
 
 struct wgc_ethdev;

@@ -68,6 +68,13 @@ wgc_net_route(const struct wgc_net_port *p, const struct wgc_net_addr *dst,
 	return 0;
 }
 
+/* RFC 768: a computed 0 is sent as all ones (0 means "none") */
+static inline uint16_t
+udp_cksum(uint16_t c)
+{
+	return c == 0 ? 0xffff : c;
+}
+
 static inline struct rte_mbuf *
 view_mbuf(const struct wgc_view *v)
 {
@@ -149,7 +156,8 @@ encap_one(struct wgc_net_port *p, struct net_lcore *lc, struct wgc_view *v,
 			m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
 			u->dgram_cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
 		} else {
-			u->dgram_cksum = rte_ipv4_udptcp_cksum(ip, u);
+			u->dgram_cksum = udp_cksum(net_cksum4(ip->src_addr,
+				ip->dst_addr, IPPROTO_UDP, u, plen + UDP_HLEN));
 		}
 		if (m != NULL && p->tx_ip4_offload)
 			m->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
@@ -162,7 +170,10 @@ encap_one(struct wgc_net_port *p, struct net_lcore *lc, struct wgc_view *v,
 		ip->payload_len = rte_cpu_to_be_16((uint16_t)(plen + UDP_HLEN));
 		ip->proto = IPPROTO_UDP;
 		ip->hop_limits = 64;
-		memcpy(ip->src_addr, p->ip6[0], 16);
+		/* a link-local peer is answered from our link-local */
+		memcpy(ip->src_addr, p->ip6[(dst->addr.ip6[0] == 0xfe &&
+			(dst->addr.ip6[1] & 0xc0) == 0x80 && p->ll6 >= 0) ?
+			p->ll6 : 0], 16);
 		memcpy(ip->dst_addr, dst->addr.ip6, 16);
 		if (m != NULL)
 			m->ol_flags |= RTE_MBUF_F_TX_IPV6;
@@ -170,7 +181,8 @@ encap_one(struct wgc_net_port *p, struct net_lcore *lc, struct wgc_view *v,
 			m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
 			u->dgram_cksum = rte_ipv6_phdr_cksum(ip, m->ol_flags);
 		} else {
-			u->dgram_cksum = rte_ipv6_udptcp_cksum(ip, u);
+			u->dgram_cksum = udp_cksum(net_cksum6(ip->src_addr,
+				ip->dst_addr, IPPROTO_UDP, u, plen + UDP_HLEN));
 		}
 	}
 	return resolved;
@@ -184,17 +196,12 @@ wgc_net_encap(struct wgc_net_port *p, struct wgc_view *v,
 	struct wgc_view drops[WGC_IOBUF_BURST_MAX];
 	struct net_lcore *lc = net_lcore(p);
 	struct wgc_net_stats *st = &lc->st;
-	uint16_t i, k = 0, ni = 0, nd = 0, q;
+	uint16_t i, k = 0, ni = 0, nd = 0;
 	int rc;
 
 	for (i = 0; i < n; i++) {
 		if (ni == RTE_DIM(items) || nd == RTE_DIM(drops)) {
-			q = (uint16_t)rte_ring_mp_enqueue_burst_elem(p->slow,
-				items, sizeof(items[0]), ni, NULL);
-			for (; q < ni; q++) {
-				st->drop[WGC_NET_DROP_SLOW_FULL]++;
-				wgc_view_release(&items[q].v);
-			}
+			net_slow_enqueue(p, st, items, ni);
 			ni = 0;
 			wgc_view_release_all(drops, nd);
 			nd = 0;
@@ -215,14 +222,7 @@ wgc_net_encap(struct wgc_net_port *p, struct wgc_view *v,
 			wgc_view_claim(&drops[nd++], &v[i]);
 		}
 	}
-	if (ni > 0) {
-		q = (uint16_t)rte_ring_mp_enqueue_burst_elem(p->slow, items,
-			sizeof(items[0]), ni, NULL);
-		for (; q < ni; q++) {
-			st->drop[WGC_NET_DROP_SLOW_FULL]++;
-			wgc_view_release(&items[q].v);
-		}
-	}
+	net_slow_enqueue(p, st, items, ni);
 	wgc_view_release_all(drops, nd);
 	return k;
 }

@@ -41,9 +41,12 @@ net_addr_eq(const struct wgc_net_addr *a, const struct wgc_net_addr *b)
 uint32_t
 net_neigh_hash(const struct wgc_net_addr *a)
 {
+	uint64_t w[2];
+
 	if (a->family == AF_INET)
 		return rte_hash_crc_4byte(a->ip4, 0x5eed);
-	return rte_hash_crc(a->ip6, 16, 0x5eed6);
+	memcpy(w, a->ip6, sizeof(w));   /* ip6 is only 4-byte aligned */
+	return rte_hash_crc_8byte(w[1], rte_hash_crc_8byte(w[0], 0x5eed6));
 }
 
 int
@@ -157,6 +160,24 @@ entry_set(struct neigh_entry *e, const struct wgc_net_addr *a,
 		e->mac = *mac;
 	e->state = state;
 	rte_seqlock_write_unlock(&e->lock);
+}
+
+/* a new entry waiting for its first request (sent by the caller/timer) */
+static struct neigh_entry *
+entry_new_incomplete(struct wgc_net_port *p, const struct wgc_net_addr *a,
+		uint64_t now)
+{
+	struct neigh_entry *e = entry_alloc(p, a);
+
+	if (e == NULL)
+		return NULL;
+	entry_set(e, a, NULL, WGC_NET_NEIGH_INCOMPLETE);
+	e->nb_held = 0;
+	e->flush = 0;
+	e->probes = 0;
+	e->updated_ms = now;
+	e->next_ms = now;
+	return e;
 }
 
 struct neigh_entry *
@@ -344,18 +365,12 @@ net_neigh_hold(struct wgc_net_port *p, const struct wgc_net_addr *nh,
 		return 1;
 	}
 	if (e == NULL) {
-		e = entry_alloc(p, nh);
+		e = entry_new_incomplete(p, nh, now);
 		if (e == NULL) {
 			lc->st.drop[WGC_NET_DROP_NEIGH_FULL]++;
 			wgc_view_release(v);
 			return 0;
 		}
-		entry_set(e, nh, NULL, WGC_NET_NEIGH_INCOMPLETE);
-		e->nb_held = 0;
-		e->flush = 0;
-		e->probes = 0;
-		e->updated_ms = now;
-		e->next_ms = now;
 	}
 	if (e->nb_held >= WGC_NET_NEIGH_HOLD) {
 		lc->st.drop[WGC_NET_DROP_HOLD_FULL]++;
@@ -407,19 +422,8 @@ static void
 ensure_gateway(struct wgc_net_port *p, const struct wgc_net_addr *gw,
 		uint64_t now)
 {
-	struct neigh_entry *e;
-
-	if (net_neigh_find(p, gw) != NULL)
-		return;
-	e = entry_alloc(p, gw);
-	if (e == NULL)
-		return;
-	entry_set(e, gw, NULL, WGC_NET_NEIGH_INCOMPLETE);
-	e->nb_held = 0;
-	e->flush = 0;
-	e->probes = 0;
-	e->updated_ms = now;
-	e->next_ms = now;
+	if (net_neigh_find(p, gw) == NULL)
+		entry_new_incomplete(p, gw, now);
 }
 
 uint16_t

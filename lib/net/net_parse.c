@@ -28,8 +28,7 @@ net_cksum4(rte_be32_t src, rte_be32_t dst, uint8_t proto, const void *l4,
 	sum = __rte_raw_cksum(&dst, 4, sum);
 	sum += rte_cpu_to_be_16((uint16_t)proto);
 	sum += rte_cpu_to_be_16((uint16_t)len);
-	sum = __rte_raw_cksum(l4, len, sum);
-	return (uint16_t)~__rte_raw_cksum_reduce(sum);
+	return (uint16_t)~net_sum(l4, len, sum);
 }
 
 uint16_t
@@ -43,8 +42,7 @@ net_cksum6(const uint8_t *src, const uint8_t *dst, uint8_t proto,
 	sum += rte_cpu_to_be_16((uint16_t)(len >> 16));
 	sum += rte_cpu_to_be_16((uint16_t)len);
 	sum += rte_cpu_to_be_16((uint16_t)proto);
-	sum = __rte_raw_cksum(l4, len, sum);
-	return (uint16_t)~__rte_raw_cksum_reduce(sum);
+	return (uint16_t)~net_sum(l4, len, sum);
 }
 
 static inline void
@@ -118,12 +116,66 @@ parse_arp(const struct wgc_net_port *p, const uint8_t *d, uint32_t len,
 		return;
 	}
 	r->addr_idx = (int8_t)our_ip4(p, a->arp_data.arp_tip);
-	if (r->addr_idx < 0) {
+	/* gratuitous ARP (sender = target) may update a known neighbour */
+	if (r->addr_idx < 0 &&
+			a->arp_data.arp_sip != a->arp_data.arp_tip) {
 		drop(r, WGC_NET_DROP_ARP);
 		return;
 	}
 	r->family = AF_INET;
 	r->cls = WGC_NET_CLASS_ARP;
+}
+
+/*
+ * UDP to our listen port: length, port, checksum. A zero checksum is fine
+ * over IPv4 and not allowed over IPv6 (RFC 8200).
+ */
+static void
+parse_udp(const struct wgc_net_port *p, const struct wgc_view *v,
+		struct net_parse *r, struct wgc_net_meta *m, uint32_t l4len,
+		const void *iph, bool v6)
+{
+	const struct rte_udp_hdr *u =
+		(const struct rte_udp_hdr *)(v->data + r->l4);
+	uint64_t fl;
+	uint32_t ulen;
+	bool ok;
+
+	if (l4len < UDP_HLEN) {
+		drop(r, WGC_NET_DROP_UDP_LEN);
+		return;
+	}
+	ulen = rte_be_to_cpu_16(u->dgram_len);
+	if (ulen < UDP_HLEN || ulen > l4len) {
+		drop(r, WGC_NET_DROP_UDP_LEN);
+		return;
+	}
+	if (u->dst_port != p->listen_port) {
+		drop(r, WGC_NET_DROP_UDP_PORT);
+		return;
+	}
+	fl = rx_flags(v) & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	if (u->dgram_cksum == 0)
+		ok = !v6;
+	else if (fl == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		ok = true;
+	else if (fl == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		ok = false;
+	else if (v6)
+		ok = net_cksum6(((const struct rte_ipv6_hdr *)iph)->src_addr,
+			((const struct rte_ipv6_hdr *)iph)->dst_addr,
+			IPPROTO_UDP, u, ulen) == 0;
+	else
+		ok = net_cksum4(((const struct rte_ipv4_hdr *)iph)->src_addr,
+			((const struct rte_ipv4_hdr *)iph)->dst_addr,
+			IPPROTO_UDP, u, ulen) == 0;
+	if (!ok) {
+		drop(r, WGC_NET_DROP_UDP_CKSUM);
+		return;
+	}
+	m->src.port = u->src_port;
+	r->l4len = (uint16_t)ulen;
+	r->cls = WGC_NET_CLASS_WG;
 }
 
 static void
@@ -175,35 +227,7 @@ parse_ip4(const struct wgc_net_port *p, const struct wgc_view *v,
 	r->l4 = (uint16_t)(r->l3 + ihl);
 	l4len = tot - ihl;
 	if (ip->next_proto_id == IPPROTO_UDP) {
-		const struct rte_udp_hdr *u =
-			(const struct rte_udp_hdr *)(d + r->l4);
-		uint32_t ulen;
-
-		if (l4len < UDP_HLEN) {
-			drop(r, WGC_NET_DROP_UDP_LEN);
-			return;
-		}
-		ulen = rte_be_to_cpu_16(u->dgram_len);
-		if (ulen < UDP_HLEN || ulen > l4len) {
-			drop(r, WGC_NET_DROP_UDP_LEN);
-			return;
-		}
-		if (u->dst_port != p->listen_port) {
-			drop(r, WGC_NET_DROP_UDP_PORT);
-			return;
-		}
-		fl = rx_flags(v) & RTE_MBUF_F_RX_L4_CKSUM_MASK;
-		if (u->dgram_cksum != 0 &&
-				(fl == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
-				 (fl != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
-				  net_cksum4(ip->src_addr, ip->dst_addr,
-					IPPROTO_UDP, u, ulen) != 0))) {
-			drop(r, WGC_NET_DROP_UDP_CKSUM);
-			return;
-		}
-		m->src.port = u->src_port;
-		r->l4len = (uint16_t)ulen;
-		r->cls = WGC_NET_CLASS_WG;
+		parse_udp(p, v, r, m, l4len, ip, false);
 		return;
 	}
 	if (ip->next_proto_id == IPPROTO_ICMP) {
@@ -320,36 +344,7 @@ parse_ip6(const struct wgc_net_port *p, const struct wgc_view *v,
 		}
 	}
 	if (ip->proto == IPPROTO_UDP && !mcast) {
-		const struct rte_udp_hdr *u =
-			(const struct rte_udp_hdr *)(d + r->l4);
-		uint32_t ulen;
-		uint64_t fl;
-
-		if (l4len < UDP_HLEN) {
-			drop(r, WGC_NET_DROP_UDP_LEN);
-			return;
-		}
-		ulen = rte_be_to_cpu_16(u->dgram_len);
-		if (ulen < UDP_HLEN || ulen > l4len) {
-			drop(r, WGC_NET_DROP_UDP_LEN);
-			return;
-		}
-		if (u->dst_port != p->listen_port) {
-			drop(r, WGC_NET_DROP_UDP_PORT);
-			return;
-		}
-		fl = rx_flags(v) & RTE_MBUF_F_RX_L4_CKSUM_MASK;
-		/* a zero checksum is not allowed over IPv6 (RFC 8200) */
-		if (u->dgram_cksum == 0 || fl == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
-				(fl != RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
-				 net_cksum6(ip->src_addr, ip->dst_addr,
-					IPPROTO_UDP, u, ulen) != 0)) {
-			drop(r, WGC_NET_DROP_UDP_CKSUM);
-			return;
-		}
-		m->src.port = u->src_port;
-		r->l4len = (uint16_t)ulen;
-		r->cls = WGC_NET_CLASS_WG;
+		parse_udp(p, v, r, m, l4len, ip, true);
 		return;
 	}
 	if (ip->proto == IPPROTO_ICMP6) {
@@ -469,7 +464,7 @@ wgc_net_rx(struct wgc_net_port *p, struct wgc_view *v,
 	struct wgc_view drops[WGC_IOBUF_BURST_MAX];
 	struct net_lcore *lc = net_lcore(p);
 	struct wgc_net_stats *st = &lc->st;
-	uint16_t i, k = 0, ni = 0, nd = 0, q;
+	uint16_t i, k = 0, ni = 0, nd = 0;
 
 	for (i = 0; i < n; i++) {
 		struct wgc_net_meta *m = &meta[i];
@@ -477,12 +472,7 @@ wgc_net_rx(struct wgc_net_port *p, struct wgc_view *v,
 
 		if (ni == RTE_DIM(items) || nd == RTE_DIM(drops)) {
 			/* flush local batches (bursts larger than 64) */
-			q = (uint16_t)rte_ring_mp_enqueue_burst_elem(p->slow,
-				items, sizeof(items[0]), ni, NULL);
-			for (; q < ni; q++) {
-				st->drop[WGC_NET_DROP_SLOW_FULL]++;
-				wgc_view_release(&items[q].v);
-			}
+			net_slow_enqueue(p, st, items, ni);
 			ni = 0;
 			wgc_view_release_all(drops, nd);
 			nd = 0;
@@ -520,14 +510,7 @@ wgc_net_rx(struct wgc_net_port *p, struct wgc_view *v,
 			break;
 		}
 	}
-	if (ni > 0) {
-		q = (uint16_t)rte_ring_mp_enqueue_burst_elem(p->slow, items,
-			sizeof(items[0]), ni, NULL);
-		for (; q < ni; q++) {
-			st->drop[WGC_NET_DROP_SLOW_FULL]++;
-			wgc_view_release(&items[q].v);
-		}
-	}
+	net_slow_enqueue(p, st, items, ni);
 	wgc_view_release_all(drops, nd);
 	return k;
 }

@@ -20,6 +20,7 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_ring.h>
+#include <rte_ring_elem.h>
 #include <rte_seqlock.h>
 
 #include "wgc_iobuf.h"
@@ -138,6 +139,26 @@ struct net_parse {
 	int8_t addr_idx;            /* which of our addresses was targeted */
 };
 
+/*
+ * Queue items on the slow-path ring (any lcore); what does not fit is
+ * released and counted as slow_full.
+ */
+static inline void
+net_slow_enqueue(struct wgc_net_port *p, struct wgc_net_stats *st,
+		struct slow_item *items, unsigned int n)
+{
+	unsigned int q;
+
+	if (n == 0)
+		return;
+	q = rte_ring_mp_enqueue_burst_elem(p->slow, items, sizeof(items[0]),
+		n, NULL);
+	for (; q < n; q++) {
+		st->drop[WGC_NET_DROP_SLOW_FULL]++;
+		wgc_view_release(&items[q].v);
+	}
+}
+
 /* net_parse.c */
 void net_parse_frame(const struct wgc_net_port *p, const struct wgc_view *v,
 		struct net_parse *r, struct wgc_net_meta *m);
@@ -179,6 +200,12 @@ net_ip6_solicited_node(uint8_t *dst, const uint8_t *target)
 	memcpy(dst, pfx, sizeof(pfx));
 	memcpy(dst + 13, target + 13, 3);
 }
+
+/*
+ * One's complement sum of buf (not complemented, folded to 16 bits, in
+ * memory byte order like rte_raw_cksum()), plus sum0. Vectorised.
+ */
+uint16_t net_sum(const void *buf, size_t len, uint32_t sum0);
 
 /* checksum of a UDP / ICMPv6 payload with the IPv6 pseudo-header */
 uint16_t net_cksum6(const uint8_t *src, const uint8_t *dst, uint8_t proto,

@@ -18,6 +18,15 @@
 
 #include "net_private.h"
 
+/* only on-link senders may create entries (a flood from elsewhere cannot) */
+static bool
+on_link(const struct wgc_net_port *p, const struct wgc_net_addr *a)
+{
+	struct wgc_net_addr nh;
+
+	return wgc_net_route(p, a, &nh) == 0 && net_addr_eq(&nh, a);
+}
+
 static int
 arp_input(struct wgc_net_port *p, uint64_t now, struct wgc_view *v,
 		const struct net_parse *r, struct wgc_view *out)
@@ -33,8 +42,11 @@ arp_input(struct wgc_net_port *p, uint64_t now, struct wgc_view *v,
 	/* learn: the sender talks to us (requests and replies alike) */
 	if (sender.ip4 != 0)
 		net_neigh_learn(p, &sender, &a->arp_data.arp_sha,
-			WGC_NET_NEIGH_REACHABLE, true, now);
-	if (a->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST)) {
+			WGC_NET_NEIGH_REACHABLE,
+			r->addr_idx >= 0 && on_link(p, &sender), now);
+	/* answer requests for us; a gratuitous ARP only updates */
+	if (a->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST) ||
+			r->addr_idx < 0) {
 		wgc_view_release(v);
 		return 0;
 	}
@@ -86,7 +98,11 @@ nd_input(struct wgc_net_port *p, uint64_t now, struct wgc_view *v,
 	a.family = AF_INET6;
 	if (ic[0] == ND_NA) {
 		/* learn only for entries we have (we asked) */
-		uint32_t flags = rte_be_to_cpu_32(*(rte_be32_t *)(ic + 4));
+		rte_be32_t fl;
+		uint32_t flags;
+
+		memcpy(&fl, ic + 4, sizeof(fl));
+		flags = rte_be_to_cpu_32(fl);
 
 		memcpy(a.ip6, ic + 8, 16);
 		ll = nd_lladdr(ic, r->l4len, ND_OPT_TLLA);
@@ -109,7 +125,8 @@ nd_input(struct wgc_net_port *p, uint64_t now, struct wgc_view *v,
 	}
 	if (!dad && ll != NULL) {
 		memcpy(a.ip6, ip->src_addr, 16);
-		net_neigh_learn(p, &a, ll, WGC_NET_NEIGH_STALE, true, now);
+		net_neigh_learn(p, &a, ll, WGC_NET_NEIGH_STALE,
+			on_link(p, &a), now);
 	}
 	memcpy(target, ic + 8, 16);
 

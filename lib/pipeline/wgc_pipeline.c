@@ -52,13 +52,13 @@ struct wgc_pipeline {
 	struct wgc_index_table *index;
 	struct rte_ring *hs_ring;
 	struct rte_ring *ev_ring;
+	struct rte_ring *tx_ring;           /* stage -> worker 0 -> outer */
 	struct wgc_timer_wheel *wheel;
 	struct wgc_ratelimiter *rl;
 	struct wgc_recycler any_mbuf;       /* frees mbufs of any pool */
 	uint64_t last_reclaim;
 	volatile bool stop;
 	uint16_t nb_workers;
-	uint16_t stage_q;                   /* outer TX queue of the stage */
 	struct worker stage;                /* the stage's counters + engine */
 	struct worker w[WGC_PIPELINE_WORKERS_MAX];
 };
@@ -335,6 +335,9 @@ worker_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 
 /* ---- sealing and sending (workers and the stage) ---- */
 
+static void stage_tx(struct wgc_pipeline *pl, struct wgc_view *v,
+		unsigned int n);
+
 /*
  * Seal views for peers (kps given), add outer headers, send on queue q.
  * Views whose peer has no endpoint are dropped.
@@ -398,7 +401,11 @@ seal_and_send(struct wgc_pipeline *pl, uint16_t q, struct worker *wk,
 	if (k == 0)
 		return;
 	ready = wgc_net_encap(pl->c.net, ev, dst, k);
-	if (ready > 0) {
+	if (ready == 0)
+		return;
+	if (wk == &pl->stage) {
+		stage_tx(pl, ev, ready);
+	} else {
 		wk->st.outer_tx += ready;
 		pl->c.outer.tx(pl->c.outer.ctx, q, ev, ready);
 	}
@@ -461,6 +468,24 @@ worker_inner(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 	return n;
 }
 
+/* frames the stage produced go out on worker 0's TX queue: the stage
+ * needs no queue of its own (af_packet and others have few) */
+static unsigned int
+worker_stage_tx(struct wgc_pipeline *pl)
+{
+	struct wgc_view v[BURST];
+	struct rte_mbuf *m[BURST];
+	unsigned int n, i;
+
+	n = rte_ring_sc_dequeue_burst(pl->tx_ring, (void **)m, BURST, NULL);
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		wgc_view_from_mbuf(&v[i], m[i], &pl->any_mbuf);
+	pl->c.outer.tx(pl->c.outer.ctx, 0, v, (uint16_t)n);
+	return n;
+}
+
 unsigned int
 wgc_pipeline_worker_poll(struct wgc_pipeline *pl, uint16_t w)
 {
@@ -470,6 +495,8 @@ wgc_pipeline_worker_poll(struct wgc_pipeline *pl, uint16_t w)
 
 	done = worker_outer(pl, w, wk, now);
 	done += worker_inner(pl, w, wk, now);
+	if (w == 0)
+		done += worker_stage_tx(pl);
 	if (wk->online)
 		rte_rcu_qsbr_quiescent(pl->c.qsbr, w);
 	return done;
@@ -511,14 +538,35 @@ sched(struct wgc_pipeline *pl, struct wgc_peer_proto *pp)
 		wgc_timers_next_deadline(pp));
 }
 
+/* hand frames to worker 0 for transmission; views are empty afterwards */
+static void
+stage_tx(struct wgc_pipeline *pl, struct wgc_view *v, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m;
+
+		if (wgc_view_is_empty(&v[i]))
+			continue;
+		if (wgc_recycler_mempool(v[i].recycler) == NULL) {
+			wgc_view_release(&v[i]);
+			continue;
+		}
+		m = wgc_view_to_mbuf(&v[i]);
+		if (rte_ring_mp_enqueue(pl->tx_ring, m) != 0)
+			rte_pktmbuf_free(m);
+		else
+			pl->stage.st.outer_tx++;
+	}
+}
+
 static void
 stage_send(struct wgc_pipeline *pl, struct wgc_view *v,
 		const struct wgc_net_endpoint *dst)
 {
-	if (wgc_net_encap(pl->c.net, v, dst, 1) == 1) {
-		pl->stage.st.outer_tx++;
-		pl->c.outer.tx(pl->c.outer.ctx, pl->stage_q, v, 1);
-	}
+	if (wgc_net_encap(pl->c.net, v, dst, 1) == 1)
+		stage_tx(pl, v, 1);
 }
 
 static int
@@ -581,7 +629,7 @@ flush_staged(struct wgc_pipeline *pl, struct wgc_peer *p, uint64_t now,
 			kps[i] = kp;
 			peers[i] = p;
 		}
-		seal_and_send(pl, pl->stage_q, &pl->stage, ev, kps, peers,
+		seal_and_send(pl, 0, &pl->stage, ev, kps, peers,
 			(uint16_t)n, now, false);
 		sent += n;
 	}
@@ -589,7 +637,7 @@ flush_staged(struct wgc_pipeline *pl, struct wgc_peer *p, uint64_t now,
 			wgc_view_alloc_bulk(pl->c.tx_recycler, ev, 1) == 1) {
 		kps[0] = kp;
 		peers[0] = p;
-		seal_and_send(pl, pl->stage_q, &pl->stage, ev, kps, peers, 1,
+		seal_and_send(pl, 0, &pl->stage, ev, kps, peers, 1,
 			now, true);
 	}
 }
@@ -776,10 +824,8 @@ wgc_pipeline_main_poll(struct wgc_pipeline *pl)
 
 	/* the host stack's slow path needs no peer state */
 	n = wgc_net_slow_poll(pl->c.net, now / 1000000, out, RTE_DIM(out));
-	if (n > 0) {
-		pl->stage.st.outer_tx += n;
-		pl->c.outer.tx(pl->c.outer.ctx, pl->stage_q, out, n);
-	}
+	if (n > 0)
+		stage_tx(pl, out, n);
 	work += n;
 
 	wgc_peers_lock(pl->peers);
@@ -862,13 +908,14 @@ wgc_pipeline_create(const struct wgc_pipeline_conf *c)
 	pl->id = wgc_peers_identity(c->peers);
 	pl->index = wgc_peers_index_table(c->peers);
 	pl->nb_workers = c->nb_workers;
-	pl->stage_q = c->nb_workers;
 	wgc_recycler_mempool_init(&pl->any_mbuf,
 		wgc_recycler_mempool(c->tx_recycler));
 
 	snprintf(n, sizeof(n), "%s_hs", c->name);
 	pl->hs_ring = rte_ring_create_elem(n, sizeof(struct hs_item), hs_size,
 		SOCKET_ID_ANY, RING_F_SC_DEQ | RING_F_EXACT_SZ);
+	snprintf(n, sizeof(n), "%s_tx", c->name);
+	pl->tx_ring = rte_ring_create(n, 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
 	snprintf(n, sizeof(n), "%s_ev", c->name);
 	pl->ev_ring = rte_ring_create(n, EVENT_RING_SIZE, SOCKET_ID_ANY,
 		RING_F_SC_DEQ);
@@ -876,7 +923,7 @@ wgc_pipeline_create(const struct wgc_pipeline_conf *c)
 		pl->c.clock());
 	snprintf(n, sizeof(n), "%s_rl", c->name);
 	pl->rl = wgc_ratelimiter_create(n, 8192, SOCKET_ID_ANY);
-	if (pl->hs_ring == NULL || pl->ev_ring == NULL || pl->wheel == NULL ||
+	if (pl->hs_ring == NULL || pl->ev_ring == NULL || pl->tx_ring == NULL || pl->wheel == NULL ||
 			pl->rl == NULL)
 		goto fail;
 	pl->stage.engine = wgc_aead_engine_create(c->engine, SOCKET_ID_ANY);
@@ -926,6 +973,13 @@ wgc_pipeline_free(struct wgc_pipeline *pl)
 		rte_ring_free(pl->hs_ring);
 	}
 	rte_ring_free(pl->ev_ring);
+	if (pl->tx_ring != NULL) {
+		struct rte_mbuf *m;
+
+		while (rte_ring_sc_dequeue(pl->tx_ring, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(pl->tx_ring);
+	}
 	wgc_peers_lock(pl->peers);
 	wgc_peers_set_on_remove(pl->peers, NULL, NULL);
 	/* nothing stays on the wheel that is about to go */

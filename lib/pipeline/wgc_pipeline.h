@@ -19,12 +19,14 @@
  *   packet is staged on the peer (bounded) and a handshake is requested;
  * - rte_rcu_qsbr quiescent state.
  *
- * The handshake stage (wgc_pipeline_main_poll(), main lcore, outer TX
- * queue nb_workers) consumes the handshake ring under the peer table's
+ * The handshake stage (wgc_pipeline_main_poll(), main lcore) consumes the handshake ring under the peer table's
  * mutex, answers with lib/proto, runs the peers' timers from a timer wheel,
  * sends initiations, keepalives and staged packets, and runs lib/net's slow
  * path. Workers tell it about peers through a bounded event ring (peer id +
- * event), so steady traffic never takes a lock.
+ * event), so steady traffic never takes a lock. The frames the stage
+ * produces go through a ring to worker 0, which sends them on its own TX
+ * queue: the stage needs no queue of its own (net_af_packet has one queue
+ * pair per worker).
  *
  * Edges are behind a small interface (struct wgc_pipeline_edge) so that
  * the pipeline does not depend on a driver: the daemon wires TUN, ethdev
