@@ -12,12 +12,15 @@ shift
 [ $# -gt 0 ] || set -- fast dts
 
 suite_args=""
+verbose=""
 for s in "$@"; do
 	suite_args="$suite_args --suite $s"
+	# benchmarks exist to print figures: show them
+	case "$s" in perf|scale) verbose="--verbose" ;; esac
 done
 
 # shellcheck disable=SC2086
-meson test -C "$builddir" --print-errorlogs --no-rebuild $suite_args
+meson test -C "$builddir" --print-errorlogs --no-rebuild $verbose $suite_args
 rc=$?
 
 log="$builddir/meson-logs/testlog.txt"

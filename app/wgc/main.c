@@ -6,7 +6,13 @@
  *   wgc [--config FILE] [--once]
  *
  * Without --config it runs on the embedded default (config/default.json):
- * a net_null outer port, no NIC needed. --once prints the state and exits.
+ * a net_null outer port, no NIC needed. --once starts everything, prints
+ * the state and stops. SIGINT/SIGTERM stop cleanly; SIGUSR1 prints the
+ * counters.
+ *
+ * Threads: the main lcore runs the handshake stage (handshakes, timers,
+ * ARP/ND) and, later, the control plane; each worker lcore runs one
+ * pipeline loop on its own RX/TX queues (lib/pipeline).
  */
 
 #include <errno.h>
@@ -17,29 +23,42 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
 
-#include <cjson/cJSON.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
 
+#include "wgc_conf.h"
+#include "wgc_ethdev.h"
 #include "wgc_iobuf.h"
+#include "wgc_net.h"
+#include "wgc_peers.h"
+#include "wgc_pipeline.h"
+#include "wgc_proto.h"
+#include "wgc_tun.h"
 
 extern const char wgc_default_config[];
 extern const size_t wgc_default_config_len;
 
-#define MAX_EAL_ARGS 64
-#define MAX_CONFIG_SIZE (64u << 20)
+#define MAX_EAL_ARGS 128
+#define MIN_PEERS 1024u
 
 static volatile sig_atomic_t stop;
+static volatile sig_atomic_t dump;
 
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGUSR1)
+		dump = 1;
+	else
+		stop = 1;
 }
 
 static void
@@ -51,87 +70,479 @@ usage(const char *prog)
 		"  --once         start, print the state and exit\n", prog);
 }
 
-static char *
-read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	long n;
+/* everything the daemon holds, torn down in reverse order */
+struct wgc_daemon {
+	struct wgc_startup_conf conf;
+	struct rte_mempool *pool;
+	struct wgc_identity *id;
+	struct rte_rcu_qsbr *qsbr;
+	struct wgc_peers *peers;
+	struct wgc_ethdev *outer;
+	struct wgc_net_port *net;
+	struct wgc_tun *tun;
+	struct wgc_ethdev *inner_eth;
+	struct wgc_pipeline *pl;
+	uint16_t nb_workers;
+	unsigned int lcores[WGC_PIPELINE_WORKERS_MAX];
+	struct wgc_pipeline_launch launch[WGC_PIPELINE_WORKERS_MAX];
+	bool launched;
+	bool eal;
+};
 
-	if (f == NULL) {
-		fprintf(stderr, "wgc: cannot open %s: %s\n", path,
-			strerror(errno));
-		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-			(unsigned long)n > MAX_CONFIG_SIZE ||
-			fseek(f, 0, SEEK_SET) != 0) {
-		fprintf(stderr, "wgc: %s: unreadable or larger than %u bytes\n",
-			path, MAX_CONFIG_SIZE);
-		fclose(f);
-		return NULL;
-	}
-	buf = malloc(n + 1);
-	if (buf != NULL && fread(buf, 1, n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-		fprintf(stderr, "wgc: %s: read error\n", path);
-	}
-	if (buf != NULL)
-		buf[n] = '\0';
-	fclose(f);
-	return buf;
+/* ---- edges ---- */
+
+static uint16_t
+eth_rx(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n)
+{
+	return wgc_ethdev_rx_burst(ctx, q, v, n);
 }
 
-static int
-eal_args_from_config(const cJSON *root, const char *prog, char **argv,
-		int *argc)
+static uint16_t
+eth_tx(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n)
 {
-	const cJSON *eal = cJSON_GetObjectItemCaseSensitive(root, "eal");
-	const cJSON *a;
+	return wgc_ethdev_tx_burst_or_drop(ctx, q, v, n);
+}
 
-	*argc = 0;
-	argv[(*argc)++] = (char *)(uintptr_t)prog;
-	if (eal == NULL)
-		return 0;
-	if (!cJSON_IsArray(eal)) {
-		fprintf(stderr, "wgc: config: 'eal' must be an array of strings\n");
-		return -1;
+static uint16_t
+tun_rx(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n)
+{
+	return wgc_tun_rx_burst(ctx, q, v, n);
+}
+
+static uint16_t
+tun_tx(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n)
+{
+	return wgc_tun_tx_burst(ctx, q, v, n);
+}
+
+static uint16_t
+null_rx(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n)
+{
+	return 0;
+}
+
+static uint16_t
+null_tx(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n)
+{
+	wgc_view_release_all(v, n);
+	return 0;
+}
+
+/* ---- setup ---- */
+
+static int
+setup_workers(struct wgc_daemon *d)
+{
+	unsigned int lc, i;
+
+	if (d->conf.n_workers > 0) {
+		if (d->conf.n_workers > WGC_PIPELINE_WORKERS_MAX) {
+			fprintf(stderr, "wgc: at most %u workers\n",
+				WGC_PIPELINE_WORKERS_MAX);
+			return -1;
+		}
+		for (i = 0; i < d->conf.n_workers; i++) {
+			lc = d->conf.workers[i];
+			if (lc >= RTE_MAX_LCORE || !rte_lcore_is_enabled(lc) ||
+					lc == rte_get_main_lcore()) {
+				fprintf(stderr, "wgc: workers[%u]: lcore %u is "
+					"not an enabled worker lcore (EAL -l)\n",
+					i, lc);
+				return -1;
+			}
+			d->lcores[d->nb_workers++] = lc;
+		}
+	} else {
+		RTE_LCORE_FOREACH_WORKER(lc) {
+			if (d->nb_workers == WGC_PIPELINE_WORKERS_MAX)
+				break;
+			d->lcores[d->nb_workers++] = lc;
+		}
 	}
-	cJSON_ArrayForEach(a, eal) {
-		if (!cJSON_IsString(a)) {
-			fprintf(stderr, "wgc: config: 'eal' must be an array of strings\n");
-			return -1;
-		}
-		if (*argc >= MAX_EAL_ARGS - 1) {
-			fprintf(stderr, "wgc: config: more than %d EAL arguments\n",
-				MAX_EAL_ARGS - 2);
-			return -1;
-		}
-		argv[(*argc)++] = a->valuestring;
+	if (d->nb_workers == 0) {
+		fprintf(stderr, "wgc: no worker lcore: give EAL at least two "
+			"lcores (e.g. \"-l\", \"0-1\")\n");
+		return -1;
 	}
 	return 0;
 }
 
 static int
-config_mtu(const cJSON *root, uint16_t *mtu)
+setup_outer(struct wgc_daemon *d)
 {
-	const cJSON *inner = cJSON_GetObjectItemCaseSensitive(root, "inner");
-	const cJSON *m;
+	const struct wgc_outer_conf *o;
+	struct wgc_ethdev_conf ec = { 0 };
+	struct wgc_net_port_conf nc = { 0 };
+	const struct wgc_ethdev_caps *caps;
 
-	*mtu = 1420;
-	if (inner == NULL)
-		return 0;
-	m = cJSON_GetObjectItemCaseSensitive(inner, "mtu");
-	if (m == NULL)
-		return 0;
-	if (!cJSON_IsNumber(m) || m->valuedouble != (int)m->valuedouble ||
-			m->valueint < 576 || m->valueint > 9000) {
-		fprintf(stderr, "wgc: config: 'inner.mtu' must be an integer 576..9000\n");
+	if (d->conf.n_outer == 0) {
+		fprintf(stderr, "wgc: config: 'outer' needs one port\n");
 		return -1;
 	}
-	*mtu = m->valueint;
+	if (d->conf.n_outer > 1)
+		fprintf(stderr, "wgc: only outer[0] is used for now\n");
+	o = &d->conf.outer[0];
+	ec.devname = o->port;
+	ec.nb_rx_queues = d->nb_workers;
+	ec.nb_tx_queues = d->nb_workers;
+	ec.socket_id = SOCKET_ID_ANY;
+	d->outer = wgc_ethdev_open(&ec);
+	if (d->outer == NULL) {
+		fprintf(stderr, "wgc: outer port %s: %s\n", o->port,
+			rte_strerror(rte_errno));
+		return -1;
+	}
+	caps = wgc_ethdev_caps(d->outer);
+	nc.name = "outer0";
+	nc.mac = *wgc_ethdev_mac(d->outer);
+	nc.vlan = o->vlan;
+	nc.listen_port = d->conf.iface.listen_port != 0 ?
+		d->conf.iface.listen_port : 51820;
+	nc.mtu = caps->mtu;
+	if (o->has_ipv4) {
+		nc.nb_ip4 = 1;
+		nc.ip4[0] = o->ipv4.addr.v4.s_addr;
+		nc.ip4_prefix[0] = o->ipv4.len;
+		if (o->gateway4.family == AF_INET)
+			nc.gw4 = o->gateway4.v4.s_addr;
+	}
+	if (o->has_ipv6) {
+		nc.nb_ip6 = 1;
+		memcpy(nc.ip6[0], o->ipv6.addr.bytes, 16);
+		nc.ip6_prefix[0] = o->ipv6.len;
+		if (o->gateway6.family == AF_INET6)
+			memcpy(nc.gw6, o->gateway6.bytes, 16);
+	}
+	nc.tx_ip4_cksum_offload = caps->tx_ipv4_cksum;
+	nc.tx_udp_cksum_offload = caps->tx_udp_cksum;
+	nc.pool = wgc_ethdev_pool(d->outer);
+	nc.socket_id = SOCKET_ID_ANY;
+	d->net = wgc_net_port_create(&nc);
+	if (d->net == NULL) {
+		fprintf(stderr, "wgc: outer host stack: %s\n",
+			rte_strerror(rte_errno));
+		return -1;
+	}
 	return 0;
+}
+
+static int
+setup_inner(struct wgc_daemon *d, struct wgc_pipeline_edge *edge,
+		bool *l2)
+{
+	const struct wgc_inner_conf *in = &d->conf.inner;
+	struct wgc_ethdev_conf ec = { 0 };
+	char devname[300];
+	unsigned int i;
+
+	*l2 = false;
+	if (in->type == WGC_INNER_TUN) {
+		struct wgc_tun_conf tc = { 0 };
+
+		tc.name = in->name;
+		tc.nb_queues = d->nb_workers;
+		tc.mtu = in->mtu;
+		tc.recycler = wgc_iobuf_default_recycler();
+		if (in->n_addresses > WGC_TUN_ADDRS_MAX) {
+			fprintf(stderr, "wgc: inner: at most %u addresses\n",
+				WGC_TUN_ADDRS_MAX);
+			return -1;
+		}
+		for (i = 0; i < in->n_addresses; i++) {
+			const struct wgc_cidr *c = &in->addresses[i];
+
+			tc.addrs[i].family = c->addr.family == AF_INET ? 4 : 6;
+			tc.addrs[i].prefix_len = c->len;
+			memcpy(tc.addrs[i].addr, c->addr.bytes,
+				c->addr.family == AF_INET ? 4 : 16);
+		}
+		tc.nb_addrs = in->n_addresses;
+		d->tun = wgc_tun_open(&tc);
+		if (d->tun == NULL) {
+			fprintf(stderr, "wgc: TUN %s: %s\n", in->name,
+				rte_strerror(rte_errno));
+			return -1;
+		}
+		edge->rx = tun_rx;
+		edge->tx = tun_tx;
+		edge->ctx = d->tun;
+		return 0;
+	}
+	if (in->type == WGC_INNER_ETHDEV && strcmp(in->name, "none") == 0) {
+		edge->rx = null_rx;
+		edge->tx = null_tx;
+		edge->ctx = NULL;
+		return 0;
+	}
+	if (in->type == WGC_INNER_VIRTIO_USER) {
+		snprintf(devname, sizeof(devname),
+			"virtio_user_wgc,path=%s,queues=%u,queue_size=1024",
+			in->name, d->nb_workers);
+		ec.devname = devname;
+	} else {
+		ec.devname = in->name;
+	}
+	ec.nb_rx_queues = d->nb_workers;
+	ec.nb_tx_queues = d->nb_workers;
+	ec.mtu = in->mtu;
+	ec.socket_id = SOCKET_ID_ANY;
+	d->inner_eth = wgc_ethdev_open(&ec);
+	if (d->inner_eth == NULL) {
+		fprintf(stderr, "wgc: inner port %s: %s\n", ec.devname,
+			rte_strerror(rte_errno));
+		return -1;
+	}
+	edge->rx = eth_rx;
+	edge->tx = eth_tx;
+	edge->ctx = d->inner_eth;
+	*l2 = true;
+	return 0;
+}
+
+static int
+add_peer(struct wgc_daemon *d, const struct wgc_peer_conf *pc, uint32_t i)
+{
+	struct wgc_peer *p;
+	uint32_t k;
+	char b64[WGC_KEY_B64_LEN + 1];
+
+	wgc_key_to_base64(pc->public_key, b64);
+	p = wgc_peers_add(d->peers, pc->public_key,
+		wgc_key_is_zero(pc->preshared_key) ? NULL : pc->preshared_key);
+	if (p == NULL) {
+		fprintf(stderr, "wgc: peers[%u] %s: %s\n", i, b64,
+			rte_strerror(rte_errno));
+		return -1;
+	}
+	if (pc->endpoint.addr.family != 0) {
+		struct wgc_peer_endpoint ep = { 0 };
+
+		ep.family = pc->endpoint.addr.family == AF_INET ? 4 : 6;
+		memcpy(ep.addr, pc->endpoint.addr.bytes, ep.family == 4 ? 4 : 16);
+		ep.port = pc->endpoint.port;
+		wgc_peer_endpoint_set(p, &ep);
+	}
+	for (k = 0; k < pc->n_allowed_ips; k++) {
+		const struct wgc_cidr *c = &pc->allowed_ips[k];
+		struct wgc_prefix pf = { 0 };
+		int rc;
+
+		pf.family = c->addr.family == AF_INET ? 4 : 6;
+		pf.len = c->len;
+		memcpy(pf.addr, c->addr.bytes, pf.family == 4 ? 4 : 16);
+		rc = wgc_peers_prefix_add(d->peers, p, &pf);
+		if (rc != 0) {
+			fprintf(stderr, "wgc: peers[%u].allowed_ips[%u]: %s\n",
+				i, k, strerror(-rc));
+			return -1;
+		}
+	}
+	p->persistent_keepalive = pc->persistent_keepalive;
+	return 0;
+}
+
+static int
+setup(struct wgc_daemon *d, const char *prog)
+{
+	struct wgc_peers_params pp = { 0 };
+	struct wgc_pipeline_conf plc = { 0 };
+	char *eal_argv[MAX_EAL_ARGS];
+	const uint8_t *sk = NULL;
+	size_t qsz;
+	int i, n = 0;
+	uint32_t k;
+
+	eal_argv[n++] = (char *)(uintptr_t)prog;
+	for (i = 0; i < d->conf.eal_argc && n < MAX_EAL_ARGS - 1; i++)
+		eal_argv[n++] = d->conf.eal_argv[i];
+	eal_argv[n] = NULL;
+	if (rte_eal_init(n, eal_argv) < 0) {
+		fprintf(stderr, "wgc: EAL init failed: %s\n",
+			rte_strerror(rte_errno));
+		return -1;
+	}
+	d->eal = true;
+	if (setup_workers(d) < 0)
+		return -1;
+	d->pool = wgc_iobuf_default_pool_create(d->conf.inner.mtu, 0,
+		rte_socket_id());
+	if (d->pool == NULL) {
+		fprintf(stderr, "wgc: default pool: %s\n",
+			rte_strerror(rte_errno));
+		return -1;
+	}
+	if (!wgc_key_is_zero(d->conf.iface.private_key))
+		sk = d->conf.iface.private_key;
+	d->id = wgc_identity_create(d->conf.iface.name, sk, SOCKET_ID_ANY);
+	if (d->id == NULL) {
+		fprintf(stderr, "wgc: identity: %s\n", rte_strerror(rte_errno));
+		return -1;
+	}
+	qsz = rte_rcu_qsbr_get_memsize(d->nb_workers);
+	d->qsbr = rte_zmalloc("wgc_qsbr", qsz, RTE_CACHE_LINE_SIZE);
+	if (d->qsbr == NULL || rte_rcu_qsbr_init(d->qsbr, d->nb_workers) != 0) {
+		fprintf(stderr, "wgc: RCU: no memory\n");
+		return -1;
+	}
+	pp.name = "wgc";
+	pp.max_peers = RTE_MAX(MIN_PEERS, 2 * d->conf.n_peers);
+	pp.socket_id = SOCKET_ID_ANY;
+	pp.qsbr = d->qsbr;
+	pp.identity = d->id;
+	d->peers = wgc_peers_create(&pp);
+	if (d->peers == NULL) {
+		fprintf(stderr, "wgc: peer table: %s\n",
+			rte_strerror(rte_errno));
+		return -1;
+	}
+	if (setup_outer(d) < 0)
+		return -1;
+	plc.outer.rx = eth_rx;
+	plc.outer.tx = eth_tx;
+	plc.outer.ctx = d->outer;
+	if (setup_inner(d, &plc.inner, &plc.inner_l2) < 0)
+		return -1;
+	if (d->inner_eth != NULL) {
+		plc.inner_mac = *wgc_ethdev_mac(d->inner_eth);
+		memset(&plc.inner_peer_mac, 0xff, sizeof(plc.inner_peer_mac));
+	}
+	plc.name = "wgc";
+	plc.peers = d->peers;
+	plc.net = d->net;
+	plc.tx_recycler = wgc_ethdev_recycler(d->outer);
+	plc.nb_workers = d->nb_workers;
+	plc.mtu = d->conf.inner.mtu;
+	plc.qsbr = d->qsbr;
+	d->pl = wgc_pipeline_create(&plc);
+	if (d->pl == NULL) {
+		fprintf(stderr, "wgc: pipeline: %s\n", rte_strerror(rte_errno));
+		return -1;
+	}
+	wgc_peers_lock(d->peers);
+	for (k = 0; k < d->conf.n_peers; k++) {
+		if (add_peer(d, &d->conf.peers[k], k) < 0) {
+			wgc_peers_unlock(d->peers);
+			return -1;
+		}
+	}
+	wgc_peers_unlock(d->peers);
+	if (wgc_ethdev_start(d->outer) < 0 ||
+			(d->inner_eth != NULL &&
+			wgc_ethdev_start(d->inner_eth) < 0)) {
+		fprintf(stderr, "wgc: cannot start ports\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+launch_workers(struct wgc_daemon *d)
+{
+	uint16_t w;
+
+	for (w = 0; w < d->nb_workers; w++) {
+		d->launch[w].pl = d->pl;
+		d->launch[w].worker = w;
+		rte_eal_remote_launch(wgc_pipeline_worker_main, &d->launch[w],
+			d->lcores[w]);
+	}
+	d->launched = true;
+}
+
+static void
+print_state(struct wgc_daemon *d)
+{
+	struct wgc_pipeline_stats st;
+	struct wgc_net_stats ns;
+	struct wgc_proto_stats ps;
+	struct wgc_peer *p;
+	uint32_t pos = 0;
+	unsigned int i;
+	char b64[WGC_KEY_B64_LEN + 1];
+
+	wgc_pipeline_stats_sum(d->pl, &st);
+	printf("wgc: stats: outer_rx %" PRIu64 " wg_rx %" PRIu64
+		" handshake_rx %" PRIu64 " decap_ok %" PRIu64
+		" keepalive_rx %" PRIu64 " inner_tx %" PRIu64
+		" inner_rx %" PRIu64 " encap_ok %" PRIu64 " outer_tx %" PRIu64
+		" staged %" PRIu64 " roamed %" PRIu64 " handshake_tx %" PRIu64
+		" keepalive_tx %" PRIu64 "\n",
+		st.outer_rx, st.wg_rx, st.handshake_rx, st.decap_ok,
+		st.keepalive_rx, st.inner_tx, st.inner_rx, st.encap_ok,
+		st.outer_tx, st.staged, st.roamed, st.handshake_tx,
+		st.keepalive_tx);
+	for (i = 0; i < WGC_PL_DROP__MAX; i++)
+		if (st.drop[i] != 0)
+			printf("wgc: drop: pipeline.%s %" PRIu64 "\n",
+				wgc_pipeline_drop_name(i), st.drop[i]);
+	wgc_net_stats_get(d->net, &ns);
+	printf("wgc: net: rx_wg %" PRIu64 " arp %" PRIu64 " nd %" PRIu64
+		" echo %" PRIu64 " tx_encap %" PRIu64 "\n", ns.rx_wg,
+		ns.rx_arp, ns.rx_nd, ns.rx_echo, ns.tx_encap);
+	for (i = 0; i < WGC_NET_DROP__MAX; i++)
+		if (ns.drop[i] != 0)
+			printf("wgc: drop: net.%s %" PRIu64 "\n",
+				wgc_net_drop_name(i), ns.drop[i]);
+	wgc_identity_stats(d->id, &ps);
+	for (i = 0; i < WGC_CNT_MAX; i++)
+		if (ps.c[i] != 0)
+			printf("wgc: proto: %s %" PRIu64 "\n",
+				wgc_proto_counter_name(i), ps.c[i]);
+	wgc_peers_lock(d->peers);
+	while ((p = wgc_peers_next(d->peers, &pos)) != NULL) {
+		struct wgc_peer_stats s;
+
+		wgc_peer_stats_get(p, &s);
+		wgc_key_to_base64(p->proto.remote_static, b64);
+		printf("wgc: peer %s: rx %" PRIu64 " pkts %" PRIu64
+			" B, tx %" PRIu64 " pkts %" PRIu64 " B, "
+			"last handshake %s\n", b64, s.rx_packets, s.rx_bytes,
+			s.tx_packets, s.tx_bytes,
+			p->last_handshake_wall_ns != 0 ? "yes" : "never");
+	}
+	wgc_peers_unlock(d->peers);
+	fflush(stdout);
+}
+
+static int
+teardown(struct wgc_daemon *d)
+{
+	unsigned int in_use = 0;
+	int rc = 0;
+
+	if (d->launched) {
+		wgc_pipeline_stop(d->pl);
+		rte_eal_mp_wait_lcore();
+	}
+	if (d->outer != NULL)
+		wgc_ethdev_stop(d->outer);
+	if (d->inner_eth != NULL)
+		wgc_ethdev_stop(d->inner_eth);
+	if (d->pl != NULL)
+		print_state(d);
+	wgc_pipeline_free(d->pl);
+	wgc_peers_free(d->peers);
+	wgc_net_port_free(d->net);
+	wgc_tun_close(d->tun);
+	wgc_ethdev_close(d->inner_eth);
+	wgc_ethdev_close(d->outer);
+	wgc_identity_free(d->id);
+	rte_free(d->qsbr);
+	if (d->pool != NULL) {
+		in_use = rte_mempool_in_use_count(d->pool);
+		printf("wgc: stopping; default pool %u/%u buffers free\n",
+			d->pool->size - in_use, d->pool->size);
+		if (in_use != 0) {
+			fprintf(stderr, "wgc: %u buffers leaked\n", in_use);
+			rc = -1;
+		} else {
+			wgc_iobuf_default_pool_free();
+		}
+	}
+	fflush(stdout);
+	if (d->eal)
+		rte_eal_cleanup();
+	return rc;
 }
 
 int
@@ -143,14 +554,11 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static struct wgc_daemon d;
+	struct wgc_conf_error err = { 0 };
 	const char *config_path = NULL;
-	char *eal_argv[MAX_EAL_ARGS];
-	struct rte_mempool *mp;
 	bool once = false;
-	char *text = NULL;
-	int eal_argc, opt, rc = EXIT_FAILURE;
-	uint16_t mtu, port;
-	cJSON *root;
+	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "c:oh", opts, NULL)) != -1) {
 		switch (opt) {
@@ -173,61 +581,66 @@ main(int argc, char **argv)
 		usage(argv[0]);
 		return EXIT_FAILURE;
 	}
-
-	if (config_path != NULL) {
-		text = read_file(config_path);
-		if (text == NULL)
-			return EXIT_FAILURE;
-	}
-	root = cJSON_ParseWithLength(text != NULL ? text : wgc_default_config,
-		text != NULL ? strlen(text) : wgc_default_config_len);
-	if (root == NULL || !cJSON_IsObject(root)) {
-		fprintf(stderr, "wgc: %s: not a JSON object (near byte %ld)\n",
+	wgc_startup_conf_init(&d.conf);
+	if (config_path != NULL)
+		rc = wgc_startup_conf_load(&d.conf, config_path, &err);
+	else
+		rc = wgc_startup_conf_parse(&d.conf, wgc_default_config,
+			wgc_default_config_len, &err);
+	if (rc != 0) {
+		fprintf(stderr, "wgc: %s: %s\n",
 			config_path != NULL ? config_path : "default config",
-			cJSON_GetErrorPtr() == NULL ? 0L :
-			(long)(cJSON_GetErrorPtr() -
-			(text != NULL ? text : wgc_default_config)));
-		goto out_json;
-	}
-	if (eal_args_from_config(root, argv[0], eal_argv, &eal_argc) < 0 ||
-			config_mtu(root, &mtu) < 0)
-		goto out_json;
-
-	if (rte_eal_init(eal_argc, eal_argv) < 0) {
-		fprintf(stderr, "wgc: EAL init failed: %s\n",
-			rte_strerror(rte_errno));
-		goto out_json;
-	}
-	mp = wgc_iobuf_default_pool_create(mtu, 0, rte_socket_id());
-	if (mp == NULL) {
-		fprintf(stderr, "wgc: default pool: %s\n",
-			rte_strerror(rte_errno));
-		goto out_eal;
+			err.msg);
+		return EXIT_FAILURE;
 	}
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	printf("wgc: up: %u lcores, %u ports, default pool %s: %u buffers of %u B (MTU %u)\n",
-		rte_lcore_count(), rte_eth_dev_count_avail(), mp->name,
-		mp->size, rte_pktmbuf_data_room_size(mp), mtu);
-	RTE_ETH_FOREACH_DEV(port) {
-		char name[RTE_ETH_NAME_MAX_LEN];
-
-		if (rte_eth_dev_get_name_by_port(port, name) == 0)
-			printf("wgc: port %u: %s\n", port, name);
+	signal(SIGUSR1, on_signal);
+	if (setup(&d, argv[0]) < 0) {
+		teardown(&d);
+		wgc_startup_conf_free(&d.conf);
+		return EXIT_FAILURE;
 	}
-	fflush(stdout);
-	while (!once && !stop)
-		usleep(100 * 1000);
+	launch_workers(&d);
+	{
+		uint8_t pub[WGC_KEY_LEN];
+		char b64[WGC_KEY_B64_LEN + 1] = "(none)";
 
-	printf("wgc: stopping; default pool %u/%u buffers free\n",
-		rte_mempool_avail_count(mp), mp->size);
-	wgc_iobuf_default_pool_free();
-	rc = EXIT_SUCCESS;
-out_eal:
-	rte_eal_cleanup();
-out_json:
-	cJSON_Delete(root);
-	free(text);
-	return rc;
+		if (wgc_identity_public_key(d.id, pub) == 0)
+			wgc_key_to_base64(pub, b64);
+		printf("wgc: up: %u workers, %u peers, public key %s, "
+			"listen port %u, inner %s %s, default pool %s: %u "
+			"buffers of %u B (MTU %u)\n", d.nb_workers,
+			wgc_peers_count(d.peers), b64,
+			d.conf.iface.listen_port,
+			wgc_inner_type_name(d.conf.inner.type),
+			d.conf.inner.name, d.pool->name, d.pool->size,
+			rte_pktmbuf_data_room_size(d.pool), d.conf.inner.mtu);
+		printf("wgc: port: %s\n", wgc_ethdev_name(d.outer));
+		fflush(stdout);
+	}
+	/* peers are scheduled once the stage runs: persistent keepalives */
+	{
+		struct wgc_peer *p;
+		uint32_t pos = 0;
+
+		wgc_peers_lock(d.peers);
+		while ((p = wgc_peers_next(d.peers, &pos)) != NULL)
+			wgc_pipeline_peer_changed(d.pl, p);
+		wgc_peers_unlock(d.peers);
+	}
+	while (!once && !stop) {
+		if (wgc_pipeline_main_poll(d.pl) == 0)
+			usleep(200);
+		if (dump) {
+			dump = 0;
+			print_state(&d);
+		}
+	}
+	if (once)
+		wgc_pipeline_main_poll(d.pl);
+	rc = teardown(&d);
+	wgc_startup_conf_free(&d.conf);
+	return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

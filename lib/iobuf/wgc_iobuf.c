@@ -54,36 +54,74 @@ wgc_recycler_mempool(const struct wgc_recycler *r)
 	return r->ctx;
 }
 
+/*
+ * Recycle every view of r in v[0..n), after the nb backings of r already in
+ * batch; the views become empty.
+ */
+static void
+recycle_rest(struct wgc_recycler *r, struct wgc_view *v, unsigned int n,
+		void **batch, unsigned int nb)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].recycler != r)
+			continue;
+		batch[nb++] = v[i].backing;
+		v[i].recycler = NULL;
+		if (nb == WGC_IOBUF_BURST_MAX) {
+			r->recycle(r, batch, nb);
+			nb = 0;
+		}
+	}
+	if (nb > 0)
+		r->recycle(r, batch, nb);
+}
+
+/*
+ * Views from several recyclers: take the first view still owning
+ * something, recycle every view of its recycler in one call, repeat.
+ * O(n * recyclers in the burst), and recyclers per burst are few.
+ */
+static void
+release_mixed(struct wgc_view *v, unsigned int n, void **batch)
+{
+	unsigned int first;
+
+	for (first = 0; first < n; first++)
+		if (v[first].recycler != NULL)
+			recycle_rest(v[first].recycler, v + first, n - first,
+				batch, 0);
+}
+
 void
 wgc_view_release_all(struct wgc_view *v, unsigned int n)
 {
 	void *batch[WGC_IOBUF_BURST_MAX];
 	struct wgc_recycler *r;
-	unsigned int first, i, nb;
+	unsigned int i, chunk;
 
-	/*
-	 * Take the first view still owning something, gather every later
-	 * view of the same recycler into one bulk call, repeat. Cost is
-	 * O(n * recyclers in the burst), and recyclers per burst are few.
-	 */
-	for (first = 0; first < n; first++) {
-		r = v[first].recycler;
-		if (r == NULL)
-			continue;
-		nb = 0;
-		for (i = first; i < n; i++) {
-			if (v[i].recycler != r)
-				continue;
-			batch[nb++] = v[i].backing;
-			v[i].backing = NULL;
+	/* common case: one recycler (one RX port, or the default pool) */
+	while (n > 0) {
+		chunk = RTE_MIN(n, (unsigned int)RTE_DIM(batch));
+		r = v[0].recycler;
+		for (i = 0; r != NULL && i < chunk; i++) {
+			if (unlikely(v[i].recycler != r))
+				break;
+			batch[i] = v[i].backing;
 			v[i].recycler = NULL;
-			if (nb == RTE_DIM(batch)) {
-				r->recycle(r, batch, nb);
-				nb = 0;
-			}
 		}
-		if (nb > 0)
-			r->recycle(r, batch, nb);
+		if (likely(r != NULL && i == chunk)) {
+			r->recycle(r, batch, chunk);
+			v += chunk;
+			n -= chunk;
+			continue;
+		}
+		/* mixed: finish r's views, then the other recyclers' */
+		if (r != NULL)
+			recycle_rest(r, v + i, n - i, batch, i);
+		release_mixed(v + i, n - i, batch);
+		return;
 	}
 }
 
@@ -94,17 +132,30 @@ wgc_view_alloc_bulk(struct wgc_recycler *r, struct wgc_view *v,
 	struct rte_mempool *mp = wgc_recycler_mempool(r);
 	struct rte_mbuf *m[WGC_IOBUF_BURST_MAX];
 	unsigned int done, chunk, i;
+	uint16_t head, tail;
 
 	if (mp == NULL)
 		return 0;
+	/* a fresh mbuf is reset: same headroom and tailroom for the pool */
+	head = RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM,
+		rte_pktmbuf_data_room_size(mp));
+	tail = rte_pktmbuf_data_room_size(mp) - head;
 	for (done = 0; done < n; done += chunk) {
 		chunk = RTE_MIN(n - done, (unsigned int)RTE_DIM(m));
 		if (rte_pktmbuf_alloc_bulk(mp, m, chunk) != 0) {
 			wgc_view_release_all(v, done);
 			return 0;
 		}
-		for (i = 0; i < chunk; i++)
-			wgc_view_from_mbuf(&v[done + i], m[i], r);
+		for (i = 0; i < chunk; i++) {
+			struct wgc_view *w = &v[done + i];
+
+			w->data = (uint8_t *)m[i]->buf_addr + head;
+			w->len = 0;
+			w->headroom = head;
+			w->tailroom = tail;
+			w->backing = m[i];
+			w->recycler = r;
+		}
 	}
 	return n;
 }

@@ -80,7 +80,7 @@ struct wgc_view {
 	uint16_t headroom;             /**< writable bytes before data */
 	uint16_t tailroom;             /**< writable bytes after data + len */
 	void *backing;                 /**< rte_mbuf or external address */
-	struct wgc_recycler *recycler; /**< NULL: empty view (data, len stale) */
+	struct wgc_recycler *recycler; /**< NULL: empty view (other fields stale) */
 };
 
 /**

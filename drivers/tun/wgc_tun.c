@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+
+#include "wgc_tun.h"
+
+RTE_LOG_REGISTER(wgc_logtype_tun, wgc.tun, INFO);
+#define TUN_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, wgc_logtype_tun, "tun: " fmt "\n", \
+		##__VA_ARGS__)
+
+struct tun_queue {
+	int fd;
+	struct wgc_tun_stats st;
+} __rte_cache_aligned;
+
+struct wgc_tun {
+	char name[IFNAMSIZ];
+	int ifindex;
+	uint16_t nb_queues;
+	struct wgc_recycler *recycler;
+	struct tun_queue q[WGC_TUN_QUEUES_MAX];
+};
+
+static int
+tun_queue_open(const char *name, char *actual)
+{
+	struct ifreq ifr;
+	int fd, flags;
+
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE;
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		int err = errno;
+
+		close(fd);
+		return -err;
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		int err = errno;
+
+		close(fd);
+		return -err;
+	}
+	snprintf(actual, IFNAMSIZ, "%s", ifr.ifr_name);
+	return fd;
+}
+
+static int
+ifreq_ioctl(unsigned long req, struct ifreq *ifr)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int rc = 0;
+
+	if (s < 0)
+		return -errno;
+	if (ioctl(s, req, ifr) < 0)
+		rc = -errno;
+	close(s);
+	return rc;
+}
+
+/* RTM_NEWADDR over rtnetlink; waits for the kernel's acknowledgement */
+static int
+nl_add_addr(int ifindex, const struct wgc_tun_addr *a)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifaddrmsg ifa;
+		char attrs[64];
+	} req;
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	unsigned int alen = a->family == 4 ? 4 : 16;
+	char buf[512];
+	struct rtattr *rta;
+	struct nlmsghdr *nh;
+	int s, rc = 0;
+	ssize_t n;
+
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifa));
+	req.nh.nlmsg_type = RTM_NEWADDR;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE |
+		NLM_F_EXCL;
+	req.nh.nlmsg_seq = 1;
+	req.ifa.ifa_family = a->family == 4 ? AF_INET : AF_INET6;
+	req.ifa.ifa_prefixlen = a->prefix_len;
+	req.ifa.ifa_index = ifindex;
+	rta = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.nh.nlmsg_len));
+	rta->rta_type = IFA_LOCAL;
+	rta->rta_len = RTA_LENGTH(alen);
+	memcpy(RTA_DATA(rta), a->addr, alen);
+	req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + RTA_ALIGN(rta->rta_len);
+	rta = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.nh.nlmsg_len));
+	rta->rta_type = IFA_ADDRESS;
+	rta->rta_len = RTA_LENGTH(alen);
+	memcpy(RTA_DATA(rta), a->addr, alen);
+	req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + RTA_ALIGN(rta->rta_len);
+
+	s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (s < 0)
+		return -errno;
+	if (sendto(s, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&sa,
+			sizeof(sa)) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	n = recv(s, buf, sizeof(buf), 0);
+	if (n < 0) {
+		rc = -errno;
+		goto out;
+	}
+	nh = (struct nlmsghdr *)buf;
+	if (NLMSG_OK(nh, (size_t)n) && nh->nlmsg_type == NLMSG_ERROR) {
+		struct nlmsgerr *e = NLMSG_DATA(nh);
+
+		rc = e->error;
+	}
+out:
+	close(s);
+	return rc;
+}
+
+struct wgc_tun *
+wgc_tun_open(const struct wgc_tun_conf *conf)
+{
+	struct wgc_tun *t;
+	struct ifreq ifr;
+	unsigned int i;
+	int rc;
+
+	if (conf == NULL || conf->name == NULL ||
+			strlen(conf->name) >= IFNAMSIZ || conf->nb_queues == 0 ||
+			conf->nb_queues > WGC_TUN_QUEUES_MAX ||
+			conf->nb_addrs > WGC_TUN_ADDRS_MAX ||
+			conf->recycler == NULL ||
+			wgc_recycler_mempool(conf->recycler) == NULL) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	t = rte_zmalloc("wgc_tun", sizeof(*t), RTE_CACHE_LINE_SIZE);
+	if (t == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	t->recycler = conf->recycler;
+	for (i = 0; i < WGC_TUN_QUEUES_MAX; i++)
+		t->q[i].fd = -1;
+	snprintf(t->name, sizeof(t->name), "%s", conf->name);
+	for (i = 0; i < conf->nb_queues; i++) {
+		rc = tun_queue_open(t->name, t->name);
+		if (rc < 0) {
+			TUN_LOG(ERR, "%s: queue %u: %s", conf->name, i,
+				strerror(-rc));
+			goto fail;
+		}
+		t->q[i].fd = rc;
+		t->nb_queues++;
+	}
+	t->ifindex = (int)if_nametoindex(t->name);
+	if (t->ifindex == 0) {
+		rc = -errno;
+		goto fail;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", t->name);
+	if (conf->mtu != 0) {
+		ifr.ifr_mtu = conf->mtu;
+		rc = ifreq_ioctl(SIOCSIFMTU, &ifr);
+		if (rc < 0) {
+			TUN_LOG(ERR, "%s: MTU %u: %s", t->name, conf->mtu,
+				strerror(-rc));
+			goto fail;
+		}
+	}
+	/* up before addresses: IPv6 addresses need the link up */
+	rc = ifreq_ioctl(SIOCGIFFLAGS, &ifr);
+	if (rc == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		rc = ifreq_ioctl(SIOCSIFFLAGS, &ifr);
+	}
+	if (rc < 0) {
+		TUN_LOG(ERR, "%s: link up: %s", t->name, strerror(-rc));
+		goto fail;
+	}
+	for (i = 0; i < conf->nb_addrs; i++) {
+		const struct wgc_tun_addr *a = &conf->addrs[i];
+
+		if ((a->family != 4 && a->family != 6) ||
+				a->prefix_len > (a->family == 4 ? 32 : 128)) {
+			rc = -EINVAL;
+			goto fail;
+		}
+		rc = nl_add_addr(t->ifindex, a);
+		if (rc < 0 && rc != -EEXIST) {
+			TUN_LOG(ERR, "%s: address %u: %s", t->name, i,
+				strerror(-rc));
+			goto fail;
+		}
+	}
+	TUN_LOG(INFO, "%s: ifindex %d, %u queues, MTU %u, %u addresses",
+		t->name, t->ifindex, t->nb_queues, conf->mtu, conf->nb_addrs);
+	return t;
+fail:
+	wgc_tun_close(t);
+	rte_errno = -rc;
+	return NULL;
+}
+
+void
+wgc_tun_close(struct wgc_tun *t)
+{
+	unsigned int i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < WGC_TUN_QUEUES_MAX; i++)
+		if (t->q[i].fd >= 0)
+			close(t->q[i].fd);
+	rte_free(t);
+}
+
+uint16_t
+wgc_tun_rx_burst(struct wgc_tun *t, uint16_t qid, struct wgc_view *v,
+		uint16_t n)
+{
+	struct tun_queue *q = &t->q[qid];
+	struct wgc_view spare[WGC_IOBUF_BURST_MAX];
+	uint16_t got = 0, i;
+	uint64_t bytes = 0;
+
+	/* one bulk allocation per poll, returned unused: the pool's per-lcore
+	 * cache makes this a couple of pointer copies */
+	n = RTE_MIN(n, (uint16_t)WGC_IOBUF_BURST_MAX);
+	if (wgc_view_alloc_bulk(t->recycler, spare, n) != n) {
+		q->st.rx_nobuf++;
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		struct wgc_view *s = &spare[i];
+		uint32_t room = s->tailroom > 16 ? s->tailroom - 16u : 0;
+		ssize_t r = read(q->fd, s->data, room);
+
+		if (r <= 0) {
+			if (r < 0 && errno != EAGAIN && errno != EINTR)
+				q->st.rx_errors++;
+			break;
+		}
+		wgc_view_append(s, (uint16_t)r);
+		bytes += (uint64_t)r;
+		wgc_view_claim(&v[got++], s);
+	}
+	wgc_view_release_all(spare + got, n - got);
+	q->st.rx_packets += got;
+	q->st.rx_bytes += bytes;
+	return got;
+}
+
+uint16_t
+wgc_tun_tx_burst(struct wgc_tun *t, uint16_t qid, struct wgc_view *v,
+		uint16_t n)
+{
+	struct tun_queue *q = &t->q[qid];
+	uint16_t i, sent = 0;
+	uint64_t bytes = 0;
+
+	for (i = 0; i < n; i++) {
+		ssize_t r;
+
+		if (wgc_view_is_empty(&v[i]))
+			continue;
+		r = write(q->fd, v[i].data, v[i].len);
+		if (r == (ssize_t)v[i].len) {
+			sent++;
+			bytes += v[i].len;
+		} else {
+			q->st.tx_errors++;
+		}
+	}
+	wgc_view_release_all(v, n);
+	q->st.tx_packets += sent;
+	q->st.tx_bytes += bytes;
+	return sent;
+}
+
+int
+wgc_tun_ifindex(const struct wgc_tun *t)
+{
+	return t->ifindex;
+}
+
+const char *
+wgc_tun_name(const struct wgc_tun *t)
+{
+	return t->name;
+}
+
+uint16_t
+wgc_tun_nb_queues(const struct wgc_tun *t)
+{
+	return t->nb_queues;
+}
+
+void
+wgc_tun_stats(const struct wgc_tun *t, struct wgc_tun_stats *st)
+{
+	unsigned int i;
+
+	memset(st, 0, sizeof(*st));
+	for (i = 0; i < t->nb_queues; i++) {
+		const struct wgc_tun_stats *s = &t->q[i].st;
+
+		st->rx_packets += s->rx_packets;
+		st->rx_bytes += s->rx_bytes;
+		st->rx_nobuf += s->rx_nobuf;
+		st->rx_errors += s->rx_errors;
+		st->tx_packets += s->tx_packets;
+		st->tx_bytes += s->tx_bytes;
+		st->tx_errors += s->tx_errors;
+	}
+}

@@ -1,0 +1,145 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Helpers shared by the dts suites (sourced, POSIX sh). Each suite sets
+# DTS_NAME and calls dts_init; checks are counted by dts_ok / dts_fail and
+# dts_done prints "dts: N passed, N failed" and exits.
+
+DTS_PASS=0
+DTS_FAIL=0
+DTS_NS=""
+DTS_PIDS=""
+DTS_LOGS=""
+DTS_TMP=""
+
+dts_init() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "$DTS_NAME: needs root (network namespaces)" >&2
+		echo "dts: 0 passed, 1 failed"
+		exit 1
+	fi
+	DTS_TMP=$(mktemp -d "/tmp/wgc-dts-$DTS_NAME.XXXXXX")
+	trap dts_cleanup EXIT
+	trap 'exit 1' INT TERM
+}
+
+dts_log() {
+	echo "$DTS_NAME: $*"
+}
+
+dts_ok() {
+	DTS_PASS=$((DTS_PASS + 1))
+	echo "ok - $*"
+}
+
+dts_fail() {
+	DTS_FAIL=$((DTS_FAIL + 1))
+	echo "not ok - $*"
+}
+
+# dts_check NAME CMD...: run CMD, count its result
+dts_check() {
+	name=$1
+	shift
+	if "$@" >"$DTS_TMP/check.out" 2>&1; then
+		dts_ok "$name"
+	else
+		dts_fail "$name"
+		sed 's/^/    /' "$DTS_TMP/check.out" | tail -20
+	fi
+}
+
+# dts_retry SECONDS CMD...: run CMD until it succeeds or time runs out
+dts_retry() {
+	t=$1
+	shift
+	while [ "$t" -gt 0 ]; do
+		"$@" && return 0
+		sleep 1
+		t=$((t - 1))
+	done
+	"$@"
+}
+
+dts_netns() {
+	ip netns del "$1" 2>/dev/null
+	ip netns add "$1"
+	DTS_NS="$DTS_NS $1"
+	ip -n "$1" link set lo up
+}
+
+# remember a background process and its log for cleanup / failure dumps
+dts_track() {
+	DTS_PIDS="$DTS_PIDS $1"
+	[ -n "${2:-}" ] && DTS_LOGS="$DTS_LOGS $2"
+}
+
+dts_untrack() {
+	new=""
+	for p in $DTS_PIDS; do
+		[ "$p" = "$1" ] || new="$new $p"
+	done
+	DTS_PIDS=$new
+}
+
+dts_dump_logs() {
+	for l in $DTS_LOGS; do
+		[ -f "$l" ] || continue
+		echo "----- $l"
+		tail -n 80 "$l"
+	done
+}
+
+dts_cleanup() {
+	for p in $DTS_PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $DTS_PIDS; do
+		i=0
+		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -9 "$p" 2>/dev/null
+	done
+	for n in $DTS_NS; do
+		ip netns del "$n" 2>/dev/null
+	done
+	[ -n "$DTS_TMP" ] && rm -rf "$DTS_TMP"
+}
+
+dts_done() {
+	if [ "$DTS_FAIL" -ne 0 ]; then
+		echo "$DTS_NAME: failures; logs follow"
+		dts_dump_logs
+	fi
+	echo "dts: $DTS_PASS passed, $DTS_FAIL failed"
+	[ "$DTS_FAIL" -eq 0 ]
+	exit $?
+}
+
+# offloads off on a veth end, or UDP/TCP checksums arrive partial
+dts_offloads_off() {
+	ip netns exec "$1" ethtool -K "$2" tx off tso off gso off gro off \
+		rx off >/dev/null 2>&1 || true
+}
+
+# dts_wgc_stop PID LOG: SIGTERM, wait, check exit 0 and full pools
+dts_wgc_stop() {
+	pid=$1
+	log=$2
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid"
+	rc=$?
+	dts_untrack "$pid"
+	if [ $rc -eq 0 ]; then
+		dts_ok "wgc exits 0 on SIGTERM"
+	else
+		dts_fail "wgc exits 0 on SIGTERM (exit $rc)"
+	fi
+	if grep -Eq "default pool ([0-9]+)/\1 buffers free" "$log"; then
+		dts_ok "pools full after stop"
+	else
+		dts_fail "pools full after stop"
+	fi
+}

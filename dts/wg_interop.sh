@@ -1,0 +1,206 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# wgc <-> wireguard-go (configured with wg), end to end:
+#
+#   ns wgcdev-w                              ns wgcdev-c
+#   wgc: net_af_packet on veth wgcdev-wv ---- veth wgcdev-cv 192.168.77.2
+#        own outer address 192.168.77.1      wireguard-go wgcdev-g0
+#        TUN wgcdev-t0 10.77.0.1 fd77::1      10.77.0.2 fd77::2
+#
+# Checks: handshake initiated by the client and (after a wgc restart) by
+# wgc, ping both ways over IPv4 and IPv6 inner, TCP with iperf3 both ways,
+# ARP answered, bad traffic counted, clean stop (exit 0, pools full).
+# Run as root, from the build directory or the source tree.
+
+DTS_NAME=wg_interop
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+if [ -n "${WGC:-}" ]; then
+	wgc=$WGC
+elif [ -x app/wgc ]; then
+	wgc=$PWD/app/wgc
+else
+	wgc=$here/../build/app/wgc
+fi
+
+NW=wgcdev-w
+NC=wgcdev-c
+PORT=51820
+CPORT=51821
+
+dts_init
+for t in wireguard-go wg iperf3 ethtool ping; do
+	if ! command -v $t >/dev/null 2>&1; then
+		echo "$DTS_NAME: $t missing (devtools/install-deps.sh)"
+		echo "dts: 0 passed, 1 failed"
+		exit 1
+	fi
+done
+
+# keys
+wsk=$(wg genkey); wpk=$(echo "$wsk" | wg pubkey)
+csk=$(wg genkey); cpk=$(echo "$csk" | wg pubkey)
+echo "$csk" >"$DTS_TMP/client.key"
+
+# namespaces and the veth pair
+dts_netns $NW
+dts_netns $NC
+ip link add wgcdev-wv type veth peer name wgcdev-cv
+ip link set wgcdev-wv netns $NW
+ip link set wgcdev-cv netns $NC
+ip -n $NW link set wgcdev-wv up
+ip -n $NC link set wgcdev-cv up
+ip -n $NC addr add 192.168.77.2/24 dev wgcdev-cv
+dts_offloads_off $NW wgcdev-wv
+dts_offloads_off $NC wgcdev-cv
+# the kernel in ns w must not answer for wgc's address nor send IPv6 noise
+ip netns exec $NW sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+ip netns exec $NW sysctl -qw net.ipv6.conf.wgcdev-wv.disable_ipv6=1
+ip netns exec $NW sysctl -qw net.ipv6.conf.default.disable_ipv6=0
+
+cat >"$DTS_TMP/wgc.json" <<EOF
+{
+	"eal": ["--no-huge", "-m", "384", "--no-pci", "--no-shconf",
+		"-l", "0-1", "--file-prefix", "wgc-dev-interop",
+		"--vdev", "net_af_packet0,iface=wgcdev-wv",
+		"--log-level", "*:notice"],
+	"interface": {
+		"name": "wgcdev",
+		"private_key": "$wsk",
+		"listen_port": $PORT
+	},
+	"outer": [ { "port": "net_af_packet0", "ipv4": "192.168.77.1/24" } ],
+	"inner": {
+		"type": "tun",
+		"name": "wgcdev-t0",
+		"addresses": ["10.77.0.1/24", "fd77::1/64"],
+		"mtu": 1420
+	},
+	"workers": [1],
+	"peers": [ {
+		"public_key": "$cpk",
+		"endpoint": "192.168.77.2:$CPORT",
+		"allowed_ips": ["10.77.0.2/32", "fd77::2/128"]
+	} ]
+}
+EOF
+
+WGC_PID=""
+wgc_start() {
+	log=$1
+	ip netns exec $NW sysctl -qw net.ipv6.conf.default.disable_ipv6=0
+	ip netns exec $NW "$wgc" --config "$DTS_TMP/wgc.json" >"$log" 2>&1 &
+	WGC_PID=$!
+	dts_track $WGC_PID "$log"
+	i=0
+	while [ $i -lt 100 ]; do
+		grep -q "^wgc: up" "$log" && break
+		kill -0 $WGC_PID 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	# the TUN's IPv6 address needs DAD to finish
+	ip netns exec $NW sysctl -qw net.ipv6.conf.wgcdev-t0.accept_dad=0 \
+		2>/dev/null
+	grep -q "^wgc: up" "$log"
+}
+
+client_start() {
+	ip netns exec $NC wireguard-go -f wgcdev-g0 \
+		>"$DTS_TMP/wireguard-go.log" 2>&1 &
+	GO_PID=$!
+	dts_track $GO_PID "$DTS_TMP/wireguard-go.log"
+	i=0
+	while [ $i -lt 50 ]; do
+		[ -S /var/run/wireguard/wgcdev-g0.sock ] && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	ip netns exec $NC wg set wgcdev-g0 private-key "$DTS_TMP/client.key" \
+		listen-port $CPORT peer "$wpk" endpoint 192.168.77.1:$PORT \
+		allowed-ips 10.77.0.0/24,fd77::/64 &&
+	ip -n $NC addr add 10.77.0.2/24 dev wgcdev-g0 &&
+	ip -n $NC addr add fd77::2/64 dev wgcdev-g0 nodad &&
+	ip -n $NC link set wgcdev-g0 up
+}
+
+ping_c() { ip netns exec $NC ping -c 1 -W 1 "$@"; }
+ping_w() { ip netns exec $NW ping -c 1 -W 1 "$@"; }
+
+# ---- phase 1: the client initiates ----
+dts_check "wgc starts with TUN and af_packet" wgc_start "$DTS_TMP/wgc1.log"
+dts_check "wireguard-go configured with wg" client_start
+dts_check "ARP: client resolves wgc's outer address" \
+	dts_retry 5 ping_c 192.168.77.1 -c 1
+dts_check "ping IPv4 inner (client initiates handshake)" \
+	dts_retry 10 ping_c 10.77.0.1
+dts_check "handshake seen by wg" sh -c \
+	"ip netns exec $NC wg show wgcdev-g0 latest-handshakes | awk '{exit !(\$2 > 0)}'"
+dts_check "ping IPv4 inner, 20 packets" \
+	ip netns exec $NC ping -c 20 -i 0.05 -W 1 10.77.0.1
+dts_check "ping IPv6 inner" dts_retry 5 ping_c fd77::1
+dts_check "ping from wgc's side to the client" dts_retry 5 ping_w 10.77.0.2
+dts_check "ping IPv6 from wgc's side" dts_retry 5 ping_w fd77::2
+dts_check "large ping (1392 B payload, 1420 B inner)" \
+	ping_c -s 1392 -M do 10.77.0.1
+
+iperf_tcp() {
+	ip netns exec $NW timeout 20 iperf3 -s -1 -B "$1" -p 5201 \
+		>"$DTS_TMP/iperf-s.log" 2>&1 &
+	spid=$!
+	sleep 0.5
+	ip netns exec $NC timeout 15 iperf3 -c "$1" -p 5201 -t 2 $2 \
+		>"$DTS_TMP/iperf-c.log" 2>&1
+	rc=$?
+	kill $spid 2>/dev/null
+	wait $spid
+	grep -E "sender|receiver" "$DTS_TMP/iperf-c.log" |
+		sed "s/^/info: iperf3 $1 $2: /" >>"$DTS_TMP/iperf-summary"
+	[ $rc -eq 0 ] && grep -q receiver "$DTS_TMP/iperf-c.log"
+}
+dts_check "TCP client -> wgc side (iperf3)" iperf_tcp 10.77.0.1 ""
+dts_check "TCP wgc side -> client (iperf3 -R)" iperf_tcp 10.77.0.1 "-R"
+dts_check "TCP over IPv6 inner (iperf3)" iperf_tcp fd77::1 ""
+cat "$DTS_TMP/iperf-summary" 2>/dev/null
+
+# bad traffic at wgc's port: junk of every WireGuard type and none
+junk() {
+	ip netns exec $NC /usr/bin/python3 -c '
+import socket, os
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for p in [b"\x05\x00\x00\x00" + b"x" * 60,           # no such type
+          b"\x01\x00\x00\x00" + os.urandom(144),      # bad MAC1
+          b"\x04\x00\x00\x00" + os.urandom(44),       # random index
+          b"\x02\x00\x00\x00" + os.urandom(10),       # runt response
+          b"\x01"]:                                  # runt
+    s.sendto(p, ("192.168.77.1", 51820))
+'
+}
+dts_check "junk datagrams sent" junk
+dts_check "tunnel still works after junk" dts_retry 5 ping_c 10.77.0.1
+
+kill -USR1 $WGC_PID
+sleep 0.5
+dts_check "junk counted: bad type" grep -q "drop: pipeline.bad_type" \
+	"$DTS_TMP/wgc1.log"
+dts_check "junk counted: unknown index" \
+	grep -q "drop: pipeline.unknown_index" "$DTS_TMP/wgc1.log"
+dts_check "junk counted: bad MAC1" grep -q "proto: drop_bad_mac1" \
+	"$DTS_TMP/wgc1.log"
+dts_wgc_stop $WGC_PID "$DTS_TMP/wgc1.log"
+dts_check "TUN removed on stop" sh -c "! ip -n $NW link show wgcdev-t0"
+
+# ---- phase 2: wgc initiates (fresh state, configured endpoint) ----
+dts_check "wgc restarts" wgc_start "$DTS_TMP/wgc2.log"
+dts_check "ping from wgc's side (wgc initiates handshake)" \
+	dts_retry 10 ping_w 10.77.0.2
+dts_check "ping back from the client" dts_retry 5 ping_c 10.77.0.1
+kill -USR1 $WGC_PID
+sleep 0.3
+dts_check "wgc sent the initiation" grep -q "proto: initiation_sent" \
+	"$DTS_TMP/wgc2.log"
+dts_wgc_stop $WGC_PID "$DTS_TMP/wgc2.log"
+
+dts_done

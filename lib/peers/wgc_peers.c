@@ -1,0 +1,610 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_jhash.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+
+#include "wgc_peers.h"
+
+RTE_LOG_REGISTER(wgc_logtype_peers, wgc.peers, INFO);
+#define PEERS_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, wgc_logtype_peers, "peers: " fmt "\n", \
+		##__VA_ARGS__)
+
+/* tbl8 groups: one per /25../32 IPv4 prefix in a distinct /24, bounded */
+#define TBL8_MIN 256u
+#define TBL8_MAX 65536u
+
+struct wgc_peers {
+	struct wgc_peers_fast fast;     /* first: what workers read */
+	char name[32];
+	pthread_mutex_t lock;
+	struct rte_hash *by_key;
+	struct wgc_index_table *index;
+	struct wgc_identity *identity;
+	struct rte_rcu_qsbr *qsbr;
+	struct rte_rcu_qsbr_dq *dq;     /* removed peers */
+	uint32_t *free_ids;             /* stack of free slot ids */
+	uint32_t nb_free;
+	uint32_t count;
+	uint32_t deferred;              /* peers waiting for a grace period */
+	void (*on_remove)(void *ctx, struct wgc_peer *p);
+	void *on_remove_ctx;
+};
+
+static void
+peer_destroy(struct wgc_peers *t, struct wgc_peer *p)
+{
+	uint32_t id = p->id;
+
+	rte_free(p->aips);
+	wgc_wipe(p, sizeof(*p));
+	rte_free(p);
+	t->free_ids[t->nb_free++] = id;
+	t->deferred--;
+}
+
+/* rte_rcu_qsbr_dq callback: the grace period of a removed peer is over */
+static void
+dq_free_peer(void *ctx, void *e, unsigned int n)
+{
+	struct wgc_peers *t = ctx;
+	struct wgc_peer **pp = e;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		peer_destroy(t, pp[i]);
+}
+
+const struct wgc_peers_fast *
+wgc_peers_fast(const struct wgc_peers *t)
+{
+	return &t->fast;
+}
+
+struct wgc_peers *
+wgc_peers_create(const struct wgc_peers_params *prm)
+{
+	struct rte_hash_parameters hp = { 0 };
+	struct rte_lpm_config lc = { 0 };
+	struct rte_lpm6_config l6 = { 0 };
+	struct wgc_peers *t;
+	char n[RTE_HASH_NAMESIZE];
+	uint32_t i;
+
+	if (prm == NULL || prm->name == NULL || prm->max_peers == 0 ||
+			prm->max_peers > WGC_PEERS_MAX ||
+			strlen(prm->name) > 20) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	t = rte_zmalloc_socket("wgc_peers", sizeof(*t), RTE_CACHE_LINE_SIZE,
+		prm->socket_id);
+	if (t == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	snprintf(t->name, sizeof(t->name), "%s", prm->name);
+	pthread_mutex_init(&t->lock, NULL);
+	t->identity = prm->identity;
+	t->qsbr = prm->qsbr;
+	t->on_remove = prm->on_remove;
+	t->on_remove_ctx = prm->on_remove_ctx;
+	t->fast.max_peers = prm->max_peers;
+	t->fast.def4 = WGC_PEER_ID_NONE;
+	t->fast.def6 = WGC_PEER_ID_NONE;
+
+	t->fast.slots = rte_zmalloc_socket("wgc_peer_slots",
+		sizeof(*t->fast.slots) * prm->max_peers, RTE_CACHE_LINE_SIZE,
+		prm->socket_id);
+	t->free_ids = rte_malloc_socket("wgc_peer_ids",
+		sizeof(*t->free_ids) * prm->max_peers, 0, prm->socket_id);
+	if (t->fast.slots == NULL || t->free_ids == NULL) {
+		rte_errno = ENOMEM;
+		goto fail;
+	}
+	/* pop order 0, 1, 2...: the stack holds ids in reverse */
+	for (i = 0; i < prm->max_peers; i++)
+		t->free_ids[i] = prm->max_peers - 1 - i;
+	t->nb_free = prm->max_peers;
+
+	snprintf(n, sizeof(n), "%s_key", prm->name);
+	hp.name = n;
+	hp.entries = RTE_MAX(prm->max_peers, 8u);
+	hp.key_len = WGC_KEY_LEN;
+	hp.hash_func = rte_jhash;
+	hp.socket_id = prm->socket_id;
+	t->by_key = rte_hash_create(&hp);
+	if (t->by_key == NULL)
+		goto fail;
+
+	snprintf(n, sizeof(n), "%s_l4", prm->name);
+	lc.max_rules = prm->max_routes4 != 0 ? prm->max_routes4 :
+		RTE_MAX(4 * prm->max_peers, 64u);
+	lc.number_tbl8s = RTE_MIN(RTE_MAX(prm->max_peers, TBL8_MIN), TBL8_MAX);
+	t->fast.lpm4 = rte_lpm_create(n, prm->socket_id, &lc);
+	if (t->fast.lpm4 == NULL)
+		goto fail;
+	if (prm->qsbr != NULL) {
+		struct rte_lpm_rcu_config rc = { 0 };
+
+		rc.v = prm->qsbr;
+		rc.mode = RTE_LPM_QSBR_MODE_DQ;
+		if (rte_lpm_rcu_qsbr_add(t->fast.lpm4, &rc) != 0)
+			goto fail;
+	}
+	snprintf(n, sizeof(n), "%s_l6", prm->name);
+	l6.max_rules = prm->max_routes6 != 0 ? prm->max_routes6 :
+		RTE_MAX(4 * prm->max_peers, 64u);
+	/* a long IPv6 prefix takes up to 13 tbl8 groups; most share some */
+	l6.number_tbl8s = RTE_MIN(RTE_MAX(2 * l6.max_rules, TBL8_MIN),
+		TBL8_MAX);
+	t->fast.lpm6 = rte_lpm6_create(n, prm->socket_id, &l6);
+	if (t->fast.lpm6 == NULL)
+		goto fail;
+
+	snprintf(n, sizeof(n), "%s_idx", prm->name);
+	t->index = wgc_index_table_create(n,
+		RTE_MIN(4ull * prm->max_peers + 64, (uint64_t)UINT32_MAX / 2),
+		prm->socket_id, prm->qsbr);
+	if (t->index == NULL)
+		goto fail;
+
+	if (prm->qsbr != NULL) {
+		struct rte_rcu_qsbr_dq_parameters dp = { 0 };
+
+		snprintf(n, sizeof(n), "%s_dq", prm->name);
+		dp.name = n;
+		dp.size = prm->max_peers;
+		dp.esize = sizeof(struct wgc_peer *);
+		dp.trigger_reclaim_limit = 64;
+		dp.max_reclaim_size = 64;
+		dp.free_fn = dq_free_peer;
+		dp.p = t;
+		dp.v = prm->qsbr;
+		t->dq = rte_rcu_qsbr_dq_create(&dp);
+		if (t->dq == NULL)
+			goto fail;
+	}
+	return t;
+fail:
+	if (rte_errno == 0)
+		rte_errno = ENOMEM;
+	PEERS_LOG(ERR, "%s: create failed: %s", prm->name,
+		rte_strerror(rte_errno));
+	{
+		int err = rte_errno;
+
+		wgc_peers_free(t);
+		rte_errno = err;
+	}
+	return NULL;
+}
+
+void
+wgc_peers_free(struct wgc_peers *t)
+{
+	struct wgc_peer *p;
+	uint32_t pos = 0;
+
+	if (t == NULL)
+		return;
+	pthread_mutex_lock(&t->lock);
+	while ((p = wgc_peers_next(t, &pos)) != NULL)
+		wgc_peers_remove(t, p);
+	if (t->dq != NULL) {
+		/* workers are stopped: every grace period ends at once */
+		while (rte_rcu_qsbr_dq_delete(t->dq) != 0)
+			rte_pause();
+		t->dq = NULL;
+	}
+	if (t->index != NULL) {
+		while (wgc_index_table_reclaim(t->index) != 0)
+			rte_pause();
+		wgc_index_table_free(t->index);
+	}
+	rte_lpm_free(t->fast.lpm4);
+	rte_lpm6_free(t->fast.lpm6);
+	rte_hash_free(t->by_key);
+	rte_free(t->fast.slots);
+	rte_free(t->free_ids);
+	pthread_mutex_unlock(&t->lock);
+	pthread_mutex_destroy(&t->lock);
+	rte_free(t);
+}
+
+void
+wgc_peers_set_on_remove(struct wgc_peers *t,
+		void (*fn)(void *ctx, struct wgc_peer *p), void *ctx)
+{
+	t->on_remove = fn;
+	t->on_remove_ctx = ctx;
+}
+
+void
+wgc_peers_lock(struct wgc_peers *t)
+{
+	pthread_mutex_lock(&t->lock);
+}
+
+void
+wgc_peers_unlock(struct wgc_peers *t)
+{
+	pthread_mutex_unlock(&t->lock);
+}
+
+struct wgc_index_table *
+wgc_peers_index_table(struct wgc_peers *t)
+{
+	return t->index;
+}
+
+struct wgc_identity *
+wgc_peers_identity(struct wgc_peers *t)
+{
+	return t->identity;
+}
+
+uint32_t
+wgc_peers_count(const struct wgc_peers *t)
+{
+	return t->count;
+}
+
+uint32_t
+wgc_peers_capacity(const struct wgc_peers *t)
+{
+	return t->fast.max_peers;
+}
+
+size_t
+wgc_peer_size(void)
+{
+	return sizeof(struct wgc_peer);
+}
+
+struct wgc_peer *
+wgc_peers_add(struct wgc_peers *t, const uint8_t public_key[WGC_KEY_LEN],
+		const uint8_t *psk)
+{
+	struct wgc_peer *p;
+	int rc;
+
+	if (public_key == NULL) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	if (rte_hash_lookup(t->by_key, public_key) >= 0) {
+		rte_errno = EEXIST;
+		return NULL;
+	}
+	if (t->nb_free == 0 && t->dq != NULL)
+		rte_rcu_qsbr_dq_reclaim(t->dq, 64, NULL, NULL, NULL);
+	if (t->nb_free == 0) {
+		rte_errno = ENOSPC;
+		return NULL;
+	}
+	p = rte_zmalloc_socket("wgc_peer", sizeof(*p), RTE_CACHE_LINE_SIZE,
+		SOCKET_ID_ANY);
+	if (p == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	rc = wgc_peer_proto_init(&p->proto, t->identity, t->index, public_key,
+		psk, p);
+	if (rc != 0) {
+		rte_free(p);
+		rte_errno = -rc;
+		return NULL;
+	}
+	rte_seqlock_init(&p->ep_lock);
+	rte_spinlock_init(&p->stage_lock);
+	p->id = t->free_ids[t->nb_free - 1];
+	rc = rte_hash_add_key_data(t->by_key, public_key, p);
+	if (rc != 0) {
+		wgc_peer_proto_fini(&p->proto);
+		rte_free(p);
+		rte_errno = -rc;
+		return NULL;
+	}
+	t->nb_free--;
+	t->count++;
+	__atomic_store_n(&t->fast.slots[p->id], p, __ATOMIC_RELEASE);
+	return p;
+}
+
+void
+wgc_peers_remove(struct wgc_peers *t, struct wgc_peer *p)
+{
+	wgc_peers_prefix_clear(t, p);
+	rte_hash_del_key(t->by_key, p->proto.remote_static);
+	__atomic_store_n(&t->fast.slots[p->id], NULL, __ATOMIC_RELEASE);
+	t->count--;
+	if (t->on_remove != NULL)
+		t->on_remove(t->on_remove_ctx, p);
+	wgc_peer_stage_purge(p);
+	/* keypairs are retired through the index table's own RCU */
+	wgc_peer_proto_fini(&p->proto);
+	t->deferred++;
+	if (t->dq == NULL || rte_rcu_qsbr_dq_enqueue(t->dq, &p) != 0) {
+		if (t->dq != NULL) {
+			/* defer queue full: wait for the grace period here */
+			PEERS_LOG(DEBUG, "defer queue full, synchronising");
+			rte_rcu_qsbr_synchronize(t->qsbr, RTE_QSBR_THRID_INVALID);
+		}
+		peer_destroy(t, p);
+	}
+}
+
+struct wgc_peer *
+wgc_peers_lookup(struct wgc_peers *t, const uint8_t public_key[WGC_KEY_LEN])
+{
+	void *data;
+
+	if (rte_hash_lookup_data(t->by_key, public_key, &data) < 0)
+		return NULL;
+	return data;
+}
+
+struct wgc_peer *
+wgc_peers_next(struct wgc_peers *t, uint32_t *pos)
+{
+	uint32_t i;
+
+	for (i = *pos; i < t->fast.max_peers; i++) {
+		struct wgc_peer *p = t->fast.slots[i];
+
+		if (p != NULL) {
+			*pos = i + 1;
+			return p;
+		}
+	}
+	*pos = t->fast.max_peers;
+	return NULL;
+}
+
+/* clear host bits; -EINVAL for a bad family or length */
+static int
+prefix_normalise(const struct wgc_prefix *in, struct wgc_prefix *out)
+{
+	unsigned int bytes, i;
+
+	if (in == NULL || (in->family != 4 && in->family != 6) ||
+			in->len > (in->family == 4 ? 32 : 128))
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	out->family = in->family;
+	out->len = in->len;
+	bytes = in->family == 4 ? 4 : 16;
+	for (i = 0; i < bytes; i++) {
+		unsigned int bits = i * 8;
+
+		if (bits + 8 <= in->len)
+			out->addr[i] = in->addr[i];
+		else if (bits < in->len)
+			out->addr[i] = in->addr[i] &
+				(uint8_t)(0xff << (8 - (in->len - bits)));
+	}
+	return 0;
+}
+
+static uint32_t
+prefix_v4(const struct wgc_prefix *p)
+{
+	return ((uint32_t)p->addr[0] << 24) | ((uint32_t)p->addr[1] << 16) |
+		((uint32_t)p->addr[2] << 8) | p->addr[3];
+}
+
+static int
+aip_find(const struct wgc_peer *p, const struct wgc_prefix *x)
+{
+	uint32_t i;
+
+	for (i = 0; i < p->n_aips; i++)
+		if (p->aips[i].family == x->family &&
+				p->aips[i].len == x->len &&
+				memcmp(p->aips[i].addr, x->addr, 16) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void
+aip_forget(struct wgc_peer *p, int i)
+{
+	p->aips[i] = p->aips[--p->n_aips];
+}
+
+int
+wgc_peers_prefix_add(struct wgc_peers *t, struct wgc_peer *p,
+		const struct wgc_prefix *pfx)
+{
+	struct wgc_prefix x;
+	uint32_t nh;
+	int rc, present;
+
+	rc = prefix_normalise(pfx, &x);
+	if (rc != 0)
+		return rc;
+	if (aip_find(p, &x) >= 0)
+		return 0;
+	if (p->n_aips == p->cap_aips) {
+		uint32_t cap = p->cap_aips == 0 ? 2 : p->cap_aips * 2;
+		struct wgc_prefix *a = rte_realloc(p->aips, cap * sizeof(*a), 0);
+
+		if (a == NULL)
+			return -ENOMEM;
+		p->aips = a;
+		p->cap_aips = cap;
+	}
+	if (x.len == 0) {
+		uint32_t *def = x.family == 4 ? &t->fast.def4 : &t->fast.def6;
+
+		nh = *def;
+		present = nh != WGC_PEER_ID_NONE;
+		__atomic_store_n(def, p->id, __ATOMIC_RELEASE);
+		rc = 0;
+	} else if (x.family == 4) {
+		present = rte_lpm_is_rule_present(t->fast.lpm4, prefix_v4(&x),
+			x.len, &nh);
+		rc = rte_lpm_add(t->fast.lpm4, prefix_v4(&x), x.len, p->id);
+	} else {
+		present = rte_lpm6_is_rule_present(t->fast.lpm6, x.addr, x.len,
+			&nh);
+		rc = rte_lpm6_add(t->fast.lpm6, x.addr, x.len, p->id);
+	}
+	if (rc != 0)
+		return rc == -ENOSPC ? -ENOSPC : (rc < 0 ? rc : -EINVAL);
+	if (present == 1 && nh != p->id && nh < t->fast.max_peers &&
+			t->fast.slots[nh] != NULL) {
+		/* the prefix moved from another peer */
+		struct wgc_peer *o = t->fast.slots[nh];
+		int i = aip_find(o, &x);
+
+		if (i >= 0)
+			aip_forget(o, i);
+	}
+	p->aips[p->n_aips++] = x;
+	return 0;
+}
+
+static void
+lpm_del(struct wgc_peers *t, const struct wgc_prefix *x)
+{
+	if (x->len == 0)
+		__atomic_store_n(x->family == 4 ? &t->fast.def4 :
+			&t->fast.def6, WGC_PEER_ID_NONE, __ATOMIC_RELEASE);
+	else if (x->family == 4)
+		rte_lpm_delete(t->fast.lpm4, prefix_v4(x), x->len);
+	else
+		rte_lpm6_delete(t->fast.lpm6, x->addr, x->len);
+}
+
+int
+wgc_peers_prefix_del(struct wgc_peers *t, struct wgc_peer *p,
+		const struct wgc_prefix *pfx)
+{
+	struct wgc_prefix x;
+	int i;
+
+	if (prefix_normalise(pfx, &x) != 0)
+		return -EINVAL;
+	i = aip_find(p, &x);
+	if (i < 0)
+		return -ENOENT;
+	lpm_del(t, &x);
+	aip_forget(p, i);
+	return 0;
+}
+
+void
+wgc_peers_prefix_clear(struct wgc_peers *t, struct wgc_peer *p)
+{
+	while (p->n_aips > 0) {
+		lpm_del(t, &p->aips[p->n_aips - 1]);
+		p->n_aips--;
+	}
+}
+
+unsigned int
+wgc_peers_reclaim(struct wgc_peers *t)
+{
+	if (t->dq != NULL)
+		rte_rcu_qsbr_dq_reclaim(t->dq, UINT32_MAX, NULL, NULL, NULL);
+	wgc_index_table_reclaim(t->index);
+	return t->deferred;
+}
+
+void
+wgc_peer_stats_get(const struct wgc_peer *p, struct wgc_peer_stats *s)
+{
+	s->rx_bytes = __atomic_load_n(&p->stats.rx_bytes, __ATOMIC_RELAXED);
+	s->rx_packets = __atomic_load_n(&p->stats.rx_packets,
+		__ATOMIC_RELAXED);
+	s->tx_bytes = __atomic_load_n(&p->stats.tx_bytes, __ATOMIC_RELAXED);
+	s->tx_packets = __atomic_load_n(&p->stats.tx_packets,
+		__ATOMIC_RELAXED);
+	s->staged_dropped = __atomic_load_n(&p->stats.staged_dropped,
+		__ATOMIC_RELAXED);
+}
+
+unsigned int
+wgc_peer_stage(struct wgc_peer *p, struct wgc_view *v)
+{
+	struct rte_mbuf *m, *old = NULL;
+
+	if (wgc_view_is_empty(v))
+		return 0;
+	if (wgc_recycler_mempool(v->recycler) == NULL) {
+		wgc_view_release(v);
+		__atomic_fetch_add(&p->stats.staged_dropped, 1,
+			__ATOMIC_RELAXED);
+		return 1;
+	}
+	m = wgc_view_to_mbuf(v);
+	m->next = NULL;
+	rte_spinlock_lock(&p->stage_lock);
+	if (p->staged >= WGC_PEER_STAGED_MAX) {
+		old = p->stage_head;
+		p->stage_head = old->next;
+		if (p->stage_head == NULL)
+			p->stage_tail = NULL;
+		old->next = NULL;
+		p->staged--;
+	}
+	if (p->stage_tail != NULL)
+		p->stage_tail->next = m;
+	else
+		p->stage_head = m;
+	p->stage_tail = m;
+	__atomic_store_n(&p->staged, p->staged + 1, __ATOMIC_RELAXED);
+	rte_spinlock_unlock(&p->stage_lock);
+	if (old != NULL) {
+		rte_pktmbuf_free(old);
+		__atomic_fetch_add(&p->stats.staged_dropped, 1,
+			__ATOMIC_RELAXED);
+		return 1;
+	}
+	return 0;
+}
+
+unsigned int
+wgc_peer_unstage(struct wgc_peer *p, struct rte_mbuf **out, unsigned int n)
+{
+	unsigned int k = 0;
+
+	if (wgc_peer_staged(p) == 0)
+		return 0;
+	rte_spinlock_lock(&p->stage_lock);
+	while (k < n && p->stage_head != NULL) {
+		struct rte_mbuf *m = p->stage_head;
+
+		p->stage_head = m->next;
+		m->next = NULL;
+		out[k++] = m;
+	}
+	if (p->stage_head == NULL)
+		p->stage_tail = NULL;
+	__atomic_store_n(&p->staged, p->staged - k, __ATOMIC_RELAXED);
+	rte_spinlock_unlock(&p->stage_lock);
+	return k;
+}
+
+void
+wgc_peer_stage_purge(struct wgc_peer *p)
+{
+	struct rte_mbuf *m[32];
+	unsigned int n;
+
+	while ((n = wgc_peer_unstage(p, m, RTE_DIM(m))) != 0) {
+		rte_pktmbuf_free_bulk(m, n);
+		__atomic_fetch_add(&p->stats.staged_dropped, n,
+			__ATOMIC_RELAXED);
+	}
+}

@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#ifndef _WGC_PEERS_H_
+#define _WGC_PEERS_H_
+
+/**
+ * @file
+ * The device's peer table.
+ *
+ * - peers by public key (rte_hash, writers only);
+ * - peers by slot id (an array of pointers read by workers);
+ * - allowed IPs in rte_lpm / rte_lpm6 whose next hop is the slot id;
+ * - per-peer data-plane state: endpoint, counters, staged packets, and the
+ *   embedded protocol state (struct wgc_peer_proto, lib/proto);
+ * - the receiver index table of lib/proto (created and owned here).
+ *
+ * Threads: workers read (wgc_peers_get(), wgc_peers_route4/6(), endpoint,
+ * counters, staging) without locks inside an rte_rcu_qsbr read side.
+ * Writers (the handshake stage and the control plane) hold the table's
+ * mutex (wgc_peers_lock()) around every function marked "writer". A removed
+ * peer is unlinked at once, wiped and freed after a grace period; its slot
+ * id is reused only then, so a stale id never names another peer.
+ *
+ * IPv6 caveat: rte_lpm6 in DPDK 22.11 has no RCU integration; deleting an
+ * IPv6 prefix while workers look IPv6 destinations up may, in a narrow
+ * window, route one packet to a wrong or no peer (never a crash: the next
+ * hop is checked against the slot array). IPv4 deletions are RCU-safe.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <pthread.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_lpm.h>
+#include <rte_lpm6.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_seqlock.h>
+#include <rte_spinlock.h>
+
+#include "wgc_iobuf.h"
+#include "wgc_proto.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Staged packets per peer while a handshake is in flight. */
+#define WGC_PEER_STAGED_MAX 128
+
+/** Largest supported number of peers (rte_lpm6 next hops are 21 bits). */
+#define WGC_PEERS_MAX (1u << 21)
+
+/** No peer (slot ids are 0..max_peers-1). */
+#define WGC_PEER_ID_NONE UINT32_MAX
+
+/** A UDP endpoint (the peer's outer address). family 0: unknown. */
+struct wgc_peer_endpoint {
+	uint8_t family;     /**< 0 (none), 4 or 6 */
+	uint8_t pad;
+	uint16_t port;      /**< host order */
+	uint8_t addr[16];   /**< IPv4 in the first 4 bytes, network order */
+};
+
+/** An allowed-IPs prefix. */
+struct wgc_prefix {
+	uint8_t family;     /**< 4 or 6 */
+	uint8_t len;        /**< 0..32 or 0..128 */
+	uint8_t addr[16];   /**< network order; host bits are ignored */
+};
+
+/** Per-peer traffic counters (relaxed atomics, one add per burst). */
+struct wgc_peer_stats {
+	uint64_t rx_bytes;       /**< inner bytes received (decapsulated) */
+	uint64_t rx_packets;
+	uint64_t tx_bytes;       /**< inner bytes sent (before encap) */
+	uint64_t tx_packets;
+	uint64_t staged_dropped; /**< staged packets dropped (overflow, give up) */
+};
+
+/**
+ * A peer. The protocol state comes first: proto.user points back here.
+ * Ownership of each field is documented in doc/dataplane.md.
+ */
+struct wgc_peer {
+	struct wgc_peer_proto proto;     /**< lib/proto state (writers + hooks) */
+	uint32_t id;                     /**< slot id (LPM next hop) */
+	uint16_t persistent_keepalive;   /**< seconds, 0 = off */
+	/** set by a worker that wants a handshake; cleared by the stage */
+	uint8_t handshake_wanted;
+	/** endpoint: written by the decapsulating worker (roaming) or by a
+	 * writer, read by anyone through the seqlock */
+	rte_seqlock_t ep_lock;
+	struct wgc_peer_endpoint endpoint;
+	uint64_t last_handshake_wall_ns; /**< 0 = never (handshake stage) */
+	/** staged packets (mbufs linked through m->next), any thread */
+	rte_spinlock_t stage_lock;
+	uint16_t staged;
+	struct rte_mbuf *stage_head;
+	struct rte_mbuf *stage_tail;
+	/** allowed IPs, writers only */
+	struct wgc_prefix *aips;
+	uint32_t n_aips;
+	uint32_t cap_aips;
+	struct wgc_peer_stats stats __rte_cache_aligned;
+};
+
+struct wgc_peers;
+
+/** Creation parameters. */
+struct wgc_peers_params {
+	const char *name;            /**< unique; prefixes the DPDK objects */
+	uint32_t max_peers;          /**< 1..WGC_PEERS_MAX */
+	uint32_t max_routes4;        /**< IPv4 prefixes (0: 4 x max_peers) */
+	uint32_t max_routes6;        /**< IPv6 prefixes (0: 4 x max_peers) */
+	int socket_id;               /**< or SOCKET_ID_ANY */
+	struct rte_rcu_qsbr *qsbr;   /**< workers' RCU variable, or NULL */
+	struct wgc_identity *identity; /**< the device identity */
+	/** called (writer, lock held) before a peer is torn down, e.g. to
+	 * unschedule it from a timer wheel; may be NULL */
+	void (*on_remove)(void *ctx, struct wgc_peer *p);
+	void *on_remove_ctx;
+};
+
+/**
+ * Create a peer table and its index table.
+ *
+ * @return
+ *   The table, or NULL with rte_errno set (EINVAL, ENOMEM, EEXIST).
+ */
+struct wgc_peers *wgc_peers_create(const struct wgc_peers_params *p);
+
+/**
+ * Remove every peer and free the table. Workers must be stopped (or
+ * offline on the qsbr variable).
+ */
+void wgc_peers_free(struct wgc_peers *t);
+
+/**
+ * Set (or replace) the hook called before a peer is torn down. Writer.
+ */
+void wgc_peers_set_on_remove(struct wgc_peers *t,
+		void (*fn)(void *ctx, struct wgc_peer *p), void *ctx);
+
+/** Take the writers' mutex. */
+void wgc_peers_lock(struct wgc_peers *t);
+
+/** Release the writers' mutex. */
+void wgc_peers_unlock(struct wgc_peers *t);
+
+/** @return the index table (receiver index -> keypair) of the device. */
+struct wgc_index_table *wgc_peers_index_table(struct wgc_peers *t);
+
+/** @return the device identity given at creation. */
+struct wgc_identity *wgc_peers_identity(struct wgc_peers *t);
+
+/**
+ * Add a peer. Writer. O(1) (hash insert, slot from a free stack).
+ *
+ * @param public_key
+ *   The peer's static public key.
+ * @param psk
+ *   Preshared key or NULL.
+ * @return
+ *   The peer, or NULL with rte_errno set: EEXIST (key already present),
+ *   ENOSPC (table full), EINVAL, ENOMEM.
+ */
+struct wgc_peer *wgc_peers_add(struct wgc_peers *t,
+		const uint8_t public_key[WGC_KEY_LEN], const uint8_t *psk);
+
+/**
+ * Remove a peer: its routes, its key, its slot (reused after a grace
+ * period), its staged packets; proto state torn down; memory wiped and
+ * freed after a grace period. Writer.
+ */
+void wgc_peers_remove(struct wgc_peers *t, struct wgc_peer *p);
+
+/** @return the peer with this public key, or NULL. Writer. */
+struct wgc_peer *wgc_peers_lookup(struct wgc_peers *t,
+		const uint8_t public_key[WGC_KEY_LEN]);
+
+/** @return the number of peers. */
+uint32_t wgc_peers_count(const struct wgc_peers *t);
+
+/** @return the capacity (max_peers). */
+uint32_t wgc_peers_capacity(const struct wgc_peers *t);
+
+/**
+ * Iterate: the first peer with id >= *pos, and *pos set past it; NULL at
+ * the end. Writer (or with workers only reading). Start with *pos = 0.
+ */
+struct wgc_peer *wgc_peers_next(struct wgc_peers *t, uint32_t *pos);
+
+/**
+ * Give a peer an allowed-IPs prefix. A prefix owned by another peer moves
+ * to this one (as wg does). Host bits are cleared. Writer.
+ *
+ * @return
+ *   0, -EINVAL (bad family/length), -ENOSPC (LPM full), -ENOMEM.
+ */
+int wgc_peers_prefix_add(struct wgc_peers *t, struct wgc_peer *p,
+		const struct wgc_prefix *pfx);
+
+/**
+ * Take a prefix away from a peer. Writer.
+ *
+ * @return
+ *   0, or -ENOENT if the peer does not own it.
+ */
+int wgc_peers_prefix_del(struct wgc_peers *t, struct wgc_peer *p,
+		const struct wgc_prefix *pfx);
+
+/** Remove every prefix of a peer. Writer. */
+void wgc_peers_prefix_clear(struct wgc_peers *t, struct wgc_peer *p);
+
+/**
+ * Free what has passed its grace period (removed peers, LPM tbl8 groups,
+ * keypairs of the index table). Writer; call now and then.
+ *
+ * @return
+ *   Number of peers still waiting for their grace period.
+ */
+unsigned int wgc_peers_reclaim(struct wgc_peers *t);
+
+/* ---- worker side ---- */
+
+/** Internal layout, for the inline lookups below. */
+struct wgc_peers_fast {
+	struct wgc_peer **slots;
+	struct rte_lpm *lpm4;
+	struct rte_lpm6 *lpm6;
+	uint32_t max_peers;
+	uint32_t def4;      /**< owner of 0.0.0.0/0 (LPM has no depth 0) */
+	uint32_t def6;      /**< owner of ::/0 */
+};
+
+/** @internal */
+const struct wgc_peers_fast *wgc_peers_fast(const struct wgc_peers *t);
+
+/** @return the peer in slot id, or NULL. Worker-safe (RCU read side). */
+static inline struct wgc_peer *
+wgc_peers_get(const struct wgc_peers_fast *f, uint32_t id)
+{
+	if (unlikely(id >= f->max_peers))
+		return NULL;
+	return __atomic_load_n(&f->slots[id], __ATOMIC_ACQUIRE);
+}
+
+/**
+ * Longest-prefix match of an IPv4 address (network order as in the
+ * header). Worker-safe.
+ *
+ * @return
+ *   The peer owning the longest matching prefix, or NULL.
+ */
+static inline struct wgc_peer *
+wgc_peers_route4(const struct wgc_peers_fast *f, uint32_t addr_be)
+{
+	uint32_t nh;
+
+	if (rte_lpm_lookup(f->lpm4, rte_be_to_cpu_32(addr_be), &nh) != 0)
+		nh = __atomic_load_n(&f->def4, __ATOMIC_RELAXED);
+	return wgc_peers_get(f, nh);
+}
+
+/** Longest-prefix match of an IPv6 address (16 bytes). Worker-safe. */
+static inline struct wgc_peer *
+wgc_peers_route6(const struct wgc_peers_fast *f, const uint8_t *addr)
+{
+	uint32_t nh;
+
+	if (rte_lpm6_lookup(f->lpm6, addr, &nh) != 0)
+		nh = __atomic_load_n(&f->def6, __ATOMIC_RELAXED);
+	return wgc_peers_get(f, nh);
+}
+
+/** Set the endpoint (roaming: the decapsulating worker; or a writer). */
+static inline void
+wgc_peer_endpoint_set(struct wgc_peer *p, const struct wgc_peer_endpoint *ep)
+{
+	rte_seqlock_write_lock(&p->ep_lock);
+	p->endpoint = *ep;
+	rte_seqlock_write_unlock(&p->ep_lock);
+}
+
+/** Read the endpoint consistently. Any thread. */
+static inline void
+wgc_peer_endpoint_get(struct wgc_peer *p, struct wgc_peer_endpoint *ep)
+{
+	uint32_t sn;
+
+	do {
+		sn = rte_seqlock_read_begin(&p->ep_lock);
+		*ep = p->endpoint;
+	} while (rte_seqlock_read_retry(&p->ep_lock, sn));
+}
+
+/** @return true if the endpoint differs from *ep (cheap, racy pre-check
+ * before wgc_peer_endpoint_set() on the receive path). */
+static inline bool
+wgc_peer_endpoint_differs(const struct wgc_peer *p,
+		const struct wgc_peer_endpoint *ep)
+{
+	return p->endpoint.port != ep->port ||
+		p->endpoint.family != ep->family ||
+		memcmp(p->endpoint.addr, ep->addr,
+			ep->family == 4 ? 4 : 16) != 0;
+}
+
+/** Add to a peer's counters (relaxed atomics). */
+static inline void
+wgc_peer_stats_add(struct wgc_peer *p, uint64_t rx_pkts, uint64_t rx_bytes,
+		uint64_t tx_pkts, uint64_t tx_bytes)
+{
+	if (rx_pkts != 0) {
+		__atomic_fetch_add(&p->stats.rx_packets, rx_pkts,
+			__ATOMIC_RELAXED);
+		__atomic_fetch_add(&p->stats.rx_bytes, rx_bytes,
+			__ATOMIC_RELAXED);
+	}
+	if (tx_pkts != 0) {
+		__atomic_fetch_add(&p->stats.tx_packets, tx_pkts,
+			__ATOMIC_RELAXED);
+		__atomic_fetch_add(&p->stats.tx_bytes, tx_bytes,
+			__ATOMIC_RELAXED);
+	}
+}
+
+/** Read a peer's counters. Any thread. */
+void wgc_peer_stats_get(const struct wgc_peer *p, struct wgc_peer_stats *s);
+
+/**
+ * Stage an mbuf-backed view while the peer has no usable keypair. When
+ * WGC_PEER_STAGED_MAX are staged the oldest one is dropped (as the Linux
+ * module does). Any thread.
+ *
+ * @param v
+ *   A view whose recycler is a mempool recycler; it is empty afterwards
+ *   (staged, or released if it is not mbuf-backed).
+ * @return
+ *   Number of packets dropped to make room (0 or 1), or 1 if v could not
+ *   be staged (not mbuf-backed); those are counted in staged_dropped.
+ */
+unsigned int wgc_peer_stage(struct wgc_peer *p, struct wgc_view *v);
+
+/**
+ * Take up to n staged packets (oldest first) as mbufs whose data window
+ * is the staged view. Any thread.
+ *
+ * @return
+ *   Number of mbufs in out.
+ */
+unsigned int wgc_peer_unstage(struct wgc_peer *p, struct rte_mbuf **out,
+		unsigned int n);
+
+/** Drop every staged packet (counted). Any thread. */
+void wgc_peer_stage_purge(struct wgc_peer *p);
+
+/** @return the number of staged packets (racy). */
+static inline unsigned int
+wgc_peer_staged(const struct wgc_peer *p)
+{
+	return __atomic_load_n(&p->staged, __ATOMIC_RELAXED);
+}
+
+/** @return the peer whose protocol state is pp. */
+static inline struct wgc_peer *
+wgc_peer_from_proto(struct wgc_peer_proto *pp)
+{
+	return (struct wgc_peer *)pp->user;
+}
+
+/** @return bytes held by an idle peer (its object, no routes). */
+size_t wgc_peer_size(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _WGC_PEERS_H_ */

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#ifndef _WGC_PIPELINE_H_
+#define _WGC_PIPELINE_H_
+
+/**
+ * @file
+ * The data plane: one run-to-completion loop per worker lcore, and the
+ * handshake stage (handshakes, timers, the outer host stack's slow path)
+ * on the main lcore.
+ *
+ * Worker w, each iteration (bursts of WGC_PIPELINE_BURST):
+ * - outer RX queue w -> lib/net (classify; ARP/ND/echo to the slow path)
+ *   -> WireGuard type: 4 -> receiver index -> keypair -> decap in place ->
+ *   allowed-IPs source check -> inner TX queue w; 1/2/3 -> the bounded
+ *   handshake ring (never processed on a worker);
+ * - inner RX queue w -> allowed-IPs destination -> peer -> current keypair?
+ *   encap in place -> lib/net outer headers -> outer TX queue w; else the
+ *   packet is staged on the peer (bounded) and a handshake is requested;
+ * - rte_rcu_qsbr quiescent state.
+ *
+ * The handshake stage (wgc_pipeline_main_poll(), main lcore) consumes the handshake ring under the peer table's
+ * mutex, answers with lib/proto, runs the peers' timers from a timer wheel,
+ * sends initiations, keepalives and staged packets, and runs lib/net's slow
+ * path. Workers tell it about peers through a bounded event ring (peer id +
+ * event), so steady traffic never takes a lock. The frames the stage
+ * produces go through a ring to worker 0, which sends them on its own TX
+ * queue: the stage needs no queue of its own (net_af_packet has one queue
+ * pair per worker).
+ *
+ * Edges are behind a small interface (struct wgc_pipeline_edge) so that
+ * the pipeline does not depend on a driver: the daemon wires TUN, ethdev
+ * or virtio-user ports in; tests wire rings.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_rcu_qsbr.h>
+
+#include "wgc_iobuf.h"
+#include "wgc_net.h"
+#include "wgc_peers.h"
+#include "wgc_proto.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Packets per burst on every edge. */
+#define WGC_PIPELINE_BURST 32
+
+/** Most workers. */
+#define WGC_PIPELINE_WORKERS_MAX 16
+
+/**
+ * An I/O edge. rx fills up to n views and returns how many (the caller
+ * owns them); tx takes every view (sent, or released and counted by the
+ * edge) and returns how many were sent. Queue q is used by one lcore only.
+ */
+struct wgc_pipeline_edge {
+	uint16_t (*rx)(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n);
+	uint16_t (*tx)(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n);
+	void *ctx;
+};
+
+/** Drop reasons of the pipeline (lib/net and lib/proto count theirs). */
+enum wgc_pipeline_drop {
+	WGC_PL_DROP_BAD_TYPE = 0,     /**< not a valid WireGuard message */
+	WGC_PL_DROP_UNKNOWN_INDEX,    /**< transport: no such keypair */
+	WGC_PL_DROP_BAD_TAG,          /**< transport: authentication failed */
+	WGC_PL_DROP_REPLAY,           /**< transport: counter replayed/old */
+	WGC_PL_DROP_KEYPAIR_EXPIRED,  /**< transport: keypair too old */
+	WGC_PL_DROP_DECAP_OTHER,      /**< transport: length, counter... */
+	WGC_PL_DROP_INNER_MALFORMED,  /**< decrypted payload not IP */
+	WGC_PL_DROP_ALLOWED_IPS,      /**< inner source not the peer's */
+	WGC_PL_DROP_HANDSHAKE_FULL,   /**< handshake ring full */
+	WGC_PL_DROP_NO_PEER,          /**< inner destination: no peer */
+	WGC_PL_DROP_NO_ENDPOINT,      /**< peer has no endpoint yet */
+	WGC_PL_DROP_ENCAP,            /**< encap failed (room, counter) */
+	WGC_PL_DROP_STAGED_OVERFLOW,  /**< oldest staged packet dropped */
+	WGC_PL_DROP_INNER_NOT_IP,     /**< inner RX: not IPv4/IPv6 */
+	WGC_PL_DROP_EVENT_FULL,       /**< event ring full (event lost) */
+	WGC_PL_DROP__MAX
+};
+
+/** Counters of one worker (or of the handshake stage), own cache lines. */
+struct wgc_pipeline_stats {
+	uint64_t outer_rx;        /**< views from the outer edge */
+	uint64_t wg_rx;           /**< WireGuard messages after lib/net */
+	uint64_t handshake_rx;    /**< types 1-3 put on the handshake ring */
+	uint64_t decap_ok;        /**< transport messages opened */
+	uint64_t keepalive_rx;    /**< ... of which keepalives */
+	uint64_t inner_tx;        /**< packets handed to the inner edge */
+	uint64_t inner_rx;        /**< packets from the inner edge */
+	uint64_t encap_ok;        /**< packets sealed */
+	uint64_t outer_tx;        /**< frames handed to the outer edge */
+	uint64_t staged;          /**< packets staged (no keypair) */
+	uint64_t roamed;          /**< endpoint changes */
+	uint64_t handshake_tx;    /**< stage: initiations/responses/cookies */
+	uint64_t keepalive_tx;    /**< stage: keepalives sent */
+	uint64_t drop[WGC_PL_DROP__MAX];
+} __rte_cache_aligned;
+
+/** Pipeline configuration. */
+struct wgc_pipeline_conf {
+	const char *name;                /**< unique (ring names) */
+	struct wgc_peers *peers;         /**< peer table (identity, index) */
+	struct wgc_net_port *net;        /**< outer host stack */
+	struct wgc_pipeline_edge outer;  /**< outer edge (L2 frames) */
+	struct wgc_pipeline_edge inner;  /**< inner edge */
+	/** the inner edge carries Ethernet frames (ethdev): strip on RX,
+	 * prepend src inner_mac / dst inner_peer_mac on TX */
+	bool inner_l2;
+	struct rte_ether_addr inner_mac;
+	struct rte_ether_addr inner_peer_mac;
+	/** buffers the handshake stage originates (initiations, keepalives) */
+	struct wgc_recycler *tx_recycler;
+	uint16_t nb_workers;             /**< 1..WGC_PIPELINE_WORKERS_MAX */
+	uint16_t mtu;                    /**< inner MTU (padding bound) */
+	struct rte_rcu_qsbr *qsbr;       /**< workers report here (id = w) */
+	uint32_t handshake_ring_size;    /**< power of 2 (0: 4096) */
+	enum wgc_aead_engine_type engine; /**< transport AEAD (0: auto) */
+	/** monotonic clock in ns (NULL: wgc_clock_mono_ns) */
+	uint64_t (*clock)(void);
+	/** wall clock in ns (NULL: wgc_clock_wall_ns) */
+	uint64_t (*wall_clock)(void);
+};
+
+struct wgc_pipeline;
+
+/**
+ * Create a pipeline (AEAD engines, rings, timer wheel, rate limiter) and
+ * install its peer-removal hook on the peer table.
+ *
+ * @return
+ *   The pipeline, or NULL with rte_errno set.
+ */
+struct wgc_pipeline *wgc_pipeline_create(const struct wgc_pipeline_conf *c);
+
+/** Free (workers stopped). Views still queued are released. */
+void wgc_pipeline_free(struct wgc_pipeline *pl);
+
+/**
+ * One iteration of worker w (outer RX, inner RX, quiescent state).
+ *
+ * @return
+ *   Number of packets handled (0: idle).
+ */
+unsigned int wgc_pipeline_worker_poll(struct wgc_pipeline *pl, uint16_t w);
+
+/**
+ * Worker main loop for rte_eal_remote_launch(): arg is a struct
+ * wgc_pipeline_launch. Runs until wgc_pipeline_stop().
+ */
+int wgc_pipeline_worker_main(void *arg);
+
+/** Argument of wgc_pipeline_worker_main(). */
+struct wgc_pipeline_launch {
+	struct wgc_pipeline *pl;
+	uint16_t worker;
+};
+
+/**
+ * One iteration of the handshake stage (main lcore): handshakes, worker
+ * events, timers, lib/net slow path, RCU reclamation.
+ *
+ * @return
+ *   Amount of work done (0: idle).
+ */
+unsigned int wgc_pipeline_main_poll(struct wgc_pipeline *pl);
+
+/** Ask every worker loop to return. */
+void wgc_pipeline_stop(struct wgc_pipeline *pl);
+
+/**
+ * Tell the stage a peer was added or changed (persistent keepalive,
+ * endpoint): it is (re)scheduled on the timer wheel. Writer (peers lock).
+ */
+void wgc_pipeline_peer_changed(struct wgc_pipeline *pl, struct wgc_peer *p);
+
+/**
+ * Start a handshake with a peer now, if allowed (rate limit) and it has an
+ * endpoint. Writer (peers lock).
+ *
+ * @return
+ *   0 if an initiation was sent, or a negative errno.
+ */
+int wgc_pipeline_initiate(struct wgc_pipeline *pl, struct wgc_peer *p);
+
+/**
+ * Counters of worker w (w == nb_workers: the handshake stage).
+ *
+ * @return
+ *   0, or -EINVAL.
+ */
+int wgc_pipeline_stats_get(const struct wgc_pipeline *pl, uint16_t w,
+		struct wgc_pipeline_stats *st);
+
+/** Sum of every worker's and the stage's counters. */
+void wgc_pipeline_stats_sum(const struct wgc_pipeline *pl,
+		struct wgc_pipeline_stats *st);
+
+/** @return a short name of a drop reason, or "?". */
+const char *wgc_pipeline_drop_name(unsigned int reason);
+
+/** @return the number of workers. */
+uint16_t wgc_pipeline_nb_workers(const struct wgc_pipeline *pl);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _WGC_PIPELINE_H_ */

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * Index table: our 32-bit sender indices -> handshake or keypair entry.
+ *
+ * An rte_hash with lock-free readers (RW_CONCURRENCY_LF) and writer-side
+ * locking (MULTI_WRITER_ADD: key confirmation on a worker may retire the
+ * old keypair). Keys are random and unique. A deleted key's slot and the
+ * retired keypair are freed only after an RCU grace period on the qsbr
+ * given at creation (a defer queue of {slot, object}); without qsbr they
+ * are freed at once.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+#include <rte_ring_elem.h>
+#include <rte_string_fns.h>
+
+#include "wgc_proto_private.h"
+
+struct wgc_index_table {
+	struct rte_hash *h;
+	struct rte_rcu_qsbr *qsbr;
+	struct rte_rcu_qsbr_dq *dq;
+	struct rte_ring *overflow;    /* retired by workers, dq full */
+	uint32_t count;
+	char name[RTE_HASH_NAMESIZE];
+};
+
+struct retired {
+	int32_t pos;
+	uint32_t pad;
+	struct wgc_keypair *kp;
+};
+
+static void
+free_retired(struct wgc_index_table *t, const struct retired *r)
+{
+	if (r->pos >= 0)
+		rte_hash_free_key_with_position(t->h, r->pos);
+	if (r->kp != NULL)
+		wgc_keypair_destroy(r->kp);
+}
+
+static void
+dq_free(void *p, void *e, unsigned int n)
+{
+	struct wgc_index_table *t = p;
+	struct retired *r = e;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		free_retired(t, &r[i]);
+}
+
+struct wgc_index_table *
+wgc_index_table_create(const char *name, uint32_t entries, int socket_id,
+		struct rte_rcu_qsbr *qsbr)
+{
+	struct rte_hash_parameters hp;
+	struct wgc_index_table *t;
+	char dqname[RTE_RCU_QSBR_DQ_NAMESIZE];
+
+	if (name == NULL || entries < 8) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	t = rte_zmalloc_socket("wgc_index_table", sizeof(*t), 0, socket_id);
+	if (t == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	strlcpy(t->name, name, sizeof(t->name));
+	memset(&hp, 0, sizeof(hp));
+	hp.name = t->name;
+	hp.entries = entries;
+	hp.key_len = sizeof(uint32_t);
+	hp.hash_func = rte_hash_crc;
+	hp.socket_id = socket_id;
+	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+		RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD;
+	t->h = rte_hash_create(&hp);
+	if (t->h == NULL) {
+		int err = rte_errno;
+
+		rte_free(t);
+		rte_errno = err;
+		return NULL;
+	}
+	t->qsbr = qsbr;
+	if (qsbr != NULL) {
+		struct rte_rcu_qsbr_dq_parameters dp;
+
+		snprintf(dqname, sizeof(dqname), "wgi_%.20s", name);
+		memset(&dp, 0, sizeof(dp));
+		dp.name = dqname;
+		/* Pending items hold hash slots: bounded by the table. */
+		dp.size = 2 * entries;
+		dp.esize = sizeof(struct retired);
+		dp.trigger_reclaim_limit = 32;
+		dp.max_reclaim_size = 64;
+		dp.free_fn = dq_free;
+		dp.p = t;
+		dp.v = qsbr;
+		t->dq = rte_rcu_qsbr_dq_create(&dp);
+		snprintf(dqname, sizeof(dqname), "wgo_%.20s", name);
+		t->overflow = t->dq == NULL ? NULL : rte_ring_create_elem(
+			dqname, sizeof(struct retired), 1024, socket_id,
+			RING_F_SC_DEQ);
+		if (t->dq == NULL || t->overflow == NULL) {
+			int err = rte_errno;
+
+			rte_rcu_qsbr_dq_delete(t->dq);
+			rte_hash_free(t->h);
+			rte_free(t);
+			rte_errno = err;
+			return NULL;
+		}
+	}
+	return t;
+}
+
+void
+wgc_index_table_free(struct wgc_index_table *t)
+{
+	if (t == NULL)
+		return;
+	if (t->dq != NULL) {
+		wgc_index_table_reclaim(t);
+		rte_rcu_qsbr_synchronize(t->qsbr, RTE_QSBR_THRID_INVALID);
+		rte_rcu_qsbr_dq_delete(t->dq);
+		rte_ring_free(t->overflow);
+	}
+	rte_hash_free(t->h);
+	rte_free(t);
+}
+
+struct wgc_index_entry *
+wgc_index_lookup(struct wgc_index_table *t, uint32_t index)
+{
+	void *data;
+
+	if (rte_hash_lookup_data(t->h, &index, &data) < 0)
+		return NULL;
+	return data;
+}
+
+struct wgc_keypair *
+wgc_index_lookup_keypair(struct wgc_index_table *t, uint32_t index)
+{
+	struct wgc_index_entry *e = wgc_index_lookup(t, index);
+
+	if (e == NULL || __atomic_load_n(&e->type, __ATOMIC_ACQUIRE) !=
+			WGC_INDEX_KEYPAIR)
+		return NULL;
+	return container_of(e, struct wgc_keypair, entry);
+}
+
+uint32_t
+wgc_index_table_count(const struct wgc_index_table *t)
+{
+	return __atomic_load_n(&t->count, __ATOMIC_RELAXED);
+}
+
+unsigned int
+wgc_index_table_reclaim(struct wgc_index_table *t)
+{
+	unsigned int freed = 0, pending = 0, avail = 0;
+	struct retired r;
+
+	if (t->dq == NULL)
+		return 0;
+	rte_rcu_qsbr_dq_reclaim(t->dq, UINT32_MAX, &freed, &pending, &avail);
+	/* Rare: workers retired while the defer queue was full. */
+	if (rte_ring_count(t->overflow) != 0) {
+		rte_rcu_qsbr_synchronize(t->qsbr, RTE_QSBR_THRID_INVALID);
+		while (rte_ring_dequeue_elem(t->overflow, &r, sizeof(r)) == 0)
+			free_retired(t, &r);
+	}
+	return pending;
+}
+
+int
+wgc_index_insert(struct wgc_index_table *t, struct wgc_index_entry *e)
+{
+	uint32_t idx;
+	unsigned int tries;
+	int ret;
+
+	for (tries = 0; tries < 64; tries++) {
+		idx = wgc_random_u32();
+		if (rte_hash_lookup(t->h, &idx) >= 0)
+			continue;
+		e->index = idx;
+		ret = rte_hash_add_key_data(t->h, &idx, e);
+		if (ret == 0) {
+			__atomic_fetch_add(&t->count, 1, __ATOMIC_RELAXED);
+			return 0;
+		}
+		if (ret == -ENOSPC)
+			break;
+	}
+	/* The table may be full of slots waiting for a grace period. */
+	if (wgc_index_table_reclaim(t) > 0 && t->qsbr != NULL) {
+		rte_rcu_qsbr_synchronize(t->qsbr, RTE_QSBR_THRID_INVALID);
+		wgc_index_table_reclaim(t);
+	}
+	idx = wgc_random_u32();
+	if (rte_hash_lookup(t->h, &idx) < 0) {
+		e->index = idx;
+		if (rte_hash_add_key_data(t->h, &idx, e) == 0) {
+			__atomic_fetch_add(&t->count, 1, __ATOMIC_RELAXED);
+			return 0;
+		}
+	}
+	e->index = 0;
+	return -ENOSPC;
+}
+
+void
+wgc_index_replace(struct wgc_index_table *t, struct wgc_index_entry *old,
+		struct wgc_index_entry *new_entry)
+{
+	/* Same key, new data: an atomic update for lock-free readers. */
+	new_entry->index = old->index;
+	rte_hash_add_key_data(t->h, &old->index, new_entry);
+}
+
+static void
+retire(struct wgc_index_table *t, int32_t pos, struct wgc_keypair *kp,
+		bool may_block)
+{
+	struct retired r = { .pos = pos, .pad = 0, .kp = kp };
+
+	if (t->dq == NULL) {
+		free_retired(t, &r);
+		return;
+	}
+	if (likely(rte_rcu_qsbr_dq_enqueue(t->dq, &r) == 0))
+		return;
+	if (may_block) {
+		/* Queue full: wait for the readers, then free in place. */
+		rte_rcu_qsbr_synchronize(t->qsbr, RTE_QSBR_THRID_INVALID);
+		free_retired(t, &r);
+	} else if (rte_ring_enqueue_elem(t->overflow, &r, sizeof(r)) != 0) {
+		/* Readers stuck for thousands of retirements: leak. */
+		PROTO_LOG(ERR, "index %s: cannot retire keypair, leaked",
+			t->name);
+	}
+}
+
+void
+wgc_index_remove(struct wgc_index_table *t, struct wgc_index_entry *e)
+{
+	int32_t pos;
+
+	pos = rte_hash_del_key(t->h, &e->index);
+	if (pos >= 0) {
+		__atomic_fetch_sub(&t->count, 1, __ATOMIC_RELAXED);
+		retire(t, pos, NULL, true);
+	}
+}
+
+void
+wgc_index_retire_keypair(struct wgc_index_table *t, struct wgc_keypair *kp,
+		bool may_block)
+{
+	int32_t pos = -1;
+	void *data;
+
+	/* The index may already belong to someone else only if it was
+	 * never ours: check the data before deleting. */
+	if (rte_hash_lookup_data(t->h, &kp->entry.index, &data) >= 0 &&
+			data == &kp->entry) {
+		pos = rte_hash_del_key(t->h, &kp->entry.index);
+		if (pos >= 0)
+			__atomic_fetch_sub(&t->count, 1, __ATOMIC_RELAXED);
+	}
+	retire(t, pos, kp, may_block);
+}

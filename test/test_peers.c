@@ -1,0 +1,501 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#include <pthread.h>
+#include <stdlib.h>
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_random.h>
+#include <rte_rcu_qsbr.h>
+
+#include "wgc_peers.h"
+#include "wgc_test.h"
+
+static struct wgc_identity *
+make_identity(const char *name)
+{
+	uint8_t sk[WGC_KEY_LEN];
+
+	memset(sk, 0x42, sizeof(sk));
+	return wgc_identity_create(name, sk, SOCKET_ID_ANY);
+}
+
+static void
+make_key(uint8_t key[WGC_KEY_LEN], uint32_t n)
+{
+	memset(key, 0, WGC_KEY_LEN);
+	memcpy(key, &n, sizeof(n));
+	key[31] = 0x5a;
+}
+
+static struct wgc_peers *
+make_table(const char *name, uint32_t max, struct rte_rcu_qsbr *v,
+		struct wgc_identity *id)
+{
+	struct wgc_peers_params prm = {
+		.name = name,
+		.max_peers = max,
+		.max_routes4 = 1024,
+		.max_routes6 = 1024,
+		.socket_id = SOCKET_ID_ANY,
+		.qsbr = v,
+		.identity = id,
+	};
+
+	return wgc_peers_create(&prm);
+}
+
+static int
+test_peers_basic(void)
+{
+	struct wgc_identity *id = make_identity("tp_basic");
+	struct wgc_peers *t;
+	struct wgc_peer *p[4], *q;
+	uint8_t key[WGC_KEY_LEN];
+	uint32_t pos, i, n;
+
+	TEST_ASSERT_NOT_NULL(id, "identity");
+	t = make_table("tp_basic", 3, NULL, id);
+	TEST_ASSERT_NOT_NULL(t, "create: %s", rte_strerror(rte_errno));
+	wgc_peers_lock(t);
+	for (i = 0; i < 3; i++) {
+		make_key(key, i);
+		p[i] = wgc_peers_add(t, key, NULL);
+		TEST_ASSERT_NOT_NULL(p[i], "add %u", i);
+		TEST_ASSERT_EQUAL(p[i]->id, i, "ids from 0");
+		TEST_ASSERT(wgc_peer_from_proto(&p[i]->proto) == p[i], "user");
+	}
+	make_key(key, 1);
+	TEST_ASSERT_NULL(wgc_peers_add(t, key, NULL), "duplicate");
+	TEST_ASSERT_EQUAL(rte_errno, EEXIST, "EEXIST");
+	make_key(key, 7);
+	TEST_ASSERT_NULL(wgc_peers_add(t, key, NULL), "full");
+	TEST_ASSERT_EQUAL(rte_errno, ENOSPC, "ENOSPC");
+	make_key(key, 2);
+	TEST_ASSERT(wgc_peers_lookup(t, key) == p[2], "lookup");
+	TEST_ASSERT(wgc_peers_get(wgc_peers_fast(t), 1) == p[1], "get");
+	TEST_ASSERT_NULL(wgc_peers_get(wgc_peers_fast(t), 3), "get oob");
+	TEST_ASSERT_EQUAL(wgc_peers_count(t), 3u, "count");
+
+	wgc_peers_remove(t, p[1]);
+	make_key(key, 1);
+	TEST_ASSERT_NULL(wgc_peers_lookup(t, key), "removed");
+	TEST_ASSERT_NULL(wgc_peers_get(wgc_peers_fast(t), 1), "slot cleared");
+	TEST_ASSERT_EQUAL(wgc_peers_count(t), 2u, "count");
+	/* no RCU: the slot is free at once and reused */
+	q = wgc_peers_add(t, key, NULL);
+	TEST_ASSERT_NOT_NULL(q, "re-add");
+	TEST_ASSERT_EQUAL(q->id, 1u, "slot reused");
+	for (pos = 0, n = 0; wgc_peers_next(t, &pos) != NULL; n++)
+		;
+	TEST_ASSERT_EQUAL(n, 3u, "iterate");
+	wgc_peers_unlock(t);
+	wgc_peers_free(t);
+	wgc_identity_free(id);
+	return TEST_SUCCESS;
+}
+
+/* brute-force model of allowed IPs */
+#define MODEL_MAX 512
+struct model_route {
+	struct wgc_prefix p;
+	uint32_t peer;
+	bool used;
+};
+
+static bool
+model_match(const struct wgc_prefix *p, const uint8_t *addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->len; i++) {
+		uint8_t bit = 0x80 >> (i % 8);
+
+		if ((p->addr[i / 8] & bit) != (addr[i / 8] & bit))
+			return false;
+	}
+	return true;
+}
+
+static uint32_t
+model_lookup(const struct model_route *m, uint8_t family, const uint8_t *a)
+{
+	int best = -1;
+	uint32_t peer = WGC_PEER_ID_NONE;
+	unsigned int i;
+
+	for (i = 0; i < MODEL_MAX; i++) {
+		if (!m[i].used || m[i].p.family != family)
+			continue;
+		if (model_match(&m[i].p, a) && (int)m[i].p.len > best) {
+			best = m[i].p.len;
+			peer = m[i].peer;
+		}
+	}
+	return peer;
+}
+
+static void
+random_prefix(struct wgc_prefix *p, uint8_t family)
+{
+	unsigned int i, bits = family == 4 ? 32 : 128;
+
+	memset(p, 0, sizeof(*p));
+	p->family = family;
+	/* few distinct top bytes so that prefixes nest and overlap */
+	p->len = (uint8_t)rte_rand_max(bits + 1);
+	p->addr[0] = family == 4 ? 10 : 0xfd;
+	for (i = 1; i < bits / 8; i++)
+		p->addr[i] = (uint8_t)rte_rand_max(i < 3 ? 4 : 256);
+	for (i = p->len; i < bits; i++)
+		p->addr[i / 8] &= ~(0x80 >> (i % 8));
+}
+
+static int
+check_lookups(struct wgc_peers *t, const struct model_route *m, int rounds)
+{
+	const struct wgc_peers_fast *f = wgc_peers_fast(t);
+	struct wgc_prefix a;
+	int r;
+
+	for (r = 0; r < rounds; r++) {
+		uint8_t family = (r & 1) ? 6 : 4;
+		struct wgc_peer *got;
+		uint32_t want, v4;
+
+		random_prefix(&a, family);
+		/* a random host, sometimes exactly a prefix's first address */
+		if (r % 3 != 0) {
+			unsigned int i;
+
+			for (i = 1; i < (family == 4 ? 4u : 16u); i++)
+				a.addr[i] = (uint8_t)rte_rand_max(
+					i < 3 ? 4 : 256);
+		}
+		want = model_lookup(m, family, a.addr);
+		if (family == 4) {
+			memcpy(&v4, a.addr, 4);
+			got = wgc_peers_route4(f, v4);
+		} else {
+			got = wgc_peers_route6(f, a.addr);
+		}
+		TEST_ASSERT_EQUAL(got == NULL ? WGC_PEER_ID_NONE : got->id,
+			want, "lookup round %d family %u", r, family);
+	}
+	return TEST_SUCCESS;
+}
+
+static int
+test_peers_lpm_model(void)
+{
+	struct wgc_identity *id = make_identity("tp_lpm");
+	struct model_route *m;
+	struct wgc_peer *p[16];
+	struct wgc_peers *t;
+	uint8_t key[WGC_KEY_LEN];
+	unsigned int i, step;
+
+	m = calloc(MODEL_MAX, sizeof(*m));
+	TEST_ASSERT_NOT_NULL(m, "model");
+	t = make_table("tp_lpm", RTE_DIM(p), NULL, id);
+	TEST_ASSERT_NOT_NULL(t, "create");
+	wgc_peers_lock(t);
+	for (i = 0; i < RTE_DIM(p); i++) {
+		make_key(key, i + 100);
+		p[i] = wgc_peers_add(t, key, NULL);
+		TEST_ASSERT_NOT_NULL(p[i], "add");
+	}
+	for (step = 0; step < 2000; step++) {
+		unsigned int slot = rte_rand_max(MODEL_MAX);
+		unsigned int who = rte_rand_max(RTE_DIM(p));
+		unsigned int j;
+
+		if (m[slot].used && rte_rand_max(3) == 0) {
+			TEST_ASSERT_SUCCESS(wgc_peers_prefix_del(t,
+				p[m[slot].peer], &m[slot].p), "del");
+			TEST_ASSERT_EQUAL(wgc_peers_prefix_del(t,
+				p[m[slot].peer], &m[slot].p), -ENOENT,
+				"del twice");
+			m[slot].used = false;
+			continue;
+		}
+		if (m[slot].used)
+			continue;
+		random_prefix(&m[slot].p, rte_rand_max(2) ? 4 : 6);
+		{
+			int rc = wgc_peers_prefix_add(t, p[who], &m[slot].p);
+
+			TEST_ASSERT_SUCCESS(rc, "add prefix %u/%u: %d",
+				m[slot].p.family, m[slot].p.len, rc);
+		}
+		/* the same prefix owned elsewhere moves to `who` */
+		for (j = 0; j < MODEL_MAX; j++)
+			if (m[j].used && m[j].p.family == m[slot].p.family &&
+					m[j].p.len == m[slot].p.len &&
+					memcmp(m[j].p.addr, m[slot].p.addr,
+						16) == 0)
+				m[j].used = false;
+		m[slot].used = true;
+		m[slot].peer = who;
+		if (step % 50 == 0)
+			TEST_CHECK(check_lookups(t, m, 200));
+	}
+	TEST_CHECK(check_lookups(t, m, 4000));
+	/* removing a peer removes its routes */
+	wgc_peers_remove(t, p[3]);
+	for (i = 0; i < MODEL_MAX; i++)
+		if (m[i].used && m[i].peer == 3)
+			m[i].used = false;
+	TEST_CHECK(check_lookups(t, m, 2000));
+	wgc_peers_unlock(t);
+	wgc_peers_free(t);
+	wgc_identity_free(id);
+	free(m);
+	return TEST_SUCCESS;
+}
+
+/* a worker: looks 10.x/16 routes up, checks what it finds, reports QS */
+struct reader {
+	struct wgc_peers *t;
+	struct rte_rcu_qsbr *v;
+	volatile bool stop;
+	uint64_t lookups;
+	uint64_t found;
+	uint64_t bad;
+};
+
+static void *
+reader_main(void *arg)
+{
+	struct reader *r = arg;
+	const struct wgc_peers_fast *f = wgc_peers_fast(r->t);
+
+	rte_rcu_qsbr_thread_register(r->v, 0);
+	rte_rcu_qsbr_thread_online(r->v, 0);
+	while (!r->stop) {
+		uint32_t k;
+
+		for (k = 0; k < 64; k++) {
+			uint32_t n = (uint32_t)rte_rand_max(64);
+			uint32_t a = rte_cpu_to_be_32(0x0a000000u | (n << 16) | 1);
+			struct wgc_peer *p = wgc_peers_route4(f, a);
+
+			r->lookups++;
+			if (p == NULL)
+				continue;
+			r->found++;
+			/* peer n has key n and the prefix 10.n/16 */
+			if (memcmp(p->proto.remote_static, &n, 4) != 0 ||
+					p->proto.remote_static[31] != 0x5a)
+				r->bad++;
+		}
+		rte_rcu_qsbr_quiescent(r->v, 0);
+	}
+	rte_rcu_qsbr_thread_offline(r->v, 0);
+	rte_rcu_qsbr_thread_unregister(r->v, 0);
+	return NULL;
+}
+
+static struct rte_rcu_qsbr *
+make_qsbr(void)
+{
+	size_t sz = rte_rcu_qsbr_get_memsize(4);
+	struct rte_rcu_qsbr *v = rte_zmalloc("tp_qsbr", sz,
+		RTE_CACHE_LINE_SIZE);
+
+	if (v != NULL)
+		rte_rcu_qsbr_init(v, 4);
+	return v;
+}
+
+static int
+test_peers_rcu_reader(void)
+{
+	struct wgc_identity *id = make_identity("tp_rcu");
+	struct rte_rcu_qsbr *v = make_qsbr();
+	struct wgc_peer *p[64] = { 0 };
+	struct reader r = { 0 };
+	struct wgc_peers *t;
+	pthread_t th;
+	unsigned int round;
+
+	TEST_ASSERT_NOT_NULL(v, "qsbr");
+	t = make_table("tp_rcu", 64, v, id);
+	TEST_ASSERT_NOT_NULL(t, "create");
+	r.t = t;
+	r.v = v;
+	TEST_ASSERT_SUCCESS(pthread_create(&th, NULL, reader_main, &r),
+		"thread");
+	for (round = 0; round < 3000; round++) {
+		uint32_t n = (uint32_t)rte_rand_max(64);
+		uint8_t key[WGC_KEY_LEN];
+
+		wgc_peers_lock(t);
+		if (p[n] != NULL) {
+			wgc_peers_remove(t, p[n]);
+			p[n] = NULL;
+		} else {
+			struct wgc_prefix pf = { .family = 4, .len = 16,
+				.addr = { 10, (uint8_t)n } };
+
+			make_key(key, n);
+			p[n] = wgc_peers_add(t, key, NULL);
+			if (p[n] == NULL) {
+				/* slots wait for grace periods: reclaim */
+				wgc_peers_reclaim(t);
+			} else if (wgc_peers_prefix_add(t, p[n], &pf) != 0) {
+				r.bad++;
+			}
+		}
+		if (round % 16 == 0)
+			wgc_peers_reclaim(t);
+		wgc_peers_unlock(t);
+	}
+	r.stop = true;
+	pthread_join(th, NULL);
+	printf("peers rcu: %" PRIu64 " lookups, %" PRIu64 " found, %" PRIu64
+		" bad\n", r.lookups, r.found, r.bad);
+	TEST_ASSERT_EQUAL(r.bad, 0u, "reader saw a wrong peer");
+	TEST_ASSERT(r.lookups > 0, "reader ran");
+	wgc_peers_free(t);
+	rte_free(v);
+	wgc_identity_free(id);
+	return TEST_SUCCESS;
+}
+
+static int
+test_peers_rcu_deferred(void)
+{
+	struct wgc_identity *id = make_identity("tp_dq");
+	struct rte_rcu_qsbr *v = make_qsbr();
+	struct wgc_peers *t;
+	struct wgc_peer *p, *q;
+	uint8_t key[WGC_KEY_LEN];
+
+	TEST_ASSERT_NOT_NULL(v, "qsbr");
+	t = make_table("tp_dq", 2, v, id);
+	TEST_ASSERT_NOT_NULL(t, "create");
+	/* a reader that is online and has not reported since */
+	TEST_ASSERT_SUCCESS(rte_rcu_qsbr_thread_register(v, 1), "register");
+	rte_rcu_qsbr_thread_online(v, 1);
+
+	wgc_peers_lock(t);
+	make_key(key, 1);
+	p = wgc_peers_add(t, key, NULL);
+	make_key(key, 2);
+	q = wgc_peers_add(t, key, NULL);
+	TEST_ASSERT(p != NULL && q != NULL, "add");
+	wgc_peers_remove(t, p);
+	TEST_ASSERT_EQUAL(wgc_peers_reclaim(t), 1u, "waits for the reader");
+	/* the slot is not free yet: the table is full */
+	make_key(key, 3);
+	TEST_ASSERT_NULL(wgc_peers_add(t, key, NULL), "slot still held");
+	TEST_ASSERT_EQUAL(rte_errno, ENOSPC, "ENOSPC");
+	/* the reader passes a quiescent state: the peer goes */
+	rte_rcu_qsbr_quiescent(v, 1);
+	TEST_ASSERT_EQUAL(wgc_peers_reclaim(t), 0u, "freed after QS");
+	q = wgc_peers_add(t, key, NULL);
+	TEST_ASSERT_NOT_NULL(q, "slot reused after grace period");
+	TEST_ASSERT_EQUAL(q->id, 0u, "same slot");
+	wgc_peers_unlock(t);
+
+	rte_rcu_qsbr_thread_offline(v, 1);
+	rte_rcu_qsbr_thread_unregister(v, 1);
+	wgc_peers_free(t);
+	rte_free(v);
+	wgc_identity_free(id);
+	return TEST_SUCCESS;
+}
+
+static int
+test_peers_staging(void)
+{
+	struct wgc_identity *id = make_identity("tp_stage");
+	struct rte_mempool *mp;
+	struct wgc_recycler rc;
+	struct rte_mbuf *out[WGC_PEER_STAGED_MAX + 8];
+	struct wgc_peers *t;
+	struct wgc_peer *p;
+	struct wgc_peer_stats st;
+	uint8_t key[WGC_KEY_LEN];
+	unsigned int i, n, dropped = 0;
+
+	mp = rte_pktmbuf_pool_create("tp_stage", 255, 0, 0,
+		RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	TEST_ASSERT_NOT_NULL(mp, "pool");
+	wgc_recycler_mempool_init(&rc, mp);
+	t = make_table("tp_stage", 4, NULL, id);
+	TEST_ASSERT_NOT_NULL(t, "create");
+	make_key(key, 9);
+	wgc_peers_lock(t);
+	p = wgc_peers_add(t, key, NULL);
+	wgc_peers_unlock(t);
+	TEST_ASSERT_NOT_NULL(p, "add");
+	for (i = 0; i < WGC_PEER_STAGED_MAX + 5; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+		struct wgc_view v;
+
+		TEST_ASSERT_NOT_NULL(m, "alloc");
+		*rte_pktmbuf_mtod(m, uint32_t *) = i;
+		m->data_len = m->pkt_len = 4;
+		wgc_view_from_mbuf(&v, m, &rc);
+		dropped += wgc_peer_stage(p, &v);
+		TEST_ASSERT(wgc_view_is_empty(&v), "view consumed");
+	}
+	TEST_ASSERT_EQUAL(dropped, 5u, "oldest dropped");
+	TEST_ASSERT_EQUAL(wgc_peer_staged(p), WGC_PEER_STAGED_MAX, "bounded");
+	n = wgc_peer_unstage(p, out, 10);
+	TEST_ASSERT_EQUAL(n, 10u, "unstage 10");
+	for (i = 0; i < n; i++)
+		TEST_ASSERT_EQUAL(*rte_pktmbuf_mtod(out[i], uint32_t *), i + 5,
+			"fifo order");
+	rte_pktmbuf_free_bulk(out, n);
+	wgc_peer_stats_get(p, &st);
+	TEST_ASSERT_EQUAL(st.staged_dropped, 5u, "counted");
+	TEST_ASSERT(rte_mempool_in_use_count(mp) == WGC_PEER_STAGED_MAX - 10,
+		"held by the stage");
+	/* removing the peer frees what it staged */
+	wgc_peers_free(t);
+	TEST_ASSERT_EQUAL(rte_mempool_in_use_count(mp), 0u, "pool full");
+	rte_mempool_free(mp);
+	wgc_identity_free(id);
+	return TEST_SUCCESS;
+}
+
+static int
+test_peers_memory(void)
+{
+	struct wgc_identity *id = make_identity("tp_mem");
+	struct rte_malloc_socket_stats s0, s1;
+	struct wgc_peers *t;
+	uint8_t key[WGC_KEY_LEN];
+	unsigned int i, n = 1000;
+
+	t = make_table("tp_mem", n, NULL, id);
+	TEST_ASSERT_NOT_NULL(t, "create");
+	rte_malloc_get_socket_stats(0, &s0);
+	wgc_peers_lock(t);
+	for (i = 0; i < n; i++) {
+		make_key(key, i);
+		TEST_ASSERT_NOT_NULL(wgc_peers_add(t, key, NULL), "add");
+	}
+	wgc_peers_unlock(t);
+	rte_malloc_get_socket_stats(0, &s1);
+	printf("peers: sizeof(struct wgc_peer) = %zu B; %u idle peers took "
+		"%zu B of DPDK heap (%zu B/peer, incl. allocator overhead)\n",
+		wgc_peer_size(), n,
+		(size_t)(s1.heap_allocsz_bytes - s0.heap_allocsz_bytes),
+		(size_t)(s1.heap_allocsz_bytes - s0.heap_allocsz_bytes) / n);
+	TEST_ASSERT(wgc_peer_size() <= 2048, "idle peer is small");
+	wgc_peers_free(t);
+	wgc_identity_free(id);
+	return TEST_SUCCESS;
+}
+
+WGC_TEST_REGISTER(peers_basic_autotest, fast, test_peers_basic);
+WGC_TEST_REGISTER(peers_lpm_model_autotest, fast, test_peers_lpm_model);
+WGC_TEST_REGISTER(peers_rcu_reader_autotest, fast, test_peers_rcu_reader);
+WGC_TEST_REGISTER(peers_rcu_deferred_autotest, fast, test_peers_rcu_deferred);
+WGC_TEST_REGISTER(peers_staging_autotest, fast, test_peers_staging);
+WGC_TEST_REGISTER(peers_memory_autotest, fast, test_peers_memory);
