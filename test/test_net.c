@@ -1758,3 +1758,40 @@ test_net_long_burst(void)
 }
 WGC_TEST_REGISTER_FULL(net_long_burst_autotest, fast, net_setup,
 	test_net_long_burst, net_teardown);
+
+/* echo replies are rate limited (token bucket on the injected clock) */
+static int
+test_net_echo_rate(void)
+{
+	struct wgc_net_stats st;
+	struct wgc_view out;
+	struct frame f;
+	unsigned int i, replies = 0;
+
+	/* default: 1000/s, bursts of 50 */
+	for (i = 0; i < 60; i++) {
+		TEST_ASSERT_SUCCESS(mk_echo4(&f, ip4("10.0.0.2"),
+			ip4("10.0.0.1"), 8), "echo");
+		if (wgc_net_slow_input(port, 5000, &f.v, &out) == 1) {
+			replies++;
+			wgc_view_release(&out);
+		}
+	}
+	TEST_ASSERT_EQUAL(replies, 50u, "burst of 50");
+	/* 10 ms later: 10 more */
+	for (i = 0; i < 20; i++) {
+		TEST_ASSERT_SUCCESS(mk_echo6(&f, "fd00::2", "fd00::1", 8),
+			"echo6");
+		if (wgc_net_slow_input(port, 5010, &f.v, &out) == 1) {
+			replies++;
+			wgc_view_release(&out);
+		}
+	}
+	TEST_ASSERT_EQUAL(replies, 60u, "refilled at 1/ms");
+	wgc_net_stats_get(port, &st);
+	TEST_ASSERT_EQUAL(st.drop[WGC_NET_DROP_ECHO_RATE], 20u, "counted");
+	TEST_ASSERT_EQUAL(st.echo_reply_tx, 60u, "replies");
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER_FULL(net_echo_rate_autotest, fast, net_setup,
+	test_net_echo_rate, net_teardown);

@@ -111,6 +111,9 @@ struct wgc_net_port {
 	struct neigh_entry *neigh;
 	struct wgc_view *held;      /* neigh_size * WGC_NET_NEIGH_HOLD */
 	uint32_t reachable_ms, retrans_ms, max_probes, stale_ms;
+	/* echo reply token bucket (slow-path lcore only), in 1/1000 tokens */
+	uint64_t echo_tokens, echo_max, echo_last_ms;
+	uint32_t echo_rate;
 	uint64_t last_scan_ms;
 	uint32_t flush_pending;
 

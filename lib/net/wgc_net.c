@@ -44,6 +44,7 @@ static const char * const drop_names[WGC_NET_DROP__MAX] = {
 	[WGC_NET_DROP_NEIGH_FULL] = "neigh_full",
 	[WGC_NET_DROP_NO_MBUF] = "no_mbuf",
 	[WGC_NET_DROP_TOO_BIG] = "too_big",
+	[WGC_NET_DROP_ECHO_RATE] = "echo_rate",
 };
 
 static const char * const class_names[] = {
@@ -182,6 +183,9 @@ wgc_net_port_create(const struct wgc_net_port_conf *c)
 	p->stale_ms = c->stale_ms ? c->stale_ms : 60000;
 	if (p->max_probes > 16)
 		p->max_probes = 16;
+	p->echo_rate = c->echo_rate ? c->echo_rate : 1000;
+	p->echo_max = (uint64_t)(c->echo_burst ? c->echo_burst : 50) * 1000;
+	p->echo_tokens = p->echo_max;
 
 	p->neigh_mask = size - 1;
 	p->neigh = rte_zmalloc_socket("wgc_net_neigh",

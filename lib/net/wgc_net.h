@@ -130,6 +130,7 @@ enum wgc_net_drop {
 	WGC_NET_DROP_NEIGH_FULL,      /**< neighbour table full */
 	WGC_NET_DROP_NO_MBUF,         /**< slow path: no buffer for a reply */
 	WGC_NET_DROP_TOO_BIG,         /**< encap: outer packet above the MTU */
+	WGC_NET_DROP_ECHO_RATE,       /**< echo request over the reply rate */
 	WGC_NET_DROP__MAX
 };
 
@@ -189,6 +190,8 @@ struct wgc_net_port_conf {
 	uint32_t retrans_ms;           /**< first retry interval (0: 1000) */
 	uint32_t max_probes;           /**< requests before failure (0: 3) */
 	uint32_t stale_ms;             /**< stale entries re-probed after (0: 60000) */
+	uint32_t echo_rate;            /**< echo replies per second (0: 1000) */
+	uint32_t echo_burst;           /**< ... in a burst of (0: 50) */
 	int socket_id;                 /**< NUMA socket */
 };
 
