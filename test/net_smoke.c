@@ -212,10 +212,19 @@ main(int argc, char **argv)
 		wgc_ethdev_close(e);
 		return 1;
 	}
+	{
+		struct rte_ether_addr mc[8];
+
+		if (wgc_ethdev_set_mc_addrs(e, mc, wgc_net_port_mc_addrs(np,
+				mc, RTE_DIM(mc))) != 0)
+			fprintf(stderr, "cannot receive IPv6 multicast\n");
+	}
 	rte_ether_format_addr(mac, sizeof(mac), &nc.mac);
-	printf("ready mac=%s rss=%d tx_cksum_offload=%d/%d\n", mac,
-		wgc_ethdev_caps(e)->rss, wgc_ethdev_caps(e)->tx_ipv4_cksum,
-		wgc_ethdev_caps(e)->tx_udp_cksum);
+	printf("ready mac=%s rss=%d tx_cksum_offload=%d/%d allmulti=%d\n",
+		mac, wgc_ethdev_caps(e)->rss,
+		wgc_ethdev_caps(e)->tx_ipv4_cksum,
+		wgc_ethdev_caps(e)->tx_udp_cksum,
+		wgc_ethdev_caps(e)->allmulti);
 	fflush(stdout);
 
 	hz = rte_get_timer_hz();

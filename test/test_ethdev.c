@@ -122,6 +122,8 @@ test_ethdev_ring_views(void)
 	TEST_ASSERT_EQUAL(wgc_recycler_mempool(wgc_ethdev_recycler(e)), mp,
 		"recycler of the port pool");
 	TEST_ASSERT_SUCCESS(wgc_ethdev_start(e), "start");
+	TEST_ASSERT_SUCCESS(wgc_ethdev_set_mc_addrs(e, &(struct rte_ether_addr){
+		{ 0x33, 0x33, 0xff, 0, 0, 1 } }, 1), "multicast");
 	TEST_ASSERT_SUCCESS(wgc_ethdev_link(e, &link), "link");
 	TEST_ASSERT_EQUAL(link.link_status, RTE_ETH_LINK_UP, "link up");
 

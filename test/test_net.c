@@ -1795,3 +1795,24 @@ test_net_echo_rate(void)
 }
 WGC_TEST_REGISTER_FULL(net_echo_rate_autotest, fast, net_setup,
 	test_net_echo_rate, net_teardown);
+
+static int
+test_net_mc_addrs(void)
+{
+	static const struct rte_ether_addr all_nodes = {
+		{ 0x33, 0x33, 0, 0, 0, 1 } };
+	static const struct rte_ether_addr sol = {
+		{ 0x33, 0x33, 0xff, 0, 0, 1 } };
+	struct rte_ether_addr mc[8];
+	unsigned int n;
+
+	/* fd00::1 and fe80::ff:fe00:1 share their solicited-node group */
+	n = wgc_net_port_mc_addrs(port, mc, RTE_DIM(mc));
+	TEST_ASSERT_EQUAL(n, 2u, "all-nodes + one group");
+	TEST_ASSERT(rte_is_same_ether_addr(&mc[0], &all_nodes), "all-nodes");
+	TEST_ASSERT(rte_is_same_ether_addr(&mc[1], &sol), "solicited-node");
+	TEST_ASSERT_EQUAL(wgc_net_port_mc_addrs(port, mc, 1), 1u, "bounded");
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER_FULL(net_mc_addrs_autotest, fast, net_setup,
+	test_net_mc_addrs, net_teardown);

@@ -515,6 +515,34 @@ wgc_ethdev_tx_burst_or_drop(struct wgc_ethdev *e, uint16_t queue,
 	return sent;
 }
 
+int
+wgc_ethdev_set_mc_addrs(struct wgc_ethdev *e, const struct rte_ether_addr *mc,
+		unsigned int n)
+{
+	struct rte_ether_addr list[16];
+	int rc;
+
+	if (n > RTE_DIM(list))
+		return -E2BIG;
+	memcpy(list, mc, n * sizeof(*mc));
+	rc = rte_eth_dev_set_mc_addr_list(e->port_id, list, n);
+	if (rc == 0)
+		return 0;
+	if (rc != -ENOTSUP)
+		ETH_LOG(WARNING, "%s: multicast filter: %s; all-multicast",
+			e->name, rte_strerror(-rc));
+	rc = rte_eth_allmulticast_enable(e->port_id);
+	if (rc == 0) {
+		e->caps.allmulti = true;
+		return 0;
+	}
+	if (rc == -ENOTSUP)
+		return 0;
+	ETH_LOG(ERR, "%s: cannot receive IPv6 multicast: %s", e->name,
+		rte_strerror(-rc));
+	return rc;
+}
+
 uint16_t
 wgc_ethdev_port_id(const struct wgc_ethdev *e)
 {

@@ -70,6 +70,7 @@ struct wgc_ethdev_caps {
 	bool tx_ipv4_cksum;       /**< IPv4 header checksum offload enabled */
 	bool tx_udp_cksum;        /**< UDP checksum offload enabled */
 	bool rx_cksum;            /**< the PMD reports RX checksum status */
+	bool allmulti;            /**< all-multicast on (no multicast filter) */
 	uint16_t max_rx_queues;   /**< from the PMD */
 	uint16_t max_tx_queues;   /**< from the PMD */
 	uint16_t mtu;             /**< configured MTU */
@@ -170,6 +171,18 @@ uint16_t wgc_ethdev_tx_burst(struct wgc_ethdev *e, uint16_t queue,
  */
 uint16_t wgc_ethdev_tx_burst_or_drop(struct wgc_ethdev *e, uint16_t queue,
 		struct wgc_view *v, uint16_t n);
+
+/**
+ * Receive these multicast MAC addresses (e.g. from
+ * wgc_net_port_mc_addrs()): the port's multicast filter if the PMD has
+ * one, else all-multicast. Main lcore.
+ *
+ * @return
+ *   0 (also when the PMD has neither, as virtual devices that deliver
+ *   every frame do), or a negative errno.
+ */
+int wgc_ethdev_set_mc_addrs(struct wgc_ethdev *e,
+		const struct rte_ether_addr *mc, unsigned int n);
 
 /** @return the DPDK port id. */
 uint16_t wgc_ethdev_port_id(const struct wgc_ethdev *e);

@@ -348,3 +348,26 @@ wgc_net_endpoint_format(const struct wgc_net_endpoint *ep, char *buf,
 	}
 	return snprintf(buf, size, "none");
 }
+
+unsigned int
+wgc_net_port_mc_addrs(const struct wgc_net_port *p, struct rte_ether_addr *mc,
+		unsigned int max)
+{
+	unsigned int i, j, n = 0;
+
+	if (p->nb_ip6 == 0 || max == 0)
+		return 0;
+	mc[n++] = (struct rte_ether_addr){ { 0x33, 0x33, 0, 0, 0, 1 } };
+	for (i = 0; i < p->nb_ip6 && n < max; i++) {
+		struct rte_ether_addr a = { { 0x33, 0x33, 0xff,
+			p->ip6[i][13], p->ip6[i][14], p->ip6[i][15] } };
+
+		/* addresses sharing their low 24 bits share the group */
+		for (j = 0; j < n; j++)
+			if (rte_is_same_ether_addr(&mc[j], &a))
+				break;
+		if (j == n)
+			mc[n++] = a;
+	}
+	return n;
+}

@@ -364,6 +364,19 @@ int wgc_net_stats_lcore(const struct wgc_net_port *port, unsigned int lcore,
 /** Reset every counter (control plane; racy with writers by design). */
 void wgc_net_stats_reset(struct wgc_net_port *port);
 
+/**
+ * The multicast MAC addresses the port must receive: IPv6 all-nodes and
+ * the solicited-node group of each of our IPv6 addresses. A NIC with
+ * promiscuous and all-multicast off drops them otherwise, and neighbour
+ * solicitations for us never arrive: give them to
+ * wgc_ethdev_set_mc_addrs().
+ *
+ * @return
+ *   Number of addresses written (at most max; none without IPv6).
+ */
+unsigned int wgc_net_port_mc_addrs(const struct wgc_net_port *port,
+		struct rte_ether_addr *mc, unsigned int max);
+
 /** @return a short name for a drop reason ("ip4_cksum"...), or "?". */
 const char *wgc_net_drop_name(unsigned int reason);
 
