@@ -1816,3 +1816,36 @@ test_net_mc_addrs(void)
 }
 WGC_TEST_REGISTER_FULL(net_mc_addrs_autotest, fast, net_setup,
 	test_net_mc_addrs, net_teardown);
+
+static int
+test_net_stats_names(void)
+{
+	struct wgc_net_stats all, mine;
+	struct wgc_view v;
+	struct wgc_net_meta m;
+	unsigned int i;
+
+	for (i = 0; i < WGC_NET_DROP__MAX; i++)
+		TEST_ASSERT(strcmp(wgc_net_drop_name(i), "?") != 0,
+			"reason %u has a name", i);
+	TEST_ASSERT(strcmp(wgc_net_drop_name(WGC_NET_DROP__MAX), "?") == 0,
+		"out of range");
+	TEST_ASSERT(strcmp(wgc_net_class_name(WGC_NET_CLASS_WG), "wg") == 0,
+		"class name");
+	/* a drop lands in this lcore's counters, and only there */
+	TEST_ASSERT_NOT_NULL(new_view(&v, 5), "view");
+	wgc_net_rx(port, &v, &m, 1);
+	wgc_net_stats_get(port, &all);
+	TEST_ASSERT_SUCCESS(wgc_net_stats_lcore(port, rte_lcore_id(), &mine),
+		"lcore");
+	TEST_ASSERT_EQUAL(mine.drop[WGC_NET_DROP_RUNT], 1u, "mine");
+	TEST_ASSERT_EQUAL(all.drop[WGC_NET_DROP_RUNT], 1u, "sum");
+	TEST_ASSERT_EQUAL(wgc_net_stats_lcore(port, RTE_MAX_LCORE + 1, &mine),
+		-EINVAL, "bad lcore");
+	wgc_net_stats_reset(port);
+	wgc_net_stats_get(port, &all);
+	TEST_ASSERT_EQUAL(all.drop[WGC_NET_DROP_RUNT], 0u, "reset");
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER_FULL(net_stats_names_autotest, fast, net_setup,
+	test_net_stats_names, net_teardown);

@@ -85,6 +85,30 @@ ip6_is_zero(const uint8_t *a)
 	return memcmp(a, zero, 16) == 0;
 }
 
+/* a gateway outside every prefix cannot be resolved: say so */
+static void
+gateway_check(struct wgc_net_port *p)
+{
+	struct wgc_net_addr gw, nh;
+
+	memset(&gw, 0, sizeof(gw));
+	if (p->gw4 != 0) {
+		gw.family = AF_INET;
+		gw.ip4 = p->gw4;
+		if (wgc_net_route(p, &gw, &nh) != 0 || nh.ip4 != gw.ip4)
+			NET_LOG(WARNING, "%s: gateway4 is not on-link: it "
+				"will not resolve", p->name);
+	}
+	if (p->has_gw6) {
+		gw.family = AF_INET6;
+		memcpy(gw.ip6, p->gw6, 16);
+		if (wgc_net_route(p, &gw, &nh) != 0 ||
+				memcmp(nh.ip6, gw.ip6, 16) != 0)
+			NET_LOG(WARNING, "%s: gateway6 is not on-link: it "
+				"will not resolve", p->name);
+	}
+}
+
 struct wgc_net_port *
 wgc_net_port_create(const struct wgc_net_port_conf *c)
 {
@@ -211,6 +235,7 @@ wgc_net_port_create(const struct wgc_net_port_conf *c)
 	}
 	for (i = 0; i < size; i++)
 		rte_seqlock_init(&p->neigh[i].lock);
+	gateway_check(p);
 	NET_LOG(DEBUG, "%s: %u IPv4 and %u IPv6 addresses, vlan %u, port %u",
 		p->name, p->nb_ip4, p->nb_ip6, p->vlan, c->listen_port);
 	return p;

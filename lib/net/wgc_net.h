@@ -326,8 +326,9 @@ int wgc_net_neigh_lookup(const struct wgc_net_port *port,
 		const struct wgc_net_addr *addr, struct rte_ether_addr *mac);
 
 /**
- * Add or update a static-like neighbour entry (slow-path lcore only), e.g.
- * from configuration or tests.
+ * Add or refresh a neighbour entry as if it had just been confirmed
+ * (slow-path lcore only), e.g. from configuration or tests. It then ages
+ * like a learned entry (stale, probed, removed if it stops answering).
  *
  * @return
  *   0, or -ENOSPC if the table is full.
