@@ -991,6 +991,19 @@ test_net_nd(void)
 	TEST_CHECK(check_na(&out, ll, "fe80::2", &peer_mac, 0x60));
 	wgc_view_release(&out);
 
+	/* NA without Override does not move a known neighbour; with it, does */
+	TEST_ASSERT_SUCCESS(mk_nd(&f, 136, "fd00::2", "fd00::1", "fd00::2",
+		&gw_mac, 255, 0x40000000), "na S");
+	TEST_ASSERT_EQUAL(wgc_net_slow_input(port, 6, &f.v, &out), 0, "quiet");
+	ip6("fd00::2", a.ip6);
+	TEST_ASSERT_SUCCESS(wgc_net_neigh_lookup(port, &a, &mac), "known");
+	TEST_ASSERT(rte_is_same_ether_addr(&mac, &peer_mac), "not overridden");
+	TEST_ASSERT_SUCCESS(mk_nd(&f, 136, "fd00::2", "fd00::1", "fd00::2",
+		&gw_mac, 255, 0x60000000), "na SO");
+	TEST_ASSERT_EQUAL(wgc_net_slow_input(port, 7, &f.v, &out), 0, "quiet");
+	TEST_ASSERT_SUCCESS(wgc_net_neigh_lookup(port, &a, &mac), "known");
+	TEST_ASSERT(rte_is_same_ether_addr(&mac, &gw_mac), "overridden");
+
 	/* NA for an address we never asked about: not learned */
 	TEST_ASSERT_SUCCESS(mk_nd(&f, 136, "fd00::5", "fd00::1", "fd00::5",
 		&gw_mac, 255, 0x60000000), "na");
