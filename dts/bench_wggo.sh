@@ -239,6 +239,16 @@ case " $TARGETS " in *" wgc "*)
 		ip -n $NB addr flush dev wgce2e-vb
 		ip netns exec $NB sysctl -qw \
 			net.ipv6.conf.wgce2e-vb.disable_ipv6=1
+		# as on a NIC owned by a DPDK PMD, the kernel stack does not
+		# process the frames: drop them at tc ingress, after the
+		# AF_PACKET taps (where net_af_packet reads) have seen them.
+		# BENCH_KERNEL_SEES=1 keeps the kernel path for comparison.
+		if [ "${BENCH_KERNEL_SEES:-0}" = 0 ]; then
+			tc -n $NB qdisc add dev wgce2e-vb clsact &&
+			tc -n $NB filter add dev wgce2e-vb ingress \
+				matchall action drop ||
+			echo "$DTS_NAME: tc ingress drop not installed"
+		fi
 		cat >"$T/wgc.json" <<EOF
 {
 	"eal": ["-l", "$WGC_LCORES", "--no-huge", "-m", "512", "--no-pci",
