@@ -38,7 +38,7 @@ sodium_seal(struct wgc_aead_engine *e, struct wgc_aead_op *ops, uint16_t n)
 
 		counter_nonce(nonce, op->counter);
 		crypto_aead_chacha20poly1305_ietf_encrypt_detached(op->data,
-			op->tag, NULL, op->data, op->len, NULL, 0, NULL,
+			op->tag, NULL, op->data, op->len, op->aad, op->aad_len, NULL,
 			nonce, op->key);
 		op->status = WGC_AEAD_OK;
 	}
@@ -58,7 +58,7 @@ sodium_open(struct wgc_aead_engine *e, struct wgc_aead_op *ops, uint16_t n)
 		counter_nonce(nonce, op->counter);
 		if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(
 				op->data, NULL, op->data, op->len, op->tag,
-				NULL, 0, nonce, op->key) == 0) {
+				op->aad, op->aad_len, nonce, op->key) == 0) {
 			op->status = WGC_AEAD_OK;
 			ok++;
 		} else {

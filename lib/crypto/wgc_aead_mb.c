@@ -76,8 +76,8 @@ fill_job(IMB_JOB *job, struct mb_priv *p, struct wgc_aead_op *op,
 	job->msg_len_to_hash_in_bytes = op->len;
 	job->iv = n;
 	job->iv_len_in_bytes = 12;
-	job->u.CHACHA20_POLY1305.aad = p->aad_dummy;
-	job->u.CHACHA20_POLY1305.aad_len_in_bytes = 0;
+	job->u.CHACHA20_POLY1305.aad = op->aad_len ? op->aad : p->aad_dummy;
+	job->u.CHACHA20_POLY1305.aad_len_in_bytes = op->aad_len;
 	job->auth_tag_output = dir == IMB_DIR_ENCRYPT ? op->tag : p->tag[slot];
 	job->auth_tag_output_len_in_bytes = WGC_AEAD_TAG_LEN;
 	job->user_data = op;

@@ -175,7 +175,8 @@ enum wgc_aead_status {
 /**
  * One transport AEAD operation, in place: data[0..len) is the plaintext
  * (seal) or ciphertext (open); tag points at the 16-byte tag (written by
- * seal, read by open), normally data + len.
+ * seal, read by open), normally data + len. WireGuard transport uses no
+ * AAD; aad/aad_len exist for test vectors and must be zeroed otherwise.
  */
 struct wgc_aead_op {
 	uint8_t *data;        /**< in/out, in place */
@@ -184,6 +185,8 @@ struct wgc_aead_op {
 	uint64_t counter;     /**< nonce: 4 zero bytes + LE64(counter) */
 	uint32_t len;         /**< bytes to seal / open, tag excluded */
 	uint16_t status;      /**< out: enum wgc_aead_status */
+	uint16_t aad_len;     /**< 0 for WireGuard transport */
+	const uint8_t *aad;   /**< additional data (NULL if aad_len is 0) */
 };
 
 struct wgc_aead_engine;

@@ -325,7 +325,7 @@ wgc_handshake_consume_initiation(struct wgc_identity *id,
 	why = WGC_CNT_DROP_FLOOD;
 	ret = -EBUSY;
 	if (peer->last_initiation_consumed != 0 &&
-			now - peer->last_initiation_consumed <
+			wgc_age(now, peer->last_initiation_consumed) <
 			WGC_NSEC_PER_SEC / WGC_INITIATIONS_PER_SECOND)
 		goto out;
 
