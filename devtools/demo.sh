@@ -134,6 +134,9 @@ iperf() {
 }
 iperf "" "client -> wgc"
 iperf "-R" "wgc -> client"
+echo "client UDP receive-buffer drops (wireguard-go not keeping up):" \
+	"$(ip netns exec $NC nstat -az UdpRcvbufErrors 2>/dev/null |
+	awk '/UdpRcvbufErrors/ {print $2}')"
 
 step "what wireguard-go saw"
 ip netns exec $NC wg show wgcdemo-g0 | grep -E "handshake|transfer"
@@ -146,6 +149,6 @@ kill -TERM $wgc_pid
 wait $wgc_pid
 rc=$?
 wgc_pid=""
-grep -E "^wgc: (stats|peer|drop|proto|net|stopping)" "$tmp/wgc.log"
+grep -E "^wgc: (stats|peer|drop|proto|net|outer|tun|stopping)" "$tmp/wgc.log"
 echo "wgc exit code: $rc"
 [ $rc -eq 0 ]

@@ -563,6 +563,30 @@ print_state(struct wgc_daemon *d)
 		if (ns.drop[i] != 0)
 			printf("wgc: drop: net.%s %" PRIu64 "\n",
 				wgc_net_drop_name(i), ns.drop[i]);
+	{
+		struct wgc_ethdev_queue_stats es;
+
+		wgc_ethdev_stats(d->outer, &es);
+		printf("wgc: outer port: rx %" PRIu64 " tx %" PRIu64
+			" tx_unsent %" PRIu64 " rx_multiseg %" PRIu64 "\n",
+			es.rx_packets, es.tx_packets, es.tx_unsent,
+			es.rx_multiseg);
+		if (d->inner_eth != NULL) {
+			wgc_ethdev_stats(d->inner_eth, &es);
+			printf("wgc: inner port: rx %" PRIu64 " tx %" PRIu64
+				" tx_unsent %" PRIu64 "\n", es.rx_packets,
+				es.tx_packets, es.tx_unsent);
+		}
+	}
+	if (d->tun != NULL) {
+		struct wgc_tun_stats ts;
+
+		wgc_tun_stats(d->tun, &ts);
+		printf("wgc: tun: rx %" PRIu64 " tx %" PRIu64 " rx_nobuf %"
+			PRIu64 " rx_errors %" PRIu64 " tx_errors %" PRIu64
+			"\n", ts.rx_packets, ts.tx_packets, ts.rx_nobuf,
+			ts.rx_errors, ts.tx_errors);
+	}
 	wgc_identity_stats(d->id, &ps);
 	for (i = 0; i < WGC_CNT_MAX; i++)
 		if (ps.c[i] != 0)
