@@ -27,6 +27,17 @@ fi
 
 NW=wgcdev-w
 NC=wgcdev-c
+# WGC_WORKERS=2: two workers (both on CPU 1), two af_packet queue pairs
+# (kernel fanout), two TUN queues
+if [ "${WGC_WORKERS:-1}" = 2 ]; then
+	LCORES='"--lcores", "0@0,1@1,2@1"'
+	QP=",qpairs=2"
+	WORKERS="1, 2"
+else
+	LCORES='"-l", "0-1"'
+	QP=""
+	WORKERS="1"
+fi
 PORT=51820
 CPORT=51821
 
@@ -63,8 +74,8 @@ ip netns exec $NW sysctl -qw net.ipv6.conf.default.disable_ipv6=0
 cat >"$DTS_TMP/wgc.json" <<EOF
 {
 	"eal": ["--no-huge", "-m", "384", "--no-pci", "--no-shconf",
-		"-l", "0-1", "--file-prefix", "wgc-dev-interop",
-		"--vdev", "net_af_packet0,iface=wgcdev-wv",
+		$LCORES, "--file-prefix", "wgc-dev-interop",
+		"--vdev", "net_af_packet0,iface=wgcdev-wv$QP",
 		"--log-level", "*:notice"],
 	"interface": {
 		"name": "wgcdev",
@@ -78,7 +89,7 @@ cat >"$DTS_TMP/wgc.json" <<EOF
 		"addresses": ["10.77.0.1/24", "fd77::1/64"],
 		"mtu": 1420
 	},
-	"workers": [1],
+	"workers": [$WORKERS],
 	"control": { "socket": "$DTS_TMP/rest.sock", "state_dir": "" },
 	"peers": [ {
 		"public_key": "$cpk",
@@ -132,6 +143,7 @@ ping_w() { ip netns exec $NW ping -c 1 -W 1 "$@"; }
 
 # ---- phase 1: the client initiates ----
 dts_check "wgc starts with TUN and af_packet" wgc_start "$DTS_TMP/wgc1.log"
+grep "^wgc: up" "$DTS_TMP/wgc1.log" | sed 's/^/info: /'
 dts_check "wireguard-go configured with wg" client_start
 dts_check "ARP: client resolves wgc's outer address" \
 	dts_retry 5 ping_c 192.168.77.1 -c 1
