@@ -215,6 +215,22 @@ echo_input(struct wgc_net_port *p, struct wgc_view *v,
 	return 1;
 }
 
+/* token bucket: echo_rate replies per second, echo_burst at once */
+static bool
+echo_allowed(struct wgc_net_port *p, uint64_t now)
+{
+	if (now > p->echo_last_ms) {
+		p->echo_tokens += (now - p->echo_last_ms) * p->echo_rate;
+		if (p->echo_tokens > p->echo_max)
+			p->echo_tokens = p->echo_max;
+	}
+	p->echo_last_ms = now;
+	if (p->echo_tokens < 1000)
+		return false;
+	p->echo_tokens -= 1000;
+	return true;
+}
+
 int
 wgc_net_slow_input(struct wgc_net_port *p, uint64_t now, struct wgc_view *v,
 		struct wgc_view *out)
@@ -229,6 +245,10 @@ wgc_net_slow_input(struct wgc_net_port *p, uint64_t now, struct wgc_view *v,
 	case WGC_NET_CLASS_ND:
 		return nd_input(p, now, v, &r, out);
 	case WGC_NET_CLASS_ECHO:
+		if (!echo_allowed(p, now)) {
+			net_lcore(p)->st.drop[WGC_NET_DROP_ECHO_RATE]++;
+			break;
+		}
 		return echo_input(p, v, &r, out);
 	case WGC_NET_CLASS_DROP:
 		net_lcore(p)->st.drop[r.reason]++;
