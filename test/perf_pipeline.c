@@ -160,6 +160,7 @@ raw_seal(struct wgc_aead_engine *e, uint16_t size, unsigned int total)
 	uint64_t t0, cyc;
 
 	memset(key, 7, sizeof(key));
+	memset(ops, 0, sizeof(ops));
 	t0 = rte_rdtsc_precise();
 	for (k = 0; k < total; k += 32) {
 		for (i = 0; i < 32; i++) {
