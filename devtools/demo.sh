@@ -1,8 +1,151 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# make demo: start the concentrator on its embedded default configuration
-# (a net_null outer port: no NIC, no hugepages), print its state and stop.
-set -eu
+# make demo: a working tunnel between wgc and Debian's wireguard-go.
+#
+#   ns wgcdemo-s (server)                    ns wgcdemo-c (client)
+#   wgc on net_af_packet, veth wgcdemo-sv --- veth wgcdemo-cv 192.168.78.2
+#   outer 192.168.78.1, TUN wgcdemo0          wireguard-go wgcdemo-g0
+#   10.78.0.1/24                              10.78.0.2/24
+#
+# wgc starts with no peer; the client is added through wgc's REST API.
+# Pings and runs iperf3 through the tunnel, prints the handshake time,
+# bytes and rates, stops wgc (SIGTERM) and removes everything. Needs root;
+# without root (or wireguard-go) it falls back to `wgc --once` on the
+# embedded default configuration (net_null, no NIC).
+set -u
 builddir=${1:-build}
-"$builddir/app/wgc" --once
+wgc=$(cd "$builddir" && pwd)/app/wgc
+
+if [ "$(id -u)" -ne 0 ] || ! command -v wireguard-go >/dev/null 2>&1; then
+	echo "demo: not root or no wireguard-go: running wgc --once instead"
+	exec "$wgc" --once
+fi
+
+NS=wgcdemo-s
+NC=wgcdemo-c
+tmp=$(mktemp -d /tmp/wgc-demo.XXXXXX)
+wgc_pid=""
+go_pid=""
+cleanup() {
+	[ -n "$go_pid" ] && kill "$go_pid" 2>/dev/null
+	[ -n "$wgc_pid" ] && kill "$wgc_pid" 2>/dev/null && wait "$wgc_pid"
+	ip netns del $NS 2>/dev/null
+	ip netns del $NC 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "network namespaces $NS and $NC, veth pair, offloads off"
+for n in $NS $NC; do
+	ip netns del $n 2>/dev/null
+	ip netns add $n
+	ip -n $n link set lo up
+done
+ip link add wgcdemo-sv type veth peer name wgcdemo-cv
+ip link set wgcdemo-sv netns $NS
+ip link set wgcdemo-cv netns $NC
+ip -n $NS link set wgcdemo-sv up
+ip -n $NC link set wgcdemo-cv up
+ip -n $NC addr add 192.168.78.2/24 dev wgcdemo-cv
+for x in "$NS wgcdemo-sv" "$NC wgcdemo-cv"; do
+	set -- $x
+	ip netns exec "$1" ethtool -K "$2" tx off tso off gso off gro off \
+		rx off >/dev/null 2>&1
+done
+ip netns exec $NS sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+
+ssk=$(wg genkey); spk=$(echo "$ssk" | wg pubkey)
+csk=$(wg genkey); cpk=$(echo "$csk" | wg pubkey)
+echo "$csk" >"$tmp/client.key"
+cat >"$tmp/wgc.json" <<EOF
+{
+	"eal": ["--no-huge", "-m", "384", "--no-pci", "--no-shconf",
+		"-l", "0-1", "--file-prefix", "wgc-demo",
+		"--vdev", "net_af_packet0,iface=wgcdemo-sv",
+		"--log-level", "*:notice"],
+	"interface": { "name": "wgcdemo", "private_key": "$ssk",
+		"listen_port": 51820 },
+	"outer": [ { "port": "net_af_packet0", "ipv4": "192.168.78.1/24" } ],
+	"inner": { "type": "tun", "name": "wgcdemo0",
+		"addresses": ["10.78.0.1/24"], "mtu": 1420 },
+	"workers": [1],
+	"control": { "socket": "$tmp/wgc.sock", "state_dir": "" },
+	"peers": []
+}
+EOF
+
+step "wgc (server, public key $spk)"
+ip netns exec $NS "$wgc" --config "$tmp/wgc.json" >"$tmp/wgc.log" 2>&1 &
+wgc_pid=$!
+i=0
+while ! grep -q "^wgc: up" "$tmp/wgc.log" && [ $i -lt 100 ]; do
+	kill -0 $wgc_pid 2>/dev/null || break
+	sleep 0.1
+	i=$((i + 1))
+done
+grep "^wgc:" "$tmp/wgc.log" || { cat "$tmp/wgc.log"; exit 1; }
+
+step "the client's peer is added through wgc's REST API"
+echo "curl --unix-socket wgc.sock --json '[{\"public_key\": \"$cpk\", \"allowed_ips\": [\"10.78.0.2/32\"]}]' http://wgc/v1/peers"
+curl -sf --unix-socket "$tmp/wgc.sock" --json \
+	"[{\"public_key\": \"$cpk\", \"allowed_ips\": [\"10.78.0.2/32\"]}]" \
+	http://wgc/v1/peers || { echo "demo: REST call failed"; exit 1; }
+echo
+
+step "wireguard-go client (public key $cpk), configured with wg"
+ip netns exec $NC wireguard-go -f wgcdemo-g0 >"$tmp/go.log" 2>&1 &
+go_pid=$!
+i=0
+while [ ! -S /var/run/wireguard/wgcdemo-g0.sock ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+ip netns exec $NC wg set wgcdemo-g0 private-key "$tmp/client.key" \
+	peer "$spk" endpoint 192.168.78.1:51820 allowed-ips 10.78.0.0/24
+ip -n $NC addr add 10.78.0.2/24 dev wgcdemo-g0
+ip -n $NC link set wgcdemo-g0 up
+ip netns exec $NC wg show wgcdemo-g0
+
+step "first ping through the tunnel (triggers the handshake)"
+t0=$(date +%s%N)
+if ! ip netns exec $NC ping -c 1 -W 5 10.78.0.1 >/dev/null; then
+	echo "demo: no answer through the tunnel"
+	cat "$tmp/wgc.log"
+	exit 1
+fi
+t1=$(date +%s%N)
+echo "handshake + first round trip: $(( (t1 - t0) / 1000000 )) ms"
+ip netns exec $NC ping -c 5 -i 0.2 10.78.0.1 | tail -2
+
+step "iperf3, 3 s each way"
+iperf() {
+	ip netns exec $NS timeout 30 iperf3 -s -1 -B 10.78.0.1 -p 5301 \
+		>"$tmp/iperf-s.log" 2>&1 &
+	spid=$!
+	sleep 0.5
+	ip netns exec $NC timeout 20 iperf3 -c 10.78.0.1 -p 5301 -t 3 $1 |
+		grep -E "sender|receiver" | sed "s/^/$2: /"
+	kill $spid 2>/dev/null
+	wait $spid 2>/dev/null
+}
+iperf "" "client -> wgc"
+iperf "-R" "wgc -> client"
+
+step "what wireguard-go saw"
+ip netns exec $NC wg show wgcdemo-g0 | grep -E "handshake|transfer"
+
+step "what wgc says (wg show through wgc's UAPI socket)"
+ip netns exec $NS wg show wgcdemo
+
+step "stopping wgc (SIGTERM): its counters"
+kill -TERM $wgc_pid
+wait $wgc_pid
+rc=$?
+wgc_pid=""
+grep -E "^wgc: (stats|peer|drop|proto|net|stopping)" "$tmp/wgc.log"
+echo "wgc exit code: $rc"
+[ $rc -eq 0 ]

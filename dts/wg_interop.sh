@@ -79,6 +79,7 @@ cat >"$DTS_TMP/wgc.json" <<EOF
 		"mtu": 1420
 	},
 	"workers": [1],
+	"control": { "socket": "$DTS_TMP/rest.sock", "state_dir": "" },
 	"peers": [ {
 		"public_key": "$cpk",
 		"endpoint": "192.168.77.2:$CPORT",
@@ -143,6 +144,19 @@ dts_check "ping IPv4 inner, 20 packets" \
 dts_check "ping IPv6 inner" dts_retry 5 ping_c fd77::1
 dts_check "ping from wgc's side to the client" dts_retry 5 ping_w 10.77.0.2
 dts_check "ping IPv6 from wgc's side" dts_retry 5 ping_w fd77::2
+# the UAPI of wgc itself: `wg show` reads the live device
+uapi_show() {
+	ip netns exec $NW wg show wgcdev >"$DTS_TMP/wgshow" 2>&1
+	cat "$DTS_TMP/wgshow"
+	grep -q "latest handshake" "$DTS_TMP/wgshow" &&
+		grep -q "transfer:" "$DTS_TMP/wgshow"
+}
+dts_check "wg show wgcdev (wgc's UAPI) shows the handshake and transfer" \
+	uapi_show
+rest_stats() {
+	curl -sf --unix-socket "$DTS_TMP/rest.sock" http://wgc/v1/stats
+}
+dts_check "REST /v1/stats answers" rest_stats
 dts_check "large ping (1392 B payload, 1420 B inner)" \
 	ping_c -s 1392 -M do 10.77.0.1
 

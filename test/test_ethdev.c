@@ -430,3 +430,38 @@ test_ethdev_no_leak(void)
 	return TEST_SUCCESS;
 }
 WGC_TEST_REGISTER(ethdev_no_leak_autotest, fast, test_ethdev_no_leak);
+
+/* a PMD that strips VLAN tags unasked: the tag is put back on RX */
+static int
+test_ethdev_vlan_reinsert(void)
+{
+	struct wgc_view v, in;
+	struct rte_mbuf *m;
+	struct wgc_ethdev *e;
+	uint8_t *d;
+
+	e = open_ring(1);
+	TEST_ASSERT_NOT_NULL(e, "open");
+	TEST_ASSERT_SUCCESS(wgc_ethdev_start(e), "start");
+	TEST_ASSERT_EQUAL(wgc_view_alloc_bulk(wgc_ethdev_recycler(e), &v, 1),
+		1, "alloc");
+	d = wgc_view_append(&v, 60);
+	TEST_ASSERT_NOT_NULL(d, "append");
+	memset(d, 0, 60);
+	d[12] = 0x08;           /* IPv4, as if the tag had been stripped */
+	m = v.backing;
+	m->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+	m->vlan_tci = 100;
+	TEST_ASSERT_EQUAL(wgc_ethdev_tx_burst(e, 0, &v, 1), 1, "tx");
+	TEST_ASSERT_EQUAL(rx_some(e, 0, &in, 1), 1, "rx");
+	TEST_ASSERT_EQUAL(in.len, 64u, "tag back in the frame");
+	TEST_ASSERT_EQUAL(in.data[12], 0x81, "TPID");
+	TEST_ASSERT_EQUAL(in.data[13], 0x00, "TPID");
+	TEST_ASSERT_EQUAL(in.data[15], 100, "VLAN id");
+	TEST_ASSERT_EQUAL(in.data[16], 0x08, "inner type");
+	wgc_view_release(&in);
+	wgc_ethdev_close(e);
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER(ethdev_vlan_reinsert_autotest, fast,
+	test_ethdev_vlan_reinsert);

@@ -277,3 +277,254 @@ test_rcu_reclaim(void)
 	return TEST_SUCCESS;
 }
 WGC_TEST_REGISTER(proto_rcu_reclaim_autotest, fast, test_rcu_reclaim);
+
+/*
+ * RCU contract under real concurrency: a worker lcore decapsulates (and
+ * confirms keys) while the main lcore rekeys every few packets and
+ * reclaims. Freed keypairs are wiped, so a worker touching one after its
+ * grace period would see its type turn to NONE.
+ */
+#include <rte_launch.h>
+#include <rte_ring.h>
+
+struct rc_msg {
+	struct wgc_view v;
+	uint8_t buf[256];
+};
+
+struct rc_ctx {
+	struct rte_rcu_qsbr *qsbr;
+	struct rte_ring *ring;
+	struct wgc_index_table *t;
+	struct wgc_aead_engine *eng;
+	int stop;
+	uint64_t now;
+	uint64_t ok, stale, bad, poisoned, confirmed;
+};
+
+static int
+rc_worker(void *arg)
+{
+	struct rc_ctx *c = arg;
+	struct rc_msg *m;
+	struct wgc_keypair *kp;
+	uint8_t st;
+	bool conf;
+
+	c->eng = wgc_aead_engine_create(WGC_AEAD_ENGINE_AUTO, SOCKET_ID_ANY);
+	if (c->eng == NULL)
+		return -1;
+	rte_rcu_qsbr_thread_register(c->qsbr, 0);
+	rte_rcu_qsbr_thread_online(c->qsbr, 0);
+	for (;;) {
+		if (rte_ring_dequeue(c->ring, (void **)&m) != 0) {
+			/* stop is set after the last enqueue: re-check. */
+			if (__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE) &&
+					rte_ring_empty(c->ring))
+				break;
+			rte_rcu_qsbr_quiescent(c->qsbr, 0);
+			continue;
+		}
+		kp = wgc_index_lookup_keypair(c->t,
+			wgc_msg_receiver_index(m->v.data, WGC_MSG_TRANSPORT));
+		if (kp == NULL) {
+			c->stale++;
+		} else {
+			if (wgc_transport_decap_burst(c->eng, &m->v, &kp, 1,
+					c->now, &st, NULL, &conf) == 1)
+				c->ok++;
+			else
+				c->bad++;
+			c->confirmed += conf;
+			/* Still ours until we report quiescent. */
+			if (__atomic_load_n(&kp->entry.type, __ATOMIC_RELAXED) !=
+					WGC_INDEX_KEYPAIR)
+				c->poisoned++;
+		}
+		free(m);
+		rte_rcu_qsbr_quiescent(c->qsbr, 0);
+	}
+	rte_rcu_qsbr_thread_offline(c->qsbr, 0);
+	rte_rcu_qsbr_thread_unregister(c->qsbr, 0);
+	wgc_aead_engine_free(c->eng);
+	return 0;
+}
+
+static int
+test_rcu_concurrency(void)
+{
+	struct rc_ctx c;
+	struct tp_pair p;
+	unsigned int worker, round, i, sent = 0;
+	size_t sz = rte_rcu_qsbr_get_memsize(1);
+
+	if (rte_lcore_count() < 2)
+		return TEST_SKIPPED;
+	memset(&c, 0, sizeof(c));
+	c.qsbr = rte_zmalloc("rc_qsbr", sz, RTE_CACHE_LINE_SIZE);
+	TEST_ASSERT_NOT_NULL(c.qsbr, "qsbr");
+	TEST_ASSERT_SUCCESS(rte_rcu_qsbr_init(c.qsbr, 1), "qsbr init");
+	c.ring = rte_ring_create("rc_ring", 1024, SOCKET_ID_ANY,
+		RING_F_SP_ENQ | RING_F_SC_DEQ);
+	TEST_ASSERT_NOT_NULL(c.ring, "ring");
+	TEST_ASSERT_SUCCESS(tp_pair_init_rcu(&p, NULL, 81, c.qsbr), "fixture");
+	c.t = p.b.t;
+	c.now = p.now;
+	worker = rte_get_next_lcore(-1, 1, 0);
+	TEST_ASSERT_SUCCESS(rte_eal_remote_launch(rc_worker, &c, worker),
+		"launch");
+
+	for (round = 0; round < 400; round++) {
+		TEST_ASSERT_EQUAL(tp_handshake(&p, &p.a, &p.b), 0, "hs %u",
+			round);
+		for (i = 0; i < 8; i++) {
+			struct rc_msg *m = malloc(sizeof(*m));
+			struct wgc_keypair *kp =
+				wgc_keypair_current(&p.a.peer, p.now);
+			uint8_t st;
+
+			TEST_ASSERT(m != NULL && kp != NULL, "msg");
+			memset(&m->v, 0, sizeof(m->v));
+			m->v.data = m->buf + 64;
+			m->v.len = 40;
+			m->v.headroom = 64;
+			m->v.tailroom = sizeof(m->buf) - 64 - 40;
+			memset(m->v.data, (int)i, 40);
+			TEST_ASSERT_EQUAL(wgc_transport_encap_burst(p.eng,
+				&m->v, &kp, 1, 1420, p.now, &st), 1, "encap");
+			while (rte_ring_enqueue(c.ring, m) != 0)
+				rte_pause();
+			sent++;
+		}
+		/* Rekey right away: the worker races with the retirements. */
+		tp_advance(&p, 21 * 1000 * 1000);
+		wgc_index_table_reclaim(p.b.t);
+	}
+	__atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
+	rte_eal_wait_lcore(worker);
+	TEST_ASSERT_EQUAL(wgc_index_table_reclaim(p.b.t), 0U, "pending");
+	printf("rcu: %u packets, %" PRIu64 " ok, %" PRIu64 " confirmed, %"
+		PRIu64 " for retired keypairs, %" PRIu64 " failed\n", sent,
+		c.ok, c.confirmed, c.stale, c.bad);
+	TEST_ASSERT_EQUAL(c.poisoned, 0ULL, "freed keypair used");
+	TEST_ASSERT_EQUAL(c.ok + c.stale + c.bad, (uint64_t)sent, "lost");
+	TEST_ASSERT(c.ok > 0, "nothing decapsulated");
+	tp_pair_fini(&p);
+	rte_ring_free(c.ring);
+	rte_free(c.qsbr);
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER(proto_rcu_concurrency_autotest, fast, test_rcu_concurrency);
+
+/*
+ * Scale: an index table for a million peers (one index each here):
+ * random unique allocation, lock-free lookups, removal. Prints rates.
+ *   build/test/wgc-test proto_index_scale
+ */
+#include <rte_cycles.h>
+#include <rte_errno.h>
+
+#include "wgc_proto_private.h"
+
+#define SCALE_N (1U << 20)
+
+static int
+test_index_scale(void)
+{
+	struct wgc_index_entry *e = calloc(SCALE_N, sizeof(*e));
+	struct wgc_index_table *t;
+	struct wgc_peer_proto dummy;
+	uint64_t t0, t_ins, t_look, t_del;
+	unsigned int i, found = 0;
+	uint64_t s = 1;
+
+	TEST_ASSERT_NOT_NULL(e, "calloc");
+	memset(&dummy, 0, sizeof(dummy));
+	t = wgc_index_table_create("scale_ix", SCALE_N + SCALE_N / 4,
+		SOCKET_ID_ANY, NULL);
+	TEST_ASSERT_NOT_NULL(t, "create: %s", rte_strerror(rte_errno));
+	t0 = rte_rdtsc();
+	for (i = 0; i < SCALE_N; i++) {
+		e[i].type = WGC_INDEX_HANDSHAKE;
+		e[i].peer = &dummy;
+		TEST_ASSERT_SUCCESS(wgc_index_insert(t, &e[i]), "insert %u", i);
+	}
+	t_ins = rte_rdtsc() - t0;
+	TEST_ASSERT_EQUAL(wgc_index_table_count(t), SCALE_N, "count");
+	t0 = rte_rdtsc();
+	for (i = 0; i < SCALE_N; i++) {
+		unsigned int j = (unsigned int)(test_rand(&s) % SCALE_N);
+
+		found += wgc_index_lookup(t, e[j].index) == &e[j];
+	}
+	t_look = rte_rdtsc() - t0;
+	TEST_ASSERT_EQUAL(found, SCALE_N, "lookups");
+	TEST_ASSERT_NULL(wgc_index_lookup_keypair(t, e[0].index),
+		"handshake entry returned as keypair");
+	t0 = rte_rdtsc();
+	for (i = 0; i < SCALE_N; i++)
+		wgc_index_remove(t, &e[i]);
+	t_del = rte_rdtsc() - t0;
+	TEST_ASSERT_EQUAL(wgc_index_table_count(t), 0U, "count after");
+	printf("index table, %u entries: insert %.0f ns, random lookup %.0f ns,"
+		" remove %.0f ns\n", SCALE_N,
+		(double)t_ins * 1e9 / rte_get_tsc_hz() / SCALE_N,
+		(double)t_look * 1e9 / rte_get_tsc_hz() / SCALE_N,
+		(double)t_del * 1e9 / rte_get_tsc_hz() / SCALE_N);
+	wgc_index_table_free(t);
+	free(e);
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER(proto_index_scale, scale, test_index_scale);
+
+/* Two-phase decap: open bursts anywhere, accept them out of order. */
+static int
+test_two_phase(void)
+{
+	static struct tp_buf bufs[2][32];
+	struct wgc_view v[2][32];
+	struct wgc_keypair *skp[32], *rkp[32];
+	uint8_t st[2][32];
+	uint64_t ctr[2][32];
+	bool conf[32];
+	uint8_t payload[600];
+	struct tp_pair p;
+	unsigned int b, i;
+	uint64_t s = 12;
+
+	TEST_ASSERT_SUCCESS(tp_pair_init(&p, NULL, 91), "fixture");
+	TEST_ASSERT_EQUAL(tp_handshake(&p, &p.a, &p.b), 0, "handshake");
+	test_rand_bytes(&s, payload, sizeof(payload));
+	for (i = 0; i < 32; i++) {
+		skp[i] = wgc_keypair_current(&p.a.peer, p.now);
+		rkp[i] = wgc_index_lookup_keypair(p.b.t, skp[i]->remote_index);
+	}
+	for (b = 0; b < 2; b++) {
+		for (i = 0; i < 32; i++)
+			tp_view(&v[b][i], &bufs[b][i], payload + i, 100 + i);
+		TEST_ASSERT_EQUAL(wgc_transport_encap_burst(p.eng, v[b], skp,
+			32, 1420, p.now, st[b]), 32, "encap");
+	}
+	/* Burst 1 carries a duplicate of a packet of burst 0. */
+	memcpy(bufs[1][5].mem, bufs[0][5].mem, sizeof(bufs[0][5].mem));
+	v[1][5] = v[0][5];
+	v[1][5].data = bufs[1][5].mem + (v[0][5].data - bufs[0][5].mem);
+	for (b = 0; b < 2; b++)
+		TEST_ASSERT_EQUAL(wgc_transport_open_burst(p.eng, v[b], rkp, 32,
+			p.now, st[b], ctr[b]), 32, "open %u", b);
+	/* Accept burst 1 first: its counters are newer; 0 stays in window. */
+	TEST_ASSERT_EQUAL(wgc_transport_accept_burst(v[1], rkp, 32, st[1],
+		ctr[1], conf), 32, "accept 1");
+	TEST_ASSERT(conf[0], "first accepted packet confirms");
+	TEST_ASSERT_EQUAL(wgc_transport_accept_burst(v[0], rkp, 32, st[0],
+		ctr[0], conf), 31, "accept 0");
+	TEST_ASSERT_EQUAL(st[0][5], WGC_TRANSPORT_REPLAY, "duplicate");
+	for (b = 0; b < 2; b++)
+		for (i = 0; i < 32; i++)
+			if (st[b][i] == WGC_TRANSPORT_OK)
+				TEST_ASSERT_BUFFERS_ARE_EQUAL(v[b][i].data,
+					payload + i, 100 + i, "payload");
+	tp_pair_fini(&p);
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER(proto_transport_two_phase_autotest, fast, test_two_phase);

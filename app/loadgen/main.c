@@ -564,6 +564,12 @@ send_msg(struct lg_ctx *c, const void *p, size_t len)
 {
 	ssize_t n = send(c->fd, p, len, 0);
 
+	/* a pending ICMP error is reported (and cleared) once: retry */
+	if (n < 0 && (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+			errno == ENETUNREACH || errno == EHOSTDOWN ||
+			errno == ENOBUFS))
+		n = send(c->fd, p, len, 0);
+
 	if (n != (ssize_t)len) {
 		fprintf(stderr, "wgc-loadgen: send: %s\n",
 			n < 0 ? strerror(errno) : "short write");
@@ -602,7 +608,8 @@ recv_until(struct lg_ctx *c, uint8_t *buf, size_t cap, uint64_t deadline)
 			continue;
 		n = recv(c->fd, buf, cap, MSG_DONTWAIT);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR ||
-				errno == ECONNREFUSED))
+				errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+				errno == ENETUNREACH || errno == EHOSTDOWN))
 			continue;
 		if (n < 0) {
 			fprintf(stderr, "wgc-loadgen: recv: %s\n",
@@ -829,6 +836,14 @@ send_inner(struct lg_ctx *c, uint8_t *slot, uint32_t len, uint32_t cap)
 	return send_msg(c, v.data, v.len);
 }
 
+static int
+send_keepalive(struct lg_ctx *c)
+{
+	uint8_t slot[LG_HEADROOM + LG_TAILROOM];
+
+	return send_inner(c, slot, 0, sizeof(slot));
+}
+
 /*
  * Receive and decrypt one transport message into buf.
  * @return inner length (0: keepalive), -1 error, -2 timeout.
@@ -1044,8 +1059,17 @@ do_stream(struct lg_ctx *c)
 		}
 		r = sendmmsg(c->fd, msgs, b, 0);
 		if (r < 0) {
+			/*
+			 * Full queues, and ICMP errors the kernel reports
+			 * once on a connected socket (the target's stack
+			 * may answer a frame its own data plane consumed):
+			 * transient, try again.
+			 */
 			if (errno == ENOBUFS || errno == EAGAIN ||
-					errno == EINTR || errno == ECONNREFUSED) {
+					errno == EINTR || errno == ECONNREFUSED ||
+					errno == EHOSTUNREACH ||
+					errno == ENETUNREACH ||
+					errno == EHOSTDOWN) {
 				retries++;
 				if (retries > 100000000ULL) {
 					fprintf(stderr, "wgc-loadgen: sendmmsg "
@@ -1132,6 +1156,15 @@ main(int argc, char **argv)
 		goto out;
 	}
 	printf("loadgen: handshake ok ms=%.3f\n", (double)took / 1e6);
+	/*
+	 * As an initiator with nothing staged does: a keepalive confirms
+	 * the session to the responder (which only then counts the
+	 * handshake as complete and may send on it).
+	 */
+	if (send_keepalive(&c) < 0) {
+		ret = LG_EXIT_SETUP;
+		goto out;
+	}
 	if (o.ping)
 		ret = do_ping(&c);
 	else if (o.stream)

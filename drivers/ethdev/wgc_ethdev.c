@@ -382,6 +382,16 @@ wgc_ethdev_rx_burst(struct wgc_ethdev *e, uint16_t queue, struct wgc_view *v,
 			rte_pktmbuf_free(m[i]);
 			continue;
 		}
+		/*
+		 * VLAN stripping is never requested; a PMD that strips anyway
+		 * (af_packet: the kernel untags) gets the tag put back.
+		 */
+		if (unlikely(m[i]->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) &&
+				rte_vlan_insert(&m[i]) != 0) {
+			st->rx_vlan_fail++;
+			rte_pktmbuf_free(m[i]);
+			continue;
+		}
 		wgc_view_from_mbuf(&v[k++], m[i], &e->rc);
 		bytes += m[i]->data_len;
 	}

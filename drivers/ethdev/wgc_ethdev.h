@@ -87,6 +87,7 @@ struct wgc_ethdev_queue_stats {
 	uint64_t tx_unsent;       /**< views handed back (TX ring full) */
 	uint64_t tx_copied;       /**< non-mbuf views copied into port mbufs */
 	uint64_t tx_copy_fail;    /**< ... that could not be (pool empty) */
+	uint64_t rx_vlan_fail;    /**< stripped VLAN tag could not be put back */
 };
 
 struct wgc_ethdev;

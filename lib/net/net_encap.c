@@ -170,7 +170,10 @@ encap_one(struct wgc_net_port *p, struct net_lcore *lc, struct wgc_view *v,
 		ip->payload_len = rte_cpu_to_be_16((uint16_t)(plen + UDP_HLEN));
 		ip->proto = IPPROTO_UDP;
 		ip->hop_limits = 64;
-		memcpy(ip->src_addr, p->ip6[0], 16);
+		/* a link-local peer is answered from our link-local */
+		memcpy(ip->src_addr, p->ip6[(dst->addr.ip6[0] == 0xfe &&
+			(dst->addr.ip6[1] & 0xc0) == 0x80 && p->ll6 >= 0) ?
+			p->ll6 : 0], 16);
 		memcpy(ip->dst_addr, dst->addr.ip6, 16);
 		if (m != NULL)
 			m->ol_flags |= RTE_MBUF_F_TX_IPV6;

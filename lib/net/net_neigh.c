@@ -41,9 +41,12 @@ net_addr_eq(const struct wgc_net_addr *a, const struct wgc_net_addr *b)
 uint32_t
 net_neigh_hash(const struct wgc_net_addr *a)
 {
+	uint64_t w[2];
+
 	if (a->family == AF_INET)
 		return rte_hash_crc_4byte(a->ip4, 0x5eed);
-	return rte_hash_crc(a->ip6, 16, 0x5eed6);
+	memcpy(w, a->ip6, sizeof(w));   /* ip6 is only 4-byte aligned */
+	return rte_hash_crc_8byte(w[1], rte_hash_crc_8byte(w[0], 0x5eed6));
 }
 
 int

@@ -98,7 +98,11 @@ nd_input(struct wgc_net_port *p, uint64_t now, struct wgc_view *v,
 	a.family = AF_INET6;
 	if (ic[0] == ND_NA) {
 		/* learn only for entries we have (we asked) */
-		uint32_t flags = rte_be_to_cpu_32(*(rte_be32_t *)(ic + 4));
+		rte_be32_t fl;
+		uint32_t flags;
+
+		memcpy(&fl, ic + 4, sizeof(fl));
+		flags = rte_be_to_cpu_32(fl);
 
 		memcpy(a.ip6, ic + 8, 16);
 		ll = nd_lladdr(ic, r->l4len, ND_OPT_TLLA);

@@ -59,9 +59,14 @@ int wgc_index_insert(struct wgc_index_table *t, struct wgc_index_entry *e);
 void wgc_index_replace(struct wgc_index_table *t, struct wgc_index_entry *old,
 		struct wgc_index_entry *new_entry);
 void wgc_index_remove(struct wgc_index_table *t, struct wgc_index_entry *e);
-/* Unhash kp and free it after a grace period. */
+/*
+ * Unhash kp and free it after a grace period. may_block: the caller is not
+ * an RCU reader and may wait for a grace period if the defer queue is
+ * full; otherwise the keypair goes to an overflow ring that
+ * wgc_index_table_reclaim() drains.
+ */
 void wgc_index_retire_keypair(struct wgc_index_table *t,
-		struct wgc_keypair *kp);
+		struct wgc_keypair *kp, bool may_block);
 
 /* Keypairs (wgc_keypair.c). */
 struct wgc_keypair *wgc_keypair_alloc(struct wgc_peer_proto *peer);

@@ -1,0 +1,227 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Decrypt benchmark: the same kind of pre-encrypted stream (wgc-loadgen,
+# IPv4/UDP inner packets of 64 and 1420 bytes, consecutive counters) sent
+# to Debian's wireguard-go and to wgc, each in turn in the same namespace
+# with a TUN inner side; prints the decrypted packets per second delivered
+# to the TUN (its rx_packets counter, sampled every 2 ms by dts/lib/rxrate.py,
+# first to last increase), medians of BENCH_RUNS runs, and the ratio.
+#
+#   ns wgce2e-a                       ns wgce2e-b
+#   veth wgce2e-va 10.201.0.1 ------- veth wgce2e-vb 10.201.0.2
+#   wgc-loadgen (CPU 0)               wireguard-go: kernel UDP socket, TUN
+#                                     wgc: net_af_packet on wgce2e-vb, TUN
+#   inner 10.202.0.2 -> 10.203.0.9    (blackholed after the TUN: the
+#                                     stack drops it without ICMP)
+#
+# Perf-style: prints figures and the commands, never fails on timing. A
+# check fails only if a target that started completes no handshake or
+# delivers nothing. wgc is skipped (reported "not measured") when its
+# daemon cannot complete a handshake yet.
+#
+# Environment: BENCH_RUNS (3), BENCH_N64 (300000), BENCH_N1420 (100000),
+# BENCH_SIZES ("64 1420"), BENCH_TARGETS ("wggo wgc"), LOADGEN, WGC,
+# BENCH_WGC_LCORES ("0-1": main lcore 0, worker lcore 1).
+# Run as root under `flock /tmp/wgc-heavy.lock`.
+
+DTS_NAME=bench_wggo
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib/e2e.sh"
+
+RUNS=${BENCH_RUNS:-3}
+N64=${BENCH_N64:-300000}
+N1420=${BENCH_N1420:-100000}
+SIZES=${BENCH_SIZES:-"64 1420"}
+TARGETS=${BENCH_TARGETS:-"wggo wgc"}
+WGC_LCORES=${BENCH_WGC_LCORES:-0-1}
+NA=wgce2e-a
+NB=wgce2e-b
+PORT=51820
+TUN=wgce2e-t0
+
+dts_init
+umask 077
+e2e_need wireguard-go wg ethtool "$PY"
+LG=${LOADGEN:-$(e2e_find_tool wgc-loadgen)} || {
+	echo "$DTS_NAME: build/app/wgc-loadgen not found (ninja -C build)"
+	echo "dts: 0 passed, 1 failed"
+	exit 1
+}
+WGCBIN=${WGC:-$(e2e_find_tool wgc)}
+T=$DTS_TMP
+
+wg genkey >"$T/b.key"
+wg genkey >"$T/a.key"
+BPUB=$(wg pubkey <"$T/b.key")
+APUB=$(wg pubkey <"$T/a.key")
+
+dts_netns $NA
+dts_netns $NB
+e2e_veth $NA wgce2e-va 10.201.0.1/24 $NB wgce2e-vb 10.201.0.2/24 1500
+# decrypted packets go to 10.203.0.9: a blackhole route drops them
+# silently (with forwarding on, no ICMP is generated)
+ip netns exec $NB sysctl -qw net.ipv4.ip_forward=1
+ip -n $NB route add blackhole 10.203.0.0/24
+
+echo "$DTS_NAME: $(nproc) CPUs; loadgen pinned to CPU 0; $RUNS runs per" \
+	"point; N=$N64 (64 B) / $N1420 (1420 B)"
+
+# run_point TARGET SIZE: RUNS streams, prints each and the median
+run_point() {
+	tgt=$1
+	size=$2
+	n=$N64
+	[ "$size" -ge 1000 ] && n=$N1420
+	pps_list=""
+	sent_list=""
+	r=1
+	while [ $r -le "$RUNS" ]; do
+		rm -f "$T/rx.ready"
+		ip netns exec $NB "$PY" "$E2E_LIB/rxrate.py" $TUN --idle 1 \
+			--max 120 --ready "$T/rx.ready" >"$T/rx.log" 2>&1 &
+		rpid=$!
+		dts_track $rpid
+		e2e_wait_file "$T/rx.ready" 5
+		cmd="ip netns exec $NA $LG --private-key-file $T/a.key \
+--peer-key $BPUB --target 10.201.0.2:$PORT --lcore 0 --stream $n \
+--size $size --inner-src 10.202.0.2 --inner-dst 10.203.0.9"
+		[ $r -eq 1 ] && echo "$DTS_NAME: command: $cmd"
+		$cmd >"$T/lg.log" 2>&1
+		lrc=$?
+		wait $rpid
+		sent=$(e2e_field pps "$T/lg.log" | head -n 1)
+		got=$(e2e_field packets "$T/rx.log")
+		pps=$(e2e_field pps "$T/rx.log")
+		if [ $lrc -ne 0 ]; then
+			cat "$T/lg.log"
+			return 1
+		fi
+		echo "$DTS_NAME: target=$tgt size=$size run=$r sent=$n" \
+			"sent_pps=$sent delivered=$got delivered_pps=$pps"
+		pps_list="$pps_list $pps"
+		sent_list="$sent_list $sent"
+		r=$((r + 1))
+	done
+	med=$(e2e_median $pps_list)
+	smed=$(e2e_median $sent_list)
+	echo "$DTS_NAME: MEDIAN target=$tgt size=$size delivered_pps=$med" \
+		"offered_pps=$smed"
+	eval "RES_${tgt}_${size}=$med"
+	[ "${med%.*}" -gt 0 ]
+}
+
+bench_target() {
+	tgt=$1
+	for size in $SIZES; do
+		if run_point "$tgt" "$size"; then
+			dts_ok "$tgt $size B: stream delivered"
+		else
+			dts_fail "$tgt $size B: stream delivered"
+		fi
+	done
+}
+
+# ---- wireguard-go
+case " $TARGETS " in *" wggo "*)
+	WGGO_LOG_LEVEL=error e2e_wggo_start $NB $TUN "$T/b.key" $PORT \
+		10.202.0.1/24 "$T/wggo.log" &&
+		ip netns exec $NB wg set $TUN peer "$APUB" \
+			allowed-ips 10.202.0.2/32
+	if ip netns exec $NA "$LG" --private-key-file "$T/a.key" \
+			--peer-key "$BPUB" --target 10.201.0.2:$PORT \
+			--handshake-only >"$T/hs.log" 2>&1; then
+		dts_ok "wireguard-go handshake"
+		bench_target wggo
+	else
+		dts_fail "wireguard-go handshake"
+		cat "$T/hs.log"
+	fi
+	kill "$E2E_WGGO_PID" 2>/dev/null
+	wait "$E2E_WGGO_PID" 2>/dev/null
+	dts_untrack "$E2E_WGGO_PID" 2>/dev/null
+	i=0
+	while ip -n $NB link show $TUN >/dev/null 2>&1 && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	;;
+esac
+
+# ---- wgc: af_packet outer port on the veth, TUN inner side
+wgc_measured=no
+case " $TARGETS " in *" wgc "*)
+	if [ -z "$WGCBIN" ]; then
+		echo "$DTS_NAME: wgc: not measured (build/app/wgc not built)"
+	else
+		# the kernel side of the veth keeps no address: wgc owns it
+		ip -n $NB addr flush dev wgce2e-vb
+		cat >"$T/wgc.json" <<EOF
+{
+	"eal": ["-l", "$WGC_LCORES", "--no-huge", "-m", "512", "--no-pci",
+		"--no-shconf", "--file-prefix", "wgce2e-bench",
+		"--vdev", "net_af_packet0,iface=wgce2e-vb",
+		"--log-level", "*:notice"],
+	"interface": {
+		"name": "wgce2e0",
+		"private_key": "$(cat "$T/b.key")",
+		"listen_port": $PORT
+	},
+	"outer": [ { "port": "net_af_packet0", "ipv4": "10.201.0.2/24" } ],
+	"inner": { "type": "tun", "name": "$TUN",
+		"addresses": ["10.202.0.1/24"], "mtu": 1420 },
+	"workers": [1],
+	"peers": [ { "public_key": "$APUB",
+		"allowed_ips": ["10.202.0.2/32"] } ]
+}
+EOF
+		ip netns exec $NB "$WGCBIN" --config "$T/wgc.json" \
+			>"$T/wgc.log" 2>&1 &
+		wpid=$!
+		dts_track $wpid "$T/wgc.log"
+		i=0
+		while ! ip -n $NB link show $TUN >/dev/null 2>&1 &&
+				kill -0 $wpid 2>/dev/null && [ $i -lt 100 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		ip -n $NB link set $TUN up 2>/dev/null
+		rm -f "$T/hs.log"
+		if ip -n $NB link show $TUN >/dev/null 2>&1 &&
+				ip netns exec $NA "$LG" --private-key-file \
+				"$T/a.key" --peer-key "$BPUB" --target \
+				10.201.0.2:$PORT --timeout 5 --handshake-only \
+				>"$T/hs.log" 2>&1; then
+			dts_ok "wgc handshake"
+			wgc_measured=yes
+			bench_target wgc
+		else
+			echo "$DTS_NAME: wgc: not measured (the daemon did not" \
+				"bring up $TUN and complete a handshake); its" \
+				"log and the loadgen's:"
+			tail -n 20 "$T/wgc.log"
+			cat "$T/hs.log" 2>/dev/null
+		fi
+		if kill -0 $wpid 2>/dev/null; then
+			kill -TERM $wpid
+			wait $wpid
+			rc=$?
+			dts_untrack $wpid 2>/dev/null
+			if [ "$wgc_measured" = yes ]; then
+				[ $rc -eq 0 ] && dts_ok "wgc exits 0" ||
+					dts_fail "wgc exits 0 (rc $rc)"
+			fi
+		fi
+	fi
+	;;
+esac
+
+for size in $SIZES; do
+	eval "a=\${RES_wggo_${size}:-}"
+	eval "b=\${RES_wgc_${size}:-}"
+	ratio=$(awk -v a="${a:-0}" -v b="${b:-0}" \
+		'BEGIN { if (a > 0 && b > 0) printf "%.2f", b / a; else print "n/a" }')
+	echo "$DTS_NAME: RESULT size=$size wireguard-go=${a:-not-measured}" \
+		"wgc=${b:-not-measured} pps ratio_wgc_over_wggo=$ratio"
+done
+dts_done
