@@ -431,6 +431,48 @@ test_rest_paging(void)
 WGC_TEST_REGISTER_FULL(control_rest_paging_autotest, fast, rest_setup,
 	test_rest_paging, rest_teardown);
 
+/* Prometheus text format: every family's samples form one group, one
+ * TYPE line per family, each sample "name[{labels}] value". */
+static int
+check_exposition(const char *text)
+{
+	char seen[64][80], cur[80] = "";
+	unsigned int n_seen = 0, i;
+	const char *line = text;
+
+	while (line != NULL && *line != '\0') {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl != NULL ? (size_t)(nl - line) : strlen(line);
+		char name[80];
+		size_t k = 0;
+
+		TEST_ASSERT(nl != NULL, "unterminated line");
+		if (line[0] != '#') {
+			while (k < len && k < sizeof(name) - 1 &&
+					line[k] != '{' && line[k] != ' ') {
+				name[k] = line[k];
+				k++;
+			}
+			name[k] = '\0';
+			TEST_ASSERT(strchr(line, ' ') != NULL &&
+				strchr(line, ' ') < line + len, "no value: %.*s",
+				(int)len, line);
+			if (strcmp(name, cur) != 0) {
+				for (i = 0; i < n_seen; i++)
+					TEST_ASSERT(strcmp(seen[i], name) != 0,
+						"family %s split in two groups",
+						name);
+				if (n_seen < RTE_DIM(seen))
+					snprintf(seen[n_seen++], sizeof(seen[0]),
+						"%s", cur);
+				snprintf(cur, sizeof(cur), "%s", name);
+			}
+		}
+		line = nl != NULL ? nl + 1 : NULL;
+	}
+	return TEST_SUCCESS;
+}
+
 static int
 test_rest_misc(void)
 {
@@ -456,13 +498,23 @@ test_rest_misc(void)
 	TEST_ASSERT(strstr(r.headers, "text/plain; version=0.0.4") != NULL,
 		"content type");
 	TEST_ASSERT(strstr(r.body, "\nwgc_peers 1\n") != NULL, "%s", r.body);
+	TEST_ASSERT(strstr(r.body, "wgc_control_http_responses_total{class="
+		"\"2xx\"}") != NULL, "control counters");
 	TEST_ASSERT(strstr(r.body, "wgc_peer_rx_bytes_total") == NULL,
 		"no per-peer series by default");
+	TEST_CHECK(check_exposition(r.body));
+	TEST_ASSERT(strstr(r.body, "# TYPE wgc_rx_packets_total counter\n"
+		"wgc_rx_packets_total 0\nwgc_rx_packets_total{worker=\"0\"} 0\n")
+		!= NULL, "grouped family: %s", r.body);
+	REQ("POST", "/v1/peers", "[{\"public_key\": "
+		"\"L+V9o0fNYkMVKNqsX7spBzD/9oSvxM/C7ZCZX1jLO3Q=\"}]");
+	EXPECT(200, NULL);
 	REQ("GET", "/metrics?peers=1", NULL);
 	EXPECT(200, NULL);
 	TEST_ASSERT(strstr(r.body, "wgc_peer_rx_bytes_total{public_key=\""
 		"BP7axYdCBskJN7oy0xRHKsjHv5ht5DP+K5a5kQqrLRM=\"} 0") != NULL,
 		"%s", r.body);
+	TEST_CHECK(check_exposition(r.body));
 	TEST_ASSERT(strstr(r.body, "GGRoqKrq") == NULL, "private key leaked");
 	REQ("POST", "/metrics", "{}");
 	EXPECT(405, "method_not_allowed");
