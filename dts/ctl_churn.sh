@@ -5,7 +5,9 @@
 # through one peer (wireguard-go), 10 000 other peers are added and
 # removed through the REST API (bulk POST, single PUT/PATCH/DELETE, bulk
 # PUT replacing the set). The flow must lose no packet, the peer must keep
-# its session (same handshake time), and wgc must stop cleanly.
+# its session (same handshake time), and wgc must stop cleanly. The client
+# peer itself is added with unmodified `wg set` on wgc's UAPI socket, and
+# `wg syncconf` with a changed file must keep its session too.
 #
 #   ns wgcctl-w                               ns wgcctl-c
 #   wgc: net_af_packet on veth wgcctl-wv ---- veth wgcctl-cv 192.168.78.2
@@ -78,21 +80,20 @@ cat >"$DTS_TMP/wgc.json" <<EOF
 	"inner": { "type": "tun", "name": "wgcctl-t0",
 		"addresses": ["10.78.0.1/24"], "mtu": 1420 },
 	"workers": [1],
-	"control": { "socket": "$REST", "state_dir": "$DTS_TMP/state",
-		"uapi_dir": "" },
-	"peers": [ {
-		"public_key": "$cpk",
-		"endpoint": "192.168.78.2:$CPORT",
-		"allowed_ips": ["10.78.0.2/32"]
-	} ]
+	"control": { "socket": "$REST", "state_dir": "$DTS_TMP/state" },
+	"peers": []
 }
 EOF
+rm -f /var/run/wireguard/wgcctl.sock
 
 ip netns exec $NW "$wgc" --config "$DTS_TMP/wgc.json" >"$DTS_TMP/wgc.log" 2>&1 &
 WGC_PID=$!
 dts_track $WGC_PID "$DTS_TMP/wgc.log"
 up() { grep -q "^wgc: up" "$DTS_TMP/wgc.log"; }
 dts_check "wgc starts" dts_retry 10 up
+dts_check "wg set adds the client peer through wgc's UAPI" \
+	wg set wgcctl peer "$cpk" endpoint 192.168.78.2:$CPORT \
+	allowed-ips 10.78.0.2/32
 
 client_start() {
 	ip netns exec $NC wireguard-go -f wgcctl-g0 \
@@ -111,7 +112,14 @@ client_start() {
 }
 dts_check "wireguard-go client" client_start
 ping1() { ip netns exec $NC ping -c 1 -W 1 10.78.0.1; }
-dts_check "tunnel up (handshake)" dts_retry 10 ping1
+dts_check "the client reaches wgc (handshake)" dts_retry 10 ping1
+wgshow() {
+	wg show wgcctl >"$DTS_TMP/wgshow" 2>&1
+	cat "$DTS_TMP/wgshow"
+	grep -q "latest handshake" "$DTS_TMP/wgshow" &&
+		grep -q "transfer:" "$DTS_TMP/wgshow"
+}
+dts_check "wg show wgcctl shows the handshake and transfer" wgshow
 
 api() { # METHOD PATH [BODY-FILE] -> HTTP status on stdout
 	if [ $# -ge 3 ]; then
@@ -221,6 +229,32 @@ n=$(curl -s --unix-socket "$REST" http://wgc/v1/interface |
 	/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["peers"])')
 [ "$n" = 1 ] && dts_ok "one peer left" || dts_fail "peers left: $n"
 dts_check "tunnel still up" ping1
+
+# wg syncconf: 500 more peers and a new keepalive for the client
+hs0=$(hs_of_client)
+wg showconf wgcctl | sed "s|^\(PublicKey = $cpk\)\$|\1\nPersistentKeepalive = 15|" \
+	>"$DTS_TMP/sync.conf"
+sed -n '1,500p' "$DTS_TMP/keys" |
+	awk '{printf "[Peer]\nPublicKey = %s\nAllowedIPs = 10.220.%d.%d/32\n", $1, NR / 250, NR % 250}' \
+	>>"$DTS_TMP/sync.conf"
+ip netns exec $NC ping -i 0.01 -c 300 -W 1 10.78.0.1 >"$DTS_TMP/ping2.log" 2>&1 &
+PING=$!
+sleep 0.5
+dts_check "wg syncconf (+500 peers, client keepalive changed)" \
+	wg syncconf wgcctl "$DTS_TMP/sync.conf"
+wait $PING
+n=$(wg show wgcctl peers | wc -l)
+[ "$n" = 501 ] && dts_ok "501 peers after syncconf" || dts_fail "peers: $n"
+wg show wgcctl persistent-keepalive | grep "$cpk" | grep -q 15 &&
+	dts_ok "client keepalive changed by syncconf" || dts_fail "keepalive"
+hs1=$(hs_of_client)
+[ "$hs1" = "$hs0" ] && dts_ok "syncconf kept the client's session (handshake $hs1)" ||
+	dts_fail "handshake time changed by syncconf: $hs0 -> $hs1"
+pl=$(grep -o '[0-9]* packets transmitted, [0-9]* received' "$DTS_TMP/ping2.log")
+echo "info: ping during syncconf: $pl"
+tx=$(echo "$pl" | awk '{print $1}'); rx=$(echo "$pl" | awk '{print $4}')
+[ -n "$tx" ] && [ "$tx" = "$rx" ] && dts_ok "no ping lost during syncconf" ||
+	dts_fail "ping during syncconf: $pl"
 
 dts_wgc_stop $WGC_PID "$DTS_TMP/wgc.log"
 dts_done
