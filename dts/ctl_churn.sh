@@ -256,5 +256,23 @@ tx=$(echo "$pl" | awk '{print $1}'); rx=$(echo "$pl" | awk '{print $4}')
 [ -n "$tx" ] && [ "$tx" = "$rx" ] && dts_ok "no ping lost during syncconf" ||
 	dts_fail "ping during syncconf: $pl"
 
-dts_wgc_stop $WGC_PID "$DTS_TMP/wgc.log"
+# kill -9 and restart: everything acknowledged comes back from state_dir
+wg showconf wgcctl >"$DTS_TMP/before-kill.conf"
+kill -9 $WGC_PID
+wait $WGC_PID 2>/dev/null
+dts_untrack $WGC_PID
+ip netns exec $NW "$wgc" --config "$DTS_TMP/wgc.json" >"$DTS_TMP/wgc2.log" 2>&1 &
+WGC_PID=$!
+dts_track $WGC_PID "$DTS_TMP/wgc2.log"
+up2() { grep -q "^wgc: up" "$DTS_TMP/wgc2.log"; }
+dts_check "wgc restarts after kill -9" dts_retry 10 up2
+sameconf() {
+	wg showconf wgcctl >"$DTS_TMP/after-kill.conf" &&
+		cmp "$DTS_TMP/before-kill.conf" "$DTS_TMP/after-kill.conf"
+}
+dts_check "the live device after restart is what was acknowledged" \
+	dts_retry 5 sameconf
+dts_check "the client reconnects" dts_retry 10 ping1
+
+dts_wgc_stop $WGC_PID "$DTS_TMP/wgc2.log"
 dts_done
