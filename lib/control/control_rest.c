@@ -316,6 +316,8 @@ patch_interface(struct wgc_control *ctl, struct MHD_Connection *conn,
 					"private_key: invalid key");
 				goto bad;
 			}
+			/* no copy of the key left in freed memory */
+			sodium_memzero(k->valuestring, strlen(k->valuestring));
 			cs.iface_fields |= WGC_IFACE_F_PRIVATE_KEY;
 		} else if (strcmp(k->string, "listen_port") == 0 ||
 				strcmp(k->string, "fwmark") == 0) {
