@@ -612,7 +612,7 @@ WGC_TEST_REGISTER_FULL(control_rest_slow_client_autotest, fast, rest_setup,
 
 /* fork + setuid(65534): refused by file mode, then by SO_PEERCRED */
 static int
-child_status(const char *sock)
+child_status_as(const char *sock, gid_t gid)
 {
 	pid_t pid = fork();
 	int st;
@@ -622,7 +622,7 @@ child_status(const char *sock)
 		int code;
 
 		alarm(10);
-		if (setgroups(0, NULL) != 0 || setgid(65534) != 0 ||
+		if (setgroups(0, NULL) != 0 || setgid(gid) != 0 ||
 				setuid(65534) != 0)
 			_exit(90);
 		if (http_json(sock, "GET", "/v1/interface", NULL, &r) != 0)
@@ -633,6 +633,12 @@ child_status(const char *sock)
 	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
 		return -1;
 	return WEXITSTATUS(st);
+}
+
+static int
+child_status(const char *sock)
+{
+	return child_status_as(sock, 65534);
 }
 
 static int
@@ -664,6 +670,44 @@ test_rest_non_root(void)
 }
 WGC_TEST_REGISTER_FULL(control_rest_non_root_autotest, fast, rest_setup,
 	test_rest_non_root, rest_teardown);
+
+/* control.group: the socket belongs to the group, its members get in */
+static int
+test_rest_group(void)
+{
+	struct group *g = getgrnam("nogroup");
+	struct stat sb;
+	int rc;
+
+	if (getuid() != 0 || g == NULL) {
+		printf("not root or no group nogroup: skipped\n");
+		return TEST_SKIPPED;
+	}
+	wgc_control_destroy(fx.ctl);
+	fx.ctl = NULL;
+	snprintf(fx.conf.group, sizeof(fx.conf.group), "nogroup");
+	TEST_ASSERT_SUCCESS(fixture_start(&fx, true), "restart with group");
+	TEST_ASSERT_SUCCESS(stat(fx.rest, &sb), "stat");
+	TEST_ASSERT(sb.st_gid == g->gr_gid && (sb.st_mode & 0777) == 0660,
+		"socket group %u mode %o", (unsigned int)sb.st_gid,
+		sb.st_mode & 0777);
+	TEST_ASSERT_SUCCESS(stat(fx.uapi, &sb), "stat uapi");
+	TEST_ASSERT(sb.st_gid == g->gr_gid, "uapi socket group");
+	chmod(fx.dir, 0755);
+	rc = child_status_as(fx.rest, g->gr_gid);
+	TEST_ASSERT_EQUAL(rc, 94, "a member of the group is served (rc %d)",
+		rc);
+	rc = child_status_as(fx.rest, g->gr_gid - 1);
+	TEST_ASSERT_EQUAL(rc, 91, "a non-member is refused (rc %d)", rc);
+	/* unknown group: the control plane refuses to start */
+	wgc_control_destroy(fx.ctl);
+	fx.ctl = NULL;
+	snprintf(fx.conf.group, sizeof(fx.conf.group), "wgc-no-such-group");
+	TEST_ASSERT_FAIL(fixture_start(&fx, true), "unknown group accepted");
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER_FULL(control_rest_group_autotest, fast, rest_setup,
+	test_rest_group, rest_teardown);
 
 /* Every route and method of the code is in doc/openapi.yaml. */
 static int
