@@ -30,7 +30,9 @@
 # Environment: BENCH_RUNS (3), BENCH_N64 (300000), BENCH_N1420 (100000),
 # BENCH_SIZES ("64 1420"), BENCH_TARGETS ("wggo wgc"), LOADGEN, WGC,
 # BENCH_WGC_LCORES ("0-1": main lcore 0, worker lcore 1), BENCH_MODE,
-# BENCH_NDR_MAX (400000), BENCH_NDR_STEPS (7), BENCH_NDR_SECS (1).
+# BENCH_NDR_MAX (400000), BENCH_NDR_STEPS (7), BENCH_NDR_SECS (1),
+# BENCH_RAW (1: the loadgen sends pre-built frames on an AF_PACKET socket,
+# --raw, so that it is not bound by its own kernel UDP send path; 0: UDP).
 # Run as root under `flock /tmp/wgc-heavy.lock`.
 
 DTS_NAME=bench_wggo
@@ -44,6 +46,8 @@ SIZES=${BENCH_SIZES:-"64 1420"}
 TARGETS=${BENCH_TARGETS:-"wggo wgc"}
 WGC_LCORES=${BENCH_WGC_LCORES:-0-1}
 BENCH_MODE=${BENCH_MODE:-both}
+RAW=""
+[ "${BENCH_RAW:-1}" = 1 ] && RAW=--raw
 BENCH_NDR_MAX=${BENCH_NDR_MAX:-400000}
 BENCH_NDR_STEPS=${BENCH_NDR_STEPS:-7}
 BENCH_NDR_SECS=${BENCH_NDR_SECS:-1}
@@ -97,7 +101,7 @@ run_point() {
 		e2e_wait_file "$T/rx.ready" 5
 		cmd="ip netns exec $NA $LG --private-key-file $T/a.key \
 --peer-key $BPUB --target 10.201.0.2:$PORT --lcore 0 --stream $n \
---size $size --inner-src 10.202.0.2 --inner-dst 10.203.0.9"
+--size $size --inner-src 10.202.0.2 --inner-dst 10.203.0.9 $RAW"
 		[ $r -eq 1 ] && echo "$DTS_NAME: command: $cmd"
 		$cmd >"$T/lg.log" 2>&1
 		lrc=$?
@@ -134,7 +138,7 @@ probe() {
 	ip netns exec $NA "$LG" --private-key-file "$T/a.key" \
 		--peer-key "$BPUB" --target 10.201.0.2:$PORT --lcore 0 \
 		--stream "$4" --size "$2" --pps "$3" --inner-src 10.202.0.2 \
-		--inner-dst 10.203.0.9 >"$T/lg.log" 2>&1
+		--inner-dst 10.203.0.9 $RAW >"$T/lg.log" 2>&1
 	lrc=$?
 	wait $rpid
 	DELIVERED=$(e2e_field total "$T/rx.log")

@@ -991,6 +991,19 @@ test_net_nd(void)
 	TEST_CHECK(check_na(&out, ll, "fe80::2", &peer_mac, 0x60));
 	wgc_view_release(&out);
 
+	/* NA without Override does not move a known neighbour; with it, does */
+	TEST_ASSERT_SUCCESS(mk_nd(&f, 136, "fd00::2", "fd00::1", "fd00::2",
+		&gw_mac, 255, 0x40000000), "na S");
+	TEST_ASSERT_EQUAL(wgc_net_slow_input(port, 6, &f.v, &out), 0, "quiet");
+	ip6("fd00::2", a.ip6);
+	TEST_ASSERT_SUCCESS(wgc_net_neigh_lookup(port, &a, &mac), "known");
+	TEST_ASSERT(rte_is_same_ether_addr(&mac, &peer_mac), "not overridden");
+	TEST_ASSERT_SUCCESS(mk_nd(&f, 136, "fd00::2", "fd00::1", "fd00::2",
+		&gw_mac, 255, 0x60000000), "na SO");
+	TEST_ASSERT_EQUAL(wgc_net_slow_input(port, 7, &f.v, &out), 0, "quiet");
+	TEST_ASSERT_SUCCESS(wgc_net_neigh_lookup(port, &a, &mac), "known");
+	TEST_ASSERT(rte_is_same_ether_addr(&mac, &gw_mac), "overridden");
+
 	/* NA for an address we never asked about: not learned */
 	TEST_ASSERT_SUCCESS(mk_nd(&f, 136, "fd00::5", "fd00::1", "fd00::5",
 		&gw_mac, 255, 0x60000000), "na");
@@ -1849,3 +1862,94 @@ test_net_stats_names(void)
 }
 WGC_TEST_REGISTER_FULL(net_stats_names_autotest, fast, net_setup,
 	test_net_stats_names, net_teardown);
+
+/*
+ * The neighbour table under a concurrent reader: a worker lcore looks
+ * entries up while this (slow-path) lcore rewrites their MACs and frees
+ * and re-creates them. Every MAC the worker sees must be one the writer
+ * stored for that address (all six bytes equal to the address's low byte
+ * or to 0xee): a torn read would mix them.
+ */
+static volatile bool race_stop;
+static uint64_t race_hits, race_bad;
+
+static int
+race_reader(void *arg)
+{
+	struct wgc_net_addr a;
+	struct rte_ether_addr mac;
+	unsigned int i, k;
+
+	RTE_SET_USED(arg);
+	memset(&a, 0, sizeof(a));
+	a.family = AF_INET;
+	for (k = 0; !race_stop; k++) {
+		i = k % 8;
+		a.ip4 = htonl(0x0a000010 + i);
+		if (wgc_net_neigh_lookup(port, &a, &mac) != 0)
+			continue;
+		race_hits++;
+		if (!((mac.addr_bytes[0] == 0x10 + i ||
+				mac.addr_bytes[0] == 0xee) &&
+				memcmp(mac.addr_bytes, mac.addr_bytes + 1, 5) == 0 &&
+				mac.addr_bytes[5] == mac.addr_bytes[0]))
+			race_bad++;
+	}
+	return 0;
+}
+
+static int
+test_net_neigh_race(void)
+{
+	struct wgc_net_neigh_info info[16];
+	struct rte_ether_addr mac;
+	struct wgc_net_addr a;
+	struct wgc_view out[32];
+	unsigned int worker, i, round, freed = 0;
+	uint64_t now = 1;
+	uint16_t n;
+	double t0;
+
+	worker = rte_get_next_lcore(-1, 1, 0);
+	if (worker >= RTE_MAX_LCORE) {
+		printf("needs a second lcore\n");
+		return TEST_SKIPPED;
+	}
+	race_stop = false;
+	race_hits = race_bad = 0;
+	memset(&a, 0, sizeof(a));
+	a.family = AF_INET;
+	TEST_ASSERT_SUCCESS(rte_eal_remote_launch(race_reader, NULL, worker),
+		"launch");
+	t0 = perf_now_ns();
+	for (round = 0; perf_now_ns() - t0 < 200e6; round++) {
+		for (i = 0; i < 8; i++) {
+			a.ip4 = htonl(0x0a000010 + i);
+			memset(&mac, (round & 1) ? 0xee : (int)(0x10 + i),
+				sizeof(mac));
+			wgc_net_neigh_add(port, &a, &mac, now);
+		}
+		/* now and then let them all age out: freed, then re-created */
+		if (round % 64 == 63) {
+			for (i = 0; i < 8; i++) {
+				now += 100000;
+				n = wgc_net_slow_poll(port, now, out,
+					RTE_DIM(out));
+				wgc_view_release_all(out, n);
+			}
+			freed += wgc_net_neigh_list(port, info,
+				RTE_DIM(info)) == 0;
+		}
+	}
+	race_stop = true;
+	rte_eal_wait_lcore(worker);
+	printf("neigh race: %u write rounds, %u times all freed, %" PRIu64
+		" lookups hit, %" PRIu64 " torn\n", round, freed, race_hits,
+		race_bad);
+	TEST_ASSERT(freed > 0, "entries were freed and re-created");
+	TEST_ASSERT(race_hits > 0, "the reader saw entries");
+	TEST_ASSERT_EQUAL(race_bad, 0u, "no torn MAC");
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER_FULL(net_neigh_race_autotest, fast, net_setup,
+	test_net_neigh_race, net_teardown);

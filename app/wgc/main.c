@@ -388,7 +388,9 @@ setup(struct wgc_daemon *d, const char *prog)
 		return -1;
 	}
 	pp.name = "wgc";
-	pp.max_peers = RTE_MAX(MIN_PEERS, 2 * d->conf.n_peers);
+	pp.max_peers = d->conf.iface.max_peers != 0 ?
+		RTE_MAX(d->conf.iface.max_peers, d->conf.n_peers) :
+		RTE_MAX(MIN_PEERS, 2 * d->conf.n_peers);
 	pp.socket_id = SOCKET_ID_ANY;
 	pp.qsbr = d->qsbr;
 	pp.identity = d->id;

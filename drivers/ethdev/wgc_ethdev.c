@@ -11,6 +11,7 @@
 
 #include <rte_bus.h>
 #include <rte_dev.h>
+#include <rte_devargs.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -88,8 +89,17 @@ find_or_probe(const char *devargs, char *name, size_t size, uint16_t *port,
 		return -ENODEV;
 	}
 	if (rte_eth_dev_get_port_by_name(name, port) != 0) {
+		struct rte_devargs da;
+
 		ETH_LOG(ERR, "'%s' probed but no port named '%s'", devargs,
 			name);
+		/* unplug what was plugged, whatever it is called */
+		if (rte_devargs_parse(&da, devargs) == 0) {
+			if (da.bus != NULL)
+				rte_eal_hotplug_remove(rte_bus_name(da.bus),
+					da.name);
+			rte_devargs_reset(&da);
+		}
 		return -ENODEV;
 	}
 	*probed = true;

@@ -91,6 +91,7 @@ nd_input(struct wgc_net_port *p, uint64_t now, struct wgc_view *v,
 	const struct rte_ether_addr *ll;
 	struct wgc_net_addr a;
 	struct rte_ether_addr dmac;
+	struct neigh_entry *e;
 	uint8_t target[16];
 	bool dad;
 
@@ -106,7 +107,15 @@ nd_input(struct wgc_net_port *p, uint64_t now, struct wgc_view *v,
 
 		memcpy(a.ip6, ic + 8, 16);
 		ll = nd_lladdr(ic, r->l4len, ND_OPT_TLLA);
-		if (ll != NULL)
+		e = net_neigh_find(p, &a);
+		/*
+		 * RFC 4861 7.2.5: without the Override flag a different
+		 * address does not replace the one we know.
+		 */
+		if (ll != NULL && e != NULL &&
+				((flags & 0x20000000) ||
+				 e->state == WGC_NET_NEIGH_INCOMPLETE ||
+				 rte_is_same_ether_addr(&e->mac, ll)))
 			net_neigh_learn(p, &a, ll, (flags & 0x40000000) ?
 				WGC_NET_NEIGH_REACHABLE : WGC_NET_NEIGH_STALE,
 				false, now);
