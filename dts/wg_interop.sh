@@ -58,6 +58,7 @@ echo "$csk" >"$DTS_TMP/client.key"
 # namespaces and the veth pair
 dts_netns $NW
 dts_netns $NC
+ip link del wgcdev-wv 2>/dev/null
 ip link add wgcdev-wv type veth peer name wgcdev-cv
 ip link set wgcdev-wv netns $NW
 ip link set wgcdev-cv netns $NC
