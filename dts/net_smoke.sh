@@ -2,16 +2,23 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # net_smoke: drivers/ethdev + lib/net on net_af_packet over a veth pair.
-# The kernel in namespace wgcnet-b (10.77.0.2, fd00:77::2) talks to
-# wgc-net-smoke in namespace wgcnet-a (10.77.0.1, fd00:77::1): ARP and ND
-# resolution both ways, ping and ping6, UDP datagrams to the listen port
-# echoed back through the in-place encap (the kernel checks the checksums),
-# a datagram to another port dropped and counted, every buffer back at exit.
+#
+# Untagged phase: the kernel in namespace wgcnet-b (10.77.0.2, fd00:77::2)
+# talks to wgc-net-smoke in namespace wgcnet-a (10.77.0.1, fd00:77::1): ARP
+# and ND resolution both ways, ping and ping6, UDP datagrams to the listen
+# port echoed back through the in-place encap (the kernel checks the
+# checksums), a datagram to another port dropped and counted, gateways
+# resolved, every buffer back at exit.
+#
+# VLAN phase (this kernel has no 8021q module): scapy on a raw socket
+# speaks 802.1Q-tagged ARP, ND and UDP to wgc-net-smoke --vlan 100
+# (dts/net_smoke_vlan.py).
 #
 # Run as root from the build directory (meson test --suite dts does), or
 # with BUILD=path/to/build.
 
 set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-${MESON_BUILD_ROOT:-$(pwd)}}
 BIN=$BUILD/test/wgc-net-smoke
 PY=/usr/bin/python3
@@ -20,19 +27,29 @@ NB=wgcnet-b
 IFA=wgcnet0
 IFB=wgcnet1
 LOG=$(mktemp /tmp/wgcnet-smoke.XXXXXX)
+ALLLOG=$(mktemp /tmp/wgcnet-smoke-all.XXXXXX)
 PID=
 pass=0
 fail=0
 
-cleanup() {
+stop_smoke() {
 	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
 		kill -TERM "$PID" 2>/dev/null
 		sleep 1
 		kill -KILL "$PID" 2>/dev/null
 	fi
+	PID=
+}
+
+del_ns() {
 	ip netns del $NA 2>/dev/null
 	ip netns del $NB 2>/dev/null
-	rm -f "$LOG"
+}
+
+cleanup() {
+	stop_smoke
+	del_ns
+	rm -f "$LOG" "$ALLLOG"
 }
 trap cleanup EXIT
 
@@ -50,62 +67,55 @@ check() {
 
 finish() {
 	if [ $fail -ne 0 ]; then
-		echo "---- wgc-net-smoke log ----"
-		cat "$LOG"
+		echo "---- wgc-net-smoke logs ----"
+		cat "$ALLLOG"
 	fi
 	echo "dts: $pass passed, $fail failed"
 	[ $fail -eq 0 ]
 	exit $?
 }
 
-if [ "$(id -u)" != 0 ] || [ ! -x "$BIN" ]; then
-	echo "needs root and $BIN"
-	fail=1
-	finish
-fi
+# two namespaces joined by a veth; the kernel of a keeps out of the way
+make_ns() {
+	del_ns
+	ip netns add $NA
+	ip netns add $NB
+	ip link add $IFA netns $NA type veth peer name $IFB netns $NB
+	ip netns exec $NA sysctl -qw net.ipv6.conf.$IFA.disable_ipv6=1
+	ip netns exec $NA ip link set $IFA up
+	ip netns exec $NA ethtool -K $IFA tx off tso off gso off >/dev/null 2>&1
+	ip netns exec $NB ip link set lo up
+	ip netns exec $NB ip link set $IFB up
+	ip netns exec $NB ethtool -K $IFB tx off tso off gso off >/dev/null 2>&1
+}
 
-ip netns del $NA 2>/dev/null
-ip netns del $NB 2>/dev/null
-ip netns add $NA
-ip netns add $NB
-ip link add $IFA netns $NA type veth peer name $IFB netns $NB
-# the kernel of namespace a must stay out of the way: no addresses at all
-ip netns exec $NA sysctl -qw net.ipv6.conf.$IFA.disable_ipv6=1
-ip netns exec $NA ip link set $IFA up
-ip netns exec $NA ethtool -K $IFA tx off tso off gso off >/dev/null 2>&1
-ip netns exec $NB ip link set lo up
-ip netns exec $NB ip addr add 10.77.0.2/24 dev $IFB
-ip netns exec $NB ip addr add fd00:77::2/64 dev $IFB nodad
-ip netns exec $NB ip link set $IFB up
-ip netns exec $NB ethtool -K $IFB tx off tso off gso off >/dev/null 2>&1
+# start wgc-net-smoke in namespace a with extra options; sets PID and MAC
+start_smoke() {
+	ip netns exec $NA "$BIN" --no-huge -m 256 --no-pci --no-shconf \
+		--file-prefix wgcnet-smoke --log-level='*:notice' -- \
+		--port net_af_packet_wgcnet0,iface=$IFA \
+		--listen-port 51820 --seconds 120 "$@" >"$LOG" 2>&1 &
+	PID=$!
+	for _ in $(seq 50); do
+		grep -q '^ready' "$LOG" && break
+		sleep 0.2
+	done
+	MAC=$(sed -n 's/^ready mac=\([^ ]*\).*/\1/p' "$LOG" | tr 'A-F' 'a-f')
+}
 
-ip netns exec $NA "$BIN" --no-huge -m 256 --no-pci --no-shconf \
-	--file-prefix wgcnet-smoke --log-level='*:notice' -- \
-	--port net_af_packet_wgcnet0,iface=$IFA \
-	--ip4 10.77.0.1/24 --gw4 10.77.0.2 \
-	--ip6 fd00:77::1/64 --gw6 fd00:77::2 \
-	--listen-port 51820 --seconds 120 >"$LOG" 2>&1 &
-PID=$!
-for _ in $(seq 50); do
-	grep -q '^ready' "$LOG" && break
-	sleep 0.2
-done
-check "wgc-net-smoke started" grep -q '^ready' "$LOG"
-MAC=$(sed -n 's/^ready mac=\([^ ]*\).*/\1/p' "$LOG" | tr 'A-F' 'a-f')
+# stop it and check it gave every buffer back
+end_smoke() {
+	local tag=$1 rc
 
-check "ping 10.77.0.1 (ARP + ICMP echo)" \
-	ip netns exec $NB ping -c 3 -i 0.2 -W 2 10.77.0.1
-check "kernel learned wgc's MAC by ARP" \
-	sh -c "ip netns exec $NB ip neigh show 10.77.0.1 dev $IFB | grep -qi 'lladdr $MAC'"
-# the kernel may have learned our MAC from our own gateway request:
-# forget it, so that it has to ask (ARP request -> our reply)
-ip netns exec $NB ip neigh flush dev $IFB
-check "ping 10.77.0.1 after flushing the kernel's neighbours" \
-	ip netns exec $NB ping -c 2 -i 0.2 -W 2 10.77.0.1
-check "ping6 fd00:77::1 (NS/NA + ICMPv6 echo)" \
-	ip netns exec $NB ping -6 -c 3 -i 0.2 -W 2 fd00:77::1
-check "kernel learned wgc's MAC by ND" \
-	sh -c "ip netns exec $NB ip -6 neigh show fd00:77::1 dev $IFB | grep -qi 'lladdr $MAC'"
+	kill -TERM $PID
+	wait $PID
+	rc=$?
+	PID=
+	echo "---- $tag" >>"$ALLLOG"
+	cat "$LOG" >>"$ALLLOG"
+	check "${tag}clean exit (every buffer back)" test $rc -eq 0
+	check "${tag}pool in use: 0" grep -q '^pool in use: 0$' "$LOG"
+}
 
 udp_echo() {
 	ip netns exec $NB $PY - "$1" "$2" <<'EOF'
@@ -124,22 +134,43 @@ for _ in range(3):
 sys.exit(1)
 EOF
 }
+
+if [ "$(id -u)" != 0 ] || [ ! -x "$BIN" ]; then
+	echo "needs root and $BIN"
+	fail=1
+	finish
+fi
+
+# ---- untagged, against the kernel ----
+make_ns
+ip netns exec $NB ip addr add 10.77.0.2/24 dev $IFB
+ip netns exec $NB ip addr add fd00:77::2/64 dev $IFB nodad
+start_smoke --ip4 10.77.0.1/24 --gw4 10.77.0.2 \
+	--ip6 fd00:77::1/64 --gw6 fd00:77::2
+check "wgc-net-smoke started" grep -q '^ready' "$LOG"
+
+check "ping 10.77.0.1 (ARP + ICMP echo)" \
+	ip netns exec $NB ping -c 3 -i 0.2 -W 2 10.77.0.1
+check "kernel learned wgc's MAC by ARP" \
+	sh -c "ip netns exec $NB ip neigh show 10.77.0.1 dev $IFB | grep -qi 'lladdr $MAC'"
+# the kernel may have learned our MAC from our own gateway request:
+# forget it, so that it has to ask (ARP request -> our reply)
+ip netns exec $NB ip neigh flush dev $IFB
+check "ping 10.77.0.1 after flushing the kernel's neighbours" \
+	ip netns exec $NB ping -c 2 -i 0.2 -W 2 10.77.0.1
+check "ping6 fd00:77::1 (NS/NA + ICMPv6 echo)" \
+	ip netns exec $NB ping -6 -c 3 -i 0.2 -W 2 fd00:77::1
+check "kernel learned wgc's MAC by ND" \
+	sh -c "ip netns exec $NB ip -6 neigh show fd00:77::1 dev $IFB | grep -qi 'lladdr $MAC'"
 check "UDP over IPv4 echoed by encap (kernel verified checksums)" \
 	udp_echo 10.77.0.1 x
 check "UDP over IPv6 echoed by encap (kernel verified checksums)" \
 	udp_echo fd00:77::1 y
-
 # a datagram to another port: dropped and counted
 ip netns exec $NB $PY -c "import socket; socket.socket(socket.AF_INET, \
 socket.SOCK_DGRAM).sendto(b'x' * 10, ('10.77.0.1', 9999))"
 sleep 0.5
-
-kill -TERM $PID
-wait $PID
-rc=$?
-PID=
-check "clean exit (every buffer back)" test $rc -eq 0
-check "pool in use: 0" grep -q '^pool in use: 0$' "$LOG"
+end_smoke ""
 GWMAC=$(ip netns exec $NB cat /sys/class/net/$IFB/address)
 check "gateway4 resolved by ARP" \
 	grep -Eiq "^neigh 10.77.0.2 $GWMAC (reachable|stale|probe)" "$LOG"
@@ -150,4 +181,65 @@ check "ARP requests answered" grep -Eq 'arp_reply_tx=[1-9]' "$LOG"
 check "neighbour solicitations answered" grep -Eq 'nd_na_tx=[1-9]' "$LOG"
 check "echo replies counted" \
 	grep -Eq 'echo_reply_tx=([6-9]|[1-9][0-9]+) ' "$LOG"
+
+# ---- VLAN 100, scapy speaks tagged frames ----
+make_ns
+ip netns exec $NB sysctl -qw net.ipv6.conf.$IFB.disable_ipv6=1
+start_smoke --ip4 10.77.0.1/24 --ip6 fd00:77::1/64 --vlan 100
+check "[vlan 100] wgc-net-smoke started" grep -q '^ready' "$LOG"
+VOUT=$(ip netns exec $NB $PY "$HERE/net_smoke_vlan.py" $IFB "$MAC" 2>&1)
+echo "$VOUT"
+pass=$((pass + $(echo "$VOUT" | grep -c '^ok')))
+fail=$((fail + $(echo "$VOUT" | grep -c '^FAIL')))
+[ "$(echo "$VOUT" | grep -c '^ok')" -gt 0 ] || fail=$((fail + 1))
+echo "$VOUT" >>"$ALLLOG"
+end_smoke "[vlan 100] "
+check "[vlan 100] tagged frames classified (no vlan drop for them)" \
+	grep -Eq 'rx_arp=[1-9]' "$LOG"
+
+# ---- net_tap, 2 queues: RSS and TX checksum offloads when offered ----
+# (the kernel of namespace a is the peer, through the tap interface)
+tap_flows() {
+	ip netns exec $NA $PY - <<'EOF'
+import socket, sys
+good = 0
+for i in range(16):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(('10.78.0.2', 41000 + i))
+    s.settimeout(2)
+    msg = b'tap-%d-' % i * 50
+    s.sendto(msg, ('10.78.0.1', 51820))
+    try:
+        good += s.recv(4096) == msg
+    except socket.timeout:
+        pass
+sys.exit(0 if good == 16 else 1)
+EOF
+}
+del_ns
+ip netns add $NA
+ip netns exec $NA ip link set lo up
+ip netns exec $NA "$BIN" --no-huge -m 256 --no-pci --no-shconf \
+	--file-prefix wgcnet-smoke --log-level='*:notice' -- \
+	--port net_tap_wgcnet0,iface=wgcnett0 --queues 2 \
+	--ip4 10.78.0.1/24 --listen-port 51820 --seconds 120 >"$LOG" 2>&1 &
+PID=$!
+for _ in $(seq 50); do
+	grep -q '^ready' "$LOG" && break
+	sleep 0.2
+done
+check "[tap] wgc-net-smoke started on net_tap" grep -q '^ready' "$LOG"
+ip netns exec $NA ip addr add 10.78.0.2/24 dev wgcnett0
+ip netns exec $NA ip link set wgcnett0 up
+ip netns exec $NA ethtool -K wgcnett0 tx off tso off gso off >/dev/null 2>&1
+check "[tap] ping through net_tap" \
+	ip netns exec $NA ping -c 2 -i 0.2 -W 2 10.78.0.1
+check "[tap] 16 UDP flows echoed (checksums verified by the kernel)" \
+	tap_flows
+end_smoke "[tap] "
+echo "[tap] $(grep '^ready' "$LOG")"
+if grep -q '^ready.* rss=1' "$LOG"; then
+	check "[tap] RSS spread the flows over both queues" \
+		sh -c "grep -Eq '^queue 0: [1-9]' '$LOG' && grep -Eq '^queue 1: [1-9]' '$LOG'"
+fi
 finish

@@ -47,6 +47,21 @@ test_under_load(void)
 	TEST_ASSERT(!wgc_ct_is_zero(init + 132, 16), "no MAC2");
 	TEST_ASSERT_EQUAL(wgc_cookie_validate(p.b.id, rl, init, 148, &p.a.addr,
 		true, p.now), WGC_MAC_ACCEPT, "MAC2 refused");
+	/* The rate limiter applies to valid MAC2s: burst of 5 per source. */
+	{
+		unsigned int i;
+
+		for (i = 0; i < 4; i++)
+			TEST_ASSERT_EQUAL(wgc_cookie_validate(p.b.id, rl, init,
+				148, &p.a.addr, true, p.now), WGC_MAC_ACCEPT,
+				"burst %u", i);
+		TEST_ASSERT_EQUAL(wgc_cookie_validate(p.b.id, rl, init, 148,
+			&p.a.addr, true, p.now), WGC_MAC_DROP_RATELIMITED,
+			"6th not rate limited");
+		TEST_ASSERT_EQUAL(wgc_cookie_validate(p.b.id, rl, init, 148,
+			&p.a.addr, false, p.now), WGC_MAC_ACCEPT,
+			"rate limited when not under load");
+	}
 	/* From another source address/port, the same MAC2 is wrong. */
 	p.a.addr.port++;
 	TEST_ASSERT_EQUAL(wgc_cookie_validate(p.b.id, rl, init, 148, &p.a.addr,

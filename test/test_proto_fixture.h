@@ -45,7 +45,8 @@ tp_lookup(void *ctx, const uint8_t remote_static[WGC_KEY_LEN])
 }
 
 static __rte_unused int
-tp_side_init(struct tp_side *s, const char *name, uint64_t seed, uint8_t ip)
+tp_side_init(struct tp_side *s, const char *name, uint64_t seed, uint8_t ip,
+		struct rte_rcu_qsbr *qsbr)
 {
 	char n[32];
 
@@ -56,7 +57,7 @@ tp_side_init(struct tp_side *s, const char *name, uint64_t seed, uint8_t ip)
 		return -1;
 	wgc_identity_public_key(s->id, s->pub);
 	snprintf(n, sizeof(n), "tp_ix_%s", name);
-	s->t = wgc_index_table_create(n, 64, SOCKET_ID_ANY, NULL);
+	s->t = wgc_index_table_create(n, 64, SOCKET_ID_ANY, qsbr);
 	if (s->t == NULL)
 		return -1;
 	memset(&s->addr, 0, sizeof(s->addr));
@@ -69,15 +70,17 @@ tp_side_init(struct tp_side *s, const char *name, uint64_t seed, uint8_t ip)
 	return 0;
 }
 
-/* Set up A and B, each knowing the other; psk may be NULL. */
+/* Set up A and B, each knowing the other; psk may be NULL; B's index
+ * table uses qsbr_b if not NULL. */
 static __rte_unused int
-tp_pair_init(struct tp_pair *p, const uint8_t *psk, uint64_t seed)
+tp_pair_init_rcu(struct tp_pair *p, const uint8_t *psk, uint64_t seed,
+		struct rte_rcu_qsbr *qsbr_b)
 {
 	memset(p, 0, sizeof(*p));
 	p->now = 1000 * WGC_NSEC_PER_SEC;
 	p->wall = 1700000000ULL * WGC_NSEC_PER_SEC;
-	if (tp_side_init(&p->a, "a", seed, 1) < 0 ||
-			tp_side_init(&p->b, "b", seed + 1, 2) < 0)
+	if (tp_side_init(&p->a, "a", seed, 1, NULL) < 0 ||
+			tp_side_init(&p->b, "b", seed + 1, 2, qsbr_b) < 0)
 		return -1;
 	if (wgc_peer_proto_init(&p->a.peer, p->a.id, p->a.t, p->b.pub, psk,
 			&p->a) < 0 ||
@@ -86,6 +89,12 @@ tp_pair_init(struct tp_pair *p, const uint8_t *psk, uint64_t seed)
 		return -1;
 	p->eng = wgc_aead_engine_create(WGC_AEAD_ENGINE_AUTO, SOCKET_ID_ANY);
 	return p->eng == NULL ? -1 : 0;
+}
+
+static __rte_unused int
+tp_pair_init(struct tp_pair *p, const uint8_t *psk, uint64_t seed)
+{
+	return tp_pair_init_rcu(p, psk, seed, NULL);
 }
 
 static __rte_unused void

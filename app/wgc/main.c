@@ -35,6 +35,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "wgc_conf.h"
+#include "wgc_control.h"
 #include "wgc_ethdev.h"
 #include "wgc_iobuf.h"
 #include "wgc_net.h"
@@ -82,6 +83,8 @@ struct wgc_daemon {
 	struct wgc_tun *tun;
 	struct wgc_ethdev *inner_eth;
 	struct wgc_pipeline *pl;
+	struct wgc_peers_backend *pb;
+	struct wgc_control *ctl;
 	uint16_t nb_workers;
 	unsigned int lcores[WGC_PIPELINE_WORKERS_MAX];
 	struct wgc_pipeline_launch launch[WGC_PIPELINE_WORKERS_MAX];
@@ -385,7 +388,9 @@ setup(struct wgc_daemon *d, const char *prog)
 		return -1;
 	}
 	pp.name = "wgc";
-	pp.max_peers = RTE_MAX(MIN_PEERS, 2 * d->conf.n_peers);
+	pp.max_peers = d->conf.iface.max_peers != 0 ?
+		RTE_MAX(d->conf.iface.max_peers, d->conf.n_peers) :
+		RTE_MAX(MIN_PEERS, 2 * d->conf.n_peers);
 	pp.socket_id = SOCKET_ID_ANY;
 	pp.qsbr = d->qsbr;
 	pp.identity = d->id;
@@ -433,6 +438,83 @@ setup(struct wgc_daemon *d, const char *prog)
 		return -1;
 	}
 	return 0;
+}
+
+/* pipeline counters for /v1/stats and /metrics */
+static int
+control_stats(void *ctx, struct wgc_stat *out, unsigned int max)
+{
+	struct wgc_daemon *d = ctx;
+	struct wgc_pipeline_stats st;
+	unsigned int n = 0, w, i;
+
+	for (w = 0; w <= d->nb_workers; w++) {
+		if (wgc_pipeline_stats_get(d->pl, (uint16_t)w, &st) != 0)
+			break;
+		for (i = 0; i < WGC_PL_DROP__MAX && n < max; i++) {
+			if (st.drop[i] == 0)
+				continue;
+			snprintf(out[n].name, sizeof(out[n].name), "drops");
+			snprintf(out[n].label, sizeof(out[n].label), "%s",
+				wgc_pipeline_drop_name(i));
+			out[n].worker = w == d->nb_workers ? -1 : (int32_t)w;
+			out[n].value = st.drop[i];
+			n++;
+		}
+#define STAT(f) do { \
+		if (n < max) { \
+			snprintf(out[n].name, sizeof(out[n].name), "%s", #f); \
+			out[n].label[0] = '\0'; \
+			out[n].worker = w == d->nb_workers ? -1 : (int32_t)w; \
+			out[n].value = st.f; \
+			n++; \
+		} \
+	} while (0)
+		STAT(outer_rx);
+		STAT(decap_ok);
+		STAT(inner_tx);
+		STAT(inner_rx);
+		STAT(encap_ok);
+		STAT(outer_tx);
+		STAT(handshake_rx);
+		STAT(staged);
+		STAT(roamed);
+#undef STAT
+	}
+	return (int)n;
+}
+
+/* REST + UAPI bound to the live peer table; a failure is loud, not fatal:
+ * the data plane keeps running with the startup configuration */
+static void
+setup_control(struct wgc_daemon *d)
+{
+	struct wgc_control_params cp = { 0 };
+	struct wgc_conf_error err = { 0 };
+
+	d->pb = wgc_peers_backend_create(d->peers, d->id, &d->conf.iface);
+	if (d->pb == NULL) {
+		fprintf(stderr, "wgc: control plane off: backend: %s\n",
+			strerror(errno));
+		return;
+	}
+	wgc_peers_backend_set_stats(d->pb, control_stats, d);
+	cp.conf = &d->conf.control;
+	cp.ifname = d->conf.iface.name;
+	cp.ops = &wgc_peers_backend_ops;
+	cp.ctx = d->pb;
+	d->ctl = wgc_control_create(&cp, &err);
+	if (d->ctl == NULL) {
+		fprintf(stderr, "wgc: control plane off: %s\n",
+			err.msg[0] != '\0' ? err.msg : strerror(errno));
+		wgc_peers_backend_destroy(d->pb);
+		d->pb = NULL;
+		return;
+	}
+	printf("wgc: control: REST %s, UAPI %s/%s.sock\n",
+		d->conf.control.socket[0] != '\0' ? d->conf.control.socket :
+		"off", d->conf.control.uapi_dir[0] != '\0' ?
+		d->conf.control.uapi_dir : "(off)", d->conf.iface.name);
 }
 
 static void
@@ -483,6 +565,30 @@ print_state(struct wgc_daemon *d)
 		if (ns.drop[i] != 0)
 			printf("wgc: drop: net.%s %" PRIu64 "\n",
 				wgc_net_drop_name(i), ns.drop[i]);
+	{
+		struct wgc_ethdev_queue_stats es;
+
+		wgc_ethdev_stats(d->outer, &es);
+		printf("wgc: outer port: rx %" PRIu64 " tx %" PRIu64
+			" tx_unsent %" PRIu64 " rx_multiseg %" PRIu64 "\n",
+			es.rx_packets, es.tx_packets, es.tx_unsent,
+			es.rx_multiseg);
+		if (d->inner_eth != NULL) {
+			wgc_ethdev_stats(d->inner_eth, &es);
+			printf("wgc: inner port: rx %" PRIu64 " tx %" PRIu64
+				" tx_unsent %" PRIu64 "\n", es.rx_packets,
+				es.tx_packets, es.tx_unsent);
+		}
+	}
+	if (d->tun != NULL) {
+		struct wgc_tun_stats ts;
+
+		wgc_tun_stats(d->tun, &ts);
+		printf("wgc: tun: rx %" PRIu64 " tx %" PRIu64 " rx_nobuf %"
+			PRIu64 " rx_errors %" PRIu64 " tx_errors %" PRIu64
+			"\n", ts.rx_packets, ts.tx_packets, ts.rx_nobuf,
+			ts.rx_errors, ts.tx_errors);
+	}
 	wgc_identity_stats(d->id, &ps);
 	for (i = 0; i < WGC_CNT_MAX; i++)
 		if (ps.c[i] != 0)
@@ -510,6 +616,9 @@ teardown(struct wgc_daemon *d)
 	unsigned int in_use = 0;
 	int rc = 0;
 
+	/* no more changes from outside, then no more traffic */
+	wgc_control_destroy(d->ctl);
+	wgc_peers_backend_destroy(d->pb);
 	if (d->launched) {
 		wgc_pipeline_stop(d->pl);
 		rte_eal_mp_wait_lcore();
@@ -627,9 +736,10 @@ main(int argc, char **argv)
 
 		wgc_peers_lock(d.peers);
 		while ((p = wgc_peers_next(d.peers, &pos)) != NULL)
-			wgc_pipeline_peer_changed(d.pl, p);
+			wgc_peers_peer_changed(d.peers, p);
 		wgc_peers_unlock(d.peers);
 	}
+	setup_control(&d);
 	while (!once && !stop) {
 		if (wgc_pipeline_main_poll(d.pl) == 0)
 			usleep(200);

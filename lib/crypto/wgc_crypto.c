@@ -18,6 +18,15 @@
 
 RTE_LOG_REGISTER(wgc_logtype_crypto, wgc.crypto, INFO);
 
+/* Deterministic randomness for fuzzers and seed generators only. */
+static void (*test_rng)(void *buf, size_t len);
+
+void
+wgc_crypto_test_set_rng(void (*fn)(void *buf, size_t len))
+{
+	test_rng = fn;
+}
+
 static rte_spinlock_t init_lock = RTE_SPINLOCK_INITIALIZER;
 static volatile int init_done;
 
@@ -53,7 +62,7 @@ wgc_x25519_clamp(uint8_t priv[WGC_KEY_LEN])
 void
 wgc_x25519_generate(uint8_t priv[WGC_KEY_LEN])
 {
-	randombytes_buf(priv, WGC_KEY_LEN);
+	wgc_random(priv, WGC_KEY_LEN);
 	wgc_x25519_clamp(priv);
 }
 
@@ -148,18 +157,30 @@ wgc_xaead_open(uint8_t *dst, const uint8_t *src, size_t len,
 void
 wgc_random(void *buf, size_t len)
 {
+	if (unlikely(test_rng != NULL)) {
+		test_rng(buf, len);
+		return;
+	}
 	randombytes_buf(buf, len);
 }
 
 uint32_t
 wgc_random_u32(void)
 {
+	uint32_t v;
+
+	if (unlikely(test_rng != NULL)) {
+		test_rng(&v, sizeof(v));
+		return v;
+	}
 	return randombytes_random();
 }
 
 uint32_t
 wgc_random_uniform(uint32_t bound)
 {
+	if (unlikely(test_rng != NULL))
+		return wgc_random_u32() % bound;
 	return randombytes_uniform(bound);
 }
 

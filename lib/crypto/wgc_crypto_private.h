@@ -14,6 +14,12 @@ extern int wgc_logtype_crypto;
 	rte_log(RTE_LOG_ ## level, wgc_logtype_crypto, "wgc.crypto: " fmt "\n", \
 		##__VA_ARGS__)
 
+/*
+ * Replace the random source with a deterministic one (fuzzers, seed
+ * generators); NULL restores libsodium. Never in production.
+ */
+void wgc_crypto_test_set_rng(void (*fn)(void *buf, size_t len));
+
 /* wgc_blake2s.c */
 int wgc_blake2s_init(void);
 

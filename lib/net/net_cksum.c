@@ -20,7 +20,15 @@
 
 #include "net_private.h"
 
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+/* GCC on x86: one clone per vector width, chosen at load time */
+#if defined(RTE_ARCH_X86_64) && defined(__GNUC__) && !defined(__clang__)
+#define NET_SUM_CLONES \
+	__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#else
+#define NET_SUM_CLONES
+#endif
+
+NET_SUM_CLONES
 uint16_t
 net_sum(const void *buf, size_t len, uint32_t sum0)
 {

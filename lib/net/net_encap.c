@@ -170,7 +170,10 @@ encap_one(struct wgc_net_port *p, struct net_lcore *lc, struct wgc_view *v,
 		ip->payload_len = rte_cpu_to_be_16((uint16_t)(plen + UDP_HLEN));
 		ip->proto = IPPROTO_UDP;
 		ip->hop_limits = 64;
-		memcpy(ip->src_addr, p->ip6[0], 16);
+		/* a link-local peer is answered from our link-local */
+		memcpy(ip->src_addr, p->ip6[(dst->addr.ip6[0] == 0xfe &&
+			(dst->addr.ip6[1] & 0xc0) == 0x80 && p->ll6 >= 0) ?
+			p->ll6 : 0], 16);
 		memcpy(ip->dst_addr, dst->addr.ip6, 16);
 		if (m != NULL)
 			m->ol_flags |= RTE_MBUF_F_TX_IPV6;
@@ -198,7 +201,7 @@ wgc_net_encap(struct wgc_net_port *p, struct wgc_view *v,
 
 	for (i = 0; i < n; i++) {
 		if (ni == RTE_DIM(items) || nd == RTE_DIM(drops)) {
-			net_slow_enqueue(p, st, items, ni);
+			st->tx_held += net_slow_enqueue(p, st, items, ni);
 			ni = 0;
 			wgc_view_release_all(drops, nd);
 			nd = 0;
@@ -210,7 +213,6 @@ wgc_net_encap(struct wgc_net_port *p, struct wgc_view *v,
 				wgc_view_claim(&v[k], &v[i]);
 			k++;
 		} else if (rc == 0) {
-			st->tx_held++;
 			items[ni].kind = SLOW_HOLD;
 			wgc_view_claim(&items[ni].v, &v[i]);
 			ni++;
@@ -219,7 +221,7 @@ wgc_net_encap(struct wgc_net_port *p, struct wgc_view *v,
 			wgc_view_claim(&drops[nd++], &v[i]);
 		}
 	}
-	net_slow_enqueue(p, st, items, ni);
+	st->tx_held += net_slow_enqueue(p, st, items, ni);
 	wgc_view_release_all(drops, nd);
 	return k;
 }

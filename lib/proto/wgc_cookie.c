@@ -55,7 +55,7 @@ make_cookie(struct wgc_identity *id, uint8_t cookie[WGC_COOKIE_LEN],
 	size_t alen;
 
 	if (!id->secret_valid ||
-			now - id->secret_birthdate >= WGC_COOKIE_SECRET_MAX_AGE) {
+			wgc_age(now, id->secret_birthdate) >= WGC_COOKIE_SECRET_MAX_AGE) {
 		wgc_random(id->cookie_secret, WGC_HASH_LEN);
 		id->secret_birthdate = now;
 		id->secret_valid = true;
@@ -202,7 +202,7 @@ wgc_cookie_add_macs(struct wgc_peer_proto *peer, uint8_t *msg, size_t len,
 		msg, len - sizeof(*macs));
 	memcpy(c->last_mac1_sent, macs->mac1, WGC_MAC_LEN);
 	c->have_sent_mac1 = true;
-	if (c->valid && now - c->birthdate <
+	if (c->valid && wgc_age(now, c->birthdate) <
 			WGC_COOKIE_SECRET_MAX_AGE - WGC_COOKIE_SECRET_LATENCY)
 		wgc_blake2s_mac(macs->mac2, WGC_MAC_LEN, c->cookie,
 			WGC_COOKIE_LEN, msg, len - WGC_MAC_LEN);

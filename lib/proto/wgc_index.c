@@ -18,6 +18,7 @@
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
+#include <rte_ring_elem.h>
 #include <rte_string_fns.h>
 
 #include "wgc_proto_private.h"
@@ -26,6 +27,7 @@ struct wgc_index_table {
 	struct rte_hash *h;
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_rcu_qsbr_dq *dq;
+	struct rte_ring *overflow;    /* retired by workers, dq full */
 	uint32_t count;
 	char name[RTE_HASH_NAMESIZE];
 };
@@ -97,7 +99,8 @@ wgc_index_table_create(const char *name, uint32_t entries, int socket_id,
 		snprintf(dqname, sizeof(dqname), "wgi_%.20s", name);
 		memset(&dp, 0, sizeof(dp));
 		dp.name = dqname;
-		dp.size = entries;
+		/* Pending items hold hash slots: bounded by the table. */
+		dp.size = 2 * entries;
 		dp.esize = sizeof(struct retired);
 		dp.trigger_reclaim_limit = 32;
 		dp.max_reclaim_size = 64;
@@ -105,9 +108,14 @@ wgc_index_table_create(const char *name, uint32_t entries, int socket_id,
 		dp.p = t;
 		dp.v = qsbr;
 		t->dq = rte_rcu_qsbr_dq_create(&dp);
-		if (t->dq == NULL) {
+		snprintf(dqname, sizeof(dqname), "wgo_%.20s", name);
+		t->overflow = t->dq == NULL ? NULL : rte_ring_create_elem(
+			dqname, sizeof(struct retired), 1024, socket_id,
+			RING_F_SC_DEQ);
+		if (t->dq == NULL || t->overflow == NULL) {
 			int err = rte_errno;
 
+			rte_rcu_qsbr_dq_delete(t->dq);
 			rte_hash_free(t->h);
 			rte_free(t);
 			rte_errno = err;
@@ -123,8 +131,10 @@ wgc_index_table_free(struct wgc_index_table *t)
 	if (t == NULL)
 		return;
 	if (t->dq != NULL) {
+		wgc_index_table_reclaim(t);
 		rte_rcu_qsbr_synchronize(t->qsbr, RTE_QSBR_THRID_INVALID);
 		rte_rcu_qsbr_dq_delete(t->dq);
+		rte_ring_free(t->overflow);
 	}
 	rte_hash_free(t->h);
 	rte_free(t);
@@ -161,10 +171,17 @@ unsigned int
 wgc_index_table_reclaim(struct wgc_index_table *t)
 {
 	unsigned int freed = 0, pending = 0, avail = 0;
+	struct retired r;
 
 	if (t->dq == NULL)
 		return 0;
 	rte_rcu_qsbr_dq_reclaim(t->dq, UINT32_MAX, &freed, &pending, &avail);
+	/* Rare: workers retired while the defer queue was full. */
+	if (rte_ring_count(t->overflow) != 0) {
+		rte_rcu_qsbr_synchronize(t->qsbr, RTE_QSBR_THRID_INVALID);
+		while (rte_ring_dequeue_elem(t->overflow, &r, sizeof(r)) == 0)
+			free_retired(t, &r);
+	}
 	return pending;
 }
 
@@ -215,7 +232,8 @@ wgc_index_replace(struct wgc_index_table *t, struct wgc_index_entry *old,
 }
 
 static void
-retire(struct wgc_index_table *t, int32_t pos, struct wgc_keypair *kp)
+retire(struct wgc_index_table *t, int32_t pos, struct wgc_keypair *kp,
+		bool may_block)
 {
 	struct retired r = { .pos = pos, .pad = 0, .kp = kp };
 
@@ -223,10 +241,16 @@ retire(struct wgc_index_table *t, int32_t pos, struct wgc_keypair *kp)
 		free_retired(t, &r);
 		return;
 	}
-	if (rte_rcu_qsbr_dq_enqueue(t->dq, &r) != 0) {
+	if (likely(rte_rcu_qsbr_dq_enqueue(t->dq, &r) == 0))
+		return;
+	if (may_block) {
 		/* Queue full: wait for the readers, then free in place. */
 		rte_rcu_qsbr_synchronize(t->qsbr, RTE_QSBR_THRID_INVALID);
 		free_retired(t, &r);
+	} else if (rte_ring_enqueue_elem(t->overflow, &r, sizeof(r)) != 0) {
+		/* Readers stuck for thousands of retirements: leak. */
+		PROTO_LOG(ERR, "index %s: cannot retire keypair, leaked",
+			t->name);
 	}
 }
 
@@ -238,12 +262,13 @@ wgc_index_remove(struct wgc_index_table *t, struct wgc_index_entry *e)
 	pos = rte_hash_del_key(t->h, &e->index);
 	if (pos >= 0) {
 		__atomic_fetch_sub(&t->count, 1, __ATOMIC_RELAXED);
-		retire(t, pos, NULL);
+		retire(t, pos, NULL, true);
 	}
 }
 
 void
-wgc_index_retire_keypair(struct wgc_index_table *t, struct wgc_keypair *kp)
+wgc_index_retire_keypair(struct wgc_index_table *t, struct wgc_keypair *kp,
+		bool may_block)
 {
 	int32_t pos = -1;
 	void *data;
@@ -256,5 +281,5 @@ wgc_index_retire_keypair(struct wgc_index_table *t, struct wgc_keypair *kp)
 		if (pos >= 0)
 			__atomic_fetch_sub(&t->count, 1, __ATOMIC_RELAXED);
 	}
-	retire(t, pos, kp);
+	retire(t, pos, kp, may_block);
 }

@@ -34,19 +34,40 @@ wgc_keypair_alloc(struct wgc_peer_proto *peer)
 void
 wgc_keypair_destroy(struct wgc_keypair *kp)
 {
-	wgc_wipe(kp->send_key, WGC_KEY_LEN);
-	wgc_wipe(kp->recv_key, WGC_KEY_LEN);
+	/* Everything, not just the keys: a reader that (wrongly) still held
+	 * it would see type WGC_INDEX_NONE rather than stale keys. */
+	wgc_wipe(kp, sizeof(*kp));
 	rte_free(kp);
 }
 
+/*
+ * Keypairs leaving their slots are collected under the lock and retired
+ * after it is released: retiring may wait for an RCU grace period, which a
+ * reader spinning on the same lock would never let end.
+ */
+struct put_list {
+	struct wgc_keypair *kp[3];
+	unsigned int n;
+};
+
 static void
-keypair_put(struct wgc_peer_proto *peer, struct wgc_keypair *kp)
+put_later(struct put_list *l, struct wgc_keypair *kp)
 {
 	if (kp == NULL)
 		return;
 	__atomic_store_n(&kp->sending_valid, false, __ATOMIC_RELAXED);
 	__atomic_store_n(&kp->receiving_valid, false, __ATOMIC_RELAXED);
-	wgc_index_retire_keypair(peer->index_table, kp);
+	l->kp[l->n++] = kp;
+}
+
+static void
+put_all(struct wgc_peer_proto *peer, struct put_list *l, bool may_block)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->n; i++)
+		wgc_index_retire_keypair(peer->index_table, l->kp[i],
+			may_block);
 }
 
 void
@@ -54,6 +75,7 @@ wgc_keypairs_add_new(struct wgc_peer_proto *peer, struct wgc_keypair *kp)
 {
 	struct wgc_keypairs *k = &peer->keypairs;
 	struct wgc_keypair *prev, *cur, *next;
+	struct put_list l = { .n = 0 };
 
 	rte_spinlock_lock(&k->lock);
 	prev = k->previous;
@@ -67,20 +89,21 @@ wgc_keypairs_add_new(struct wgc_peer_proto *peer, struct wgc_keypair *kp)
 		if (next != NULL) {
 			WGC_STORE_PTR(k->next, NULL);
 			WGC_STORE_PTR(k->previous, next);
-			keypair_put(peer, cur);
+			put_later(&l, cur);
 		} else {
 			WGC_STORE_PTR(k->previous, cur);
 		}
-		keypair_put(peer, prev);
+		put_later(&l, prev);
 		WGC_STORE_PTR(k->current, kp);
 	} else {
 		/* Responder: wait for confirmation before using it. */
 		WGC_STORE_PTR(k->next, kp);
-		keypair_put(peer, next);
+		put_later(&l, next);
 		WGC_STORE_PTR(k->previous, NULL);
-		keypair_put(peer, prev);
+		put_later(&l, prev);
 	}
 	rte_spinlock_unlock(&k->lock);
+	put_all(peer, &l, true);
 }
 
 bool
@@ -88,7 +111,7 @@ wgc_keypairs_received_with(struct wgc_peer_proto *peer,
 		struct wgc_keypair *kp)
 {
 	struct wgc_keypairs *k = &peer->keypairs;
-	struct wgc_keypair *old_prev;
+	struct put_list l = { .n = 0 };
 
 	if (likely(WGC_LOAD_PTR(k->next) != kp))
 		return false;
@@ -97,12 +120,13 @@ wgc_keypairs_received_with(struct wgc_peer_proto *peer,
 		rte_spinlock_unlock(&k->lock);
 		return false;
 	}
-	old_prev = k->previous;
+	put_later(&l, k->previous);
 	WGC_STORE_PTR(k->previous, k->current);
-	keypair_put(peer, old_prev);
 	WGC_STORE_PTR(k->current, kp);
 	WGC_STORE_PTR(k->next, NULL);
 	rte_spinlock_unlock(&k->lock);
+	/* On a worker (an RCU reader): never wait for a grace period. */
+	put_all(peer, &l, false);
 	return true;
 }
 
@@ -110,19 +134,17 @@ void
 wgc_keypairs_clear(struct wgc_peer_proto *peer)
 {
 	struct wgc_keypairs *k = &peer->keypairs;
-	struct wgc_keypair *prev, *cur, *next;
+	struct put_list l = { .n = 0 };
 
 	rte_spinlock_lock(&k->lock);
-	prev = k->previous;
-	cur = k->current;
-	next = k->next;
+	put_later(&l, k->previous);
+	put_later(&l, k->current);
+	put_later(&l, k->next);
 	WGC_STORE_PTR(k->previous, NULL);
 	WGC_STORE_PTR(k->current, NULL);
 	WGC_STORE_PTR(k->next, NULL);
-	keypair_put(peer, prev);
-	keypair_put(peer, cur);
-	keypair_put(peer, next);
 	rte_spinlock_unlock(&k->lock);
+	put_all(peer, &l, true);
 }
 
 void
@@ -148,7 +170,7 @@ wgc_keypair_current(struct wgc_peer_proto *peer, uint64_t now)
 
 	if (kp == NULL ||
 			!__atomic_load_n(&kp->sending_valid, __ATOMIC_RELAXED) ||
-			now - kp->birthdate >= WGC_REJECT_AFTER_TIME ||
+			wgc_age(now, kp->birthdate) >= WGC_REJECT_AFTER_TIME ||
 			__atomic_load_n(&kp->send_counter, __ATOMIC_RELAXED) >=
 			WGC_REJECT_AFTER_MESSAGES)
 		return NULL;
@@ -161,7 +183,7 @@ wgc_keypair_should_rekey_on_send(const struct wgc_keypair *kp, uint64_t now)
 	return kp->initiator &&
 		(__atomic_load_n(&kp->send_counter, __ATOMIC_RELAXED) >
 		 WGC_REKEY_AFTER_MESSAGES ||
-		 now - kp->birthdate > WGC_REKEY_AFTER_TIME);
+		 wgc_age(now, kp->birthdate) > WGC_REKEY_AFTER_TIME);
 }
 
 bool
@@ -171,7 +193,7 @@ wgc_keypair_should_rekey_on_receive(struct wgc_keypair *kp, uint64_t now)
 
 	if (!kp->initiator || peer->timers.sent_lastminute_handshake)
 		return false;
-	if (now - kp->birthdate <= WGC_REJECT_AFTER_TIME -
+	if (wgc_age(now, kp->birthdate) <= WGC_REJECT_AFTER_TIME -
 			WGC_KEEPALIVE_TIMEOUT - WGC_REKEY_TIMEOUT)
 		return false;
 	if (kp != WGC_LOAD_PTR(peer->keypairs.current))

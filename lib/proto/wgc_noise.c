@@ -226,6 +226,7 @@ wgc_handshake_create_initiation(struct wgc_peer_proto *peer,
 		goto fail;
 	memcpy(m->unencrypted_ephemeral, e_pub, WGC_KEY_LEN);
 	mix_ephemeral(hs->chaining_key, hs->hash, e_pub);
+	wgc_keylog_ephemeral(id, hs->ephemeral_private, peer->preshared_key);
 
 	/* es */
 	if (!mix_dh(hs->chaining_key, key, hs->ephemeral_private,
@@ -325,7 +326,7 @@ wgc_handshake_consume_initiation(struct wgc_identity *id,
 	why = WGC_CNT_DROP_FLOOD;
 	ret = -EBUSY;
 	if (peer->last_initiation_consumed != 0 &&
-			now - peer->last_initiation_consumed <
+			wgc_age(now, peer->last_initiation_consumed) <
 			WGC_NSEC_PER_SEC / WGC_INITIATIONS_PER_SECOND)
 		goto out;
 
@@ -418,6 +419,8 @@ wgc_handshake_create_response(struct wgc_peer_proto *peer,
 		goto fail;
 	memcpy(m->unencrypted_ephemeral, e_pub, WGC_KEY_LEN);
 	mix_ephemeral(hs->chaining_key, hs->hash, e_pub);
+	wgc_keylog_ephemeral(peer->identity, hs->ephemeral_private,
+		peer->preshared_key);
 
 	/* ee, se */
 	if (!mix_dh(hs->chaining_key, NULL, hs->ephemeral_private,

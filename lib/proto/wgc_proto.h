@@ -29,7 +29,10 @@
  *   wgc_transport_decap_burst(), wgc_keypair_*() helpers and the data timer
  *   hooks. Readers must be registered with the rte_rcu_qsbr given to
  *   wgc_index_table_create() and report quiescent states; keypairs are
- *   freed only after a grace period (wgc_index_table_reclaim()).
+ *   freed only after a grace period (wgc_index_table_reclaim()). The
+ *   control thread must not be an online reader of that qsbr: when the
+ *   defer queue is full it waits for a grace period
+ *   (rte_rcu_qsbr_synchronize()).
  * - The replay window of a keypair has a single owner: all packets of one
  *   keypair must be decapsulated by one lcore at a time.
  *
@@ -218,14 +221,14 @@ struct wgc_identity;
  * Create a device identity.
  *
  * @param name
- *   Unique name (for logs).
+ *   Name (for logs).
  * @param private_key
  *   32-byte X25519 private key (clamped here), or NULL: no key yet (every
  *   handshake is then dropped until wgc_identity_set_private_key()).
  * @param socket_id
  *   NUMA socket, or SOCKET_ID_ANY.
  * @return
- *   The identity, or NULL with rte_errno set (EINVAL, ENOMEM, EEXIST).
+ *   The identity, or NULL with rte_errno set (EINVAL, ENOMEM).
  */
 struct wgc_identity *wgc_identity_create(const char *name,
 		const uint8_t private_key[WGC_KEY_LEN], int socket_id);
@@ -256,6 +259,28 @@ void wgc_identity_stats(const struct wgc_identity *id,
 /** Zero the counters of id. */
 void wgc_identity_stats_reset(struct wgc_identity *id);
 
+/**
+ * Debug key log: called with each secret a dissector needs to decrypt
+ * handshakes and sessions (Wireshark's WireGuard key log labels:
+ * "LOCAL_EPHEMERAL_PRIVATE_KEY", "PRESHARED_KEY"). Never enable it in
+ * production: it hands out session secrets.
+ */
+typedef void (*wgc_keylog_t)(void *ctx, const char *label,
+		const uint8_t key[WGC_KEY_LEN]);
+
+/** Install (or with NULL remove) the debug key log of an identity. */
+void wgc_identity_set_keylog(struct wgc_identity *id, wgc_keylog_t fn,
+		void *ctx);
+
+/**
+ * Format one key log line, "LABEL = base64\n", into buf.
+ *
+ * @return
+ *   buf, or NULL if len is too small (at least 80 bytes suffice).
+ */
+char *wgc_keylog_format(char *buf, size_t len, const char *label,
+		const uint8_t key[WGC_KEY_LEN]);
+
 /* ---- Index table ---- */
 
 /** What an index entry points to. */
@@ -280,7 +305,8 @@ struct wgc_index_table;
  * Create an index table.
  *
  * @param name
- *   Unique name (the rte_hash's).
+ *   Unique name, at most 20 characters (names the rte_hash, and with qsbr
+ *   the defer queue and overflow ring).
  * @param entries
  *   Capacity: about 4 per peer (one handshake, three keypairs).
  * @param socket_id
@@ -729,6 +755,37 @@ uint16_t wgc_transport_decap_burst(struct wgc_aead_engine *e,
 		struct wgc_view *views, struct wgc_keypair *const kps[],
 		uint16_t n, uint64_t now, uint8_t status[], uint64_t counters[],
 		bool key_confirmed[]);
+
+/**
+ * Decapsulation in two phases, for spreading one heavy peer's decryption
+ * over several lcores while one owner keeps its replay window (the Linux
+ * module's parallel decrypt + per-peer serial receive):
+ * wgc_transport_open_burst() on any lcore (checks, authenticate and
+ * decrypt in place; header and tag stay), then
+ * wgc_transport_accept_burst() on the keypair's replay owner, in any order
+ * (replay window, strip, key confirmation). wgc_transport_decap_burst() is
+ * the two in one call.
+ *
+ * @param counters
+ *   n counters out (needed by the accept phase).
+ * @return
+ *   Number of views with status OK (authenticated).
+ */
+uint16_t wgc_transport_open_burst(struct wgc_aead_engine *e,
+		struct wgc_view *views, struct wgc_keypair *const kps[],
+		uint16_t n, uint64_t now, uint8_t status[], uint64_t counters[]);
+
+/**
+ * Second phase of decapsulation (see wgc_transport_open_burst()): for the
+ * views whose status is OK, check and update the replay window, strip
+ * header and tag, confirm the keypair. Other views are left alone.
+ *
+ * @return
+ *   Number of views with status OK afterwards.
+ */
+uint16_t wgc_transport_accept_burst(struct wgc_view *views,
+		struct wgc_keypair *const kps[], uint16_t n, uint8_t status[],
+		const uint64_t counters[], bool key_confirmed[]);
 
 /**
  * Length of the IPv4/IPv6 packet at the start of a decapsulated payload

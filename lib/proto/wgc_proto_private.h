@@ -30,6 +30,8 @@ struct wgc_identity {
 	uint8_t cookie_secret[WGC_HASH_LEN];
 	uint64_t secret_birthdate;
 	bool secret_valid;
+	wgc_keylog_t keylog;
+	void *keylog_ctx;
 	struct wgc_proto_stats_slot stats[RTE_MAX_LCORE + 1];
 };
 
@@ -49,6 +51,18 @@ wgc_count(struct wgc_identity *id, enum wgc_proto_counter c)
 	}
 }
 
+/* Debug key log of a new ephemeral key (and the PSK in use). */
+static inline void
+wgc_keylog_ephemeral(const struct wgc_identity *id,
+		const uint8_t e_priv[WGC_KEY_LEN], const uint8_t psk[WGC_KEY_LEN])
+{
+	if (likely(id->keylog == NULL))
+		return;
+	id->keylog(id->keylog_ctx, "LOCAL_EPHEMERAL_PRIVATE_KEY", e_priv);
+	if (!wgc_ct_is_zero(psk, WGC_KEY_LEN))
+		id->keylog(id->keylog_ctx, "PRESHARED_KEY", psk);
+}
+
 /* Noise constants. */
 extern uint8_t wgc_noise_init_chaining_key[WGC_HASH_LEN];
 extern uint8_t wgc_noise_init_hash[WGC_HASH_LEN];
@@ -59,9 +73,14 @@ int wgc_index_insert(struct wgc_index_table *t, struct wgc_index_entry *e);
 void wgc_index_replace(struct wgc_index_table *t, struct wgc_index_entry *old,
 		struct wgc_index_entry *new_entry);
 void wgc_index_remove(struct wgc_index_table *t, struct wgc_index_entry *e);
-/* Unhash kp and free it after a grace period. */
+/*
+ * Unhash kp and free it after a grace period. may_block: the caller is not
+ * an RCU reader and may wait for a grace period if the defer queue is
+ * full; otherwise the keypair goes to an overflow ring that
+ * wgc_index_table_reclaim() drains.
+ */
 void wgc_index_retire_keypair(struct wgc_index_table *t,
-		struct wgc_keypair *kp);
+		struct wgc_keypair *kp, bool may_block);
 
 /* Keypairs (wgc_keypair.c). */
 struct wgc_keypair *wgc_keypair_alloc(struct wgc_peer_proto *peer);
@@ -79,6 +98,17 @@ void wgc_handshake_clear(struct wgc_peer_proto *peer);
 void wgc_cookie_add_macs(struct wgc_peer_proto *peer, uint8_t *msg,
 		size_t len, uint64_t now);
 void wgc_cookie_peer_init(struct wgc_peer_proto *peer);
+
+/*
+ * Time elapsed since `then`; 0 if `then` is in the future (a worker's
+ * cached `now` may be slightly older than a birthdate set by the control
+ * thread).
+ */
+static inline uint64_t
+wgc_age(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
 
 /* Atomic pointer helpers. */
 #define WGC_LOAD_PTR(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)

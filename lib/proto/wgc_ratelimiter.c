@@ -115,7 +115,7 @@ rl_gc(struct wgc_ratelimiter *rl, uint64_t now)
 	for (i = 0; i < rl->max; i++) {
 		struct rl_entry *e = &rl->entries[i];
 
-		if (!e->used || now - e->last_time <= WGC_NSEC_PER_SEC)
+		if (!e->used || wgc_age(now, e->last_time) <= WGC_NSEC_PER_SEC)
 			continue;
 		rte_hash_del_key(rl->h, &e->key);
 		e->used = false;
@@ -138,12 +138,12 @@ wgc_ratelimiter_allow(struct wgc_ratelimiter *rl,
 	key.family = src->family;
 	memcpy(key.addr, src->addr, src->family == 6 ? 8 : 4);
 
-	if (now - rl->last_gc >= RL_GC_INTERVAL)
+	if (wgc_age(now, rl->last_gc) >= RL_GC_INTERVAL)
 		rl_gc(rl, now);
 
 	if (rte_hash_lookup_data(rl->h, &key, &data) >= 0) {
 		e = &rl->entries[(uintptr_t)data];
-		tokens = e->tokens + (now - e->last_time);
+		tokens = e->tokens + wgc_age(now, e->last_time);
 		if (tokens > RL_TOKEN_MAX)
 			tokens = RL_TOKEN_MAX;
 		e->last_time = now;

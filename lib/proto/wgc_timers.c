@@ -164,15 +164,7 @@ wgc_timers_initiation_allowed(struct wgc_peer_proto *peer, bool is_retry,
 
 	if (!is_retry)
 		peer->timers.handshake_attempts = 0;
-	return last == 0 || now - last >= WGC_REKEY_TIMEOUT;
-}
-
-static inline bool
-due(const uint64_t *t, uint64_t now)
-{
-	uint64_t d = load(t);
-
-	return d != 0 && d <= now;
+	return last == 0 || wgc_age(now, last) >= WGC_REKEY_TIMEOUT;
 }
 
 /* Clear a fired deadline unless a hook re-armed it meanwhile. */

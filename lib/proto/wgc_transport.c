@@ -23,7 +23,7 @@ keypair_expired(const struct wgc_keypair *kp, uint64_t now, bool sending)
 		__atomic_load_n(&kp->sending_valid, __ATOMIC_RELAXED) :
 		__atomic_load_n(&kp->receiving_valid, __ATOMIC_RELAXED);
 
-	return !valid || now - kp->birthdate >= WGC_REJECT_AFTER_TIME;
+	return !valid || wgc_age(now, kp->birthdate) >= WGC_REJECT_AFTER_TIME;
 }
 
 static inline void
@@ -133,24 +133,22 @@ wgc_transport_encap_burst(struct wgc_aead_engine *e, struct wgc_view *views,
 	return ok;
 }
 
+/* Phase 1: checks and AEAD open; counters[] always written. */
 static uint16_t
-decap_chunk(struct wgc_aead_engine *e, struct wgc_view *views,
+open_chunk(struct wgc_aead_engine *e, struct wgc_view *views,
 		struct wgc_keypair *const kps[], uint16_t n, uint64_t now,
-		uint8_t status[], uint64_t counters[], bool key_confirmed[])
+		uint8_t status[], uint64_t counters[])
 {
 	struct wgc_aead_op ops[WGC_TRANSPORT_BURST_MAX];
 	uint16_t idx[WGC_TRANSPORT_BURST_MAX];
-	uint16_t i, nops = 0, ok;
+	uint16_t i, nops = 0, ok = 0;
 
 	for (i = 0; i < n; i++) {
 		struct wgc_view *v = &views[i];
 		struct wgc_keypair *kp = kps[i];
 		uint64_t le;
 
-		if (key_confirmed != NULL)
-			key_confirmed[i] = false;
-		if (counters != NULL)
-			counters[i] = 0;
+		counters[i] = 0;
 		if (unlikely(kp == NULL)) {
 			status[i] = WGC_TRANSPORT_NO_KEYPAIR;
 			continue;
@@ -169,7 +167,8 @@ decap_chunk(struct wgc_aead_engine *e, struct wgc_view *views,
 			continue;
 		}
 		memcpy(&le, v->data + 8, 8);
-		ops[nops].counter = rte_le_to_cpu_64(le);
+		counters[i] = rte_le_to_cpu_64(le);
+		ops[nops].counter = counters[i];
 		ops[nops].data = v->data + WGC_MSG_TRANSPORT_HDR_LEN;
 		ops[nops].len = v->len - WGC_MSG_TRANSPORT_MIN_LEN;
 		ops[nops].tag = ops[nops].data + ops[nops].len;
@@ -182,20 +181,53 @@ decap_chunk(struct wgc_aead_engine *e, struct wgc_view *views,
 	if (nops == 0)
 		return 0;
 	wgc_aead_open_burst(e, ops, nops);
-	ok = 0;
 	for (i = 0; i < nops; i++) {
 		uint16_t j = idx[i];
-		struct wgc_view *v = &views[j];
-		struct wgc_keypair *kp = kps[j];
 
 		if (unlikely(ops[i].status != WGC_AEAD_OK)) {
 			status[j] = WGC_TRANSPORT_BAD_TAG;
-			count(kp, WGC_CNT_TRANSPORT_BAD_TAG);
+			count(kps[j], WGC_CNT_TRANSPORT_BAD_TAG);
 			continue;
 		}
-		if (unlikely(!wgc_replay_check(&kp->replay,
-				ops[i].counter))) {
-			status[j] = WGC_TRANSPORT_REPLAY;
+		status[j] = WGC_TRANSPORT_OK;
+		ok++;
+	}
+	return ok;
+}
+
+uint16_t
+wgc_transport_open_burst(struct wgc_aead_engine *e, struct wgc_view *views,
+		struct wgc_keypair *const kps[], uint16_t n, uint64_t now,
+		uint8_t status[], uint64_t counters[])
+{
+	uint16_t done = 0, ok = 0, chunk;
+
+	while (done < n) {
+		chunk = RTE_MIN(n - done, WGC_TRANSPORT_BURST_MAX);
+		ok += open_chunk(e, views + done, kps + done, chunk, now,
+			status + done, counters + done);
+		done += chunk;
+	}
+	return ok;
+}
+
+uint16_t
+wgc_transport_accept_burst(struct wgc_view *views,
+		struct wgc_keypair *const kps[], uint16_t n, uint8_t status[],
+		const uint64_t counters[], bool key_confirmed[])
+{
+	uint16_t i, ok = 0;
+
+	for (i = 0; i < n; i++) {
+		struct wgc_view *v = &views[i];
+		struct wgc_keypair *kp = kps[i];
+
+		if (key_confirmed != NULL)
+			key_confirmed[i] = false;
+		if (status[i] != WGC_TRANSPORT_OK)
+			continue;
+		if (unlikely(!wgc_replay_check(&kp->replay, counters[i]))) {
+			status[i] = WGC_TRANSPORT_REPLAY;
 			count(kp, WGC_CNT_TRANSPORT_REPLAY);
 			continue;
 		}
@@ -203,14 +235,11 @@ decap_chunk(struct wgc_aead_engine *e, struct wgc_view *views,
 		v->headroom += WGC_MSG_TRANSPORT_HDR_LEN;
 		v->len -= WGC_MSG_TRANSPORT_MIN_LEN;
 		v->tailroom += WGC_AEAD_TAG_LEN;
-		if (counters != NULL)
-			counters[j] = ops[i].counter;
 		if (unlikely(wgc_keypairs_received_with(kp->entry.peer, kp))) {
 			count(kp, WGC_CNT_KEY_CONFIRMED);
 			if (key_confirmed != NULL)
-				key_confirmed[j] = true;
+				key_confirmed[i] = true;
 		}
-		status[j] = WGC_TRANSPORT_OK;
 		ok++;
 	}
 	return ok;
@@ -221,14 +250,18 @@ wgc_transport_decap_burst(struct wgc_aead_engine *e, struct wgc_view *views,
 		struct wgc_keypair *const kps[], uint16_t n, uint64_t now,
 		uint8_t status[], uint64_t counters[], bool key_confirmed[])
 {
+	uint64_t ctr[WGC_TRANSPORT_BURST_MAX];
 	uint16_t done = 0, ok = 0, chunk;
 
 	while (done < n) {
 		chunk = RTE_MIN(n - done, WGC_TRANSPORT_BURST_MAX);
-		ok += decap_chunk(e, views + done, kps + done, chunk, now,
-			status + done,
-			counters != NULL ? counters + done : NULL,
+		open_chunk(e, views + done, kps + done, chunk, now,
+			status + done, ctr);
+		ok += wgc_transport_accept_burst(views + done, kps + done,
+			chunk, status + done, ctr,
 			key_confirmed != NULL ? key_confirmed + done : NULL);
+		if (counters != NULL)
+			memcpy(counters + done, ctr, chunk * sizeof(ctr[0]));
 		done += chunk;
 	}
 	return ok;

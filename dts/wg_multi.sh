@@ -1,0 +1,221 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# wgc with two wireguard-go peers at once, behind a bridge:
+#
+#   ns wgcdev-m: wgc (af_packet on wgcdev-mv, outer 192.168.79.1,
+#                TUN wgcdev-t1 10.79.0.1/24)
+#   ns wgcdev-s: bridge wgcdev-br with wgcdev-ms, wgcdev-s1, wgcdev-s2
+#   ns wgcdev-1: wireguard-go, outer 192.168.79.2, inner 10.79.0.2, PSK
+#   ns wgcdev-2: wireguard-go, outer 192.168.79.3, inner 10.79.0.3
+#
+# Peer 2 is added at runtime through the REST API.
+# Checks: both peers handshake and ping (one with a preshared key), traffic
+# from wgc to both, a wrong PSK fails, roaming (peer 1's outer endpoint
+# changes and wgc follows), tshark decodes every datagram wgc sent as
+# WireGuard, clean stop with full pools.
+
+DTS_NAME=wg_multi
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+if [ -n "${WGC:-}" ]; then
+	wgc=$WGC
+elif [ -x app/wgc ]; then
+	wgc=$PWD/app/wgc
+else
+	wgc=$here/../build/app/wgc
+fi
+
+NM=wgcdev-m
+NS=wgcdev-s
+N1=wgcdev-1
+N2=wgcdev-2
+PORT=51820
+
+dts_init
+for t in wireguard-go wg tshark ethtool ping; do
+	if ! command -v $t >/dev/null 2>&1; then
+		echo "$DTS_NAME: $t missing (devtools/install-deps.sh)"
+		echo "dts: 0 passed, 1 failed"
+		exit 1
+	fi
+done
+
+msk=$(wg genkey); mpk=$(echo "$msk" | wg pubkey)
+k1=$(wg genkey); p1=$(echo "$k1" | wg pubkey)
+k2=$(wg genkey); p2=$(echo "$k2" | wg pubkey)
+psk=$(wg genpsk)
+echo "$k1" >"$DTS_TMP/k1"
+echo "$k2" >"$DTS_TMP/k2"
+echo "$psk" >"$DTS_TMP/psk"
+wg genpsk >"$DTS_TMP/badpsk"
+
+for n in $NM $NS $N1 $N2; do
+	dts_netns $n
+done
+ip -n $NS link add wgcdev-br type bridge
+ip -n $NS link set wgcdev-br up
+# veth NAME_IN_NS NS NAME_ON_BRIDGE
+veth() {
+	ip link add "$1" type veth peer name "$3"
+	ip link set "$1" netns "$2"
+	ip link set "$3" netns $NS
+	ip -n $NS link set "$3" master wgcdev-br up
+	ip -n "$2" link set "$1" up
+	dts_offloads_off "$2" "$1"
+	dts_offloads_off $NS "$3"
+}
+veth wgcdev-mv $NM wgcdev-ms
+veth wgcdev-1v $N1 wgcdev-s1
+veth wgcdev-2v $N2 wgcdev-s2
+ip netns exec $NM sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+ip -n $N1 addr add 192.168.79.2/24 dev wgcdev-1v
+ip -n $N2 addr add 192.168.79.3/24 dev wgcdev-2v
+
+cat >"$DTS_TMP/wgc.json" <<EOF
+{
+	"eal": ["--no-huge", "-m", "384", "--no-pci", "--no-shconf",
+		"-l", "0-1", "--file-prefix", "wgc-dev-multi",
+		"--vdev", "net_af_packet0,iface=wgcdev-mv",
+		"--log-level", "*:notice"],
+	"interface": { "name": "wgcdev-m", "private_key": "$msk",
+		"listen_port": $PORT },
+	"outer": [ { "port": "net_af_packet0", "ipv4": "192.168.79.1/24" } ],
+	"inner": { "type": "tun", "name": "wgcdev-t1",
+		"addresses": ["10.79.0.1/24"], "mtu": 1420 },
+	"workers": [1],
+	"control": { "socket": "$DTS_TMP/rest.sock", "state_dir": "" },
+	"peers": [
+		{ "public_key": "$p1", "preshared_key": "$psk",
+		  "allowed_ips": ["10.79.0.2/32"] }
+	]
+}
+EOF
+
+log=$DTS_TMP/wgc.log
+start_wgc() {
+	ip netns exec $NM "$wgc" --config "$DTS_TMP/wgc.json" >"$log" 2>&1 &
+	WGC_PID=$!
+	dts_track $WGC_PID "$log"
+	i=0
+	while [ $i -lt 100 ]; do
+		grep -q "^wgc: up" "$log" && break
+		kill -0 $WGC_PID 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	grep -q "^wgc: up" "$log"
+}
+
+# client NS IFNAME KEYFILE INNER [PSKFILE]
+client() {
+	ip netns exec "$1" wireguard-go -f "$2" >"$DTS_TMP/$2.log" 2>&1 &
+	dts_track $! "$DTS_TMP/$2.log"
+	i=0
+	while [ ! -S "/var/run/wireguard/$2.sock" ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	pskarg=""
+	[ -n "${5:-}" ] && pskarg="preshared-key $5"
+	# shellcheck disable=SC2086
+	ip netns exec "$1" wg set "$2" private-key "$3" listen-port 51821 \
+		peer "$mpk" endpoint 192.168.79.1:$PORT \
+		allowed-ips 10.79.0.0/24 $pskarg &&
+	ip -n "$1" addr add "$4/24" dev "$2" &&
+	ip -n "$1" link set "$2" up
+}
+
+pingn() { ip netns exec "$1" ping -c 1 -W 1 "$2"; }
+
+dts_check "wgc starts with one peer" start_wgc
+# peer 2 arrives at runtime through the REST API
+add_p2() {
+	curl -sf --unix-socket "$DTS_TMP/rest.sock" --json \
+		"[{\"public_key\": \"$p2\", \"allowed_ips\": [\"10.79.0.3/32\"]}]" \
+		http://wgc/v1/peers
+}
+dts_check "peer 2 added through REST" add_p2
+# capture what wgc sends towards peer 2 for the tshark check
+ip netns exec $NS tshark -q -i wgcdev-s2 -w "$DTS_TMP/cap.pcapng" \
+	-f "udp and src host 192.168.79.1" >"$DTS_TMP/tshark.log" 2>&1 &
+TS_PID=$!
+dts_track $TS_PID
+sleep 1
+dts_check "peer 1 (preshared key) configured" \
+	client $N1 wgcdev-g1 "$DTS_TMP/k1" 10.79.0.2 "$DTS_TMP/psk"
+dts_check "peer 2 configured" client $N2 wgcdev-g2 "$DTS_TMP/k2" 10.79.0.3
+dts_check "peer 1 pings wgc (PSK handshake)" dts_retry 10 pingn $N1 10.79.0.1
+dts_check "peer 2 pings wgc" dts_retry 10 pingn $N2 10.79.0.1
+both() {
+	ip netns exec $N1 ping -c 20 -i 0.05 -W 1 10.79.0.1 >/dev/null &
+	a=$!
+	ip netns exec $N2 ping -c 20 -i 0.05 -W 1 10.79.0.1 >/dev/null
+	b=$?
+	wait $a && [ $b -eq 0 ]
+}
+dts_check "both peers at once, 20 pings each" both
+dts_check "wgc side reaches peer 1" dts_retry 3 pingn $NM 10.79.0.2
+dts_check "wgc side reaches peer 2" dts_retry 3 pingn $NM 10.79.0.3
+# peer 2 must not be able to claim peer 1's inner address
+spoof() {
+	ip -n $N2 addr add 10.79.0.2/32 dev wgcdev-g2
+	ip netns exec $N2 ping -c 2 -W 1 -I 10.79.0.2 10.79.0.1
+	rc=$?
+	ip -n $N2 addr del 10.79.0.2/32 dev wgcdev-g2
+	[ $rc -ne 0 ]
+}
+dts_check "peer 2 spoofing peer 1's address is dropped" spoof
+
+# roaming: peer 1's outer endpoint changes (as behind a NAT rebinding: a
+# new source port); wgc must follow the last authenticated packet
+roam() {
+	ip netns exec $N1 wg set wgcdev-g1 listen-port 51831 &&
+	dts_retry 5 pingn $N1 10.79.0.1
+}
+dts_check "peer 1 roams to a new source port and still pings" roam
+dts_check "wgc follows peer 1 to its new endpoint" \
+	dts_retry 3 pingn $NM 10.79.0.2
+
+# a wrong preshared key: handshakes fail
+wrongpsk() {
+	ip netns exec $N1 wg set wgcdev-g1 peer "$mpk" \
+		preshared-key "$DTS_TMP/badpsk"
+	# a new handshake is needed: drop the session by restarting the peer
+	# entry (remove, re-add) on the client
+	ip netns exec $N1 wg set wgcdev-g1 peer "$mpk" remove
+	ip netns exec $N1 wg set wgcdev-g1 peer "$mpk" \
+		endpoint 192.168.79.1:$PORT allowed-ips 10.79.0.0/24 \
+		preshared-key "$DTS_TMP/badpsk"
+	! ip netns exec $N1 ping -c 3 -W 1 10.79.0.1
+}
+dts_check "a wrong preshared key gets no tunnel" wrongpsk
+dts_check "peer 2 is still served" pingn $N2 10.79.0.1
+
+kill $TS_PID 2>/dev/null
+wait $TS_PID 2>/dev/null
+dts_untrack $TS_PID
+decode() {
+	total=$(tshark -r "$DTS_TMP/cap.pcapng" -d udp.port==$PORT,wg \
+		-Y "udp.srcport==$PORT" 2>/dev/null | wc -l)
+	wgok=$(tshark -r "$DTS_TMP/cap.pcapng" -d udp.port==$PORT,wg \
+		-Y "udp.srcport==$PORT && wg.type && !_ws.malformed" \
+		2>/dev/null | wc -l)
+	types=$(tshark -r "$DTS_TMP/cap.pcapng" -d udp.port==$PORT,wg \
+		-T fields -e wg.type -Y "udp.srcport==$PORT" 2>/dev/null |
+		sort | uniq -c | tr '\n' ' ')
+	echo "tshark: $total datagrams from wgc, $wgok valid WireGuard; types: $types"
+	[ "$total" -gt 0 ] && [ "$total" -eq "$wgok" ]
+}
+dts_check "tshark decodes every datagram wgc sent as WireGuard" decode
+cat "$DTS_TMP/check.out"
+
+kill -USR1 $WGC_PID
+sleep 0.3
+dts_check "wgc counted a roam" sh -c \
+	"grep '^wgc: stats' '$log' | tail -1 | grep -qv 'roamed 0 '"
+dts_check "wgc dropped the spoofed source (allowed IPs)" \
+	grep -q "drop: pipeline.allowed_ips" "$log"
+dts_wgc_stop $WGC_PID "$log"
+dts_done

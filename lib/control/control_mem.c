@@ -1,0 +1,858 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * The in-memory reference backend.
+ *
+ * Peers live in a skip list ordered by public key: lookup, insert, delete
+ * and "first key after K" (paging cursors) are O(log n). Allowed IPs are
+ * indexed in a chained hash (prefix -> owner) to detect conflicts in O(1).
+ * apply() is all-or-nothing with an undo log: before a peer (or the
+ * interface) is first touched by a change set, its old state is saved;
+ * on error every touched peer is removed and the saved ones re-inserted.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_jhash.h>
+#include <sodium.h>
+
+#include "control_priv.h"
+
+#define SL_MAX 24
+
+struct mem_peer {
+	struct wgc_peer_conf conf;
+	struct wgc_control_peer_stats stats;
+	uint64_t session;
+	uint64_t gen;          /* apply generation that touched it */
+	uint8_t level;
+	struct mem_peer *next[];
+};
+
+struct aip {
+	struct aip *next;
+	struct wgc_cidr cidr;  /* normalised */
+	struct mem_peer *owner;
+};
+
+struct undo {
+	uint8_t key[WGC_KEY_LEN];
+	bool existed;
+	uint64_t session;
+	struct wgc_control_peer_stats stats;
+	struct wgc_peer_conf conf;
+};
+
+struct wgc_mem_backend {
+	struct wgc_iface_conf iface;
+	struct mem_peer *head;
+	unsigned int level;
+	uint64_t n;
+	uint64_t next_session;
+	uint64_t gen;
+	uint64_t rng;
+	bool fake_handshakes;
+	/* called once per changed key after a successful apply */
+	void (*commit)(void *ctx, const uint8_t *key,
+		const struct wgc_peer_conf *before,
+		const struct wgc_peer_conf *after);
+	void *commit_ctx;
+	struct aip **buckets;
+	uint64_t nbuckets;
+	uint64_t naip;
+	/* undo log of the running apply */
+	struct undo *undo;
+	uint64_t n_undo, cap_undo;
+};
+
+/* ------------------------------------------------------------ skip list */
+
+static unsigned int
+random_level(struct wgc_mem_backend *mb)
+{
+	unsigned int l = 1;
+	uint64_t x;
+
+	/* xorshift64 */
+	x = mb->rng;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	mb->rng = x;
+	/* p = 1/4 per level */
+	while (l < SL_MAX && (x & 3) == 0) {
+		l++;
+		x >>= 2;
+	}
+	return l;
+}
+
+/* Fill update[] with the last node < key at each level; return the node at
+ * level 0 after it (first >= key) or NULL. */
+static struct mem_peer *
+sl_find_ge(struct wgc_mem_backend *mb, const uint8_t *key,
+		struct mem_peer **update)
+{
+	struct mem_peer *x = mb->head;
+	int i;
+
+	for (i = (int)mb->level - 1; i >= 0; i--) {
+		while (x->next[i] != NULL && memcmp(x->next[i]->conf.public_key,
+				key, WGC_KEY_LEN) < 0)
+			x = x->next[i];
+		if (update != NULL)
+			update[i] = x;
+	}
+	return x->next[0];
+}
+
+static struct mem_peer *
+sl_lookup(struct wgc_mem_backend *mb, const uint8_t *key)
+{
+	struct mem_peer *x = sl_find_ge(mb, key, NULL);
+
+	if (x != NULL && memcmp(x->conf.public_key, key, WGC_KEY_LEN) == 0)
+		return x;
+	return NULL;
+}
+
+static struct mem_peer *
+sl_insert(struct wgc_mem_backend *mb, const uint8_t *key)
+{
+	struct mem_peer *update[SL_MAX], *x;
+	unsigned int lvl, i;
+
+	sl_find_ge(mb, key, update);
+	lvl = random_level(mb);
+	for (i = mb->level; i < lvl; i++)
+		update[i] = mb->head;
+	x = calloc(1, sizeof(*x) + lvl * sizeof(x->next[0]));
+	if (x == NULL)
+		return NULL;
+	if (lvl > mb->level)
+		mb->level = lvl;
+	memcpy(x->conf.public_key, key, WGC_KEY_LEN);
+	x->level = (uint8_t)lvl;
+	for (i = 0; i < lvl; i++) {
+		x->next[i] = update[i]->next[i];
+		update[i]->next[i] = x;
+	}
+	mb->n++;
+	return x;
+}
+
+static void
+sl_unlink(struct wgc_mem_backend *mb, struct mem_peer *p)
+{
+	struct mem_peer *update[SL_MAX];
+	unsigned int i;
+
+	sl_find_ge(mb, p->conf.public_key, update);
+	for (i = 0; i < p->level; i++)
+		if (update[i]->next[i] == p)
+			update[i]->next[i] = p->next[i];
+	while (mb->level > 1 && mb->head->next[mb->level - 1] == NULL)
+		mb->level--;
+	mb->n--;
+}
+
+/* --------------------------------------------------- allowed-IP index */
+
+static uint32_t
+cidr_hash(const struct wgc_cidr *c)
+{
+	uint32_t h = rte_jhash(c->addr.bytes,
+		c->addr.family == AF_INET ? 4 : 16, c->len);
+
+	return rte_jhash_1word(c->addr.family, h);
+}
+
+static bool
+cidr_same(const struct wgc_cidr *a, const struct wgc_cidr *b)
+{
+	return a->addr.family == b->addr.family && a->len == b->len &&
+		memcmp(a->addr.bytes, b->addr.bytes,
+			a->addr.family == AF_INET ? 4 : 16) == 0;
+}
+
+static int
+aip_grow(struct wgc_mem_backend *mb)
+{
+	uint64_t nb = mb->nbuckets * 2, i;
+	struct aip **b, *e, *next;
+
+	b = calloc(nb, sizeof(*b));
+	if (b == NULL)
+		return -1; /* keep the old table: still correct, just slower */
+	for (i = 0; i < mb->nbuckets; i++) {
+		for (e = mb->buckets[i]; e != NULL; e = next) {
+			uint64_t h = cidr_hash(&e->cidr) & (nb - 1);
+
+			next = e->next;
+			e->next = b[h];
+			b[h] = e;
+		}
+	}
+	free(mb->buckets);
+	mb->buckets = b;
+	mb->nbuckets = nb;
+	return 0;
+}
+
+static struct aip **
+aip_slot(struct wgc_mem_backend *mb, const struct wgc_cidr *c)
+{
+	struct aip **pp = &mb->buckets[cidr_hash(c) & (mb->nbuckets - 1)];
+
+	while (*pp != NULL && !cidr_same(&(*pp)->cidr, c))
+		pp = &(*pp)->next;
+	return pp;
+}
+
+static struct mem_peer *
+aip_owner(struct wgc_mem_backend *mb, const struct wgc_cidr *c)
+{
+	struct aip *e = *aip_slot(mb, c);
+
+	return e != NULL ? e->owner : NULL;
+}
+
+static int
+aip_add(struct wgc_mem_backend *mb, const struct wgc_cidr *c,
+		struct mem_peer *owner)
+{
+	struct aip **pp, *e;
+
+	if (mb->naip >= mb->nbuckets)
+		aip_grow(mb);
+	pp = aip_slot(mb, c);
+	if (*pp != NULL) {
+		(*pp)->owner = owner;
+		return 0;
+	}
+	e = malloc(sizeof(*e));
+	if (e == NULL)
+		return -1;
+	e->cidr = *c;
+	e->owner = owner;
+	e->next = NULL;
+	*pp = e;
+	mb->naip++;
+	return 0;
+}
+
+static void
+aip_del(struct wgc_mem_backend *mb, const struct wgc_cidr *c)
+{
+	struct aip **pp = aip_slot(mb, c), *e = *pp;
+
+	if (e == NULL)
+		return;
+	*pp = e->next;
+	free(e);
+	mb->naip--;
+}
+
+/* ------------------------------------------------------------- peers */
+
+static void
+peer_unindex(struct wgc_mem_backend *mb, struct mem_peer *p)
+{
+	uint32_t i;
+
+	for (i = 0; i < p->conf.n_allowed_ips; i++)
+		if (aip_owner(mb, &p->conf.allowed_ips[i]) == p)
+			aip_del(mb, &p->conf.allowed_ips[i]);
+}
+
+static void
+peer_free(struct mem_peer *p)
+{
+	wgc_peer_conf_free(&p->conf);
+	sodium_memzero(p, sizeof(*p));
+	free(p);
+}
+
+static void
+peer_remove(struct wgc_mem_backend *mb, struct mem_peer *p)
+{
+	peer_unindex(mb, p);
+	sl_unlink(mb, p);
+	peer_free(p);
+}
+
+static int
+undo_push(struct wgc_mem_backend *mb, const uint8_t *key, struct mem_peer *p)
+{
+	struct undo *u;
+
+	if (mb->n_undo == mb->cap_undo) {
+		uint64_t cap = mb->cap_undo == 0 ? 64 : mb->cap_undo * 2;
+		struct undo *v = realloc(mb->undo, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		mb->undo = v;
+		mb->cap_undo = cap;
+	}
+	u = &mb->undo[mb->n_undo];
+	memset(u, 0, sizeof(*u));
+	memcpy(u->key, key, WGC_KEY_LEN);
+	if (p != NULL) {
+		if (wgc_peer_conf_copy(&u->conf, &p->conf) != 0)
+			return -1;
+		u->existed = true;
+		u->session = p->session;
+		u->stats = p->stats;
+	}
+	mb->n_undo++;
+	return 0;
+}
+
+/* Save the peer's state before its first change in this apply. */
+static int
+touch(struct wgc_mem_backend *mb, struct mem_peer *p)
+{
+	if (p->gen == mb->gen)
+		return 0;
+	if (undo_push(mb, p->conf.public_key, p) != 0)
+		return -1;
+	p->gen = mb->gen;
+	return 0;
+}
+
+static void
+undo_free(struct wgc_mem_backend *mb)
+{
+	uint64_t i;
+
+	for (i = 0; i < mb->n_undo; i++)
+		wgc_peer_conf_free(&mb->undo[i].conf);
+	mb->n_undo = 0;
+	if (mb->cap_undo > 4096) {
+		free(mb->undo);
+		mb->undo = NULL;
+		mb->cap_undo = 0;
+	}
+}
+
+static int
+restore_insert(struct wgc_mem_backend *mb, struct undo *u)
+{
+	struct mem_peer *p = sl_insert(mb, u->key);
+	uint32_t i;
+
+	if (p == NULL)
+		return -1;
+	p->conf = u->conf;           /* take ownership */
+	memset(&u->conf, 0, sizeof(u->conf));
+	p->session = u->session;
+	p->stats = u->stats;
+	for (i = 0; i < p->conf.n_allowed_ips; i++)
+		aip_add(mb, &p->conf.allowed_ips[i], p);
+	return 0;
+}
+
+static void
+rollback(struct wgc_mem_backend *mb)
+{
+	struct mem_peer *p;
+	uint64_t i;
+
+	/* 1: remove the current version of every touched key */
+	for (i = 0; i < mb->n_undo; i++) {
+		p = sl_lookup(mb, mb->undo[i].key);
+		if (p != NULL)
+			peer_remove(mb, p);
+	}
+	/* 2: the earliest record of a key is its state before the apply */
+	for (i = 0; i < mb->n_undo; i++) {
+		struct undo *u = &mb->undo[i];
+
+		if (u->existed && sl_lookup(mb, u->key) == NULL)
+			restore_insert(mb, u);
+	}
+	undo_free(mb);
+}
+
+static int
+key_err(struct wgc_conf_error *err, enum wgc_conf_err_kind kind, uint32_t idx,
+		const uint8_t *key, const char *what)
+{
+	char b64[WGC_KEY_B64_LEN + 1];
+
+	wgc_key_to_base64(key, b64);
+	return wgc_conf_error_set(err, kind, "peers[%u]: peer %s %s", idx, b64,
+		what);
+}
+
+/*
+ * Give @p p the allowed IPs @p v (replacing, or appended to its own).
+ * Conflicts with other peers: steal or fail.
+ */
+static int
+set_allowed_ips(struct wgc_mem_backend *mb, struct mem_peer *p,
+		const struct wgc_cidr *v, uint32_t n, bool append, bool steal,
+		uint32_t idx, struct wgc_conf_error *err)
+{
+	struct wgc_cidr *nv;
+	uint32_t i, j, k = 0, total;
+
+	/* conflicts first, so that nothing changes on error */
+	for (i = 0; i < n; i++) {
+		struct mem_peer *o = aip_owner(mb, &v[i]);
+		char buf[WGC_ADDR_STR_LEN], b64[WGC_KEY_B64_LEN + 1];
+
+		if (o == NULL || o == p || steal)
+			continue;
+		wgc_key_to_base64(o->conf.public_key, b64);
+		return wgc_conf_error_set(err, WGC_CONF_ECONFLICT,
+			"peers[%u]: allowed IP %s belongs to peer %s", idx,
+			wgc_cidr_format(&v[i], buf, sizeof(buf)), b64);
+	}
+	total = n + (append ? p->conf.n_allowed_ips : 0);
+	nv = total > 0 ? malloc(total * sizeof(*nv)) : NULL;
+	if (total > 0 && nv == NULL)
+		return wgc_conf_error_set(err, WGC_CONF_EIO,
+			"peers[%u]: out of memory", idx);
+	if (append && p->conf.n_allowed_ips > 0) {
+		memcpy(nv, p->conf.allowed_ips,
+			p->conf.n_allowed_ips * sizeof(*nv));
+		k = p->conf.n_allowed_ips;
+	}
+	for (i = 0; i < n; i++) {
+		bool dup = false;
+
+		for (j = 0; j < k && !dup; j++)
+			dup = cidr_same(&nv[j], &v[i]);
+		if (!dup)
+			nv[k++] = v[i];
+	}
+	/* steal from other owners */
+	for (i = 0; i < n; i++) {
+		struct mem_peer *o = aip_owner(mb, &v[i]);
+
+		if (o == NULL || o == p)
+			continue;
+		if (touch(mb, o) != 0) {
+			free(nv);
+			return wgc_conf_error_set(err, WGC_CONF_EIO,
+				"out of memory");
+		}
+		for (j = 0; j < o->conf.n_allowed_ips; j++) {
+			if (cidr_same(&o->conf.allowed_ips[j], &v[i])) {
+				o->conf.allowed_ips[j] = o->conf.allowed_ips[
+					--o->conf.n_allowed_ips];
+				break;
+			}
+		}
+		aip_del(mb, &v[i]);
+	}
+	peer_unindex(mb, p);
+	free(p->conf.allowed_ips);
+	p->conf.allowed_ips = nv;
+	p->conf.n_allowed_ips = k;
+	for (i = 0; i < k; i++) {
+		if (aip_add(mb, &nv[i], p) != 0)
+			return wgc_conf_error_set(err, WGC_CONF_EIO,
+				"out of memory");
+	}
+	return 0;
+}
+
+static int
+apply_fields(struct wgc_mem_backend *mb, struct mem_peer *p,
+		const struct wgc_peer_change *c, uint32_t fields, bool steal,
+		uint32_t idx, struct wgc_conf_error *err)
+{
+	if (fields & WGC_PEER_F_ALLOWED_IPS) {
+		if (set_allowed_ips(mb, p, c->conf.allowed_ips,
+				c->conf.n_allowed_ips,
+				c->append_allowed_ips && c->op != WGC_PEER_OP_REPLACE,
+				steal, idx, err) != 0)
+			return -1;
+	}
+	if (fields & WGC_PEER_F_PRESHARED_KEY)
+		memcpy(p->conf.preshared_key, c->conf.preshared_key,
+			WGC_KEY_LEN);
+	if (fields & WGC_PEER_F_ENDPOINT)
+		p->conf.endpoint = c->conf.endpoint;
+	if (fields & WGC_PEER_F_KEEPALIVE)
+		p->conf.persistent_keepalive = c->conf.persistent_keepalive;
+	return 0;
+}
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, WGC_KEY_LEN);
+}
+
+/* Remove every peer not named in @p cs (replace_peers). */
+static int
+remove_unnamed(struct wgc_mem_backend *mb, const struct wgc_changeset *cs,
+		struct wgc_conf_error *err)
+{
+	uint8_t (*keys)[WGC_KEY_LEN] = NULL;
+	struct mem_peer *p, *next;
+	uint32_t i;
+
+	if (cs->n > 0) {
+		keys = malloc((size_t)cs->n * WGC_KEY_LEN);
+		if (keys == NULL)
+			return wgc_conf_error_set(err, WGC_CONF_EIO,
+				"out of memory");
+		for (i = 0; i < cs->n; i++)
+			memcpy(keys[i], cs->peers[i].conf.public_key,
+				WGC_KEY_LEN);
+		qsort(keys, cs->n, WGC_KEY_LEN, key_cmp);
+	}
+	for (p = mb->head->next[0]; p != NULL; p = next) {
+		next = p->next[0];
+		if (cs->n > 0 && bsearch(p->conf.public_key, keys, cs->n,
+				WGC_KEY_LEN, key_cmp) != NULL)
+			continue;
+		if (touch(mb, p) != 0) {
+			free(keys);
+			return wgc_conf_error_set(err, WGC_CONF_EIO,
+				"out of memory");
+		}
+		peer_remove(mb, p);
+	}
+	free(keys);
+	return 0;
+}
+
+static int
+apply_one(struct wgc_mem_backend *mb, const struct wgc_changeset *cs,
+		uint32_t idx, struct wgc_conf_error *err)
+{
+	const struct wgc_peer_change *c = &cs->peers[idx];
+	const uint8_t *key = c->conf.public_key;
+	struct mem_peer *p = sl_lookup(mb, key);
+	uint32_t fields = c->fields;
+
+	switch (c->op) {
+	case WGC_PEER_OP_REMOVE:
+		if (p == NULL) {
+			if (cs->remove_absent_ok)
+				return 0;
+			return key_err(err, WGC_CONF_ENOENT, idx, key,
+				"does not exist");
+		}
+		if (touch(mb, p) != 0)
+			goto nomem;
+		peer_remove(mb, p);
+		return 0;
+	case WGC_PEER_OP_UPDATE:
+	case WGC_PEER_OP_UPDATE_ONLY:
+		if (p == NULL) {
+			if (c->op == WGC_PEER_OP_UPDATE_ONLY)
+				return 0;
+			return key_err(err, WGC_CONF_ENOENT, idx, key,
+				"does not exist");
+		}
+		break;
+	case WGC_PEER_OP_REPLACE:
+		fields = WGC_PEER_F_ALL;
+		break;
+	case WGC_PEER_OP_UPSERT:
+		break;
+	default:
+		return wgc_conf_error_set(err, WGC_CONF_EVALUE,
+			"peers[%u]: unknown operation", idx);
+	}
+	if (p == NULL) {
+		if (undo_push(mb, key, NULL) != 0)
+			goto nomem;
+		p = sl_insert(mb, key);
+		if (p == NULL)
+			goto nomem;
+		p->session = ++mb->next_session;
+		p->gen = mb->gen;
+		if (mb->fake_handshakes) {
+			/* a distinct second per session */
+			p->stats.last_handshake_sec = (int64_t)time(NULL) -
+				100000000 + (int64_t)p->session;
+			p->stats.last_handshake_nsec = 0;
+		}
+	} else if (touch(mb, p) != 0) {
+		goto nomem;
+	}
+	if (c->op == WGC_PEER_OP_REPLACE) {
+		/* every field takes the given value (absent = default) */
+		memset(p->conf.preshared_key, 0, WGC_KEY_LEN);
+		memset(&p->conf.endpoint, 0, sizeof(p->conf.endpoint));
+		p->conf.persistent_keepalive = 0;
+	}
+	return apply_fields(mb, p, c, fields, cs->steal_allowed_ips, idx, err);
+nomem:
+	return wgc_conf_error_set(err, WGC_CONF_EIO, "out of memory");
+}
+
+/* Report every changed key once: its state before this apply (the
+ * earliest undo record) and now. */
+static void
+commit_changes(struct wgc_mem_backend *mb)
+{
+	uint64_t i;
+
+	for (i = 0; i < mb->n_undo; i++) {
+		struct undo *u = &mb->undo[i];
+		struct mem_peer *p = sl_lookup(mb, u->key);
+
+		if (p != NULL) {
+			if (p->gen != mb->gen)
+				continue; /* already reported */
+			p->gen = 0;
+		} else if (!u->existed) {
+			continue; /* created and removed again */
+		}
+		/* a key has at most one "existed" record (nodes created in
+		 * this apply are never recorded as existing), so an absent
+		 * key is reported once */
+		mb->commit(mb->commit_ctx, u->key, u->existed ? &u->conf : NULL,
+			p != NULL ? &p->conf : NULL);
+	}
+}
+
+static int
+mem_apply(void *ctx, const struct wgc_changeset *cs,
+		struct wgc_conf_error *err)
+{
+	struct wgc_mem_backend *mb = ctx;
+	struct wgc_iface_conf saved;
+	uint32_t i;
+
+	if (wgc_iface_conf_copy(&saved, &mb->iface) != 0)
+		return wgc_conf_error_set(err, WGC_CONF_EIO, "out of memory");
+	mb->gen++;
+	if (cs->iface_fields & WGC_IFACE_F_PRIVATE_KEY) {
+		if (wgc_iface_set_private_key(&mb->iface,
+				cs->iface.private_key) != 0) {
+			wgc_conf_error_set(err, WGC_CONF_EVALUE,
+				"private_key: weak key");
+			goto fail;
+		}
+	}
+	if (cs->iface_fields & WGC_IFACE_F_LISTEN_PORT)
+		mb->iface.listen_port = cs->iface.listen_port;
+	if (cs->iface_fields & WGC_IFACE_F_FWMARK)
+		mb->iface.fwmark = cs->iface.fwmark;
+	if (cs->replace_peers && remove_unnamed(mb, cs, err) != 0)
+		goto fail;
+	for (i = 0; i < cs->n; i++)
+		if (apply_one(mb, cs, i, err) != 0)
+			goto fail;
+	if (mb->commit != NULL)
+		commit_changes(mb);
+	undo_free(mb);
+	wgc_iface_conf_free(&saved);
+	return 0;
+fail:
+	rollback(mb);
+	wgc_iface_conf_free(&mb->iface);
+	mb->iface = saved;
+	return -1;
+}
+
+/* ------------------------------------------------------------- reads */
+
+static int
+mem_iface_get(void *ctx, struct wgc_iface_conf *iface)
+{
+	struct wgc_mem_backend *mb = ctx;
+
+	return wgc_iface_conf_copy(iface, &mb->iface) == 0 ? 0 : -ENOMEM;
+}
+
+static uint64_t
+mem_peer_count(void *ctx)
+{
+	struct wgc_mem_backend *mb = ctx;
+
+	return mb->n;
+}
+
+static int
+copy_out(const struct mem_peer *p, struct wgc_peer_conf *conf,
+		struct wgc_control_peer_stats *stats)
+{
+	if (conf != NULL && wgc_peer_conf_copy(conf, &p->conf) != 0)
+		return -ENOMEM;
+	if (stats != NULL)
+		*stats = p->stats;
+	return 0;
+}
+
+static int
+mem_peer_get(void *ctx, const uint8_t key[WGC_KEY_LEN],
+		struct wgc_peer_conf *conf, struct wgc_control_peer_stats *stats)
+{
+	struct mem_peer *p = sl_lookup(ctx, key);
+
+	if (p == NULL)
+		return -ENOENT;
+	return copy_out(p, conf, stats);
+}
+
+static int
+mem_peer_next(void *ctx, const uint8_t *after, struct wgc_peer_conf *conf,
+		struct wgc_control_peer_stats *stats)
+{
+	struct wgc_mem_backend *mb = ctx;
+	struct mem_peer *p;
+
+	if (after == NULL) {
+		p = mb->head->next[0];
+	} else {
+		p = sl_find_ge(mb, after, NULL);
+		if (p != NULL && memcmp(p->conf.public_key, after,
+				WGC_KEY_LEN) == 0)
+			p = p->next[0];
+	}
+	if (p == NULL)
+		return -ENOENT;
+	return copy_out(p, conf, stats);
+}
+
+static int
+mem_stats_read(void *ctx, struct wgc_stat *out, unsigned int max)
+{
+	struct wgc_mem_backend *mb = ctx;
+	uint64_t rx = 0, tx = 0, rxp = 0, txp = 0;
+	struct mem_peer *p;
+	unsigned int n = 0;
+
+	/* totals over peers: O(n), only for /v1/stats on small tables */
+	if (mb->n <= 100000) {
+		for (p = mb->head->next[0]; p != NULL; p = p->next[0]) {
+			rx += p->stats.rx_bytes;
+			tx += p->stats.tx_bytes;
+			rxp += p->stats.rx_packets;
+			txp += p->stats.tx_packets;
+		}
+	}
+#define STAT(nm, lbl, w, v) do { \
+	if (n < max) { \
+		snprintf(out[n].name, sizeof(out[n].name), "%s", nm); \
+		snprintf(out[n].label, sizeof(out[n].label), "%s", lbl); \
+		out[n].worker = (w); \
+		out[n].value = (v); \
+		n++; \
+	} \
+} while (0)
+	STAT("rx_bytes", "", -1, rx);
+	STAT("tx_bytes", "", -1, tx);
+	STAT("rx_packets", "", -1, rxp);
+	STAT("tx_packets", "", -1, txp);
+	STAT("peers", "", -1, mb->n);
+	STAT("allowed_ips", "", -1, mb->naip);
+	STAT("drops", "none", -1, 0);
+	STAT("rx_packets", "", 0, rxp);
+#undef STAT
+	return (int)n;
+}
+
+const struct wgc_control_ops wgc_mem_backend_ops = {
+	.iface_get = mem_iface_get,
+	.peer_count = mem_peer_count,
+	.peer_get = mem_peer_get,
+	.peer_next = mem_peer_next,
+	.apply = mem_apply,
+	.stats_read = mem_stats_read,
+	.health = NULL,
+};
+
+struct wgc_mem_backend *
+wgc_mem_backend_create(const struct wgc_iface_conf *iface)
+{
+	struct wgc_mem_backend *mb = calloc(1, sizeof(*mb));
+
+	if (mb == NULL)
+		return NULL;
+	mb->head = calloc(1, sizeof(*mb->head) + SL_MAX * sizeof(void *));
+	mb->nbuckets = 1024;
+	mb->buckets = calloc(mb->nbuckets, sizeof(*mb->buckets));
+	if (mb->head == NULL || mb->buckets == NULL)
+		goto fail;
+	mb->level = 1;
+	mb->rng = 0x9e3779b97f4a7c15ull;
+	if (iface != NULL && wgc_iface_conf_copy(&mb->iface, iface) != 0)
+		goto fail;
+	if (iface == NULL)
+		snprintf(mb->iface.name, sizeof(mb->iface.name), "wgc0");
+	return mb;
+fail:
+	free(mb->head);
+	free(mb->buckets);
+	free(mb);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void
+wgc_mem_backend_destroy(struct wgc_mem_backend *mb)
+{
+	struct mem_peer *p, *next;
+	struct aip *e, *en;
+	uint64_t i;
+
+	if (mb == NULL)
+		return;
+	for (p = mb->head->next[0]; p != NULL; p = next) {
+		next = p->next[0];
+		peer_free(p);
+	}
+	for (i = 0; i < mb->nbuckets; i++)
+		for (e = mb->buckets[i]; e != NULL; e = en) {
+			en = e->next;
+			free(e);
+		}
+	undo_free(mb);
+	free(mb->undo);
+	free(mb->buckets);
+	free(mb->head);
+	wgc_iface_conf_free(&mb->iface);
+	free(mb);
+}
+
+int
+wgc_mem_backend_set_stats(struct wgc_mem_backend *mb,
+		const uint8_t key[WGC_KEY_LEN], const struct wgc_control_peer_stats *st)
+{
+	struct mem_peer *p = sl_lookup(mb, key);
+
+	if (p == NULL)
+		return -ENOENT;
+	p->stats = *st;
+	return 0;
+}
+
+uint64_t
+wgc_mem_backend_session(struct wgc_mem_backend *mb,
+		const uint8_t key[WGC_KEY_LEN])
+{
+	struct mem_peer *p = sl_lookup(mb, key);
+
+	return p != NULL ? p->session : 0;
+}
+
+void
+wgc_mem_backend_fake_handshakes(struct wgc_mem_backend *mb, bool on)
+{
+	mb->fake_handshakes = on;
+}
+
+void
+ctl_mem_set_commit_hook(struct wgc_mem_backend *mb,
+		void (*fn)(void *ctx, const uint8_t *key,
+			const struct wgc_peer_conf *before,
+			const struct wgc_peer_conf *after), void *ctx)
+{
+	mb->commit = fn;
+	mb->commit_ctx = ctx;
+}

@@ -1,0 +1,501 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * The control plane bound to the live peer table (lib/peers).
+ *
+ * The configuration (keys, endpoints as configured, allowed IPs, in key
+ * order) is kept in an in-memory backend used as a shadow: it gives the
+ * ordered O(log n) iteration for paging, and validates a change set
+ * completely and atomically (conflicts, absent peers) before the live
+ * table is touched. After the shadow committed, every changed key is
+ * pushed to lib/peers under its writer lock, removals and prefix
+ * deletions first, then additions (a prefix moving between two peers is
+ * deleted from the old owner before the new one gets it). Live peers that
+ * only change keep their protocol state: sessions survive.
+ *
+ * Reads of counters, handshake times and the current (roamed) endpoint
+ * come from the live peer.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <sodium.h>
+
+#include "control_priv.h"
+#include "wgc_peers.h"
+#include "wgc_proto.h"
+
+struct wgc_peers_backend {
+	struct wgc_mem_backend *shadow;
+	struct wgc_peers *t;
+	struct wgc_identity *id;
+	int (*extra_stats)(void *ctx, struct wgc_stat *out, unsigned int max);
+	void *extra_ctx;
+	/* changed keys of the running apply */
+	struct pb_change {
+		uint8_t key[WGC_KEY_LEN];
+		struct wgc_peer_conf before; /* copy; public_key zero = none */
+		struct wgc_peer_conf after;
+		bool had_before;
+		bool has_after;
+	} *chg;
+	uint64_t n_chg, cap_chg;
+	bool oom;
+};
+
+static void
+to_prefix(const struct wgc_cidr *c, struct wgc_prefix *pf)
+{
+	memset(pf, 0, sizeof(*pf));
+	pf->family = c->addr.family == AF_INET ? 4 : 6;
+	pf->len = c->len;
+	memcpy(pf->addr, c->addr.bytes, pf->family == 4 ? 4 : 16);
+}
+
+static void
+to_endpoint(const struct wgc_endpoint *e, struct wgc_peer_endpoint *ep)
+{
+	memset(ep, 0, sizeof(*ep));
+	if (e->addr.family == 0)
+		return;
+	ep->family = e->addr.family == AF_INET ? 4 : 6;
+	memcpy(ep->addr, e->addr.bytes, ep->family == 4 ? 4 : 16);
+	ep->port = e->port;
+}
+
+static void
+from_endpoint(const struct wgc_peer_endpoint *ep, struct wgc_endpoint *e)
+{
+	memset(e, 0, sizeof(*e));
+	if (ep->family != 4 && ep->family != 6)
+		return;
+	e->addr.family = ep->family == 4 ? AF_INET : AF_INET6;
+	memcpy(e->addr.bytes, ep->addr, ep->family == 4 ? 4 : 16);
+	e->port = ep->port;
+}
+
+static bool
+has_cidr(const struct wgc_peer_conf *c, const struct wgc_cidr *x)
+{
+	uint32_t i;
+
+	for (i = 0; c != NULL && i < c->n_allowed_ips; i++)
+		if (wgc_cidr_equal(&c->allowed_ips[i], x))
+			return true;
+	return false;
+}
+
+/* commit hook of the shadow: remember what changed */
+static void
+on_commit(void *ctx, const uint8_t *key, const struct wgc_peer_conf *before,
+		const struct wgc_peer_conf *after)
+{
+	struct wgc_peers_backend *pb = ctx;
+	struct pb_change *c;
+
+	if (pb->n_chg == pb->cap_chg) {
+		uint64_t cap = pb->cap_chg == 0 ? 64 : pb->cap_chg * 2;
+		struct pb_change *v = realloc(pb->chg, cap * sizeof(*v));
+
+		if (v == NULL) {
+			pb->oom = true;
+			return;
+		}
+		pb->chg = v;
+		pb->cap_chg = cap;
+	}
+	c = &pb->chg[pb->n_chg];
+	memset(c, 0, sizeof(*c));
+	memcpy(c->key, key, WGC_KEY_LEN);
+	if (before != NULL && wgc_peer_conf_copy(&c->before, before) != 0)
+		pb->oom = true;
+	if (after != NULL && wgc_peer_conf_copy(&c->after, after) != 0)
+		pb->oom = true;
+	c->had_before = before != NULL;
+	c->has_after = after != NULL;
+	pb->n_chg++;
+}
+
+static void
+changes_free(struct wgc_peers_backend *pb)
+{
+	uint64_t i;
+
+	for (i = 0; i < pb->n_chg; i++) {
+		wgc_peer_conf_free(&pb->chg[i].before);
+		wgc_peer_conf_free(&pb->chg[i].after);
+	}
+	pb->n_chg = 0;
+	pb->oom = false;
+}
+
+/* Push the shadow's changes to the live table (writer lock held). */
+static int
+push_live(struct wgc_peers_backend *pb, struct wgc_conf_error *err)
+{
+	uint64_t i;
+	uint32_t k;
+	int rc = 0;
+
+	/* pass 1: removals and prefixes that went away */
+	for (i = 0; i < pb->n_chg; i++) {
+		struct pb_change *c = &pb->chg[i];
+		struct wgc_peer *p = wgc_peers_lookup(pb->t, c->key);
+
+		if (p == NULL)
+			continue;
+		if (!c->has_after) {
+			wgc_peers_remove(pb->t, p);
+			continue;
+		}
+		for (k = 0; k < c->before.n_allowed_ips; k++) {
+			struct wgc_prefix pf;
+
+			if (has_cidr(&c->after, &c->before.allowed_ips[k]))
+				continue;
+			to_prefix(&c->before.allowed_ips[k], &pf);
+			wgc_peers_prefix_del(pb->t, p, &pf);
+		}
+	}
+	/* pass 2: creations, fields, new prefixes */
+	for (i = 0; i < pb->n_chg; i++) {
+		struct pb_change *c = &pb->chg[i];
+		const struct wgc_peer_conf *a = &c->after;
+		struct wgc_peer *p;
+		bool psk = false, created = false;
+
+		if (!c->has_after)
+			continue;
+		p = wgc_peers_lookup(pb->t, c->key);
+		if (p == NULL) {
+			p = wgc_peers_add(pb->t, c->key,
+				wgc_key_is_zero(a->preshared_key) ? NULL :
+				a->preshared_key);
+			if (p == NULL) {
+				rc = wgc_conf_error_set(err, WGC_CONF_EIO,
+					"live peer table: %s (the "
+					"configuration took the change, the "
+					"live table did not)",
+					rte_strerror(rte_errno));
+				continue;
+			}
+			created = true;
+		} else {
+			psk = sodium_memcmp(c->before.preshared_key,
+				a->preshared_key, WGC_KEY_LEN) != 0;
+		}
+		if (psk)
+			wgc_peer_proto_set_psk(&p->proto,
+				wgc_key_is_zero(a->preshared_key) ? NULL :
+				a->preshared_key);
+		if (created || memcmp(&c->before.endpoint, &a->endpoint,
+				sizeof(a->endpoint)) != 0) {
+			struct wgc_peer_endpoint ep;
+
+			to_endpoint(&a->endpoint, &ep);
+			if (ep.family != 0 || !created)
+				wgc_peer_endpoint_set(p, &ep);
+		}
+		p->persistent_keepalive = a->persistent_keepalive;
+		for (k = 0; k < a->n_allowed_ips; k++) {
+			struct wgc_prefix pf;
+			int r;
+
+			if (!created && has_cidr(&c->before,
+					&a->allowed_ips[k]))
+				continue;
+			to_prefix(&a->allowed_ips[k], &pf);
+			r = wgc_peers_prefix_add(pb->t, p, &pf);
+			if (r != 0)
+				rc = wgc_conf_error_set(err, WGC_CONF_EIO,
+					"live allowed-IPs table: %s (the "
+					"configuration took the change, the "
+					"live table did not)",
+					strerror(-r));
+		}
+	}
+	return rc;
+}
+
+static int
+pb_apply(void *ctx, const struct wgc_changeset *cs, struct wgc_conf_error *err)
+{
+	struct wgc_peers_backend *pb = ctx;
+	struct wgc_iface_conf before;
+	uint64_t adds = 0, i;
+	int rc;
+
+	if (wgc_mem_backend_ops.iface_get(pb->shadow, &before) != 0)
+		return wgc_conf_error_set(err, WGC_CONF_EIO, "out of memory");
+	if ((cs->iface_fields & WGC_IFACE_F_LISTEN_PORT) &&
+			cs->iface.listen_port != before.listen_port) {
+		uint16_t port = before.listen_port;
+
+		wgc_iface_conf_free(&before);
+		return wgc_conf_error_set(err, WGC_CONF_EVALUE,
+			"listen_port: changing the port needs a restart "
+			"(running on %u)", port);
+	}
+	/* capacity: never commit what cannot go live */
+	for (i = 0; i < cs->n; i++)
+		if (cs->peers[i].op != WGC_PEER_OP_REMOVE)
+			adds++;
+	if (!cs->replace_peers && wgc_peers_count(pb->t) + adds >
+			wgc_peers_capacity(pb->t)) {
+		uint64_t n = 0;
+
+		wgc_peers_lock(pb->t);
+		for (i = 0; i < cs->n; i++)
+			if (cs->peers[i].op != WGC_PEER_OP_REMOVE &&
+					wgc_peers_lookup(pb->t,
+					cs->peers[i].conf.public_key) == NULL)
+				n++;
+		wgc_peers_unlock(pb->t);
+		if (wgc_peers_count(pb->t) + n > wgc_peers_capacity(pb->t)) {
+			wgc_iface_conf_free(&before);
+			return wgc_conf_error_set(err, WGC_CONF_ECONFLICT,
+				"peer table full (%u of %u)",
+				wgc_peers_count(pb->t),
+				wgc_peers_capacity(pb->t));
+		}
+	}
+	changes_free(pb);
+	rc = wgc_mem_backend_ops.apply(pb->shadow, cs, err);
+	if (rc != 0) {
+		wgc_iface_conf_free(&before);
+		changes_free(pb);
+		return rc;
+	}
+	wgc_peers_lock(pb->t);
+	if (cs->iface_fields & WGC_IFACE_F_PRIVATE_KEY &&
+			sodium_memcmp(before.private_key, cs->iface.private_key,
+				WGC_KEY_LEN) != 0) {
+		struct wgc_peer *p;
+		uint32_t pos = 0;
+
+		if (wgc_identity_set_private_key(pb->id,
+				wgc_key_is_zero(cs->iface.private_key) ? NULL :
+				cs->iface.private_key) != 0)
+			rc = wgc_conf_error_set(err, WGC_CONF_EIO,
+				"identity: cannot set the private key");
+		while ((p = wgc_peers_next(pb->t, &pos)) != NULL)
+			wgc_peer_proto_set_identity_changed(&p->proto);
+	}
+	if (pb->oom)
+		rc = wgc_conf_error_set(err, WGC_CONF_EIO, "out of memory");
+	else if (push_live(pb, err) != 0)
+		rc = -1;
+	wgc_peers_unlock(pb->t);
+	wgc_iface_conf_free(&before);
+	changes_free(pb);
+	if (rc != 0)
+		CTL_LOG(ERR, "live table diverges from the configuration: %s",
+			err->msg);
+	return rc;
+}
+
+static int
+pb_iface_get(void *ctx, struct wgc_iface_conf *iface)
+{
+	struct wgc_peers_backend *pb = ctx;
+
+	return wgc_mem_backend_ops.iface_get(pb->shadow, iface);
+}
+
+static uint64_t
+pb_peer_count(void *ctx)
+{
+	struct wgc_peers_backend *pb = ctx;
+
+	return wgc_mem_backend_ops.peer_count(pb->shadow);
+}
+
+static void
+live_view(struct wgc_peers_backend *pb, struct wgc_peer_conf *conf,
+		struct wgc_control_peer_stats *st)
+{
+	struct wgc_peer *p;
+
+	if (st != NULL)
+		memset(st, 0, sizeof(*st));
+	wgc_peers_lock(pb->t);
+	p = wgc_peers_lookup(pb->t, conf->public_key);
+	if (p != NULL) {
+		struct wgc_peer_endpoint ep;
+
+		wgc_peer_endpoint_get(p, &ep);
+		if (ep.family != 0)
+			from_endpoint(&ep, &conf->endpoint);
+		if (st != NULL) {
+			struct wgc_peer_stats s;
+			uint64_t ns = p->last_handshake_wall_ns;
+
+			wgc_peer_stats_get(p, &s);
+			st->rx_bytes = s.rx_bytes;
+			st->tx_bytes = s.tx_bytes;
+			st->rx_packets = s.rx_packets;
+			st->tx_packets = s.tx_packets;
+			st->last_handshake_sec = (int64_t)(ns / 1000000000);
+			st->last_handshake_nsec = (int64_t)(ns % 1000000000);
+		}
+	}
+	wgc_peers_unlock(pb->t);
+}
+
+static int
+pb_peer_get(void *ctx, const uint8_t key[WGC_KEY_LEN],
+		struct wgc_peer_conf *conf, struct wgc_control_peer_stats *st)
+{
+	struct wgc_peers_backend *pb = ctx;
+	struct wgc_peer_conf tmp;
+	int rc;
+
+	rc = wgc_mem_backend_ops.peer_get(pb->shadow, key,
+		conf != NULL ? conf : &tmp, NULL);
+	if (rc != 0)
+		return rc;
+	live_view(pb, conf != NULL ? conf : &tmp, st);
+	if (conf == NULL)
+		wgc_peer_conf_free(&tmp);
+	return 0;
+}
+
+static int
+pb_peer_next(void *ctx, const uint8_t *after, struct wgc_peer_conf *conf,
+		struct wgc_control_peer_stats *st)
+{
+	struct wgc_peers_backend *pb = ctx;
+	int rc;
+
+	rc = wgc_mem_backend_ops.peer_next(pb->shadow, after, conf, NULL);
+	if (rc != 0)
+		return rc;
+	live_view(pb, conf, st);
+	return 0;
+}
+
+static int
+pb_stats_read(void *ctx, struct wgc_stat *out, unsigned int max)
+{
+	struct wgc_peers_backend *pb = ctx;
+	struct wgc_proto_stats ps;
+	unsigned int n = 0, i;
+
+	if (pb->id != NULL) {
+		wgc_identity_stats(pb->id, &ps);
+		for (i = 0; i < WGC_CNT_MAX && n < max; i++) {
+			snprintf(out[n].name, sizeof(out[n].name), "proto_%s",
+				wgc_proto_counter_name(i));
+			out[n].label[0] = '\0';
+			out[n].worker = -1;
+			out[n].value = ps.c[i];
+			n++;
+		}
+	}
+	if (pb->extra_stats != NULL && n < max) {
+		int k = pb->extra_stats(pb->extra_ctx, out + n, max - n);
+
+		if (k > 0)
+			n += (unsigned int)k;
+	}
+	return (int)n;
+}
+
+const struct wgc_control_ops wgc_peers_backend_ops = {
+	.iface_get = pb_iface_get,
+	.peer_count = pb_peer_count,
+	.peer_get = pb_peer_get,
+	.peer_next = pb_peer_next,
+	.apply = pb_apply,
+	.stats_read = pb_stats_read,
+	.health = NULL,
+};
+
+struct wgc_peers_backend *
+wgc_peers_backend_create(struct wgc_peers *t, struct wgc_identity *id,
+		const struct wgc_iface_conf *iface)
+{
+	struct wgc_peers_backend *pb;
+	struct wgc_peer *p;
+	uint32_t pos = 0;
+
+	if (t == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	pb = calloc(1, sizeof(*pb));
+	if (pb == NULL)
+		return NULL;
+	pb->t = t;
+	pb->id = id;
+	pb->shadow = wgc_mem_backend_create(iface);
+	if (pb->shadow == NULL) {
+		free(pb);
+		return NULL;
+	}
+	/* peers already in the table (from the startup config) */
+	wgc_peers_lock(t);
+	while ((p = wgc_peers_next(t, &pos)) != NULL) {
+		struct wgc_changeset cs;
+		struct wgc_peer_change *c;
+		struct wgc_peer_endpoint ep;
+		struct wgc_conf_error err;
+		uint32_t k;
+
+		memset(&cs, 0, sizeof(cs));
+		cs.steal_allowed_ips = true;
+		c = wgc_changeset_add(&cs);
+		if (c == NULL)
+			break;
+		c->op = WGC_PEER_OP_REPLACE;
+		c->fields = WGC_PEER_F_ALL;
+		memcpy(c->conf.public_key, p->proto.remote_static, WGC_KEY_LEN);
+		memcpy(c->conf.preshared_key, p->proto.preshared_key,
+			WGC_KEY_LEN);
+		wgc_peer_endpoint_get(p, &ep);
+		from_endpoint(&ep, &c->conf.endpoint);
+		c->conf.persistent_keepalive = p->persistent_keepalive;
+		c->conf.allowed_ips = calloc(p->n_aips + 1,
+			sizeof(*c->conf.allowed_ips));
+		for (k = 0; c->conf.allowed_ips != NULL && k < p->n_aips; k++) {
+			struct wgc_cidr *x = &c->conf.allowed_ips[k];
+
+			x->addr.family = p->aips[k].family == 4 ? AF_INET :
+				AF_INET6;
+			x->len = p->aips[k].len;
+			memcpy(x->addr.bytes, p->aips[k].addr,
+				p->aips[k].family == 4 ? 4 : 16);
+			wgc_cidr_normalise(x);
+			c->conf.n_allowed_ips++;
+		}
+		if (wgc_mem_backend_ops.apply(pb->shadow, &cs, &err) != 0)
+			CTL_LOG(ERR, "peer table import: %s", err.msg);
+		wgc_changeset_free(&cs);
+	}
+	wgc_peers_unlock(t);
+	ctl_mem_set_commit_hook(pb->shadow, on_commit, pb);
+	return pb;
+}
+
+void
+wgc_peers_backend_set_stats(struct wgc_peers_backend *pb,
+		int (*fn)(void *ctx, struct wgc_stat *out, unsigned int max),
+		void *ctx)
+{
+	pb->extra_stats = fn;
+	pb->extra_ctx = ctx;
+}
+
+void
+wgc_peers_backend_destroy(struct wgc_peers_backend *pb)
+{
+	if (pb == NULL)
+		return;
+	changes_free(pb);
+	free(pb->chg);
+	wgc_mem_backend_destroy(pb->shadow);
+	free(pb);
+}

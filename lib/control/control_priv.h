@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#ifndef _WGC_CONTROL_PRIV_H_
+#define _WGC_CONTROL_PRIV_H_
+
+#include <pthread.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <rte_log.h>
+
+#include "wgc_control.h"
+
+extern int wgc_logtype_control;
+#define CTL_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, wgc_logtype_control, \
+		"wgc.control: " fmt "\n", ##__VA_ARGS__)
+
+struct MHD_Daemon;
+
+/* control-plane counters (exported in /v1/stats and /metrics) */
+struct ctl_counters {
+	uint64_t http_requests;
+	uint64_t http_status[6];     /* by class: 1xx..5xx, index 1..5 */
+	uint64_t http_refused;       /* peer credentials */
+	uint64_t uapi_requests;
+	uint64_t uapi_errors;
+	uint64_t uapi_refused;
+	uint64_t changes_applied;
+	uint64_t journal_writes;
+	uint64_t compactions;
+	uint64_t persist_errors;
+};
+
+struct persist {
+	int dirfd;                   /* -1: no persistence */
+	int journal_fd;
+	uint64_t seq;                /* last journal sequence written */
+	uint64_t journal_bytes;
+	uint64_t snapshot_bytes;
+};
+
+struct wgc_control {
+	pthread_mutex_t lock;        /* every backend call holds it */
+	const struct wgc_control_ops *ops;
+	void *ctx;
+	struct wgc_control_conf conf;
+	char ifname[WGC_IFNAME_LEN];
+	gid_t gid;                   /* allowed group, (gid_t)-1 = none */
+	time_t started;
+	struct ctl_counters cnt;
+	struct persist persist;
+	/* REST */
+	int rest_fd;
+	struct MHD_Daemon *mhd;
+	/* UAPI */
+	int uapi_fd;
+	int uapi_stop[2];
+	pthread_t uapi_thread;
+	bool uapi_running;
+	char uapi_path[300];
+};
+
+/* peer credentials: 0 allowed, -1 refused */
+int ctl_check_peer(struct wgc_control *ctl, int fd);
+/* create, bind, chmod 0660, chown group, listen */
+int ctl_unix_listen(struct wgc_control *ctl, const char *path);
+
+/* apply with the lock held */
+int ctl_apply_locked(struct wgc_control *ctl, const struct wgc_changeset *cs,
+		struct wgc_conf_error *err);
+
+/* persistence (control_persist.c); lock held */
+int persist_open(struct wgc_control *ctl, struct wgc_conf_error *err);
+void persist_close(struct wgc_control *ctl);
+int persist_record(struct wgc_control *ctl, const struct wgc_changeset *cs);
+int persist_compact(struct wgc_control *ctl);
+
+/* change set <-> JSON (journal records) */
+cJSON *ctl_changeset_to_json(const struct wgc_changeset *cs, bool secrets);
+int ctl_changeset_from_json(const cJSON *j, struct wgc_changeset *cs,
+		struct wgc_conf_error *err);
+
+/* REST (control_rest.c); the route table ends with a NULL path */
+struct ctl_route {
+	const char *path;      /* "{key}" marks the public-key segment */
+	const char *methods;   /* space-separated */
+};
+extern const struct ctl_route ctl_routes[];
+
+/* REST (control_rest.c) */
+int rest_start(struct wgc_control *ctl);
+void rest_stop(struct wgc_control *ctl);
+
+/* UAPI server (control_uapi.c) */
+int uapi_start(struct wgc_control *ctl);
+void uapi_stop(struct wgc_control *ctl);
+
+/* in-memory backend: report each changed key after a successful apply */
+void ctl_mem_set_commit_hook(struct wgc_mem_backend *mb,
+		void (*fn)(void *ctx, const uint8_t *key,
+			const struct wgc_peer_conf *before,
+			const struct wgc_peer_conf *after), void *ctx);
+
+/* growable text buffer */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+void sbuf_printf(struct sbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void sbuf_free(struct sbuf *b);
+
+#endif /* _WGC_CONTROL_PRIV_H_ */

@@ -1,0 +1,551 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * The WireGuard cross-platform UAPI on <uapi_dir>/<ifname>.sock, so that
+ * unmodified `wg show|showconf|set|setconf|syncconf` drive wgc.
+ *
+ * A "set=1" request is parsed completely into one change set and applied
+ * all or nothing (WireGuard applies line by line; wgc never half-applies).
+ * Replies end with "errno=0" or "errno=-E" (negative, as wg expects).
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "control_priv.h"
+
+#define UAPI_LINE_MAX 4096
+#define UAPI_SET_MAX (1024ull << 20)
+
+/* ------------------------------------------------------------ parsing */
+
+static bool
+parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0' || strlen(s) > 20)
+		return false;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		if (v > (UINT64_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	if (v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int
+add_allowed_ip(struct wgc_peer_change *c, const struct wgc_cidr *x)
+{
+	struct wgc_cidr *v;
+	uint32_t i;
+
+	for (i = 0; i < c->conf.n_allowed_ips; i++)
+		if (wgc_cidr_equal(&c->conf.allowed_ips[i], x))
+			return 0;
+	if (c->conf.n_allowed_ips >= WGC_PEER_MAX_ALLOWED_IPS)
+		return -1;
+	v = realloc(c->conf.allowed_ips, (c->conf.n_allowed_ips + 1) *
+		sizeof(*v));
+	if (v == NULL)
+		return -1;
+	v[c->conf.n_allowed_ips++] = *x;
+	c->conf.allowed_ips = v;
+	return 0;
+}
+
+int
+wgc_uapi_parse_set(const char *text, size_t len, struct wgc_changeset *cs,
+		struct wgc_conf_error *err)
+{
+	char line[UAPI_LINE_MAX + 1];
+	struct wgc_peer_change *c = NULL;
+	size_t off = 0;
+	unsigned int lineno = 0;
+	bool ok = false;
+
+	memset(cs, 0, sizeof(*cs));
+	cs->steal_allowed_ips = true;
+	cs->remove_absent_ok = true;
+	while (off < len) {
+		const char *nl = memchr(text + off, '\n', len - off);
+		size_t ll = nl != NULL ? (size_t)(nl - (text + off)) :
+			len - off;
+		char *key, *val;
+		uint64_t v;
+		const char *why = NULL;
+
+		lineno++;
+		if (ll > UAPI_LINE_MAX) {
+			wgc_conf_error_set(err, WGC_CONF_ESYNTAX,
+				"line %u: longer than %d bytes", lineno,
+				UAPI_LINE_MAX);
+			goto out;
+		}
+		memcpy(line, text + off, ll);
+		line[ll] = '\0';
+		off += ll + (nl != NULL ? 1 : 0);
+		if (memchr(line, '\0', ll) != NULL) {
+			wgc_conf_error_set(err, WGC_CONF_ESYNTAX,
+				"line %u: NUL byte", lineno);
+			goto out;
+		}
+		key = line;
+		val = strchr(line, '=');
+		if (val == NULL || val == line) {
+			wgc_conf_error_set(err, WGC_CONF_ESYNTAX,
+				"line %u: expected key=value", lineno);
+			goto out;
+		}
+		*val++ = '\0';
+#define BAD(fmt, ...) do { \
+	wgc_conf_error_set(err, WGC_CONF_EVALUE, "line %u: " fmt, lineno, \
+		##__VA_ARGS__); \
+	goto out; \
+} while (0)
+		if (strcmp(key, "public_key") == 0) {
+			c = wgc_changeset_add(cs);
+			if (c == NULL) {
+				wgc_conf_error_set(err, WGC_CONF_EIO,
+					"out of memory");
+				goto out;
+			}
+			c->op = WGC_PEER_OP_UPSERT;
+			c->append_allowed_ips = true;
+			if (wgc_key_from_hex(c->conf.public_key, val) != 0)
+				BAD("public_key: not 64 hex digits");
+			continue;
+		}
+		if (c == NULL) {
+			/* device keys */
+			if (strcmp(key, "private_key") == 0) {
+				if (wgc_key_from_hex(cs->iface.private_key,
+						val) != 0)
+					BAD("private_key: not 64 hex digits");
+				cs->iface_fields |= WGC_IFACE_F_PRIVATE_KEY;
+			} else if (strcmp(key, "listen_port") == 0) {
+				if (!parse_u64(val, 65535, &v))
+					BAD("listen_port: not 0..65535");
+				cs->iface.listen_port = (uint16_t)v;
+				cs->iface_fields |= WGC_IFACE_F_LISTEN_PORT;
+			} else if (strcmp(key, "fwmark") == 0) {
+				if (!parse_u64(val, UINT32_MAX, &v))
+					BAD("fwmark: not a 32-bit number");
+				cs->iface.fwmark = (uint32_t)v;
+				cs->iface_fields |= WGC_IFACE_F_FWMARK;
+			} else if (strcmp(key, "replace_peers") == 0) {
+				if (strcmp(val, "true") != 0)
+					BAD("replace_peers: only \"true\"");
+				cs->replace_peers = true;
+			} else {
+				BAD("unknown device key \"%.32s\"", key);
+			}
+			continue;
+		}
+		/* peer keys */
+		if (strcmp(key, "remove") == 0) {
+			if (strcmp(val, "true") != 0)
+				BAD("remove: only \"true\"");
+			c->op = WGC_PEER_OP_REMOVE;
+		} else if (strcmp(key, "update_only") == 0) {
+			if (strcmp(val, "true") != 0)
+				BAD("update_only: only \"true\"");
+			if (c->op != WGC_PEER_OP_REMOVE)
+				c->op = WGC_PEER_OP_UPDATE_ONLY;
+		} else if (strcmp(key, "preshared_key") == 0) {
+			if (wgc_key_from_hex(c->conf.preshared_key, val) != 0)
+				BAD("preshared_key: not 64 hex digits");
+			c->fields |= WGC_PEER_F_PRESHARED_KEY;
+		} else if (strcmp(key, "endpoint") == 0) {
+			if (wgc_endpoint_parse(&c->conf.endpoint, val,
+					&why) != 0)
+				BAD("endpoint \"%.64s\": %s", val, why);
+			c->fields |= WGC_PEER_F_ENDPOINT;
+		} else if (strcmp(key, "persistent_keepalive_interval") == 0) {
+			if (!parse_u64(val, 65535, &v))
+				BAD("persistent_keepalive_interval: not "
+					"0..65535");
+			c->conf.persistent_keepalive = (uint16_t)v;
+			c->fields |= WGC_PEER_F_KEEPALIVE;
+		} else if (strcmp(key, "replace_allowed_ips") == 0) {
+			if (strcmp(val, "true") != 0)
+				BAD("replace_allowed_ips: only \"true\"");
+			c->append_allowed_ips = false;
+			c->conf.n_allowed_ips = 0;
+			c->fields |= WGC_PEER_F_ALLOWED_IPS;
+		} else if (strcmp(key, "allowed_ip") == 0) {
+			struct wgc_cidr x;
+
+			if (strchr(val, '/') == NULL ||
+					wgc_cidr_parse(&x, val, WGC_CIDR_ROUTE,
+						&why) != 0)
+				BAD("allowed_ip \"%.64s\": %s", val,
+					why != NULL ? why : "need addr/len");
+			if (add_allowed_ip(c, &x) != 0)
+				BAD("allowed_ip: too many");
+			c->fields |= WGC_PEER_F_ALLOWED_IPS;
+		} else if (strcmp(key, "protocol_version") == 0) {
+			if (strcmp(val, "1") != 0)
+				BAD("protocol_version: only 1");
+		} else {
+			BAD("unknown peer key \"%.32s\"", key);
+		}
+#undef BAD
+	}
+	ok = true;
+out:
+	sodium_memzero(line, sizeof(line));
+	if (!ok) {
+		wgc_changeset_free(cs);
+		return -1;
+	}
+	return 0;
+}
+
+int
+wgc_uapi_format_get(const struct wgc_control_ops *ops, void *ctx, char **out,
+		size_t *out_len)
+{
+	char hex[WGC_KEY_HEX_LEN + 1], buf[WGC_ADDR_STR_LEN];
+	struct wgc_iface_conf iface;
+	struct wgc_peer_conf pc;
+	struct wgc_control_peer_stats st;
+	uint8_t last[WGC_KEY_LEN];
+	struct sbuf b = { 0 };
+	bool first = true;
+	uint32_t i;
+	int rc;
+
+	*out = NULL;
+	*out_len = 0;
+	rc = ops->iface_get(ctx, &iface);
+	if (rc != 0)
+		return rc;
+	if (!wgc_key_is_zero(iface.private_key)) {
+		wgc_key_to_hex(iface.private_key, hex);
+		sbuf_printf(&b, "private_key=%s\n", hex);
+	}
+	sbuf_printf(&b, "listen_port=%u\n", iface.listen_port);
+	if (iface.fwmark != 0)
+		sbuf_printf(&b, "fwmark=%u\n", iface.fwmark);
+	wgc_iface_conf_free(&iface);
+	while (ops->peer_next(ctx, first ? NULL : last, &pc, &st) == 0) {
+		first = false;
+		memcpy(last, pc.public_key, WGC_KEY_LEN);
+		wgc_key_to_hex(pc.public_key, hex);
+		sbuf_printf(&b, "public_key=%s\n", hex);
+		wgc_key_to_hex(pc.preshared_key, hex);
+		sbuf_printf(&b, "preshared_key=%s\n", hex);
+		sbuf_printf(&b, "protocol_version=1\n");
+		if (pc.endpoint.addr.family != 0)
+			sbuf_printf(&b, "endpoint=%s\n", wgc_endpoint_format(
+				&pc.endpoint, buf, sizeof(buf)));
+		sbuf_printf(&b, "last_handshake_time_sec=%" PRId64 "\n"
+			"last_handshake_time_nsec=%" PRId64 "\n"
+			"tx_bytes=%" PRIu64 "\nrx_bytes=%" PRIu64 "\n"
+			"persistent_keepalive_interval=%u\n",
+			st.last_handshake_sec, st.last_handshake_nsec,
+			st.tx_bytes, st.rx_bytes, pc.persistent_keepalive);
+		for (i = 0; i < pc.n_allowed_ips; i++)
+			sbuf_printf(&b, "allowed_ip=%s\n", wgc_cidr_format(
+				&pc.allowed_ips[i], buf, sizeof(buf)));
+		wgc_peer_conf_free(&pc);
+	}
+	sodium_memzero(hex, sizeof(hex));
+	if (b.oom) {
+		if (b.p != NULL)
+			sodium_memzero(b.p, b.len);
+		sbuf_free(&b);
+		return -ENOMEM;
+	}
+	if (b.p == NULL)
+		sbuf_printf(&b, "%s", "");
+	*out = b.p;
+	*out_len = b.len;
+	return 0;
+}
+
+/* ------------------------------------------------------------ server */
+
+struct reader {
+	int fd;
+	char buf[65536];
+	size_t start, end;
+};
+
+/* Read one line (without '\n') into @p line; 1 = line, 0 = EOF, -1 error */
+static int
+read_line(struct reader *r, char *line, size_t max, size_t *len)
+{
+	size_t n = 0;
+
+	for (;;) {
+		while (r->start < r->end) {
+			char ch = r->buf[r->start++];
+
+			if (ch == '\n') {
+				line[n] = '\0';
+				*len = n;
+				return 1;
+			}
+			if (n >= max)
+				return -1;
+			line[n++] = ch;
+		}
+		{
+			ssize_t k = read(r->fd, r->buf, sizeof(r->buf));
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				return n == 0 && k == 0 ? 0 : -1;
+			r->start = 0;
+			r->end = (size_t)k;
+		}
+	}
+}
+
+static int
+send_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+errno_of(enum wgc_conf_err_kind k)
+{
+	switch (k) {
+	case WGC_CONF_ENOENT:
+		return ENOENT;
+	case WGC_CONF_ECONFLICT:
+		return EEXIST;
+	case WGC_CONF_EIO:
+		return EIO;
+	default:
+		return EINVAL;
+	}
+}
+
+static void
+uapi_serve(struct wgc_control *ctl, int fd)
+{
+	struct reader *r = malloc(sizeof(*r));
+	char line[UAPI_LINE_MAX + 1];
+	char tail[32];
+	size_t len;
+
+	if (r == NULL)
+		return;
+	r->fd = fd;
+	r->start = r->end = 0;
+	for (;;) {
+		struct wgc_conf_error err = { 0 };
+		int e = 0, rc = read_line(r, line, UAPI_LINE_MAX, &len);
+
+		if (rc <= 0)
+			break;
+		ctl->cnt.uapi_requests++;
+		if (strcmp(line, "get=1") == 0) {
+			char *out = NULL;
+			size_t out_len = 0;
+
+			if (read_line(r, line, UAPI_LINE_MAX, &len) != 1 ||
+					len != 0)
+				break;
+			pthread_mutex_lock(&ctl->lock);
+			e = wgc_uapi_format_get(ctl->ops, ctl->ctx, &out,
+				&out_len);
+			pthread_mutex_unlock(&ctl->lock);
+			if (e == 0) {
+				rc = send_all(fd, out, out_len);
+				sodium_memzero(out, out_len);
+				free(out);
+				if (rc != 0)
+					break;
+			} else {
+				e = -e;
+			}
+		} else if (strcmp(line, "set=1") == 0) {
+			struct sbuf b = { 0 };
+			struct wgc_changeset cs;
+
+			for (;;) {
+				rc = read_line(r, line, UAPI_LINE_MAX, &len);
+				if (rc != 1 || len == 0)
+					break;
+				if (b.len + len + 1 > UAPI_SET_MAX) {
+					rc = -1;
+					break;
+				}
+				if (b.cap - b.len <= len + 1) {
+					size_t cap = b.cap == 0 ? 65536 : b.cap;
+					char *q;
+
+					while (cap - b.len <= len + 1)
+						cap *= 2;
+					q = realloc(b.p, cap);
+					if (q == NULL) {
+						b.oom = true;
+						break;
+					}
+					b.p = q;
+					b.cap = cap;
+				}
+				memcpy(b.p + b.len, line, len);
+				b.p[b.len + len] = '\n';
+				b.len += len + 1;
+			}
+			if (rc != 1 || b.oom) {
+				if (b.p != NULL)
+					sodium_memzero(b.p, b.len);
+				sbuf_free(&b);
+				e = EPROTO;
+				ctl->cnt.uapi_errors++;
+				snprintf(tail, sizeof(tail), "errno=%d\n\n", -e);
+				send_all(fd, tail, strlen(tail));
+				break;
+			}
+			if (wgc_uapi_parse_set(b.p != NULL ? b.p : "", b.len,
+					&cs, &err) != 0) {
+				e = errno_of(err.kind);
+			} else {
+				pthread_mutex_lock(&ctl->lock);
+				if (ctl_apply_locked(ctl, &cs, &err) != 0)
+					e = errno_of(err.kind);
+				pthread_mutex_unlock(&ctl->lock);
+				wgc_changeset_free(&cs);
+			}
+			if (e != 0)
+				CTL_LOG(NOTICE, "uapi: set refused: %s",
+					err.msg);
+			if (b.p != NULL)
+				sodium_memzero(b.p, b.len);
+			sbuf_free(&b);
+		} else {
+			CTL_LOG(NOTICE, "uapi: unknown operation");
+			ctl->cnt.uapi_errors++;
+			break;
+		}
+		if (e != 0)
+			ctl->cnt.uapi_errors++;
+		snprintf(tail, sizeof(tail), "errno=%d\n\n", -e);
+		if (send_all(fd, tail, strlen(tail)) != 0)
+			break;
+	}
+	sodium_memzero(line, sizeof(line));
+	sodium_memzero(r, sizeof(*r));
+	free(r);
+}
+
+static void *
+uapi_thread(void *arg)
+{
+	struct wgc_control *ctl = arg;
+
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = ctl->uapi_fd, .events = POLLIN },
+			{ .fd = ctl->uapi_stop[0], .events = POLLIN },
+		};
+		struct timeval tv;
+		int fd;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents != 0)
+			break;
+		if (!(pfd[0].revents & POLLIN))
+			continue;
+		fd = accept4(ctl->uapi_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (ctl_check_peer(ctl, fd) != 0) {
+			ctl->cnt.uapi_refused++;
+			CTL_LOG(NOTICE, "uapi: refused a client (credentials)");
+			close(fd);
+			continue;
+		}
+		tv.tv_sec = ctl->conf.timeout;
+		tv.tv_usec = 0;
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		uapi_serve(ctl, fd);
+		close(fd);
+	}
+	return NULL;
+}
+
+int
+uapi_start(struct wgc_control *ctl)
+{
+	int r = snprintf(ctl->uapi_path, sizeof(ctl->uapi_path), "%s/%s.sock",
+		ctl->conf.uapi_dir, ctl->ifname);
+
+	if (r < 0 || (size_t)r >= sizeof(ctl->uapi_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	ctl->uapi_fd = ctl_unix_listen(ctl, ctl->uapi_path);
+	if (ctl->uapi_fd < 0)
+		return -1;
+	if (pipe2(ctl->uapi_stop, O_CLOEXEC) != 0)
+		goto fail;
+	if (pthread_create(&ctl->uapi_thread, NULL, uapi_thread, ctl) != 0)
+		goto fail;
+	ctl->uapi_running = true;
+	return 0;
+fail:
+	close(ctl->uapi_fd);
+	ctl->uapi_fd = -1;
+	unlink(ctl->uapi_path);
+	return -1;
+}
+
+void
+uapi_stop(struct wgc_control *ctl)
+{
+	if (ctl->uapi_running) {
+		if (write(ctl->uapi_stop[1], "x", 1) != 1)
+			CTL_LOG(ERR, "uapi: cannot signal the thread");
+		pthread_join(ctl->uapi_thread, NULL);
+		ctl->uapi_running = false;
+	}
+	if (ctl->uapi_fd >= 0) {
+		close(ctl->uapi_fd);
+		ctl->uapi_fd = -1;
+		unlink(ctl->uapi_path);
+	}
+	if (ctl->uapi_stop[0] >= 0) {
+		close(ctl->uapi_stop[0]);
+		close(ctl->uapi_stop[1]);
+		ctl->uapi_stop[0] = ctl->uapi_stop[1] = -1;
+	}
+}

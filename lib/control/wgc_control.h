@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#ifndef _WGC_CONTROL_H_
+#define _WGC_CONTROL_H_
+
+/**
+ * @file
+ * wgc control plane: JSON REST on an AF_UNIX socket (libmicrohttpd +
+ * cJSON), the WireGuard cross-platform UAPI (so that `wg` works), crash-safe
+ * persistence under a state directory, Prometheus metrics.
+ *
+ * The control plane never touches the data plane's tables itself: it calls
+ * a small **backend** (struct wgc_control_ops). The daemon binds it to
+ * lib/peers (live table under RCU); lib/control ships an in-memory
+ * reference backend (wgc_mem_backend_*) used by the tests and by a
+ * control-only server.
+ *
+ * Threads: the REST server and the UAPI server each run in one thread of
+ * their own; every backend call is made with the control plane's mutex
+ * held, so a backend sees a single writer and needs no locking of its own
+ * against other control calls (it still must be safe against its workers).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wgc_conf.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Per-peer counters the backend reports. */
+struct wgc_control_peer_stats {
+	uint64_t rx_bytes;
+	uint64_t tx_bytes;
+	uint64_t rx_packets;
+	uint64_t tx_packets;
+	int64_t last_handshake_sec;  /**< Unix time; 0 = never */
+	int64_t last_handshake_nsec;
+};
+
+/**
+ * One counter of the device. @p worker -1 is a device total; @p label is a
+ * drop reason ("" for none), e.g. {"drops", "bad_mac", 0, 12}.
+ */
+struct wgc_stat {
+	char name[48];
+	char label[32];
+	int32_t worker;
+	uint64_t value;
+};
+
+/**
+ * The backend boundary: how the control plane reads and changes the live
+ * device. Return 0 or a negative errno unless stated.
+ */
+struct wgc_control_ops {
+	/** Copy the interface (incl. private key; caller frees). */
+	int (*iface_get)(void *ctx, struct wgc_iface_conf *iface);
+	/** Number of peers. */
+	uint64_t (*peer_count)(void *ctx);
+	/**
+	 * Look up one peer by public key; deep copy into @p conf (caller
+	 * frees with wgc_peer_conf_free()). @p stats may be NULL.
+	 * @return 0 or -ENOENT.
+	 */
+	int (*peer_get)(void *ctx, const uint8_t key[WGC_KEY_LEN],
+			struct wgc_peer_conf *conf, struct wgc_control_peer_stats *stats);
+	/**
+	 * Ordered iteration (memcmp order of public keys): the first peer
+	 * whose key is strictly greater than @p after (NULL = the first
+	 * peer). Must be O(log n) or better, never a scan.
+	 * @return 0 or -ENOENT at the end.
+	 */
+	int (*peer_next)(void *ctx, const uint8_t *after,
+			struct wgc_peer_conf *conf, struct wgc_control_peer_stats *stats);
+	/**
+	 * Apply a change set atomically: either every change is applied or
+	 * none (state unchanged), in order. Changing an existing peer keeps
+	 * its session, keys and counters; only removal ends them. Errors set
+	 * @p err (kind WGC_CONF_ECONFLICT for an allowed IP owned by another
+	 * peer without steal_allowed_ips, WGC_CONF_ENOENT for UPDATE/REMOVE
+	 * of an absent peer, WGC_CONF_EVALUE for a weak private key) and the
+	 * message starts with "peers[i]" naming the change.
+	 * @return 0 or -1.
+	 */
+	int (*apply)(void *ctx, const struct wgc_changeset *cs,
+			struct wgc_conf_error *err);
+	/** Optional: fill up to @p max counters; returns how many. */
+	int (*stats_read)(void *ctx, struct wgc_stat *out, unsigned int max);
+	/** Optional: 0 if healthy, else -1 with a reason in @p msg. */
+	int (*health)(void *ctx, char *msg, size_t len);
+};
+
+/* ------------------------------------------------ in-memory backend */
+
+struct wgc_mem_backend;
+
+/**
+ * Create the reference backend: ordered skip list of peers (O(log n)
+ * lookup, insert and resume), hash index of allowed IPs (conflicts),
+ * undo log for all-or-nothing apply. @p iface may be NULL.
+ */
+struct wgc_mem_backend *wgc_mem_backend_create(
+		const struct wgc_iface_conf *iface);
+
+/** Free everything (wipes keys). */
+void wgc_mem_backend_destroy(struct wgc_mem_backend *mb);
+
+/** Ops table for the in-memory backend (ctx = the wgc_mem_backend). */
+extern const struct wgc_control_ops wgc_mem_backend_ops;
+
+/** Test hook: set a peer's counters (e.g. a fake handshake). */
+int wgc_mem_backend_set_stats(struct wgc_mem_backend *mb,
+		const uint8_t key[WGC_KEY_LEN], const struct wgc_control_peer_stats *st);
+
+/** Test hook: the peer's session id (kept across updates), 0 = absent. */
+uint64_t wgc_mem_backend_session(struct wgc_mem_backend *mb,
+		const uint8_t key[WGC_KEY_LEN]);
+
+/**
+ * Test hook: when on, every peer created gets a fake handshake time, a
+ * distinct second per peer (about three years ago), so that tests can see
+ * whether a change kept a peer's session (its handshake time stays).
+ */
+void wgc_mem_backend_fake_handshakes(struct wgc_mem_backend *mb, bool on);
+
+/* ------------------------------------- lib/peers (the live device) */
+
+struct wgc_peers;
+struct wgc_identity;
+struct wgc_peers_backend;
+
+/**
+ * Bind the control plane to the live peer table (built when lib/peers
+ * is): the configuration is shadowed in an in-memory backend (ordering,
+ * all-or-nothing validation), then each change is pushed to lib/peers
+ * under its writer lock; changed peers keep their sessions. Peers already
+ * in @p t are imported. Listen-port changes are refused (restart).
+ *
+ * @param id     the device identity (private key changes), or NULL
+ * @param iface  the interface as configured (name, key, port, addresses)
+ */
+struct wgc_peers_backend *wgc_peers_backend_create(struct wgc_peers *t,
+		struct wgc_identity *id, const struct wgc_iface_conf *iface);
+
+/** Extra device counters for /v1/stats and /metrics (e.g. pipeline). */
+void wgc_peers_backend_set_stats(struct wgc_peers_backend *pb,
+		int (*fn)(void *ctx, struct wgc_stat *out, unsigned int max),
+		void *ctx);
+
+/** Free the binding (not the peer table). */
+void wgc_peers_backend_destroy(struct wgc_peers_backend *pb);
+
+/** Ops of the lib/peers binding (ctx = the wgc_peers_backend). */
+extern const struct wgc_control_ops wgc_peers_backend_ops;
+
+/* --------------------------------------------------- control plane */
+
+/** Parameters of wgc_control_create(). */
+struct wgc_control_params {
+	const struct wgc_control_conf *conf; /**< socket, state_dir, ... */
+	const char *ifname;                  /**< UAPI socket name */
+	const struct wgc_control_ops *ops;
+	void *ctx;                           /**< backend context */
+	bool no_rest;                        /**< do not serve REST */
+	bool no_uapi;                        /**< do not serve the UAPI */
+	bool no_threads;                     /**< load state only (tests) */
+};
+
+struct wgc_control;
+
+/**
+ * Start the control plane: open the state directory (load the snapshot and
+ * replay the journal into the backend; state wins over what the backend
+ * holds when conf->state_wins, else the backend's state is written to
+ * disk), then create both sockets (0660, optional group, peer credentials
+ * checked) and their threads.
+ *
+ * @return the control plane, or NULL with errno set and a message logged
+ *   (@p err filled if non-NULL).
+ */
+struct wgc_control *wgc_control_create(const struct wgc_control_params *p,
+		struct wgc_conf_error *err);
+
+/** Stop the threads, close and unlink the sockets, close the state. */
+void wgc_control_destroy(struct wgc_control *ctl);
+
+/**
+ * Apply a change set through the control plane: validate, apply to the
+ * backend, append to the journal (fsync) — what REST and UAPI call.
+ *
+ * @return 0, or -1 with @p err set (state unchanged on disk and live,
+ *   except kind WGC_CONF_EIO after the backend applied: see doc/rest.md).
+ */
+int wgc_control_apply(struct wgc_control *ctl, const struct wgc_changeset *cs,
+		struct wgc_conf_error *err);
+
+/** Write a snapshot and truncate the journal now. 0 or -1. */
+int wgc_control_compact(struct wgc_control *ctl);
+
+/* ----------------------------------------------- UAPI text (pure) */
+
+/**
+ * Parse the body of a UAPI "set=1" request (the lines after "set=1\n", up
+ * to but excluding the empty line) into a change set for apply(): steal
+ * semantics for allowed IPs, absent REMOVE is a no-op, as in WireGuard.
+ *
+ * @return 0, or -1 with @p err ("line N: reason"); map to errno=-EINVAL.
+ */
+int wgc_uapi_parse_set(const char *text, size_t len, struct wgc_changeset *cs,
+		struct wgc_conf_error *err);
+
+/**
+ * Write the reply of a UAPI "get=1" request (without the final errno line)
+ * with malloc'd @p out / @p out_len. Called with the backend quiescent.
+ * @return 0 or a negative errno.
+ */
+int wgc_uapi_format_get(const struct wgc_control_ops *ops, void *ctx,
+		char **out, size_t *out_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _WGC_CONTROL_H_ */
