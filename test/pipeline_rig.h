@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#ifndef _PIPELINE_RIG_H_
+#define _PIPELINE_RIG_H_
+
+/*
+ * A test rig for lib/pipeline: a device (identity, peer table, lib/net
+ * port, pipeline) whose outer and inner edges are rte_rings. Two devices
+ * whose outer rings are crossed talk to each other like two hosts on a
+ * wire. Used by test_pipeline.c and perf_pipeline.c.
+ */
+
+#include <netinet/in.h>
+
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_udp.h>
+
+#include "wgc_net.h"
+#include "wgc_peers.h"
+#include "wgc_pipeline.h"
+#include "wgc_test.h"
+
+#define RING_SZ 1024
+
+struct ring_edge {
+	struct rte_ring *rx;
+	struct rte_ring *tx;
+	struct wgc_recycler *rc;
+};
+
+static __rte_unused uint16_t
+ring_rx(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n)
+{
+	struct ring_edge *e = ctx;
+	struct rte_mbuf *m[WGC_PIPELINE_BURST];
+	unsigned int k, i;
+
+	k = rte_ring_dequeue_burst(e->rx, (void **)m,
+		RTE_MIN(n, (uint16_t)RTE_DIM(m)), NULL);
+	for (i = 0; i < k; i++)
+		wgc_view_from_mbuf(&v[i], m[i], e->rc);
+	return (uint16_t)k;
+}
+
+static __rte_unused uint16_t
+ring_tx(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n)
+{
+	struct ring_edge *e = ctx;
+	uint16_t i, sent = 0;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m;
+
+		if (wgc_view_is_empty(&v[i]))
+			continue;
+		m = wgc_view_to_mbuf(&v[i]);
+		if (rte_ring_enqueue(e->tx, m) != 0)
+			rte_pktmbuf_free(m);
+		else
+			sent++;
+	}
+	return sent;
+}
+
+struct dev {
+	struct wgc_identity *id;
+	struct wgc_peers *peers;
+	struct wgc_net_port *net;
+	struct wgc_pipeline *pl;
+	struct ring_edge outer;
+	struct ring_edge inner;
+	struct rte_ring *inner_in;   /* test -> device (plaintext) */
+	struct rte_ring *inner_out;  /* device -> test (plaintext) */
+	uint8_t pub[WGC_KEY_LEN];
+};
+
+static __rte_unused int
+dev_init(struct dev *d, const char *name, uint8_t seed, uint8_t ip_last,
+		struct rte_ring *wire_in, struct rte_ring *wire_out,
+		struct rte_mempool *pool, struct wgc_recycler *rc)
+{
+	struct wgc_peers_params pp = { 0 };
+	struct wgc_net_port_conf nc = { 0 };
+	struct wgc_pipeline_conf pc = { 0 };
+	uint8_t sk[WGC_KEY_LEN];
+	char n[32];
+
+	memset(sk, seed, sizeof(sk));
+	d->id = wgc_identity_create(name, sk, SOCKET_ID_ANY);
+	if (d->id == NULL || wgc_identity_public_key(d->id, d->pub) != 0)
+		return TEST_FAILED;
+	pp.name = name;
+	pp.max_peers = 16;
+	pp.socket_id = SOCKET_ID_ANY;
+	pp.identity = d->id;
+	d->peers = wgc_peers_create(&pp);
+	if (d->peers == NULL)
+		return TEST_FAILED;
+	nc.name = name;
+	memset(&nc.mac, 0, sizeof(nc.mac));
+	nc.mac.addr_bytes[0] = 0x02;
+	nc.mac.addr_bytes[5] = ip_last;
+	nc.listen_port = 51820;
+	nc.nb_ip4 = 1;
+	nc.ip4[0] = rte_cpu_to_be_32(RTE_IPV4(192, 0, 2, ip_last));
+	nc.ip4_prefix[0] = 24;
+	nc.pool = pool;
+	nc.socket_id = SOCKET_ID_ANY;
+	d->net = wgc_net_port_create(&nc);
+	if (d->net == NULL)
+		return TEST_FAILED;
+	snprintf(n, sizeof(n), "%s_ii", name);
+	d->inner_in = rte_ring_create(n, RING_SZ, SOCKET_ID_ANY, 0);
+	snprintf(n, sizeof(n), "%s_io", name);
+	d->inner_out = rte_ring_create(n, RING_SZ, SOCKET_ID_ANY, 0);
+	if (d->inner_in == NULL || d->inner_out == NULL)
+		return TEST_FAILED;
+	d->outer.rx = wire_in;
+	d->outer.tx = wire_out;
+	d->outer.rc = rc;
+	d->inner.rx = d->inner_in;
+	d->inner.tx = d->inner_out;
+	d->inner.rc = rc;
+	pc.name = name;
+	pc.peers = d->peers;
+	pc.net = d->net;
+	pc.outer = (struct wgc_pipeline_edge){ ring_rx, ring_tx, &d->outer };
+	pc.inner = (struct wgc_pipeline_edge){ ring_rx, ring_tx, &d->inner };
+	pc.tx_recycler = rc;
+	pc.nb_workers = 1;
+	pc.mtu = 1420;
+	d->pl = wgc_pipeline_create(&pc);
+	return d->pl == NULL ? TEST_FAILED : TEST_SUCCESS;
+}
+
+static __rte_unused void
+ring_drain(struct rte_ring *r)
+{
+	void *m;
+
+	while (r != NULL && rte_ring_dequeue(r, &m) == 0)
+		rte_pktmbuf_free(m);
+}
+
+static __rte_unused void
+dev_fini(struct dev *d)
+{
+	wgc_pipeline_free(d->pl);
+	wgc_peers_free(d->peers);
+	wgc_net_port_free(d->net);
+	ring_drain(d->inner_in);
+	ring_drain(d->inner_out);
+	rte_ring_free(d->inner_in);
+	rte_ring_free(d->inner_out);
+	wgc_identity_free(d->id);
+	memset(d, 0, sizeof(*d));
+}
+
+static __rte_unused struct wgc_peer *
+add_peer(struct dev *d, const uint8_t *pub, uint8_t net_octet,
+		uint8_t ep_last)
+{
+	struct wgc_prefix pf = { .family = 4, .len = 24,
+		.addr = { 10, 0, net_octet, 0 } };
+	struct wgc_peer *p;
+
+	wgc_peers_lock(d->peers);
+	p = wgc_peers_add(d->peers, pub, NULL);
+	if (p != NULL) {
+		if (ep_last != 0) {
+			struct wgc_peer_endpoint ep = { .family = 4,
+				.port = 51820,
+				.addr = { 192, 0, 2, ep_last } };
+
+			wgc_peer_endpoint_set(p, &ep);
+		}
+		if (wgc_peers_prefix_add(d->peers, p, &pf) != 0)
+			p = NULL;
+	}
+	wgc_peers_unlock(d->peers);
+	return p;
+}
+
+/* an IPv4/UDP packet src -> dst with a recognisable payload */
+static __rte_unused struct rte_mbuf *
+make_packet(struct rte_mempool *pool, uint32_t src, uint32_t dst, uint16_t payload, uint32_t tag)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *udp;
+	uint8_t *p;
+	uint16_t i, len = sizeof(*ip) + sizeof(*udp) + payload;
+
+	if (m == NULL)
+		return NULL;
+	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(m, len);
+	if (ip == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(len);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = rte_cpu_to_be_32(src);
+	ip->dst_addr = rte_cpu_to_be_32(dst);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp = (struct rte_udp_hdr *)(ip + 1);
+	udp->src_port = rte_cpu_to_be_16(1000);
+	udp->dst_port = rte_cpu_to_be_16(2000);
+	udp->dgram_len = rte_cpu_to_be_16(sizeof(*udp) + payload);
+	udp->dgram_cksum = 0;
+	p = (uint8_t *)(udp + 1);
+	for (i = 0; i < payload; i++)
+		p[i] = (uint8_t)(tag + i);
+	return m;
+}
+
+#endif /* _PIPELINE_RIG_H_ */
