@@ -8,6 +8,7 @@
 #   outer 192.168.78.1, TUN wgcdemo0          wireguard-go wgcdemo-g0
 #   10.78.0.1/24                              10.78.0.2/24
 #
+# wgc starts with no peer; the client is added through wgc's REST API.
 # Pings and runs iperf3 through the tunnel, prints the handshake time,
 # bytes and rates, stops wgc (SIGTERM) and removes everything. Needs root;
 # without root (or wireguard-go) it falls back to `wgc --once` on the
@@ -72,8 +73,8 @@ cat >"$tmp/wgc.json" <<EOF
 	"inner": { "type": "tun", "name": "wgcdemo0",
 		"addresses": ["10.78.0.1/24"], "mtu": 1420 },
 	"workers": [1],
-	"peers": [ { "public_key": "$cpk",
-		"allowed_ips": ["10.78.0.2/32"] } ]
+	"control": { "socket": "$tmp/wgc.sock", "state_dir": "" },
+	"peers": []
 }
 EOF
 
@@ -87,6 +88,13 @@ while ! grep -q "^wgc: up" "$tmp/wgc.log" && [ $i -lt 100 ]; do
 	i=$((i + 1))
 done
 grep "^wgc:" "$tmp/wgc.log" || { cat "$tmp/wgc.log"; exit 1; }
+
+step "the client's peer is added through wgc's REST API"
+echo "curl --unix-socket wgc.sock --json '[{\"public_key\": \"$cpk\", \"allowed_ips\": [\"10.78.0.2/32\"]}]' http://wgc/v1/peers"
+curl -sf --unix-socket "$tmp/wgc.sock" --json \
+	"[{\"public_key\": \"$cpk\", \"allowed_ips\": [\"10.78.0.2/32\"]}]" \
+	http://wgc/v1/peers || { echo "demo: REST call failed"; exit 1; }
+echo
 
 step "wireguard-go client (public key $cpk), configured with wg"
 ip netns exec $NC wireguard-go -f wgcdemo-g0 >"$tmp/go.log" 2>&1 &
@@ -126,15 +134,21 @@ iperf() {
 }
 iperf "" "client -> wgc"
 iperf "-R" "wgc -> client"
+echo "client UDP receive-buffer drops (wireguard-go not keeping up):" \
+	"$(ip netns exec $NC nstat -az UdpRcvbufErrors 2>/dev/null |
+	awk '/UdpRcvbufErrors/ {print $2}')"
 
 step "what wireguard-go saw"
 ip netns exec $NC wg show wgcdemo-g0 | grep -E "handshake|transfer"
+
+step "what wgc says (wg show through wgc's UAPI socket)"
+ip netns exec $NS wg show wgcdemo
 
 step "stopping wgc (SIGTERM): its counters"
 kill -TERM $wgc_pid
 wait $wgc_pid
 rc=$?
 wgc_pid=""
-grep -E "^wgc: (stats|peer|drop|proto|net|stopping)" "$tmp/wgc.log"
+grep -E "^wgc: (stats|peer|drop|proto|net|outer|tun|stopping)" "$tmp/wgc.log"
 echo "wgc exit code: $rc"
 [ $rc -eq 0 ]

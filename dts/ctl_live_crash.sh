@@ -43,7 +43,7 @@ cat >"$DTS_TMP/wgc.json" <<EOF
 		"-l", "0-1", "--file-prefix", "wgclive-crash",
 		"--vdev", "net_null0", "--log-level", "*:notice"],
 	"interface": { "name": "wgclive-cr", "private_key": "$(wg genkey 2>/dev/null || echo "")",
-		"listen_port": 51820 },
+		"listen_port": 51820, "max_peers": 8192 },
 	"outer": [ { "port": "net_null0", "ipv4": "192.0.2.1/24" } ],
 	"inner": { "type": "ethdev", "name": "none", "mtu": 1420 },
 	"peers": [],
@@ -56,7 +56,7 @@ sed -i 's/"private_key": "",//' "$DTS_TMP/wgc.json"
 
 WGC_PID=""
 wgc_start() {
-	"$wgc" --config "$DTS_TMP/wgc.json" --max-peers 8192 \
+	"$wgc" --config "$DTS_TMP/wgc.json" \
 		>>"$DTS_TMP/wgc.log" 2>&1 &
 	WGC_PID=$!
 	dts_track $WGC_PID "$DTS_TMP/wgc.log"

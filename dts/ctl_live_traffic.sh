@@ -6,7 +6,7 @@
 # DELETE, bulk PUT that replaces the set). The flow must lose nothing.
 #
 #   ns wgclive-a: wgc (af_packet on wgclive-av, outer 192.168.82.1, TUN
-#                 wgclive-t1 10.82.0.1/24, --max-peers 16384, state dir)
+#                 wgclive-t1 10.82.0.1/24,, state dir)
 #   ns wgclive-b: wireguard-go wgclive-g9, outer 192.168.82.2, 10.82.0.2
 #
 # Flows (both counted): iperf3 UDP client -> wgc at 250 datagrams/s for
@@ -69,7 +69,7 @@ cat >"$DTS_TMP/wgc.json" <<EOF
 		"--vdev", "net_af_packet0,iface=wgclive-av",
 		"--log-level", "*:notice"],
 	"interface": { "name": "$IF", "private_key": "$wsk",
-		"listen_port": $PORT },
+		"listen_port": $PORT, "max_peers": 16384 },
 	"outer": [ { "port": "net_af_packet0", "ipv4": "192.168.82.1/24" } ],
 	"inner": { "type": "tun", "name": "wgclive-t1",
 		"addresses": ["10.82.0.1/24"], "mtu": 1420 },
@@ -84,7 +84,7 @@ EOF
 WGC_PID=""
 wgc_start() {
 	ip netns exec $NA "$wgc" --config "$DTS_TMP/wgc.json" \
-		--max-peers 16384 >"$DTS_TMP/wgc.log" 2>&1 &
+		>"$DTS_TMP/wgc.log" 2>&1 &
 	WGC_PID=$!
 	dts_track $WGC_PID "$DTS_TMP/wgc.log"
 	i=0
@@ -157,7 +157,7 @@ json.dump([{"public_key": flow, "endpoint": "192.168.82.2:51821",
             "allowed_ips": ["10.82.0.2/32"]}], open("%s/final.json" % d, "w"))
 EOF
 
-dts_check "wgc starts (max 16384 peers, state dir)" wgc_start
+dts_check "wgc starts (max_peers 16384, state dir)" wgc_start
 dts_check "wireguard-go client configured" client_start
 dts_check "client reaches wgc through the tunnel" \
 	dts_retry 10 ip netns exec $NB ping -c 1 -W 1 10.82.0.1

@@ -89,6 +89,8 @@ wg show "$name" latest-handshakes | grep -q "$p1" &&
 	ok "wg show latest-handshakes" || ko "latest-handshakes"
 api GET /v1/peers | grep -q "$p1" && ok "REST sees the peer set by wg" ||
 	ko "REST sees the peer"
+"$builddir/app/wgcctl" -s "$rest" show | grep -q "^$p1  127.0.0.1:51821" &&
+	ok "wgcctl show lists the peer" || ko "wgcctl show"
 api GET /v1/interface | grep -q "$(cat "$dir/priv")" &&
 	ko "private key in REST output" || ok "private key not in REST output"
 

@@ -27,6 +27,17 @@ fi
 
 NW=wgcdev-w
 NC=wgcdev-c
+# WGC_WORKERS=2: two workers (both on CPU 1), two af_packet queue pairs
+# (kernel fanout), two TUN queues
+if [ "${WGC_WORKERS:-1}" = 2 ]; then
+	LCORES='"--lcores", "0@0,1@1,2@1"'
+	QP=",qpairs=2"
+	WORKERS="1, 2"
+else
+	LCORES='"-l", "0-1"'
+	QP=""
+	WORKERS="1"
+fi
 PORT=51820
 CPORT=51821
 
@@ -63,8 +74,8 @@ ip netns exec $NW sysctl -qw net.ipv6.conf.default.disable_ipv6=0
 cat >"$DTS_TMP/wgc.json" <<EOF
 {
 	"eal": ["--no-huge", "-m", "384", "--no-pci", "--no-shconf",
-		"-l", "0-1", "--file-prefix", "wgc-dev-interop",
-		"--vdev", "net_af_packet0,iface=wgcdev-wv",
+		$LCORES, "--file-prefix", "wgc-dev-interop",
+		"--vdev", "net_af_packet0,iface=wgcdev-wv$QP",
 		"--log-level", "*:notice"],
 	"interface": {
 		"name": "wgcdev",
@@ -78,7 +89,8 @@ cat >"$DTS_TMP/wgc.json" <<EOF
 		"addresses": ["10.77.0.1/24", "fd77::1/64"],
 		"mtu": 1420
 	},
-	"workers": [1],
+	"workers": [$WORKERS],
+	"control": { "socket": "$DTS_TMP/rest.sock", "state_dir": "" },
 	"peers": [ {
 		"public_key": "$cpk",
 		"endpoint": "192.168.77.2:$CPORT",
@@ -131,6 +143,7 @@ ping_w() { ip netns exec $NW ping -c 1 -W 1 "$@"; }
 
 # ---- phase 1: the client initiates ----
 dts_check "wgc starts with TUN and af_packet" wgc_start "$DTS_TMP/wgc1.log"
+grep "^wgc: up" "$DTS_TMP/wgc1.log" | sed 's/^/info: /'
 dts_check "wireguard-go configured with wg" client_start
 dts_check "ARP: client resolves wgc's outer address" \
 	dts_retry 5 ping_c 192.168.77.1 -c 1
@@ -143,6 +156,19 @@ dts_check "ping IPv4 inner, 20 packets" \
 dts_check "ping IPv6 inner" dts_retry 5 ping_c fd77::1
 dts_check "ping from wgc's side to the client" dts_retry 5 ping_w 10.77.0.2
 dts_check "ping IPv6 from wgc's side" dts_retry 5 ping_w fd77::2
+# the UAPI of wgc itself: `wg show` reads the live device
+uapi_show() {
+	ip netns exec $NW wg show wgcdev >"$DTS_TMP/wgshow" 2>&1
+	cat "$DTS_TMP/wgshow"
+	grep -q "latest handshake" "$DTS_TMP/wgshow" &&
+		grep -q "transfer:" "$DTS_TMP/wgshow"
+}
+dts_check "wg show wgcdev (wgc's UAPI) shows the handshake and transfer" \
+	uapi_show
+rest_stats() {
+	curl -sf --unix-socket "$DTS_TMP/rest.sock" http://wgc/v1/stats
+}
+dts_check "REST /v1/stats answers" rest_stats
 dts_check "large ping (1392 B payload, 1420 B inner)" \
 	ping_c -s 1392 -M do 10.77.0.1
 
@@ -202,5 +228,31 @@ sleep 0.3
 dts_check "wgc sent the initiation" grep -q "proto: initiation_sent" \
 	"$DTS_TMP/wgc2.log"
 dts_wgc_stop $WGC_PID "$DTS_TMP/wgc2.log"
+
+# ---- phase 3: persistent keepalive: wgc handshakes and keeps the path
+# open without any traffic ----
+sed 's/"allowed_ips": \["10.77.0.2\/32", "fd77::2\/128"\]/&, "persistent_keepalive": 1/' \
+	"$DTS_TMP/wgc.json" >"$DTS_TMP/wgc3.json" &&
+	mv "$DTS_TMP/wgc3.json" "$DTS_TMP/wgc.json"
+hs_before=$(ip netns exec $NC wg show wgcdev-g0 latest-handshakes |
+	awk '{print $2}')
+dts_check "wgc restarts with persistent_keepalive 1" \
+	wgc_start "$DTS_TMP/wgc3.log"
+newer_hs() {
+	ip netns exec $NC wg show wgcdev-g0 latest-handshakes |
+		awk -v b="$hs_before" '{exit !($2 > b)}'
+}
+sleep 3.5
+dts_check "wgc initiated a handshake on its own" newer_hs
+kill -USR1 $WGC_PID
+sleep 0.3
+keepalives() {
+	n=$(grep "^wgc: stats" "$DTS_TMP/wgc3.log" | tail -1 |
+		sed 's/.*keepalive_tx \([0-9]*\).*/\1/')
+	echo "keepalives sent in ~3.5 s: $n"
+	[ "${n:-0}" -ge 2 ]
+}
+dts_check "wgc sends persistent keepalives" keepalives
+dts_wgc_stop $WGC_PID "$DTS_TMP/wgc3.log"
 
 dts_done

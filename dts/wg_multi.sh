@@ -9,6 +9,7 @@
 #   ns wgcdev-1: wireguard-go, outer 192.168.79.2, inner 10.79.0.2, PSK
 #   ns wgcdev-2: wireguard-go, outer 192.168.79.3, inner 10.79.0.3
 #
+# Peer 2 is added at runtime through the REST API.
 # Checks: both peers handshake and ping (one with a preshared key), traffic
 # from wgc to both, a wrong PSK fails, roaming (peer 1's outer endpoint
 # changes and wgc follows), tshark decodes every datagram wgc sent as
@@ -84,10 +85,10 @@ cat >"$DTS_TMP/wgc.json" <<EOF
 	"inner": { "type": "tun", "name": "wgcdev-t1",
 		"addresses": ["10.79.0.1/24"], "mtu": 1420 },
 	"workers": [1],
+	"control": { "socket": "$DTS_TMP/rest.sock", "state_dir": "" },
 	"peers": [
 		{ "public_key": "$p1", "preshared_key": "$psk",
-		  "allowed_ips": ["10.79.0.2/32"] },
-		{ "public_key": "$p2", "allowed_ips": ["10.79.0.3/32"] }
+		  "allowed_ips": ["10.79.0.2/32"] }
 	]
 }
 EOF
@@ -128,7 +129,14 @@ client() {
 
 pingn() { ip netns exec "$1" ping -c 1 -W 1 "$2"; }
 
-dts_check "wgc starts with two peers" start_wgc
+dts_check "wgc starts with one peer" start_wgc
+# peer 2 arrives at runtime through the REST API
+add_p2() {
+	curl -sf --unix-socket "$DTS_TMP/rest.sock" --json \
+		"[{\"public_key\": \"$p2\", \"allowed_ips\": [\"10.79.0.3/32\"]}]" \
+		http://wgc/v1/peers
+}
+dts_check "peer 2 added through REST" add_p2
 # capture what wgc sends towards peer 2 for the tshark check
 ip netns exec $NS tshark -q -i wgcdev-s2 -w "$DTS_TMP/cap.pcapng" \
 	-f "udp and src host 192.168.79.1" >"$DTS_TMP/tshark.log" 2>&1 &

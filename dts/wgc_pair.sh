@@ -60,6 +60,8 @@ conf() {
 	"inner": { "type": "tun", "name": "$8", "addresses": ["$9"],
 		"mtu": 1420 },
 	"workers": [$4],
+	"control": { "socket": "$DTS_TMP/$1.sock", "uapi_dir": "",
+		"state_dir": "" },
 	"peers": [ { "public_key": "${10}", $ep
 		"allowed_ips": ["${11}"] } ]
 }

@@ -351,7 +351,7 @@ static const char full_config[] =
 	"  \"eal\": [\"--no-huge\", \"-m\", \"256\"],\n"
 	"  \"interface\": {\"name\": \"wgc7\",\n"
 	"    \"private_key\": \"GGRoqKrq7rEv0VBk+aqphXrbjDH6arZozFPntKx3/GM=\",\n"
-	"    \"listen_port\": 51999},\n"
+	"    \"listen_port\": 51999, \"max_peers\": 100000},\n"
 	"  \"outer\": [{\"port\": \"net_af_packet0\", \"ipv4\": \"192.0.2.1/24\",\n"
 	"    \"gateway4\": \"192.0.2.254\", \"ipv6\": \"2001:db8::1/64\",\n"
 	"    \"gateway6\": \"2001:db8::fe\", \"vlan\": 100}],\n"
@@ -399,6 +399,7 @@ test_conf_startup(void)
 	TEST_ASSERT(strcmp(c.eal_argv[2], "256") == 0, "eal[2]");
 	TEST_ASSERT(strcmp(c.iface.name, "wgc7") == 0, "name");
 	TEST_ASSERT_EQUAL(c.iface.listen_port, 51999, "port");
+	TEST_ASSERT_EQUAL(c.iface.max_peers, 100000u, "max_peers");
 	wgc_key_to_base64(c.iface.public_key, b64);
 	TEST_ASSERT(strcmp(b64, pub_b64) == 0, "derived public key");
 	TEST_ASSERT_EQUAL(c.n_outer, 1u, "outer");
@@ -451,6 +452,8 @@ test_conf_startup(void)
 	TEST_CHECK(startup_expect_fail("{\"interface\": {\"private_key\": "
 		"\"GGRoqKrq7rEv0VBk+aqphXrbjDH6arZozFPntKx3/GM=\", "
 		"\"private_key_file\": \"/x\"}}", WGC_CONF_EVALUE, "not both"));
+	TEST_CHECK(startup_expect_fail("{\"interface\": {\"max_peers\": 0}}",
+		WGC_CONF_EVALUE, "interface.max_peers"));
 	TEST_CHECK(startup_expect_fail("{\"interface\": {\"mtu\": 1}}",
 		WGC_CONF_ESCHEMA, "interface: unknown key \"mtu\""));
 	TEST_CHECK(startup_expect_fail("{\"outer\": [{}]}", WGC_CONF_ESCHEMA,

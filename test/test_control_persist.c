@@ -363,3 +363,45 @@ test_persist_crash_scale(void)
 }
 WGC_TEST_REGISTER_FULL(control_persist_crash_scale, scale, persist_setup,
 	test_persist_crash_scale, persist_teardown);
+
+/* A change set larger than half the state is saved as a snapshot. */
+static int
+test_persist_big_changeset(void)
+{
+	struct wgc_conf_error err;
+	struct wgc_changeset cs;
+	char *before, *after;
+	uint64_t snaps;
+	unsigned int i;
+
+	TEST_ASSERT_SUCCESS(add_pair(fx.ctl, 1, true, &err), "small");
+	memset(&cs, 0, sizeof(cs));
+	for (i = 0; i < 5000; i++) {
+		struct wgc_peer_change *c = wgc_changeset_add(&cs);
+
+		TEST_ASSERT_NOT_NULL(c, "add");
+		test_key(100000 + i, c->conf.public_key);
+		c->op = WGC_PEER_OP_UPSERT;
+		c->fields = WGC_PEER_F_KEEPALIVE | WGC_PEER_F_PRESHARED_KEY;
+		c->conf.persistent_keepalive = (uint16_t)i;
+		test_key(i, c->conf.preshared_key);
+	}
+	snaps = fx.ctl->cnt.compactions;
+	TEST_ASSERT_SUCCESS(wgc_control_apply(fx.ctl, &cs, &err), "big: %s",
+		err.msg);
+	wgc_changeset_free(&cs);
+	TEST_ASSERT_EQUAL(fx.ctl->cnt.compactions, snaps + 1,
+		"saved as a snapshot");
+	TEST_ASSERT_SUCCESS(remove_peer(fx.ctl, 100000 + 7, &err), "then one");
+	before = dump(fx.mb);
+	TEST_ASSERT_SUCCESS(reopen(&fx, true), "reopen");
+	after = dump(fx.mb);
+	TEST_ASSERT(strcmp(before, after) == 0, "state differs after reload");
+	TEST_ASSERT_EQUAL(wgc_mem_backend_ops.peer_count(fx.mb), 5001u,
+		"5000 + 2 - 1");
+	free(before);
+	free(after);
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER_FULL(control_persist_big_changeset_autotest, fast,
+	persist_setup, test_persist_big_changeset, persist_teardown);

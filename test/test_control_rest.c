@@ -431,6 +431,48 @@ test_rest_paging(void)
 WGC_TEST_REGISTER_FULL(control_rest_paging_autotest, fast, rest_setup,
 	test_rest_paging, rest_teardown);
 
+/* Prometheus text format: every family's samples form one group, one
+ * TYPE line per family, each sample "name[{labels}] value". */
+static int
+check_exposition(const char *text)
+{
+	char seen[64][80], cur[80] = "";
+	unsigned int n_seen = 0, i;
+	const char *line = text;
+
+	while (line != NULL && *line != '\0') {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl != NULL ? (size_t)(nl - line) : strlen(line);
+		char name[80];
+		size_t k = 0;
+
+		TEST_ASSERT(nl != NULL, "unterminated line");
+		if (line[0] != '#') {
+			while (k < len && k < sizeof(name) - 1 &&
+					line[k] != '{' && line[k] != ' ') {
+				name[k] = line[k];
+				k++;
+			}
+			name[k] = '\0';
+			TEST_ASSERT(strchr(line, ' ') != NULL &&
+				strchr(line, ' ') < line + len, "no value: %.*s",
+				(int)len, line);
+			if (strcmp(name, cur) != 0) {
+				for (i = 0; i < n_seen; i++)
+					TEST_ASSERT(strcmp(seen[i], name) != 0,
+						"family %s split in two groups",
+						name);
+				if (n_seen < RTE_DIM(seen))
+					snprintf(seen[n_seen++], sizeof(seen[0]),
+						"%s", cur);
+				snprintf(cur, sizeof(cur), "%s", name);
+			}
+		}
+		line = nl != NULL ? nl + 1 : NULL;
+	}
+	return TEST_SUCCESS;
+}
+
 static int
 test_rest_misc(void)
 {
@@ -456,13 +498,23 @@ test_rest_misc(void)
 	TEST_ASSERT(strstr(r.headers, "text/plain; version=0.0.4") != NULL,
 		"content type");
 	TEST_ASSERT(strstr(r.body, "\nwgc_peers 1\n") != NULL, "%s", r.body);
+	TEST_ASSERT(strstr(r.body, "wgc_control_http_responses_total{class="
+		"\"2xx\"}") != NULL, "control counters");
 	TEST_ASSERT(strstr(r.body, "wgc_peer_rx_bytes_total") == NULL,
 		"no per-peer series by default");
+	TEST_CHECK(check_exposition(r.body));
+	TEST_ASSERT(strstr(r.body, "# TYPE wgc_rx_packets_total counter\n"
+		"wgc_rx_packets_total 0\nwgc_rx_packets_total{worker=\"0\"} 0\n")
+		!= NULL, "grouped family: %s", r.body);
+	REQ("POST", "/v1/peers", "[{\"public_key\": "
+		"\"L+V9o0fNYkMVKNqsX7spBzD/9oSvxM/C7ZCZX1jLO3Q=\"}]");
+	EXPECT(200, NULL);
 	REQ("GET", "/metrics?peers=1", NULL);
 	EXPECT(200, NULL);
 	TEST_ASSERT(strstr(r.body, "wgc_peer_rx_bytes_total{public_key=\""
 		"BP7axYdCBskJN7oy0xRHKsjHv5ht5DP+K5a5kQqrLRM=\"} 0") != NULL,
 		"%s", r.body);
+	TEST_CHECK(check_exposition(r.body));
 	TEST_ASSERT(strstr(r.body, "GGRoqKrq") == NULL, "private key leaked");
 	REQ("POST", "/metrics", "{}");
 	EXPECT(405, "method_not_allowed");
@@ -560,7 +612,7 @@ WGC_TEST_REGISTER_FULL(control_rest_slow_client_autotest, fast, rest_setup,
 
 /* fork + setuid(65534): refused by file mode, then by SO_PEERCRED */
 static int
-child_status(const char *sock)
+child_status_as(const char *sock, gid_t gid)
 {
 	pid_t pid = fork();
 	int st;
@@ -570,7 +622,7 @@ child_status(const char *sock)
 		int code;
 
 		alarm(10);
-		if (setgroups(0, NULL) != 0 || setgid(65534) != 0 ||
+		if (setgroups(0, NULL) != 0 || setgid(gid) != 0 ||
 				setuid(65534) != 0)
 			_exit(90);
 		if (http_json(sock, "GET", "/v1/interface", NULL, &r) != 0)
@@ -581,6 +633,12 @@ child_status(const char *sock)
 	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
 		return -1;
 	return WEXITSTATUS(st);
+}
+
+static int
+child_status(const char *sock)
+{
+	return child_status_as(sock, 65534);
 }
 
 static int
@@ -612,6 +670,44 @@ test_rest_non_root(void)
 }
 WGC_TEST_REGISTER_FULL(control_rest_non_root_autotest, fast, rest_setup,
 	test_rest_non_root, rest_teardown);
+
+/* control.group: the socket belongs to the group, its members get in */
+static int
+test_rest_group(void)
+{
+	struct group *g = getgrnam("nogroup");
+	struct stat sb;
+	int rc;
+
+	if (getuid() != 0 || g == NULL) {
+		printf("not root or no group nogroup: skipped\n");
+		return TEST_SKIPPED;
+	}
+	wgc_control_destroy(fx.ctl);
+	fx.ctl = NULL;
+	snprintf(fx.conf.group, sizeof(fx.conf.group), "nogroup");
+	TEST_ASSERT_SUCCESS(fixture_start(&fx, true), "restart with group");
+	TEST_ASSERT_SUCCESS(stat(fx.rest, &sb), "stat");
+	TEST_ASSERT(sb.st_gid == g->gr_gid && (sb.st_mode & 0777) == 0660,
+		"socket group %u mode %o", (unsigned int)sb.st_gid,
+		sb.st_mode & 0777);
+	TEST_ASSERT_SUCCESS(stat(fx.uapi, &sb), "stat uapi");
+	TEST_ASSERT(sb.st_gid == g->gr_gid, "uapi socket group");
+	chmod(fx.dir, 0755);
+	rc = child_status_as(fx.rest, g->gr_gid);
+	TEST_ASSERT_EQUAL(rc, 94, "a member of the group is served (rc %d)",
+		rc);
+	rc = child_status_as(fx.rest, g->gr_gid - 1);
+	TEST_ASSERT_EQUAL(rc, 91, "a non-member is refused (rc %d)", rc);
+	/* unknown group: the control plane refuses to start */
+	wgc_control_destroy(fx.ctl);
+	fx.ctl = NULL;
+	snprintf(fx.conf.group, sizeof(fx.conf.group), "wgc-no-such-group");
+	TEST_ASSERT_FAIL(fixture_start(&fx, true), "unknown group accepted");
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER_FULL(control_rest_group_autotest, fast, rest_setup,
+	test_rest_group, rest_teardown);
 
 /* Every route and method of the code is in doc/openapi.yaml. */
 static int

@@ -126,8 +126,8 @@ test_pipeline_back_to_back(void)
 	TEST_ASSERT(pa != NULL && pb != NULL, "peers");
 
 	/* A -> B: staged, handshake (ARP first), then delivered */
-	TEST_CHECK(transfer(&A, &B, RTE_IPV4(10, 0, 1, 1),
-		RTE_IPV4(10, 0, 2, 1), 5, 100));
+	TEST_CHECK(transfer(&A, &B, WGC_TEST_IPV4(10, 0, 1, 1),
+		WGC_TEST_IPV4(10, 0, 2, 1), 5, 100));
 	wgc_pipeline_stats_sum(A.pl, &sa);
 	wgc_pipeline_stats_sum(B.pl, &sb);
 	TEST_ASSERT_EQUAL(sa.staged, 5u, "staged while handshaking");
@@ -137,11 +137,11 @@ test_pipeline_back_to_back(void)
 	TEST_ASSERT(pb->endpoint.family == 4 && pb->endpoint.addr[3] == 1,
 		"B learned A's endpoint");
 	/* B -> A on the same session, bigger packets */
-	TEST_CHECK(transfer(&B, &A, RTE_IPV4(10, 0, 2, 7),
-		RTE_IPV4(10, 0, 1, 9), 40, 1300));
+	TEST_CHECK(transfer(&B, &A, WGC_TEST_IPV4(10, 0, 2, 7),
+		WGC_TEST_IPV4(10, 0, 1, 9), 40, 1300));
 	/* A -> B again: no staging now */
-	TEST_CHECK(transfer(&A, &B, RTE_IPV4(10, 0, 1, 1),
-		RTE_IPV4(10, 0, 2, 1), 64, 16));
+	TEST_CHECK(transfer(&A, &B, WGC_TEST_IPV4(10, 0, 1, 1),
+		WGC_TEST_IPV4(10, 0, 2, 1), 64, 16));
 	wgc_pipeline_stats_sum(A.pl, &sa);
 	TEST_ASSERT_EQUAL(sa.staged, 5u, "no more staging");
 	wgc_peer_stats_get(pa, &ps);
@@ -150,7 +150,7 @@ test_pipeline_back_to_back(void)
 
 	/* B's source check: a packet from outside A's allowed IPs is not
 	 * routed by A at all (no peer for 10.0.3/24 on A) */
-	m = make_packet(pool, RTE_IPV4(10, 0, 1, 1), RTE_IPV4(10, 0, 3, 1), 8, 0);
+	m = make_packet(pool, WGC_TEST_IPV4(10, 0, 1, 1), WGC_TEST_IPV4(10, 0, 3, 1), 8, 0);
 	TEST_ASSERT_SUCCESS(rte_ring_enqueue(A.inner_in, m), "inject");
 	run(3);
 	wgc_pipeline_stats_sum(A.pl, &sa);
@@ -160,8 +160,8 @@ test_pipeline_back_to_back(void)
 	wgc_pipeline_stats_sum(B.pl, &sb);
 	{
 		uint64_t before = sb.drop[WGC_PL_DROP_UNKNOWN_INDEX];
-		struct rte_mbuf *x = make_packet(pool, RTE_IPV4(10, 0, 1, 1),
-			RTE_IPV4(10, 0, 2, 1), 4, 0);
+		struct rte_mbuf *x = make_packet(pool, WGC_TEST_IPV4(10, 0, 1, 1),
+			WGC_TEST_IPV4(10, 0, 2, 1), 4, 0);
 
 		TEST_ASSERT_NOT_NULL(x, "alloc");
 		/* let A seal it, then corrupt the index on the wire */
@@ -183,8 +183,8 @@ test_pipeline_back_to_back(void)
 	}
 	/* a replayed frame: captured, delivered once, dropped the 2nd time */
 	{
-		struct rte_mbuf *x = make_packet(pool, RTE_IPV4(10, 0, 1, 1),
-			RTE_IPV4(10, 0, 2, 1), 4, 0), *c;
+		struct rte_mbuf *x = make_packet(pool, WGC_TEST_IPV4(10, 0, 1, 1),
+			WGC_TEST_IPV4(10, 0, 2, 1), 4, 0), *c;
 		void *o = NULL;
 
 		TEST_ASSERT_SUCCESS(rte_ring_enqueue(A.inner_in, x), "inject");

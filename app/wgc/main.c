@@ -3,7 +3,7 @@
 /*
  * wgc: the concentrator daemon.
  *
- *   wgc [--config FILE] [--once] [--max-peers N]
+ *   wgc [--config FILE] [--once]
  *
  * Without --config it runs on the embedded default (config/default.json):
  * a net_null outer port, no NIC needed. --once starts everything, prints
@@ -78,12 +78,10 @@ static void
 usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [--config FILE] [--once] [--max-peers N]\n"
+		"usage: %s [--config FILE] [--once]\n"
 		"  --config FILE    startup configuration (JSON); default: embedded\n"
 		"  --once           start, print the state and exit (no control\n"
-		"                   sockets)\n"
-		"  --max-peers N    capacity of the peer table (default: the larger\n"
-		"                   of 1024 and twice the config's peers)\n", prog);
+		"                   sockets)\n", prog);
 }
 
 /* everything the daemon holds, torn down in reverse order */
@@ -100,7 +98,6 @@ struct wgc_daemon {
 	struct wgc_pipeline *pl;
 	struct wgc_peers_backend *pb;
 	struct wgc_control *ctl;
-	uint32_t max_peers;
 	bool once;
 	uint16_t nb_workers;
 	unsigned int lcores[WGC_PIPELINE_WORKERS_MAX];
@@ -447,16 +444,6 @@ daemon_stats(void *ctx, struct wgc_stat *out, unsigned int max)
 	return (int)n;
 }
 
-/* the binding created or changed a live peer (table lock held) */
-static void
-daemon_peer_changed(void *ctx, struct wgc_peer *p)
-{
-	struct wgc_daemon *d = ctx;
-
-	if (d->pl != NULL)
-		wgc_pipeline_peer_changed(d->pl, p);
-}
-
 /* a socket another live process serves is never taken over */
 static int
 socket_in_use(const char *path)
@@ -492,7 +479,6 @@ setup_control(struct wgc_daemon *d)
 		return -1;
 	}
 	wgc_peers_backend_set_stats(d->pb, daemon_stats, d);
-	wgc_peers_backend_set_on_change(d->pb, daemon_peer_changed, d);
 	snprintf(uapi, sizeof(uapi), "%s/%s.sock", cc->uapi_dir,
 		d->conf.iface.name);
 	if (!d->once && socket_in_use(cc->socket)) {
@@ -578,13 +564,9 @@ setup(struct wgc_daemon *d, const char *prog)
 		return -1;
 	}
 	pp.name = "wgc";
-	pp.max_peers = d->max_peers != 0 ? d->max_peers :
+	pp.max_peers = d->conf.iface.max_peers != 0 ?
+		RTE_MAX(d->conf.iface.max_peers, d->conf.n_peers) :
 		RTE_MAX(MIN_PEERS, 2 * d->conf.n_peers);
-	if (pp.max_peers < d->conf.n_peers) {
-		fprintf(stderr, "wgc: --max-peers %u: the config has %u peers\n",
-			pp.max_peers, d->conf.n_peers);
-		return -1;
-	}
 	pp.socket_id = SOCKET_ID_ANY;
 	pp.qsbr = d->qsbr;
 	pp.identity = d->id;
@@ -684,6 +666,30 @@ print_state(struct wgc_daemon *d)
 		if (ns.drop[i] != 0)
 			printf("wgc: drop: net.%s %" PRIu64 "\n",
 				wgc_net_drop_name(i), ns.drop[i]);
+	{
+		struct wgc_ethdev_queue_stats es;
+
+		wgc_ethdev_stats(d->outer, &es);
+		printf("wgc: outer port: rx %" PRIu64 " tx %" PRIu64
+			" tx_unsent %" PRIu64 " rx_multiseg %" PRIu64 "\n",
+			es.rx_packets, es.tx_packets, es.tx_unsent,
+			es.rx_multiseg);
+		if (d->inner_eth != NULL) {
+			wgc_ethdev_stats(d->inner_eth, &es);
+			printf("wgc: inner port: rx %" PRIu64 " tx %" PRIu64
+				" tx_unsent %" PRIu64 "\n", es.rx_packets,
+				es.tx_packets, es.tx_unsent);
+		}
+	}
+	if (d->tun != NULL) {
+		struct wgc_tun_stats ts;
+
+		wgc_tun_stats(d->tun, &ts);
+		printf("wgc: tun: rx %" PRIu64 " tx %" PRIu64 " rx_nobuf %"
+			PRIu64 " rx_errors %" PRIu64 " tx_errors %" PRIu64
+			"\n", ts.rx_packets, ts.tx_packets, ts.rx_nobuf,
+			ts.rx_errors, ts.tx_errors);
+	}
 	wgc_identity_stats(d->id, &ps);
 	for (i = 0; i < WGC_CNT_MAX; i++)
 		if (ps.c[i] != 0)
@@ -711,9 +717,9 @@ teardown(struct wgc_daemon *d)
 	unsigned int in_use = 0;
 	int rc = 0;
 
-	/* no change may arrive while the data plane goes away */
+	/* no more changes from outside, then no more traffic */
 	wgc_control_destroy(d->ctl);
-	d->ctl = NULL;
+	wgc_peers_backend_destroy(d->pb);
 	if (d->launched) {
 		wgc_pipeline_stop(d->pl);
 		rte_eal_mp_wait_lcore();
@@ -724,7 +730,6 @@ teardown(struct wgc_daemon *d)
 		wgc_ethdev_stop(d->inner_eth);
 	if (d->pl != NULL)
 		print_state(d);
-	wgc_peers_backend_destroy(d->pb);
 	wgc_pipeline_free(d->pl);
 	wgc_peers_free(d->peers);
 	wgc_net_port_free(d->net);
@@ -756,7 +761,6 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "once", no_argument, NULL, 'o' },
-		{ "max-peers", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -766,7 +770,7 @@ main(int argc, char **argv)
 	bool once = false;
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "c:om:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:oh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			config_path = optarg;
@@ -774,21 +778,6 @@ main(int argc, char **argv)
 		case 'o':
 			once = true;
 			break;
-		case 'm': {
-			char *end;
-			unsigned long v;
-
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || v == 0 ||
-					v > WGC_PEERS_MAX) {
-				fprintf(stderr, "wgc: --max-peers: 1..%u\n",
-					WGC_PEERS_MAX);
-				return EXIT_FAILURE;
-			}
-			d.max_peers = (uint32_t)v;
-			break;
-		}
 		case 'h':
 			usage(argv[0]);
 			return EXIT_SUCCESS;
@@ -849,7 +838,7 @@ main(int argc, char **argv)
 
 		wgc_peers_lock(d.peers);
 		while ((p = wgc_peers_next(d.peers, &pos)) != NULL)
-			wgc_pipeline_peer_changed(d.pl, p);
+			wgc_peers_peer_changed(d.peers, p);
 		wgc_peers_unlock(d.peers);
 	}
 	while (!once && !stop) {

@@ -244,6 +244,7 @@ struct wgc_iface_conf {
 	uint16_t listen_port;              /**< 0 = none/random */
 	uint32_t fwmark;                   /**< UAPI only, stored */
 	uint16_t mtu;                      /**< tunnel MTU (inner.mtu) */
+	uint32_t max_peers;                /**< table capacity, 0 = default */
 	uint32_t n_addresses;
 	struct wgc_cidr *addresses;        /**< inner addresses, malloc'd */
 };

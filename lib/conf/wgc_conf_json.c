@@ -708,6 +708,10 @@ parse_interface(struct wgc_startup_conf *c, const cJSON *j,
 			if (get_uint(k, sp, 0, UINT32_MAX, &v, err) != 0)
 				return -1;
 			c->iface.fwmark = (uint32_t)v;
+		} else if (strcmp(k->string, "max_peers") == 0) {
+			if (get_uint(k, sp, 1, 1u << 21, &v, err) != 0)
+				return -1;
+			c->iface.max_peers = (uint32_t)v;
 		} else {
 			return unknown_key(err, path, k);
 		}

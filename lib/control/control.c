@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -322,7 +323,12 @@ int
 ctl_apply_locked(struct wgc_control *ctl, const struct wgc_changeset *cs,
 		struct wgc_conf_error *err)
 {
-	if (ctl->ops->apply(ctl->ctx, cs, err) != 0)
+	int rc;
+
+	rc = ctl->ops->apply(ctl->ctx, cs, err);
+	if (cs->n > 10000)
+		malloc_trim(0); /* give the bulk's transient memory back */
+	if (rc != 0)
 		return -1;
 	ctl->cnt.changes_applied++;
 	if (ctl->persist.dirfd < 0)

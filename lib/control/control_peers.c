@@ -34,8 +34,6 @@ struct wgc_peers_backend {
 	struct wgc_identity *id;
 	int (*extra_stats)(void *ctx, struct wgc_stat *out, unsigned int max);
 	void *extra_ctx;
-	void (*on_change)(void *ctx, struct wgc_peer *p);
-	void *on_change_ctx;
 	/* changed keys of the running apply */
 	struct pb_change {
 		uint8_t key[WGC_KEY_LEN];
@@ -202,8 +200,8 @@ push_live(struct wgc_peers_backend *pb, struct wgc_conf_error *err)
 				wgc_peer_endpoint_set(p, &ep);
 		}
 		p->persistent_keepalive = a->persistent_keepalive;
-		if (pb->on_change != NULL)
-			pb->on_change(pb->on_change_ctx, p);
+		/* the data plane reschedules the peer's timers */
+		wgc_peers_peer_changed(pb->t, p);
 		for (k = 0; k < a->n_allowed_ips; k++) {
 			struct wgc_prefix pf;
 			int r;
@@ -491,14 +489,6 @@ wgc_peers_backend_set_stats(struct wgc_peers_backend *pb,
 {
 	pb->extra_stats = fn;
 	pb->extra_ctx = ctx;
-}
-
-void
-wgc_peers_backend_set_on_change(struct wgc_peers_backend *pb,
-		void (*fn)(void *ctx, struct wgc_peer *p), void *ctx)
-{
-	pb->on_change = fn;
-	pb->on_change_ctx = ctx;
 }
 
 void

@@ -420,6 +420,17 @@ persist_record(struct wgc_control *ctl, const struct wgc_changeset *cs)
 				cs->n == 0 && !cs->replace_peers)
 			return 0;
 	}
+	/* a change set as large as half the state: a snapshot is cheaper
+	 * than a journal record (and needs no JSON tree of it) */
+	if (cs->n > 4096 && cs->n > ctl->ops->peer_count(ctl->ctx) / 2) {
+		ps->seq++;
+		if (persist_compact(ctl) != 0) {
+			ps->seq--;
+			return -1;
+		}
+		ctl->cnt.journal_writes++;
+		return 0;
+	}
 	j = ctl_changeset_to_json(cs, true);
 	if (j == NULL || cJSON_AddNumberToObject(j, "seq",
 			(double)(ps->seq + 1)) == NULL) {
@@ -446,6 +457,33 @@ persist_record(struct wgc_control *ctl, const struct wgc_changeset *cs)
 	ps->journal_bytes += len + 1;
 	ctl->cnt.journal_writes++;
 	return 0;
+}
+
+/* One snapshot line: the JSON of wgc_peer_conf_from_json() with the
+ * preshared key, formatted directly (keys, CIDRs and endpoints need no
+ * escaping). */
+static void
+write_peer_line(FILE *f, const struct wgc_peer_conf *pc)
+{
+	char b64[WGC_KEY_B64_LEN + 1], buf[WGC_ADDR_STR_LEN];
+	uint32_t i;
+
+	wgc_key_to_base64(pc->public_key, b64);
+	fprintf(f, "{\"public_key\":\"%s\"", b64);
+	if (pc->endpoint.addr.family != 0)
+		fprintf(f, ",\"endpoint\":\"%s\"", wgc_endpoint_format(
+			&pc->endpoint, buf, sizeof(buf)));
+	fputs(",\"allowed_ips\":[", f);
+	for (i = 0; i < pc->n_allowed_ips; i++)
+		fprintf(f, "%s\"%s\"", i ? "," : "", wgc_cidr_format(
+			&pc->allowed_ips[i], buf, sizeof(buf)));
+	fprintf(f, "],\"persistent_keepalive\":%u", pc->persistent_keepalive);
+	if (!wgc_key_is_zero(pc->preshared_key)) {
+		wgc_key_to_base64(pc->preshared_key, b64);
+		fprintf(f, ",\"preshared_key\":\"%s\"", b64);
+	}
+	fputs("}\n", f);
+	sodium_memzero(b64, sizeof(b64));
 }
 
 int
@@ -477,27 +515,10 @@ persist_compact(struct wgc_control *ctl)
 	wgc_iface_conf_free(&iface);
 	while (ctl->ops->peer_next(ctl->ctx, first ? NULL : last, &pc,
 			NULL) == 0) {
-		cJSON *j = wgc_peer_conf_to_json(&pc);
-		char *s;
-
 		first = false;
 		memcpy(last, pc.public_key, WGC_KEY_LEN);
-		if (j != NULL && !wgc_key_is_zero(pc.preshared_key)) {
-			char b64[WGC_KEY_B64_LEN + 1];
-
-			wgc_key_to_base64(pc.preshared_key, b64);
-			cJSON_AddStringToObject(j, "preshared_key", b64);
-			sodium_memzero(b64, sizeof(b64));
-		}
+		write_peer_line(f, &pc);
 		wgc_peer_conf_free(&pc);
-		s = j != NULL ? cJSON_PrintUnformatted(j) : NULL;
-		cJSON_Delete(j);
-		if (s == NULL)
-			goto out;
-		fputs(s, f);
-		fputc('\n', f);
-		sodium_memzero(s, strlen(s));
-		free(s);
 		count++;
 	}
 	fprintf(f, "{\"end\":%" PRIu64 "}\n", count);

@@ -316,6 +316,8 @@ patch_interface(struct wgc_control *ctl, struct MHD_Connection *conn,
 					"private_key: invalid key");
 				goto bad;
 			}
+			/* no copy of the key left in freed memory */
+			sodium_memzero(k->valuestring, strlen(k->valuestring));
 			cs.iface_fields |= WGC_IFACE_F_PRIVATE_KEY;
 		} else if (strcmp(k->string, "listen_port") == 0 ||
 				strcmp(k->string, "fwmark") == 0) {
@@ -764,31 +766,42 @@ metrics_static(struct wgc_control *ctl, struct sbuf *b)
 		"# TYPE wgc_up gauge\nwgc_up 1\n");
 	sbuf_printf(b, "# HELP wgc_peers Configured peers.\n"
 		"# TYPE wgc_peers gauge\nwgc_peers %" PRIu64 "\n", peers);
+	/* one group per metric family, in order of first appearance */
 	for (i = 0; i < n; i++) {
 		bool seen = false;
+		int j;
 
 		if (strcmp(st[i].name, "peers") == 0)
 			continue;
 		for (k = 0; k < i && !seen; k++)
 			seen = strcmp(st[k].name, st[i].name) == 0;
+		if (seen)
+			continue;
 		metric_name(nm, sizeof(nm), st[i].name);
-		if (!seen)
-			sbuf_printf(b, "# TYPE %s_total counter\n", nm);
-		sbuf_printf(b, "%s_total", nm);
-		if (st[i].worker >= 0 || st[i].label[0] != '\0') {
-			sbuf_printf(b, "{");
-			if (st[i].worker >= 0)
-				sbuf_printf(b, "worker=\"%d\"%s", st[i].worker,
-					st[i].label[0] != '\0' ? "," : "");
-			if (st[i].label[0] != '\0') {
-				char lbl[40];
+		sbuf_printf(b, "# TYPE %s_total counter\n", nm);
+		for (j = i; j < n; j++) {
+			if (strcmp(st[j].name, st[i].name) != 0)
+				continue;
+			sbuf_printf(b, "%s_total", nm);
+			if (st[j].worker >= 0 || st[j].label[0] != '\0') {
+				sbuf_printf(b, "{");
+				if (st[j].worker >= 0)
+					sbuf_printf(b, "worker=\"%d\"%s",
+						st[j].worker,
+						st[j].label[0] != '\0' ?
+						"," : "");
+				if (st[j].label[0] != '\0') {
+					char lbl[40];
 
-				metric_name(lbl, sizeof(lbl), st[i].label);
-				sbuf_printf(b, "reason=\"%s\"", lbl + 4);
+					metric_name(lbl, sizeof(lbl),
+						st[j].label);
+					sbuf_printf(b, "reason=\"%s\"",
+						lbl + 4);
+				}
+				sbuf_printf(b, "}");
 			}
-			sbuf_printf(b, "}");
+			sbuf_printf(b, " %" PRIu64 "\n", st[j].value);
 		}
-		sbuf_printf(b, " %" PRIu64 "\n", st[i].value);
 	}
 	free(st);
 	sbuf_printf(b, "# TYPE wgc_control_http_responses_total counter\n");
@@ -821,7 +834,13 @@ struct metrics_stream {
 	size_t off;
 	uint8_t last[WGC_KEY_LEN];
 	bool first;
+	unsigned int family;   /* one pass over the peers per family */
 	bool done;
+};
+
+static const char * const peer_families[] = {
+	"wgc_peer_rx_bytes_total", "wgc_peer_tx_bytes_total",
+	"wgc_peer_last_handshake_seconds",
 };
 
 static ssize_t
@@ -849,20 +868,25 @@ metrics_reader(void *cls, uint64_t pos, char *buf, size_t max)
 			memcpy(ms->last, pc.public_key, WGC_KEY_LEN);
 			wgc_key_to_base64(pc.public_key, b64);
 			wgc_peer_conf_free(&pc);
-			sbuf_printf(&ms->b,
-				"wgc_peer_rx_bytes_total{public_key=\"%s\"} %"
-				PRIu64 "\n"
-				"wgc_peer_tx_bytes_total{public_key=\"%s\"} %"
-				PRIu64 "\n"
-				"wgc_peer_last_handshake_seconds{public_key="
-				"\"%s\"} %" PRId64 "\n",
-				b64, st.rx_bytes, b64, st.tx_bytes, b64,
+			sbuf_printf(&ms->b, "%s{public_key=\"%s\"} %" PRId64
+				"\n", peer_families[ms->family], b64,
+				ms->family == 0 ? (int64_t)st.rx_bytes :
+				ms->family == 1 ? (int64_t)st.tx_bytes :
 				st.last_handshake_sec);
 			k++;
 		}
 		pthread_mutex_unlock(&ctl->lock);
-		if (k < METRICS_PEERS_BATCH)
-			ms->done = true;
+		if (k < METRICS_PEERS_BATCH) {
+			/* this family is complete: next one, from the start */
+			ms->family++;
+			ms->first = true;
+			if (ms->family == RTE_DIM(peer_families))
+				ms->done = true;
+			else
+				sbuf_printf(&ms->b, "# TYPE %s %s\n",
+					peer_families[ms->family],
+					ms->family == 2 ? "gauge" : "counter");
+		}
 		if (ms->b.oom)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 	}
@@ -907,9 +931,7 @@ get_metrics(struct wgc_control *ctl, struct MHD_Connection *conn)
 	}
 	ms->ctl = ctl;
 	ms->first = true;
-	sbuf_printf(&b, "# TYPE wgc_peer_rx_bytes_total counter\n"
-		"# TYPE wgc_peer_tx_bytes_total counter\n"
-		"# TYPE wgc_peer_last_handshake_seconds gauge\n");
+	sbuf_printf(&b, "# TYPE wgc_peer_rx_bytes_total counter\n");
 	ms->b = b;
 	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 65536,
 		metrics_reader, ms, metrics_free);

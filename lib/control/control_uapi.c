@@ -402,7 +402,23 @@ uapi_serve(struct wgc_control *ctl, int fd)
 					rc = -1;
 					break;
 				}
-				sbuf_printf(&b, "%s\n", line);
+				if (b.cap - b.len <= len + 1) {
+					size_t cap = b.cap == 0 ? 65536 : b.cap;
+					char *q;
+
+					while (cap - b.len <= len + 1)
+						cap *= 2;
+					q = realloc(b.p, cap);
+					if (q == NULL) {
+						b.oom = true;
+						break;
+					}
+					b.p = q;
+					b.cap = cap;
+				}
+				memcpy(b.p + b.len, line, len);
+				b.p[b.len + len] = '\n';
+				b.len += len + 1;
 			}
 			if (rc != 1 || b.oom) {
 				if (b.p != NULL)

@@ -130,7 +130,6 @@ void wgc_mem_backend_fake_handshakes(struct wgc_mem_backend *mb, bool on);
 /* ------------------------------------- lib/peers (the live device) */
 
 struct wgc_peers;
-struct wgc_peer;
 struct wgc_identity;
 struct wgc_peers_backend;
 
@@ -151,14 +150,6 @@ struct wgc_peers_backend *wgc_peers_backend_create(struct wgc_peers *t,
 void wgc_peers_backend_set_stats(struct wgc_peers_backend *pb,
 		int (*fn)(void *ctx, struct wgc_stat *out, unsigned int max),
 		void *ctx);
-
-/**
- * Hook called (peer table lock held) for every live peer that an apply
- * created or changed, after its endpoint and keepalive were set: the
- * daemon (re)schedules it on the pipeline's timers.
- */
-void wgc_peers_backend_set_on_change(struct wgc_peers_backend *pb,
-		void (*fn)(void *ctx, struct wgc_peer *p), void *ctx);
 
 /** Free the binding (not the peer table). */
 void wgc_peers_backend_destroy(struct wgc_peers_backend *pb);

@@ -37,6 +37,8 @@ struct wgc_peers {
 	uint32_t deferred;              /* peers waiting for a grace period */
 	void (*on_remove)(void *ctx, struct wgc_peer *p);
 	void *on_remove_ctx;
+	void (*on_change)(void *ctx, struct wgc_peer *p);
+	void *on_change_ctx;
 };
 
 static void
@@ -229,6 +231,21 @@ wgc_peers_set_on_remove(struct wgc_peers *t,
 {
 	t->on_remove = fn;
 	t->on_remove_ctx = ctx;
+}
+
+void
+wgc_peers_set_on_change(struct wgc_peers *t,
+		void (*fn)(void *ctx, struct wgc_peer *p), void *ctx)
+{
+	t->on_change = fn;
+	t->on_change_ctx = ctx;
+}
+
+void
+wgc_peers_peer_changed(struct wgc_peers *t, struct wgc_peer *p)
+{
+	if (t->on_change != NULL && p != NULL)
+		t->on_change(t->on_change_ctx, p);
 }
 
 void

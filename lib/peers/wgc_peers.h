@@ -144,6 +144,20 @@ void wgc_peers_free(struct wgc_peers *t);
 void wgc_peers_set_on_remove(struct wgc_peers *t,
 		void (*fn)(void *ctx, struct wgc_peer *p), void *ctx);
 
+/**
+ * Set (or replace) the hook called by wgc_peers_peer_changed(). Writer.
+ * The pipeline uses it to reschedule the peer's timers.
+ */
+void wgc_peers_set_on_change(struct wgc_peers *t,
+		void (*fn)(void *ctx, struct wgc_peer *p), void *ctx);
+
+/**
+ * Tell the data plane that a writer changed a peer's configuration
+ * (persistent keepalive, endpoint): calls the on_change hook. Writers call
+ * it after wgc_peers_add() and after changing fields of a peer. Writer.
+ */
+void wgc_peers_peer_changed(struct wgc_peers *t, struct wgc_peer *p);
+
 /** Take the writers' mutex. */
 void wgc_peers_lock(struct wgc_peers *t);
 

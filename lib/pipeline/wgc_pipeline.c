@@ -443,6 +443,12 @@ worker_inner(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 				wgc_view_release(&v[i]);
 				continue;
 			}
+			/* learn the inner router's MAC (racy 6-byte copy; all
+			 * writers write the same address in practice) */
+			if (rte_is_unicast_ether_addr(&eh->src_addr) &&
+					!rte_is_same_ether_addr(&eh->src_addr,
+						&pl->c.inner_peer_mac))
+				pl->c.inner_peer_mac = eh->src_addr;
 			wgc_view_adj(&v[i], sizeof(*eh));
 		}
 		p = route_inner(pl->fast, v[i].data, v[i].len, true);
@@ -860,6 +866,12 @@ wgc_pipeline_peer_changed(struct wgc_pipeline *pl, struct wgc_peer *p)
 }
 
 static void
+on_peer_change(void *ctx, struct wgc_peer *p)
+{
+	wgc_pipeline_peer_changed(ctx, p);
+}
+
+static void
 on_peer_remove(void *ctx, struct wgc_peer *p)
 {
 	struct wgc_pipeline *pl = ctx;
@@ -940,6 +952,7 @@ wgc_pipeline_create(const struct wgc_pipeline_conf *c)
 	}
 	wgc_peers_lock(pl->peers);
 	wgc_peers_set_on_remove(pl->peers, on_peer_remove, pl);
+	wgc_peers_set_on_change(pl->peers, on_peer_change, pl);
 	wgc_peers_unlock(pl->peers);
 	PL_LOG(INFO, "%s: %u workers, engine %s, handshake ring %u", c->name,
 		c->nb_workers, wgc_aead_engine_name(pl->stage.engine), hs_size);
@@ -982,6 +995,7 @@ wgc_pipeline_free(struct wgc_pipeline *pl)
 	}
 	wgc_peers_lock(pl->peers);
 	wgc_peers_set_on_remove(pl->peers, NULL, NULL);
+	wgc_peers_set_on_change(pl->peers, NULL, NULL);
 	/* nothing stays on the wheel that is about to go */
 	while ((p = wgc_peers_next(pl->peers, &pos)) != NULL) {
 		if (pl->wheel != NULL)
