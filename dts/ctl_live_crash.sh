@@ -114,6 +114,10 @@ dts_check "some changes were acknowledged before the kills" \
 dts_check "state dir 0700, its files 0600" sh -c \
 	"ls -l $DTS_TMP/state; [ \"\$(stat -c %a $DTS_TMP/state)\" = 700 ] &&
 	[ -z \"\$(find $DTS_TMP/state -type f ! -perm 600)\" ]"
+nrest=$(curl -s --unix-socket "$REST" http://wgc/v1/interface | jq .peers)
 dts_wgc_stop "$WGC_PID" "$DTS_TMP/wgc.log"
 dts_check "clean stop removed the REST socket" test ! -e "$REST"
+nlive=$(grep -c '^wgc: peer ' "$DTS_TMP/wgc.log")
+dts_check "live peer table at exit = REST's view ($nlive = $nrest peers)" \
+	test "$nlive" = "$nrest"
 dts_done
