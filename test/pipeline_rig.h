@@ -24,6 +24,9 @@
 
 #define RING_SZ 1024
 
+/* monotonic clock the next dev_init() gives its pipeline (NULL: real) */
+static uint64_t (*rig_clock)(void);
+
 struct ring_edge {
 	struct rte_ring *rx;
 	struct rte_ring *tx;
@@ -131,6 +134,7 @@ dev_init(struct dev *d, const char *name, uint8_t seed, uint8_t ip_last,
 	pc.tx_recycler = rc;
 	pc.nb_workers = 1;
 	pc.mtu = 1420;
+	pc.clock = rig_clock;
 	d->pl = wgc_pipeline_create(&pc);
 	return d->pl == NULL ? TEST_FAILED : TEST_SUCCESS;
 }
