@@ -145,6 +145,20 @@ ip netns exec $NC wg show wgcdemo-g0 | grep -E "handshake|transfer"
 step "what wgc says (wg show through wgc's UAPI socket)"
 ip netns exec $NS wg show wgcdemo
 
+step "the peer's stats from wgc's REST API"
+ckey=$(echo "$cpk" | tr '+/' '-_')
+echo "curl --unix-socket wgc.sock http://wgc/v1/peers/$ckey"
+if command -v jq >/dev/null 2>&1; then
+	curl -s --unix-socket "$tmp/wgc.sock" "http://wgc/v1/peers/$ckey" | jq .
+	echo "curl --unix-socket wgc.sock http://wgc/v1/stats (interface totals)"
+	curl -s --unix-socket "$tmp/wgc.sock" http://wgc/v1/stats | jq -c \
+		'.interface | {peers, decap_ok, encap_ok, inner_rx, inner_tx,
+		proto_session_derived}'
+else
+	curl -s --unix-socket "$tmp/wgc.sock" "http://wgc/v1/peers/$ckey"
+	echo
+fi
+
 step "stopping wgc (SIGTERM): its counters"
 kill -TERM $wgc_pid
 wait $wgc_pid
