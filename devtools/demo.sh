@@ -45,6 +45,7 @@ for n in $NS $NC; do
 	ip netns add $n
 	ip -n $n link set lo up
 done
+ip link del wgcdemo-sv 2>/dev/null
 ip link add wgcdemo-sv type veth peer name wgcdemo-cv
 ip link set wgcdemo-sv netns $NS
 ip link set wgcdemo-cv netns $NC
@@ -134,6 +135,9 @@ iperf() {
 }
 iperf "" "client -> wgc"
 iperf "-R" "wgc -> client"
+echo "client UDP receive-buffer drops (wireguard-go not keeping up):" \
+	"$(ip netns exec $NC nstat -az UdpRcvbufErrors 2>/dev/null |
+	awk '/UdpRcvbufErrors/ {print $2}')"
 
 step "what wireguard-go saw"
 ip netns exec $NC wg show wgcdemo-g0 | grep -E "handshake|transfer"
@@ -141,11 +145,25 @@ ip netns exec $NC wg show wgcdemo-g0 | grep -E "handshake|transfer"
 step "what wgc says (wg show through wgc's UAPI socket)"
 ip netns exec $NS wg show wgcdemo
 
+step "the peer's stats from wgc's REST API"
+ckey=$(echo "$cpk" | tr '+/' '-_')
+echo "curl --unix-socket wgc.sock http://wgc/v1/peers/$ckey"
+if command -v jq >/dev/null 2>&1; then
+	curl -s --unix-socket "$tmp/wgc.sock" "http://wgc/v1/peers/$ckey" | jq .
+	echo "curl --unix-socket wgc.sock http://wgc/v1/stats (interface totals)"
+	curl -s --unix-socket "$tmp/wgc.sock" http://wgc/v1/stats | jq -c \
+		'.interface | {peers, decap_ok, encap_ok, inner_rx, inner_tx,
+		proto_session_derived}'
+else
+	curl -s --unix-socket "$tmp/wgc.sock" "http://wgc/v1/peers/$ckey"
+	echo
+fi
+
 step "stopping wgc (SIGTERM): its counters"
 kill -TERM $wgc_pid
 wait $wgc_pid
 rc=$?
 wgc_pid=""
-grep -E "^wgc: (stats|peer|drop|proto|net|stopping)" "$tmp/wgc.log"
+grep -E "^wgc: (stats|peer|drop|proto|net|outer|tun|stopping)" "$tmp/wgc.log"
 echo "wgc exit code: $rc"
 [ $rc -eq 0 ]

@@ -150,13 +150,18 @@ class BadTraffic:
             self.sock.send(f)
         return len(frames)
 
-    def report(self, name, frames, datagrams=None):
+    def report(self, name, frames, datagrams=None, whole=None):
         d = frames if datagrams is None else datagrams
-        self.results.append({"category": name, "sent": frames,
-                             "datagrams": d, "expect": CATEGORIES[name]})
+        r = {"category": name, "sent": frames, "datagrams": d,
+             "expect": CATEGORIES[name]}
+        extra = ""
+        if whole is not None:
+            r["whole"] = whole
+            extra = " whole=%d" % whole
+        self.results.append(r)
         if self.verbose:
-            print("badtraffic: %s sent=%d datagrams=%d expect=%s"
-                  % (name, frames, d, CATEGORIES[name]), flush=True)
+            print("badtraffic: %s sent=%d datagrams=%d%s expect=%s"
+                  % (name, frames, d, extra, CATEGORIES[name]), flush=True)
         return frames
 
     def transport(self, size=None, index=None):
@@ -246,9 +251,13 @@ class BadTraffic:
     def fragments(self, count):
         """IPv4/IPv6 fragments: whole fragmented datagrams (type 4,
         random index), lone first fragments and lone later fragments.
-        sent= counts frames, datagrams= the UDP datagrams they carry."""
+        sent= counts frames, datagrams= the UDP datagrams they carry,
+        whole= the datagrams sent with all their fragments (what a
+        reassembling receiver, e.g. an AF_PACKET socket with
+        PACKET_FANOUT_FLAG_DEFRAG, hands up)."""
         fr = []
         datagrams = 0
+        self.whole = 0
         while len(fr) < count:
             kind = datagrams % 3
             d = self.frame(self.transport(1200))
@@ -267,10 +276,13 @@ class BadTraffic:
                 parts = parts[:1]
             elif kind == 2:
                 parts = parts[1:]
+            if kind == 0 and len(parts) <= count - len(fr):
+                self.whole += 1
             parts = parts[:count - len(fr)]
             fr += parts
             datagrams += 1
-        return self.report("fragments", self.emit(fr), datagrams)
+        return self.report("fragments", self.emit(fr), datagrams,
+                           self.whole)
 
     def bad_ip_checksum(self, count):
         """IPv4 header checksum wrong (type 4 inside). IPv6 has none:

@@ -196,4 +196,50 @@ echo "$VOUT" >>"$ALLLOG"
 end_smoke "[vlan 100] "
 check "[vlan 100] tagged frames classified (no vlan drop for them)" \
 	grep -Eq 'rx_arp=[1-9]' "$LOG"
+
+# ---- net_tap, 2 queues: RSS and TX checksum offloads when offered ----
+# (the kernel of namespace a is the peer, through the tap interface)
+tap_flows() {
+	ip netns exec $NA $PY - <<'EOF'
+import socket, sys
+good = 0
+for i in range(16):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(('10.78.0.2', 41000 + i))
+    s.settimeout(2)
+    msg = b'tap-%d-' % i * 50
+    s.sendto(msg, ('10.78.0.1', 51820))
+    try:
+        good += s.recv(4096) == msg
+    except socket.timeout:
+        pass
+sys.exit(0 if good == 16 else 1)
+EOF
+}
+del_ns
+ip netns add $NA
+ip netns exec $NA ip link set lo up
+ip netns exec $NA "$BIN" --no-huge -m 256 --no-pci --no-shconf \
+	--file-prefix wgcnet-smoke --log-level='*:notice' -- \
+	--port net_tap_wgcnet0,iface=wgcnett0 --queues 2 \
+	--ip4 10.78.0.1/24 --listen-port 51820 --seconds 120 >"$LOG" 2>&1 &
+PID=$!
+for _ in $(seq 50); do
+	grep -q '^ready' "$LOG" && break
+	sleep 0.2
+done
+check "[tap] wgc-net-smoke started on net_tap" grep -q '^ready' "$LOG"
+ip netns exec $NA ip addr add 10.78.0.2/24 dev wgcnett0
+ip netns exec $NA ip link set wgcnett0 up
+ip netns exec $NA ethtool -K wgcnett0 tx off tso off gso off >/dev/null 2>&1
+check "[tap] ping through net_tap" \
+	ip netns exec $NA ping -c 2 -i 0.2 -W 2 10.78.0.1
+check "[tap] 16 UDP flows echoed (checksums verified by the kernel)" \
+	tap_flows
+end_smoke "[tap] "
+echo "[tap] $(grep '^ready' "$LOG")"
+if grep -q '^ready.* rss=1' "$LOG"; then
+	check "[tap] RSS spread the flows over both queues" \
+		sh -c "grep -Eq '^queue 0: [1-9]' '$LOG' && grep -Eq '^queue 1: [1-9]' '$LOG'"
+fi
 finish

@@ -27,6 +27,17 @@ fi
 
 NW=wgcdev-w
 NC=wgcdev-c
+# WGC_WORKERS=2: two workers (both on CPU 1), two af_packet queue pairs
+# (kernel fanout), two TUN queues
+if [ "${WGC_WORKERS:-1}" = 2 ]; then
+	LCORES='"--lcores", "0@0,1@1,2@1"'
+	QP=",qpairs=2"
+	WORKERS="1, 2"
+else
+	LCORES='"-l", "0-1"'
+	QP=""
+	WORKERS="1"
+fi
 PORT=51820
 CPORT=51821
 
@@ -47,6 +58,7 @@ echo "$csk" >"$DTS_TMP/client.key"
 # namespaces and the veth pair
 dts_netns $NW
 dts_netns $NC
+ip link del wgcdev-wv 2>/dev/null
 ip link add wgcdev-wv type veth peer name wgcdev-cv
 ip link set wgcdev-wv netns $NW
 ip link set wgcdev-cv netns $NC
@@ -63,8 +75,8 @@ ip netns exec $NW sysctl -qw net.ipv6.conf.default.disable_ipv6=0
 cat >"$DTS_TMP/wgc.json" <<EOF
 {
 	"eal": ["--no-huge", "-m", "384", "--no-pci", "--no-shconf",
-		"-l", "0-1", "--file-prefix", "wgc-dev-interop",
-		"--vdev", "net_af_packet0,iface=wgcdev-wv",
+		$LCORES, "--file-prefix", "wgc-dev-interop",
+		"--vdev", "net_af_packet0,iface=wgcdev-wv$QP",
 		"--log-level", "*:notice"],
 	"interface": {
 		"name": "wgcdev",
@@ -78,7 +90,7 @@ cat >"$DTS_TMP/wgc.json" <<EOF
 		"addresses": ["10.77.0.1/24", "fd77::1/64"],
 		"mtu": 1420
 	},
-	"workers": [1],
+	"workers": [$WORKERS],
 	"control": { "socket": "$DTS_TMP/rest.sock", "state_dir": "" },
 	"peers": [ {
 		"public_key": "$cpk",
@@ -132,6 +144,7 @@ ping_w() { ip netns exec $NW ping -c 1 -W 1 "$@"; }
 
 # ---- phase 1: the client initiates ----
 dts_check "wgc starts with TUN and af_packet" wgc_start "$DTS_TMP/wgc1.log"
+grep "^wgc: up" "$DTS_TMP/wgc1.log" | sed 's/^/info: /'
 dts_check "wireguard-go configured with wg" client_start
 dts_check "ARP: client resolves wgc's outer address" \
 	dts_retry 5 ping_c 192.168.77.1 -c 1
@@ -216,5 +229,28 @@ sleep 0.3
 dts_check "wgc sent the initiation" grep -q "proto: initiation_sent" \
 	"$DTS_TMP/wgc2.log"
 dts_wgc_stop $WGC_PID "$DTS_TMP/wgc2.log"
+
+# ---- phase 3: persistent keepalive: wgc handshakes and keeps the path
+# open without any traffic ----
+sed 's/"allowed_ips": \["10.77.0.2\/32", "fd77::2\/128"\]/&, "persistent_keepalive": 1/' \
+	"$DTS_TMP/wgc.json" >"$DTS_TMP/wgc3.json" &&
+	mv "$DTS_TMP/wgc3.json" "$DTS_TMP/wgc.json"
+dts_check "wgc restarts with persistent_keepalive 1" \
+	wgc_start "$DTS_TMP/wgc3.log"
+sleep 3.5
+kill -USR1 $WGC_PID
+sleep 0.3
+# wgc initiated (no traffic at all) and consumed wireguard-go's response
+dts_check "wgc initiated a handshake on its own" sh -c \
+	"grep -q 'proto: initiation_sent' '$DTS_TMP/wgc3.log' &&
+	 grep -q 'proto: response_consumed' '$DTS_TMP/wgc3.log'"
+keepalives() {
+	n=$(grep "^wgc: stats" "$DTS_TMP/wgc3.log" | tail -1 |
+		sed 's/.*keepalive_tx \([0-9]*\).*/\1/')
+	echo "keepalives sent in ~3.5 s: $n"
+	[ "${n:-0}" -ge 2 ]
+}
+dts_check "wgc sends persistent keepalives" keepalives
+dts_wgc_stop $WGC_PID "$DTS_TMP/wgc3.log"
 
 dts_done

@@ -110,12 +110,14 @@ main(int argc, char **argv)
 		{ "vlan", required_argument, NULL, 'v' },
 		{ "listen-port", required_argument, NULL, 'l' },
 		{ "seconds", required_argument, NULL, 's' },
+		{ "queues", required_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct wgc_view v[32], out[32];
 	struct wgc_net_endpoint dst[32];
 	struct wgc_net_meta meta[32];
 	struct wgc_net_port_conf nc;
+	uint64_t rxq[WGC_ETHDEV_QUEUES_MAX] = { 0 };
 	struct wgc_ethdev_conf ec;
 	struct wgc_net_port *np;
 	struct wgc_ethdev *e;
@@ -123,6 +125,8 @@ main(int argc, char **argv)
 	uint64_t hz, t0, deadline = 0, now;
 	unsigned int in_use;
 	long seconds = 0;
+	uint16_t nq = 1, q;
+	unsigned int work;
 	int rc, c, i;
 	uint16_t n, k;
 
@@ -171,6 +175,9 @@ main(int argc, char **argv)
 		case 's':
 			seconds = atol(optarg);
 			break;
+		case 'q':
+			nq = (uint16_t)atoi(optarg);
+			break;
 		default:
 			goto usage;
 		}
@@ -180,7 +187,7 @@ main(int argc, char **argv)
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	ec.nb_rx_queues = 1;
+	ec.nb_rx_queues = nq;
 	ec.nb_rxd = 512;
 	ec.nb_txd = 512;
 	ec.socket_id = SOCKET_ID_ANY;
@@ -205,10 +212,19 @@ main(int argc, char **argv)
 		wgc_ethdev_close(e);
 		return 1;
 	}
+	{
+		struct rte_ether_addr mc[8];
+
+		if (wgc_ethdev_set_mc_addrs(e, mc, wgc_net_port_mc_addrs(np,
+				mc, RTE_DIM(mc))) != 0)
+			fprintf(stderr, "cannot receive IPv6 multicast\n");
+	}
 	rte_ether_format_addr(mac, sizeof(mac), &nc.mac);
-	printf("ready mac=%s rss=%d tx_cksum_offload=%d/%d\n", mac,
-		wgc_ethdev_caps(e)->rss, wgc_ethdev_caps(e)->tx_ipv4_cksum,
-		wgc_ethdev_caps(e)->tx_udp_cksum);
+	printf("ready mac=%s rss=%d tx_cksum_offload=%d/%d allmulti=%d\n",
+		mac, wgc_ethdev_caps(e)->rss,
+		wgc_ethdev_caps(e)->tx_ipv4_cksum,
+		wgc_ethdev_caps(e)->tx_udp_cksum,
+		wgc_ethdev_caps(e)->allmulti);
 	fflush(stdout);
 
 	hz = rte_get_timer_hz();
@@ -219,33 +235,39 @@ main(int argc, char **argv)
 		now = rte_get_timer_cycles();
 		if (deadline != 0 && now >= deadline)
 			break;
-		n = wgc_ethdev_rx_burst(e, 0, v, RTE_DIM(v));
-		if (n > 0) {
+		work = 0;
+		for (q = 0; q < nq; q++) {
+			n = wgc_ethdev_rx_burst(e, q, v, RTE_DIM(v));
+			if (n == 0)
+				continue;
+			work += n;
 			n = wgc_net_rx(np, v, meta, n);
 			/* echo each payload back to where it came from */
 			for (i = 0; i < n; i++)
 				dst[i] = meta[i].src;
 			k = wgc_net_encap(np, v, dst, n);
-			wgc_ethdev_tx_burst_or_drop(e, 0, v, k);
+			wgc_ethdev_tx_burst_or_drop(e, q, v, k);
+			rxq[q] += n;
 		}
 		k = wgc_net_slow_poll(np, (now - t0) * 1000 / hz + 1, out,
 			RTE_DIM(out));
 		if (k > 0)
 			wgc_ethdev_tx_burst_or_drop(e, 0, out, k);
-		if (n == 0 && k == 0)
+		if (work + k == 0)
 			rte_delay_us_sleep(200);
 	}
 	print_stats(np, e);
+	for (q = 0; q < nq; q++)
+		printf("queue %u: %" PRIu64 " wireguard-class packets\n", q,
+			rxq[q]);
 	wgc_net_port_free(np);
-	wgc_ethdev_stop(e);
-	in_use = rte_mempool_in_use_count(wgc_ethdev_pool(e));
+	in_use = wgc_ethdev_close_checked(e);
 	printf("pool in use: %u\n", in_use);
-	wgc_ethdev_close(e);
 	rte_eal_cleanup();
 	return in_use == 0 ? 0 : 2;
 usage:
 	fprintf(stderr, "usage: wgc-net-smoke [EAL args] -- --port DEVARGS "
 		"--ip4 A/LEN [--gw4 A] [--ip6 A/LEN] [--gw6 A] [--vlan ID] "
-		"[--listen-port P] [--seconds N]\n");
+		"[--listen-port P] [--seconds N] [--queues N]\n");
 	return 1;
 }

@@ -86,7 +86,7 @@ establish(void)
 
 	TEST_ASSERT_NOT_NULL(add_peer(&A, B.pub, 2, 2), "peer B on A");
 	TEST_ASSERT_NOT_NULL(add_peer(&B, A.pub, 1, 0), "peer A on B");
-	m = make_packet(pool, RTE_IPV4(10, 0, 1, 1), RTE_IPV4(10, 0, 2, 1),
+	m = make_packet(pool, WGC_TEST_IPV4(10, 0, 1, 1), WGC_TEST_IPV4(10, 0, 2, 1),
 		8, 0);
 	TEST_ASSERT_NOT_NULL(m, "alloc");
 	rte_ring_enqueue(A.inner_in, m);
@@ -95,8 +95,8 @@ establish(void)
 		if (rte_ring_dequeue(B.inner_out, &o) == 0) {
 			rte_pktmbuf_free(o);
 			/* B -> A once, so both sides have confirmed keys */
-			m = make_packet(pool, RTE_IPV4(10, 0, 2, 1),
-				RTE_IPV4(10, 0, 1, 1), 8, 0);
+			m = make_packet(pool, WGC_TEST_IPV4(10, 0, 2, 1),
+				WGC_TEST_IPV4(10, 0, 1, 1), 8, 0);
 			rte_ring_enqueue(B.inner_in, m);
 			run_all(5);
 			ring_drain(A.inner_out);
@@ -122,7 +122,7 @@ measure(uint16_t size, unsigned int total, uint64_t *enc_cyc,
 
 		for (i = 0; i < n; i++) {
 			struct rte_mbuf *m = make_packet(pool,
-				RTE_IPV4(10, 0, 1, 1), RTE_IPV4(10, 0, 2, 1),
+				WGC_TEST_IPV4(10, 0, 1, 1), WGC_TEST_IPV4(10, 0, 2, 1),
 				size - 28, i);
 
 			TEST_ASSERT_NOT_NULL(m, "alloc");
@@ -160,6 +160,7 @@ raw_seal(struct wgc_aead_engine *e, uint16_t size, unsigned int total)
 	uint64_t t0, cyc;
 
 	memset(key, 7, sizeof(key));
+	memset(ops, 0, sizeof(ops));
 	t0 = rte_rdtsc_precise();
 	for (k = 0; k < total; k += 32) {
 		for (i = 0; i < 32; i++) {

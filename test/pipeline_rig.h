@@ -24,6 +24,9 @@
 
 #define RING_SZ 1024
 
+/* monotonic clock the next dev_init() gives its pipeline (NULL: real) */
+static uint64_t (*rig_clock)(void);
+
 struct ring_edge {
 	struct rte_ring *rx;
 	struct rte_ring *tx;
@@ -104,7 +107,7 @@ dev_init(struct dev *d, const char *name, uint8_t seed, uint8_t ip_last,
 	nc.mac.addr_bytes[5] = ip_last;
 	nc.listen_port = 51820;
 	nc.nb_ip4 = 1;
-	nc.ip4[0] = rte_cpu_to_be_32(RTE_IPV4(192, 0, 2, ip_last));
+	nc.ip4[0] = rte_cpu_to_be_32(WGC_TEST_IPV4(192, 0, 2, ip_last));
 	nc.ip4_prefix[0] = 24;
 	nc.pool = pool;
 	nc.socket_id = SOCKET_ID_ANY;
@@ -131,6 +134,7 @@ dev_init(struct dev *d, const char *name, uint8_t seed, uint8_t ip_last,
 	pc.tx_recycler = rc;
 	pc.nb_workers = 1;
 	pc.mtu = 1420;
+	pc.clock = rig_clock;
 	d->pl = wgc_pipeline_create(&pc);
 	return d->pl == NULL ? TEST_FAILED : TEST_SUCCESS;
 }

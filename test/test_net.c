@@ -835,16 +835,20 @@ test_net_arp_reply(void)
 	struct wgc_net_addr a;
 	struct wgc_view out;
 	struct frame f;
+	unsigned int i;
 
 	TEST_ASSERT_SUCCESS(mk_arp(&f, -1, &bcast, 1, &peer_mac,
 		ip4("10.0.0.2"), ip4("10.0.0.1")), "arp");
-	/* ethernet padding must not be echoed */
+	/* the request's padding (garbage here) must not be echoed */
+	memset(f.d + f.v.len, 0xa5, 18);
 	TEST_ASSERT_NOT_NULL(wgc_view_append(&f.v, 18), "pad");
 	TEST_ASSERT_EQUAL(wgc_net_slow_input(port, 5, &f.v, &out), 1, "reply");
 	TEST_ASSERT(wgc_view_is_empty(&f.v), "request taken");
-	TEST_ASSERT_EQUAL(out.len, sizeof(expect), "reply length");
+	TEST_ASSERT_EQUAL(out.len, 60u, "reply padded to the minimum frame");
 	TEST_ASSERT_BUFFERS_ARE_EQUAL(out.data, expect, sizeof(expect),
 		"reply bytes");
+	for (i = sizeof(expect); i < 60; i++)
+		TEST_ASSERT_EQUAL(out.data[i], 0, "padding byte %u is zero", i);
 	TEST_ASSERT_EQUAL(out.data, f.d, "answered in place");
 	wgc_view_release(&out);
 
@@ -899,7 +903,7 @@ test_net_arp_vlan(void)
 	TEST_ASSERT_SUCCESS(mk_arp(&f, 100, &bcast, 1, &peer_mac,
 		ip4("10.0.0.2"), ip4("10.0.0.1")), "arp");
 	TEST_ASSERT_EQUAL(wgc_net_slow_input(port, 5, &f.v, &out), 1, "reply");
-	TEST_ASSERT_EQUAL(out.len, 18u + 28, "tagged reply length");
+	TEST_ASSERT_EQUAL(out.len, 60u, "tagged reply, padded");
 	TEST_ASSERT_EQUAL(get16(out.data + 12), 0x8100, "TPID kept");
 	TEST_ASSERT_EQUAL(get16(out.data + 14), 100, "VLAN kept");
 	TEST_ASSERT_EQUAL(get16(out.data + 16), 0x0806, "ARP");
@@ -990,6 +994,19 @@ test_net_nd(void)
 	TEST_ASSERT_EQUAL(wgc_net_slow_input(port, 5, &f.v, &out), 1, "NA ll");
 	TEST_CHECK(check_na(&out, ll, "fe80::2", &peer_mac, 0x60));
 	wgc_view_release(&out);
+
+	/* NA without Override does not move a known neighbour; with it, does */
+	TEST_ASSERT_SUCCESS(mk_nd(&f, 136, "fd00::2", "fd00::1", "fd00::2",
+		&gw_mac, 255, 0x40000000), "na S");
+	TEST_ASSERT_EQUAL(wgc_net_slow_input(port, 6, &f.v, &out), 0, "quiet");
+	ip6("fd00::2", a.ip6);
+	TEST_ASSERT_SUCCESS(wgc_net_neigh_lookup(port, &a, &mac), "known");
+	TEST_ASSERT(rte_is_same_ether_addr(&mac, &peer_mac), "not overridden");
+	TEST_ASSERT_SUCCESS(mk_nd(&f, 136, "fd00::2", "fd00::1", "fd00::2",
+		&gw_mac, 255, 0x60000000), "na SO");
+	TEST_ASSERT_EQUAL(wgc_net_slow_input(port, 7, &f.v, &out), 0, "quiet");
+	TEST_ASSERT_SUCCESS(wgc_net_neigh_lookup(port, &a, &mac), "known");
+	TEST_ASSERT(rte_is_same_ether_addr(&mac, &gw_mac), "overridden");
 
 	/* NA for an address we never asked about: not learned */
 	TEST_ASSERT_SUCCESS(mk_nd(&f, 136, "fd00::5", "fd00::1", "fd00::5",
@@ -1688,3 +1705,255 @@ test_net_perf(void)
 }
 WGC_TEST_REGISTER_FULL(net_perf_autotest, perf, net_setup, test_net_perf,
 	net_teardown);
+
+/* bursts longer than the internal batches (64) */
+static int
+test_net_long_burst(void)
+{
+	enum { N = 150 };
+	struct wgc_view v[N];
+	struct wgc_net_meta m[N];
+	struct wgc_net_endpoint dst[N];
+	struct wgc_net_stats st;
+	struct wgc_view out[64];
+	struct frame f;
+	unsigned int i, nwg = 0;
+	uint16_t n, total;
+
+	for (i = 0; i < N; i++) {
+		switch (i % 3) {
+		case 0:
+			f.d = new_view(&f.v, 9);        /* runt */
+			break;
+		case 1:
+			TEST_ASSERT_SUCCESS(mk_echo4(&f, ip4("10.0.0.2"),
+				ip4("10.0.0.1"), 8), "echo");
+			break;
+		default:
+			TEST_ASSERT_SUCCESS(mk_udp4(&f, -1,
+				ip4("10.0.0.200"), (uint16_t)(1000 + i),
+				ip4("10.0.0.1"), LPORT, 40, 0), "wg");
+			nwg++;
+			break;
+		}
+		TEST_ASSERT_NOT_NULL(f.d, "frame %u", i);
+		v[i] = f.v;
+	}
+	n = wgc_net_rx(port, v, m, N);
+	TEST_ASSERT_EQUAL(n, nwg, "wireguard views");
+	for (i = 0; i < n; i++) {
+		TEST_ASSERT_EQUAL(v[i].len, 40u, "payload %u", i);
+		TEST_ASSERT_EQUAL(m[i].src.port, htons(1000 + 3 * i + 2),
+			"order kept (%u)", i);
+	}
+	for (i = n; i < N; i++)
+		TEST_ASSERT(wgc_view_is_empty(&v[i]), "rest empty (%u)", i);
+	wgc_net_stats_get(port, &st);
+	TEST_ASSERT_EQUAL(st.drop[WGC_NET_DROP_RUNT], (uint64_t)N / 3, "runts");
+	TEST_ASSERT_EQUAL(st.rx_echo, (uint64_t)N / 3, "echo queued");
+
+	/* all of them go back to an unresolved on-link peer: held or dropped */
+	for (i = 0; i < n; i++)
+		dst[i] = m[i].src;
+	TEST_ASSERT_EQUAL(wgc_net_encap(port, v, dst, n), 0, "none ready");
+	wgc_net_stats_get(port, &st);
+	TEST_ASSERT_EQUAL(st.tx_held + st.drop[WGC_NET_DROP_SLOW_FULL], n,
+		"each handed over or counted");
+	/* the slow path answers the echoes and holds / drops the rest */
+	for (total = 0; total < 1000; total += n) {
+		n = wgc_net_slow_poll(port, 1, out, RTE_DIM(out));
+		wgc_view_release_all(out, n);
+		if (n == 0)
+			break;
+	}
+	wgc_net_stats_get(port, &st);
+	TEST_ASSERT(st.echo_reply_tx > 0, "echoes answered");
+	TEST_ASSERT_EQUAL(st.drop[WGC_NET_DROP_HOLD_FULL] +
+		st.drop[WGC_NET_DROP_NEIGH_FULL] + st.drop[WGC_NET_DROP_SLOW_FULL],
+		nwg - 4, "one peer holds 4, the rest are counted");
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER_FULL(net_long_burst_autotest, fast, net_setup,
+	test_net_long_burst, net_teardown);
+
+/* echo replies are rate limited (token bucket on the injected clock) */
+static int
+test_net_echo_rate(void)
+{
+	struct wgc_net_stats st;
+	struct wgc_view out;
+	struct frame f;
+	unsigned int i, replies = 0;
+
+	/* default: 1000/s, bursts of 50 */
+	for (i = 0; i < 60; i++) {
+		TEST_ASSERT_SUCCESS(mk_echo4(&f, ip4("10.0.0.2"),
+			ip4("10.0.0.1"), 8), "echo");
+		if (wgc_net_slow_input(port, 5000, &f.v, &out) == 1) {
+			replies++;
+			wgc_view_release(&out);
+		}
+	}
+	TEST_ASSERT_EQUAL(replies, 50u, "burst of 50");
+	/* 10 ms later: 10 more */
+	for (i = 0; i < 20; i++) {
+		TEST_ASSERT_SUCCESS(mk_echo6(&f, "fd00::2", "fd00::1", 8),
+			"echo6");
+		if (wgc_net_slow_input(port, 5010, &f.v, &out) == 1) {
+			replies++;
+			wgc_view_release(&out);
+		}
+	}
+	TEST_ASSERT_EQUAL(replies, 60u, "refilled at 1/ms");
+	wgc_net_stats_get(port, &st);
+	TEST_ASSERT_EQUAL(st.drop[WGC_NET_DROP_ECHO_RATE], 20u, "counted");
+	TEST_ASSERT_EQUAL(st.echo_reply_tx, 60u, "replies");
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER_FULL(net_echo_rate_autotest, fast, net_setup,
+	test_net_echo_rate, net_teardown);
+
+static int
+test_net_mc_addrs(void)
+{
+	static const struct rte_ether_addr all_nodes = {
+		{ 0x33, 0x33, 0, 0, 0, 1 } };
+	static const struct rte_ether_addr sol = {
+		{ 0x33, 0x33, 0xff, 0, 0, 1 } };
+	struct rte_ether_addr mc[8];
+	unsigned int n;
+
+	/* fd00::1 and fe80::ff:fe00:1 share their solicited-node group */
+	n = wgc_net_port_mc_addrs(port, mc, RTE_DIM(mc));
+	TEST_ASSERT_EQUAL(n, 2u, "all-nodes + one group");
+	TEST_ASSERT(rte_is_same_ether_addr(&mc[0], &all_nodes), "all-nodes");
+	TEST_ASSERT(rte_is_same_ether_addr(&mc[1], &sol), "solicited-node");
+	TEST_ASSERT_EQUAL(wgc_net_port_mc_addrs(port, mc, 1), 1u, "bounded");
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER_FULL(net_mc_addrs_autotest, fast, net_setup,
+	test_net_mc_addrs, net_teardown);
+
+static int
+test_net_stats_names(void)
+{
+	struct wgc_net_stats all, mine;
+	struct wgc_view v;
+	struct wgc_net_meta m;
+	unsigned int i;
+
+	for (i = 0; i < WGC_NET_DROP__MAX; i++)
+		TEST_ASSERT(strcmp(wgc_net_drop_name(i), "?") != 0,
+			"reason %u has a name", i);
+	TEST_ASSERT(strcmp(wgc_net_drop_name(WGC_NET_DROP__MAX), "?") == 0,
+		"out of range");
+	TEST_ASSERT(strcmp(wgc_net_class_name(WGC_NET_CLASS_WG), "wg") == 0,
+		"class name");
+	/* a drop lands in this lcore's counters, and only there */
+	TEST_ASSERT_NOT_NULL(new_view(&v, 5), "view");
+	wgc_net_rx(port, &v, &m, 1);
+	wgc_net_stats_get(port, &all);
+	TEST_ASSERT_SUCCESS(wgc_net_stats_lcore(port, rte_lcore_id(), &mine),
+		"lcore");
+	TEST_ASSERT_EQUAL(mine.drop[WGC_NET_DROP_RUNT], 1u, "mine");
+	TEST_ASSERT_EQUAL(all.drop[WGC_NET_DROP_RUNT], 1u, "sum");
+	TEST_ASSERT_EQUAL(wgc_net_stats_lcore(port, RTE_MAX_LCORE + 1, &mine),
+		-EINVAL, "bad lcore");
+	wgc_net_stats_reset(port);
+	wgc_net_stats_get(port, &all);
+	TEST_ASSERT_EQUAL(all.drop[WGC_NET_DROP_RUNT], 0u, "reset");
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER_FULL(net_stats_names_autotest, fast, net_setup,
+	test_net_stats_names, net_teardown);
+
+/*
+ * The neighbour table under a concurrent reader: a worker lcore looks
+ * entries up while this (slow-path) lcore rewrites their MACs and frees
+ * and re-creates them. Every MAC the worker sees must be one the writer
+ * stored for that address (all six bytes equal to the address's low byte
+ * or to 0xee): a torn read would mix them.
+ */
+static volatile bool race_stop;
+static uint64_t race_hits, race_bad;
+
+static int
+race_reader(void *arg)
+{
+	struct wgc_net_addr a;
+	struct rte_ether_addr mac;
+	unsigned int i, k;
+
+	RTE_SET_USED(arg);
+	memset(&a, 0, sizeof(a));
+	a.family = AF_INET;
+	for (k = 0; !race_stop; k++) {
+		i = k % 8;
+		a.ip4 = htonl(0x0a000010 + i);
+		if (wgc_net_neigh_lookup(port, &a, &mac) != 0)
+			continue;
+		race_hits++;
+		if (!((mac.addr_bytes[0] == 0x10 + i ||
+				mac.addr_bytes[0] == 0xee) &&
+				memcmp(mac.addr_bytes, mac.addr_bytes + 1, 5) == 0 &&
+				mac.addr_bytes[5] == mac.addr_bytes[0]))
+			race_bad++;
+	}
+	return 0;
+}
+
+static int
+test_net_neigh_race(void)
+{
+	struct wgc_net_neigh_info info[16];
+	struct rte_ether_addr mac;
+	struct wgc_net_addr a;
+	struct wgc_view out[32];
+	unsigned int worker, i, round, freed = 0;
+	uint64_t now = 1;
+	uint16_t n;
+	double t0;
+
+	worker = rte_get_next_lcore(-1, 1, 0);
+	if (worker >= RTE_MAX_LCORE) {
+		printf("needs a second lcore\n");
+		return TEST_SKIPPED;
+	}
+	race_stop = false;
+	race_hits = race_bad = 0;
+	memset(&a, 0, sizeof(a));
+	a.family = AF_INET;
+	TEST_ASSERT_SUCCESS(rte_eal_remote_launch(race_reader, NULL, worker),
+		"launch");
+	t0 = perf_now_ns();
+	for (round = 0; perf_now_ns() - t0 < 200e6; round++) {
+		for (i = 0; i < 8; i++) {
+			a.ip4 = htonl(0x0a000010 + i);
+			memset(&mac, (round & 1) ? 0xee : (int)(0x10 + i),
+				sizeof(mac));
+			wgc_net_neigh_add(port, &a, &mac, now);
+		}
+		/* now and then let them all age out: freed, then re-created */
+		if (round % 64 == 63) {
+			for (i = 0; i < 8; i++) {
+				now += 100000;
+				n = wgc_net_slow_poll(port, now, out,
+					RTE_DIM(out));
+				wgc_view_release_all(out, n);
+			}
+			freed += wgc_net_neigh_list(port, info,
+				RTE_DIM(info)) == 0;
+		}
+	}
+	race_stop = true;
+	rte_eal_wait_lcore(worker);
+	printf("neigh race: %u write rounds, %u times all freed, %" PRIu64
+		" lookups hit, %" PRIu64 " torn\n", round, freed, race_hits,
+		race_bad);
+	TEST_ASSERT(freed > 0, "entries were freed and re-created");
+	TEST_ASSERT(race_hits > 0, "the reader saw entries");
+	TEST_ASSERT_EQUAL(race_bad, 0u, "no torn MAC");
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER_FULL(net_neigh_race_autotest, fast, net_setup,
+	test_net_neigh_race, net_teardown);

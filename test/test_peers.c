@@ -493,7 +493,45 @@ test_peers_memory(void)
 	return TEST_SUCCESS;
 }
 
+/*
+ * A table takes exactly max_peers random keys: the key hash must not run
+ * out of cuckoo room first (a bulk REST load near capacity failed with
+ * ENOSPC halfway, found by dts/ctl_live_crash.sh).
+ */
+static int
+test_peers_fill_random(void)
+{
+	const uint32_t max = 8192;
+	struct wgc_identity *id = make_identity("tp_fill");
+	struct wgc_peers *t;
+	uint8_t key[WGC_KEY_LEN];
+	uint32_t i, k;
+
+	TEST_ASSERT_NOT_NULL(id, "identity");
+	t = make_table("tp_fill", max, NULL, id);
+	TEST_ASSERT_NOT_NULL(t, "create: %s", rte_strerror(rte_errno));
+	wgc_peers_lock(t);
+	for (i = 0; i < max; i++) {
+		for (k = 0; k < WGC_KEY_LEN; k++)
+			key[k] = (uint8_t)rte_rand();
+		if (wgc_peers_add(t, key, NULL) == NULL)
+			break;
+	}
+	wgc_peers_unlock(t);
+	TEST_ASSERT_EQUAL(i, max, "only %u of %u random keys fit (%s)", i,
+		max, rte_strerror(rte_errno));
+	wgc_peers_lock(t);
+	key[0] ^= 1;
+	TEST_ASSERT_NULL(wgc_peers_add(t, key, NULL), "full");
+	TEST_ASSERT_EQUAL(rte_errno, ENOSPC, "ENOSPC");
+	wgc_peers_unlock(t);
+	wgc_peers_free(t);
+	wgc_identity_free(id);
+	return TEST_SUCCESS;
+}
+
 WGC_TEST_REGISTER(peers_basic_autotest, fast, test_peers_basic);
+WGC_TEST_REGISTER(peers_fill_random_autotest, fast, test_peers_fill_random);
 WGC_TEST_REGISTER(peers_lpm_model_autotest, fast, test_peers_lpm_model);
 WGC_TEST_REGISTER(peers_rcu_reader_autotest, fast, test_peers_rcu_reader);
 WGC_TEST_REGISTER(peers_rcu_deferred_autotest, fast, test_peers_rcu_deferred);

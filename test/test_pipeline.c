@@ -126,8 +126,8 @@ test_pipeline_back_to_back(void)
 	TEST_ASSERT(pa != NULL && pb != NULL, "peers");
 
 	/* A -> B: staged, handshake (ARP first), then delivered */
-	TEST_CHECK(transfer(&A, &B, RTE_IPV4(10, 0, 1, 1),
-		RTE_IPV4(10, 0, 2, 1), 5, 100));
+	TEST_CHECK(transfer(&A, &B, WGC_TEST_IPV4(10, 0, 1, 1),
+		WGC_TEST_IPV4(10, 0, 2, 1), 5, 100));
 	wgc_pipeline_stats_sum(A.pl, &sa);
 	wgc_pipeline_stats_sum(B.pl, &sb);
 	TEST_ASSERT_EQUAL(sa.staged, 5u, "staged while handshaking");
@@ -137,11 +137,11 @@ test_pipeline_back_to_back(void)
 	TEST_ASSERT(pb->endpoint.family == 4 && pb->endpoint.addr[3] == 1,
 		"B learned A's endpoint");
 	/* B -> A on the same session, bigger packets */
-	TEST_CHECK(transfer(&B, &A, RTE_IPV4(10, 0, 2, 7),
-		RTE_IPV4(10, 0, 1, 9), 40, 1300));
+	TEST_CHECK(transfer(&B, &A, WGC_TEST_IPV4(10, 0, 2, 7),
+		WGC_TEST_IPV4(10, 0, 1, 9), 40, 1300));
 	/* A -> B again: no staging now */
-	TEST_CHECK(transfer(&A, &B, RTE_IPV4(10, 0, 1, 1),
-		RTE_IPV4(10, 0, 2, 1), 64, 16));
+	TEST_CHECK(transfer(&A, &B, WGC_TEST_IPV4(10, 0, 1, 1),
+		WGC_TEST_IPV4(10, 0, 2, 1), 64, 16));
 	wgc_pipeline_stats_sum(A.pl, &sa);
 	TEST_ASSERT_EQUAL(sa.staged, 5u, "no more staging");
 	wgc_peer_stats_get(pa, &ps);
@@ -150,7 +150,7 @@ test_pipeline_back_to_back(void)
 
 	/* B's source check: a packet from outside A's allowed IPs is not
 	 * routed by A at all (no peer for 10.0.3/24 on A) */
-	m = make_packet(pool, RTE_IPV4(10, 0, 1, 1), RTE_IPV4(10, 0, 3, 1), 8, 0);
+	m = make_packet(pool, WGC_TEST_IPV4(10, 0, 1, 1), WGC_TEST_IPV4(10, 0, 3, 1), 8, 0);
 	TEST_ASSERT_SUCCESS(rte_ring_enqueue(A.inner_in, m), "inject");
 	run(3);
 	wgc_pipeline_stats_sum(A.pl, &sa);
@@ -160,8 +160,8 @@ test_pipeline_back_to_back(void)
 	wgc_pipeline_stats_sum(B.pl, &sb);
 	{
 		uint64_t before = sb.drop[WGC_PL_DROP_UNKNOWN_INDEX];
-		struct rte_mbuf *x = make_packet(pool, RTE_IPV4(10, 0, 1, 1),
-			RTE_IPV4(10, 0, 2, 1), 4, 0);
+		struct rte_mbuf *x = make_packet(pool, WGC_TEST_IPV4(10, 0, 1, 1),
+			WGC_TEST_IPV4(10, 0, 2, 1), 4, 0);
 
 		TEST_ASSERT_NOT_NULL(x, "alloc");
 		/* let A seal it, then corrupt the index on the wire */
@@ -183,8 +183,8 @@ test_pipeline_back_to_back(void)
 	}
 	/* a replayed frame: captured, delivered once, dropped the 2nd time */
 	{
-		struct rte_mbuf *x = make_packet(pool, RTE_IPV4(10, 0, 1, 1),
-			RTE_IPV4(10, 0, 2, 1), 4, 0), *c;
+		struct rte_mbuf *x = make_packet(pool, WGC_TEST_IPV4(10, 0, 1, 1),
+			WGC_TEST_IPV4(10, 0, 2, 1), 4, 0), *c;
 		void *o = NULL;
 
 		TEST_ASSERT_SUCCESS(rte_ring_enqueue(A.inner_in, x), "inject");
@@ -209,3 +209,82 @@ test_pipeline_back_to_back(void)
 
 WGC_TEST_REGISTER_FULL(pipeline_back_to_back_autotest, fast, pl_setup,
 	test_pipeline_back_to_back, pl_teardown);
+
+/* ---- timers with an injected clock ---- */
+
+static uint64_t fake_ns;
+
+static uint64_t
+fake_clock(void)
+{
+	return fake_ns;
+}
+
+static int
+pl_setup_fake_clock(void)
+{
+	int rc;
+
+	fake_ns = 1000 * WGC_NSEC_PER_SEC;
+	rig_clock = fake_clock;
+	rc = pl_setup();
+	rig_clock = NULL;
+	return rc;
+}
+
+static uint64_t
+proto_count(struct dev *d, enum wgc_proto_counter c)
+{
+	struct wgc_proto_stats s;
+
+	wgc_identity_stats(d->id, &s);
+	return s.c[c];
+}
+
+static int
+test_pipeline_timers(void)
+{
+	struct wgc_pipeline_stats sa, sb;
+	uint32_t a = WGC_TEST_IPV4(10, 0, 1, 1), b = WGC_TEST_IPV4(10, 0, 2, 1);
+
+	struct wgc_peer *pa = add_peer(&A, B.pub, 2, 2);
+
+	TEST_ASSERT(pa != NULL, "peer B on A");
+	TEST_ASSERT(add_peer(&B, A.pub, 1, 0) != NULL, "peer A on B");
+	TEST_CHECK(transfer(&A, &B, a, b, 2, 32));
+	TEST_ASSERT_EQUAL(proto_count(&A, WGC_CNT_INITIATION_SENT), 1u,
+		"one handshake");
+
+	/* B received data and sent nothing for KEEPALIVE_TIMEOUT: it sends a
+	 * keepalive, which A consumes */
+	fake_ns += 11 * WGC_NSEC_PER_SEC;
+	run(5);
+	wgc_pipeline_stats_sum(B.pl, &sb);
+	wgc_pipeline_stats_sum(A.pl, &sa);
+	TEST_ASSERT(sb.keepalive_tx >= 1, "B sent a keepalive");
+	TEST_ASSERT(sa.keepalive_rx >= 1, "A received it");
+
+	/* past REKEY_AFTER_TIME the initiator's next send starts a new
+	 * handshake; traffic continues */
+	fake_ns += 115 * WGC_NSEC_PER_SEC;
+	TEST_CHECK(transfer(&A, &B, a, b, 1, 32));
+	run(5);
+	TEST_ASSERT_EQUAL(proto_count(&A, WGC_CNT_INITIATION_SENT), 2u,
+		"rekey after 120 s");
+	TEST_CHECK(transfer(&A, &B, a, b, 3, 100));
+	TEST_CHECK(transfer(&B, &A, b, a, 3, 100));
+
+	/* idle past 3 x REJECT_AFTER_TIME: keys zeroed; new traffic gets a
+	 * fresh handshake */
+	fake_ns += 541 * WGC_NSEC_PER_SEC;
+	run(5);
+	TEST_ASSERT_NULL(wgc_keypair_current(&pa->proto, fake_ns),
+		"no usable keypair after 541 s idle");
+	TEST_CHECK(transfer(&A, &B, a, b, 2, 32));
+	TEST_ASSERT_EQUAL(proto_count(&A, WGC_CNT_INITIATION_SENT), 3u,
+		"a fresh handshake after the keys expired");
+	return TEST_SUCCESS;
+}
+
+WGC_TEST_REGISTER_FULL(pipeline_timers_autotest, fast, pl_setup_fake_clock,
+	test_pipeline_timers, pl_teardown);

@@ -629,3 +629,196 @@ test_python_interop(void)
 	return TEST_SUCCESS;
 }
 WGC_TEST_REGISTER(proto_python_interop_autotest, fast, test_python_interop);
+
+/* Debug key log: the logged ephemeral is the message's. */
+struct kl_ctx {
+	uint8_t e[4][32];
+	unsigned int ne;
+	unsigned int npsk;
+};
+
+static void
+kl_cb(void *ctx, const char *label, const uint8_t key[32])
+{
+	struct kl_ctx *k = ctx;
+
+	if (strcmp(label, "LOCAL_EPHEMERAL_PRIVATE_KEY") == 0 && k->ne < 4)
+		memcpy(k->e[k->ne++], key, 32);
+	else if (strcmp(label, "PRESHARED_KEY") == 0)
+		k->npsk++;
+}
+
+static int
+test_keylog(void)
+{
+	uint8_t init[148], resp[92], pub[32], psk[32], zero[32] = { 0 };
+	struct kl_ctx ka, kb;
+	struct wgc_peer_proto *got;
+	struct tp_pair p;
+	char line[100];
+
+	memset(psk, 0x42, 32);
+	memset(&ka, 0, sizeof(ka));
+	memset(&kb, 0, sizeof(kb));
+	TEST_ASSERT_SUCCESS(tp_pair_init(&p, psk, 101), "fixture");
+	wgc_identity_set_keylog(p.a.id, kl_cb, &ka);
+	wgc_identity_set_keylog(p.b.id, kl_cb, &kb);
+	TEST_ASSERT_SUCCESS(wgc_handshake_create_initiation(&p.a.peer, init,
+		p.now, p.wall), "init");
+	TEST_ASSERT_SUCCESS(wgc_handshake_consume_initiation(p.b.id, init, 148,
+		tp_lookup, &p.b, p.now, &got), "consume");
+	TEST_ASSERT_SUCCESS(wgc_handshake_create_response(&p.b.peer, resp,
+		p.now), "resp");
+	TEST_ASSERT(ka.ne == 1 && kb.ne == 1, "ephemerals logged");
+	TEST_ASSERT(ka.npsk == 1 && kb.npsk == 1, "PSK logged");
+	wgc_x25519_public(pub, ka.e[0]);
+	TEST_ASSERT_BUFFERS_ARE_EQUAL(pub, init + 8, 32, "initiator e");
+	wgc_x25519_public(pub, kb.e[0]);
+	TEST_ASSERT_BUFFERS_ARE_EQUAL(pub, resp + 12, 32, "responder e");
+	TEST_ASSERT_NOT_NULL(wgc_keylog_format(line, sizeof(line),
+		"PRESHARED_KEY", zero), "format");
+	TEST_ASSERT(strcmp(line, "PRESHARED_KEY = "
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n") == 0,
+		"line: %s", line);
+	TEST_ASSERT_NULL(wgc_keylog_format(line, 40, "PRESHARED_KEY", zero),
+		"short buffer");
+	wgc_identity_set_keylog(p.a.id, NULL, NULL);
+	tp_advance(&p, WGC_NSEC_PER_SEC);
+	TEST_ASSERT_SUCCESS(wgc_handshake_create_initiation(&p.a.peer, init,
+		p.now, p.wall), "init 2");
+	TEST_ASSERT_EQUAL(ka.ne, 1U, "logged after removal");
+	tp_pair_fini(&p);
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER(proto_keylog_autotest, fast, test_keylog);
+
+/*
+ * Independent dissector: Wireshark's tshark, given the debug key log,
+ * decrypts wgc's initiation (static key, TAI64N), response and a transport
+ * packet (inner ICMP echo). Skipped if tshark is not installed.
+ */
+#include <sys/stat.h>
+#include <unistd.h>
+
+static FILE *ts_keylog;
+
+static void
+ts_keylog_cb(void *ctx, const char *label, const uint8_t key[32])
+{
+	char line[100];
+
+	RTE_SET_USED(ctx);
+	if (wgc_keylog_format(line, sizeof(line), label, key) != NULL)
+		fputs(line, ts_keylog);
+}
+
+static void
+ts_pcap_udp(FILE *f, unsigned int i, uint8_t src, uint8_t dst,
+		const uint8_t *p, uint16_t len)
+{
+	uint8_t h[14 + 20 + 8];
+	uint32_t rec[4] = { 1700000000 + i, 0, sizeof(h) + len,
+		sizeof(h) + len };
+	uint16_t ipl = (uint16_t)(20 + 8 + len), udpl = (uint16_t)(8 + len);
+
+	memset(h, 0, sizeof(h));
+	h[12] = 0x08;
+	h[14] = 0x45;
+	h[16] = (uint8_t)(ipl >> 8);
+	h[17] = (uint8_t)ipl;
+	h[22] = 64;
+	h[23] = 17;
+	h[26] = 192; h[28] = 2; h[29] = src;
+	h[30] = 192; h[32] = 2; h[33] = dst;
+	h[34] = 0xca; h[35] = 0x6c; h[36] = 0xca; h[37] = 0x6c; /* 51820 */
+	h[38] = (uint8_t)(udpl >> 8);
+	h[39] = (uint8_t)udpl;
+	fwrite(rec, sizeof(rec), 1, f);
+	fwrite(h, sizeof(h), 1, f);
+	fwrite(p, len, 1, f);
+}
+
+static int
+test_tshark(void)
+{
+	static const uint32_t pcap_hdr[6] = { 0xa1b2c3d4, 0x00040002, 0, 0,
+		65535, 1 };
+	static const uint8_t icmp[28] = { 0x45, 0, 0, 28, 0, 1, 0, 0, 64, 1,
+		0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 8, 0, 0xf7, 0xfe, 0, 1, 0, 0 };
+	uint8_t init[148], resp[92], buf[512], psk[32];
+	char dir[] = "/tmp/wgc_tshark_XXXXXX", path[128], cmd[512], out[256];
+	struct wgc_peer_proto *got;
+	struct wgc_keypair *kp;
+	struct wgc_view v;
+	struct tp_pair p;
+	unsigned int seen = 0;
+	uint8_t st;
+	FILE *f;
+
+	if (system("command -v tshark > /dev/null 2>&1") != 0)
+		return TEST_SKIPPED;
+	TEST_ASSERT_NOT_NULL(mkdtemp(dir), "mkdtemp");
+	memset(psk, 0x5a, 32);
+	TEST_ASSERT_SUCCESS(tp_pair_init(&p, psk, 111), "fixture");
+	snprintf(path, sizeof(path), "%s/keylog", dir);
+	ts_keylog = fopen(path, "w");
+	TEST_ASSERT_NOT_NULL(ts_keylog, "keylog");
+	wgc_x25519_clamp(p.a.priv);
+	wgc_x25519_clamp(p.b.priv);
+	ts_keylog_cb(NULL, "LOCAL_STATIC_PRIVATE_KEY", p.a.priv);
+	ts_keylog_cb(NULL, "LOCAL_STATIC_PRIVATE_KEY", p.b.priv);
+	wgc_identity_set_keylog(p.a.id, ts_keylog_cb, NULL);
+	wgc_identity_set_keylog(p.b.id, ts_keylog_cb, NULL);
+	TEST_ASSERT_SUCCESS(wgc_handshake_create_initiation(&p.a.peer, init,
+		p.now, p.wall), "init");
+	TEST_ASSERT_SUCCESS(wgc_handshake_consume_initiation(p.b.id, init, 148,
+		tp_lookup, &p.b, p.now, &got), "consume");
+	TEST_ASSERT_SUCCESS(wgc_handshake_create_response(&p.b.peer, resp,
+		p.now), "resp");
+	TEST_ASSERT_SUCCESS(wgc_handshake_consume_response(p.a.id, p.a.t, resp,
+		92, p.now, &got), "consume resp");
+	fclose(ts_keylog);
+	memset(&v, 0, sizeof(v));
+	memset(buf, 0, sizeof(buf));
+	v.data = buf + 64;
+	v.headroom = 64;
+	v.tailroom = 300;
+	memcpy(v.data, icmp, sizeof(icmp));
+	v.len = sizeof(icmp);
+	kp = wgc_keypair_current(&p.a.peer, p.now);
+	TEST_ASSERT_EQUAL(wgc_transport_encap_burst(p.eng, &v, &kp, 1, 1420,
+		p.now, &st), 1, "encap");
+
+	snprintf(path, sizeof(path), "%s/wg.pcap", dir);
+	f = fopen(path, "wb");
+	TEST_ASSERT_NOT_NULL(f, "pcap");
+	fwrite(pcap_hdr, sizeof(pcap_hdr), 1, f);
+	ts_pcap_udp(f, 0, 1, 2, init, sizeof(init));
+	ts_pcap_udp(f, 1, 2, 1, resp, sizeof(resp));
+	ts_pcap_udp(f, 2, 1, 2, v.data, (uint16_t)v.len);
+	fclose(f);
+
+	snprintf(cmd, sizeof(cmd), "tshark -r %s/wg.pcap -o "
+		"wg.keylog_file:%s/keylog -o wg.dissect_packet:TRUE -V 2>&1",
+		dir, dir);
+	f = popen(cmd, "r");
+	TEST_ASSERT_NOT_NULL(f, "popen");
+	while (fgets(out, sizeof(out), f) != NULL) {
+		if (strstr(out, "Static Public Key:") != NULL)
+			seen |= 1;
+		if (strstr(out, "Timestamp: Nov 14, 2023") != NULL)
+			seen |= 2;
+		if (strstr(out, "Handshake Response") != NULL)
+			seen |= 4;
+		if (strstr(out, "Echo (ping) request") != NULL)
+			seen |= 8;
+	}
+	pclose(f);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	TEST_ASSERT_SUCCESS(system(cmd), "cleanup");
+	tp_pair_fini(&p);
+	TEST_ASSERT_EQUAL(seen, 15U, "tshark saw %x (1 static, 2 timestamp, "
+		"4 response, 8 decrypted ICMP)", seen);
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER(proto_tshark_autotest, fast, test_tshark);

@@ -18,6 +18,7 @@
  * heap memory on purpose calls wgc_test_heap_check_skip().
  */
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -96,6 +97,15 @@ int wgc_test_pools_full(void);
 
 #define TEST_ASSERT_BUFFERS_ARE_EQUAL(a, b, len, fmt, ...) \
 	TEST_ASSERT(memcmp((a), (b), (len)) == 0, fmt, ##__VA_ARGS__)
+
+/**
+ * An IPv4 address in host order. DPDK 22.11's RTE_IPV4() shifts a signed
+ * int (undefined behaviour for a first octet >= 128, which UBSan reports):
+ * tests use this instead.
+ */
+#define WGC_TEST_IPV4(a, b, c, d) \
+	(((uint32_t)(a) & 0xff) << 24 | ((uint32_t)(b) & 0xff) << 16 | \
+	 ((uint32_t)(c) & 0xff) << 8 | ((uint32_t)(d) & 0xff))
 
 /** Run a sub-check returning TEST_SUCCESS; propagate its failure. */
 #define TEST_CHECK(expr) do { \

@@ -31,12 +31,17 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <linux/if_packet.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_ether.h>
 #include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_lcore.h>
@@ -85,6 +90,7 @@ struct lg_opts {
 	unsigned int lcore;
 	bool handshake_only;
 	int sndbuf;
+	bool raw;
 };
 
 struct lg_ctx {
@@ -96,6 +102,9 @@ struct lg_ctx {
 	struct wgc_aead_engine *eng;
 	struct wgc_proto_addr target_addr;
 	uint64_t rx_transport, rx_keepalive, rx_other, rx_bad;
+	/* --raw: AF_PACKET socket and the outer headers of every frame */
+	int raw_fd;
+	uint8_t raw_hdr[RTE_ETHER_HDR_LEN + 20 + 8];
 };
 
 static void
@@ -128,6 +137,10 @@ usage(FILE *f, const char *prog)
 "  --max-mem MB             memory bound for the stream (default 2048)\n"
 "  --sndbuf BYTES           socket send buffer (default 4194304)\n"
 "  --lcore N                CPU for the EAL main lcore (default 0)\n"
+"  --raw                    send the stream as pre-built Ethernet frames on\n"
+"                           an AF_PACKET socket (IPv4, on-link target; same\n"
+"                           addresses and ports as the UDP socket; outer\n"
+"                           checksums computed while building)\n"
 "Exit: 0 ok, 1 bad arguments, 2 setup error, 3 handshake failed,\n"
 "4 ping not answered.\n", prog, LG_BATCH_MAX);
 }
@@ -238,7 +251,7 @@ enum {
 	OPT_TARGET, OPT_BIND, OPT_HS_ONLY, OPT_PING, OPT_PING_COUNT,
 	OPT_PING_SIZE, OPT_STREAM, OPT_SIZE, OPT_INNER_SRC, OPT_INNER_DST,
 	OPT_SPORT, OPT_DPORT, OPT_PPS, OPT_BATCH, OPT_MTU, OPT_TIMEOUT,
-	OPT_MAX_MEM, OPT_SNDBUF, OPT_LCORE, OPT_HELP,
+	OPT_MAX_MEM, OPT_SNDBUF, OPT_LCORE, OPT_RAW, OPT_HELP,
 };
 
 static const struct option long_opts[] = {
@@ -266,6 +279,7 @@ static const struct option long_opts[] = {
 	{ "max-mem", required_argument, NULL, OPT_MAX_MEM },
 	{ "sndbuf", required_argument, NULL, OPT_SNDBUF },
 	{ "lcore", required_argument, NULL, OPT_LCORE },
+	{ "raw", no_argument, NULL, OPT_RAW },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -401,6 +415,9 @@ parse_args(int argc, char **argv, struct lg_opts *o)
 			r = parse_u64("--sndbuf", optarg, 4096, INT_MAX, &v);
 			o->sndbuf = (int)v;
 			break;
+		case OPT_RAW:
+			o->raw = true;
+			break;
 		case OPT_LCORE:
 			r = parse_uint("--lcore", optarg, 0, RTE_MAX_LCORE - 1,
 				&o->lcore);
@@ -455,6 +472,11 @@ parse_args(int argc, char **argv, struct lg_opts *o)
 			(!o->have_inner_src || !o->have_inner_dst)) {
 		fprintf(stderr, "wgc-loadgen: --ping and --stream need "
 			"--inner-src and --inner-dst\n");
+		return -1;
+	}
+	if (o->raw && (!o->stream || o->target.addr.family != AF_INET)) {
+		fprintf(stderr, "wgc-loadgen: --raw applies to --stream with an "
+			"IPv4 --target\n");
 		return -1;
 	}
 	if (o->stream && o->size > o->mtu) {
@@ -970,6 +992,129 @@ do_ping(struct lg_ctx *c)
 	return ret;
 }
 
+/*
+ * --raw: find the interface holding the UDP socket's local address, its
+ * MAC, the target's MAC from the kernel's ARP table (filled by the
+ * handshake), open an AF_PACKET socket on it and prepare the outer
+ * Ethernet/IPv4/UDP headers.
+ */
+static int
+raw_setup(struct lg_ctx *c)
+{
+	struct sockaddr_in local;
+	socklen_t sl = sizeof(local);
+	struct ifaddrs *ifa, *it;
+	char ifname[IF_NAMESIZE] = "", line[256], tip[INET_ADDRSTRLEN];
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)c->raw_hdr;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	struct sockaddr_ll sll;
+	struct ifreq ifr;
+	bool have_mac = false;
+	int one = 1;
+	FILE *f;
+
+	if (getsockname(c->fd, (struct sockaddr *)&local, &sl) < 0 ||
+			getifaddrs(&ifa) < 0) {
+		fprintf(stderr, "wgc-loadgen: --raw: %s\n", strerror(errno));
+		return -1;
+	}
+	for (it = ifa; it != NULL; it = it->ifa_next)
+		if (it->ifa_addr != NULL && it->ifa_addr->sa_family == AF_INET &&
+				((struct sockaddr_in *)it->ifa_addr)->sin_addr.s_addr
+				== local.sin_addr.s_addr) {
+			snprintf(ifname, sizeof(ifname), "%s", it->ifa_name);
+			break;
+		}
+	freeifaddrs(ifa);
+	if (ifname[0] == '\0') {
+		fprintf(stderr, "wgc-loadgen: --raw: no interface holds %s\n",
+			inet_ntoa(local.sin_addr));
+		return -1;
+	}
+	inet_ntop(AF_INET, &c->o->target.addr.v4, tip, sizeof(tip));
+	f = fopen("/proc/net/arp", "r");
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		char a[64], hw[64], dev[64];
+		unsigned int m[6], k;
+
+		if (sscanf(line, "%63s %*s %*s %63s %*s %63s", a, hw, dev) != 3 ||
+				strcmp(a, tip) != 0 || strcmp(dev, ifname) != 0 ||
+				sscanf(hw, "%x:%x:%x:%x:%x:%x", &m[0], &m[1],
+				&m[2], &m[3], &m[4], &m[5]) != 6)
+			continue;
+		for (k = 0; k < 6; k++)
+			eth->dst_addr.addr_bytes[k] = (uint8_t)m[k];
+		have_mac = !rte_is_zero_ether_addr(&eth->dst_addr);
+	}
+	if (f != NULL)
+		fclose(f);
+	if (!have_mac) {
+		fprintf(stderr, "wgc-loadgen: --raw: no ARP entry for %s on %s "
+			"(the target must be on-link)\n", tip, ifname);
+		return -1;
+	}
+	c->raw_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (c->raw_fd < 0) {
+		fprintf(stderr, "wgc-loadgen: --raw: AF_PACKET socket: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(c->raw_fd, SIOCGIFHWADDR, &ifr) < 0) {
+		fprintf(stderr, "wgc-loadgen: --raw: %s: %s\n", ifname,
+			strerror(errno));
+		return -1;
+	}
+	memcpy(eth->src_addr.addr_bytes, ifr.ifr_hwaddr.sa_data, 6);
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = 0; /* send only */
+	sll.sll_ifindex = (int)if_nametoindex(ifname);
+	if (bind(c->raw_fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		fprintf(stderr, "wgc-loadgen: --raw: bind %s: %s\n", ifname,
+			strerror(errno));
+		return -1;
+	}
+	setsockopt(c->raw_fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one,
+		sizeof(one));
+	setsockopt(c->raw_fd, SOL_SOCKET, SO_SNDBUF, &c->o->sndbuf,
+		sizeof(c->o->sndbuf));
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->src_addr = local.sin_addr.s_addr;
+	ip->dst_addr = c->o->target.addr.v4.s_addr;
+	udp->src_port = local.sin_port;
+	udp->dst_port = rte_cpu_to_be_16(c->o->target.port);
+	printf("loadgen: raw frames on %s from %s:%u\n", ifname,
+		inet_ntoa(local.sin_addr), ntohs(local.sin_port));
+	return 0;
+}
+
+/* Put the outer headers in front of a transport message (in headroom). */
+static void
+raw_frame(struct lg_ctx *c, struct wgc_view *v)
+{
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *udp;
+	uint32_t wg_len = v->len;
+	uint8_t *p;
+
+	p = wgc_view_prepend(v, sizeof(c->raw_hdr));
+	memcpy(p, c->raw_hdr, sizeof(c->raw_hdr));
+	ip = (struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN);
+	udp = (struct rte_udp_hdr *)(ip + 1);
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(wg_len + 28));
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(wg_len + 8));
+	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+}
+
 static int
 do_stream(struct lg_ctx *c)
 {
@@ -997,6 +1142,10 @@ do_stream(struct lg_ctx *c)
 	msgs = calloc(o->batch, sizeof(*msgs));
 	if (mem == NULL || iov == NULL || msgs == NULL) {
 		fprintf(stderr, "wgc-loadgen: out of memory for the stream\n");
+		ret = LG_EXIT_SETUP;
+		goto out;
+	}
+	if (o->raw && raw_setup(c) < 0) {
 		ret = LG_EXIT_SETUP;
 		goto out;
 	}
@@ -1029,6 +1178,8 @@ do_stream(struct lg_ctx *c)
 			goto out;
 		}
 		for (k = 0; k < m; k++) {
+			if (o->raw)
+				raw_frame(c, &views[k]);
 			iov[i + k].iov_base = views[k].data;
 			iov[i + k].iov_len = views[k].len;
 		}
@@ -1057,7 +1208,7 @@ do_stream(struct lg_ctx *c)
 			msgs[k].msg_hdr.msg_iov = &iov[sent + k];
 			msgs[k].msg_hdr.msg_iovlen = 1;
 		}
-		r = sendmmsg(c->fd, msgs, b, 0);
+		r = sendmmsg(o->raw ? c->raw_fd : c->fd, msgs, b, 0);
 		if (r < 0) {
 			/*
 			 * Full queues, and ICMP errors the kernel reports
@@ -1108,6 +1259,8 @@ teardown(struct lg_ctx *c)
 {
 	if (c->fd >= 0)
 		close(c->fd);
+	if (c->raw_fd >= 0)
+		close(c->raw_fd);
 	if (c->t != NULL)
 		wgc_peer_proto_fini(&c->peer);
 	wgc_aead_engine_free(c->eng);
@@ -1146,6 +1299,7 @@ main(int argc, char **argv)
 	}
 	memset(&c, 0, sizeof(c));
 	c.fd = -1;
+	c.raw_fd = -1;
 	c.o = &o;
 	if (setup_proto(&c) < 0 || open_socket(&c) < 0) {
 		ret = LG_EXIT_SETUP;

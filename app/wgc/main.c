@@ -7,16 +7,26 @@
  *
  * Without --config it runs on the embedded default (config/default.json):
  * a net_null outer port, no NIC needed. --once starts everything, prints
- * the state and stops. SIGINT/SIGTERM stop cleanly; SIGUSR1 prints the
- * counters.
+ * the state and stops (no control sockets). SIGINT/SIGTERM stop cleanly;
+ * SIGUSR1 prints the counters.
  *
  * Threads: the main lcore runs the handshake stage (handshakes, timers,
- * ARP/ND) and, later, the control plane; each worker lcore runs one
- * pipeline loop on its own RX/TX queues (lib/pipeline).
+ * ARP/ND); each worker lcore runs one pipeline loop on its own RX/TX
+ * queues (lib/pipeline); the control plane (lib/control: REST, UAPI,
+ * persistence) runs in its own threads and changes the live peer table
+ * through ctl's binding (wgc_peers_backend_*), serialised with the
+ * handshake stage by the table's writer mutex. Workers never lock.
+ *
+ * Startup order: config -> peer table with the config's peers -> pipeline
+ * (nothing runs yet) -> control plane (the state directory wins over the
+ * config's peers when control.state_wins; sockets open) -> ports start ->
+ * workers launch. Traffic therefore only ever sees the final peer set.
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -24,6 +34,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -67,8 +79,9 @@ usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s [--config FILE] [--once]\n"
-		"  --config FILE  startup configuration (JSON); default: embedded\n"
-		"  --once         start, print the state and exit\n", prog);
+		"  --config FILE    startup configuration (JSON); default: embedded\n"
+		"  --once           start, print the state and exit (no control\n"
+		"                   sockets)\n", prog);
 }
 
 /* everything the daemon holds, torn down in reverse order */
@@ -85,6 +98,7 @@ struct wgc_daemon {
 	struct wgc_pipeline *pl;
 	struct wgc_peers_backend *pb;
 	struct wgc_control *ctl;
+	bool once;
 	uint16_t nb_workers;
 	unsigned int lcores[WGC_PIPELINE_WORKERS_MAX];
 	struct wgc_pipeline_launch launch[WGC_PIPELINE_WORKERS_MAX];
@@ -344,6 +358,168 @@ add_peer(struct wgc_daemon *d, const struct wgc_peer_conf *pc, uint32_t i)
 	return 0;
 }
 
+/* ---- control plane ---- */
+
+static unsigned int
+stat_put(struct wgc_stat *out, unsigned int n, unsigned int max,
+		const char *name, const char *label, int32_t worker,
+		uint64_t value)
+{
+	if (n >= max)
+		return n;
+	snprintf(out[n].name, sizeof(out[n].name), "%s", name);
+	snprintf(out[n].label, sizeof(out[n].label), "%s", label);
+	out[n].worker = worker;
+	out[n].value = value;
+	return n + 1;
+}
+
+/* one set of pipeline counters (device total: worker -1) */
+static unsigned int
+stats_pipeline(const struct wgc_pipeline_stats *st, int32_t w,
+		struct wgc_stat *out, unsigned int n, unsigned int max)
+{
+	unsigned int i;
+
+#define PUT(f) n = stat_put(out, n, max, #f, "", w, st->f)
+	PUT(outer_rx);
+	PUT(wg_rx);
+	PUT(handshake_rx);
+	PUT(decap_ok);
+	PUT(keepalive_rx);
+	PUT(inner_tx);
+	PUT(inner_rx);
+	PUT(encap_ok);
+	PUT(outer_tx);
+	PUT(staged);
+	PUT(roamed);
+	PUT(handshake_tx);
+	PUT(keepalive_tx);
+#undef PUT
+	for (i = 0; i < WGC_PL_DROP__MAX; i++)
+		n = stat_put(out, n, max, "drops",
+			wgc_pipeline_drop_name(i), w, st->drop[i]);
+	return n;
+}
+
+/* extra counters of /v1/stats and /metrics: pipeline (total, per worker,
+ * the handshake stage as worker nb_workers) and lib/net; lib/proto's come
+ * from the binding itself */
+static int
+daemon_stats(void *ctx, struct wgc_stat *out, unsigned int max)
+{
+	struct wgc_daemon *d = ctx;
+	struct wgc_pipeline_stats st;
+	struct wgc_net_stats ns;
+	unsigned int n = 0, i;
+	uint16_t w;
+	char name[32];
+
+	wgc_pipeline_stats_sum(d->pl, &st);
+	n = stats_pipeline(&st, -1, out, n, max);
+	for (w = 0; w <= d->nb_workers; w++)
+		if (wgc_pipeline_stats_get(d->pl, w, &st) == 0)
+			n = stats_pipeline(&st, w, out, n, max);
+	wgc_net_stats_get(d->net, &ns);
+#define PUT(f) n = stat_put(out, n, max, "net_" #f, "", -1, ns.f)
+	PUT(rx_wg);
+	PUT(rx_arp);
+	PUT(rx_nd);
+	PUT(rx_echo);
+	PUT(tx_encap);
+	PUT(tx_held);
+	PUT(arp_reply_tx);
+	PUT(arp_request_tx);
+	PUT(nd_na_tx);
+	PUT(nd_ns_tx);
+	PUT(echo_reply_tx);
+	PUT(neigh_learned);
+	PUT(neigh_expired);
+	PUT(hold_flushed);
+#undef PUT
+	for (i = 0; i < WGC_NET_DROP__MAX; i++) {
+		snprintf(name, sizeof(name), "net_%s", wgc_net_drop_name(i));
+		n = stat_put(out, n, max, "drops", name, -1, ns.drop[i]);
+	}
+	return (int)n;
+}
+
+/* a socket another live process serves is never taken over */
+static int
+socket_in_use(const char *path)
+{
+	struct sockaddr_un sa;
+	int fd, rc;
+
+	if (path[0] == '\0' || strlen(path) >= sizeof(sa.sun_path))
+		return 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	return rc == 0;
+}
+
+static int
+setup_control(struct wgc_daemon *d)
+{
+	struct wgc_control_params cp = { 0 };
+	struct wgc_conf_error err = { 0 };
+	struct wgc_control_conf *cc = &d->conf.control;
+	char uapi[sizeof(cc->uapi_dir) + 32];
+	sigset_t block, old;
+
+	d->pb = wgc_peers_backend_create(d->peers, d->id, &d->conf.iface);
+	if (d->pb == NULL) {
+		fprintf(stderr, "wgc: control binding: %s\n", strerror(errno));
+		return -1;
+	}
+	wgc_peers_backend_set_stats(d->pb, daemon_stats, d);
+	snprintf(uapi, sizeof(uapi), "%s/%s.sock", cc->uapi_dir,
+		d->conf.iface.name);
+	if (!d->once && socket_in_use(cc->socket)) {
+		fprintf(stderr, "wgc: control.socket %s is served by another "
+			"process (set control.socket)\n", cc->socket);
+		return -1;
+	}
+	if (!d->once && cc->uapi_dir[0] != '\0' && socket_in_use(uapi)) {
+		fprintf(stderr, "wgc: UAPI socket %s is served by another "
+			"process (another interface named %s?)\n", uapi,
+			d->conf.iface.name);
+		return -1;
+	}
+	cp.conf = cc;
+	cp.ifname = d->conf.iface.name;
+	cp.ops = &wgc_peers_backend_ops;
+	cp.ctx = d->pb;
+	/* --once: the state directory still applies, no sockets */
+	cp.no_rest = d->once;
+	cp.no_uapi = d->once;
+	/* the control threads leave the stop signals to the main thread */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	d->ctl = wgc_control_create(&cp, &err);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (d->ctl == NULL) {
+		fprintf(stderr, "wgc: control: %s\n", err.msg);
+		return -1;
+	}
+	if (!d->once)
+		printf("wgc: control: REST %s, UAPI %s, state %s\n",
+			cc->socket[0] != '\0' ? cc->socket : "(off)",
+			cc->uapi_dir[0] != '\0' ? uapi : "(off)",
+			cc->state_dir[0] != '\0' ? cc->state_dir :
+			"(not persisted)");
+	return 0;
+}
+
 static int
 setup(struct wgc_daemon *d, const char *prog)
 {
@@ -431,6 +607,8 @@ setup(struct wgc_daemon *d, const char *prog)
 		}
 	}
 	wgc_peers_unlock(d->peers);
+	if (setup_control(d) < 0)
+		return -1;
 	if (wgc_ethdev_start(d->outer) < 0 ||
 			(d->inner_eth != NULL &&
 			wgc_ethdev_start(d->inner_eth) < 0)) {
@@ -438,83 +616,6 @@ setup(struct wgc_daemon *d, const char *prog)
 		return -1;
 	}
 	return 0;
-}
-
-/* pipeline counters for /v1/stats and /metrics */
-static int
-control_stats(void *ctx, struct wgc_stat *out, unsigned int max)
-{
-	struct wgc_daemon *d = ctx;
-	struct wgc_pipeline_stats st;
-	unsigned int n = 0, w, i;
-
-	for (w = 0; w <= d->nb_workers; w++) {
-		if (wgc_pipeline_stats_get(d->pl, (uint16_t)w, &st) != 0)
-			break;
-		for (i = 0; i < WGC_PL_DROP__MAX && n < max; i++) {
-			if (st.drop[i] == 0)
-				continue;
-			snprintf(out[n].name, sizeof(out[n].name), "drops");
-			snprintf(out[n].label, sizeof(out[n].label), "%s",
-				wgc_pipeline_drop_name(i));
-			out[n].worker = w == d->nb_workers ? -1 : (int32_t)w;
-			out[n].value = st.drop[i];
-			n++;
-		}
-#define STAT(f) do { \
-		if (n < max) { \
-			snprintf(out[n].name, sizeof(out[n].name), "%s", #f); \
-			out[n].label[0] = '\0'; \
-			out[n].worker = w == d->nb_workers ? -1 : (int32_t)w; \
-			out[n].value = st.f; \
-			n++; \
-		} \
-	} while (0)
-		STAT(outer_rx);
-		STAT(decap_ok);
-		STAT(inner_tx);
-		STAT(inner_rx);
-		STAT(encap_ok);
-		STAT(outer_tx);
-		STAT(handshake_rx);
-		STAT(staged);
-		STAT(roamed);
-#undef STAT
-	}
-	return (int)n;
-}
-
-/* REST + UAPI bound to the live peer table; a failure is loud, not fatal:
- * the data plane keeps running with the startup configuration */
-static void
-setup_control(struct wgc_daemon *d)
-{
-	struct wgc_control_params cp = { 0 };
-	struct wgc_conf_error err = { 0 };
-
-	d->pb = wgc_peers_backend_create(d->peers, d->id, &d->conf.iface);
-	if (d->pb == NULL) {
-		fprintf(stderr, "wgc: control plane off: backend: %s\n",
-			strerror(errno));
-		return;
-	}
-	wgc_peers_backend_set_stats(d->pb, control_stats, d);
-	cp.conf = &d->conf.control;
-	cp.ifname = d->conf.iface.name;
-	cp.ops = &wgc_peers_backend_ops;
-	cp.ctx = d->pb;
-	d->ctl = wgc_control_create(&cp, &err);
-	if (d->ctl == NULL) {
-		fprintf(stderr, "wgc: control plane off: %s\n",
-			err.msg[0] != '\0' ? err.msg : strerror(errno));
-		wgc_peers_backend_destroy(d->pb);
-		d->pb = NULL;
-		return;
-	}
-	printf("wgc: control: REST %s, UAPI %s/%s.sock\n",
-		d->conf.control.socket[0] != '\0' ? d->conf.control.socket :
-		"off", d->conf.control.uapi_dir[0] != '\0' ?
-		d->conf.control.uapi_dir : "(off)", d->conf.iface.name);
 }
 
 static void
@@ -565,6 +666,30 @@ print_state(struct wgc_daemon *d)
 		if (ns.drop[i] != 0)
 			printf("wgc: drop: net.%s %" PRIu64 "\n",
 				wgc_net_drop_name(i), ns.drop[i]);
+	{
+		struct wgc_ethdev_queue_stats es;
+
+		wgc_ethdev_stats(d->outer, &es);
+		printf("wgc: outer port: rx %" PRIu64 " tx %" PRIu64
+			" tx_unsent %" PRIu64 " rx_multiseg %" PRIu64 "\n",
+			es.rx_packets, es.tx_packets, es.tx_unsent,
+			es.rx_multiseg);
+		if (d->inner_eth != NULL) {
+			wgc_ethdev_stats(d->inner_eth, &es);
+			printf("wgc: inner port: rx %" PRIu64 " tx %" PRIu64
+				" tx_unsent %" PRIu64 "\n", es.rx_packets,
+				es.tx_packets, es.tx_unsent);
+		}
+	}
+	if (d->tun != NULL) {
+		struct wgc_tun_stats ts;
+
+		wgc_tun_stats(d->tun, &ts);
+		printf("wgc: tun: rx %" PRIu64 " tx %" PRIu64 " rx_nobuf %"
+			PRIu64 " rx_errors %" PRIu64 " tx_errors %" PRIu64
+			"\n", ts.rx_packets, ts.tx_packets, ts.rx_nobuf,
+			ts.rx_errors, ts.tx_errors);
+	}
 	wgc_identity_stats(d->id, &ps);
 	for (i = 0; i < WGC_CNT_MAX; i++)
 		if (ps.c[i] != 0)
@@ -679,6 +804,7 @@ main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 
+	d.once = once;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_signal);
@@ -715,7 +841,6 @@ main(int argc, char **argv)
 			wgc_peers_peer_changed(d.peers, p);
 		wgc_peers_unlock(d.peers);
 	}
-	setup_control(&d);
 	while (!once && !stop) {
 		if (wgc_pipeline_main_poll(d.pl) == 0)
 			usleep(200);

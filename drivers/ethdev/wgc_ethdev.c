@@ -11,12 +11,14 @@
 
 #include <rte_bus.h>
 #include <rte_dev.h>
+#include <rte_devargs.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_pci.h>
 
 #include "wgc_ethdev.h"
 
@@ -51,16 +53,23 @@ struct wgc_ethdev {
 	struct queue_stats txs[WGC_ETHDEV_QUEUES_MAX];
 };
 
-/* device name: the devargs string up to the first comma */
+/*
+ * Device name: the devargs string up to the first comma; a PCI address in
+ * any accepted form ("01:00.0") becomes the full name ethdev uses
+ * ("0000:01:00.0").
+ */
 static void
 dev_name(const char *devargs, char *name, size_t size)
 {
+	struct rte_pci_addr pci;
 	size_t n = strcspn(devargs, ",");
 
 	if (n >= size)
 		n = size - 1;
 	memcpy(name, devargs, n);
 	name[n] = '\0';
+	if (rte_pci_addr_parse(name, &pci) == 0)
+		rte_pci_device_name(&pci, name, size);
 }
 
 static int
@@ -80,8 +89,17 @@ find_or_probe(const char *devargs, char *name, size_t size, uint16_t *port,
 		return -ENODEV;
 	}
 	if (rte_eth_dev_get_port_by_name(name, port) != 0) {
+		struct rte_devargs da;
+
 		ETH_LOG(ERR, "'%s' probed but no port named '%s'", devargs,
 			name);
+		/* unplug what was plugged, whatever it is called */
+		if (rte_devargs_parse(&da, devargs) == 0) {
+			if (da.bus != NULL)
+				rte_eal_hotplug_remove(rte_bus_name(da.bus),
+					da.name);
+			rte_devargs_reset(&da);
+		}
 		return -ENODEV;
 	}
 	*probed = true;
@@ -326,13 +344,13 @@ wgc_ethdev_stop(struct wgc_ethdev *e)
 	return rc;
 }
 
-void
-wgc_ethdev_close(struct wgc_ethdev *e)
+unsigned int
+wgc_ethdev_close_checked(struct wgc_ethdev *e)
 {
 	unsigned int in_use;
 
 	if (e == NULL)
-		return;
+		return 0;
 	/*
 	 * Drain what the RX queues still hold: some PMDs (net_ring, whose
 	 * TX and RX share rings) do not free queued mbufs on close.
@@ -352,16 +370,29 @@ wgc_ethdev_close(struct wgc_ethdev *e)
 			}
 	}
 	wgc_ethdev_stop(e);
+	/* closing releases the queues and the mbufs the PMD keeps there */
 	rte_eth_dev_close(e->port_id);
 	if (e->probed)
 		remove_device(e->dev);
 	in_use = rte_mempool_in_use_count(e->pool);
-	if (in_use != 0)
+	if (in_use != 0) {
+		/*
+		 * Views still out point at e->rc: keep the recycler and the
+		 * pool alive (a leak, logged) rather than free under them.
+		 */
 		ETH_LOG(ERR, "%s: %u buffers still in use: pool %s kept",
 			e->name, in_use, e->pool->name);
-	else
-		rte_mempool_free(e->pool);
+		return in_use;
+	}
+	rte_mempool_free(e->pool);
 	rte_free(e);
+	return 0;
+}
+
+void
+wgc_ethdev_close(struct wgc_ethdev *e)
+{
+	wgc_ethdev_close_checked(e);
 }
 
 uint16_t
@@ -435,7 +466,8 @@ tx_chunk(struct wgc_ethdev *e, uint16_t queue, struct wgc_view *v, uint16_t n)
 	for (k = 0; k < n; k++) {
 		struct rte_mbuf *mb;
 
-		if (unlikely(wgc_recycler_mempool(v[k].recycler) == NULL)) {
+		if (unlikely(v[k].recycler != &e->rc &&
+				wgc_recycler_mempool(v[k].recycler) == NULL)) {
 			if (copy_to_mbuf(e, &v[k]) != 0) {
 				st->tx_copy_fail++;
 				break;
@@ -491,6 +523,34 @@ wgc_ethdev_tx_burst_or_drop(struct wgc_ethdev *e, uint16_t queue,
 	if (sent < n)
 		wgc_view_release_all(v + sent, n - sent);
 	return sent;
+}
+
+int
+wgc_ethdev_set_mc_addrs(struct wgc_ethdev *e, const struct rte_ether_addr *mc,
+		unsigned int n)
+{
+	struct rte_ether_addr list[16];
+	int rc;
+
+	if (n > RTE_DIM(list))
+		return -E2BIG;
+	memcpy(list, mc, n * sizeof(*mc));
+	rc = rte_eth_dev_set_mc_addr_list(e->port_id, list, n);
+	if (rc == 0)
+		return 0;
+	if (rc != -ENOTSUP)
+		ETH_LOG(WARNING, "%s: multicast filter: %s; all-multicast",
+			e->name, rte_strerror(-rc));
+	rc = rte_eth_allmulticast_enable(e->port_id);
+	if (rc == 0) {
+		e->caps.allmulti = true;
+		return 0;
+	}
+	if (rc == -ENOTSUP)
+		return 0;
+	ETH_LOG(ERR, "%s: cannot receive IPv6 multicast: %s", e->name,
+		rte_strerror(-rc));
+	return rc;
 }
 
 uint16_t

@@ -70,6 +70,7 @@ struct wgc_ethdev_caps {
 	bool tx_ipv4_cksum;       /**< IPv4 header checksum offload enabled */
 	bool tx_udp_cksum;        /**< UDP checksum offload enabled */
 	bool rx_cksum;            /**< the PMD reports RX checksum status */
+	bool allmulti;            /**< all-multicast on (no multicast filter) */
 	uint16_t max_rx_queues;   /**< from the PMD */
 	uint16_t max_tx_queues;   /**< from the PMD */
 	uint16_t mtu;             /**< configured MTU */
@@ -111,11 +112,21 @@ int wgc_ethdev_stop(struct wgc_ethdev *e);
 
 /**
  * Stop (if started) and close the port, remove the device if this module
- * probed it, and free the pool. Every view from the port must have been
- * released (a pool still in use is logged and left allocated).
+ * probed it, and free the pool. Every view from the port should have been
+ * released: if some are still out, the pool and the recycler they point at
+ * are logged and kept allocated (a leak, never a use after free).
  * NULL is allowed.
  */
 void wgc_ethdev_close(struct wgc_ethdev *e);
+
+/**
+ * wgc_ethdev_close(), telling whether every buffer of the port's pool came
+ * back once the PMD released its queues (for a clean-shutdown check).
+ *
+ * @return
+ *   Buffers still in use (0: clean, the pool was freed). NULL gives 0.
+ */
+unsigned int wgc_ethdev_close_checked(struct wgc_ethdev *e);
 
 /**
  * Receive a burst of views.
@@ -160,6 +171,18 @@ uint16_t wgc_ethdev_tx_burst(struct wgc_ethdev *e, uint16_t queue,
  */
 uint16_t wgc_ethdev_tx_burst_or_drop(struct wgc_ethdev *e, uint16_t queue,
 		struct wgc_view *v, uint16_t n);
+
+/**
+ * Receive these multicast MAC addresses (e.g. from
+ * wgc_net_port_mc_addrs()): the port's multicast filter if the PMD has
+ * one, else all-multicast. Main lcore.
+ *
+ * @return
+ *   0 (also when the PMD has neither, as virtual devices that deliver
+ *   every frame do), or a negative errno.
+ */
+int wgc_ethdev_set_mc_addrs(struct wgc_ethdev *e,
+		const struct rte_ether_addr *mc, unsigned int n);
 
 /** @return the DPDK port id. */
 uint16_t wgc_ethdev_port_id(const struct wgc_ethdev *e);

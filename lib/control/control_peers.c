@@ -200,6 +200,8 @@ push_live(struct wgc_peers_backend *pb, struct wgc_conf_error *err)
 				wgc_peer_endpoint_set(p, &ep);
 		}
 		p->persistent_keepalive = a->persistent_keepalive;
+		/* the data plane reschedules the peer's timers */
+		wgc_peers_peer_changed(pb->t, p);
 		for (k = 0; k < a->n_allowed_ips; k++) {
 			struct wgc_prefix pf;
 			int r;

@@ -201,7 +201,7 @@ wgc_net_encap(struct wgc_net_port *p, struct wgc_view *v,
 
 	for (i = 0; i < n; i++) {
 		if (ni == RTE_DIM(items) || nd == RTE_DIM(drops)) {
-			net_slow_enqueue(p, st, items, ni);
+			st->tx_held += net_slow_enqueue(p, st, items, ni);
 			ni = 0;
 			wgc_view_release_all(drops, nd);
 			nd = 0;
@@ -213,7 +213,6 @@ wgc_net_encap(struct wgc_net_port *p, struct wgc_view *v,
 				wgc_view_claim(&v[k], &v[i]);
 			k++;
 		} else if (rc == 0) {
-			st->tx_held++;
 			items[ni].kind = SLOW_HOLD;
 			wgc_view_claim(&items[ni].v, &v[i]);
 			ni++;
@@ -222,7 +221,7 @@ wgc_net_encap(struct wgc_net_port *p, struct wgc_view *v,
 			wgc_view_claim(&drops[nd++], &v[i]);
 		}
 	}
-	net_slow_enqueue(p, st, items, ni);
+	st->tx_held += net_slow_enqueue(p, st, items, ni);
 	wgc_view_release_all(drops, nd);
 	return k;
 }

@@ -284,6 +284,7 @@ net_neigh_request(struct wgc_net_port *p, const struct wgc_net_addr *a,
 		d = wgc_view_append(out, len);
 		if (d == NULL)
 			goto fail;
+		net_pad_min(out);
 		memset(&dst, 0xff, sizeof(dst));
 		l3 = put_eth(p, d, unicast ? unicast : &dst,
 			RTE_ETHER_TYPE_ARP);
@@ -460,22 +461,6 @@ net_neigh_timers(struct wgc_net_port *p, uint64_t now, struct wgc_view *out,
 		if (e->state == WGC_NET_NEIGH_FREE || now < e->next_ms)
 			continue;
 		switch (e->state) {
-		case WGC_NET_NEIGH_INCOMPLETE:
-		case WGC_NET_NEIGH_PROBE:
-			if (e->probes >= p->max_probes) {
-				lc->st.neigh_expired++;
-				entry_free(p, e, WGC_NET_DROP_NEIGH_FAILED);
-				break;
-			}
-			if (n >= max)
-				break;  /* retried on the next scan */
-			n += (uint16_t)net_neigh_request(p, &e->key,
-				e->state == WGC_NET_NEIGH_PROBE ? &e->mac : NULL,
-				&out[n]);
-			/* exponential backoff: retrans, 2 x, 4 x ... */
-			e->next_ms = now + ((uint64_t)p->retrans_ms << e->probes);
-			e->probes++;
-			break;
 		case WGC_NET_NEIGH_REACHABLE:
 			rte_seqlock_write_lock(&e->lock);
 			e->state = WGC_NET_NEIGH_STALE;
@@ -485,12 +470,29 @@ net_neigh_timers(struct wgc_net_port *p, uint64_t now, struct wgc_view *out,
 				e->next_ms = now;
 			break;
 		case WGC_NET_NEIGH_STALE:
+			/* time to check it is still there: probe it now */
 			rte_seqlock_write_lock(&e->lock);
 			e->state = WGC_NET_NEIGH_PROBE;
 			rte_seqlock_write_unlock(&e->lock);
 			e->probes = 0;
-			e->next_ms = now;
-			i--;    /* send the first probe now */
+			/* fall through */
+		case WGC_NET_NEIGH_INCOMPLETE:
+		case WGC_NET_NEIGH_PROBE:
+			if (e->probes >= p->max_probes) {
+				lc->st.neigh_expired++;
+				entry_free(p, e, WGC_NET_DROP_NEIGH_FAILED);
+				break;
+			}
+			if (n >= max) {
+				e->next_ms = now;   /* on the next scan */
+				break;
+			}
+			n += (uint16_t)net_neigh_request(p, &e->key,
+				e->state == WGC_NET_NEIGH_PROBE ? &e->mac : NULL,
+				&out[n]);
+			/* exponential backoff: retrans, 2 x, 4 x ... */
+			e->next_ms = now + ((uint64_t)p->retrans_ms << e->probes);
+			e->probes++;
 			break;
 		default:
 			break;

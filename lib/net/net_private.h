@@ -111,6 +111,9 @@ struct wgc_net_port {
 	struct neigh_entry *neigh;
 	struct wgc_view *held;      /* neigh_size * WGC_NET_NEIGH_HOLD */
 	uint32_t reachable_ms, retrans_ms, max_probes, stale_ms;
+	/* echo reply token bucket (slow-path lcore only), in 1/1000 tokens */
+	uint64_t echo_tokens, echo_max, echo_last_ms;
+	uint32_t echo_rate;
 	uint64_t last_scan_ms;
 	uint32_t flush_pending;
 
@@ -143,20 +146,39 @@ struct net_parse {
  * Queue items on the slow-path ring (any lcore); what does not fit is
  * released and counted as slow_full.
  */
-static inline void
+static inline unsigned int
 net_slow_enqueue(struct wgc_net_port *p, struct wgc_net_stats *st,
 		struct slow_item *items, unsigned int n)
 {
-	unsigned int q;
+	unsigned int q, done;
 
 	if (n == 0)
-		return;
+		return 0;
 	q = rte_ring_mp_enqueue_burst_elem(p->slow, items, sizeof(items[0]),
 		n, NULL);
-	for (; q < n; q++) {
+	for (done = q; q < n; q++) {
 		st->drop[WGC_NET_DROP_SLOW_FULL]++;
 		wgc_view_release(&items[q].v);
 	}
+	return done;
+}
+
+/*
+ * Zero-pad a frame we build to the Ethernet minimum (60 bytes before the
+ * FCS): most NICs pad short frames, not all virtual ones do.
+ */
+static inline void
+net_pad_min(struct wgc_view *v)
+{
+	uint32_t len = v->len;
+	uint8_t *pad;
+
+	if (len >= RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN)
+		return;
+	pad = wgc_view_append(v,
+		(uint16_t)(RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN - len));
+	if (pad != NULL)
+		memset(pad, 0, RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN - len);
 }
 
 /* net_parse.c */

@@ -59,6 +59,7 @@ arp_input(struct wgc_net_port *p, uint64_t now, struct wgc_view *v,
 	eh->dst_addr = a->arp_data.arp_tha;
 	eh->src_addr = p->mac;
 	wgc_view_trim(v, v->len - r->l3 - ARP_LEN);
+	net_pad_min(v);
 	wgc_view_claim(out, v);
 	net_lcore(p)->st.arp_reply_tx++;
 	return 1;
@@ -91,6 +92,7 @@ nd_input(struct wgc_net_port *p, uint64_t now, struct wgc_view *v,
 	const struct rte_ether_addr *ll;
 	struct wgc_net_addr a;
 	struct rte_ether_addr dmac;
+	struct neigh_entry *e;
 	uint8_t target[16];
 	bool dad;
 
@@ -106,7 +108,15 @@ nd_input(struct wgc_net_port *p, uint64_t now, struct wgc_view *v,
 
 		memcpy(a.ip6, ic + 8, 16);
 		ll = nd_lladdr(ic, r->l4len, ND_OPT_TLLA);
-		if (ll != NULL)
+		e = net_neigh_find(p, &a);
+		/*
+		 * RFC 4861 7.2.5: without the Override flag a different
+		 * address does not replace the one we know.
+		 */
+		if (ll != NULL && e != NULL &&
+				((flags & 0x20000000) ||
+				 e->state == WGC_NET_NEIGH_INCOMPLETE ||
+				 rte_is_same_ether_addr(&e->mac, ll)))
 			net_neigh_learn(p, &a, ll, (flags & 0x40000000) ?
 				WGC_NET_NEIGH_REACHABLE : WGC_NET_NEIGH_STALE,
 				false, now);
@@ -215,6 +225,22 @@ echo_input(struct wgc_net_port *p, struct wgc_view *v,
 	return 1;
 }
 
+/* token bucket: echo_rate replies per second, echo_burst at once */
+static bool
+echo_allowed(struct wgc_net_port *p, uint64_t now)
+{
+	if (now > p->echo_last_ms) {
+		p->echo_tokens += (now - p->echo_last_ms) * p->echo_rate;
+		if (p->echo_tokens > p->echo_max)
+			p->echo_tokens = p->echo_max;
+	}
+	p->echo_last_ms = now;
+	if (p->echo_tokens < 1000)
+		return false;
+	p->echo_tokens -= 1000;
+	return true;
+}
+
 int
 wgc_net_slow_input(struct wgc_net_port *p, uint64_t now, struct wgc_view *v,
 		struct wgc_view *out)
@@ -229,6 +255,10 @@ wgc_net_slow_input(struct wgc_net_port *p, uint64_t now, struct wgc_view *v,
 	case WGC_NET_CLASS_ND:
 		return nd_input(p, now, v, &r, out);
 	case WGC_NET_CLASS_ECHO:
+		if (!echo_allowed(p, now)) {
+			net_lcore(p)->st.drop[WGC_NET_DROP_ECHO_RATE]++;
+			break;
+		}
 		return echo_input(p, v, &r, out);
 	case WGC_NET_CLASS_DROP:
 		net_lcore(p)->st.drop[r.reason]++;

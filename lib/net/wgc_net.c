@@ -44,6 +44,7 @@ static const char * const drop_names[WGC_NET_DROP__MAX] = {
 	[WGC_NET_DROP_NEIGH_FULL] = "neigh_full",
 	[WGC_NET_DROP_NO_MBUF] = "no_mbuf",
 	[WGC_NET_DROP_TOO_BIG] = "too_big",
+	[WGC_NET_DROP_ECHO_RATE] = "echo_rate",
 };
 
 static const char * const class_names[] = {
@@ -82,6 +83,30 @@ ip6_is_zero(const uint8_t *a)
 	static const uint8_t zero[16];
 
 	return memcmp(a, zero, 16) == 0;
+}
+
+/* a gateway outside every prefix cannot be resolved: say so */
+static void
+gateway_check(struct wgc_net_port *p)
+{
+	struct wgc_net_addr gw, nh;
+
+	memset(&gw, 0, sizeof(gw));
+	if (p->gw4 != 0) {
+		gw.family = AF_INET;
+		gw.ip4 = p->gw4;
+		if (wgc_net_route(p, &gw, &nh) != 0 || nh.ip4 != gw.ip4)
+			NET_LOG(WARNING, "%s: gateway4 is not on-link: it "
+				"will not resolve", p->name);
+	}
+	if (p->has_gw6) {
+		gw.family = AF_INET6;
+		memcpy(gw.ip6, p->gw6, 16);
+		if (wgc_net_route(p, &gw, &nh) != 0 ||
+				memcmp(nh.ip6, gw.ip6, 16) != 0)
+			NET_LOG(WARNING, "%s: gateway6 is not on-link: it "
+				"will not resolve", p->name);
+	}
 }
 
 struct wgc_net_port *
@@ -182,6 +207,9 @@ wgc_net_port_create(const struct wgc_net_port_conf *c)
 	p->stale_ms = c->stale_ms ? c->stale_ms : 60000;
 	if (p->max_probes > 16)
 		p->max_probes = 16;
+	p->echo_rate = c->echo_rate ? c->echo_rate : 1000;
+	p->echo_max = (uint64_t)(c->echo_burst ? c->echo_burst : 50) * 1000;
+	p->echo_tokens = p->echo_max;
 
 	p->neigh_mask = size - 1;
 	p->neigh = rte_zmalloc_socket("wgc_net_neigh",
@@ -207,6 +235,7 @@ wgc_net_port_create(const struct wgc_net_port_conf *c)
 	}
 	for (i = 0; i < size; i++)
 		rte_seqlock_init(&p->neigh[i].lock);
+	gateway_check(p);
 	NET_LOG(DEBUG, "%s: %u IPv4 and %u IPv6 addresses, vlan %u, port %u",
 		p->name, p->nb_ip4, p->nb_ip6, p->vlan, c->listen_port);
 	return p;
@@ -343,4 +372,27 @@ wgc_net_endpoint_format(const struct wgc_net_endpoint *ep, char *buf,
 			rte_be_to_cpu_16(ep->port));
 	}
 	return snprintf(buf, size, "none");
+}
+
+unsigned int
+wgc_net_port_mc_addrs(const struct wgc_net_port *p, struct rte_ether_addr *mc,
+		unsigned int max)
+{
+	unsigned int i, j, n = 0;
+
+	if (p->nb_ip6 == 0 || max == 0)
+		return 0;
+	mc[n++] = (struct rte_ether_addr){ { 0x33, 0x33, 0, 0, 0, 1 } };
+	for (i = 0; i < p->nb_ip6 && n < max; i++) {
+		struct rte_ether_addr a = { { 0x33, 0x33, 0xff,
+			p->ip6[i][13], p->ip6[i][14], p->ip6[i][15] } };
+
+		/* addresses sharing their low 24 bits share the group */
+		for (j = 0; j < n; j++)
+			if (rte_is_same_ether_addr(&mc[j], &a))
+				break;
+		if (j == n)
+			mc[n++] = a;
+	}
+	return n;
 }

@@ -44,6 +44,12 @@
  * are never freed back to the heap while the port exists, so readers need
  * no RCU. The writer is a single lcore by contract.
  *
+ * wgc_net_rx(), wgc_net_classify(), wgc_net_encap(), wgc_net_route() and
+ * wgc_net_neigh_lookup() may run on any lcore at once (the slow-path lcore
+ * included, e.g. for handshake replies); counters go to the calling
+ * lcore's struct wgc_net_stats (rte_lcore_id(); non-EAL threads share one
+ * extra slot). wgc_net_port_free() runs once no lcore uses the port.
+ *
  * Addresses and ports in packets and in struct wgc_net_endpoint are kept
  * in network byte order; configuration values noted "host order" are not.
  */
@@ -124,6 +130,7 @@ enum wgc_net_drop {
 	WGC_NET_DROP_NEIGH_FULL,      /**< neighbour table full */
 	WGC_NET_DROP_NO_MBUF,         /**< slow path: no buffer for a reply */
 	WGC_NET_DROP_TOO_BIG,         /**< encap: outer packet above the MTU */
+	WGC_NET_DROP_ECHO_RATE,       /**< echo request over the reply rate */
 	WGC_NET_DROP__MAX
 };
 
@@ -183,6 +190,8 @@ struct wgc_net_port_conf {
 	uint32_t retrans_ms;           /**< first retry interval (0: 1000) */
 	uint32_t max_probes;           /**< requests before failure (0: 3) */
 	uint32_t stale_ms;             /**< stale entries re-probed after (0: 60000) */
+	uint32_t echo_rate;            /**< echo replies per second (0: 1000) */
+	uint32_t echo_burst;           /**< ... in a burst of (0: 50) */
 	int socket_id;                 /**< NUMA socket */
 };
 
@@ -317,8 +326,9 @@ int wgc_net_neigh_lookup(const struct wgc_net_port *port,
 		const struct wgc_net_addr *addr, struct rte_ether_addr *mac);
 
 /**
- * Add or update a static-like neighbour entry (slow-path lcore only), e.g.
- * from configuration or tests.
+ * Add or refresh a neighbour entry as if it had just been confirmed
+ * (slow-path lcore only), e.g. from configuration or tests. It then ages
+ * like a learned entry (stale, probed, removed if it stops answering).
  *
  * @return
  *   0, or -ENOSPC if the table is full.
@@ -354,6 +364,19 @@ int wgc_net_stats_lcore(const struct wgc_net_port *port, unsigned int lcore,
 
 /** Reset every counter (control plane; racy with writers by design). */
 void wgc_net_stats_reset(struct wgc_net_port *port);
+
+/**
+ * The multicast MAC addresses the port must receive: IPv6 all-nodes and
+ * the solicited-node group of each of our IPv6 addresses. A NIC with
+ * promiscuous and all-multicast off drops them otherwise, and neighbour
+ * solicitations for us never arrive: give them to
+ * wgc_ethdev_set_mc_addrs().
+ *
+ * @return
+ *   Number of addresses written (at most max; none without IPv6).
+ */
+unsigned int wgc_net_port_mc_addrs(const struct wgc_net_port *port,
+		struct rte_ether_addr *mc, unsigned int max);
 
 /** @return a short name for a drop reason ("ip4_cksum"...), or "?". */
 const char *wgc_net_drop_name(unsigned int reason);

@@ -123,6 +123,9 @@ wgc_peers_create(const struct wgc_peers_params *prm)
 	hp.key_len = WGC_KEY_LEN;
 	hp.hash_func = rte_jhash;
 	hp.socket_id = prm->socket_id;
+	/* extendable buckets: every one of max_peers keys fits (a plain
+	 * cuckoo table refuses some near full, e.g. 8125 of 8192) */
+	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
 	t->by_key = rte_hash_create(&hp);
 	if (t->by_key == NULL)
 		goto fail;

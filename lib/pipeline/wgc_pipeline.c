@@ -443,6 +443,12 @@ worker_inner(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 				wgc_view_release(&v[i]);
 				continue;
 			}
+			/* learn the inner router's MAC (racy 6-byte copy; all
+			 * writers write the same address in practice) */
+			if (rte_is_unicast_ether_addr(&eh->src_addr) &&
+					!rte_is_same_ether_addr(&eh->src_addr,
+						&pl->c.inner_peer_mac))
+				pl->c.inner_peer_mac = eh->src_addr;
 			wgc_view_adj(&v[i], sizeof(*eh));
 		}
 		p = route_inner(pl->fast, v[i].data, v[i].len, true);

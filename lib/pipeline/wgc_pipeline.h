@@ -111,7 +111,9 @@ struct wgc_pipeline_conf {
 	struct wgc_pipeline_edge outer;  /**< outer edge (L2 frames) */
 	struct wgc_pipeline_edge inner;  /**< inner edge */
 	/** the inner edge carries Ethernet frames (ethdev): strip on RX,
-	 * prepend src inner_mac / dst inner_peer_mac on TX */
+	 * prepend src inner_mac / dst inner_peer_mac on TX; inner_peer_mac
+	 * is then learnt from the source of received frames (the inner
+	 * router); give broadcast until then */
 	bool inner_l2;
 	struct rte_ether_addr inner_mac;
 	struct rte_ether_addr inner_peer_mac;

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include <rte_common.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
@@ -193,6 +195,33 @@ wgc_identity_stats_reset(struct wgc_identity *id)
 		for (c = 0; c < WGC_CNT_MAX; c++)
 			__atomic_store_n(&id->stats[l].c[c], 0,
 				__ATOMIC_RELAXED);
+}
+
+void
+wgc_identity_set_keylog(struct wgc_identity *id, wgc_keylog_t fn, void *ctx)
+{
+	if (fn != NULL)
+		PROTO_LOG(WARNING, "%s: debug key log enabled (leaks secrets)",
+			id->name);
+	id->keylog_ctx = ctx;
+	id->keylog = fn;
+}
+
+char *
+wgc_keylog_format(char *buf, size_t len, const char *label,
+		const uint8_t key[WGC_KEY_LEN])
+{
+	char b64[sodium_base64_ENCODED_LEN(WGC_KEY_LEN,
+		sodium_base64_VARIANT_ORIGINAL)];
+	int n;
+
+	sodium_bin2base64(b64, sizeof(b64), key, WGC_KEY_LEN,
+		sodium_base64_VARIANT_ORIGINAL);
+	n = snprintf(buf, len, "%s = %s\n", label, b64);
+	wgc_wipe(b64, sizeof(b64));
+	if (n < 0 || (size_t)n >= len)
+		return NULL;
+	return buf;
 }
 
 uint64_t

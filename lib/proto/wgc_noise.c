@@ -226,6 +226,7 @@ wgc_handshake_create_initiation(struct wgc_peer_proto *peer,
 		goto fail;
 	memcpy(m->unencrypted_ephemeral, e_pub, WGC_KEY_LEN);
 	mix_ephemeral(hs->chaining_key, hs->hash, e_pub);
+	wgc_keylog_ephemeral(id, hs->ephemeral_private, peer->preshared_key);
 
 	/* es */
 	if (!mix_dh(hs->chaining_key, key, hs->ephemeral_private,
@@ -418,6 +419,8 @@ wgc_handshake_create_response(struct wgc_peer_proto *peer,
 		goto fail;
 	memcpy(m->unencrypted_ephemeral, e_pub, WGC_KEY_LEN);
 	mix_ephemeral(hs->chaining_key, hs->hash, e_pub);
+	wgc_keylog_ephemeral(peer->identity, hs->ephemeral_private,
+		peer->preshared_key);
 
 	/* ee, se */
 	if (!mix_dh(hs->chaining_key, NULL, hs->ephemeral_private,

@@ -259,6 +259,28 @@ void wgc_identity_stats(const struct wgc_identity *id,
 /** Zero the counters of id. */
 void wgc_identity_stats_reset(struct wgc_identity *id);
 
+/**
+ * Debug key log: called with each secret a dissector needs to decrypt
+ * handshakes and sessions (Wireshark's WireGuard key log labels:
+ * "LOCAL_EPHEMERAL_PRIVATE_KEY", "PRESHARED_KEY"). Never enable it in
+ * production: it hands out session secrets.
+ */
+typedef void (*wgc_keylog_t)(void *ctx, const char *label,
+		const uint8_t key[WGC_KEY_LEN]);
+
+/** Install (or with NULL remove) the debug key log of an identity. */
+void wgc_identity_set_keylog(struct wgc_identity *id, wgc_keylog_t fn,
+		void *ctx);
+
+/**
+ * Format one key log line, "LABEL = base64\n", into buf.
+ *
+ * @return
+ *   buf, or NULL if len is too small (at least 80 bytes suffice).
+ */
+char *wgc_keylog_format(char *buf, size_t len, const char *label,
+		const uint8_t key[WGC_KEY_LEN]);
+
 /* ---- Index table ---- */
 
 /** What an index entry points to. */

@@ -30,6 +30,8 @@ struct wgc_identity {
 	uint8_t cookie_secret[WGC_HASH_LEN];
 	uint64_t secret_birthdate;
 	bool secret_valid;
+	wgc_keylog_t keylog;
+	void *keylog_ctx;
 	struct wgc_proto_stats_slot stats[RTE_MAX_LCORE + 1];
 };
 
@@ -47,6 +49,18 @@ wgc_count(struct wgc_identity *id, enum wgc_proto_counter c)
 		__atomic_fetch_add(&id->stats[RTE_MAX_LCORE].c[c], 1,
 			__ATOMIC_RELAXED);
 	}
+}
+
+/* Debug key log of a new ephemeral key (and the PSK in use). */
+static inline void
+wgc_keylog_ephemeral(const struct wgc_identity *id,
+		const uint8_t e_priv[WGC_KEY_LEN], const uint8_t psk[WGC_KEY_LEN])
+{
+	if (likely(id->keylog == NULL))
+		return;
+	id->keylog(id->keylog_ctx, "LOCAL_EPHEMERAL_PRIVATE_KEY", e_priv);
+	if (!wgc_ct_is_zero(psk, WGC_KEY_LEN))
+		id->keylog(id->keylog_ctx, "PRESHARED_KEY", psk);
 }
 
 /* Noise constants. */

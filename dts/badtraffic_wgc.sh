@@ -1,0 +1,237 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Hostile traffic at wgc (dts/badtraffic.py), category by category, with
+# wgc's drop counters (SIGUSR1 dump) read before and after each:
+#
+#   ns wgce2e-c                               ns wgce2e-w
+#   veth wgce2e-cv 10.211.0.1 -------------- veth wgce2e-wv (MTU 9000)
+#   wgc-loadgen (10.212.0.2 inside)           wgc: net_af_packet, 10.211.0.2
+#   badtraffic.py                             TUN wgce2e-t1 10.212.0.1/24
+#
+# Checks per category: the frames sent are all counted as drops (the sum
+# of wgc's drop counters grows by exactly the frames sent; the reasons
+# are printed), nothing reaches the TUN. Then wgc still serves a real
+# peer (handshake, ping), and stops cleanly (exit 0, pools full).
+# Run as root, from the build directory or the source tree.
+
+DTS_NAME=badtraffic_wgc
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib/e2e.sh"
+
+NC=wgce2e-c
+NW=wgce2e-w
+PORT=51820
+TUN=wgce2e-t1
+TARGET=10.211.0.2:$PORT
+COUNT=${BADTRAFFIC_COUNT:-40}
+
+dts_init
+umask 077
+e2e_need wireguard-go wg ethtool "$PY"
+LG=${LOADGEN:-$(e2e_find_tool wgc-loadgen)} || {
+	echo "$DTS_NAME: build/app/wgc-loadgen not found (ninja -C build)"
+	echo "dts: 0 passed, 1 failed"
+	exit 1
+}
+WGCBIN=${WGC:-$(e2e_find_tool wgc)} || {
+	echo "$DTS_NAME: build/app/wgc not found (ninja -C build)"
+	echo "dts: 0 passed, 1 failed"
+	exit 1
+}
+T=$DTS_TMP
+
+wg genkey >"$T/w.key"
+wg genkey >"$T/c.key"
+WPUB=$(wg pubkey <"$T/w.key")
+CPUB=$(wg pubkey <"$T/c.key")
+
+dts_netns $NC
+dts_netns $NW
+# no IPv6 chatter from either kernel: it would be counted by wgc too
+for ns in $NC $NW; do
+	ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	ip netns exec $ns sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+done
+e2e_veth $NC wgce2e-cv 10.211.0.1/24 $NW wgce2e-wv 10.211.0.2/24 9000
+ip -n $NW addr flush dev wgce2e-wv
+ip netns exec $NW sysctl -qw net.ipv6.conf.wgce2e-wv.disable_ipv6=1
+# the kernel must not process wgc's frames (as with a NIC under a PMD)
+ip -n $NW link add wgce2e-br1 type bridge
+ip -n $NW link set wgce2e-wv master wgce2e-br1
+
+cat >"$T/wgc.json" <<EOF
+{
+	"eal": ["-l", "0-1", "--no-huge", "-m", "384", "--no-pci",
+		"--no-shconf", "--file-prefix", "wgce2e-bad",
+		"--vdev", "net_af_packet0,iface=wgce2e-wv",
+		"--log-level", "*:notice"],
+	"interface": {
+		"name": "wgce2e1",
+		"private_key": "$(cat "$T/w.key")",
+		"listen_port": $PORT
+	},
+	"outer": [ { "port": "net_af_packet0", "ipv4": "10.211.0.2/24" } ],
+	"inner": { "type": "tun", "name": "$TUN",
+		"addresses": ["10.212.0.1/24"], "mtu": 1420 },
+	"workers": [1],
+	"peers": [ { "public_key": "$CPUB",
+		"allowed_ips": ["10.212.0.2/32"] } ]
+}
+EOF
+LOG=$T/wgc.log
+ip netns exec $NW "$WGCBIN" --config "$T/wgc.json" >"$LOG" 2>&1 &
+WPID=$!
+dts_track $WPID "$LOG"
+i=0
+while ! grep -q "^wgc: up" "$LOG" 2>/dev/null &&
+		kill -0 $WPID 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if grep -q "^wgc: up" "$LOG"; then
+	dts_ok "wgc up on af_packet with a TUN"
+else
+	dts_fail "wgc up on af_packet with a TUN"
+	dts_done
+fi
+
+lg() {
+	lgn=$1
+	shift
+	echo "+ wgc-loadgen $*" >"$T/$lgn.log"
+	ip netns exec $NC "$LG" --private-key-file "$T/c.key" \
+		--peer-key "$WPUB" --target $TARGET --timeout 3 "$@" \
+		>>"$T/$lgn.log" 2>&1
+	rc=$?
+	DTS_LOGS="$DTS_LOGS $T/$lgn.log"
+	return $rc
+}
+
+if lg ping1 --ping --ping-count 2 --inner-src 10.212.0.2 \
+		--inner-dst 10.212.0.1; then
+	dts_ok "loadgen: handshake and ping through wgc"
+else
+	dts_fail "loadgen: handshake and ping through wgc"
+fi
+
+# capture a real session for the replays
+rm -f "$T/cap.ready"
+ip netns exec $NC "$PY" "$here/badtraffic.py" capture --iface wgce2e-cv \
+	--port $PORT --out "$T/cap.pcap" --count 21 --timeout 15 \
+	--ready "$T/cap.ready" >"$T/capture.log" 2>&1 &
+cpid=$!
+dts_track $cpid "$T/capture.log"
+e2e_wait_file "$T/cap.ready" 10
+sleep 0.3
+lg capstream --stream 20 --size 100 --pps 200 --inner-src 10.212.0.2 \
+	--inner-dst 10.212.0.1
+wait $cpid
+if grep -q "captured 21 messages" "$T/capture.log"; then
+	dts_ok "captured a session for replay"
+else
+	dts_fail "captured a session for replay"
+fi
+
+# snap OUT: SIGUSR1, wait for the dump, keep "reason value" drop lines
+# (pipeline.*, net.* and the handshake drops proto.drop_*; proto's
+# transport_* counters repeat the pipeline's decap drops)
+snap() {
+	n=$(wc -l <"$LOG")
+	kill -USR1 $WPID
+	j=0
+	while [ $j -lt 30 ]; do
+		tail -n +$((n + 1)) "$LOG" | grep -q "^wgc: peer" && break
+		sleep 0.1
+		j=$((j + 1))
+	done
+	tail -n +$((n + 1)) "$LOG" | awk '
+		/^wgc: drop: / { print $3, $4 }
+		/^wgc: proto: drop_/ { print "proto." $3, $4 }' >"$1"
+}
+
+# delta A B: "reason +n" lines and a final "total N". Reasons our frames
+# (UDP to wgc's port) cannot cause are background (e.g. ICMP errors for
+# wgc's keepalives to a departed loadgen): listed, not summed.
+delta() {
+	awk 'FILENAME == ARGV[1] { a[$1] = $2; next }
+		{ d = $2 - a[$1]; if (d == 0) next
+		  if ($1 ~ /^(net\.(icmp|arp|nd)|pipeline\.(no_peer|inner_not_ip|no_endpoint))$/)
+			printf "background:%s +%d\n", $1, d
+		  else { printf "%s +%d\n", $1, d; t += d } }
+		END { printf "total %d\n", t }' "$1" "$2"
+}
+
+# ip_stat NS FIELD: a field of the "Ip:" line of /proc/net/snmp
+ip_stat() {
+	ip netns exec "$1" awk -v f="$2" '/^Ip:/ { if (!h) { for (i = 1;
+		i <= NF; i++) c[$i] = i; h = 1 } else print $c[f] }' \
+		/proc/net/snmp
+}
+
+MAC=$(ip -n $NW link show wgce2e-wv | awk '/link\/ether/ { print $2 }')
+sleep 1
+rx0=$(e2e_rx $NW $TUN)
+cats=$("$PY" "$here/badtraffic.py" list | awk '{ print $1 }')
+for c in $cats; do
+	rq0=$(ip_stat $NW ReasmReqds)
+	ok0=$(ip_stat $NW ReasmOKs)
+	snap "$T/before"
+	ip netns exec $NC "$PY" "$here/badtraffic.py" send --iface wgce2e-cv \
+		--target $TARGET --dst-mac "$MAC" --count $COUNT \
+		--category "$c" --pcap "$T/cap.pcap" >"$T/bad-$c.log" 2>&1
+	rc=$?
+	sleep 0.5
+	snap "$T/after"
+	sent=$(e2e_field sent "$T/bad-$c.log" | head -n 1)
+	delta "$T/before" "$T/after" >"$T/delta-$c"
+	total=$(awk '/^total/ { print $2 }' "$T/delta-$c")
+	reasons=$(grep -v '^total' "$T/delta-$c" | tr '\n' ' ')
+	if [ "$c" = fragments ]; then
+		# net_af_packet's socket uses PACKET_FANOUT_FLAG_DEFRAG: the
+		# kernel reassembles fragments before the PMD sees them and
+		# keeps lone fragments (ReasmReqds/ReasmOKs of wgc's netns).
+		# wgc sees (and must drop) only the whole datagrams.
+		whole=$(e2e_field whole "$T/bad-$c.log")
+		rq=$(($(ip_stat $NW ReasmReqds) - rq0))
+		ok=$(($(ip_stat $NW ReasmOKs) - ok0))
+		echo "$DTS_NAME: fragments: kernel reassembly requests +$rq," \
+			"reassembled +$ok, whole datagrams sent $whole"
+		if [ "$rq" = "$sent" ] && [ "$ok" = "$whole" ]; then
+			dts_ok "fragments: all $sent taken by the AF_PACKET defrag"
+		else
+			dts_fail "fragments: all $sent taken by the AF_PACKET defrag"
+		fi
+		sent=$whole
+	fi
+	if [ $rc -ne 0 ] || [ -z "$sent" ]; then
+		dts_fail "$c: badtraffic failed (rc $rc)"
+		cat "$T/bad-$c.log"
+	elif [ "$total" = "$sent" ]; then
+		dts_ok "$c: $sent frames, $total counted: $reasons"
+	else
+		dts_fail "$c: $sent frames, $total counted: $reasons"
+		sed 's/^/    /' "$T/bad-$c.log"
+		echo "    counters before:" $(cat "$T/before")
+		echo "    counters after:" $(cat "$T/after")
+	fi
+done
+rx1=$(e2e_rx $NW $TUN)
+if [ "$rx1" -eq "$rx0" ]; then
+	dts_ok "no hostile frame (replays included) reached the TUN"
+else
+	dts_fail "hostile frames reached the TUN: rx +$((rx1 - rx0))"
+fi
+
+if lg ping2 --ping --ping-count 2 --inner-src 10.212.0.2 \
+		--inner-dst 10.212.0.1; then
+	dts_ok "after the barrage: handshake and ping through wgc"
+else
+	dts_fail "after the barrage: handshake and ping through wgc"
+fi
+if kill -0 $WPID 2>/dev/null; then
+	dts_wgc_stop $WPID "$LOG"
+else
+	dts_fail "wgc still running after the barrage"
+fi
+dts_done

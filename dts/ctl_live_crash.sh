@@ -1,0 +1,123 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Crash safety of the real daemon: in a loop, a client sends changes over
+# REST (PUT new peers, PATCH allowed IPs, DELETE, bulk POST of 20) while
+# wgc is killed with SIGKILL at a random moment; wgc restarts from the same
+# config and state directory, and every change that got a 2xx must be
+# there, the one in flight either absent or complete (never half of a
+# bulk), nothing else (dts/ctl_live_crash.py). No namespace: wgc runs on
+# net_null with no inner edge.
+#
+#   dts/ctl_live_crash.sh            5 rounds (dts suite)
+#   WGC_CRASH_ROUNDS=50 dts/ctl_live_crash.sh   (scale suite: ctl_live_crash_50)
+
+DTS_NAME=ctl_live_crash
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+if [ -n "${WGC:-}" ]; then
+	wgc=$WGC
+elif [ -x app/wgc ]; then
+	wgc=$PWD/app/wgc
+else
+	wgc=$here/../build/app/wgc
+fi
+PY=/usr/bin/python3
+DRV=$here/ctl_live_crash.py
+ROUNDS=${WGC_CRASH_ROUNDS:-5}
+
+dts_init
+for t in curl jq; do
+	if ! command -v $t >/dev/null 2>&1; then
+		echo "$DTS_NAME: $t missing (devtools/install-deps.sh)"
+		echo "dts: 0 passed, 1 failed"
+		exit 1
+	fi
+done
+umask 077
+REST=$DTS_TMP/rest.sock
+cat >"$DTS_TMP/wgc.json" <<EOF
+{
+	"eal": ["--no-huge", "-m", "256", "--no-pci", "--no-shconf",
+		"-l", "0-1", "--file-prefix", "wgclive-crash",
+		"--vdev", "net_null0", "--log-level", "*:notice"],
+	"interface": { "name": "wgclive-cr", "private_key": "$(wg genkey 2>/dev/null || echo "")",
+		"listen_port": 51820, "max_peers": 8192 },
+	"outer": [ { "port": "net_null0", "ipv4": "192.0.2.1/24" } ],
+	"inner": { "type": "ethdev", "name": "none", "mtu": 1420 },
+	"peers": [],
+	"control": { "socket": "$REST", "state_dir": "$DTS_TMP/state",
+		"uapi_dir": "" }
+}
+EOF
+# no wg: no private key (the control plane does not need one)
+sed -i 's/"private_key": "",//' "$DTS_TMP/wgc.json"
+
+WGC_PID=""
+wgc_start() {
+	"$wgc" --config "$DTS_TMP/wgc.json" \
+		>>"$DTS_TMP/wgc.log" 2>&1 &
+	WGC_PID=$!
+	dts_track $WGC_PID "$DTS_TMP/wgc.log"
+	i=0
+	while [ $i -lt 150 ]; do
+		curl -s --unix-socket "$REST" http://wgc/v1/health \
+			>/dev/null 2>&1 && return 0
+		kill -0 $WGC_PID 2>/dev/null || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+$PY "$DRV" init "$DTS_TMP/model.json"
+dts_check "wgc starts with a state directory" wgc_start
+r=1
+bad=0
+acked=0
+while [ $r -le "$ROUNDS" ]; do
+	: >"$DTS_TMP/ops.log"
+	$PY "$DRV" write "$DTS_TMP/model.json" "$REST" "$DTS_TMP/ops.log" \
+		"$r" >"$DTS_TMP/writer.out" 2>&1 &
+	wpid=$!
+	dts_track $wpid
+	# 0.2 .. 1.7 s of changes, then SIGKILL
+	sleep "$(awk -v s="$r$$" 'BEGIN { srand(s); printf "%.2f", 0.2 + rand() * 1.5 }')"
+	kill -9 $WGC_PID
+	wait $WGC_PID 2>/dev/null
+	dts_untrack $WGC_PID
+	wait $wpid
+	dts_untrack $wpid
+	n=$(grep -c '"ack"' "$DTS_TMP/ops.log")
+	acked=$((acked + n))
+	echo "--- round $r: $n changes acknowledged before SIGKILL" >>"$DTS_TMP/wgc.log"
+	if ! wgc_start; then
+		dts_fail "round $r: wgc restarts after SIGKILL"
+		bad=$((bad + 1))
+		break
+	fi
+	if out=$($PY "$DRV" verify "$DTS_TMP/model.json" "$REST" \
+			"$DTS_TMP/ops.log" 2>&1); then
+		[ "$ROUNDS" -le 10 ] && dts_ok "round $r: $n acked; $out"
+		[ "$ROUNDS" -le 10 ] || echo "round $r: $n acked; $out"
+	else
+		dts_fail "round $r: $n acked; $out"
+		bad=$((bad + 1))
+	fi
+	r=$((r + 1))
+done
+[ "$ROUNDS" -gt 10 ] && dts_check "$ROUNDS rounds of SIGKILL, $acked acknowledged changes, none lost or half-applied" test $bad = 0
+dts_log "$((r - 1)) rounds, $acked changes acknowledged in total"
+dts_check "some changes were acknowledged before the kills" \
+	test "$acked" -gt "$ROUNDS"
+dts_check "state dir 0700, its files 0600" sh -c \
+	"ls -l $DTS_TMP/state; [ \"\$(stat -c %a $DTS_TMP/state)\" = 700 ] &&
+	[ -z \"\$(find $DTS_TMP/state -type f ! -perm 600)\" ]"
+nrest=$(curl -s --unix-socket "$REST" http://wgc/v1/interface | jq .peers)
+dts_wgc_stop "$WGC_PID" "$DTS_TMP/wgc.log"
+dts_check "clean stop removed the REST socket" test ! -e "$REST"
+nlive=$(grep -c '^wgc: peer ' "$DTS_TMP/wgc.log")
+dts_check "live peer table at exit = REST's view ($nlive = $nrest peers)" \
+	test "$nlive" = "$nrest"
+dts_done
