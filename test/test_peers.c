@@ -255,6 +255,109 @@ test_peers_lpm_model(void)
 	return TEST_SUCCESS;
 }
 
+/*
+ * IPv4 /32s live in an exact-match table in front of the LPM (rte_lpm's
+ * rule list is linear per depth); when that table is full they go to the
+ * LPM. Lookups, owner moves and deletes must not care where a /32 is.
+ */
+#define H4_ROUTES 300   /* > the exact-match capacity of a 4-peer table */
+
+static uint32_t
+h4_addr(unsigned int i)
+{
+	return rte_cpu_to_be_32(0x0a640000u | i);  /* 10.100.x.y */
+}
+
+static int
+h4_check(const struct wgc_peers_fast *f, const int *owner,
+		struct wgc_peer **p)
+{
+	unsigned int i;
+
+	for (i = 0; i < H4_ROUTES; i++) {
+		struct wgc_peer *got = wgc_peers_route4(f, h4_addr(i));
+
+		if (owner[i] < 0)
+			TEST_ASSERT(got == NULL || got == p[3],
+				"/32 %u: removed route still routes", i);
+		else
+			TEST_ASSERT_EQUAL(got, p[owner[i]],
+				"/32 %u: wrong peer", i);
+	}
+	return TEST_SUCCESS;
+}
+
+static int
+test_peers_host_routes(void)
+{
+	struct wgc_identity *id = make_identity("tp_h4");
+	const struct wgc_peers_fast *f;
+	struct wgc_prefix pf = { .family = 4, .len = 32 };
+	struct wgc_prefix net = { .family = 4, .len = 16,
+		.addr = { 10, 100 } };
+	int owner[H4_ROUTES];
+	struct wgc_peer *p[4];
+	uint8_t key[WGC_KEY_LEN];
+	struct wgc_peers *t;
+	unsigned int i;
+	uint32_t a;
+
+	t = make_table("tp_h4", RTE_DIM(p), NULL, id);
+	TEST_ASSERT_NOT_NULL(t, "create");
+	f = wgc_peers_fast(t);
+	wgc_peers_lock(t);
+	for (i = 0; i < RTE_DIM(p); i++) {
+		make_key(key, i + 200);
+		p[i] = wgc_peers_add(t, key, NULL);
+		TEST_ASSERT_NOT_NULL(p[i], "add");
+	}
+	/* a covering /16 on peer 3: a /32 must beat it */
+	TEST_ASSERT_SUCCESS(wgc_peers_prefix_add(t, p[3], &net), "/16");
+	for (i = 0; i < H4_ROUTES; i++) {
+		a = h4_addr(i);
+		memcpy(pf.addr, &a, 4);
+		owner[i] = i % 3;
+		TEST_ASSERT_SUCCESS(wgc_peers_prefix_add(t, p[owner[i]], &pf),
+			"add /32 %u", i);
+	}
+	TEST_CHECK(h4_check(f, owner, p));
+	/* move every fifth to another peer (in the table and in the LPM) */
+	for (i = 0; i < H4_ROUTES; i += 5) {
+		a = h4_addr(i);
+		memcpy(pf.addr, &a, 4);
+		owner[i] = (owner[i] + 1) % 3;
+		TEST_ASSERT_SUCCESS(wgc_peers_prefix_add(t, p[owner[i]], &pf),
+			"move /32 %u", i);
+		TEST_ASSERT_EQUAL(wgc_peers_prefix_del(t,
+			p[(owner[i] + 2) % 3], &pf), -ENOENT,
+			"/32 %u still listed on its old owner", i);
+	}
+	TEST_CHECK(h4_check(f, owner, p));
+	/* delete every other one: the /16 shows through */
+	for (i = 0; i < H4_ROUTES; i += 2) {
+		a = h4_addr(i);
+		memcpy(pf.addr, &a, 4);
+		TEST_ASSERT_SUCCESS(wgc_peers_prefix_del(t, p[owner[i]], &pf),
+			"del /32 %u", i);
+		owner[i] = -1;
+	}
+	TEST_CHECK(h4_check(f, owner, p));
+	for (i = 0; i < H4_ROUTES; i += 2)
+		TEST_ASSERT_EQUAL(wgc_peers_route4(f, h4_addr(i)), p[3],
+			"deleted /32 %u does not fall back to the /16", i);
+	/* removing a peer removes its /32s */
+	wgc_peers_remove(t, p[1]);
+	for (i = 0; i < H4_ROUTES; i++)
+		if (owner[i] == 1)
+			TEST_ASSERT_EQUAL(wgc_peers_route4(f, h4_addr(i)),
+				p[3], "/32 %u of a removed peer", i);
+	wgc_peers_unlock(t);
+	wgc_peers_free(t);
+	wgc_identity_free(id);
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER(peers_host_routes_autotest, fast, test_peers_host_routes);
+
 /* a worker: looks 10.x/16 routes up, checks what it finds, reports QS */
 struct reader {
 	struct wgc_peers *t;

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <rte_common.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
+#include <rte_hash_crc.h>
 #include <rte_jhash.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
@@ -35,6 +37,7 @@ struct wgc_peers {
 	uint32_t nb_free;
 	uint32_t count;
 	uint32_t deferred;              /* peers waiting for a grace period */
+	uint32_t lpm_host4;             /* /32s in the LPM (host4 was full) */
 	void (*on_remove)(void *ctx, struct wgc_peer *p);
 	void *on_remove_ctx;
 	void (*on_change)(void *ctx, struct wgc_peer *p);
@@ -130,6 +133,30 @@ wgc_peers_create(const struct wgc_peers_params *prm)
 	if (t->by_key == NULL)
 		goto fail;
 
+	snprintf(n, sizeof(n), "%s_h4", prm->name);
+	memset(&hp, 0, sizeof(hp));
+	hp.name = n;
+	/* one /32 per peer is the common case; more go to the LPM */
+	hp.entries = RTE_MAX(prm->max_peers + prm->max_peers / 4, 64u);
+	hp.key_len = sizeof(uint32_t);
+	hp.hash_func = rte_hash_crc;
+	hp.socket_id = prm->socket_id;
+	/* one writer (the table mutex), lock-free readers */
+	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+		RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
+	t->fast.host4 = rte_hash_create(&hp);
+	if (t->fast.host4 == NULL)
+		goto fail;
+	if (prm->qsbr != NULL) {
+		struct rte_hash_rcu_config hc = { 0 };
+
+		/* a deleted key's slot is reused after a grace period */
+		hc.v = prm->qsbr;
+		hc.mode = RTE_HASH_QSBR_MODE_DQ;
+		if (rte_hash_rcu_qsbr_add(t->fast.host4, &hc) != 0)
+			goto fail;
+	}
+
 	snprintf(n, sizeof(n), "%s_l4", prm->name);
 	lc.max_rules = prm->max_routes4 != 0 ? prm->max_routes4 :
 		RTE_MAX(4 * prm->max_peers, 64u);
@@ -215,6 +242,7 @@ wgc_peers_free(struct wgc_peers *t)
 			rte_pause();
 		wgc_index_table_free(t->index);
 	}
+	rte_hash_free(t->fast.host4);
 	rte_lpm_free(t->fast.lpm4);
 	rte_lpm6_free(t->fast.lpm6);
 	rte_hash_free(t->by_key);
@@ -441,6 +469,45 @@ aip_forget(struct wgc_peer *p, int i)
 	p->aips[i] = p->aips[--p->n_aips];
 }
 
+/*
+ * Add or move an IPv4 /32: into the exact-match table, or into the LPM when
+ * that table is full (ENOSPC). present and nh tell who owned it before.
+ */
+static int
+host4_add(struct wgc_peers *t, const struct wgc_prefix *x, uint32_t id,
+		int *present, uint32_t *nh)
+{
+	void *data;
+	uint32_t key;
+	int rc;
+
+	memcpy(&key, x->addr, 4);
+	if (rte_hash_lookup_data(t->fast.host4, &key, &data) >= 0) {
+		/* an owned /32 changes owner in place (atomic for readers) */
+		*present = 1;
+		*nh = (uint32_t)(uintptr_t)data;
+		return rte_hash_add_key_data(t->fast.host4, &key,
+			(void *)(uintptr_t)id);
+	}
+	/* not in the table: maybe an overflow /32 in the LPM; only then is
+	 * the LPM's linear rule list searched */
+	*present = t->lpm_host4 > 0 ? rte_lpm_is_rule_present(t->fast.lpm4,
+		prefix_v4(x), 32, nh) : 0;
+	if (*present == 1)
+		return rte_lpm_add(t->fast.lpm4, prefix_v4(x), 32, id);
+	rc = rte_hash_add_key_data(t->fast.host4, &key, (void *)(uintptr_t)id);
+	if (rc == 0) {
+		__atomic_fetch_add(&t->fast.nb_host4, 1, __ATOMIC_RELEASE);
+		return 0;
+	}
+	if (rc != -ENOSPC)
+		return rc;
+	rc = rte_lpm_add(t->fast.lpm4, prefix_v4(x), 32, id);
+	if (rc == 0)
+		t->lpm_host4++;
+	return rc;
+}
+
 int
 wgc_peers_prefix_add(struct wgc_peers *t, struct wgc_peer *p,
 		const struct wgc_prefix *pfx)
@@ -470,6 +537,8 @@ wgc_peers_prefix_add(struct wgc_peers *t, struct wgc_peer *p,
 		present = nh != WGC_PEER_ID_NONE;
 		__atomic_store_n(def, p->id, __ATOMIC_RELEASE);
 		rc = 0;
+	} else if (x.family == 4 && x.len == 32) {
+		rc = host4_add(t, &x, p->id, &present, &nh);
 	} else if (x.family == 4) {
 		present = rte_lpm_is_rule_present(t->fast.lpm4, prefix_v4(&x),
 			x.len, &nh);
@@ -494,16 +563,34 @@ wgc_peers_prefix_add(struct wgc_peers *t, struct wgc_peer *p,
 	return 0;
 }
 
+/* a /32 in the exact-match table: remove it; false if it is not there */
+static bool
+host4_del(struct wgc_peers *t, const struct wgc_prefix *x)
+{
+	uint32_t key;
+
+	memcpy(&key, x->addr, 4);
+	if (rte_hash_del_key(t->fast.host4, &key) < 0)
+		return false;
+	__atomic_fetch_sub(&t->fast.nb_host4, 1, __ATOMIC_RELEASE);
+	return true;
+}
+
 static void
 lpm_del(struct wgc_peers *t, const struct wgc_prefix *x)
 {
-	if (x->len == 0)
+	if (x->len == 0) {
 		__atomic_store_n(x->family == 4 ? &t->fast.def4 :
 			&t->fast.def6, WGC_PEER_ID_NONE, __ATOMIC_RELEASE);
-	else if (x->family == 4)
-		rte_lpm_delete(t->fast.lpm4, prefix_v4(x), x->len);
-	else
+	} else if (x->family == 4) {
+		if (x->len == 32 && host4_del(t, x))
+			return;
+		if (rte_lpm_delete(t->fast.lpm4, prefix_v4(x), x->len) == 0 &&
+				x->len == 32 && t->lpm_host4 > 0)
+			t->lpm_host4--;
+	} else {
 		rte_lpm6_delete(t->fast.lpm6, x->addr, x->len);
+	}
 }
 
 int

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include <rte_common.h>
+#include <rte_hash.h>
 #include <rte_lpm.h>
 #include <rte_lpm6.h>
 #include <rte_mbuf.h>
@@ -243,6 +244,12 @@ unsigned int wgc_peers_reclaim(struct wgc_peers *t);
 /** Internal layout, for the inline lookups below. */
 struct wgc_peers_fast {
 	struct wgc_peer **slots;
+	/** IPv4 /32 routes (key: address, network order; data: slot id):
+	 * exact match before the LPM, because rte_lpm's rule table is a
+	 * linear list per depth and a million /32s would make adding O(n^2).
+	 * /32s that do not fit go to the LPM. */
+	struct rte_hash *host4;
+	uint32_t nb_host4;  /**< routes in host4 (0: skip the lookup) */
 	struct rte_lpm *lpm4;
 	struct rte_lpm6 *lpm6;
 	uint32_t max_peers;
@@ -273,7 +280,12 @@ static inline struct wgc_peer *
 wgc_peers_route4(const struct wgc_peers_fast *f, uint32_t addr_be)
 {
 	uint32_t nh;
+	void *data;
 
+	/* a /32 is the longest prefix there is: it wins when present */
+	if (__atomic_load_n(&f->nb_host4, __ATOMIC_RELAXED) != 0 &&
+			rte_hash_lookup_data(f->host4, &addr_be, &data) >= 0)
+		return wgc_peers_get(f, (uint32_t)(uintptr_t)data);
 	if (rte_lpm_lookup(f->lpm4, rte_be_to_cpu_32(addr_be), &nh) != 0)
 		nh = __atomic_load_n(&f->def4, __ATOMIC_RELAXED);
 	return wgc_peers_get(f, nh);

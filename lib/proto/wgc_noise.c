@@ -131,13 +131,28 @@ handshake_rehash(struct wgc_peer_proto *peer)
 static void
 precompute_ss(struct wgc_peer_proto *peer)
 {
+	/* stale: ss_ready() computes it when a handshake first needs it */
+	wgc_wipe(peer->precomputed_ss, WGC_KEY_LEN);
+	peer->ss_valid = false;
+	peer->ss_done = false;
+}
+
+/* the static-static DH of a peer, computed once and cached */
+static bool
+ss_ready(struct wgc_peer_proto *peer)
+{
 	struct wgc_identity *id = peer->identity;
 
-	peer->ss_valid = id->has_key &&
-		wgc_x25519(peer->precomputed_ss, id->static_private,
-			peer->remote_static) == 0;
+	if (likely(peer->ss_done))
+		return peer->ss_valid;
+	if (!id->has_key)
+		return false;
+	peer->ss_valid = wgc_x25519(peer->precomputed_ss, id->static_private,
+		peer->remote_static) == 0;
 	if (!peer->ss_valid)
 		memset(peer->precomputed_ss, 0, WGC_KEY_LEN);
+	peer->ss_done = true;
+	return peer->ss_valid;
 }
 
 int
@@ -172,6 +187,7 @@ wgc_peer_proto_fini(struct wgc_peer_proto *peer)
 	wgc_wipe(peer->precomputed_ss, WGC_KEY_LEN);
 	wgc_wipe(&peer->cookie, sizeof(peer->cookie));
 	peer->ss_valid = false;
+	peer->ss_done = false;
 }
 
 void
@@ -211,7 +227,7 @@ wgc_handshake_create_initiation(struct wgc_peer_proto *peer,
 	uint8_t ts[WGC_TIMESTAMP_LEN];
 	int ret = -ENOKEY;
 
-	if (!id->has_key || !peer->ss_valid)
+	if (!id->has_key || !ss_ready(peer))
 		return -ENOKEY;
 	memset(msg, 0, WGC_MSG_INITIATION_LEN);
 	msg[0] = WGC_MSG_INITIATION;
@@ -307,7 +323,7 @@ wgc_handshake_consume_initiation(struct wgc_identity *id,
 		goto out;
 	why = WGC_CNT_DROP_BAD_DH;
 	ret = -EBADMSG;
-	if (!peer->ss_valid)
+	if (!ss_ready(peer))
 		goto out;
 
 	/* ss */

@@ -484,6 +484,10 @@ struct wgc_peer_proto {
 	uint8_t preshared_key[WGC_KEY_LEN];
 	uint8_t precomputed_ss[WGC_KEY_LEN];   /**< DH(S_priv_i, S_pub_r) */
 	bool ss_valid;                         /**< DH was not all zero */
+	/** precomputed_ss is current: it is computed at the peer's first
+	 * handshake, not when the peer is added (a million-peer load costs
+	 * no X25519), and again after an identity change */
+	bool ss_done;
 	struct wgc_handshake handshake;
 	uint8_t latest_timestamp[WGC_TIMESTAMP_LEN];
 	uint64_t last_initiation_consumed;     /**< now, 0 = never */
