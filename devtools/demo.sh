@@ -45,6 +45,7 @@ for n in $NS $NC; do
 	ip netns add $n
 	ip -n $n link set lo up
 done
+ip link del wgcdemo-sv 2>/dev/null
 ip link add wgcdemo-sv type veth peer name wgcdemo-cv
 ip link set wgcdemo-sv netns $NS
 ip link set wgcdemo-cv netns $NC

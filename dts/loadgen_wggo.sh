@@ -10,7 +10,8 @@
 #
 # Checks: the handshake completes (wg show reports it), ICMP echo through
 # the tunnel is answered and decrypted, UDP streams (200 B and 1420 B
-# inner) arrive complete on wireguard-go's TUN and in a UDP socket, PSK
+# inner, and 1420 B as raw frames) arrive complete on wireguard-go's TUN
+# and in a UDP socket, PSK
 # right and wrong, wrong peer key, bad arguments; then every badtraffic
 # category (with replays of captured messages) is sent, nothing of it
 # reaches the TUN, wireguard-go survives and a real peer still completes
@@ -114,11 +115,12 @@ else
 	dts_fail "ping through wireguard-go"
 fi
 
-# stream_check NAME N SIZE: stream N packets of SIZE to a UDP sink
+# stream_check NAME N SIZE [ARGS]: stream N packets of SIZE to a UDP sink
 stream_check() {
 	name=$1
 	n=$2
 	size=$3
+	shift 3
 	rm -f "$T/sink.ready"
 	ip netns exec $NB "$PY" "$E2E_LIB/udpsink.py" 10.202.0.1 9 \
 		--expect "$n" --idle 2 --max 20 --ready "$T/sink.ready" \
@@ -129,7 +131,7 @@ stream_check() {
 	rx0=$(e2e_rx $NB $WG)
 	if lg "$name" --stream "$n" --size "$size" --pps 20000 \
 			--inner-src 10.202.0.2 --inner-dst 10.202.0.1 \
-			--dport 9; then
+			--dport 9 "$@"; then
 		dts_ok "$name: loadgen sent $n packets"
 	else
 		dts_fail "$name: loadgen sent $n packets"
@@ -153,6 +155,8 @@ stream_check() {
 # 3. UDP streams, checksummed inner packets arrive whole
 stream_check stream200 2000 200
 stream_check stream1420 500 1420
+# the same as pre-built frames on an AF_PACKET socket (--raw)
+stream_check rawstream 2000 1420 --raw
 
 # 4. preshared key: right one works, none and a wrong one fail (exit 3)
 ip netns exec $NB wg set $WG peer "$APUB" preshared-key "$T/psk"

@@ -36,6 +36,7 @@ echo "$ysk" >"$DTS_TMP/y.key"
 
 dts_netns $NX
 dts_netns $NY
+ip link del wgcdev-xv 2>/dev/null
 ip link add wgcdev-xv type veth peer name wgcdev-yv
 ip link set wgcdev-xv netns $NX
 ip link set wgcdev-yv netns $NY

@@ -58,6 +58,7 @@ ip -n $NS link add wgcdev-br type bridge
 ip -n $NS link set wgcdev-br up
 # veth NAME_IN_NS NS NAME_ON_BRIDGE
 veth() {
+	ip link del "$1" 2>/dev/null
 	ip link add "$1" type veth peer name "$3"
 	ip link set "$1" netns "$2"
 	ip link set "$3" netns $NS

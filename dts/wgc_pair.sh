@@ -33,6 +33,7 @@ skb=$(wg genkey); pkb=$(echo "$skb" | wg pubkey)
 
 dts_netns $NA
 dts_netns $NB
+ip link del wgcdev-av 2>/dev/null
 ip link add wgcdev-av type veth peer name wgcdev-bv
 ip link set wgcdev-av netns $NA
 ip link set wgcdev-bv netns $NB

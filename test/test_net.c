@@ -835,16 +835,20 @@ test_net_arp_reply(void)
 	struct wgc_net_addr a;
 	struct wgc_view out;
 	struct frame f;
+	unsigned int i;
 
 	TEST_ASSERT_SUCCESS(mk_arp(&f, -1, &bcast, 1, &peer_mac,
 		ip4("10.0.0.2"), ip4("10.0.0.1")), "arp");
-	/* ethernet padding must not be echoed */
+	/* the request's padding (garbage here) must not be echoed */
+	memset(f.d + f.v.len, 0xa5, 18);
 	TEST_ASSERT_NOT_NULL(wgc_view_append(&f.v, 18), "pad");
 	TEST_ASSERT_EQUAL(wgc_net_slow_input(port, 5, &f.v, &out), 1, "reply");
 	TEST_ASSERT(wgc_view_is_empty(&f.v), "request taken");
-	TEST_ASSERT_EQUAL(out.len, sizeof(expect), "reply length");
+	TEST_ASSERT_EQUAL(out.len, 60u, "reply padded to the minimum frame");
 	TEST_ASSERT_BUFFERS_ARE_EQUAL(out.data, expect, sizeof(expect),
 		"reply bytes");
+	for (i = sizeof(expect); i < 60; i++)
+		TEST_ASSERT_EQUAL(out.data[i], 0, "padding byte %u is zero", i);
 	TEST_ASSERT_EQUAL(out.data, f.d, "answered in place");
 	wgc_view_release(&out);
 
@@ -899,7 +903,7 @@ test_net_arp_vlan(void)
 	TEST_ASSERT_SUCCESS(mk_arp(&f, 100, &bcast, 1, &peer_mac,
 		ip4("10.0.0.2"), ip4("10.0.0.1")), "arp");
 	TEST_ASSERT_EQUAL(wgc_net_slow_input(port, 5, &f.v, &out), 1, "reply");
-	TEST_ASSERT_EQUAL(out.len, 18u + 28, "tagged reply length");
+	TEST_ASSERT_EQUAL(out.len, 60u, "tagged reply, padded");
 	TEST_ASSERT_EQUAL(get16(out.data + 12), 0x8100, "TPID kept");
 	TEST_ASSERT_EQUAL(get16(out.data + 14), 100, "VLAN kept");
 	TEST_ASSERT_EQUAL(get16(out.data + 16), 0x0806, "ARP");

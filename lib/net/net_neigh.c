@@ -284,6 +284,7 @@ net_neigh_request(struct wgc_net_port *p, const struct wgc_net_addr *a,
 		d = wgc_view_append(out, len);
 		if (d == NULL)
 			goto fail;
+		net_pad_min(out);
 		memset(&dst, 0xff, sizeof(dst));
 		l3 = put_eth(p, d, unicast ? unicast : &dst,
 			RTE_ETHER_TYPE_ARP);

@@ -163,6 +163,24 @@ net_slow_enqueue(struct wgc_net_port *p, struct wgc_net_stats *st,
 	return done;
 }
 
+/*
+ * Zero-pad a frame we build to the Ethernet minimum (60 bytes before the
+ * FCS): most NICs pad short frames, not all virtual ones do.
+ */
+static inline void
+net_pad_min(struct wgc_view *v)
+{
+	uint32_t len = v->len;
+	uint8_t *pad;
+
+	if (len >= RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN)
+		return;
+	pad = wgc_view_append(v,
+		(uint16_t)(RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN - len));
+	if (pad != NULL)
+		memset(pad, 0, RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN - len);
+}
+
 /* net_parse.c */
 void net_parse_frame(const struct wgc_net_port *p, const struct wgc_view *v,
 		struct net_parse *r, struct wgc_net_meta *m);

@@ -59,6 +59,7 @@ arp_input(struct wgc_net_port *p, uint64_t now, struct wgc_view *v,
 	eh->dst_addr = a->arp_data.arp_tha;
 	eh->src_addr = p->mac;
 	wgc_view_trim(v, v->len - r->l3 - ARP_LEN);
+	net_pad_min(v);
 	wgc_view_claim(out, v);
 	net_lcore(p)->st.arp_reply_tx++;
 	return 1;

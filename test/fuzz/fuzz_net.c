@@ -9,9 +9,9 @@
  * every input: nothing crashes, every buffer is back in the pool.
  *
  *   CC=clang meson setup build-fuzz -Dfuzz=true -Dwerror=false
- *   ninja -C build-fuzz test/fuzz_net/fuzz_net
- *   build-fuzz/test/fuzz_net/fuzz_net -max_total_time=60 \
- *       test/fuzz_net/corpus
+ *   ninja -C build-fuzz test/fuzz/fuzz_net
+ *   build-fuzz/test/fuzz/fuzz_net -max_total_time=60 \
+ *       test/fuzz/corpus/net
  */
 
 #include <arpa/inet.h>
