@@ -1,0 +1,100 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Benchmark (prints figures, never fails on them): the real daemon
+# (build/app/wgc on net_null ports, control plane bound to lib/peers,
+# persistence on) loaded with N peers through POST /v1/peers in chunks of
+# 100 000; RSS before and after; listing them all; kill -9 and restart from
+# the state directory. No namespace, no traffic.
+#   flock /tmp/wgc-heavy.lock dts/ctl_bench_daemon.sh [BUILDDIR] [N]
+set -u
+
+builddir=${1:-build}
+n=${2:-1000000}
+wgc="$builddir/app/wgc"
+dir=$(mktemp -d /tmp/wgcctl-benchd-XXXXXX)
+rest="$dir/rest.sock"
+pid=""
+
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+
+cat >"$dir/wgc.json" <<EOF
+{
+	"eal": ["--no-huge", "-m", "6144", "--no-pci", "--no-shconf",
+		"-l", "0-1", "--file-prefix", "wgc-ctl-benchd",
+		"--vdev", "net_null0", "--log-level", "*:notice"],
+	"interface": { "name": "wgcctl-bd", "listen_port": 51820,
+		"private_key": "GGRoqKrq7rEv0VBk+aqphXrbjDH6arZozFPntKx3/GM=",
+		"max_peers": $n },
+	"outer": [ { "port": "net_null0", "ipv4": "192.0.2.1/24" } ],
+	"inner": { "type": "ethdev", "name": "none", "mtu": 1420 },
+	"workers": [1],
+	"control": { "socket": "$rest", "state_dir": "$dir/state",
+		"uapi_dir": "", "max_body": 67108864 }
+}
+EOF
+
+/usr/bin/python3 - "$dir" "$n" <<'EOF'
+import base64, hashlib, json, sys
+d, n = sys.argv[1], int(sys.argv[2])
+for b in range(0, n, 100000):
+    with open("%s/chunk%07d.json" % (d, b), "w") as f:
+        json.dump([{"public_key": base64.b64encode(hashlib.sha256(
+                        i.to_bytes(4, "big")).digest()).decode(),
+                    "allowed_ips": ["10.%d.%d.%d/32" % ((i >> 16) & 255,
+                                    (i >> 8) & 255, i & 255)]}
+                   for i in range(b, min(n, b + 100000))], f)
+EOF
+
+now() { date +%s.%N; }
+rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+start() {
+	"$wgc" --config "$dir/wgc.json" >>"$dir/wgc.log" 2>&1 &
+	pid=$!
+	i=0
+	# (the daemon's stdout is a file: block-buffered, so poll the API)
+	while ! curl -sf --unix-socket "$rest" http://wgc/v1/health >/dev/null; do
+		kill -0 "$pid" 2>/dev/null || { cat "$dir/wgc.log"; exit 1; }
+		i=$((i + 1))
+		[ $i -lt 1200 ] || { echo "no REST after 120 s"; exit 1; }
+		sleep 0.1
+	done
+}
+
+t0=$(now); start; t1=$(now)
+r0=$(rss "$pid")
+echo "ctl_bench_daemon: start (empty): $(echo "$t1 - $t0" | bc) s, RSS $r0 KiB"
+t0=$(now)
+for f in "$dir"/chunk*.json; do
+	s=$(curl -s -o "$dir/out" -w '%{http_code}' --unix-socket "$rest" \
+		-H 'Content-Type: application/json' --data-binary "@$f" \
+		http://wgc/v1/peers)
+	[ "$s" = 200 ] || { echo "POST $f: $s $(cat "$dir/out")"; break; }
+done
+t1=$(now)
+r1=$(rss "$pid")
+echo "ctl_bench_daemon: $n peers via POST /v1/peers (chunks of 100000, journal fsync): $(echo "$t1 - $t0" | bc) s; RSS $r0 -> $r1 KiB ($(( (r1 - r0) * 1024 / n )) B/peer: lib/peers slots + LPM + control shadow)"
+t0=$(now)
+url="http://wgc/v1/peers?limit=10000"
+c=0
+while :; do
+	curl -s --unix-socket "$rest" "$url" >"$dir/page"
+	k=$(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["peers"]), d["next"] or "")' "$dir/page")
+	c=$((c + ${k%% *}))
+	next=${k#* }
+	[ "$next" = "${k%% *}" ] && break
+	[ -z "$next" ] && break
+	url="http://wgc/v1/peers?limit=10000&after=$next"
+done
+t1=$(now)
+echo "ctl_bench_daemon: listed $c peers in pages of 10000: $(echo "$t1 - $t0" | bc) s"
+kill -9 "$pid"; wait "$pid" 2>/dev/null; pid=""
+t0=$(now); start; t1=$(now)
+c=$(curl -s --unix-socket "$rest" http://wgc/v1/interface |
+	/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["peers"])')
+echo "ctl_bench_daemon: kill -9 + restart with $c peers from the state directory: $(echo "$t1 - $t0" | bc) s, RSS $(rss "$pid") KiB"
+echo "ctl_bench_daemon: command: flock /tmp/wgc-heavy.lock dts/ctl_bench_daemon.sh $builddir $n"
