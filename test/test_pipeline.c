@@ -283,6 +283,26 @@ test_pipeline_timers(void)
 	TEST_CHECK(transfer(&A, &B, a, b, 2, 32));
 	TEST_ASSERT_EQUAL(proto_count(&A, WGC_CNT_INITIATION_SENT), 3u,
 		"a fresh handshake after the keys expired");
+
+	/* a writer sets a persistent keepalive without telling anyone: the
+	 * stage's reconciliation applies it (a keepalive is due at once) */
+	wgc_pipeline_stats_sum(A.pl, &sa);
+	wgc_peers_lock(A.peers);
+	pa->persistent_keepalive = 1;
+	wgc_peers_unlock(A.peers);
+	run(3);
+	{
+		uint64_t before = sa.keepalive_tx;
+
+		wgc_pipeline_stats_sum(A.pl, &sa);
+		TEST_ASSERT(sa.keepalive_tx > before,
+			"persistent keepalive applied");
+		fake_ns += 2 * WGC_NSEC_PER_SEC;
+		before = sa.keepalive_tx;
+		run(3);
+		wgc_pipeline_stats_sum(A.pl, &sa);
+		TEST_ASSERT(sa.keepalive_tx > before, "and repeated");
+	}
 	return TEST_SUCCESS;
 }
 

@@ -57,6 +57,7 @@ struct wgc_pipeline {
 	struct wgc_ratelimiter *rl;
 	struct wgc_recycler any_mbuf;       /* frees mbufs of any pool */
 	uint64_t last_reclaim;
+	uint32_t scan_pos;                  /* reconciliation cursor */
 	volatile bool stop;
 	uint16_t nb_workers;
 	struct worker stage;                /* the stage's counters + engine */
@@ -818,6 +819,32 @@ stage_timers(struct wgc_pipeline *pl, uint64_t now)
 	return total;
 }
 
+/*
+ * Writers are asked to call wgc_peers_peer_changed() after changing a
+ * peer; as a safety net the stage also walks the table, a slice per poll,
+ * and applies a persistent keepalive whose value the timers have not seen
+ * yet (O(slice) per poll, the whole table every few thousand polls).
+ */
+#define RECONCILE_SLICE 256
+
+static void
+stage_reconcile(struct wgc_pipeline *pl)
+{
+	struct wgc_peer *p;
+	unsigned int k;
+
+	for (k = 0; k < RECONCILE_SLICE; k++) {
+		p = wgc_peers_next(pl->peers, &pl->scan_pos);
+		if (p == NULL) {
+			pl->scan_pos = 0;
+			break;
+		}
+		if (p->persistent_keepalive !=
+				p->proto.timers.persistent_keepalive_interval)
+			wgc_pipeline_peer_changed(pl, p);
+	}
+}
+
 unsigned int
 wgc_pipeline_main_poll(struct wgc_pipeline *pl)
 {
@@ -847,6 +874,7 @@ wgc_pipeline_main_poll(struct wgc_pipeline *pl)
 		stage_event(pl, (uintptr_t)ev[i], now);
 	work += n;
 	work += stage_timers(pl, now);
+	stage_reconcile(pl);
 	if (now - pl->last_reclaim > RECLAIM_INTERVAL_NS) {
 		pl->last_reclaim = now;
 		wgc_peers_reclaim(pl->peers);
