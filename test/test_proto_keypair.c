@@ -528,3 +528,86 @@ test_two_phase(void)
 	return TEST_SUCCESS;
 }
 WGC_TEST_REGISTER(proto_transport_two_phase_autotest, fast, test_two_phase);
+
+/*
+ * Index-table writers need not be EAL threads: the control plane's
+ * threads (libmicrohttpd, UAPI) remove peers, and a full RCU defer queue
+ * frees hash slots inline on the thread that retires. rte_hash's
+ * MULTI_WRITER_ADD per-lcore caches crashed such a thread
+ * (rte_lcore_id() == LCORE_ID_ANY); the table now serialises writers on
+ * its own lock.
+ */
+#include <pthread.h>
+
+struct nonEAL_ctx {
+	struct wgc_peer_proto *peer;
+	struct wgc_index_table *t;
+	unsigned int rounds;
+	unsigned int done;
+	unsigned int lcore_any;
+};
+
+static void *
+nonEAL_writer(void *arg)
+{
+	struct nonEAL_ctx *c = arg;
+	uint8_t init[WGC_MSG_INITIATION_LEN];
+	unsigned int i;
+
+	c->lcore_any = rte_lcore_id() == LCORE_ID_ANY;
+	for (i = 0; i < c->rounds; i++) {
+		/* inserts a handshake index, then removes and retires it */
+		if (wgc_handshake_create_initiation(c->peer, init,
+				1 + i * WGC_NSEC_PER_SEC, 1 + i) != 0)
+			break;
+		wgc_peer_proto_clear(c->peer);
+	}
+	c->done = i;
+	return NULL;
+}
+
+static int
+test_index_nonEAL_writer(void)
+{
+	struct nonEAL_ctx c = { .rounds = 500 };
+	struct wgc_identity *id, *id2;
+	struct wgc_index_table *t;
+	struct wgc_peer_proto peer;
+	struct rte_rcu_qsbr *v;
+	uint8_t priv[32], pub[32];
+	uint64_t s = 77;
+	pthread_t th;
+
+	v = rte_zmalloc("tp_qsbr_ne", rte_rcu_qsbr_get_memsize(2),
+		RTE_CACHE_LINE_SIZE);
+	TEST_ASSERT_NOT_NULL(v, "qsbr");
+	TEST_ASSERT_SUCCESS(rte_rcu_qsbr_init(v, 2), "qsbr init");
+	test_rand_bytes(&s, priv, 32);
+	id = wgc_identity_create("ne_a", priv, SOCKET_ID_ANY);
+	test_rand_bytes(&s, priv, 32);
+	id2 = wgc_identity_create("ne_b", priv, SOCKET_ID_ANY);
+	/* small table + defer queue: retirements reclaim inline */
+	t = wgc_index_table_create("ne_ix", 16, SOCKET_ID_ANY, v);
+	TEST_ASSERT(id && id2 && t, "create");
+	wgc_identity_public_key(id2, pub);
+	TEST_ASSERT_SUCCESS(wgc_peer_proto_init(&peer, id, t, pub, NULL, NULL),
+		"peer");
+	c.peer = &peer;
+	c.t = t;
+	TEST_ASSERT_SUCCESS(pthread_create(&th, NULL, nonEAL_writer, &c),
+		"pthread_create");
+	pthread_join(th, NULL);
+	TEST_ASSERT(c.lcore_any, "the writer thread must not be an EAL lcore");
+	TEST_ASSERT_EQUAL(c.done, c.rounds, "only %u of %u insert/remove rounds",
+		c.done, c.rounds);
+	TEST_ASSERT_EQUAL(wgc_index_table_count(t), 0U, "indices left");
+	TEST_ASSERT_EQUAL(wgc_index_table_reclaim(t), 0U, "slots not freed");
+	wgc_peer_proto_fini(&peer);
+	wgc_index_table_free(t);
+	wgc_identity_free(id);
+	wgc_identity_free(id2);
+	rte_free(v);
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER(proto_index_nonEAL_writer_autotest, fast,
+	test_index_nonEAL_writer);

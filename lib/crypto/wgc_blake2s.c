@@ -18,6 +18,8 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include <pthread.h>
+
 #include <rte_common.h>
 #include <rte_debug.h>
 
@@ -32,6 +34,35 @@ struct tls_ctx {
 };
 
 static __thread struct tls_ctx tls;
+static pthread_key_t tls_key;
+static pthread_once_t tls_key_once = PTHREAD_ONCE_INIT;
+
+/* thread exit: free that thread's contexts (control threads come and go) */
+static void
+tls_free(void *arg)
+{
+	struct tls_ctx *t = arg;
+
+	EVP_MD_CTX_free(t->md);
+	EVP_MAC_CTX_free(t->mac);
+	t->md = NULL;
+	t->mac = NULL;
+}
+
+static void
+tls_key_create(void)
+{
+	if (pthread_key_create(&tls_key, tls_free) != 0)
+		rte_panic("wgc.crypto: no pthread key for hash contexts\n");
+}
+
+/* the first context of a thread registers the thread's exit hook */
+static void
+tls_register(void)
+{
+	pthread_once(&tls_key_once, tls_key_create);
+	pthread_setspecific(tls_key, &tls);
+}
 
 int
 wgc_blake2s_init(void)
@@ -52,6 +83,7 @@ md_ctx(void)
 		tls.md = EVP_MD_CTX_new();
 		if (tls.md == NULL)
 			rte_panic("wgc.crypto: out of memory for EVP_MD_CTX\n");
+		tls_register();
 	}
 	return tls.md;
 }
@@ -63,6 +95,7 @@ mac_ctx(void)
 		tls.mac = EVP_MAC_CTX_new(mac_blake2s);
 		if (tls.mac == NULL)
 			rte_panic("wgc.crypto: out of memory for EVP_MAC_CTX\n");
+		tls_register();
 	}
 	return tls.mac;
 }

@@ -3,9 +3,14 @@
 /*
  * Index table: our 32-bit sender indices -> handshake or keypair entry.
  *
- * An rte_hash with lock-free readers (RW_CONCURRENCY_LF) and writer-side
- * locking (MULTI_WRITER_ADD: key confirmation on a worker may retire the
- * old keypair). Keys are random and unique. A deleted key's slot and the
+ * An rte_hash with lock-free readers (RW_CONCURRENCY_LF). Writers are the
+ * control thread, the handshake stage and workers (key confirmation may
+ * retire the old keypair); they serialise on the table's own spinlock,
+ * held around the rte_hash write calls only (never across an RCU enqueue
+ * or reclaim, which call back into free_retired()). Not MULTI_WRITER_ADD:
+ * its per-lcore slot caches are indexed by rte_lcore_id() and crash a
+ * writer that is not an EAL thread (libmicrohttpd's, the UAPI server's).
+ * Keys are random and unique. A deleted key's slot and the
  * retired keypair are freed only after an RCU grace period on the qsbr
  * given at creation (a defer queue of {slot, object}); without qsbr they
  * are freed at once.
@@ -19,12 +24,14 @@
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_ring_elem.h>
+#include <rte_spinlock.h>
 #include <rte_string_fns.h>
 
 #include "wgc_proto_private.h"
 
 struct wgc_index_table {
 	struct rte_hash *h;
+	rte_spinlock_t wlock;         /* around rte_hash writes */
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_rcu_qsbr_dq *dq;
 	struct rte_ring *overflow;    /* retired by workers, dq full */
@@ -41,8 +48,11 @@ struct retired {
 static void
 free_retired(struct wgc_index_table *t, const struct retired *r)
 {
-	if (r->pos >= 0)
+	if (r->pos >= 0) {
+		rte_spinlock_lock(&t->wlock);
 		rte_hash_free_key_with_position(t->h, r->pos);
+		rte_spinlock_unlock(&t->wlock);
+	}
 	if (r->kp != NULL)
 		wgc_keypair_destroy(r->kp);
 }
@@ -82,8 +92,8 @@ wgc_index_table_create(const char *name, uint32_t entries, int socket_id,
 	hp.key_len = sizeof(uint32_t);
 	hp.hash_func = rte_hash_crc;
 	hp.socket_id = socket_id;
-	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
-		RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD;
+	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF;
+	rte_spinlock_init(&t->wlock);
 	t->h = rte_hash_create(&hp);
 	if (t->h == NULL) {
 		int err = rte_errno;
@@ -185,6 +195,17 @@ wgc_index_table_reclaim(struct wgc_index_table *t)
 	return pending;
 }
 
+static int
+locked_add(struct wgc_index_table *t, uint32_t idx, struct wgc_index_entry *e)
+{
+	int ret;
+
+	rte_spinlock_lock(&t->wlock);
+	ret = rte_hash_add_key_data(t->h, &idx, e);
+	rte_spinlock_unlock(&t->wlock);
+	return ret;
+}
+
 int
 wgc_index_insert(struct wgc_index_table *t, struct wgc_index_entry *e)
 {
@@ -197,7 +218,7 @@ wgc_index_insert(struct wgc_index_table *t, struct wgc_index_entry *e)
 		if (rte_hash_lookup(t->h, &idx) >= 0)
 			continue;
 		e->index = idx;
-		ret = rte_hash_add_key_data(t->h, &idx, e);
+		ret = locked_add(t, idx, e);
 		if (ret == 0) {
 			__atomic_fetch_add(&t->count, 1, __ATOMIC_RELAXED);
 			return 0;
@@ -213,7 +234,7 @@ wgc_index_insert(struct wgc_index_table *t, struct wgc_index_entry *e)
 	idx = wgc_random_u32();
 	if (rte_hash_lookup(t->h, &idx) < 0) {
 		e->index = idx;
-		if (rte_hash_add_key_data(t->h, &idx, e) == 0) {
+		if (locked_add(t, idx, e) == 0) {
 			__atomic_fetch_add(&t->count, 1, __ATOMIC_RELAXED);
 			return 0;
 		}
@@ -228,7 +249,7 @@ wgc_index_replace(struct wgc_index_table *t, struct wgc_index_entry *old,
 {
 	/* Same key, new data: an atomic update for lock-free readers. */
 	new_entry->index = old->index;
-	rte_hash_add_key_data(t->h, &old->index, new_entry);
+	locked_add(t, old->index, new_entry);
 }
 
 static void
@@ -259,7 +280,9 @@ wgc_index_remove(struct wgc_index_table *t, struct wgc_index_entry *e)
 {
 	int32_t pos;
 
+	rte_spinlock_lock(&t->wlock);
 	pos = rte_hash_del_key(t->h, &e->index);
+	rte_spinlock_unlock(&t->wlock);
 	if (pos >= 0) {
 		__atomic_fetch_sub(&t->count, 1, __ATOMIC_RELAXED);
 		retire(t, pos, NULL, true);
@@ -275,11 +298,13 @@ wgc_index_retire_keypair(struct wgc_index_table *t, struct wgc_keypair *kp,
 
 	/* The index may already belong to someone else only if it was
 	 * never ours: check the data before deleting. */
+	rte_spinlock_lock(&t->wlock);
 	if (rte_hash_lookup_data(t->h, &kp->entry.index, &data) >= 0 &&
 			data == &kp->entry) {
 		pos = rte_hash_del_key(t->h, &kp->entry.index);
 		if (pos >= 0)
 			__atomic_fetch_sub(&t->count, 1, __ATOMIC_RELAXED);
 	}
+	rte_spinlock_unlock(&t->wlock);
 	retire(t, pos, kp, may_block);
 }
