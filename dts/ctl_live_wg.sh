@@ -52,7 +52,7 @@ REST=$DTS_TMP/rest.sock
 STATE=$DTS_TMP/state
 
 wsk=$(wg genkey); wpk=$(echo "$wsk" | wg pubkey)
-for n in 1 2 3 4; do
+for n in 1 2 3 4 5 6; do
 	wg genkey >"$DTS_TMP/k$n"
 	eval "p$n=\$(wg pubkey <\"$DTS_TMP/k$n\")"
 done
@@ -284,6 +284,28 @@ dts_check "REST DELETE peer 4 (204)" test "$(cat "$DTS_TMP/st")" = 204
 dts_check "peer 4 removed: its client no longer gets through" \
 	no_ping 4 10.81.0.1
 dts_check "peer 3 still reaches wgc" dts_retry 3 ping_from 3 10.81.0.1
+
+# ---- peers with a handshake in flight (an endpoint that never answers,
+# keepalive 1 s) removed by the REST and the UAPI threads: the index
+# table entry goes from a non-EAL thread (crashed before the binding gave
+# control threads an lcore id) ----
+inits() { rstat .interface.proto_initiation_sent; }
+i0=$(inits)
+api PUT "/v1/peers/$(url "$p5")" \
+	'{"endpoint": "192.168.81.99:51820", "persistent_keepalive": 1, "allowed_ips": ["10.81.0.99/32"]}' \
+	>/dev/null
+wg set $IF peer "$p6" endpoint 192.168.81.98:51820 \
+	persistent-keepalive 1 allowed-ips 10.81.0.98/32
+inits_grew() { [ "$(inits)" -ge $((i0 + 2)) ]; }
+dts_check "wgc initiates to peers 5 and 6 (keepalive, no answer)" \
+	dts_retry 5 inits_grew
+api DELETE "/v1/peers/$(url "$p5")" >/dev/null
+dts_check "REST DELETE of peer 5 mid-handshake: 204" \
+	test "$(cat "$DTS_TMP/st")" = 204
+dts_check "wg set remove of peer 6 mid-handshake" \
+	wg set $IF peer "$p6" remove
+dts_check "wgc alive and healthy after both" sh -c \
+	"kill -0 $WGC_PID && curl -sf --unix-socket $REST http://wgc/v1/health"
 
 # ---- restart: the state directory holds peer 3 only ----
 dts_wgc_stop "$WGC_PID" "$DTS_TMP/wgc1.log"

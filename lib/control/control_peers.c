@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include <rte_errno.h>
+#include <rte_lcore.h>
 #include <sodium.h>
 
 #include "control_priv.h"
@@ -222,6 +223,27 @@ push_live(struct wgc_peers_backend *pb, struct wgc_conf_error *err)
 	return rc;
 }
 
+/*
+ * The REST and UAPI threads are not EAL threads. lib/proto's index table
+ * (an rte_hash with MULTI_WRITER_ADD) keeps per-lcore caches of free
+ * slots: removing a peer with a handshake in flight from a thread without
+ * an lcore id indexes that cache with LCORE_ID_ANY (a crash). Such a thread
+ * registers itself with EAL once, before it first changes the table.
+ */
+static int
+ensure_lcore(struct wgc_conf_error *err)
+{
+	if (rte_lcore_id() != LCORE_ID_ANY)
+		return 0;
+	if (rte_thread_register() != 0)
+		return wgc_conf_error_set(err, WGC_CONF_EIO,
+			"control thread: no lcore id from EAL (%s)",
+			rte_strerror(rte_errno));
+	CTL_LOG(DEBUG, "control thread registered as lcore %u",
+		rte_lcore_id());
+	return 0;
+}
+
 static int
 pb_apply(void *ctx, const struct wgc_changeset *cs, struct wgc_conf_error *err)
 {
@@ -230,6 +252,8 @@ pb_apply(void *ctx, const struct wgc_changeset *cs, struct wgc_conf_error *err)
 	uint64_t adds = 0, i;
 	int rc;
 
+	if (ensure_lcore(err) != 0)
+		return -1;
 	if (wgc_mem_backend_ops.iface_get(pb->shadow, &before) != 0)
 		return wgc_conf_error_set(err, WGC_CONF_EIO, "out of memory");
 	if ((cs->iface_fields & WGC_IFACE_F_LISTEN_PORT) &&
