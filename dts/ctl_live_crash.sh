@@ -16,13 +16,7 @@ DTS_NAME=ctl_live_crash
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-if [ -n "${WGC:-}" ]; then
-	wgc=$WGC
-elif [ -x app/wgc ]; then
-	wgc=$PWD/app/wgc
-else
-	wgc=$here/../build/app/wgc
-fi
+wgc=$(dts_wgc_bin)
 PY=/usr/bin/python3
 DRV=$here/ctl_live_crash.py
 ROUNDS=${WGC_CRASH_ROUNDS:-5}

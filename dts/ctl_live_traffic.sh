@@ -19,13 +19,7 @@ DTS_NAME=ctl_live_traffic
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-if [ -n "${WGC:-}" ]; then
-	wgc=$WGC
-elif [ -x app/wgc ]; then
-	wgc=$PWD/app/wgc
-else
-	wgc=$here/../build/app/wgc
-fi
+wgc=$(dts_wgc_bin)
 PY=/usr/bin/python3
 
 NA=wgclive-a

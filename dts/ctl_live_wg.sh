@@ -24,13 +24,7 @@ DTS_NAME=ctl_live_wg
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-if [ -n "${WGC:-}" ]; then
-	wgc=$WGC
-elif [ -x app/wgc ]; then
-	wgc=$PWD/app/wgc
-else
-	wgc=$here/../build/app/wgc
-fi
+wgc=$(dts_wgc_bin)
 
 NW=wgclive-w
 NB=wgclive-s

@@ -12,6 +12,18 @@ DTS_PIDS=""
 DTS_LOGS=""
 DTS_TMP=""
 
+# The daemon under test: $WGC, else app/wgc of the build directory the
+# suite runs in (meson's workdir), else build/app/wgc beside dts/.
+dts_wgc_bin() {
+	if [ -n "${WGC:-}" ]; then
+		echo "$WGC"
+	elif [ -x app/wgc ]; then
+		echo "$PWD/app/wgc"
+	else
+		echo "$(cd "$(dirname "$0")" && pwd)/../build/app/wgc"
+	fi
+}
+
 dts_init() {
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "$DTS_NAME: needs root (network namespaces)" >&2

@@ -17,13 +17,7 @@ DTS_NAME=wg_inner_tap
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-if [ -n "${WGC:-}" ]; then
-	wgc=$WGC
-elif [ -x app/wgc ]; then
-	wgc=$PWD/app/wgc
-else
-	wgc=$here/../build/app/wgc
-fi
+wgc=$(dts_wgc_bin)
 
 NX=wgcdev-x
 NY=wgcdev-y

@@ -19,13 +19,7 @@ DTS_NAME=wg_multi
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-if [ -n "${WGC:-}" ]; then
-	wgc=$WGC
-elif [ -x app/wgc ]; then
-	wgc=$PWD/app/wgc
-else
-	wgc=$here/../build/app/wgc
-fi
+wgc=$(dts_wgc_bin)
 
 NM=wgcdev-m
 NS=wgcdev-s

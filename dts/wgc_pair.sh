@@ -16,13 +16,7 @@ DTS_NAME=wgc_pair
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-if [ -n "${WGC:-}" ]; then
-	wgc=$WGC
-elif [ -x app/wgc ]; then
-	wgc=$PWD/app/wgc
-else
-	wgc=$here/../build/app/wgc
-fi
+wgc=$(dts_wgc_bin)
 
 NA=wgcdev-a
 NB=wgcdev-b

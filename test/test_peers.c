@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -384,7 +385,7 @@ reader_main(void *arg)
 			uint32_t a = rte_cpu_to_be_32(0x0a000000u | (n << 16) | 1);
 			struct wgc_peer *p = wgc_peers_route4(f, a);
 
-			r->lookups++;
+			__atomic_fetch_add(&r->lookups, 1, __ATOMIC_RELAXED);
 			if (p == NULL)
 				continue;
 			r->found++;
@@ -422,6 +423,7 @@ test_peers_rcu_reader(void)
 	struct wgc_peers *t;
 	pthread_t th;
 	unsigned int round;
+	uint64_t deadline;
 
 	TEST_ASSERT_NOT_NULL(v, "qsbr");
 	t = make_table("tp_rcu", 64, v, id);
@@ -430,7 +432,19 @@ test_peers_rcu_reader(void)
 	r.v = v;
 	TEST_ASSERT_SUCCESS(pthread_create(&th, NULL, reader_main, &r),
 		"thread");
-	for (round = 0; round < 3000; round++) {
+	/*
+	 * The writer must overlap the reader: wait until it looks up, then
+	 * write for at least 3000 rounds and until it has done 100 000
+	 * lookups (adding a peer is a few microseconds: without this the
+	 * writer could finish before the reader is scheduled). Bounded: 5 s.
+	 */
+	deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+	while (__atomic_load_n(&r.lookups, __ATOMIC_RELAXED) == 0 &&
+			rte_get_timer_cycles() < deadline)
+		rte_pause();
+	for (round = 0; round < 3000 ||
+			(__atomic_load_n(&r.lookups, __ATOMIC_RELAXED) < 100000 &&
+			rte_get_timer_cycles() < deadline); round++) {
 		uint32_t n = (uint32_t)rte_rand_max(64);
 		uint8_t key[WGC_KEY_LEN];
 
