@@ -331,14 +331,35 @@ fail:
 	wgc_peer_conf_free(p);
 	return -1;
 }
+/* o[name] = an array of CIDR strings; -1 when out of memory */
+static int
+add_cidr_array(cJSON *o, const char *name, const struct wgc_cidr *c,
+		uint32_t n)
+{
+	char buf[WGC_ADDR_STR_LEN];
+	cJSON *a = cJSON_AddArrayToObject(o, name);
+	uint32_t k;
+
+	if (a == NULL)
+		return -1;
+	for (k = 0; k < n; k++) {
+		cJSON *s = cJSON_CreateString(wgc_cidr_format(&c[k], buf,
+			sizeof(buf)));
+
+		if (s == NULL)
+			return -1;
+		cJSON_AddItemToArray(a, s);
+	}
+	return 0;
+}
+
 
 cJSON *
 wgc_peer_conf_to_json(const struct wgc_peer_conf *p)
 {
 	char buf[WGC_ADDR_STR_LEN];
 	char key[WGC_KEY_B64_LEN + 1];
-	cJSON *o, *a;
-	uint32_t i;
+	cJSON *o;
 
 	o = cJSON_CreateObject();
 	if (o == NULL)
@@ -353,17 +374,9 @@ wgc_peer_conf_to_json(const struct wgc_peer_conf *p)
 	} else if (cJSON_AddNullToObject(o, "endpoint") == NULL) {
 		goto fail;
 	}
-	a = cJSON_AddArrayToObject(o, "allowed_ips");
-	if (a == NULL)
+	if (add_cidr_array(o, "allowed_ips", p->allowed_ips,
+			p->n_allowed_ips) < 0)
 		goto fail;
-	for (i = 0; i < p->n_allowed_ips; i++) {
-		cJSON *s = cJSON_CreateString(wgc_cidr_format(
-			&p->allowed_ips[i], buf, sizeof(buf)));
-
-		if (s == NULL)
-			goto fail;
-		cJSON_AddItemToArray(a, s);
-	}
 	if (cJSON_AddNumberToObject(o, "persistent_keepalive",
 			p->persistent_keepalive) == NULL ||
 			cJSON_AddBoolToObject(o, "has_preshared_key",
@@ -489,9 +502,7 @@ cJSON *
 wgc_iface_conf_to_json(const struct wgc_iface_conf *i, uint64_t n_peers)
 {
 	char key[WGC_KEY_B64_LEN + 1];
-	char buf[WGC_ADDR_STR_LEN];
-	cJSON *o, *a;
-	uint32_t k;
+	cJSON *o;
 
 	o = cJSON_CreateObject();
 	if (o == NULL)
@@ -511,17 +522,8 @@ wgc_iface_conf_to_json(const struct wgc_iface_conf *i, uint64_t n_peers)
 			cJSON_AddNumberToObject(o, "peers",
 				(double)n_peers) == NULL)
 		goto fail;
-	a = cJSON_AddArrayToObject(o, "addresses");
-	if (a == NULL)
+	if (add_cidr_array(o, "addresses", i->addresses, i->n_addresses) < 0)
 		goto fail;
-	for (k = 0; k < i->n_addresses; k++) {
-		cJSON *s = cJSON_CreateString(wgc_cidr_format(
-			&i->addresses[k], buf, sizeof(buf)));
-
-		if (s == NULL)
-			goto fail;
-		cJSON_AddItemToArray(a, s);
-	}
 	return o;
 fail:
 	cJSON_Delete(o);
