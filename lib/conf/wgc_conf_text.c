@@ -64,17 +64,26 @@ wgc_key_from_base64(uint8_t key[WGC_KEY_LEN], const char *s)
 	return key_decode(key, s, len, sodium_base64_VARIANT_ORIGINAL);
 }
 
-int
-wgc_key_from_base64url(uint8_t key[WGC_KEY_LEN], const char *s)
+/* length of a key without its optional '=' padding, or 0 if not a key */
+static size_t
+unpadded_len(const char *s)
 {
 	size_t len;
 
 	if (s == NULL)
-		return -1;
+		return 0;
 	len = strlen(s);
 	if (len == WGC_KEY_B64_LEN && s[43] == '=')
 		len--;
-	if (len != WGC_KEY_B64URL_LEN)
+	return len == WGC_KEY_B64URL_LEN ? len : 0;
+}
+
+int
+wgc_key_from_base64url(uint8_t key[WGC_KEY_LEN], const char *s)
+{
+	size_t len = unpadded_len(s);
+
+	if (len == 0)
 		return -1;
 	return key_decode(key, s, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
@@ -82,14 +91,9 @@ wgc_key_from_base64url(uint8_t key[WGC_KEY_LEN], const char *s)
 int
 wgc_key_from_any(uint8_t key[WGC_KEY_LEN], const char *s)
 {
-	size_t len;
+	size_t len = unpadded_len(s);
 
-	if (s == NULL)
-		return -1;
-	len = strlen(s);
-	if (len == WGC_KEY_B64_LEN && s[43] == '=')
-		len--;
-	if (len != WGC_KEY_B64URL_LEN)
+	if (len == 0)
 		return -1;
 	if (strpbrk(s, "-_") != NULL)
 		return key_decode(key, s, len,
