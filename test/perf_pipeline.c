@@ -8,12 +8,15 @@
  *   the clock starts) and leaves sealed frames on the wire ring;
  * - decrypt: B's worker takes those frames and leaves plaintext on its
  *   inner ring (drained after the clock stops).
- * Only worker polls are timed. The raw figure seals the same number of
- * packets of the same inner size in place, in bursts of 32, with the same
- * engine type the pipeline uses.
+ * Only worker polls are timed. The raw figures seal and open packets of
+ * the same inner size (padded to 16, as the pipeline does) in place, in
+ * bursts of 32, with the same engine type the pipeline uses. Each round
+ * measures raw seal, raw open, encrypt and decrypt one after the other;
+ * the medians over the rounds are printed (the box is shared and noisy).
  */
 
 #include <inttypes.h>
+#include <stdlib.h>
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
@@ -150,67 +153,147 @@ measure(uint16_t size, unsigned int total, uint64_t *enc_cyc,
 	return TEST_SUCCESS;
 }
 
-static double
-raw_seal(struct wgc_aead_engine *e, uint16_t size, unsigned int total)
+/*
+ * Raw AEAD through the same engine, no pipeline: bursts of 32 in place on
+ * 32 buffers of the given inner size padded to 16, as the pipeline seals
+ * them. Seal and open are timed the same way (each burst, op setup
+ * included); the open side first seals its burst, untimed, so that every
+ * open authenticates (checked).
+ */
+#define RAW_BURST 32
+
+static int
+raw_aead(struct wgc_aead_engine *e, uint16_t size, unsigned int total,
+		bool open, double *cyc_per_pkt)
 {
-	static uint8_t buf[32][1420 + 32];
-	struct wgc_aead_op ops[32];
+	static uint8_t buf[RAW_BURST][1420 + 32] __rte_aligned(64);
+	struct wgc_aead_op ops[RAW_BURST];
+	uint32_t len = RTE_ALIGN_CEIL(size, 16);
 	uint8_t key[32];
 	unsigned int i, k;
-	uint64_t t0, cyc;
+	uint64_t t0, cyc = 0;
+	uint16_t ok;
 
 	memset(key, 7, sizeof(key));
 	memset(ops, 0, sizeof(ops));
-	t0 = rte_rdtsc_precise();
-	for (k = 0; k < total; k += 32) {
-		for (i = 0; i < 32; i++) {
+	for (k = 0; k < total; k += RAW_BURST) {
+		if (open) {
+			for (i = 0; i < RAW_BURST; i++) {
+				ops[i].data = buf[i];
+				ops[i].tag = buf[i] + len;
+				ops[i].key = key;
+				ops[i].counter = k + i;
+				ops[i].len = len;
+			}
+			wgc_aead_seal_burst(e, ops, RAW_BURST);
+		}
+		t0 = rte_rdtsc_precise();
+		for (i = 0; i < RAW_BURST; i++) {
 			ops[i].data = buf[i];
-			ops[i].tag = buf[i] + RTE_ALIGN_CEIL(size, 16);
+			ops[i].tag = buf[i] + len;
 			ops[i].key = key;
 			ops[i].counter = k + i;
-			ops[i].len = RTE_ALIGN_CEIL(size, 16);
+			ops[i].len = len;
 		}
-		wgc_aead_seal_burst(e, ops, 32);
+		ok = open ? wgc_aead_open_burst(e, ops, RAW_BURST) :
+			wgc_aead_seal_burst(e, ops, RAW_BURST);
+		cyc += rte_rdtsc_precise() - t0;
+		TEST_ASSERT_EQUAL(ok, RAW_BURST, "raw %s", open ? "open" : "seal");
 	}
-	cyc = rte_rdtsc_precise() - t0;
-	return (double)cyc / total;
+	*cyc_per_pkt = (double)cyc / total;
+	return TEST_SUCCESS;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+median(double *v, unsigned int n)
+{
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+#define ROUNDS_MAX 31
+
+/* sizes and rounds can be narrowed for profiling */
+static unsigned int
+env_uint(const char *name, unsigned int def, unsigned int max)
+{
+	const char *s = getenv(name);
+	unsigned long v;
+	char *end;
+
+	if (s == NULL || *s == '\0')
+		return def;
+	v = strtoul(s, &end, 10);
+	return (*end != '\0' || v == 0 || v > max) ? def : (unsigned int)v;
+}
+
+static void
+print_fig(const char *what, double cyc, uint16_t size, double hz)
+{
+	printf(" %s %6.2f Mpps %6.2f Gbit/s %5.0f cyc |", what, hz / cyc / 1e6,
+		hz / cyc * size * 8 / 1e9, cyc);
 }
 
 static int
 test_perf_pipeline(void)
 {
 	static const uint16_t sizes[] = { 64, 512, 1420 };
+	static double enc[ROUNDS_MAX], dec[ROUNDS_MAX], rs[ROUNDS_MAX],
+		ro[ROUNDS_MAX];
 	struct wgc_aead_engine *e;
 	double hz = (double)rte_get_tsc_hz();
-	unsigned int i;
+	unsigned int rounds = env_uint("WGC_PERF_ROUNDS", 5, ROUNDS_MAX);
+	unsigned int only = env_uint("WGC_PERF_SIZE", 0, 1420);
+	unsigned int i, r;
 
 	TEST_CHECK(establish());
 	e = wgc_aead_engine_create(WGC_AEAD_ENGINE_AUTO, SOCKET_ID_ANY);
 	TEST_ASSERT_NOT_NULL(e, "engine");
-	printf("perf_pipeline: one worker, ring edges, engine %s, %s\n",
+	printf("perf_pipeline: one worker, ring edges, engine %s, %s, "
+		"TSC %.2f GHz, median of %u rounds (each: raw seal, raw open, "
+		"pipeline encrypt, pipeline decrypt)\n",
 		wgc_aead_engine_name(e), rte_eal_has_hugepages() ?
-		"hugepages" : "no hugepages");
+		"hugepages" : "no hugepages", hz / 1e9, rounds);
 	printf("command: build/test/wgc-test pipeline_perf "
-		"(WGC_TEST_EAL for EAL flags)\n");
+		"(EAL flags from WGC_TEST_EAL; WGC_PERF_ROUNDS=%u, "
+		"WGC_PERF_SIZE=one size only)\n", rounds);
 	for (i = 0; i < RTE_DIM(sizes); i++) {
-		unsigned int total = sizes[i] >= 1024 ? 100000 : 200000;
-		uint64_t ec, dc;
-		unsigned int got;
-		double raw = raw_seal(e, sizes[i], total);
-		double enc, dec;
+		unsigned int total = sizes[i] >= 1024 ? 50016 : 100000;
+		double me, md, mrs, mro;
 
-		TEST_CHECK(measure(sizes[i], total, &ec, &dc, &got));
-		TEST_ASSERT_EQUAL(got, total, "every packet decrypted");
-		enc = (double)ec / total;
-		dec = (double)dc / total;
-		printf("  %4u B inner: encrypt %6.2f Mpps %6.2f Gbit/s (%.0f cyc/pkt) | "
-			"decrypt %6.2f Mpps %6.2f Gbit/s (%.0f cyc/pkt) | "
-			"raw seal %6.2f Mpps %6.2f Gbit/s (%.0f cyc/pkt) | "
-			"encrypt/raw %.0f%%\n", sizes[i],
-			hz / enc / 1e6, hz / enc * sizes[i] * 8 / 1e9, enc,
-			hz / dec / 1e6, hz / dec * sizes[i] * 8 / 1e9, dec,
-			hz / raw / 1e6, hz / raw * sizes[i] * 8 / 1e9, raw,
-			100.0 * raw / enc);
+		if (only != 0 && only != sizes[i])
+			continue;
+		for (r = 0; r < rounds; r++) {
+			uint64_t ec, dc;
+			unsigned int got;
+
+			TEST_CHECK(raw_aead(e, sizes[i], total, false, &rs[r]));
+			TEST_CHECK(raw_aead(e, sizes[i], total, true, &ro[r]));
+			TEST_CHECK(measure(sizes[i], total, &ec, &dc, &got));
+			TEST_ASSERT_EQUAL(got, total, "every packet decrypted");
+			enc[r] = (double)ec / total;
+			dec[r] = (double)dc / total;
+		}
+		me = median(enc, rounds);
+		md = median(dec, rounds);
+		mrs = median(rs, rounds);
+		mro = median(ro, rounds);
+		printf("  %4u B inner:", sizes[i]);
+		print_fig("encrypt", me, sizes[i], hz);
+		print_fig("raw seal", mrs, sizes[i], hz);
+		printf(" encrypt/seal %3.0f%%\n", 100.0 * mrs / me);
+		printf("  %4u B inner:", sizes[i]);
+		print_fig("decrypt", md, sizes[i], hz);
+		print_fig("raw open", mro, sizes[i], hz);
+		printf(" decrypt/open %3.0f%%\n", 100.0 * mro / md);
 	}
 	wgc_aead_engine_free(e);
 	return TEST_SUCCESS;
