@@ -32,42 +32,79 @@ count(struct wgc_keypair *kp, enum wgc_proto_counter c)
 	wgc_count(kp->entry.peer->identity, c);
 }
 
+/*
+ * Send counters are taken with one atomic fetch-add per run of consecutive
+ * packets under the same keypair (rather than one per packet): the run's
+ * packets get consecutive counters, in order, exactly as per-packet adds
+ * from this thread would give them. A counter taken for a packet that then
+ * fails is skipped on the wire, which receivers tolerate (as after any
+ * loss).
+ */
 static uint16_t
 encap_chunk(struct wgc_aead_engine *e, struct wgc_view *views,
 		struct wgc_keypair *const kps[], uint16_t n, uint32_t mtu,
 		uint64_t now, uint8_t status[])
 {
 	struct wgc_aead_op ops[WGC_TRANSPORT_BURST_MAX];
+	uint32_t padded[WGC_TRANSPORT_BURST_MAX];
 	uint16_t idx[WGC_TRANSPORT_BURST_MAX];
-	uint16_t i, nops = 0, ok;
+	struct wgc_keypair *run_kp = NULL;
+	uint64_t ctr = 0;
+	uint16_t i, j, nops = 0, ok;
 
+	/* pass 1: per-packet checks; status OK means "wants a counter" */
 	for (i = 0; i < n; i++) {
 		struct wgc_view *v = &views[i];
 		struct wgc_keypair *kp = kps[i];
-		uint32_t len = v->len, padded;
-		uint64_t ctr, le;
-		uint8_t *hdr;
+		uint32_t len = v->len, pad;
 
 		if (unlikely(kp == NULL)) {
 			status[i] = WGC_TRANSPORT_NO_KEYPAIR;
 			continue;
 		}
-		if (unlikely(keypair_expired(kp, now, true))) {
+		if (kp != run_kp) {
+			run_kp = kp;
+			if (unlikely(keypair_expired(kp, now, true)))
+				run_kp = NULL;
+		}
+		if (unlikely(run_kp == NULL)) {
 			status[i] = WGC_TRANSPORT_KEYPAIR_EXPIRED;
 			count(kp, WGC_CNT_TRANSPORT_KEYPAIR_EXPIRED);
 			continue;
 		}
-		padded = RTE_ALIGN_CEIL(len, 16);
-		if (padded > mtu)
-			padded = RTE_MAX(len, mtu);
+		pad = RTE_ALIGN_CEIL(len, 16);
+		if (pad > mtu)
+			pad = RTE_MAX(len, mtu);
 		if (unlikely(v->headroom < WGC_MSG_TRANSPORT_HDR_LEN ||
-				v->tailroom < padded - len + WGC_AEAD_TAG_LEN)) {
+				v->tailroom < pad - len + WGC_AEAD_TAG_LEN)) {
 			status[i] = WGC_TRANSPORT_NO_ROOM;
 			count(kp, WGC_CNT_TRANSPORT_NO_ROOM);
 			continue;
 		}
-		ctr = __atomic_fetch_add(&kp->send_counter, 1,
-			__ATOMIC_RELAXED);
+		padded[i] = pad;
+		status[i] = WGC_TRANSPORT_OK;
+	}
+	/* pass 2: counters per run, header, padding, AEAD op */
+	run_kp = NULL;
+	for (i = 0; i < n; i++) {
+		struct wgc_view *v = &views[i];
+		struct wgc_keypair *kp = kps[i];
+		uint64_t le;
+		uint8_t *hdr;
+
+		if (status[i] != WGC_TRANSPORT_OK)
+			continue;
+		if (kp != run_kp) {
+			uint64_t want = 1;
+
+			for (j = i + 1; j < n && kps[j] == kp; j++)
+				want += status[j] == WGC_TRANSPORT_OK;
+			ctr = __atomic_fetch_add(&kp->send_counter, want,
+				__ATOMIC_RELAXED);
+			run_kp = kp;
+		} else {
+			ctr++;
+		}
 		if (unlikely(ctr >= WGC_REJECT_AFTER_MESSAGES)) {
 			__atomic_store_n(&kp->sending_valid, false,
 				__ATOMIC_RELAXED);
@@ -75,8 +112,8 @@ encap_chunk(struct wgc_aead_engine *e, struct wgc_view *views,
 			count(kp, WGC_CNT_TRANSPORT_COUNTER_EXHAUSTED);
 			continue;
 		}
-		if (padded > len)
-			memset(v->data + len, 0, padded - len);
+		if (padded[i] > v->len)
+			memset(v->data + v->len, 0, padded[i] - v->len);
 		hdr = v->data - WGC_MSG_TRANSPORT_HDR_LEN;
 		hdr[0] = WGC_MSG_TRANSPORT;
 		hdr[1] = 0;
@@ -86,8 +123,8 @@ encap_chunk(struct wgc_aead_engine *e, struct wgc_view *views,
 		le = rte_cpu_to_le_64(ctr);
 		memcpy(hdr + 8, &le, 8);
 		ops[nops].data = v->data;
-		ops[nops].len = padded;
-		ops[nops].tag = v->data + padded;
+		ops[nops].len = padded[i];
+		ops[nops].tag = v->data + padded[i];
 		ops[nops].key = kp->send_key;
 		ops[nops].counter = ctr;
 		ops[nops].aad = NULL;
