@@ -10,6 +10,7 @@
 #include <rte_ether.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
@@ -190,6 +191,73 @@ add_ether(struct wgc_pipeline *pl, struct wgc_view *v)
 
 /* ---- worker: outer side ---- */
 
+static inline bool
+net_ep_eq(const struct wgc_net_endpoint *a, const struct wgc_net_endpoint *b)
+{
+	if (a->port != b->port || a->addr.family != b->addr.family)
+		return false;
+	if (a->addr.family == AF_INET)
+		return a->addr.ip4 == b->addr.ip4;
+	return memcmp(a->addr.ip6, b->addr.ip6, 16) == 0;
+}
+
+/* roaming: the endpoint follows the last authenticated packet */
+static inline void
+roam(struct worker *wk, struct wgc_peer *p, const struct wgc_net_endpoint *src)
+{
+	struct wgc_peer_endpoint ep;
+
+	ep_from_net(&ep, src);
+	if (wgc_peer_endpoint_differs(p, &ep)) {
+		wgc_peer_endpoint_set(p, &ep);
+		wk->st.roamed++;
+	}
+}
+
+/*
+ * Consecutive authenticated packets under one keypair in a decapsulated
+ * burst. Everything that is per peer rather than per packet runs once per
+ * run, with the burst's single `now`: the timer hooks (each idempotent for
+ * a given now, except that a second data packet sets need_another_keepalive,
+ * so data_received runs twice when the run has two or more), the rekey
+ * check, the peer's counters and at most one reschedule event. Roaming is
+ * applied whenever the source differs from the previous packet's in the
+ * run, which leaves the same endpoint and roam count as doing it per packet.
+ */
+struct rx_run {
+	struct wgc_keypair *kp;
+	struct wgc_peer *p;
+	const struct wgc_net_endpoint *src;
+	uint32_t data;
+	uint64_t bytes;
+};
+
+static inline void
+rx_run_flush(struct wgc_pipeline *pl, struct worker *wk, struct rx_run *r,
+		uint64_t now)
+{
+	struct wgc_peer *p = r->p;
+	bool resched;
+
+	if (r->kp == NULL)
+		return;
+	resched = wgc_timers_any_authenticated_packet_received(&p->proto,
+		now);
+	resched |= wgc_timers_any_authenticated_packet_traversal(&p->proto,
+		now);
+	if (r->data > 0) {
+		resched |= wgc_timers_data_received(&p->proto, now);
+		if (r->data > 1)
+			resched |= wgc_timers_data_received(&p->proto, now);
+		wgc_peer_stats_add(p, r->data, r->bytes, 0, 0);
+	}
+	if (wgc_keypair_should_rekey_on_receive(r->kp, now))
+		want_handshake(pl, wk, p);
+	if (resched)
+		post_event(pl, wk, p->id, EV_RESCHEDULE);
+	r->kp = NULL;
+}
+
 static unsigned int
 worker_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 		uint64_t now)
@@ -200,13 +268,15 @@ worker_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 	struct wgc_keypair *kps[BURST];
 	uint8_t status[BURST];
 	bool confirmed[BURST];
-	struct wgc_peer *run_peer = NULL;
-	uint64_t run_pkts = 0, run_bytes = 0;
+	struct rx_run run = { .kp = NULL };
 	uint16_t n, nwg, nd = 0, no = 0, i;
 
 	n = pl->c.outer.rx(pl->c.outer.ctx, w, v, BURST);
 	if (n == 0)
 		return 0;
+	/* headers of the whole burst in flight at once */
+	for (i = 0; i < n; i++)
+		rte_prefetch0(v[i].data);
 	wk->st.outer_rx += n;
 	nwg = wgc_net_rx(pl->c.net, v, meta, n);
 	wk->st.wg_rx += nwg;
@@ -250,8 +320,6 @@ worker_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 		confirmed);
 	for (i = 0; i < nd; i++) {
 		struct wgc_peer *p;
-		struct wgc_peer_endpoint ep;
-		bool resched;
 		int32_t ilen;
 
 		if (status[i] != WGC_TRANSPORT_OK) {
@@ -276,21 +344,21 @@ worker_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 			continue;
 		}
 		wk->st.decap_ok++;
-		p = wgc_peer_from_proto(kps[i]->entry.peer);
-		/* roaming: the endpoint follows the last authenticated packet */
-		ep_from_net(&ep, &dsrc[i]);
-		if (wgc_peer_endpoint_differs(p, &ep)) {
-			wgc_peer_endpoint_set(p, &ep);
-			wk->st.roamed++;
+		if (kps[i] != run.kp) {
+			rx_run_flush(pl, wk, &run, now);
+			run.kp = kps[i];
+			run.p = wgc_peer_from_proto(kps[i]->entry.peer);
+			run.src = NULL;
+			run.data = 0;
+			run.bytes = 0;
 		}
-		resched = wgc_timers_any_authenticated_packet_received(
-			&p->proto, now);
-		resched |= wgc_timers_any_authenticated_packet_traversal(
-			&p->proto, now);
+		p = run.p;
+		if (run.src == NULL || !net_ep_eq(run.src, &dsrc[i])) {
+			roam(wk, p, &dsrc[i]);
+			run.src = &dsrc[i];
+		}
 		if (confirmed[i])
 			post_event(pl, wk, p->id, EV_CONFIRMED);
-		if (wgc_keypair_should_rekey_on_receive(kps[i], now))
-			want_handshake(pl, wk, p);
 		ilen = wgc_transport_inner_len(dv[i].data, dv[i].len);
 		if (ilen == 0) {
 			wk->st.keepalive_rx++;
@@ -305,28 +373,15 @@ worker_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 				wk->st.drop[WGC_PL_DROP_ALLOWED_IPS]++;
 				wgc_view_release(&dv[i]);
 			} else {
-				resched |= wgc_timers_data_received(&p->proto,
-					now);
-				if (p != run_peer) {
-					if (run_peer != NULL)
-						wgc_peer_stats_add(run_peer,
-							run_pkts, run_bytes,
-							0, 0);
-					run_peer = p;
-					run_pkts = run_bytes = 0;
-				}
-				run_pkts++;
-				run_bytes += dv[i].len;
+				run.data++;
+				run.bytes += dv[i].len;
 				if (pl->c.inner_l2)
 					add_ether(pl, &dv[i]);
 				wgc_view_claim(&out[no++], &dv[i]);
 			}
 		}
-		if (resched)
-			post_event(pl, wk, p->id, EV_RESCHEDULE);
 	}
-	if (run_peer != NULL)
-		wgc_peer_stats_add(run_peer, run_pkts, run_bytes, 0, 0);
+	rx_run_flush(pl, wk, &run, now);
 	if (no > 0) {
 		wk->st.inner_tx += no;
 		pl->c.inner.tx(pl->c.inner.ctx, w, out, no);
@@ -338,6 +393,48 @@ worker_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 
 static void stage_tx(struct wgc_pipeline *pl, struct wgc_view *v,
 		unsigned int n);
+
+/*
+ * Consecutive sealed packets under one keypair: the endpoint is read once
+ * per run, and the timer hooks (idempotent for the burst's single `now`),
+ * the peer's counters, the rekey check and at most one reschedule event run
+ * once per run.
+ */
+struct tx_run {
+	struct wgc_keypair *kp;
+	struct wgc_peer *p;
+	struct wgc_net_endpoint dst;
+	bool has_ep;
+	uint32_t sent;
+	uint64_t bytes;
+};
+
+static inline void
+tx_run_flush(struct wgc_pipeline *pl, struct worker *wk, struct tx_run *r,
+		uint64_t now, bool keepalive)
+{
+	struct wgc_peer *p = r->p;
+	bool resched;
+
+	if (r->kp == NULL || r->sent == 0)
+		goto out;
+	if (keepalive) {
+		wk->st.keepalive_tx += r->sent;
+		resched = false;
+	} else {
+		resched = wgc_timers_data_sent(&p->proto, now);
+		wgc_peer_stats_add(p, 0, 0, r->sent, r->bytes);
+	}
+	resched |= wgc_timers_any_authenticated_packet_sent(&p->proto, now);
+	resched |= wgc_timers_any_authenticated_packet_traversal(&p->proto,
+		now);
+	if (resched)
+		post_event(pl, wk, p->id, EV_RESCHEDULE);
+	if (wgc_keypair_should_rekey_on_send(r->kp, now))
+		want_handshake(pl, wk, p);
+out:
+	r->kp = NULL;
+}
 
 /*
  * Seal views for peers (kps given), add outer headers, send on queue q.
@@ -352,6 +449,7 @@ seal_and_send(struct wgc_pipeline *pl, uint16_t q, struct worker *wk,
 	struct wgc_net_endpoint dst[BURST];
 	uint32_t len[BURST];
 	uint8_t status[BURST];
+	struct tx_run run = { .kp = NULL };
 	uint16_t i, k = 0, ready;
 
 	for (i = 0; i < n; i++)
@@ -360,8 +458,6 @@ seal_and_send(struct wgc_pipeline *pl, uint16_t q, struct worker *wk,
 		status);
 	for (i = 0; i < n; i++) {
 		struct wgc_peer *p = peers[i];
-		struct wgc_peer_endpoint ep;
-		bool resched;
 
 		if (status[i] != WGC_TRANSPORT_OK) {
 			wk->st.drop[WGC_PL_DROP_ENCAP]++;
@@ -372,33 +468,33 @@ seal_and_send(struct wgc_pipeline *pl, uint16_t q, struct worker *wk,
 				want_handshake(pl, wk, p);
 			continue;
 		}
-		wgc_peer_endpoint_get(p, &ep);
-		if (ep.family == 0) {
+		if (kps[i] != run.kp) {
+			struct wgc_peer_endpoint ep;
+
+			tx_run_flush(pl, wk, &run, now, keepalive);
+			run.kp = kps[i];
+			run.p = p;
+			run.sent = 0;
+			run.bytes = 0;
+			wgc_peer_endpoint_get(p, &ep);
+			run.has_ep = ep.family != 0;
+			if (run.has_ep)
+				ep_to_net(&run.dst, &ep);
+		}
+		if (!run.has_ep) {
 			wk->st.drop[WGC_PL_DROP_NO_ENDPOINT]++;
 			wgc_view_release(&ev[i]);
 			continue;
 		}
 		wk->st.encap_ok++;
-		if (keepalive) {
-			wk->st.keepalive_tx++;
-			resched = false;
-		} else {
-			resched = wgc_timers_data_sent(&p->proto, now);
-			wgc_peer_stats_add(p, 0, 0, 1, len[i]);
-		}
-		resched |= wgc_timers_any_authenticated_packet_sent(&p->proto,
-			now);
-		resched |= wgc_timers_any_authenticated_packet_traversal(
-			&p->proto, now);
-		if (resched)
-			post_event(pl, wk, p->id, EV_RESCHEDULE);
-		if (wgc_keypair_should_rekey_on_send(kps[i], now))
-			want_handshake(pl, wk, p);
-		ep_to_net(&dst[k], &ep);
+		run.sent++;
+		run.bytes += len[i];
+		dst[k] = run.dst;
 		if (k != i)
 			wgc_view_claim(&ev[k], &ev[i]);
 		k++;
 	}
+	tx_run_flush(pl, wk, &run, now, keepalive);
 	if (k == 0)
 		return;
 	ready = wgc_net_encap(pl->c.net, ev, dst, k);
@@ -426,6 +522,8 @@ worker_inner(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 	n = pl->c.inner.rx(pl->c.inner.ctx, w, v, BURST);
 	if (n == 0)
 		return 0;
+	for (i = 0; i < n; i++)
+		rte_prefetch0(v[i].data);
 	wk->st.inner_rx += n;
 	for (i = 0; i < n; i++) {
 		struct wgc_keypair *kp;
