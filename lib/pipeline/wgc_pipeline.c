@@ -189,6 +189,21 @@ add_ether(struct wgc_pipeline *pl, struct wgc_view *v)
 	eh->ether_type = rte_cpu_to_be_16(type);
 }
 
+/*
+ * Put the headers of a received burst in flight before touching them, so
+ * that the first misses of 32 packets overlap. (Prefetching whole packets
+ * into L2 as well measured no better: the hardware prefetcher follows the
+ * checksum and AEAD loops.)
+ */
+static inline void
+prefetch_burst(const struct wgc_view *v, uint16_t n)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++)
+		rte_prefetch0(v[i].data);
+}
+
 /* ---- worker: outer side ---- */
 
 static inline bool
@@ -274,9 +289,7 @@ worker_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 	n = pl->c.outer.rx(pl->c.outer.ctx, w, v, BURST);
 	if (n == 0)
 		return 0;
-	/* headers of the whole burst in flight at once */
-	for (i = 0; i < n; i++)
-		rte_prefetch0(v[i].data);
+	prefetch_burst(v, n);
 	wk->st.outer_rx += n;
 	nwg = wgc_net_rx(pl->c.net, v, meta, n);
 	wk->st.wg_rx += nwg;
@@ -522,8 +535,7 @@ worker_inner(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 	n = pl->c.inner.rx(pl->c.inner.ctx, w, v, BURST);
 	if (n == 0)
 		return 0;
-	for (i = 0; i < n; i++)
-		rte_prefetch0(v[i].data);
+	prefetch_burst(v, n);
 	wk->st.inner_rx += n;
 	for (i = 0; i < n; i++) {
 		struct wgc_keypair *kp;
