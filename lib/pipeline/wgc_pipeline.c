@@ -281,6 +281,7 @@ worker_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 	struct wgc_net_meta meta[BURST];
 	struct wgc_net_endpoint dsrc[BURST];
 	struct wgc_keypair *kps[BURST];
+	uint32_t idx[BURST];
 	uint8_t status[BURST];
 	bool confirmed[BURST];
 	struct rx_run run = { .kp = NULL };
@@ -297,16 +298,7 @@ worker_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 		unsigned int type = wgc_msg_classify(v[i].data, v[i].len);
 
 		if (type == WGC_MSG_TRANSPORT) {
-			uint32_t idx = wgc_msg_receiver_index(v[i].data, type);
-			struct wgc_keypair *kp =
-				wgc_index_lookup_keypair(pl->index, idx);
-
-			if (kp == NULL) {
-				wk->st.drop[WGC_PL_DROP_UNKNOWN_INDEX]++;
-				wgc_view_release(&v[i]);
-				continue;
-			}
-			kps[nd] = kp;
+			idx[nd] = wgc_msg_receiver_index(v[i].data, type);
 			dsrc[nd] = meta[i].src;
 			wgc_view_claim(&dv[nd++], &v[i]);
 		} else if (type != 0) {
@@ -328,6 +320,27 @@ worker_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 	}
 	if (nd == 0)
 		return n;
+	/* receiver index -> keypair, one bulk lookup */
+	if (wgc_index_lookup_keypair_bulk(pl->index, idx, nd, kps) != nd) {
+		uint16_t k = 0;
+
+		for (i = 0; i < nd; i++) {
+			if (kps[i] == NULL) {
+				wk->st.drop[WGC_PL_DROP_UNKNOWN_INDEX]++;
+				wgc_view_release(&dv[i]);
+				continue;
+			}
+			if (k != i) {
+				kps[k] = kps[i];
+				dsrc[k] = dsrc[i];
+				wgc_view_claim(&dv[k], &dv[i]);
+			}
+			k++;
+		}
+		nd = k;
+		if (nd == 0)
+			return n;
+	}
 
 	wgc_transport_decap_burst(wk->engine, dv, kps, nd, now, status, NULL,
 		confirmed);

@@ -171,6 +171,50 @@ wgc_index_lookup_keypair(struct wgc_index_table *t, uint32_t index)
 	return container_of(e, struct wgc_keypair, entry);
 }
 
+uint16_t
+wgc_index_lookup_keypair_bulk(struct wgc_index_table *t, const uint32_t *idx,
+		uint16_t n, struct wgc_keypair **kps)
+{
+	const void *keys[RTE_HASH_LOOKUP_BULK_MAX];
+	void *data[RTE_HASH_LOOKUP_BULK_MAX];
+	uint8_t slot[RTE_HASH_LOOKUP_BULK_MAX];
+	uint16_t done = 0, found = 0, i, u;
+	uint64_t hits;
+
+	while (done < n) {
+		uint16_t chunk = RTE_MIN((uint16_t)(n - done),
+			(uint16_t)RTE_HASH_LOOKUP_BULK_MAX);
+		const uint32_t *x = idx + done;
+
+		/* distinct consecutive keys only (a burst from one peer is
+		 * one key) */
+		u = 0;
+		for (i = 0; i < chunk; i++) {
+			if (u == 0 || x[i] != *(const uint32_t *)keys[u - 1])
+				keys[u++] = &x[i];
+			slot[i] = (uint8_t)(u - 1);
+		}
+		if (rte_hash_lookup_bulk_data(t->h, keys, u, &hits, data) < 0)
+			hits = 0;
+		for (i = 0; i < chunk; i++) {
+			struct wgc_index_entry *e = data[slot[i]];
+
+			if ((hits & (1ull << slot[i])) == 0 ||
+					__atomic_load_n(&e->type,
+						__ATOMIC_ACQUIRE) !=
+					WGC_INDEX_KEYPAIR) {
+				kps[done + i] = NULL;
+				continue;
+			}
+			kps[done + i] = container_of(e, struct wgc_keypair,
+				entry);
+			found++;
+		}
+		done += chunk;
+	}
+	return found;
+}
+
 uint32_t
 wgc_index_table_count(const struct wgc_index_table *t)
 {

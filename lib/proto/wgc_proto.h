@@ -336,6 +336,20 @@ struct wgc_index_entry *wgc_index_lookup(struct wgc_index_table *t,
 struct wgc_keypair *wgc_index_lookup_keypair(struct wgc_index_table *t,
 		uint32_t index);
 
+/**
+ * Look a burst of indices up (keypairs only), with one bulk hash lookup
+ * for the distinct consecutive indices. Lock-free, worker-safe.
+ *
+ * @param idx
+ *   n local indices (as on the wire, host order).
+ * @param kps
+ *   n keypairs out (NULL: no keypair with that index).
+ * @return
+ *   Number of keypairs found.
+ */
+uint16_t wgc_index_lookup_keypair_bulk(struct wgc_index_table *t,
+		const uint32_t *idx, uint16_t n, struct wgc_keypair **kps);
+
 /** @return number of indices in use. */
 uint32_t wgc_index_table_count(const struct wgc_index_table *t);
 

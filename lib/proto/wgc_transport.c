@@ -50,7 +50,7 @@ encap_chunk(struct wgc_aead_engine *e, struct wgc_view *views,
 	uint16_t idx[WGC_TRANSPORT_BURST_MAX];
 	struct wgc_keypair *run_kp = NULL;
 	uint64_t ctr = 0;
-	uint16_t i, j, nops = 0, ok;
+	uint16_t i, j, nops = 0, ok, left = 0;
 
 	/* pass 1: per-packet checks; status OK means "wants a counter" */
 	for (i = 0; i < n; i++) {
@@ -94,17 +94,18 @@ encap_chunk(struct wgc_aead_engine *e, struct wgc_view *views,
 
 		if (status[i] != WGC_TRANSPORT_OK)
 			continue;
-		if (kp != run_kp) {
-			uint64_t want = 1;
-
+		if (kp != run_kp || left == 0) {
+			/* reserve exactly the counters this run will use */
+			left = 1;
 			for (j = i + 1; j < n && kps[j] == kp; j++)
-				want += status[j] == WGC_TRANSPORT_OK;
-			ctr = __atomic_fetch_add(&kp->send_counter, want,
+				left += status[j] == WGC_TRANSPORT_OK;
+			ctr = __atomic_fetch_add(&kp->send_counter, left,
 				__ATOMIC_RELAXED);
 			run_kp = kp;
 		} else {
 			ctr++;
 		}
+		left--;
 		if (unlikely(ctr >= WGC_REJECT_AFTER_MESSAGES)) {
 			__atomic_store_n(&kp->sending_valid, false,
 				__ATOMIC_RELAXED);
