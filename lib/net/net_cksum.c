@@ -3,14 +3,14 @@
 /*
  * Internet checksum over packet payloads. The UDP checksum is computed on
  * every received and sent WireGuard packet whose port cannot offload it,
- * so it has to be fast: 32-bit words summed into a 64-bit accumulator is a
- * loop the compiler vectorises, and target_clones picks the widest vector
- * unit at load time (the build's -march may be as old as corei7).
- * 1436 bytes: ~270 ns with rte_raw_cksum at -O2 for corei7, ~30 ns here
- * with AVX2 (see net_perf_autotest).
+ * so it has to be fast: from 128 bytes on, 64-byte blocks are summed with
+ * AVX2 (16-bit words, vpmaddwd) when the CPU has it; the rest, and short
+ * buffers, as 64-bit words with end-around carry (RFC 1071: the one's
+ * complement sum does not depend on the word size).
+ * 1452 bytes on Zen 4: ~40 cycles (the previous vectorised 32-bit loop:
+ * ~63; rte_raw_cksum at -O2 for corei7: ~700). Without AVX2, large
+ * buffers take the 64-bit loop (~1 cycle per 8 bytes).
  */
-
-#pragma GCC optimize("tree-vectorize")
 
 #include <stddef.h>
 #include <stdint.h>
@@ -20,39 +20,113 @@
 
 #include "net_private.h"
 
-/* GCC on x86: one clone per vector width, chosen at load time */
-#if defined(RTE_ARCH_X86_64) && defined(__GNUC__) && !defined(__clang__)
-#define NET_SUM_CLONES \
-	__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
-#else
-#define NET_SUM_CLONES
-#endif
-
-NET_SUM_CLONES
-uint16_t
-net_sum(const void *buf, size_t len, uint32_t sum0)
+/* fold a 64-bit end-around-carry sum to 16 bits */
+static inline uint16_t
+fold64(uint64_t s)
 {
-	const uint8_t *p = buf;
-	uint64_t s = sum0;
-	uint32_t w;
-	size_t i;
-
-	for (i = 0; i + 4 <= len; i += 4) {
-		memcpy(&w, p + i, 4);
-		s += w;
-	}
-	if (len & 2) {
-		uint16_t h;
-
-		memcpy(&h, p + i, 2);
-		s += h;
-		i += 2;
-	}
-	if (len & 1)
-		s += rte_le_to_cpu_16((uint16_t)p[i]);
 	s = (s & 0xffffffff) + (s >> 32);
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
 	return (uint16_t)s;
+}
+
+/* add x with end-around carry (one's complement, any word size) */
+static inline uint64_t
+add_eac(uint64_t s, uint64_t x)
+{
+	s += x;
+	return s + (s < x);
+}
+
+/* the bytes after the vector blocks: 8-byte words, then 4, 2, 1 */
+static inline uint64_t
+sum_tail(const uint8_t *p, size_t len, uint64_t s)
+{
+	size_t i = 0;
+	uint64_t q;
+	uint32_t w;
+	uint16_t h;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&q, p + i, 8);
+		s = add_eac(s, q);
+	}
+	if (len & 4) {
+		memcpy(&w, p + i, 4);
+		s = add_eac(s, w);
+		i += 4;
+	}
+	if (len & 2) {
+		memcpy(&h, p + i, 2);
+		s = add_eac(s, h);
+		i += 2;
+	}
+	if (len & 1)
+		s = add_eac(s, rte_le_to_cpu_16((uint16_t)p[i]));
+	return s;
+}
+
+#if defined(RTE_ARCH_X86_64) && defined(__GNUC__)
+#include <immintrin.h>
+
+#define SUM_BLOCK 64
+/* per 32-bit lane and block at most 2 x 0x8000 in magnitude: flush the
+ * lanes well before 2^31 */
+#define SUM_BLOCKS_MAX 8192
+
+/*
+ * AVX2: 16-bit words (in memory order, as the scalar sum) summed by
+ * vpmaddwd into 32-bit lanes. vpmaddwd is signed, so each word is biased
+ * by 0x8000 first (w ^ 0x8000 == w - 0x8000 as int16) and the bias is
+ * added back per word: one load, xor, multiply-add and add per 32 bytes,
+ * no widening shuffles (~40 cycles for 1452 bytes, against ~63 for the
+ * vectorised 32-bit loop it replaces; Zen 4).
+ */
+__attribute__((target("avx2")))
+static uint16_t
+net_sum_avx2(const uint8_t *p, size_t len, uint64_t s)
+{
+	const __m256i bias = _mm256_set1_epi16((short)0x8000);
+	const __m256i ones = _mm256_set1_epi16(1);
+	size_t nb = len / SUM_BLOCK;
+
+	len -= nb * SUM_BLOCK;
+	while (nb > 0) {
+		size_t k, m = nb < SUM_BLOCKS_MAX ? nb : SUM_BLOCKS_MAX;
+		__m256i a0 = _mm256_setzero_si256(), a1 = a0;
+		int32_t t[8];
+		int64_t tot = 0;
+
+		for (k = 0; k < m; k++, p += SUM_BLOCK) {
+			__m256i x0 = _mm256_loadu_si256((const void *)p);
+			__m256i x1 = _mm256_loadu_si256((const void *)(p + 32));
+
+			a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(
+				_mm256_xor_si256(x0, bias), ones));
+			a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(
+				_mm256_xor_si256(x1, bias), ones));
+		}
+		_mm256_storeu_si256((void *)t, _mm256_add_epi32(a0, a1));
+		for (k = 0; k < 8; k++)
+			tot += t[k];
+		/* add the bias back: 32 words per block; the total is >= 0 */
+		tot += (int64_t)m * (SUM_BLOCK / 2) * 0x8000;
+		s = add_eac(s, (uint64_t)tot);
+		nb -= m;
+	}
+	return fold64(sum_tail(p, len, s));
+}
+#endif
+
+uint16_t
+net_sum(const void *buf, size_t len, uint32_t sum0)
+{
+	const uint8_t *p = buf;
+
+#if defined(RTE_ARCH_X86_64) && defined(__GNUC__)
+	if (len >= 2 * SUM_BLOCK && __builtin_cpu_supports("avx2"))
+		return net_sum_avx2(p, len, sum0);
+#endif
+	return fold64(sum_tail(p, len, sum0));
 }

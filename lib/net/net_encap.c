@@ -83,10 +83,34 @@ view_mbuf(const struct wgc_view *v)
 	return (struct rte_mbuf *)v->backing;
 }
 
+/*
+ * Next hop and neighbour of the previous packet of a burst: consecutive
+ * packets to one endpoint (one peer's run) are routed and resolved once.
+ */
+struct encap_cache {
+	bool valid;
+	int route_rc;
+	bool resolved;
+	struct wgc_net_addr dst;
+	struct wgc_net_addr nh;
+	struct rte_ether_addr mac;
+};
+
+static inline bool
+addr_eq(const struct wgc_net_addr *a, const struct wgc_net_addr *b)
+{
+	if (a->family != b->family)
+		return false;
+	if (a->family == AF_INET)
+		return a->ip4 == b->ip4;
+	return memcmp(a->ip6, b->ip6, 16) == 0;
+}
+
 /* encap one view; returns 1 resolved, 0 unresolved, -reason on drop */
 static inline int
 encap_one(struct wgc_net_port *p, struct net_lcore *lc, struct wgc_view *v,
-		const struct wgc_net_endpoint *dst, struct wgc_net_addr *nh)
+		const struct wgc_net_endpoint *dst, struct wgc_net_addr *nh,
+		struct encap_cache *c)
 {
 	uint16_t l2 = p->vlan ? ETH_HLEN + VLAN_HLEN : ETH_HLEN;
 	bool v4 = dst->addr.family == AF_INET;
@@ -99,14 +123,23 @@ encap_one(struct wgc_net_port *p, struct net_lcore *lc, struct wgc_view *v,
 	uint8_t *d;
 	int resolved;
 
-	if (wgc_net_route(p, &dst->addr, nh) != 0)
+	if (!c->valid || !addr_eq(&c->dst, &dst->addr)) {
+		c->valid = true;
+		c->dst = dst->addr;
+		c->route_rc = wgc_net_route(p, &dst->addr, &c->nh);
+		c->resolved = c->route_rc == 0 &&
+			wgc_net_neigh_lookup(p, &c->nh, &c->mac) == 0;
+	}
+	if (c->route_rc != 0)
 		return -WGC_NET_DROP_NO_ROUTE;
+	*nh = c->nh;
 	if (plen + UDP_HLEN + l3 > p->mtu)
 		return -WGC_NET_DROP_TOO_BIG;
 	d = wgc_view_prepend(v, (uint16_t)(l2 + l3 + UDP_HLEN));
 	if (d == NULL)
 		return -WGC_NET_DROP_NO_HEADROOM;
-	resolved = wgc_net_neigh_lookup(p, nh, &mac) == 0;
+	resolved = c->resolved;
+	mac = c->mac;
 
 	eh = (struct rte_ether_hdr *)d;
 	if (resolved)
@@ -196,6 +229,7 @@ wgc_net_encap(struct wgc_net_port *p, struct wgc_view *v,
 	struct wgc_view drops[WGC_IOBUF_BURST_MAX];
 	struct net_lcore *lc = net_lcore(p);
 	struct wgc_net_stats *st = &lc->st;
+	struct encap_cache cache = { .valid = false };
 	uint16_t i, k = 0, ni = 0, nd = 0;
 	int rc;
 
@@ -206,7 +240,7 @@ wgc_net_encap(struct wgc_net_port *p, struct wgc_view *v,
 			wgc_view_release_all(drops, nd);
 			nd = 0;
 		}
-		rc = encap_one(p, lc, &v[i], &dst[i], &items[ni].nh);
+		rc = encap_one(p, lc, &v[i], &dst[i], &items[ni].nh, &cache);
 		if (rc == 1) {
 			st->tx_encap++;
 			if (k != i)
