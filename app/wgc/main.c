@@ -240,6 +240,19 @@ setup_outer(struct wgc_daemon *d)
 			rte_strerror(rte_errno));
 		return -1;
 	}
+	/* IPv6 neighbour discovery needs the all-nodes and solicited-node
+	 * groups: a real NIC drops them unless told */
+	{
+		struct rte_ether_addr mc[8];
+		unsigned int n = wgc_net_port_mc_addrs(d->net, mc,
+			RTE_DIM(mc));
+
+		if (n > 0 && wgc_ethdev_set_mc_addrs(d->outer, mc, n) < 0) {
+			fprintf(stderr, "wgc: outer port %s: cannot receive "
+				"IPv6 neighbour discovery\n", o->port);
+			return -1;
+		}
+	}
 	return 0;
 }
 
