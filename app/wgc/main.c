@@ -673,8 +673,10 @@ print_state(struct wgc_daemon *d)
 				wgc_pipeline_drop_name(i), st.drop[i]);
 	wgc_net_stats_get(d->net, &ns);
 	printf("wgc: net: rx_wg %" PRIu64 " arp %" PRIu64 " nd %" PRIu64
-		" echo %" PRIu64 " tx_encap %" PRIu64 "\n", ns.rx_wg,
-		ns.rx_arp, ns.rx_nd, ns.rx_echo, ns.tx_encap);
+		" echo %" PRIu64 " tx_encap %" PRIu64 " arp_reply_tx %" PRIu64
+		" nd_na_tx %" PRIu64 " nd_ns_tx %" PRIu64 "\n", ns.rx_wg,
+		ns.rx_arp, ns.rx_nd, ns.rx_echo, ns.tx_encap, ns.arp_reply_tx,
+		ns.nd_na_tx, ns.nd_ns_tx);
 	for (i = 0; i < WGC_NET_DROP__MAX; i++)
 		if (ns.drop[i] != 0)
 			printf("wgc: drop: net.%s %" PRIu64 "\n",
