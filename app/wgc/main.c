@@ -196,8 +196,13 @@ setup_outer(struct wgc_daemon *d)
 		fprintf(stderr, "wgc: config: 'outer' needs one port\n");
 		return -1;
 	}
-	if (d->conf.n_outer > 1)
-		fprintf(stderr, "wgc: only outer[0] is used for now\n");
+	if (d->conf.n_outer > 1) {
+		/* never ignore part of a config silently */
+		fprintf(stderr, "wgc: config: 'outer' has %u ports; this "
+			"version drives one (see doc/config.md)\n",
+			d->conf.n_outer);
+		return -1;
+	}
 	o = &d->conf.outer[0];
 	ec.devname = o->port;
 	ec.nb_rx_queues = d->nb_workers;
