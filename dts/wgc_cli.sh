@@ -108,8 +108,7 @@ dts_check "private_key_file 0644: refused" \
 	expect_fail "key" --config "$DTS_TMP/keyfile.json"
 
 # a running daemon stops cleanly on SIGTERM and on SIGINT
-run_and_stop() {
-	sig=$1
+run_start() {
 	"$wgc" --config "$DTS_TMP/run.json" >"$DTS_TMP/run.log" 2>&1 &
 	pid=$!
 	dts_track $pid "$DTS_TMP/run.log"
@@ -121,20 +120,63 @@ run_and_stop() {
 		i=$((i + 1))
 	done
 	[ -S "$DTS_TMP/rest.sock" ] || { cat "$DTS_TMP/run.log"; return 1; }
-	curl -sf --unix-socket "$DTS_TMP/rest.sock" http://wgc/v1/health ||
-		return 1
+	curl -sf --unix-socket "$DTS_TMP/rest.sock" http://wgc/v1/health
+}
+
+# DPDK's telemetry socket serves wgc's own commands
+telemetry() {
+	/usr/bin/python3 - "/var/run/dpdk/wgc-cli/dpdk_telemetry.v2" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.recv(16384)
+def q(c):
+    s.send(c.encode())
+    return json.loads(s.recv(1 << 16))[c.split(",")[0]]
+info, st, w0, bad = (q("/wgc/info"), q("/wgc/stats"),
+    q("/wgc/stats_worker,0"), q("/wgc/stats_worker,x"))
+print(info, len(st), "counters; worker 0 outer_rx", w0["outer_rx"])
+assert info == {"name": "wgccli0", "workers": 1, "peers": 0,
+    "listen_port": 51820}, info
+# net_null delivers frames that are not for wgc: counted as drops
+assert st["outer_rx"] > 0 and st["drop_net_not_our_mac"] > 0, st
+assert "drop_bad_tag" in st and "drop_net_udp_cksum" in st, st
+assert w0["outer_rx"] > 0 and bad is None
+PY
+}
+
+run_and_stop() {
+	sig=$1
+	run_start || return 1
 	kill -$sig $pid
 	wait $pid
 	rc=$?
 	dts_untrack $pid
 	cat "$DTS_TMP/run.log"
+	echo "exit $rc"
+	ls -l "$DTS_TMP/rest.sock" 2>/dev/null
 	[ $rc -eq 0 ] &&
 		grep -Eq "default pool ([0-9]+)/\1 buffers free" \
 			"$DTS_TMP/run.log" &&
 		[ ! -S "$DTS_TMP/rest.sock" ]
 }
 conf "$DTS_TMP/run.json"
-dts_check "SIGTERM: exit 0, pools full, socket removed" run_and_stop TERM
+dts_check "daemon up with its REST socket" run_start
+dts_check "rte_telemetry: /wgc/info, /wgc/stats, /wgc/stats_worker" telemetry
+stop_term() {
+	kill -TERM $pid
+	wait $pid
+	rc=$?
+	dts_untrack $pid
+	cat "$DTS_TMP/run.log"
+	echo "exit $rc"
+	ls -l "$DTS_TMP/rest.sock" 2>/dev/null
+	[ $rc -eq 0 ] &&
+		grep -Eq "default pool ([0-9]+)/\1 buffers free" \
+			"$DTS_TMP/run.log" &&
+		[ ! -S "$DTS_TMP/rest.sock" ]
+}
+dts_check "SIGTERM: exit 0, pools full, socket removed" stop_term
 dts_check "SIGINT: exit 0, pools full, socket removed" run_and_stop INT
 
 dts_done

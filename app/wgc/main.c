@@ -56,6 +56,8 @@
 #include "wgc_proto.h"
 #include "wgc_tun.h"
 
+#include "telemetry.h"
+
 extern const char wgc_default_config[];
 extern const size_t wgc_default_config_len;
 
@@ -731,12 +733,25 @@ print_state(struct wgc_daemon *d)
 	fflush(stdout);
 }
 
+static void
+daemon_info(void *ctx, const char **name, unsigned int *workers,
+		unsigned int *peers, unsigned int *listen_port)
+{
+	struct wgc_daemon *d = ctx;
+
+	*name = d->conf.iface.name;
+	*workers = d->nb_workers;
+	*peers = wgc_peers_count(d->peers);
+	*listen_port = d->conf.iface.listen_port;
+}
+
 static int
 teardown(struct wgc_daemon *d)
 {
 	unsigned int in_use = 0;
 	int rc = 0;
 
+	wgc_app_telemetry_detach();
 	/* no more changes from outside, then no more traffic */
 	wgc_control_destroy(d->ctl);
 	wgc_peers_backend_destroy(d->pb);
@@ -850,6 +865,17 @@ main(int argc, char **argv)
 			rte_pktmbuf_data_room_size(d.pool), d.conf.inner.mtu);
 		printf("wgc: port: %s\n", wgc_ethdev_name(d.outer));
 		fflush(stdout);
+	}
+	{
+		const struct wgc_app_telemetry_ops tops = {
+			.stats = daemon_stats,
+			.info = daemon_info,
+			.ctx = &d,
+		};
+
+		if (wgc_app_telemetry_attach(&tops) != 0)
+			fprintf(stderr, "wgc: telemetry commands not "
+				"registered\n");
 	}
 	/* peers are scheduled once the stage runs: persistent keepalives */
 	{
