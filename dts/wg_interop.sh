@@ -101,16 +101,7 @@ WGC_PID=""
 wgc_start() {
 	log=$1
 	ip netns exec $NW sysctl -qw net.ipv6.conf.default.disable_ipv6=0
-	ip netns exec $NW "$wgc" --config "$DTS_TMP/wgc.json" >"$log" 2>&1 &
-	WGC_PID=$!
-	dts_track $WGC_PID "$log"
-	i=0
-	while [ $i -lt 100 ]; do
-		grep -q "^wgc: up" "$log" && break
-		kill -0 $WGC_PID 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
+	dts_wgc_launch $NW "$DTS_TMP/wgc.json" "$log"
 	# the TUN's IPv6 address needs DAD to finish
 	ip netns exec $NW sysctl -qw net.ipv6.conf.wgcdev-t0.accept_dad=0 \
 		2>/dev/null
@@ -277,16 +268,9 @@ sleep 0.5
 kill $TS_PID 2>/dev/null
 wait $TS_PID 2>/dev/null
 dts_untrack $TS_PID
-decode6() {
-	total=$(tshark -r "$DTS_TMP/cap6.pcapng" -d udp.port==$PORT,wg \
-		-Y "ipv6 && udp.srcport==$PORT" 2>/dev/null | wc -l)
-	wgok=$(tshark -r "$DTS_TMP/cap6.pcapng" -d udp.port==$PORT,wg \
-		-Y "ipv6 && udp.srcport==$PORT && wg.type && !_ws.malformed" \
-		2>/dev/null | wc -l)
-	echo "tshark: $total IPv6 datagrams from wgc, $wgok valid WireGuard"
-	[ "$total" -gt 10 ] && [ "$total" -eq "$wgok" ]
-}
-dts_check "tshark decodes every IPv6 datagram wgc sent as WireGuard" decode6
+dts_check "tshark decodes every IPv6 datagram wgc sent as WireGuard" \
+	dts_tshark_all_wg "$DTS_TMP/cap6.pcapng" $PORT ipv6
+cat "$DTS_TMP/check.out"
 kill -USR1 $WGC_PID
 sleep 0.3
 dts_check "wgc answered neighbour solicitations" \

@@ -90,17 +90,7 @@ EOF
 
 log=$DTS_TMP/wgc.log
 start_wgc() {
-	ip netns exec $NM "$wgc" --config "$DTS_TMP/wgc.json" >"$log" 2>&1 &
-	WGC_PID=$!
-	dts_track $WGC_PID "$log"
-	i=0
-	while [ $i -lt 100 ]; do
-		grep -q "^wgc: up" "$log" && break
-		kill -0 $WGC_PID 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	grep -q "^wgc: up" "$log"
+	dts_wgc_launch $NM "$DTS_TMP/wgc.json" "$log"
 }
 
 # client NS IFNAME KEYFILE INNER [PSKFILE]
@@ -191,19 +181,8 @@ dts_check "peer 2 is still served" pingn $N2 10.79.0.1
 kill $TS_PID 2>/dev/null
 wait $TS_PID 2>/dev/null
 dts_untrack $TS_PID
-decode() {
-	total=$(tshark -r "$DTS_TMP/cap.pcapng" -d udp.port==$PORT,wg \
-		-Y "udp.srcport==$PORT" 2>/dev/null | wc -l)
-	wgok=$(tshark -r "$DTS_TMP/cap.pcapng" -d udp.port==$PORT,wg \
-		-Y "udp.srcport==$PORT && wg.type && !_ws.malformed" \
-		2>/dev/null | wc -l)
-	types=$(tshark -r "$DTS_TMP/cap.pcapng" -d udp.port==$PORT,wg \
-		-T fields -e wg.type -Y "udp.srcport==$PORT" 2>/dev/null |
-		sort | uniq -c | tr '\n' ' ')
-	echo "tshark: $total datagrams from wgc, $wgok valid WireGuard; types: $types"
-	[ "$total" -gt 0 ] && [ "$total" -eq "$wgok" ]
-}
-dts_check "tshark decodes every datagram wgc sent as WireGuard" decode
+dts_check "tshark decodes every datagram wgc sent as WireGuard" \
+	dts_tshark_all_wg "$DTS_TMP/cap.pcapng" $PORT udp
 cat "$DTS_TMP/check.out"
 
 kill -USR1 $WGC_PID

@@ -109,16 +109,8 @@ dts_check "private_key_file 0644: refused" \
 
 # a running daemon stops cleanly on SIGTERM and on SIGINT
 run_start() {
-	"$wgc" --config "$DTS_TMP/run.json" >"$DTS_TMP/run.log" 2>&1 &
-	pid=$!
-	dts_track $pid "$DTS_TMP/run.log"
-	i=0
-	while [ $i -lt 100 ]; do
-		grep -q "^wgc: up" "$DTS_TMP/run.log" && break
-		kill -0 $pid 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
+	dts_wgc_launch - "$DTS_TMP/run.json" "$DTS_TMP/run.log"
+	pid=$WGC_PID
 	[ -S "$DTS_TMP/rest.sock" ] || { cat "$DTS_TMP/run.log"; return 1; }
 	curl -sf --unix-socket "$DTS_TMP/rest.sock" http://wgc/v1/health
 }
@@ -145,10 +137,9 @@ assert w0["outer_rx"] > 0 and bad is None
 PY
 }
 
-run_and_stop() {
-	sig=$1
-	run_start || return 1
-	kill -$sig $pid
+# run_stop SIG: the running daemon exits 0 on SIG, pools full, socket gone
+run_stop() {
+	kill -$1 $pid
 	wait $pid
 	rc=$?
 	dts_untrack $pid
@@ -160,23 +151,12 @@ run_and_stop() {
 			"$DTS_TMP/run.log" &&
 		[ ! -S "$DTS_TMP/rest.sock" ]
 }
+
 conf "$DTS_TMP/run.json"
 dts_check "daemon up with its REST socket" run_start
 dts_check "rte_telemetry: /wgc/info, /wgc/stats, /wgc/stats_worker" telemetry
-stop_term() {
-	kill -TERM $pid
-	wait $pid
-	rc=$?
-	dts_untrack $pid
-	cat "$DTS_TMP/run.log"
-	echo "exit $rc"
-	ls -l "$DTS_TMP/rest.sock" 2>/dev/null
-	[ $rc -eq 0 ] &&
-		grep -Eq "default pool ([0-9]+)/\1 buffers free" \
-			"$DTS_TMP/run.log" &&
-		[ ! -S "$DTS_TMP/rest.sock" ]
-}
-dts_check "SIGTERM: exit 0, pools full, socket removed" stop_term
-dts_check "SIGINT: exit 0, pools full, socket removed" run_and_stop INT
+dts_check "SIGTERM: exit 0, pools full, socket removed" run_stop TERM
+dts_check "daemon up again" run_start
+dts_check "SIGINT: exit 0, pools full, socket removed" run_stop INT
 
 dts_done

@@ -70,18 +70,10 @@ conf wgcdev-b "$skb" 1 0 wgcdev-bv 192.168.80.2/24 fd80::2/64 wgcdev-tb \
 # start NS NAME TUN ROUTE
 start() {
 	log=$DTS_TMP/$2.log
-	ip netns exec "$1" "$wgc" --config "$DTS_TMP/$2.json" >"$log" 2>&1 &
-	pid=$!
-	dts_track $pid "$log"
-	eval "PID_$2=$pid"
-	i=0
-	while [ $i -lt 100 ]; do
-		grep -q "^wgc: up" "$log" && break
-		kill -0 $pid 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	grep -q "^wgc: up" "$log" && ip -n "$1" route add "$4" dev "$3"
+	dts_wgc_launch "$1" "$DTS_TMP/$2.json" "$log"
+	rc=$?
+	eval "PID_$2=$WGC_PID"
+	[ $rc -eq 0 ] && ip -n "$1" route add "$4" dev "$3"
 }
 
 dts_check "wgc A starts" start $NA a wgcdev-ta 10.80.2.0/24
