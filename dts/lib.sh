@@ -157,6 +157,23 @@ dts_wgc_launch() {
 	grep -q "^wgc: up" "$3"
 }
 
+# dts_capture NS IF PCAP FILTER: tshark writes IF's FILTER traffic to PCAP
+# (in the background, tracked) until dts_capture_stop
+dts_capture() {
+	ip netns exec "$1" tshark -q -i "$2" -w "$3" -f "$4" \
+		>"$3.log" 2>&1 &
+	DTS_CAP_PID=$!
+	dts_track $DTS_CAP_PID "$3.log"
+	sleep 1
+}
+
+dts_capture_stop() {
+	sleep 0.3
+	kill $DTS_CAP_PID 2>/dev/null
+	wait $DTS_CAP_PID 2>/dev/null
+	dts_untrack $DTS_CAP_PID
+}
+
 # dts_tshark_all_wg PCAP PORT FILTER: every UDP datagram from PORT that
 # matches FILTER in PCAP decodes as valid WireGuard (and there is one)
 dts_tshark_all_wg() {

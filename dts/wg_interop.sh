@@ -248,11 +248,7 @@ sed -e 's|"ipv4": "192.168.77.1/24"|&, "ipv6": "fd78::1/64"|' \
 	mv "$DTS_TMP/wgc4.json" "$DTS_TMP/wgc.json"
 dts_check "wgc restarts with an IPv6 outer address" \
 	wgc_start "$DTS_TMP/wgc4.log"
-ip netns exec $NC tshark -q -i wgcdev-cv -w "$DTS_TMP/cap6.pcapng" \
-	-f "udp and src host fd78::1" >"$DTS_TMP/tshark6.log" 2>&1 &
-TS_PID=$!
-dts_track $TS_PID
-sleep 1
+dts_capture $NC wgcdev-cv "$DTS_TMP/cap6.pcapng" "udp and src host fd78::1"
 dts_check "client's endpoint set to [fd78::1]:$PORT" \
 	ip netns exec $NC wg set wgcdev-g0 peer "$wpk" \
 	endpoint "[fd78::1]:$PORT"
@@ -264,10 +260,7 @@ dts_check "ping IPv6 inner over IPv6 outer, 10 packets" \
 	ip netns exec $NC ping -c 10 -i 0.05 -W 1 fd77::1
 dts_check "ping from wgc's side over IPv6 outer" dts_retry 5 ping_w 10.77.0.2
 dts_check "TCP over IPv6 outer (iperf3)" iperf_tcp 10.77.0.1 ""
-sleep 0.5
-kill $TS_PID 2>/dev/null
-wait $TS_PID 2>/dev/null
-dts_untrack $TS_PID
+dts_capture_stop
 dts_check "tshark decodes every IPv6 datagram wgc sent as WireGuard" \
 	dts_tshark_all_wg "$DTS_TMP/cap6.pcapng" $PORT ipv6
 cat "$DTS_TMP/check.out"
