@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
@@ -363,6 +365,7 @@ WGC_TEST_REGISTER(peers_host_routes_autotest, fast, test_peers_host_routes);
 struct reader {
 	struct wgc_peers *t;
 	struct rte_rcu_qsbr *v;
+	unsigned int thread_id;
 	volatile bool stop;
 	uint64_t lookups;
 	uint64_t found;
@@ -375,8 +378,9 @@ reader_main(void *arg)
 	struct reader *r = arg;
 	const struct wgc_peers_fast *f = wgc_peers_fast(r->t);
 
-	rte_rcu_qsbr_thread_register(r->v, 0);
-	rte_rcu_qsbr_thread_online(r->v, 0);
+	/* registered by the test (so that it can check the offline state
+	 * after this thread has gone) */
+	rte_rcu_qsbr_thread_online(r->v, r->thread_id);
 	while (!r->stop) {
 		uint32_t k;
 
@@ -394,10 +398,9 @@ reader_main(void *arg)
 					p->proto.remote_static[31] != 0x5a)
 				r->bad++;
 		}
-		rte_rcu_qsbr_quiescent(r->v, 0);
+		rte_rcu_qsbr_quiescent(r->v, r->thread_id);
 	}
-	rte_rcu_qsbr_thread_offline(r->v, 0);
-	rte_rcu_qsbr_thread_unregister(r->v, 0);
+	rte_rcu_qsbr_thread_offline(r->v, r->thread_id);
 	return NULL;
 }
 
@@ -413,72 +416,174 @@ make_qsbr(void)
 	return v;
 }
 
+/* wait (sleeping) until every online reader has passed a quiescent state
+ * started now; false after 5 s */
+static bool
+wait_grace_period(struct rte_rcu_qsbr *v)
+{
+	uint64_t token = rte_rcu_qsbr_start(v);
+	uint64_t deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+
+	while (rte_rcu_qsbr_check(v, token, false) != 1) {
+		if (rte_get_timer_cycles() > deadline)
+			return false;
+		rte_delay_us_sleep(100);
+	}
+	return true;
+}
+
+/*
+ * Peers added and removed (64 slots, 64 keys) while two readers look
+ * their routes up. Reader 0 shares the writer's CPU: a pthread inherits
+ * the EAL main thread's affinity (one CPU), so it runs only when the
+ * writer sleeps or is preempted. Reader 1 may run on any CPU, in parallel.
+ * Checks: no reader ever sees a wrong peer; every add succeeds (a slot
+ * whose peer was removed comes back after a grace period: the add waits
+ * for it instead of failing with ENOSPC); once the readers have passed a
+ * quiescent state every slot is free again and all 64 peers fit; a reader
+ * that went offline does not hold grace periods back.
+ */
 static int
 test_peers_rcu_reader(void)
 {
 	struct wgc_identity *id = make_identity("tp_rcu");
 	struct rte_rcu_qsbr *v = make_qsbr();
 	struct wgc_peer *p[64] = { 0 };
-	struct reader r = { 0 };
+	struct reader r[2];
 	struct wgc_peers *t;
-	pthread_t th;
-	unsigned int round;
-	uint64_t deadline;
+	pthread_t th[2];
+	unsigned int round, i, adds = 0, add_fail = 0, removes = 0;
+	uint64_t deadline, lookups = 0, found = 0, bad = 0;
+	uint8_t key[WGC_KEY_LEN];
+	bool seen[64] = { false };
+	cpu_set_t all;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	TEST_ASSERT_NOT_NULL(v, "qsbr");
 	t = make_table("tp_rcu", 64, v, id);
 	TEST_ASSERT_NOT_NULL(t, "create");
-	r.t = t;
-	r.v = v;
-	TEST_ASSERT_SUCCESS(pthread_create(&th, NULL, reader_main, &r),
-		"thread");
+	memset(r, 0, sizeof(r));
+	for (i = 0; i < RTE_DIM(r); i++) {
+		r[i].t = t;
+		r[i].v = v;
+		r[i].thread_id = i;
+		TEST_ASSERT_SUCCESS(rte_rcu_qsbr_thread_register(v, i),
+			"register");
+		TEST_ASSERT_SUCCESS(pthread_create(&th[i], NULL, reader_main,
+			&r[i]), "thread");
+	}
+	CPU_ZERO(&all);
+	for (i = 0; i < (unsigned int)ncpu && i < CPU_SETSIZE; i++)
+		CPU_SET(i, &all);
+	pthread_setaffinity_np(th[1], sizeof(all), &all);
 	/*
-	 * The writer must overlap the reader: wait until it looks up, then
-	 * write for at least 3000 rounds and until it has done 100 000
-	 * lookups (adding a peer is a few microseconds: without this the
-	 * writer could finish before the reader is scheduled). Bounded: 5 s.
+	 * The writer must overlap the readers: wait until they look up, then
+	 * write for at least 3000 rounds and until they have done 100 000
+	 * lookups (adding a peer is a few microseconds). Bounded: 5 s.
 	 */
 	deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
-	while (__atomic_load_n(&r.lookups, __ATOMIC_RELAXED) == 0 &&
+	while ((__atomic_load_n(&r[0].lookups, __ATOMIC_RELAXED) == 0 ||
+			__atomic_load_n(&r[1].lookups, __ATOMIC_RELAXED) == 0) &&
 			rte_get_timer_cycles() < deadline)
-		rte_pause();
+		rte_delay_us_sleep(100);
 	for (round = 0; round < 3000 ||
-			(__atomic_load_n(&r.lookups, __ATOMIC_RELAXED) < 100000 &&
+			(__atomic_load_n(&r[1].lookups, __ATOMIC_RELAXED) < 100000 &&
 			rte_get_timer_cycles() < deadline); round++) {
 		uint32_t n = (uint32_t)rte_rand_max(64);
-		uint8_t key[WGC_KEY_LEN];
 
 		wgc_peers_lock(t);
 		if (p[n] != NULL) {
 			wgc_peers_remove(t, p[n]);
 			p[n] = NULL;
+			removes++;
 		} else {
 			struct wgc_prefix pf = { .family = 4, .len = 16,
 				.addr = { 10, (uint8_t)n } };
 
 			make_key(key, n);
 			p[n] = wgc_peers_add(t, key, NULL);
-			if (p[n] == NULL) {
-				/* slots wait for grace periods: reclaim */
-				wgc_peers_reclaim(t);
-			} else if (wgc_peers_prefix_add(t, p[n], &pf) != 0) {
-				r.bad++;
-			}
+			adds++;
+			/* at most 63 peers are present: a slot is free or
+			 * held by a removed peer in its grace period */
+			if (p[n] == NULL)
+				add_fail++;
+			else if (wgc_peers_prefix_add(t, p[n], &pf) != 0)
+				bad++;
 		}
-		if (round % 16 == 0)
-			wgc_peers_reclaim(t);
 		wgc_peers_unlock(t);
 	}
-	r.stop = true;
-	pthread_join(th, NULL);
+	printf("peers rcu: %u rounds, %u adds (%u failed), %u removes\n",
+		round, adds, add_fail, removes);
+	TEST_ASSERT_EQUAL(add_fail, 0u, "%u of %u adds failed: removed "
+		"peers' slots did not come back", add_fail, adds);
+
+	/* every slot comes back once the readers pass a quiescent state */
+	wgc_peers_lock(t);
+	for (i = 0; i < 64; i++)
+		if (p[i] != NULL) {
+			wgc_peers_remove(t, p[i]);
+			p[i] = NULL;
+		}
+	wgc_peers_unlock(t);
+	TEST_ASSERT(wait_grace_period(v), "readers passed no quiescent state "
+		"in 5 s");
+	wgc_peers_lock(t);
+	TEST_ASSERT_EQUAL(wgc_peers_reclaim(t), 0u, "removed peers still "
+		"wait after a grace period");
+	for (i = 0; i < 64; i++) {
+		make_key(key, i);
+		p[i] = wgc_peers_add(t, key, NULL);
+		TEST_ASSERT_NOT_NULL(p[i], "re-add %u of 64: %s", i,
+			rte_strerror(rte_errno));
+		TEST_ASSERT(p[i]->id < 64 && !seen[p[i]->id], "slot %u",
+			p[i]->id);
+		seen[p[i]->id] = true;
+	}
+	wgc_peers_unlock(t);
+
+	for (i = 0; i < RTE_DIM(r); i++) {
+		r[i].stop = true;
+		pthread_join(th[i], NULL);
+		lookups += r[i].lookups;
+		found += r[i].found;
+		bad += r[i].bad;
+	}
 	printf("peers rcu: %" PRIu64 " lookups, %" PRIu64 " found, %" PRIu64
-		" bad\n", r.lookups, r.found, r.bad);
-	TEST_ASSERT_EQUAL(r.bad, 0u, "reader saw a wrong peer");
-	TEST_ASSERT(r.lookups > 0, "reader ran");
+		" bad\n", lookups, found, bad);
+	TEST_ASSERT_EQUAL(bad, 0u, "a reader saw a wrong peer");
+	TEST_ASSERT(r[0].lookups > 0 && r[1].lookups > 0, "readers ran");
+	TEST_ASSERT(found > 0, "readers never overlapped with present peers");
+
+	/* registered but offline readers do not hold grace periods back */
+	wgc_peers_lock(t);
+	wgc_peers_remove(t, p[5]);
+	TEST_ASSERT_EQUAL(wgc_peers_reclaim(t), 0u, "offline readers block");
+	make_key(key, 5);
+	TEST_ASSERT_NOT_NULL(wgc_peers_add(t, key, NULL), "slot back at once");
+	wgc_peers_unlock(t);
+	for (i = 0; i < RTE_DIM(r); i++)
+		rte_rcu_qsbr_thread_unregister(v, i);
 	wgc_peers_free(t);
 	rte_free(v);
 	wgc_identity_free(id);
 	return TEST_SUCCESS;
+}
+
+/* reports reader 1's quiescent state after 20 ms, from its own thread */
+struct late_qs {
+	struct rte_rcu_qsbr *v;
+	bool done;
+};
+
+static void *
+late_quiescent(void *arg)
+{
+	struct late_qs *l = arg;
+
+	rte_delay_us_sleep(20 * 1000);
+	__atomic_store_n(&l->done, true, __ATOMIC_RELEASE);
+	rte_rcu_qsbr_quiescent(l->v, 1);
+	return NULL;
 }
 
 static int
@@ -486,9 +591,12 @@ test_peers_rcu_deferred(void)
 {
 	struct wgc_identity *id = make_identity("tp_dq");
 	struct rte_rcu_qsbr *v = make_qsbr();
+	struct late_qs ql = { 0 };
 	struct wgc_peers *t;
 	struct wgc_peer *p, *q;
 	uint8_t key[WGC_KEY_LEN];
+	uint64_t t0, ms;
+	pthread_t th;
 
 	TEST_ASSERT_NOT_NULL(v, "qsbr");
 	t = make_table("tp_dq", 2, v, id);
@@ -505,16 +613,35 @@ test_peers_rcu_deferred(void)
 	TEST_ASSERT(p != NULL && q != NULL, "add");
 	wgc_peers_remove(t, p);
 	TEST_ASSERT_EQUAL(wgc_peers_reclaim(t), 1u, "waits for the reader");
-	/* the slot is not free yet: the table is full */
+	/* the slot is not free yet and the reader never reports: the add
+	 * waits a bounded time, then the table is full */
 	make_key(key, 3);
+	t0 = rte_get_timer_cycles();
 	TEST_ASSERT_NULL(wgc_peers_add(t, key, NULL), "slot still held");
 	TEST_ASSERT_EQUAL(rte_errno, ENOSPC, "ENOSPC");
+	ms = (rte_get_timer_cycles() - t0) * 1000 / rte_get_timer_hz();
+	TEST_ASSERT(ms >= WGC_PEERS_GRACE_WAIT_MS &&
+		ms < 4 * WGC_PEERS_GRACE_WAIT_MS, "waited %" PRIu64 " ms", ms);
 	/* the reader passes a quiescent state: the peer goes */
 	rte_rcu_qsbr_quiescent(v, 1);
 	TEST_ASSERT_EQUAL(wgc_peers_reclaim(t), 0u, "freed after QS");
 	q = wgc_peers_add(t, key, NULL);
 	TEST_ASSERT_NOT_NULL(q, "slot reused after grace period");
 	TEST_ASSERT_EQUAL(q->id, 0u, "same slot");
+	/* full again; remove one and add at once: the add waits for the
+	 * reader, which reports 20 ms later from another thread */
+	wgc_peers_remove(t, q);
+	ql.v = v;
+	TEST_ASSERT_SUCCESS(pthread_create(&th, NULL, late_quiescent, &ql),
+		"thread");
+	make_key(key, 4);
+	q = wgc_peers_add(t, key, NULL);
+	TEST_ASSERT_NOT_NULL(q, "add waits for the grace period: %s",
+		rte_strerror(rte_errno));
+	TEST_ASSERT_EQUAL(q->id, 0u, "same slot");
+	TEST_ASSERT(__atomic_load_n(&ql.done, __ATOMIC_ACQUIRE),
+		"slot reused before the reader's quiescent state");
+	pthread_join(th, NULL);
 	wgc_peers_unlock(t);
 
 	rte_rcu_qsbr_thread_offline(v, 1);

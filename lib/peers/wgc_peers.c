@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
@@ -318,6 +319,40 @@ wgc_peer_size(void)
 	return sizeof(struct wgc_peer);
 }
 
+/*
+ * No free slot. If removed peers still hold slots, wait for a grace period
+ * and reclaim them: a writer that removes and re-adds at capacity (wg
+ * syncconf replacing peers, the control plane's remove-then-add passes)
+ * must not get ENOSPC just because it was faster than the workers' next
+ * quiescent state. The wait sleeps between checks: a reader may share this
+ * thread's CPU (a pthread created by the main lcore inherits its affinity),
+ * and spinning would keep it from ever reporting. Bounded, so that a
+ * stalled reader costs an error, not a hang with the writers' mutex held.
+ * @return true if a slot is free.
+ */
+static bool
+slot_wait(struct wgc_peers *t)
+{
+	uint64_t deadline;
+
+	if (t->dq == NULL || t->deferred == 0)
+		return t->nb_free > 0;
+	deadline = rte_get_timer_cycles() +
+		rte_get_timer_hz() * WGC_PEERS_GRACE_WAIT_MS / 1000;
+	for (;;) {
+		rte_rcu_qsbr_dq_reclaim(t->dq, UINT32_MAX, NULL, NULL, NULL);
+		if (t->nb_free > 0)
+			return true;
+		if (rte_get_timer_cycles() > deadline)
+			break;
+		rte_delay_us_sleep(20);
+	}
+	PEERS_LOG(WARNING, "%s: no slot: %u removed peers still wait for "
+		"a reader's quiescent state after %u ms", t->name,
+		t->deferred, WGC_PEERS_GRACE_WAIT_MS);
+	return false;
+}
+
 struct wgc_peer *
 wgc_peers_add(struct wgc_peers *t, const uint8_t public_key[WGC_KEY_LEN],
 		const uint8_t *psk)
@@ -333,9 +368,7 @@ wgc_peers_add(struct wgc_peers *t, const uint8_t public_key[WGC_KEY_LEN],
 		rte_errno = EEXIST;
 		return NULL;
 	}
-	if (t->nb_free == 0 && t->dq != NULL)
-		rte_rcu_qsbr_dq_reclaim(t->dq, 64, NULL, NULL, NULL);
-	if (t->nb_free == 0) {
+	if (t->nb_free == 0 && !slot_wait(t)) {
 		rte_errno = ENOSPC;
 		return NULL;
 	}

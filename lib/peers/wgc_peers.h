@@ -54,6 +54,13 @@ extern "C" {
 /** Largest supported number of peers (rte_lpm6 next hops are 21 bits). */
 #define WGC_PEERS_MAX (1u << 21)
 
+/**
+ * Longest time wgc_peers_add() waits, when every slot is taken by present
+ * peers or by removed peers still in their grace period, for a reader's
+ * quiescent state before it gives up with ENOSPC.
+ */
+#define WGC_PEERS_GRACE_WAIT_MS 200
+
 /** No peer (slot ids are 0..max_peers-1). */
 #define WGC_PEER_ID_NONE UINT32_MAX
 
@@ -178,9 +185,14 @@ struct wgc_identity *wgc_peers_identity(struct wgc_peers *t);
  *   The peer's static public key.
  * @param psk
  *   Preshared key or NULL.
+ * When every slot is held by a present peer or by a removed one still in
+ * its grace period, waits (sleeping, at most WGC_PEERS_GRACE_WAIT_MS) for
+ * the readers' next quiescent state and reuses the first slot freed.
+ *
  * @return
  *   The peer, or NULL with rte_errno set: EEXIST (key already present),
- *   ENOSPC (table full), EINVAL, ENOMEM.
+ *   ENOSPC (table full, or a reader did not pass a quiescent state in
+ *   time), EINVAL, ENOMEM.
  */
 struct wgc_peer *wgc_peers_add(struct wgc_peers *t,
 		const uint8_t public_key[WGC_KEY_LEN], const uint8_t *psk);
