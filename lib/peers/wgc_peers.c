@@ -39,6 +39,11 @@ struct wgc_peers {
 	uint32_t count;
 	uint32_t deferred;              /* peers waiting for a grace period */
 	uint32_t lpm_host4;             /* /32s in the LPM (host4 was full) */
+	uint32_t lpm_host6;             /* /128s in the LPM (host6 was full) */
+	/* an rte_lpm6 delete may have freed tbl8 groups: no add that may
+	 * take one before the readers have passed this token */
+	uint64_t lpm6_token;
+	bool lpm6_fence;
 	void (*on_remove)(void *ctx, struct wgc_peer *p);
 	void *on_remove_ctx;
 	void (*on_change)(void *ctx, struct wgc_peer *p);
@@ -158,6 +163,27 @@ wgc_peers_create(const struct wgc_peers_params *prm)
 			goto fail;
 	}
 
+	snprintf(n, sizeof(n), "%s_h6", prm->name);
+	memset(&hp, 0, sizeof(hp));
+	hp.name = n;
+	hp.entries = RTE_MAX(prm->max_peers + prm->max_peers / 4, 64u);
+	hp.key_len = 16;
+	hp.hash_func = rte_hash_crc;
+	hp.socket_id = prm->socket_id;
+	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+		RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
+	t->fast.host6 = rte_hash_create(&hp);
+	if (t->fast.host6 == NULL)
+		goto fail;
+	if (prm->qsbr != NULL) {
+		struct rte_hash_rcu_config hc = { 0 };
+
+		hc.v = prm->qsbr;
+		hc.mode = RTE_HASH_QSBR_MODE_DQ;
+		if (rte_hash_rcu_qsbr_add(t->fast.host6, &hc) != 0)
+			goto fail;
+	}
+
 	snprintf(n, sizeof(n), "%s_l4", prm->name);
 	lc.max_rules = prm->max_routes4 != 0 ? prm->max_routes4 :
 		RTE_MAX(4 * prm->max_peers, 64u);
@@ -244,6 +270,7 @@ wgc_peers_free(struct wgc_peers *t)
 		wgc_index_table_free(t->index);
 	}
 	rte_hash_free(t->fast.host4);
+	rte_hash_free(t->fast.host6);
 	rte_lpm_free(t->fast.lpm4);
 	rte_lpm6_free(t->fast.lpm6);
 	rte_hash_free(t->by_key);
@@ -503,6 +530,46 @@ aip_forget(struct wgc_peer *p, int i)
 }
 
 /*
+ * rte_lpm6 (DPDK 22.11) has no RCU: rte_lpm6_delete() returns a prefix's
+ * tbl8 groups to the pool at once and the next rte_lpm6_add() takes them
+ * back (the pool is a stack) and refills them, while a reader may still be
+ * walking one of them: it would read another prefix's next hop. Deletes
+ * longer than /24 (only those free groups) start a grace period; an add
+ * longer than /24 (only those take groups) waits for it first. Sleeps
+ * between checks (a reader may share this CPU); bounded.
+ */
+static void
+lpm6_fence_start(struct wgc_peers *t, uint8_t len)
+{
+	if (t->qsbr == NULL || len <= 24)
+		return;
+	t->lpm6_token = rte_rcu_qsbr_start(t->qsbr);
+	t->lpm6_fence = true;
+}
+
+static int
+lpm6_fence_wait(struct wgc_peers *t, uint8_t len)
+{
+	uint64_t deadline;
+
+	if (!t->lpm6_fence || len <= 24)
+		return 0;
+	deadline = rte_get_timer_cycles() +
+		rte_get_timer_hz() * WGC_PEERS_GRACE_WAIT_MS / 1000;
+	while (rte_rcu_qsbr_check(t->qsbr, t->lpm6_token, false) != 1) {
+		if (rte_get_timer_cycles() > deadline) {
+			PEERS_LOG(WARNING, "%s: IPv6 prefix not added: a "
+				"reader passed no quiescent state in %u ms",
+				t->name, WGC_PEERS_GRACE_WAIT_MS);
+			return -EBUSY;
+		}
+		rte_delay_us_sleep(20);
+	}
+	t->lpm6_fence = false;
+	return 0;
+}
+
+/*
  * Add or move an IPv4 /32: into the exact-match table, or into the LPM when
  * that table is full (ENOSPC). present and nh tell who owned it before.
  */
@@ -541,6 +608,41 @@ host4_add(struct wgc_peers *t, const struct wgc_prefix *x, uint32_t id,
 	return rc;
 }
 
+/* the same for an IPv6 /128 (host6, or the LPM when host6 is full) */
+static int
+host6_add(struct wgc_peers *t, const struct wgc_prefix *x, uint32_t id,
+		int *present, uint32_t *nh)
+{
+	void *data;
+	int rc;
+
+	if (rte_hash_lookup_data(t->fast.host6, x->addr, &data) >= 0) {
+		*present = 1;
+		*nh = (uint32_t)(uintptr_t)data;
+		return rte_hash_add_key_data(t->fast.host6, x->addr,
+			(void *)(uintptr_t)id);
+	}
+	*present = t->lpm_host6 > 0 ? rte_lpm6_is_rule_present(t->fast.lpm6,
+		x->addr, 128, nh) : 0;
+	if (*present == 1)
+		return rte_lpm6_add(t->fast.lpm6, x->addr, 128, id);
+	rc = rte_hash_add_key_data(t->fast.host6, x->addr,
+		(void *)(uintptr_t)id);
+	if (rc == 0) {
+		__atomic_fetch_add(&t->fast.nb_host6, 1, __ATOMIC_RELEASE);
+		return 0;
+	}
+	if (rc != -ENOSPC)
+		return rc;
+	rc = lpm6_fence_wait(t, 128);
+	if (rc != 0)
+		return rc;
+	rc = rte_lpm6_add(t->fast.lpm6, x->addr, 128, id);
+	if (rc == 0)
+		t->lpm_host6++;
+	return rc;
+}
+
 int
 wgc_peers_prefix_add(struct wgc_peers *t, struct wgc_peer *p,
 		const struct wgc_prefix *pfx)
@@ -576,13 +678,18 @@ wgc_peers_prefix_add(struct wgc_peers *t, struct wgc_peer *p,
 		present = rte_lpm_is_rule_present(t->fast.lpm4, prefix_v4(&x),
 			x.len, &nh);
 		rc = rte_lpm_add(t->fast.lpm4, prefix_v4(&x), x.len, p->id);
+	} else if (x.len == 128) {
+		rc = host6_add(t, &x, p->id, &present, &nh);
 	} else {
 		present = rte_lpm6_is_rule_present(t->fast.lpm6, x.addr, x.len,
 			&nh);
-		rc = rte_lpm6_add(t->fast.lpm6, x.addr, x.len, p->id);
+		rc = lpm6_fence_wait(t, x.len);
+		if (rc == 0)
+			rc = rte_lpm6_add(t->fast.lpm6, x.addr, x.len, p->id);
 	}
 	if (rc != 0)
-		return rc == -ENOSPC ? -ENOSPC : (rc < 0 ? rc : -EINVAL);
+		return rc == -ENOSPC || rc == -EBUSY ? rc :
+			(rc < 0 ? rc : -EINVAL);
 	if (present == 1 && nh != p->id && nh < t->fast.max_peers &&
 			t->fast.slots[nh] != NULL) {
 		/* the prefix moved from another peer */
@@ -609,6 +716,15 @@ host4_del(struct wgc_peers *t, const struct wgc_prefix *x)
 	return true;
 }
 
+static bool
+host6_del(struct wgc_peers *t, const struct wgc_prefix *x)
+{
+	if (rte_hash_del_key(t->fast.host6, x->addr) < 0)
+		return false;
+	__atomic_fetch_sub(&t->fast.nb_host6, 1, __ATOMIC_RELEASE);
+	return true;
+}
+
 static void
 lpm_del(struct wgc_peers *t, const struct wgc_prefix *x)
 {
@@ -622,7 +738,13 @@ lpm_del(struct wgc_peers *t, const struct wgc_prefix *x)
 				x->len == 32 && t->lpm_host4 > 0)
 			t->lpm_host4--;
 	} else {
-		rte_lpm6_delete(t->fast.lpm6, x->addr, x->len);
+		if (x->len == 128 && host6_del(t, x))
+			return;
+		if (rte_lpm6_delete(t->fast.lpm6, x->addr, x->len) == 0) {
+			lpm6_fence_start(t, x->len);
+			if (x->len == 128 && t->lpm_host6 > 0)
+				t->lpm_host6--;
+		}
 	}
 }
 

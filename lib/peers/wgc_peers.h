@@ -21,10 +21,14 @@
  * peer is unlinked at once, wiped and freed after a grace period; its slot
  * id is reused only then, so a stale id never names another peer.
  *
- * IPv6 caveat: rte_lpm6 in DPDK 22.11 has no RCU integration; deleting an
- * IPv6 prefix while workers look IPv6 destinations up may, in a narrow
- * window, route one packet to a wrong or no peer (never a crash: the next
- * hop is checked against the slot array). IPv4 deletions are RCU-safe.
+ * IPv6: rte_lpm6 in DPDK 22.11 has no RCU integration: a delete returns
+ * the prefix's tbl8 groups to its pool at once, and the next add may refill
+ * one while a reader is still inside it. /128s therefore live in an
+ * exact-match hash under RCU, and after a delete that may have freed tbl8
+ * groups (length > 24) no rte_lpm6_add() that may take one runs until the
+ * readers have passed a quiescent state. A concurrent lookup then returns
+ * the old owner, the new owner or a less specific prefix's owner: always a
+ * peer that owned a covering prefix during the lookup.
  */
 
 #include <stdbool.h>
@@ -59,7 +63,7 @@ extern "C" {
  * peers or by removed peers still in their grace period, for a reader's
  * quiescent state before it gives up with ENOSPC.
  */
-#define WGC_PEERS_GRACE_WAIT_MS 200
+#define WGC_PEERS_GRACE_WAIT_MS 500
 
 /** No peer (slot ids are 0..max_peers-1). */
 #define WGC_PEER_ID_NONE UINT32_MAX
@@ -224,8 +228,13 @@ struct wgc_peer *wgc_peers_next(struct wgc_peers *t, uint32_t *pos);
  * Give a peer an allowed-IPs prefix. A prefix owned by another peer moves
  * to this one (as wg does). Host bits are cleared. Writer.
  *
+ * An IPv6 prefix longer than /24 (not a /128) added after an IPv6 delete
+ * first waits for the readers' quiescent state (sleeping, at most
+ * WGC_PEERS_GRACE_WAIT_MS): see the IPv6 note at the top.
+ *
  * @return
- *   0, -EINVAL (bad family/length), -ENOSPC (LPM full), -ENOMEM.
+ *   0, -EINVAL (bad family/length), -ENOSPC (LPM full), -ENOMEM, -EBUSY
+ *   (a reader passed no quiescent state in time; nothing changed).
  */
 int wgc_peers_prefix_add(struct wgc_peers *t, struct wgc_peer *p,
 		const struct wgc_prefix *pfx);
@@ -262,6 +271,11 @@ struct wgc_peers_fast {
 	 * /32s that do not fit go to the LPM. */
 	struct rte_hash *host4;
 	uint32_t nb_host4;  /**< routes in host4 (0: skip the lookup) */
+	/** IPv6 /128 routes (key: 16 bytes; data: slot id), the same way:
+	 * lock-free readers, RCU-deferred key reuse; /128s that do not fit
+	 * go to the LPM */
+	struct rte_hash *host6;
+	uint32_t nb_host6;  /**< routes in host6 (0: skip the lookup) */
 	struct rte_lpm *lpm4;
 	struct rte_lpm6 *lpm6;
 	uint32_t max_peers;
@@ -308,7 +322,12 @@ static inline struct wgc_peer *
 wgc_peers_route6(const struct wgc_peers_fast *f, const uint8_t *addr)
 {
 	uint32_t nh;
+	void *data;
 
+	/* a /128 is the longest prefix there is: it wins when present */
+	if (__atomic_load_n(&f->nb_host6, __ATOMIC_RELAXED) != 0 &&
+			rte_hash_lookup_data(f->host6, addr, &data) >= 0)
+		return wgc_peers_get(f, (uint32_t)(uintptr_t)data);
 	if (rte_lpm6_lookup(f->lpm6, addr, &nh) != 0)
 		nh = __atomic_load_n(&f->def6, __ATOMIC_RELAXED);
 	return wgc_peers_get(f, nh);
