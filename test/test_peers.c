@@ -1106,14 +1106,20 @@ test_peers_staging(void)
 	return TEST_SUCCESS;
 }
 
+/*
+ * Memory of idle peers: the peer itself (chunks of 64, no allocator header
+ * per peer) and no heap for the common one IPv4 + one IPv6 address (inline
+ * list; the /32 and /128 tables are allocated with the table).
+ */
 static int
 test_peers_memory(void)
 {
 	struct wgc_identity *id = make_identity("tp_mem");
-	struct rte_malloc_socket_stats s0, s1;
+	struct rte_malloc_socket_stats s0, s1, s2;
 	struct wgc_peers *t;
 	uint8_t key[WGC_KEY_LEN];
 	unsigned int i, n = 1000;
+	size_t peer_b, aip_b;
 
 	t = make_table("tp_mem", n, NULL, id);
 	TEST_ASSERT_NOT_NULL(t, "create");
@@ -1123,14 +1129,39 @@ test_peers_memory(void)
 		make_key(key, i);
 		TEST_ASSERT_NOT_NULL(wgc_peers_add(t, key, NULL), "add");
 	}
+	rte_malloc_get_socket_stats(0, &s1);
+	for (i = 0; i < n; i++) {
+		struct wgc_peer *p = wgc_peers_get(wgc_peers_fast(t), i);
+		struct wgc_prefix p4 = { .family = 4, .len = 32,
+			.addr = { 10, 1, (uint8_t)(i >> 8), (uint8_t)i } };
+		struct wgc_prefix p6 = { .family = 6, .len = 128,
+			.addr = { 0xfd, [14] = (uint8_t)(i >> 8),
+				[15] = (uint8_t)i } };
+
+		TEST_ASSERT_SUCCESS(wgc_peers_prefix_add(t, p, &p4), "v4");
+		TEST_ASSERT_SUCCESS(wgc_peers_prefix_add(t, p, &p6), "v6");
+	}
+	wgc_peers_unlock(t);
+	rte_malloc_get_socket_stats(0, &s2);
+	peer_b = (s1.heap_allocsz_bytes - s0.heap_allocsz_bytes) / n;
+	aip_b = (s2.heap_allocsz_bytes - s1.heap_allocsz_bytes) / n;
+	printf("peers: sizeof(struct wgc_peer) = %zu B; %u idle peers took "
+		"%zu B of DPDK heap each (incl. allocator overhead), %zu B "
+		"more each with a /32 and a /128\n", wgc_peer_size(), n,
+		peer_b, aip_b);
+	TEST_ASSERT(wgc_peer_size() <= 1024, "idle peer is small");
+	TEST_ASSERT(peer_b <= wgc_peer_size() + 16, "%zu B of heap per peer "
+		"for a %zu B peer", peer_b, wgc_peer_size());
+	TEST_ASSERT(aip_b <= 16, "%zu B of heap per peer for 2 prefixes",
+		aip_b);
+	/* chunks go with their last peer */
+	wgc_peers_lock(t);
+	for (i = 0; i < n; i++)
+		wgc_peers_remove(t, wgc_peers_get(wgc_peers_fast(t), i));
 	wgc_peers_unlock(t);
 	rte_malloc_get_socket_stats(0, &s1);
-	printf("peers: sizeof(struct wgc_peer) = %zu B; %u idle peers took "
-		"%zu B of DPDK heap (%zu B/peer, incl. allocator overhead)\n",
-		wgc_peer_size(), n,
-		(size_t)(s1.heap_allocsz_bytes - s0.heap_allocsz_bytes),
-		(size_t)(s1.heap_allocsz_bytes - s0.heap_allocsz_bytes) / n);
-	TEST_ASSERT(wgc_peer_size() <= 2048, "idle peer is small");
+	TEST_ASSERT_EQUAL(s1.heap_allocsz_bytes, s0.heap_allocsz_bytes,
+		"heap after removing every peer");
 	wgc_peers_free(t);
 	wgc_identity_free(id);
 	return TEST_SUCCESS;

@@ -25,9 +25,20 @@ RTE_LOG_REGISTER(wgc_logtype_peers, wgc.peers, INFO);
 #define TBL8_MIN 256u
 #define TBL8_MAX 65536u
 
+/*
+ * Peer memory comes in chunks of PEER_CHUNK peers indexed by slot id (one
+ * rte_malloc per peer cost 128 B of allocator header on 704 B, and ids
+ * are handed out densely). A chunk is allocated with its first peer and
+ * freed with its last, after that peer's grace period.
+ */
+#define PEER_CHUNK 64u
+
 struct wgc_peers {
 	struct wgc_peers_fast fast;     /* first: what workers read */
 	char name[32];
+	int socket_id;
+	struct wgc_peer **chunks;       /* chunk k: slots [k*64, k*64+64) */
+	uint8_t *chunk_used;            /* live + deferred peers in chunk k */
 	pthread_mutex_t lock;
 	struct rte_hash *by_key;
 	struct wgc_index_table *index;
@@ -50,14 +61,50 @@ struct wgc_peers {
 	void *on_change_ctx;
 };
 
+/* zeroed memory for the peer in slot id, or NULL */
+static struct wgc_peer *
+peer_alloc(struct wgc_peers *t, uint32_t id)
+{
+	uint32_t k = id / PEER_CHUNK;
+	struct wgc_peer *p;
+
+	if (t->chunks[k] == NULL) {
+		uint32_t n = RTE_MIN(PEER_CHUNK,
+			t->fast.max_peers - k * PEER_CHUNK);
+
+		t->chunks[k] = rte_zmalloc_socket("wgc_peer_chunk",
+			n * sizeof(struct wgc_peer), RTE_CACHE_LINE_SIZE,
+			t->socket_id);
+		if (t->chunks[k] == NULL)
+			return NULL;
+	}
+	t->chunk_used[k]++;
+	p = &t->chunks[k][id % PEER_CHUNK];
+	memset(p, 0, sizeof(*p));
+	return p;
+}
+
+/* wipe the peer in slot id; its chunk goes with its last peer */
+static void
+peer_release(struct wgc_peers *t, struct wgc_peer *p, uint32_t id)
+{
+	uint32_t k = id / PEER_CHUNK;
+
+	wgc_wipe(p, sizeof(*p));
+	if (--t->chunk_used[k] == 0) {
+		rte_free(t->chunks[k]);
+		t->chunks[k] = NULL;
+	}
+}
+
 static void
 peer_destroy(struct wgc_peers *t, struct wgc_peer *p)
 {
 	uint32_t id = p->id;
 
-	rte_free(p->aips);
-	wgc_wipe(p, sizeof(*p));
-	rte_free(p);
+	if (p->aips != p->aips_inline)
+		rte_free(p->aips);
+	peer_release(t, p, id);
 	t->free_ids[t->nb_free++] = id;
 	t->deferred--;
 }
@@ -103,6 +150,7 @@ wgc_peers_create(const struct wgc_peers_params *prm)
 		return NULL;
 	}
 	snprintf(t->name, sizeof(t->name), "%s", prm->name);
+	t->socket_id = prm->socket_id;
 	pthread_mutex_init(&t->lock, NULL);
 	t->identity = prm->identity;
 	t->qsbr = prm->qsbr;
@@ -117,7 +165,14 @@ wgc_peers_create(const struct wgc_peers_params *prm)
 		prm->socket_id);
 	t->free_ids = rte_malloc_socket("wgc_peer_ids",
 		sizeof(*t->free_ids) * prm->max_peers, 0, prm->socket_id);
-	if (t->fast.slots == NULL || t->free_ids == NULL) {
+	t->chunks = rte_zmalloc_socket("wgc_peer_chunks",
+		sizeof(*t->chunks) * RTE_ALIGN_CEIL(prm->max_peers, PEER_CHUNK) /
+		PEER_CHUNK, 0, prm->socket_id);
+	t->chunk_used = rte_zmalloc_socket("wgc_peer_chunk_used",
+		RTE_ALIGN_CEIL(prm->max_peers, PEER_CHUNK) / PEER_CHUNK, 0,
+		prm->socket_id);
+	if (t->fast.slots == NULL || t->free_ids == NULL ||
+			t->chunks == NULL || t->chunk_used == NULL) {
 		rte_errno = ENOMEM;
 		goto fail;
 	}
@@ -251,7 +306,7 @@ void
 wgc_peers_free(struct wgc_peers *t)
 {
 	struct wgc_peer *p;
-	uint32_t pos = 0;
+	uint32_t pos = 0, i;
 
 	if (t == NULL)
 		return;
@@ -276,6 +331,14 @@ wgc_peers_free(struct wgc_peers *t)
 	rte_hash_free(t->by_key);
 	rte_free(t->fast.slots);
 	rte_free(t->free_ids);
+	if (t->chunks != NULL) {
+		/* every peer is gone: no chunk is left (defensive) */
+		for (i = 0; i < RTE_ALIGN_CEIL(t->fast.max_peers, PEER_CHUNK) /
+				PEER_CHUNK; i++)
+			rte_free(t->chunks[i]);
+		rte_free(t->chunks);
+	}
+	rte_free(t->chunk_used);
 	pthread_mutex_unlock(&t->lock);
 	pthread_mutex_destroy(&t->lock);
 	rte_free(t);
@@ -385,6 +448,7 @@ wgc_peers_add(struct wgc_peers *t, const uint8_t public_key[WGC_KEY_LEN],
 		const uint8_t *psk)
 {
 	struct wgc_peer *p;
+	uint32_t id;
 	int rc;
 
 	if (public_key == NULL) {
@@ -399,8 +463,8 @@ wgc_peers_add(struct wgc_peers *t, const uint8_t public_key[WGC_KEY_LEN],
 		rte_errno = ENOSPC;
 		return NULL;
 	}
-	p = rte_zmalloc_socket("wgc_peer", sizeof(*p), RTE_CACHE_LINE_SIZE,
-		SOCKET_ID_ANY);
+	id = t->free_ids[t->nb_free - 1];
+	p = peer_alloc(t, id);
 	if (p == NULL) {
 		rte_errno = ENOMEM;
 		return NULL;
@@ -408,17 +472,18 @@ wgc_peers_add(struct wgc_peers *t, const uint8_t public_key[WGC_KEY_LEN],
 	rc = wgc_peer_proto_init(&p->proto, t->identity, t->index, public_key,
 		psk, p);
 	if (rc != 0) {
-		rte_free(p);
+		peer_release(t, p, id);
 		rte_errno = -rc;
 		return NULL;
 	}
 	rte_seqlock_init(&p->ep_lock);
 	rte_spinlock_init(&p->stage_lock);
-	p->id = t->free_ids[t->nb_free - 1];
+	p->id = id;
+	p->aips = p->aips_inline;
 	rc = rte_hash_add_key_data(t->by_key, public_key, p);
 	if (rc != 0) {
 		wgc_peer_proto_fini(&p->proto);
-		rte_free(p);
+		peer_release(t, p, id);
 		rte_errno = -rc;
 		return NULL;
 	}
@@ -521,6 +586,20 @@ aip_find(const struct wgc_peer *p, const struct wgc_prefix *x)
 				memcmp(p->aips[i].addr, x->addr, 16) == 0)
 			return (int)i;
 	return -1;
+}
+
+/*
+ * A lower bound of the capacity of p->aips: the inline array, or a heap
+ * array whose size is a power of two >= 2 x WGC_PEER_AIPS_INLINE holding
+ * n_aips (growing doubles it; deletes never shrink it).
+ */
+static uint32_t
+aips_cap(const struct wgc_peer *p)
+{
+	if (p->aips == p->aips_inline)
+		return WGC_PEER_AIPS_INLINE;
+	return RTE_MAX(rte_align32pow2(p->n_aips),
+		2u * WGC_PEER_AIPS_INLINE);
 }
 
 static void
@@ -656,14 +735,23 @@ wgc_peers_prefix_add(struct wgc_peers *t, struct wgc_peer *p,
 		return rc;
 	if (aip_find(p, &x) >= 0)
 		return 0;
-	if (p->n_aips == p->cap_aips) {
-		uint32_t cap = p->cap_aips == 0 ? 2 : p->cap_aips * 2;
-		struct wgc_prefix *a = rte_realloc(p->aips, cap * sizeof(*a), 0);
+	if (p->n_aips == aips_cap(p)) {
+		uint32_t cap = 2 * p->n_aips;
+		struct wgc_prefix *a;
 
+		if (p->aips == p->aips_inline) {
+			a = rte_malloc_socket("wgc_peer_aips", cap * sizeof(*a),
+				0, t->socket_id);
+			if (a != NULL)
+				memcpy(a, p->aips_inline,
+					sizeof(p->aips_inline));
+		} else {
+			a = rte_realloc_socket(p->aips, cap * sizeof(*a), 0,
+				t->socket_id);
+		}
 		if (a == NULL)
 			return -ENOMEM;
 		p->aips = a;
-		p->cap_aips = cap;
 	}
 	if (x.len == 0) {
 		uint32_t *def = x.family == 4 ? &t->fast.def4 : &t->fast.def6;

@@ -55,6 +55,10 @@ extern "C" {
 /** Staged packets per peer while a handshake is in flight. */
 #define WGC_PEER_STAGED_MAX 128
 
+/** Allowed IPs stored in the peer itself (one IPv4 and one IPv6 address
+ * per road warrior is the common case); more go to a heap array. */
+#define WGC_PEER_AIPS_INLINE 2
+
 /** Largest supported number of peers (rte_lpm6 next hops are 21 bits). */
 #define WGC_PEERS_MAX (1u << 21)
 
@@ -106,17 +110,19 @@ struct wgc_peer {
 	 * writer, read by anyone through the seqlock */
 	rte_seqlock_t ep_lock;
 	struct wgc_peer_endpoint endpoint;
-	uint64_t last_handshake_wall_ns; /**< 0 = never (handshake stage) */
+	uint32_t n_aips;                 /**< allowed IPs in aips */
 	/** staged packets (mbufs linked through m->next), any thread */
 	rte_spinlock_t stage_lock;
 	uint16_t staged;
+	/** allowed IPs, writers only: aips_inline, or a heap array once a
+	 * peer has more than WGC_PEER_AIPS_INLINE */
+	struct wgc_prefix *aips;
+	struct wgc_prefix aips_inline[WGC_PEER_AIPS_INLINE];
+	/** written by workers: a cache line of its own (with cold fields) */
+	struct wgc_peer_stats stats __rte_cache_aligned;
 	struct rte_mbuf *stage_head;
 	struct rte_mbuf *stage_tail;
-	/** allowed IPs, writers only */
-	struct wgc_prefix *aips;
-	uint32_t n_aips;
-	uint32_t cap_aips;
-	struct wgc_peer_stats stats __rte_cache_aligned;
+	uint64_t last_handshake_wall_ns; /**< 0 = never (handshake stage) */
 };
 
 struct wgc_peers;
