@@ -692,21 +692,22 @@ static int
 host6_add(struct wgc_peers *t, const struct wgc_prefix *x, uint32_t id,
 		int *present, uint32_t *nh)
 {
+	uint64_t key[2];
 	void *data;
 	int rc;
 
-	if (rte_hash_lookup_data(t->fast.host6, x->addr, &data) >= 0) {
+	memcpy(key, x->addr, sizeof(key));
+	if (rte_hash_lookup_data(t->fast.host6, key, &data) >= 0) {
 		*present = 1;
 		*nh = (uint32_t)(uintptr_t)data;
-		return rte_hash_add_key_data(t->fast.host6, x->addr,
+		return rte_hash_add_key_data(t->fast.host6, key,
 			(void *)(uintptr_t)id);
 	}
 	*present = t->lpm_host6 > 0 ? rte_lpm6_is_rule_present(t->fast.lpm6,
 		x->addr, 128, nh) : 0;
 	if (*present == 1)
 		return rte_lpm6_add(t->fast.lpm6, x->addr, 128, id);
-	rc = rte_hash_add_key_data(t->fast.host6, x->addr,
-		(void *)(uintptr_t)id);
+	rc = rte_hash_add_key_data(t->fast.host6, key, (void *)(uintptr_t)id);
 	if (rc == 0) {
 		__atomic_fetch_add(&t->fast.nb_host6, 1, __ATOMIC_RELEASE);
 		return 0;
@@ -807,7 +808,10 @@ host4_del(struct wgc_peers *t, const struct wgc_prefix *x)
 static bool
 host6_del(struct wgc_peers *t, const struct wgc_prefix *x)
 {
-	if (rte_hash_del_key(t->fast.host6, x->addr) < 0)
+	uint64_t key[2];
+
+	memcpy(key, x->addr, sizeof(key));
+	if (rte_hash_del_key(t->fast.host6, key) < 0)
 		return false;
 	__atomic_fetch_sub(&t->fast.nb_host6, 1, __ATOMIC_RELEASE);
 	return true;

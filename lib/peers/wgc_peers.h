@@ -327,13 +327,18 @@ wgc_peers_route4(const struct wgc_peers_fast *f, uint32_t addr_be)
 static inline struct wgc_peer *
 wgc_peers_route6(const struct wgc_peers_fast *f, const uint8_t *addr)
 {
+	uint64_t key[2];
 	uint32_t nh;
 	void *data;
 
-	/* a /128 is the longest prefix there is: it wins when present */
-	if (__atomic_load_n(&f->nb_host6, __ATOMIC_RELAXED) != 0 &&
-			rte_hash_lookup_data(f->host6, addr, &data) >= 0)
-		return wgc_peers_get(f, (uint32_t)(uintptr_t)data);
+	/* a /128 is the longest prefix there is: it wins when present (the
+	 * key is copied: rte_hash_crc reads 8-byte words, and a header's
+	 * address is not 8-byte aligned) */
+	if (__atomic_load_n(&f->nb_host6, __ATOMIC_RELAXED) != 0) {
+		memcpy(key, addr, sizeof(key));
+		if (rte_hash_lookup_data(f->host6, key, &data) >= 0)
+			return wgc_peers_get(f, (uint32_t)(uintptr_t)data);
+	}
 	if (rte_lpm6_lookup(f->lpm6, addr, &nh) != 0)
 		nh = __atomic_load_n(&f->def6, __ATOMIC_RELAXED);
 	return wgc_peers_get(f, nh);
