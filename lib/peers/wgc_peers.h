@@ -19,7 +19,10 @@
  * Writers (the handshake stage and the control plane) hold the table's
  * mutex (wgc_peers_lock()) around every function marked "writer". A removed
  * peer is unlinked at once, wiped and freed after a grace period; its slot
- * id is reused only then, so a stale id never names another peer.
+ * id is reused only then, so a stale id never names another peer. Writers
+ * may sleep (bounded by WGC_PEERS_GRACE_WAIT_MS) waiting for the readers:
+ * wgc_peers_add() at capacity, wgc_peers_prefix_add() of an IPv6 prefix
+ * after an IPv6 delete; never call them from a worker.
  *
  * IPv6: rte_lpm6 in DPDK 22.11 has no RCU integration: a delete returns
  * the prefix's tbl8 groups to its pool at once, and the next add may refill
