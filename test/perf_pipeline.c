@@ -25,6 +25,7 @@
 #include <rte_malloc.h>
 
 #include "wgc_crypto.h"
+#include "wgc_ethdev.h"
 #include "wgc_test.h"
 #include "pipeline_rig.h"
 
@@ -368,3 +369,248 @@ test_perf_pipeline(void)
 
 WGC_TEST_REGISTER_FULL(pipeline_perf, perf, perf_setup, test_perf_pipeline,
 	perf_teardown);
+
+/*
+ * The same, with drivers/ethdev ports as the inner edges (Ethernet
+ * frames, views from the PMD, the pipeline's inner_l2 strip/prepend): A's
+ * inner port is a net_ring loopback (the test transmits plaintext frames
+ * into it, A's worker receives them), B's is net_null with no-rx (a sink
+ * that frees what B's worker delivers). Outer: the same wire rings.
+ */
+static struct wgc_ethdev *eth_a, *eth_b;
+
+static uint16_t
+eth_rx(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n)
+{
+	return wgc_ethdev_rx_burst(ctx, q, v, n);
+}
+
+static uint16_t
+eth_tx(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n)
+{
+	return wgc_ethdev_tx_burst_or_drop(ctx, q, v, n);
+}
+
+static struct wgc_ethdev *
+eth_open(const char *dev)
+{
+	struct wgc_ethdev_conf c;
+	struct wgc_ethdev *e;
+
+	memset(&c, 0, sizeof(c));
+	c.devname = dev;
+	c.nb_rxd = 1024;
+	c.nb_txd = 1024;
+	c.mtu = 1500;
+	c.socket_id = SOCKET_ID_ANY;
+	e = wgc_ethdev_open(&c);
+	if (e != NULL && wgc_ethdev_start(e) != 0) {
+		wgc_ethdev_close(e);
+		e = NULL;
+	}
+	return e;
+}
+
+static int
+perf_eth_setup(void)
+{
+	struct wgc_pipeline_edge ea, eb;
+	int ret;
+
+	/* first hot-plugs of a vdev allocate for good (see test_ethdev.c) */
+	wgc_test_heap_check_skip();
+	eth_a = eth_open("net_ring_wgcperf0");
+	eth_b = eth_open("net_null_wgcperf1,no-rx=1");
+	if (eth_a == NULL || eth_b == NULL)
+		return TEST_FAILED;
+	ea = (struct wgc_pipeline_edge){ eth_rx, eth_tx, eth_a };
+	eb = (struct wgc_pipeline_edge){ eth_rx, eth_tx, eth_b };
+	pool = rte_pktmbuf_pool_create("p_pe_pool", POOL_N, 256, 0,
+		wgc_iobuf_data_room(1420), SOCKET_ID_ANY);
+	if (pool == NULL)
+		return TEST_FAILED;
+	wgc_recycler_mempool_init(&rc, pool);
+	wire_ab = rte_ring_create("p_pe_ab", 4096, SOCKET_ID_ANY, 0);
+	wire_ba = rte_ring_create("p_pe_ba", 4096, SOCKET_ID_ANY, 0);
+	if (wire_ab == NULL || wire_ba == NULL)
+		return TEST_FAILED;
+	rig_inner_l2 = true;
+	rig_inner = &ea;
+	ret = dev_init(&A, "p_pea", 0x31, 1, wire_ba, wire_ab, pool, &rc);
+	rig_inner = &eb;
+	if (ret == TEST_SUCCESS)
+		ret = dev_init(&B, "p_peb", 0x32, 2, wire_ab, wire_ba, pool,
+			&rc);
+	rig_inner = NULL;
+	rig_inner_l2 = false;
+	return ret;
+}
+
+static void
+perf_eth_teardown(void)
+{
+	perf_teardown();
+	wgc_ethdev_close(eth_a);
+	wgc_ethdev_close(eth_b);
+	eth_a = eth_b = NULL;
+}
+
+/* an Ethernet frame around make_packet()'s IPv4/UDP packet, A -> B */
+static struct rte_mbuf *
+make_frame(uint16_t size, uint32_t tag)
+{
+	struct rte_mbuf *m = make_packet(pool, WGC_TEST_IPV4(10, 0, 1, 1),
+		WGC_TEST_IPV4(10, 0, 2, 1), size - 28, tag);
+	struct rte_ether_hdr *eh;
+
+	if (m == NULL)
+		return NULL;
+	eh = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(*eh));
+	if (eh == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memset(eh, 0, sizeof(*eh));
+	eh->src_addr.addr_bytes[0] = 0x02;
+	eh->src_addr.addr_bytes[5] = 0x99;
+	eh->dst_addr = *wgc_ethdev_mac(eth_a);
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	return m;
+}
+
+/* put n frames on A's inner port (net_ring: TX queue 0 -> RX queue 0) */
+static int
+fill_eth(uint16_t size, unsigned int n)
+{
+	struct wgc_view v[32];
+	unsigned int i, k, b;
+
+	for (k = 0; k < n; k += b) {
+		b = RTE_MIN(32u, n - k);
+		for (i = 0; i < b; i++) {
+			struct rte_mbuf *m = make_frame(size, k + i);
+
+			TEST_ASSERT_NOT_NULL(m, "alloc");
+			wgc_view_from_mbuf(&v[i], m, &rc);
+		}
+		TEST_ASSERT_EQUAL(wgc_ethdev_tx_burst(eth_a, 0, v, b), b,
+			"net_ring fill");
+	}
+	return TEST_SUCCESS;
+}
+
+static int
+establish_eth(void)
+{
+	struct wgc_pipeline_stats sb;
+	unsigned int r;
+
+	TEST_ASSERT_NOT_NULL(add_peer(&A, B.pub, 2, 2), "peer B on A");
+	TEST_ASSERT_NOT_NULL(add_peer(&B, A.pub, 1, 0), "peer A on B");
+	TEST_CHECK(fill_eth(64, 1));
+	for (r = 0; r < 100; r++) {
+		run_all(1);
+		wgc_pipeline_stats_sum(B.pl, &sb);
+		if (sb.inner_tx >= 1)
+			return TEST_SUCCESS;
+	}
+	TEST_ASSERT(0, "no session");
+	return TEST_FAILED;
+}
+
+/* one size through the ethdev inner edges: cycles of A's and B's polls */
+static int
+measure_eth(uint16_t size, unsigned int total, uint64_t *enc_cyc,
+		uint64_t *dec_cyc)
+{
+	struct wgc_pipeline_stats s0, s1;
+	unsigned int sent = 0, spins;
+
+	*enc_cyc = *dec_cyc = 0;
+	wgc_pipeline_stats_sum(B.pl, &s0);
+	while (sent < total) {
+		unsigned int n = RTE_MIN(ROUND, total - sent);
+		uint64_t t0;
+
+		TEST_CHECK(fill_eth(size, n));
+		t0 = rte_rdtsc_precise();
+		for (spins = 0; rte_ring_count(wire_ab) < n &&
+				spins < 100000; spins++)
+			wgc_pipeline_worker_poll(A.pl, 0);
+		*enc_cyc += rte_rdtsc_precise() - t0;
+		TEST_ASSERT_EQUAL(rte_ring_count(wire_ab), n, "all sealed");
+		t0 = rte_rdtsc_precise();
+		while (!rte_ring_empty(wire_ab))
+			wgc_pipeline_worker_poll(B.pl, 0);
+		*dec_cyc += rte_rdtsc_precise() - t0;
+		sent += n;
+		wgc_pipeline_main_poll(A.pl);
+		wgc_pipeline_main_poll(B.pl);
+	}
+	wgc_pipeline_stats_sum(B.pl, &s1);
+	TEST_ASSERT_EQUAL(s1.inner_tx - s0.inner_tx, (uint64_t)total,
+		"every packet decrypted and delivered");
+	return TEST_SUCCESS;
+}
+
+static int
+test_perf_pipeline_eth(void)
+{
+	static const uint16_t sizes[] = { 64, 512, 1420 };
+	static double enc[3][ROUNDS_MAX], dec[3][ROUNDS_MAX],
+		rs[3][ROUNDS_MAX], ro[3][ROUNDS_MAX], qe[3][ROUNDS_MAX],
+		qd[3][ROUNDS_MAX];
+	struct wgc_aead_engine *e;
+	double hz = (double)rte_get_tsc_hz();
+	unsigned int rounds = env_uint("WGC_PERF_ROUNDS", 5, ROUNDS_MAX);
+	unsigned int only = env_uint("WGC_PERF_SIZE", 0, 1420);
+	unsigned int i, r;
+
+	TEST_CHECK(establish_eth());
+	e = wgc_aead_engine_create(WGC_AEAD_ENGINE_AUTO, SOCKET_ID_ANY);
+	TEST_ASSERT_NOT_NULL(e, "engine");
+	printf("pipeline_ethdev_perf: one worker, inner edges drivers/ethdev "
+		"(A: net_ring loopback, B: net_null no-rx), outer wire rings, "
+		"engine %s, %s, TSC %.2f GHz; %u rounds (raw seal, raw open, "
+		"encrypt, decrypt); medians, ratios are medians of per-round "
+		"ratios\n", wgc_aead_engine_name(e),
+		rte_eal_has_hugepages() ? "hugepages" : "no hugepages",
+		hz / 1e9, rounds);
+	printf("command: build/test/wgc-test pipeline_ethdev_perf "
+		"(EAL flags from WGC_TEST_EAL)\n");
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < RTE_DIM(sizes); i++) {
+			unsigned int total = sizes[i] >= 1024 ? 50000 : 100000;
+			uint64_t ec, dc;
+
+			if (only != 0 && only != sizes[i])
+				continue;
+			TEST_CHECK(raw_aead(e, sizes[i], total, false,
+				&rs[i][r]));
+			TEST_CHECK(raw_aead(e, sizes[i], total, true,
+				&ro[i][r]));
+			TEST_CHECK(measure_eth(sizes[i], total, &ec, &dc));
+			enc[i][r] = (double)ec / total;
+			dec[i][r] = (double)dc / total;
+			qe[i][r] = rs[i][r] / enc[i][r];
+			qd[i][r] = ro[i][r] / dec[i][r];
+		}
+	}
+	for (i = 0; i < RTE_DIM(sizes); i++) {
+		if (only != 0 && only != sizes[i])
+			continue;
+		printf("  %4u B inner:", sizes[i]);
+		print_fig("encrypt", median(enc[i], rounds), sizes[i], hz);
+		print_fig("raw seal", median(rs[i], rounds), sizes[i], hz);
+		printf(" encrypt/seal %3.0f%%\n", 100.0 * median(qe[i], rounds));
+		printf("  %4u B inner:", sizes[i]);
+		print_fig("decrypt", median(dec[i], rounds), sizes[i], hz);
+		print_fig("raw open", median(ro[i], rounds), sizes[i], hz);
+		printf(" decrypt/open %3.0f%%\n", 100.0 * median(qd[i], rounds));
+	}
+	wgc_aead_engine_free(e);
+	return TEST_SUCCESS;
+}
+
+WGC_TEST_REGISTER_FULL(pipeline_ethdev_perf, perf, perf_eth_setup,
+	test_perf_pipeline_eth, perf_eth_teardown);

@@ -26,6 +26,11 @@
 
 /* monotonic clock the next dev_init() gives its pipeline (NULL: real) */
 static uint64_t (*rig_clock)(void);
+
+/* inner edge the next dev_init() gives its pipeline instead of its inner
+ * rings (NULL: the rings), carrying Ethernet frames if rig_inner_l2 */
+static struct wgc_pipeline_edge *rig_inner;
+static bool rig_inner_l2;
 /* wall clock of that pipeline (NULL: real). A fake monotonic clock needs a
  * fake wall clock too: handshake timestamps (TAI64N, 2^24 ns granularity)
  * must grow between initiations, which real time does not guarantee when
@@ -136,6 +141,12 @@ dev_init(struct dev *d, const char *name, uint8_t seed, uint8_t ip_last,
 	pc.net = d->net;
 	pc.outer = (struct wgc_pipeline_edge){ ring_rx, ring_tx, &d->outer };
 	pc.inner = (struct wgc_pipeline_edge){ ring_rx, ring_tx, &d->inner };
+	if (rig_inner != NULL) {
+		pc.inner = *rig_inner;
+		pc.inner_l2 = rig_inner_l2;
+		pc.inner_mac = nc.mac;
+		memset(&pc.inner_peer_mac, 0xff, sizeof(pc.inner_peer_mac));
+	}
 	pc.tx_recycler = rc;
 	pc.nb_workers = 1;
 	pc.mtu = 1420;
