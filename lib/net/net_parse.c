@@ -133,7 +133,7 @@ parse_arp(const struct wgc_net_port *p, const uint8_t *d, uint32_t len,
 static void
 parse_udp(const struct wgc_net_port *p, const struct wgc_view *v,
 		struct net_parse *r, struct wgc_net_meta *m, uint32_t l4len,
-		const void *iph, bool v6)
+		const void *iph, bool v6, uint64_t ol_flags)
 {
 	const struct rte_udp_hdr *u =
 		(const struct rte_udp_hdr *)(v->data + r->l4);
@@ -154,7 +154,7 @@ parse_udp(const struct wgc_net_port *p, const struct wgc_view *v,
 		drop(r, WGC_NET_DROP_UDP_PORT);
 		return;
 	}
-	fl = rx_flags(v) & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	fl = ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 	if (u->dgram_cksum == 0)
 		ok = !v6;
 	else if (fl == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
@@ -186,7 +186,7 @@ parse_ip4(const struct wgc_net_port *p, const struct wgc_view *v,
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(d + r->l3);
 	uint32_t avail = v->len - r->l3;
 	uint32_t ihl, tot, l4len;
-	uint64_t fl;
+	uint64_t fl, ol_flags;
 
 	r->family = AF_INET;
 	if (avail < IP4_HLEN) {
@@ -203,7 +203,8 @@ parse_ip4(const struct wgc_net_port *p, const struct wgc_view *v,
 		drop(r, WGC_NET_DROP_IP4_LEN);
 		return;
 	}
-	fl = rx_flags(v) & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	ol_flags = rx_flags(v);
+	fl = ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
 	if (fl == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
 			(fl != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
 			 net_sum(ip, ihl, 0) != 0xffff)) {
@@ -227,7 +228,7 @@ parse_ip4(const struct wgc_net_port *p, const struct wgc_view *v,
 	r->l4 = (uint16_t)(r->l3 + ihl);
 	l4len = tot - ihl;
 	if (ip->next_proto_id == IPPROTO_UDP) {
-		parse_udp(p, v, r, m, l4len, ip, false);
+		parse_udp(p, v, r, m, l4len, ip, false, ol_flags);
 		return;
 	}
 	if (ip->next_proto_id == IPPROTO_ICMP) {
@@ -344,7 +345,7 @@ parse_ip6(const struct wgc_net_port *p, const struct wgc_view *v,
 		}
 	}
 	if (ip->proto == IPPROTO_UDP && !mcast) {
-		parse_udp(p, v, r, m, l4len, ip, true);
+		parse_udp(p, v, r, m, l4len, ip, true, rx_flags(v));
 		return;
 	}
 	if (ip->proto == IPPROTO_ICMP6) {
