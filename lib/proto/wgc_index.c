@@ -197,15 +197,15 @@ wgc_index_lookup_keypair_bulk(struct wgc_index_table *t, const uint32_t *idx,
 		if (rte_hash_lookup_bulk_data(t->h, keys, u, &hits, data) < 0)
 			hits = 0;
 		for (i = 0; i < chunk; i++) {
-			struct wgc_index_entry *e = data[slot[i]];
+			struct wgc_index_entry *e;
 
-			if ((hits & (1ull << slot[i])) == 0 ||
-					__atomic_load_n(&e->type,
-						__ATOMIC_ACQUIRE) !=
-					WGC_INDEX_KEYPAIR) {
-				kps[done + i] = NULL;
+			kps[done + i] = NULL;
+			if ((hits & (1ull << slot[i])) == 0)
 				continue;
-			}
+			e = data[slot[i]];
+			if (__atomic_load_n(&e->type, __ATOMIC_ACQUIRE) !=
+					WGC_INDEX_KEYPAIR)
+				continue;
 			kps[done + i] = container_of(e, struct wgc_keypair,
 				entry);
 			found++;
