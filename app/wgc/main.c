@@ -260,6 +260,7 @@ setup_inner(struct wgc_daemon *d, struct wgc_pipeline_edge *edge,
 		tc.nb_queues = d->nb_workers;
 		tc.mtu = in->mtu;
 		tc.recycler = wgc_iobuf_default_recycler();
+		tc.offload = in->offload;
 		if (in->n_addresses > WGC_TUN_ADDRS_MAX) {
 			fprintf(stderr, "wgc: inner: at most %u addresses\n",
 				WGC_TUN_ADDRS_MAX);
@@ -689,6 +690,11 @@ print_state(struct wgc_daemon *d)
 			PRIu64 " rx_errors %" PRIu64 " tx_errors %" PRIu64
 			"\n", ts.rx_packets, ts.tx_packets, ts.rx_nobuf,
 			ts.rx_errors, ts.tx_errors);
+		printf("wgc: tun: offload %s gso %" PRIu64 " gso_segs %" PRIu64
+			" csum %" PRIu64 " vnet_drops %" PRIu64 "\n",
+			wgc_tun_offload(d->tun) ? "on" : "off", ts.rx_gso,
+			ts.rx_gso_segs, ts.rx_csum,
+			WGC_TUN_STATS_VNET_DROPS(&ts));
 	}
 	wgc_identity_stats(d->id, &ps);
 	for (i = 0; i < WGC_CNT_MAX; i++)

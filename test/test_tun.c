@@ -1,0 +1,597 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+/*
+ * drivers/tun: the virtio_net_hdr segmenter as a pure function on crafted
+ * super-packets (checked against a byte-wise reference checksum written
+ * here, not the code under test), bad headers counted by reason, the
+ * inner.offload config key, and, as root, a real TUN in a private network
+ * namespace fed by a kernel TCP stream (TSO super-packets split into valid
+ * MTU-sized segments, handshake answered through the TX path).
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <rte_errno.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "wgc_conf.h"
+#include "wgc_iobuf.h"
+#include "wgc_test.h"
+#include "wgc_tun.h"
+
+#define POOL_N 255
+#define MTU 1420
+
+static struct rte_mempool *pool;
+static struct wgc_recycler rec;
+static uint32_t seg_max;
+
+static int
+tun_setup(void)
+{
+	struct wgc_view v;
+
+	pool = rte_pktmbuf_pool_create("t_tun", POOL_N, 0, 0,
+		wgc_iobuf_data_room(MTU), SOCKET_ID_ANY);
+	if (pool == NULL)
+		return -1;
+	wgc_recycler_mempool_init(&rec, pool);
+	if (wgc_view_alloc_bulk(&rec, &v, 1) != 1)
+		return -1;
+	seg_max = v.tailroom - 16u;
+	wgc_view_release(&v);
+	return 0;
+}
+
+static void
+tun_teardown(void)
+{
+	rte_mempool_free(pool);
+	pool = NULL;
+}
+
+/* ---- reference helpers (byte-wise, independent of the code tested) */
+
+static void
+be16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+static uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t
+rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+		(uint32_t)p[2] << 8 | p[3];
+}
+
+static uint32_t
+ref_sum(const uint8_t *p, uint32_t len, uint32_t sum)
+{
+	uint32_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+static uint16_t
+ref_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* one's complement sum of pseudo header + L4 (checksum field included) */
+static uint16_t
+ref_l4_sum(const uint8_t *pkt, uint32_t len, uint32_t l4, uint8_t proto)
+{
+	uint32_t sum;
+
+	if ((pkt[0] >> 4) == 6)
+		sum = ref_sum(pkt + 8, 32, 0);
+	else
+		sum = ref_sum(pkt + 12, 8, 0);
+	sum += proto + (len - l4);
+	return ref_fold(ref_sum(pkt + l4, len - l4, sum));
+}
+
+static bool
+ref_ipv4_ok(const uint8_t *pkt)
+{
+	return ref_fold(ref_sum(pkt, (pkt[0] & 0xf) * 4u, 0)) == 0xffff;
+}
+
+static uint8_t
+pattern(uint32_t i)
+{
+	return (uint8_t)(i * 7 + i / 251);
+}
+
+/*
+ * Build an IPv4 or IPv6 packet with a TCP (doff words) or UDP header and
+ * payload bytes pattern(0..). The L4 checksum field holds the pseudo
+ * header sum, as the kernel leaves it for CHECKSUM_PARTIAL.
+ */
+static uint32_t
+build(uint8_t *b, bool v6, uint8_t proto, unsigned int ip_opt_words,
+		unsigned int doff, uint32_t plen, uint8_t flags,
+		struct virtio_net_hdr *h)
+{
+	uint32_t l4 = v6 ? 40 : 20 + 4 * ip_opt_words;
+	uint32_t l4h = proto == IPPROTO_TCP ? doff * 4 : 8;
+	uint32_t len = l4 + l4h + plen, i;
+	uint32_t sum;
+	uint16_t ps;
+
+	memset(b, 0, l4 + l4h);
+	if (v6) {
+		b[0] = 0x60;
+		be16(b + 4, (uint16_t)(len - 40));
+		b[6] = proto;
+		b[7] = 64;
+		b[8] = 0xfd;
+		b[23] = 1;
+		b[24] = 0xfd;
+		b[39] = 2;
+	} else {
+		b[0] = 0x40 | (uint8_t)(l4 / 4);
+		be16(b + 2, (uint16_t)len);
+		be16(b + 4, 0xfffe);    /* id wraps after the first segment */
+		be16(b + 6, 0x4000);    /* DF */
+		b[8] = 64;
+		b[9] = proto;
+		b[12] = 10;
+		b[15] = 1;
+		b[16] = 10;
+		b[19] = 2;
+		for (i = 20; i < l4; i++)
+			b[i] = 1;       /* IP option: NOPs */
+		be16(b + 10, (uint16_t)~ref_fold(ref_sum(b, l4, 0)));
+	}
+	be16(b + l4, 40000);
+	be16(b + l4 + 2, 5001);
+	if (proto == IPPROTO_TCP) {
+		b[l4 + 4] = 0xff;      /* seq near the wrap */
+		b[l4 + 5] = 0xff;
+		b[l4 + 6] = 0xf0;
+		b[l4 + 8] = 0x12;      /* ack */
+		b[l4 + 12] = (uint8_t)(doff << 4);
+		b[l4 + 13] = flags;
+		be16(b + l4 + 14, 512);
+		for (i = 20; i < l4h; i++)
+			b[l4 + i] = (uint8_t)(0xa0 + i); /* options */
+	} else {
+		be16(b + l4 + 4, (uint16_t)(l4h + plen));
+	}
+	for (i = 0; i < plen; i++)
+		b[l4 + l4h + i] = pattern(i);
+	/* pseudo header sum, not complemented, in the checksum field */
+	sum = v6 ? ref_sum(b + 8, 32, 0) : ref_sum(b + 12, 8, 0);
+	ps = ref_fold(sum + proto + (len - l4));
+	be16(b + l4 + (proto == IPPROTO_TCP ? 16 : 6), ps);
+	memset(h, 0, sizeof(*h));
+	h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	h->csum_start = (uint16_t)l4;
+	h->csum_offset = proto == IPPROTO_TCP ? 16 : 6;
+	h->hdr_len = (uint16_t)(l4 + l4h);
+	return len;
+}
+
+/* split a super-packet in calls of at most chunk views; check it all */
+static int
+split_check(uint8_t *b, uint32_t len, const struct virtio_net_hdr *h,
+		bool v6, uint8_t proto, uint32_t mss, unsigned int chunk)
+{
+	uint32_t l4 = h->csum_start, hl, plen = 0, off = 0, nseg, i, exp;
+	struct wgc_view v[WGC_IOBUF_BURST_MAX];
+	struct wgc_tun_stats st;
+	struct wgc_tun_gso g;
+	uint8_t *orig;
+	uint16_t k, got;
+	int rc = TEST_FAILED;
+
+	hl = proto == IPPROTO_TCP ? l4 + (b[l4 + 12] >> 4) * 4u : l4 + 8;
+	plen = len - hl;
+	nseg = plen == 0 ? 1 : (plen + mss - 1) / mss;
+	orig = malloc(len);
+	TEST_ASSERT_NOT_NULL(orig, "malloc");
+	memcpy(orig, b, len);
+	memset(&st, 0, sizeof(st));
+	if (wgc_tun_vnet_rx(h, b, len, seg_max, &g, &st) != 1) {
+		printf("not armed\n");
+		goto out;
+	}
+	for (i = 0; i < nseg; ) {
+		got = wgc_tun_gso_next(&g, &rec, v, (uint16_t)chunk, &st);
+		exp = RTE_MIN(nseg - i, chunk);
+		if (got != exp) {
+			printf("got %u segments, expected %u\n", got, exp);
+			goto out;
+		}
+		for (k = 0; k < got; k++, i++) {
+			const uint8_t *d = v[k].data;
+			uint32_t sl = RTE_MIN(mss, plen - off);
+			bool first = i == 0, last = i == nseg - 1;
+			uint8_t fl;
+
+			if (v[k].len != hl + sl || v[k].len > seg_max ||
+					v[k].headroom < WGC_IOBUF_OUTER_HDR_MAX ||
+					v[k].tailroom < RTE_ALIGN_CEIL(v[k].len, 16) -
+					v[k].len + 16) {
+				printf("seg %u: len %u, want %u\n", i,
+					v[k].len, hl + sl);
+				goto rel;
+			}
+			if (v6 ? rd16(d + 4) != v[k].len - 40 :
+					(rd16(d + 2) != v[k].len ||
+					 rd16(d + 4) != (uint16_t)(0xfffe + i) ||
+					 !ref_ipv4_ok(d))) {
+				printf("seg %u: bad IP header\n", i);
+				goto rel;
+			}
+			/* TCP options copied */
+			if (proto == IPPROTO_TCP && memcmp(d + l4 + 20,
+					orig + l4 + 20, hl - l4 - 20) != 0) {
+				printf("seg %u: TCP options\n", i);
+				goto rel;
+			}
+			if (memcmp(d + (v6 ? 8 : 12), orig + (v6 ? 8 : 12),
+					v6 ? 32 : 8) != 0) {
+				printf("seg %u: addresses\n", i);
+				goto rel;
+			}
+			if (memcmp(d + hl, orig + hl + off, sl) != 0) {
+				printf("seg %u: payload\n", i);
+				goto rel;
+			}
+			if (ref_l4_sum(d, v[k].len, l4, proto) != 0xffff) {
+				printf("seg %u: bad L4 checksum\n", i);
+				goto rel;
+			}
+			if (proto == IPPROTO_TCP) {
+				fl = orig[l4 + 13];
+				if (!last)
+					fl &= ~(0x01 | 0x08);
+				if (!first)
+					fl &= ~0x80;
+				if (rd32(d + l4 + 4) !=
+						rd32(orig + l4 + 4) + off ||
+						d[l4 + 13] != fl ||
+						rd32(d + l4 + 8) !=
+						rd32(orig + l4 + 8)) {
+					printf("seg %u: seq %08x flags %02x\n",
+						i, rd32(d + l4 + 4),
+						d[l4 + 13]);
+					goto rel;
+				}
+			} else if (rd16(d + l4 + 4) != v[k].len - l4) {
+				printf("seg %u: UDP length\n", i);
+				goto rel;
+			}
+			off += sl;
+		}
+		wgc_view_release_all(v, got);
+	}
+	if (wgc_tun_gso_pending(&g) || off != plen || st.rx_gso != 1 ||
+			st.rx_gso_segs != nseg || st.rx_packets != nseg ||
+			WGC_TUN_STATS_VNET_DROPS(&st) != 0) {
+		printf("end state: pending %d off %u/%u gso %" PRIu64 " segs %"
+			PRIu64 "\n", wgc_tun_gso_pending(&g), off, plen,
+			st.rx_gso, st.rx_gso_segs);
+		goto out;
+	}
+	rc = TEST_SUCCESS;
+	goto out;
+rel:
+	wgc_view_release_all(v, got);
+out:
+	free(orig);
+	return rc;
+}
+
+static uint8_t big[70000];
+
+static int
+test_tun_gso_split(void)
+{
+	struct virtio_net_hdr h;
+	uint32_t len;
+
+	/* IPv4 + TCP with timestamps-sized options, FIN|PSH|CWR|ACK */
+	len = build(big, false, IPPROTO_TCP, 0, 8, 10000, 0x99, &h);
+	h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	h.gso_size = 1368;
+	TEST_CHECK(split_check(big, len, &h, false, IPPROTO_TCP, 1368, 3));
+	/* IPv4 options, one call for all segments */
+	len = build(big, false, IPPROTO_TCP, 2, 5, 20000, 0x19, &h);
+	h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	h.gso_size = 1372;
+	TEST_CHECK(split_check(big, len, &h, false, IPPROTO_TCP, 1372, 64));
+	/* largest IPv4 super-packet, payload a multiple of the MSS */
+	len = build(big, false, IPPROTO_TCP, 0, 8, 47 * 1368, 0x18, &h);
+	h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	h.gso_size = 1368;
+	TEST_CHECK(split_check(big, len, &h, false, IPPROTO_TCP, 1368, 32));
+	/* IPv6 + TCP, last segment shorter, odd payload */
+	len = build(big, true, IPPROTO_TCP, 0, 8, 9001, 0x19, &h);
+	h.gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
+	h.gso_size = 1348;
+	TEST_CHECK(split_check(big, len, &h, true, IPPROTO_TCP, 1348, 5));
+	/* no payload: one segment */
+	len = build(big, true, IPPROTO_TCP, 0, 5, 0, 0x11, &h);
+	h.gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
+	h.gso_size = 1000;
+	TEST_CHECK(split_check(big, len, &h, true, IPPROTO_TCP, 1000, 8));
+	/* UDP L4 (USO), both families */
+	len = build(big, false, IPPROTO_UDP, 0, 0, 4000, 0, &h);
+	h.gso_type = VIRTIO_NET_HDR_GSO_UDP_L4;
+	h.gso_size = 1200;
+	TEST_CHECK(split_check(big, len, &h, false, IPPROTO_UDP, 1200, 2));
+	len = build(big, true, IPPROTO_UDP, 0, 0, 3601, 0, &h);
+	h.gso_type = VIRTIO_NET_HDR_GSO_UDP_L4;
+	h.gso_size = 1200;
+	TEST_CHECK(split_check(big, len, &h, true, IPPROTO_UDP, 1200, 4));
+	return TEST_SUCCESS;
+}
+
+WGC_TEST_REGISTER_FULL(tun_gso_split_autotest, fast, tun_setup,
+	test_tun_gso_split, tun_teardown);
+
+static int
+test_tun_vnet_csum(void)
+{
+	struct wgc_tun_stats st;
+	struct virtio_net_hdr h;
+	struct wgc_tun_gso g;
+	uint32_t len;
+	int v6;
+
+	memset(&st, 0, sizeof(st));
+	for (v6 = 0; v6 < 2; v6++) {
+		/* TCP, odd length */
+		len = build(big, v6, IPPROTO_TCP, 0, 5, 1001, 0x18, &h);
+		TEST_ASSERT(ref_l4_sum(big, len, h.csum_start, IPPROTO_TCP) !=
+			0xffff, "partial checksum already valid");
+		TEST_ASSERT_EQUAL(wgc_tun_vnet_rx(&h, big, len, seg_max, &g,
+			&st), 0, "plain");
+		TEST_ASSERT(!wgc_tun_gso_pending(&g), "armed");
+		TEST_ASSERT_EQUAL(ref_l4_sum(big, len, h.csum_start,
+			IPPROTO_TCP), 0xffff, "TCP checksum completed");
+		/* UDP */
+		len = build(big, v6, IPPROTO_UDP, 0, 0, 200, 0, &h);
+		TEST_ASSERT_EQUAL(wgc_tun_vnet_rx(&h, big, len, seg_max, &g,
+			&st), 0, "plain");
+		TEST_ASSERT_EQUAL(ref_l4_sum(big, len, h.csum_start,
+			IPPROTO_UDP), 0xffff, "UDP checksum completed");
+		TEST_ASSERT(rd16(big + h.csum_start + 6) != 0, "UDP zero");
+		/* no NEEDS_CSUM: untouched */
+		len = build(big, v6, IPPROTO_UDP, 0, 0, 200, 0, &h);
+		h.flags = VIRTIO_NET_HDR_F_DATA_VALID;
+		TEST_ASSERT_EQUAL(wgc_tun_vnet_rx(&h, big, len, seg_max, &g,
+			&st), 0, "plain");
+		TEST_ASSERT(ref_l4_sum(big, len, h.csum_start, IPPROTO_UDP) !=
+			0xffff, "changed without NEEDS_CSUM");
+	}
+	TEST_ASSERT_EQUAL(st.rx_csum, 4, "rx_csum %" PRIu64, st.rx_csum);
+	TEST_ASSERT_EQUAL(WGC_TUN_STATS_VNET_DROPS(&st), 0, "drops");
+	TEST_ASSERT_EQUAL(st.rx_gso, 0, "gso");
+	return TEST_SUCCESS;
+}
+
+WGC_TEST_REGISTER(tun_vnet_csum_autotest, fast, test_tun_vnet_csum);
+
+/* expect a drop counted by the counter at offset cnt */
+static int
+expect_drop(struct virtio_net_hdr *h, uint32_t len, size_t cnt,
+		const char *what)
+{
+	struct wgc_tun_stats st;
+	struct wgc_tun_gso g;
+	uint64_t c;
+
+	memset(&st, 0, sizeof(st));
+	TEST_ASSERT_EQUAL(wgc_tun_vnet_rx(h, big, len, seg_max, &g, &st), -1,
+		"%s accepted", what);
+	TEST_ASSERT(!wgc_tun_gso_pending(&g), "%s: armed", what);
+	memcpy(&c, (uint8_t *)&st + cnt, sizeof(c));
+	TEST_ASSERT_EQUAL(c, 1, "%s: not counted where expected", what);
+	TEST_ASSERT_EQUAL(WGC_TUN_STATS_VNET_DROPS(&st), 1,
+		"%s: counted %" PRIu64 " times", what,
+		WGC_TUN_STATS_VNET_DROPS(&st));
+	TEST_ASSERT_EQUAL(st.rx_gso + st.rx_csum + st.rx_packets, 0,
+		"%s: counted as good", what);
+	return TEST_SUCCESS;
+}
+
+#define CNT(f) offsetof(struct wgc_tun_stats, f)
+
+static uint32_t
+tcp4(struct virtio_net_hdr *h)
+{
+	uint32_t len = build(big, false, IPPROTO_TCP, 0, 8, 5000, 0x10, h);
+
+	h->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	h->gso_size = 1368;
+	return len;
+}
+
+static int
+test_tun_vnet_bad(void)
+{
+	struct virtio_net_hdr h;
+	uint32_t len;
+
+	len = tcp4(&h);
+	h.gso_size = 0;
+	TEST_CHECK(expect_drop(&h, len, CNT(rx_gso_bad_size), "gso_size 0"));
+	len = tcp4(&h);
+	h.gso_size = (uint16_t)(seg_max - 52 + 1);
+	TEST_CHECK(expect_drop(&h, len, CNT(rx_gso_bad_size),
+		"segment beyond the buffer"));
+	len = tcp4(&h);
+	h.hdr_len = (uint16_t)(len + 1);
+	TEST_CHECK(expect_drop(&h, len, CNT(rx_gso_bad_hdr_len),
+		"hdr_len beyond the packet"));
+	len = tcp4(&h);
+	h.hdr_len = 0;
+	TEST_CHECK(expect_drop(&h, 39, CNT(rx_gso_bad_hdr_len),
+		"TCP header cut"));
+	len = tcp4(&h);
+	h.csum_start = 60000;
+	TEST_CHECK(expect_drop(&h, len, CNT(rx_gso_bad_hdr_len),
+		"csum_start beyond the packet"));
+	len = tcp4(&h);
+	h.gso_type = VIRTIO_NET_HDR_GSO_UDP;
+	TEST_CHECK(expect_drop(&h, len, CNT(rx_gso_bad_type), "UFO"));
+	len = tcp4(&h);
+	h.gso_type = 2;
+	TEST_CHECK(expect_drop(&h, len, CNT(rx_gso_bad_type), "type 2"));
+	len = tcp4(&h);
+	h.gso_type = 0x7f;
+	TEST_CHECK(expect_drop(&h, len, CNT(rx_gso_bad_type), "type 0x7f"));
+	len = tcp4(&h);
+	h.flags = 0;
+	TEST_CHECK(expect_drop(&h, len, CNT(rx_gso_bad_type),
+		"GSO without NEEDS_CSUM"));
+	len = tcp4(&h);
+	h.gso_type |= VIRTIO_NET_HDR_GSO_ECN;
+	TEST_CHECK(expect_drop(&h, len, CNT(rx_gso_ecn), "ECN"));
+	len = tcp4(&h);
+	h.gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
+	TEST_CHECK(expect_drop(&h, len, CNT(rx_gso_bad_headers),
+		"TCPV6 on an IPv4 packet"));
+	len = tcp4(&h);
+	h.gso_type = VIRTIO_NET_HDR_GSO_UDP_L4;
+	TEST_CHECK(expect_drop(&h, len, CNT(rx_gso_bad_headers),
+		"UDP_L4 on a TCP packet"));
+	len = tcp4(&h);
+	h.csum_start = 24;
+	TEST_CHECK(expect_drop(&h, len, CNT(rx_gso_bad_headers),
+		"csum_start off the IPv4 header length"));
+	len = tcp4(&h);
+	h.csum_offset = 6;
+	TEST_CHECK(expect_drop(&h, len, CNT(rx_gso_bad_headers),
+		"TCP csum_offset 6"));
+	len = tcp4(&h);
+	big[6] |= 0x20; /* MF */
+	TEST_CHECK(expect_drop(&h, len, CNT(rx_gso_bad_headers),
+		"IPv4 fragment"));
+	len = tcp4(&h);
+	big[0] = 0x55;
+	TEST_CHECK(expect_drop(&h, len, CNT(rx_gso_bad_headers),
+		"IP version 5"));
+	len = tcp4(&h);
+	big[20 + 12] = 0x40; /* doff 4 */
+	TEST_CHECK(expect_drop(&h, len, CNT(rx_gso_bad_headers), "doff 4"));
+	len = tcp4(&h);
+	big[20 + 12] = 0xf0; /* doff 15, packet holds 52 + 5000 */
+	TEST_CHECK(expect_drop(&h, 70, CNT(rx_gso_bad_hdr_len),
+		"TCP options beyond the packet"));
+	len = build(big, true, IPPROTO_TCP, 0, 5, 3000, 0x10, &h);
+	h.gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
+	h.gso_size = 1000;
+	big[6] = IPPROTO_UDP;
+	TEST_CHECK(expect_drop(&h, len, CNT(rx_gso_bad_headers),
+		"IPv6 next header not TCP"));
+	/* plain packets with a partial checksum outside the packet */
+	len = build(big, false, IPPROTO_UDP, 0, 0, 100, 0, &h);
+	h.csum_start = (uint16_t)len;
+	TEST_CHECK(expect_drop(&h, len, CNT(rx_bad_csum), "csum_start"));
+	len = build(big, false, IPPROTO_UDP, 0, 0, 100, 0, &h);
+	h.csum_offset = (uint16_t)(len - 20 - 1);
+	TEST_CHECK(expect_drop(&h, len, CNT(rx_bad_csum), "csum_offset"));
+	return TEST_SUCCESS;
+}
+
+WGC_TEST_REGISTER_FULL(tun_vnet_bad_autotest, fast, tun_setup,
+	test_tun_vnet_bad, tun_teardown);
+
+/* a super-packet needing more buffers than the pool has: resumes later */
+static int
+test_tun_gso_nobuf(void)
+{
+	struct wgc_view hold[POOL_N], v[WGC_IOBUF_BURST_MAX];
+	struct wgc_tun_stats st;
+	struct virtio_net_hdr h;
+	struct wgc_tun_gso g;
+	unsigned int nhold = 0, total = 0;
+	uint32_t len;
+	uint16_t got;
+
+	memset(&st, 0, sizeof(st));
+	len = build(big, false, IPPROTO_TCP, 0, 5, 40 * 1000, 0x10, &h);
+	h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	h.gso_size = 1000;
+	TEST_ASSERT_EQUAL(wgc_tun_vnet_rx(&h, big, len, seg_max, &g, &st), 1,
+		"armed");
+	/* leave 10 buffers in the pool */
+	while (nhold < POOL_N - 10 &&
+			wgc_view_alloc_bulk(&rec, &hold[nhold], 1) == 1)
+		nhold++;
+	got = wgc_tun_gso_next(&g, &rec, v, 32, &st);
+	TEST_ASSERT_EQUAL(got, 0, "got %u from a dry pool", got);
+	TEST_ASSERT_EQUAL(st.rx_nobuf, 1, "rx_nobuf");
+	got = wgc_tun_gso_next(&g, &rec, v, 10, &st);
+	TEST_ASSERT_EQUAL(got, 10, "got %u", got);
+	total += got;
+	wgc_view_release_all(v, got);
+	wgc_view_release_all(hold, nhold);
+	while (wgc_tun_gso_pending(&g)) {
+		got = wgc_tun_gso_next(&g, &rec, v, 32, &st);
+		TEST_ASSERT(got > 0, "stuck");
+		total += got;
+		wgc_view_release_all(v, got);
+	}
+	TEST_ASSERT_EQUAL(total, 40, "segments %u", total);
+	TEST_ASSERT_EQUAL(st.rx_gso_segs, 40, "rx_gso_segs");
+	return TEST_SUCCESS;
+}
+
+WGC_TEST_REGISTER_FULL(tun_gso_nobuf_autotest, fast, tun_setup,
+	test_tun_gso_nobuf, tun_teardown);
+
+static int
+test_tun_conf_offload(void)
+{
+	struct wgc_startup_conf c;
+	struct wgc_conf_error err;
+	const char *off = "{\"inner\": {\"offload\": false}}";
+	const char *bad = "{\"inner\": {\"offload\": 1}}";
+
+	memset(&err, 0, sizeof(err));
+	TEST_ASSERT_SUCCESS(wgc_startup_conf_parse(&c, "{}", 2, &err), "{}");
+	TEST_ASSERT(c.inner.offload, "offload is on by default");
+	wgc_startup_conf_free(&c);
+	TEST_ASSERT_SUCCESS(wgc_startup_conf_parse(&c, off, strlen(off),
+		&err), "%s", err.msg);
+	TEST_ASSERT(!c.inner.offload, "offload false");
+	wgc_startup_conf_free(&c);
+	TEST_ASSERT_FAIL(wgc_startup_conf_parse(&c, bad, strlen(bad), &err),
+		"offload 1 accepted");
+	TEST_ASSERT(strstr(err.msg, "inner.offload") != NULL, "%s", err.msg);
+	return TEST_SUCCESS;
+}
+
+WGC_TEST_REGISTER(tun_conf_offload_autotest, fast, test_tun_conf_offload);
