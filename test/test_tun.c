@@ -595,3 +595,235 @@ test_tun_conf_offload(void)
 }
 
 WGC_TEST_REGISTER(tun_conf_offload_autotest, fast, test_tun_conf_offload);
+
+/* ---- a real TUN in a private network namespace (root only) */
+
+#define LIVE_TOTAL (768 * 1024)
+#define LIVE_MSS 1380
+#define LIVE_PORT 5001
+
+struct live {
+	struct wgc_tun *t;
+	uint32_t isn;      /* the kernel's initial sequence number */
+	uint32_t rcv_nxt;  /* next byte expected */
+	uint32_t got;      /* stream bytes received in order */
+	uint16_t sport;
+	bool syn_seen;
+	unsigned int pkts, data_pkts, max_len, max_payload, bad;
+};
+
+/* send one TCP segment from 10.201.0.2:LIVE_PORT to the kernel */
+static int
+live_send(struct live *l, uint8_t flags, uint32_t seq, uint32_t ack)
+{
+	struct wgc_view v;
+	uint32_t len = flags & 0x02 ? 48 : 40, sum;
+	uint8_t *b;
+
+	if (wgc_view_alloc_bulk(&rec, &v, 1) != 1)
+		return -1;
+	b = wgc_view_append(&v, (uint16_t)len);
+	memset(b, 0, len);
+	b[0] = 0x45;
+	be16(b + 2, (uint16_t)len);
+	b[8] = 64;
+	b[9] = IPPROTO_TCP;
+	b[12] = 10; b[13] = 201; b[14] = 0; b[15] = 2;
+	b[16] = 10; b[17] = 201; b[18] = 0; b[19] = 1;
+	be16(b + 10, (uint16_t)~ref_fold(ref_sum(b, 20, 0)));
+	be16(b + 20, LIVE_PORT);
+	be16(b + 22, l->sport);
+	b[24] = seq >> 24; b[25] = seq >> 16; b[26] = seq >> 8; b[27] = seq;
+	b[28] = ack >> 24; b[29] = ack >> 16; b[30] = ack >> 8; b[31] = ack;
+	b[32] = (uint8_t)((len - 20) / 4) << 4;
+	b[33] = flags;
+	be16(b + 34, 65535);    /* << 7 once scaling is on: 8 MiB */
+	if (flags & 0x02) {
+		b[40] = 2;      /* MSS */
+		b[41] = 4;
+		be16(b + 42, LIVE_MSS);
+		b[44] = 1;      /* NOP */
+		b[45] = 3;      /* window scale 7 */
+		b[46] = 3;
+		b[47] = 7;
+	}
+	sum = ref_sum(b + 12, 8, 0) + IPPROTO_TCP + (len - 20);
+	be16(b + 36, (uint16_t)~ref_fold(ref_sum(b + 20, len - 20, sum)));
+	return wgc_tun_tx_burst(l->t, 0, &v, 1) == 1 ? 0 : -1;
+}
+
+/* check one packet the kernel sent; follow the stream */
+static void
+live_packet(struct live *l, const uint8_t *d, uint32_t len)
+{
+	uint32_t hl, seq, plen, i;
+
+	l->pkts++;
+	l->max_len = RTE_MAX(l->max_len, len);
+	if (len < 40 || (d[0] >> 4) != 4 || d[9] != IPPROTO_TCP)
+		return;         /* e.g. IPv6 router solicitations */
+	hl = 20 + (uint32_t)(d[32] >> 4) * 4;
+	if (len > MTU || rd16(d + 2) != len || !ref_ipv4_ok(d) ||
+			ref_l4_sum(d, len, 20, IPPROTO_TCP) != 0xffff ||
+			hl > len || rd16(d + 22) != LIVE_PORT) {
+		l->bad++;
+		return;
+	}
+	seq = rd32(d + 24);
+	if (d[33] & 0x02) {
+		l->isn = seq;
+		l->rcv_nxt = seq + 1;
+		l->sport = rd16(d + 20);
+		l->syn_seen = true;
+		return;
+	}
+	plen = len - hl;
+	if (plen == 0 || !l->syn_seen)
+		return;
+	l->data_pkts++;
+	l->max_payload = RTE_MAX(l->max_payload, plen);
+	if (plen > LIVE_MSS) {
+		l->bad++;
+		return;
+	}
+	if (seq != l->rcv_nxt)
+		return;         /* retransmission or out of order: ignored */
+	for (i = 0; i < plen; i++)
+		if (d[hl + i] != pattern(l->got + i)) {
+			l->bad++;
+			return;
+		}
+	l->rcv_nxt += plen;
+	l->got += plen;
+}
+
+static int
+live_run(struct live *l)
+{
+	static uint8_t data[LIVE_TOTAL];
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct wgc_view v[32];
+	uint32_t sent = 0, acked = 0, i;
+	uint64_t deadline = rte_get_timer_cycles() + 15 * rte_get_timer_hz();
+	bool synack = false;
+	int s, rc = TEST_FAILED;
+	uint16_t n, k;
+
+	for (i = 0; i < LIVE_TOTAL; i++)
+		data[i] = pattern(i);
+	s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	TEST_ASSERT(s >= 0, "socket: %s", strerror(errno));
+	sa.sin_port = htons(LIVE_PORT);
+	sa.sin_addr.s_addr = htonl(WGC_TEST_IPV4(10, 201, 0, 2));
+	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
+			errno != EINPROGRESS) {
+		printf("connect: %s\n", strerror(errno));
+		goto out;
+	}
+	while (l->got < LIVE_TOTAL && rte_get_timer_cycles() < deadline) {
+		if (synack && sent < LIVE_TOTAL) {
+			ssize_t w = send(s, data + sent, LIVE_TOTAL - sent,
+				MSG_DONTWAIT);
+
+			if (w > 0)
+				sent += (uint32_t)w;
+		}
+		n = wgc_tun_rx_burst(l->t, 0, v, RTE_DIM(v));
+		for (k = 0; k < n; k++)
+			live_packet(l, v[k].data, v[k].len);
+		wgc_view_release_all(v, n);
+		if (l->syn_seen && !synack) {
+			if (live_send(l, 0x12, 1000, l->rcv_nxt) != 0)
+				goto out;
+			synack = true;
+		} else if (synack && l->got != acked) {
+			if (live_send(l, 0x10, 1001, l->rcv_nxt) != 0)
+				goto out;
+			acked = l->got;
+		}
+		if (n == 0)
+			usleep(100);
+	}
+	rc = TEST_SUCCESS;
+out:
+	close(s);
+	return rc;
+}
+
+static int
+live_case(bool offload)
+{
+	struct wgc_tun_conf tc = { 0 };
+	struct wgc_tun_stats st;
+	struct live l;
+	int ns, rc;
+
+	if (geteuid() != 0 || access("/dev/net/tun", R_OK | W_OK) != 0) {
+		printf("needs root and /dev/net/tun\n");
+		return TEST_SKIPPED;
+	}
+	ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	TEST_ASSERT(ns >= 0, "own netns: %s", strerror(errno));
+	if (unshare(CLONE_NEWNET) != 0) {
+		printf("unshare(CLONE_NEWNET): %s\n", strerror(errno));
+		close(ns);
+		return TEST_SKIPPED;
+	}
+	memset(&l, 0, sizeof(l));
+	tc.name = "wgctun-t0";
+	tc.nb_queues = 1;
+	tc.mtu = MTU;
+	tc.nb_addrs = 1;
+	tc.addrs[0].family = 4;
+	tc.addrs[0].prefix_len = 24;
+	memcpy(tc.addrs[0].addr, (uint8_t[]){ 10, 201, 0, 1 }, 4);
+	tc.recycler = &rec;
+	tc.offload = offload;
+	l.t = wgc_tun_open(&tc);
+	rc = TEST_FAILED;
+	if (l.t == NULL) {
+		printf("wgc_tun_open: %s\n", rte_strerror(rte_errno));
+		goto out;
+	}
+	if (wgc_tun_offload(l.t) != offload) {
+		printf("offload %d asked, %d given\n", offload,
+			wgc_tun_offload(l.t));
+		rc = offload ? TEST_SKIPPED : TEST_FAILED;
+		goto out;
+	}
+	rc = live_run(&l);
+	wgc_tun_stats(l.t, &st);
+	printf("live, offload %s: %u/%u bytes in order, %u packets (%u with data, "
+		"largest %u B, payload %u B), %u bad; tun: gso %" PRIu64
+		" -> %" PRIu64 " segments, csum %" PRIu64 ", vnet drops %"
+		PRIu64 "\n", offload ? "on" : "off", l.got, LIVE_TOTAL,
+		l.pkts, l.data_pkts,
+		l.max_len, l.max_payload, l.bad, st.rx_gso, st.rx_gso_segs,
+		st.rx_csum, WGC_TUN_STATS_VNET_DROPS(&st));
+	if (rc == TEST_SUCCESS && (l.got != LIVE_TOTAL || l.bad != 0 ||
+			l.max_payload != LIVE_MSS || st.tx_errors != 0 ||
+			WGC_TUN_STATS_VNET_DROPS(&st) != 0))
+		rc = TEST_FAILED;
+	/* with offloads, super-packets and partial checksums must come */
+	if (rc == TEST_SUCCESS && offload != (st.rx_gso != 0 &&
+			st.rx_gso_segs > st.rx_gso && st.rx_csum != 0))
+		rc = TEST_FAILED;
+out:
+	wgc_tun_close(l.t);
+	if (setns(ns, CLONE_NEWNET) != 0) {
+		printf("setns back: %s\n", strerror(errno));
+		rc = TEST_FAILED;
+	}
+	close(ns);
+	return rc;
+}
+
+static int
+test_tun_live(void)
+{
+	TEST_CHECK(live_case(true));
+	return live_case(false);
+}
+
+WGC_TEST_REGISTER_FULL(tun_live_autotest, fast, tun_setup, test_tun_live,
+	tun_teardown);
