@@ -56,6 +56,44 @@ put_be32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
+/*
+ * One's complement sum of len bytes as native 16-bit words (the form of
+ * __rte_raw_cksum(), which adds 16 bits at a time): 64-bit loads, each
+ * added as two 32-bit halves into two 64-bit accumulators, so that a
+ * segment's payload costs a fraction of a cycle per byte.
+ */
+static uint32_t
+fast_cksum(const uint8_t *p, uint32_t len, uint32_t sum)
+{
+	uint64_t a = sum, b = 0, x, y;
+	uint16_t w;
+
+	while (len >= 16) {
+		memcpy(&x, p, 8);
+		memcpy(&y, p + 8, 8);
+		a += (x & 0xffffffff) + (x >> 32);
+		b += (y & 0xffffffff) + (y >> 32);
+		p += 16;
+		len -= 16;
+	}
+	a += b;
+	while (len >= 2) {
+		memcpy(&w, p, 2);
+		a += w;
+		p += 2;
+		len -= 2;
+	}
+	if (len != 0) {
+		w = 0;
+		memcpy(&w, p, 1);
+		a += w;
+	}
+	a = (a & 0xffffffff) + (a >> 32);
+	a = (a & 0xffffffff) + (a >> 32);
+	/* reduced to 32 bits: __rte_raw_cksum_reduce() folds the rest */
+	return (uint32_t)((a & 0xffff) + (a >> 16));
+}
+
 /* the folded one's complement sum, stored as it sits in the packet */
 static inline uint16_t
 csum_finish(uint32_t sum, bool udp)
@@ -82,7 +120,7 @@ l4_cksum(const uint8_t *pkt, uint32_t len, uint16_t l4_off, bool ipv6,
 		sum = __rte_raw_cksum(pkt + 12, 8, 0);
 	sum += rte_cpu_to_be_16((uint16_t)proto);
 	sum += rte_cpu_to_be_16((uint16_t)l4_len);
-	sum = __rte_raw_cksum(pkt + l4_off, l4_len, sum);
+	sum = fast_cksum(pkt + l4_off, l4_len, sum);
 	return csum_finish(sum, proto == IPPROTO_UDP);
 }
 
@@ -100,7 +138,7 @@ csum_complete(const struct virtio_net_hdr *h, uint8_t *pkt, uint32_t len,
 		return -1;
 	}
 	/* the field keeps the pseudo-header sum: it is part of the sum */
-	c = csum_finish(__rte_raw_cksum(pkt + start, len - start, 0),
+	c = csum_finish(fast_cksum(pkt + start, len - start, 0),
 		h->csum_offset == UDP_CSUM_OFF);
 	memcpy(pkt + field, &c, 2);
 	st->rx_csum++;
