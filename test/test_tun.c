@@ -24,6 +24,8 @@
 #include <rte_errno.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
 
 #include "wgc_conf.h"
 #include "wgc_iobuf.h"
@@ -614,30 +616,54 @@ struct live {
 	unsigned int pkts, data_pkts, max_len, max_payload, bad;
 };
 
-/* send one TCP segment from 10.201.0.2:LIVE_PORT to the kernel */
-static int
-live_send(struct live *l, uint8_t flags, uint32_t seq, uint32_t ack)
+/* pattern(off..off+len), from a table (off wraps in perf runs) */
+static const uint8_t *
+live_pattern(uint32_t off, uint32_t len)
 {
-	struct wgc_view v;
-	uint32_t len = flags & 0x02 ? 48 : 40, sum;
+	static uint8_t tab[LIVE_TOTAL + 2048];
+	static bool done;
+	uint32_t i;
+
+	if (!done) {
+		for (i = 0; i < sizeof(tab); i++)
+			tab[i] = pattern(i);
+		done = true;
+	}
+	if (off + len > sizeof(tab))
+		off %= LIVE_TOTAL;
+	return tab + off;
+}
+
+/*
+ * Build in v one IPv4 TCP segment from 10.201.0.2:sport to
+ * 10.201.0.1:dport with plen bytes pattern(poff..); a SYN carries MSS
+ * LIVE_MSS and window scale 7.
+ */
+static int
+live_build(struct wgc_view *v, uint16_t sport, uint16_t dport, uint8_t flags,
+		uint32_t seq, uint32_t ack, uint16_t id, uint32_t poff,
+		uint32_t plen)
+{
+	uint32_t hl = flags & 0x02 ? 48 : 40, len = hl + plen;
 	uint8_t *b;
 
-	if (wgc_view_alloc_bulk(&rec, &v, 1) != 1)
+	if (wgc_view_alloc_bulk(&rec, v, 1) != 1)
 		return -1;
-	b = wgc_view_append(&v, (uint16_t)len);
-	memset(b, 0, len);
+	b = wgc_view_append(v, (uint16_t)len);
+	memset(b, 0, hl);
 	b[0] = 0x45;
 	be16(b + 2, (uint16_t)len);
+	be16(b + 4, id);
 	b[8] = 64;
 	b[9] = IPPROTO_TCP;
 	b[12] = 10; b[13] = 201; b[14] = 0; b[15] = 2;
 	b[16] = 10; b[17] = 201; b[18] = 0; b[19] = 1;
 	be16(b + 10, (uint16_t)~ref_fold(ref_sum(b, 20, 0)));
-	be16(b + 20, LIVE_PORT);
-	be16(b + 22, l->sport);
+	be16(b + 20, sport);
+	be16(b + 22, dport);
 	b[24] = seq >> 24; b[25] = seq >> 16; b[26] = seq >> 8; b[27] = seq;
 	b[28] = ack >> 24; b[29] = ack >> 16; b[30] = ack >> 8; b[31] = ack;
-	b[32] = (uint8_t)((len - 20) / 4) << 4;
+	b[32] = (uint8_t)((hl - 20) / 4) << 4;
 	b[33] = flags;
 	be16(b + 34, 65535);    /* << 7 once scaling is on: 8 MiB */
 	if (flags & 0x02) {
@@ -649,8 +675,22 @@ live_send(struct live *l, uint8_t flags, uint32_t seq, uint32_t ack)
 		b[46] = 3;
 		b[47] = 7;
 	}
-	sum = ref_sum(b + 12, 8, 0) + IPPROTO_TCP + (len - 20);
-	be16(b + 36, (uint16_t)~ref_fold(ref_sum(b + 20, len - 20, sum)));
+	if (plen > 0)
+		memcpy(b + hl, live_pattern(poff, plen), plen);
+	/* DPDK's sum here (fast enough to measure with); the kernel checks */
+	((struct rte_tcp_hdr *)(b + 20))->cksum = rte_ipv4_udptcp_cksum(
+		(struct rte_ipv4_hdr *)b, b + 20);
+	return 0;
+}
+
+/* send one TCP segment from 10.201.0.2:LIVE_PORT to the kernel */
+static int
+live_send(struct live *l, uint8_t flags, uint32_t seq, uint32_t ack)
+{
+	struct wgc_view v;
+
+	if (live_build(&v, LIVE_PORT, l->sport, flags, seq, ack, 0, 0, 0) != 0)
+		return -1;
 	return wgc_tun_tx_burst(l->t, 0, &v, 1) == 1 ? 0 : -1;
 }
 
@@ -762,8 +802,157 @@ out:
 	return rc;
 }
 
+#define TX_PORT 5002
+#define TX_SPORT 40000
+#define TX_ISS 1000u
+
+/*
+ * wgc -> kernel: a listening socket behind the TUN accepts a connection
+ * from a TCP sender written here (SYN, then bursts of up to 32 segments
+ * within the advertised window through wgc_tun_tx_burst(), go-back-N after
+ * 20 ms without progress). Some bursts carry a short segment in the
+ * middle, some two segments swapped: coalescing must stop there. The
+ * socket must read the stream intact.
+ */
 static int
-live_case(bool offload, bool perf)
+live_tx_run(struct live *l, double secs, uint64_t *received)
+{
+	static uint8_t rbuf[256 * 1024];
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	uint64_t hz = rte_get_timer_hz(), now, progress;
+	uint64_t deadline = rte_get_timer_cycles() + (uint64_t)(secs * hz);
+	uint32_t una = 0, nxt = 0, win = 0, their = 0, bursts = 0;
+	struct wgc_view v[32];
+	uint16_t id = 1, n, k, cnt;
+	int ls, cs = -1, one = 1, ws = 0, rc = TEST_FAILED;
+	bool est = false;
+
+	*received = 0;
+	ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	TEST_ASSERT(ls >= 0, "socket: %s", strerror(errno));
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sa.sin_port = htons(TX_PORT);
+	sa.sin_addr.s_addr = htonl(WGC_TEST_IPV4(10, 201, 0, 1));
+	if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+			listen(ls, 1) != 0) {
+		printf("listen: %s\n", strerror(errno));
+		goto out;
+	}
+	if (live_build(&v[0], TX_SPORT, TX_PORT, 0x02, TX_ISS, 0, id++, 0,
+			0) != 0 || wgc_tun_tx_burst(l->t, 0, v, 1) != 1)
+		goto out;
+	progress = rte_get_timer_cycles();
+	while ((now = rte_get_timer_cycles()) < deadline &&
+			(l->perf || *received < LIVE_TOTAL)) {
+		n = wgc_tun_rx_burst(l->t, 0, v, RTE_DIM(v));
+		for (k = 0; k < n; k++) {
+			const uint8_t *d = v[k].data;
+			uint32_t a, hl;
+
+			if (v[k].len < 40 || d[0] != 0x45 ||
+					d[9] != IPPROTO_TCP ||
+					rd16(d + 20) != TX_PORT)
+				continue;
+			hl = 20 + (uint32_t)(d[32] >> 4) * 4;
+			if ((d[33] & 0x12) == 0x12 && !est) {
+				uint32_t o;
+
+				their = rd32(d + 24) + 1;
+				for (o = 40; o + 2 < hl; ) {
+					if (d[o] == 1) {
+						o++;
+						continue;
+					}
+					if (d[o] == 3)
+						ws = d[o + 2];
+					if (d[o + 1] < 2)
+						break;
+					o += d[o + 1];
+				}
+				win = rd16(d + 34);
+				est = true;
+				continue;
+			}
+			if (!est || !(d[33] & 0x10))
+				continue;
+			a = rd32(d + 28) - (TX_ISS + 1);
+			if ((int32_t)(a - una) > 0) {
+				una = a;
+				progress = now;
+			}
+			win = (uint32_t)rd16(d + 34) << ws;
+		}
+		wgc_view_release_all(v, n);
+		if (!est)
+			continue;
+		if (cs < 0) {
+			/* the handshake's last ACK, until accepted */
+			if (live_build(&v[0], TX_SPORT, TX_PORT, 0x10,
+					TX_ISS + 1, their, id++, 0, 0) != 0 ||
+					wgc_tun_tx_burst(l->t, 0, v, 1) != 1)
+				goto out;
+			cs = accept4(ls, NULL, NULL, SOCK_NONBLOCK);
+			continue;
+		}
+		for (;;) {
+			ssize_t r = recv(cs, rbuf, sizeof(rbuf), 0);
+			uint32_t off = (uint32_t)*received;
+
+			if (r <= 0)
+				break;
+			if (!l->perf && memcmp(rbuf, live_pattern(off,
+					(uint32_t)r), (size_t)r) != 0) {
+				printf("stream corrupt near byte %u\n", off);
+				goto out;
+			}
+			*received += (uint64_t)r;
+		}
+		if (nxt != una && now - progress > hz / 50) {
+			nxt = una;      /* go back N */
+			progress = now;
+		}
+		cnt = (uint16_t)RTE_MIN(32u, (una + win - nxt) / LIVE_MSS);
+		if (!l->perf)
+			cnt = (uint16_t)RTE_MIN((uint32_t)cnt,
+				(LIVE_TOTAL - nxt + LIVE_MSS - 1) / LIVE_MSS);
+		if (cnt == 0)
+			continue;
+		bursts++;
+		for (k = 0; k < cnt; k++) {
+			uint32_t plen = LIVE_MSS;
+
+			if (!l->perf && bursts % 3 == 0 && k == 10 &&
+					cnt > 12)
+				plen = 700;
+			if (!l->perf)
+				plen = RTE_MIN(plen, LIVE_TOTAL - nxt);
+			if (live_build(&v[k], TX_SPORT, TX_PORT,
+					k == cnt - 1 ? 0x18 : 0x10,
+					TX_ISS + 1 + nxt, their, id++, nxt,
+					plen) != 0) {
+				wgc_view_release_all(v, k);
+				goto out;
+			}
+			nxt += plen;
+		}
+		if (!l->perf && bursts % 5 == 0 && cnt > 6) {
+			struct wgc_view tmp = v[4];
+
+			v[4] = v[5];
+			v[5] = tmp;
+		}
+		wgc_tun_tx_burst(l->t, 0, v, cnt);
+	}
+	rc = TEST_SUCCESS;
+out:
+	if (cs >= 0)
+		close(cs);
+	close(ls);
+	return rc;
+}
+
+static int
+live_case(bool offload, bool perf, bool tx)
 {
 	struct wgc_tun_conf tc = { 0 };
 	struct wgc_tun_stats st;
@@ -802,6 +991,27 @@ live_case(bool offload, bool perf)
 		printf("offload %d asked, %d given\n", offload,
 			wgc_tun_offload(l.t));
 		rc = offload ? TEST_SKIPPED : TEST_FAILED;
+		goto out;
+	}
+	if (tx) {
+		uint64_t t0 = rte_get_timer_cycles(), got;
+		double el;
+
+		rc = live_tx_run(&l, perf ? 2.0 : 15.0, &got);
+		el = (double)(rte_get_timer_cycles() - t0) /
+			(double)rte_get_timer_hz();
+		wgc_tun_stats(l.t, &st);
+		printf("tun TX%s, offload %s: views -> TUN -> kernel TCP "
+			"socket, one thread: %" PRIu64 " B, %.2f Gbit/s; "
+			"%" PRIu64 " packets, %" PRIu64 " written as %" PRIu64
+			" super-packets, %" PRIu64 " errors\n",
+			perf ? " perf" : "", offload ? "on" : "off", got,
+			(double)got * 8 / el / 1e9, st.tx_packets,
+			st.tx_gro_segs, st.tx_gro, st.tx_errors);
+		if (rc == TEST_SUCCESS && (st.tx_errors != 0 || (!perf &&
+				got != LIVE_TOTAL) || got == 0 ||
+				offload != (st.tx_gro != 0)))
+			rc = TEST_FAILED;
 		goto out;
 	}
 	if (perf) {
@@ -850,11 +1060,157 @@ out:
 	return rc;
 }
 
+/* a burst of n segments of one flow: ids, seqs from 0, PSH on the last */
+static int
+gro_burst(struct wgc_view *v, unsigned int n, uint32_t plen)
+{
+	unsigned int k;
+
+	for (k = 0; k < n; k++)
+		if (live_build(&v[k], TX_SPORT, TX_PORT,
+				k == n - 1 ? 0x18 : 0x10, 77 + k * plen, 5,
+				(uint16_t)(0xfffd + k), k * plen, plen) != 0)
+			return -1;
+	return 0;
+}
+
+/* k segments coalesced by wgc_tun_gro(), split again: the originals */
+static int
+gro_roundtrip(struct wgc_view *v, unsigned int n, uint16_t k,
+		const struct virtio_net_hdr *h)
+{
+	static uint8_t sp[70000], orig[32][1500];
+	struct wgc_view seg[32];
+	struct wgc_tun_stats st;
+	struct wgc_tun_gso g;
+	uint32_t len = v[0].len, olen[32];
+	unsigned int j;
+	uint16_t got;
+
+	/* the whole burst, whose last segment has the PSH */
+	TEST_ASSERT_EQUAL(k, n, "coalesced %u of %u", k, n);
+	memset(&st, 0, sizeof(st));
+	memcpy(sp, v[0].data, v[0].len);
+	for (j = 1; j < k; j++) {
+		memcpy(sp + len, v[j].data + h->hdr_len,
+			v[j].len - h->hdr_len);
+		len += v[j].len - h->hdr_len;
+	}
+	/* what the originals were: rebuilt the same way */
+	for (j = 0; j < k; j++) {
+		olen[j] = v[j].len;
+		memcpy(orig[j], v[j].data, v[j].len);
+	}
+	{
+		struct wgc_view o;
+
+		/* v[0] was rewritten: rebuild the first original */
+		TEST_ASSERT_SUCCESS(live_build(&o, TX_SPORT, TX_PORT, 0x10,
+			77, 5, 0xfffd, 0, h->gso_size), "build");
+		olen[0] = o.len;
+		memcpy(orig[0], o.data, o.len);
+		wgc_view_release(&o);
+	}
+	TEST_ASSERT_EQUAL(wgc_tun_vnet_rx(h, sp, len, seg_max, &g, &st), 1,
+		"the coalesced packet is not a valid GSO packet");
+	got = wgc_tun_gso_next(&g, &rec, seg, 32, &st);
+	TEST_ASSERT_EQUAL(got, k, "split into %u, coalesced %u", got, k);
+	for (j = 0; j < k; j++) {
+		if (seg[j].len != olen[j] ||
+				memcmp(seg[j].data, orig[j], olen[j]) != 0) {
+			wgc_view_release_all(seg, got);
+			TEST_ASSERT(0, "segment %u differs after GRO + GSO", j);
+		}
+	}
+	wgc_view_release_all(seg, got);
+	return TEST_SUCCESS;
+}
+
+static int
+test_tun_gro(void)
+{
+	struct virtio_net_hdr h;
+	struct wgc_view v[48];
+	uint16_t k;
+	uint8_t *d;
+
+	/* a whole burst of one flow */
+	TEST_ASSERT_SUCCESS(gro_burst(v, 20, 1380), "build");
+	k = wgc_tun_gro(v, 20, &h);
+	TEST_ASSERT_EQUAL(k, 20, "coalesced %u of 20", k);
+	TEST_ASSERT(h.gso_type == VIRTIO_NET_HDR_GSO_TCPV4 &&
+		h.flags == VIRTIO_NET_HDR_F_NEEDS_CSUM && h.gso_size == 1380 &&
+		h.hdr_len == 40 && h.csum_start == 20 && h.csum_offset == 16,
+		"vnet header");
+	TEST_ASSERT_EQUAL(rd16(v[0].data + 2), 40 + 20 * 1380, "length");
+	TEST_ASSERT(ref_ipv4_ok(v[0].data), "IP checksum");
+	TEST_ASSERT(v[0].data[33] & 0x08, "PSH of the last");
+	TEST_CHECK(gro_roundtrip(v, 20, k, &h));
+	wgc_view_release_all(v, 20);
+	/* the last one shorter: still one packet */
+	TEST_ASSERT_SUCCESS(gro_burst(v, 5, 1000), "build");
+	wgc_view_release(&v[4]);
+	TEST_ASSERT_SUCCESS(live_build(&v[4], TX_SPORT, TX_PORT, 0x18,
+		77 + 4000, 5, (uint16_t)(0xfffd + 4), 4000, 10), "build");
+	TEST_ASSERT_EQUAL(wgc_tun_gro(v, 5, &h), 5, "short last");
+	TEST_CHECK(gro_roundtrip(v, 5, 5, &h));
+	wgc_view_release_all(v, 5);
+	/* where a run must stop */
+	TEST_ASSERT_SUCCESS(gro_burst(v, 8, 1000), "build");
+	d = v[3].data;
+	d[28] ^= 1;                     /* another ack: bad checksum too */
+	TEST_ASSERT_EQUAL(wgc_tun_gro(v, 8, &h), 3, "bad checksum/ack");
+	TEST_ASSERT_EQUAL(wgc_tun_gro(&v[3], 5, &h), 1, "bad checksum");
+	TEST_ASSERT_EQUAL(h.gso_type, 0, "zero header for one packet");
+	TEST_ASSERT_EQUAL(wgc_tun_gro(&v[4], 4, &h), 4, "the rest");
+	wgc_view_release_all(v, 8);
+	/* PSH in the middle, a swapped pair, a gap in the ids, SYN */
+	TEST_ASSERT_SUCCESS(gro_burst(v, 8, 1000), "build");
+	{
+		struct wgc_view t = v[5];
+
+		v[5] = v[6];
+		v[6] = t;
+	}
+	TEST_ASSERT_EQUAL(wgc_tun_gro(v, 8, &h), 5, "swapped pair");
+	wgc_view_release_all(v, 8);
+	TEST_ASSERT_SUCCESS(gro_burst(v, 3, 1000), "build");
+	wgc_view_release(&v[1]);
+	TEST_ASSERT_SUCCESS(live_build(&v[1], TX_SPORT, TX_PORT, 0x18,
+		77 + 1000, 5, (uint16_t)(0xfffd + 1), 1000, 1000), "build");
+	TEST_ASSERT_EQUAL(wgc_tun_gro(v, 3, &h), 2, "PSH ends a run");
+	wgc_view_release_all(v, 3);
+	TEST_ASSERT_SUCCESS(gro_burst(v, 3, 1000), "build");
+	wgc_view_release(&v[1]);
+	TEST_ASSERT_SUCCESS(live_build(&v[1], TX_SPORT, TX_PORT, 0x10,
+		77 + 1000, 5, 7, 1000, 1000), "build");
+	TEST_ASSERT_EQUAL(wgc_tun_gro(v, 3, &h), 1, "id gap");
+	wgc_view_release_all(v, 3);
+	TEST_ASSERT_SUCCESS(gro_burst(v, 2, 1000), "build");
+	wgc_view_release(&v[0]);
+	TEST_ASSERT_SUCCESS(live_build(&v[0], TX_SPORT, TX_PORT, 0x02,
+		77, 5, 0xfffd, 0, 0), "build");
+	TEST_ASSERT_EQUAL(wgc_tun_gro(v, 2, &h), 1, "SYN");
+	wgc_view_release_all(v, 2);
+	/* never more than 64 KiB */
+	TEST_ASSERT_SUCCESS(gro_burst(v, 48, 1380), "build");
+	k = wgc_tun_gro(v, 48, &h);
+	TEST_ASSERT_EQUAL(k, 47, "64 KiB: %u segments of 1380", k);
+	TEST_ASSERT_EQUAL(rd16(v[0].data + 2), 40 + 47 * 1380, "length");
+	wgc_view_release_all(v, 48);
+	return TEST_SUCCESS;
+}
+
+WGC_TEST_REGISTER_FULL(tun_gro_autotest, fast, tun_setup, test_tun_gro,
+	tun_teardown);
+
 static int
 test_tun_live(void)
 {
-	TEST_CHECK(live_case(true, false));
-	return live_case(false, false);
+	TEST_CHECK(live_case(true, false, false));
+	TEST_CHECK(live_case(false, false, false));
+	TEST_CHECK(live_case(true, false, true));
+	return live_case(false, false, true);
 }
 
 WGC_TEST_REGISTER_FULL(tun_live_autotest, fast, tun_setup, test_tun_live,
@@ -869,8 +1225,10 @@ WGC_TEST_REGISTER_FULL(tun_live_autotest, fast, tun_setup, test_tun_live,
 static int
 test_tun_rx_perf(void)
 {
-	TEST_CHECK(live_case(false, true));
-	TEST_CHECK(live_case(true, true));
+	TEST_CHECK(live_case(false, true, false));
+	TEST_CHECK(live_case(true, true, false));
+	TEST_CHECK(live_case(false, true, true));
+	TEST_CHECK(live_case(true, true, true));
 	printf("command: flock /tmp/wgc-heavy.lock build/test/wgc-test "
 		"tun_rx_perf\n");
 	return TEST_SUCCESS;

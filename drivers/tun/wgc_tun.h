@@ -21,7 +21,9 @@
  * into one scratch buffer per queue and splits it into MSS-sized segments,
  * each in its own default-pool buffer (wgc_tun_gso_*(), a pure function
  * tested without a device); a partial checksum is completed in place. TX
- * writes each packet behind a zero virtio_net_hdr (writev, no copy). If the
+ * writes runs of in-order segments of one TCP flow as one GSO packet
+ * (wgc_tun_gro(): writev of the first packet and the others' payloads, no
+ * copy) and everything else behind a zero virtio_net_hdr. If the
  * kernel refuses IFF_VNET_HDR or TUNSETOFFLOAD, the device falls back to
  * plain packets (the kernel segments and checksums itself).
  */
@@ -70,6 +72,8 @@ struct wgc_tun_stats {
 	uint64_t tx_packets;
 	uint64_t tx_bytes;
 	uint64_t tx_errors;     /**< writes that failed (dropped) */
+	uint64_t tx_gro;        /**< super-packets written (coalesced) */
+	uint64_t tx_gro_segs;   /**< segments they carried (in tx_packets) */
 	/* IFF_VNET_HDR (offload) mode */
 	uint64_t rx_gso;        /**< super-packets split */
 	uint64_t rx_gso_segs;   /**< segments they gave (also in rx_packets) */
@@ -208,6 +212,30 @@ int wgc_tun_vnet_rx(const struct virtio_net_hdr *h, uint8_t *pkt,
  */
 uint16_t wgc_tun_gso_next(struct wgc_tun_gso *g, struct wgc_recycler *r,
 		struct wgc_view *v, uint16_t n, struct wgc_tun_stats *st);
+
+/**
+ * Coalesce the TCP segments at the start of a burst towards the kernel
+ * (GRO): count how many consecutive views, from v[0], are in-order
+ * segments of one TCP flow that can travel as one GSO super-packet (ACK or
+ * ACK|PSH only, PSH only on the last, valid checksums, same addresses,
+ * ports, ack, window, options and TTL/TOS, IPv4 ids one apart, every
+ * segment but the last of the first one's size, at most 64 KiB).
+ *
+ * @param v
+ *   The burst (views are only read, except v[0] when coalescing).
+ * @param n
+ *   Views in the burst.
+ * @param h
+ *   Header to write before the packet(s).
+ * @return
+ *   k >= 1. If k >= 2, v[0] was rewritten as the super-packet's headers
+ *   (length, PSH of the last, partial checksum), and the packet to write
+ *   is v[0] followed by the payloads of v[1..k-1]; @p h describes it
+ *   (GSO_TCPV4/6, NEEDS_CSUM). If k == 1, @p h is all zero and v[0] is
+ *   untouched.
+ */
+uint16_t wgc_tun_gro(struct wgc_view *v, uint16_t n,
+		struct virtio_net_hdr *h);
 
 /** @return true while @p g still has segments to emit. */
 static inline bool

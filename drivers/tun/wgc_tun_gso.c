@@ -322,3 +322,152 @@ wgc_tun_gso_next(struct wgc_tun_gso *g, struct wgc_recycler *r,
 		g->pkt = NULL;
 	return n;
 }
+
+/* ---- TX: consecutive TCP segments of one flow written as one GSO packet */
+
+#define TCP_ACK 0x10
+
+/* what coalescing needs to know of one segment */
+struct gro_seg {
+	uint8_t v6;
+	uint8_t flags;
+	uint16_t l4;    /* TCP header offset */
+	uint16_t hl;    /* IP + TCP headers */
+	uint32_t plen;  /* payload */
+	uint32_t seq;
+};
+
+static uint32_t
+pseudo_sum(const uint8_t *d, bool v6, uint32_t l4_len)
+{
+	uint32_t sum = v6 ? __rte_raw_cksum(d + 8, 32, 0) :
+		__rte_raw_cksum(d + 12, 8, 0);
+
+	sum += rte_cpu_to_be_16((uint16_t)IPPROTO_TCP);
+	sum += rte_cpu_to_be_16((uint16_t)l4_len);
+	return sum;
+}
+
+/* a plain TCP data segment with only ACK (and PSH) and a valid checksum */
+static bool
+gro_parse(const uint8_t *d, uint32_t len, struct gro_seg *s)
+{
+	uint32_t sum;
+
+	if (len < 40)
+		return false;
+	if (d[0] == 0x45) {
+		if (d[9] != IPPROTO_TCP || get_be16(d + 2) != len ||
+				(get_be16(d + 6) & 0x3fff) != 0)
+			return false;
+		s->v6 = 0;
+		s->l4 = 20;
+	} else if ((d[0] >> 4) == 6) {
+		if (len < 60 || d[6] != IPPROTO_TCP ||
+				get_be16(d + 4) != len - 40)
+			return false;
+		s->v6 = 1;
+		s->l4 = 40;
+	} else {
+		return false;
+	}
+	if ((d[s->l4 + 12] >> 4) < 5)
+		return false;
+	s->hl = (uint16_t)(s->l4 + (d[s->l4 + 12] >> 4) * 4);
+	s->flags = d[s->l4 + 13];
+	if (s->hl >= len || (s->flags & ~(TCP_ACK | TCP_PSH)) != 0 ||
+			!(s->flags & TCP_ACK))
+		return false;
+	/* the kernel will not check the checksums of what it gets as a GSO
+	 * packet: check them here (it would have, segment by segment) */
+	sum = pseudo_sum(d, s->v6, len - s->l4);
+	sum = fast_cksum(d + s->l4, len - s->l4, sum);
+	if (__rte_raw_cksum_reduce(sum) != 0xffff)
+		return false;
+	s->plen = len - s->hl;
+	s->seq = get_be32(d + s->l4 + TCP_SEQ_OFF);
+	return true;
+}
+
+/* can b (segment sb) follow a (sa) in one super-packet of MSS mss? */
+static bool
+gro_follows(const uint8_t *a, const struct gro_seg *sa, const uint8_t *b,
+		const struct gro_seg *sb, uint32_t mss)
+{
+	uint16_t l4 = sa->l4;
+
+	if (sb->v6 != sa->v6 || sb->hl != sa->hl || sa->plen != mss ||
+			sb->plen > mss || (sa->flags & TCP_PSH) != 0 ||
+			sb->seq != sa->seq + sa->plen)
+		return false;
+	if (sa->v6) {
+		/* version, class, flow label; hop limit; addresses */
+		if (memcmp(a, b, 4) != 0 || a[7] != b[7] ||
+				memcmp(a + 8, b + 8, 32) != 0)
+			return false;
+	} else {
+		/* TOS; DF; TTL; addresses; ids one apart */
+		if (a[1] != b[1] || a[6] != b[6] || a[8] != b[8] ||
+				memcmp(a + 12, b + 12, 8) != 0 ||
+				get_be16(b + 4) != (uint16_t)(get_be16(a + 4) + 1))
+			return false;
+	}
+	/* ports; ack; window and options the same */
+	return memcmp(a + l4, b + l4, 4) == 0 &&
+		memcmp(a + l4 + 8, b + l4 + 8, 4) == 0 &&
+		memcmp(a + l4 + 14, b + l4 + 14, 2) == 0 &&
+		memcmp(a + l4 + 20, b + l4 + 20, sa->hl - l4 - 20u) == 0;
+}
+
+uint16_t
+wgc_tun_gro(struct wgc_view *v, uint16_t n, struct virtio_net_hdr *h)
+{
+	struct gro_seg head, prev, cur;
+	uint32_t total;
+	uint16_t k;
+	uint8_t *d;
+	uint16_t c;
+
+	memset(h, 0, sizeof(*h));
+	if (n < 2 || wgc_view_is_empty(&v[0]) ||
+			!gro_parse(v[0].data, v[0].len, &head))
+		return 1;
+	total = v[0].len;
+	prev = head;
+	for (k = 1; k < n; k++) {
+		if (wgc_view_is_empty(&v[k]) ||
+				!gro_parse(v[k].data, v[k].len, &cur) ||
+				!gro_follows(v[k - 1].data, &prev, v[k].data,
+					&cur, head.plen) ||
+				total + cur.plen > (head.v6 ? 65535u + 40 :
+					65535u))
+			break;
+		total += cur.plen;
+		prev = cur;
+	}
+	if (k == 1)
+		return 1;
+	/* the head becomes the super-packet's headers */
+	d = v[0].data;
+	if (head.v6) {
+		put_be16(d + 4, (uint16_t)(total - 40));
+	} else {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)d;
+
+		put_be16(d + 2, (uint16_t)total);
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+	d[head.l4 + TCP_FLAGS_OFF] |= prev.flags & TCP_PSH;
+	/* CHECKSUM_PARTIAL: the field holds the pseudo-header sum */
+	c = __rte_raw_cksum_reduce(pseudo_sum(d, head.v6, total - head.l4));
+	memcpy(d + head.l4 + TCP_CSUM_OFF, &c, 2);
+	h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	h->gso_type = head.v6 ? VIRTIO_NET_HDR_GSO_TCPV6 :
+		VIRTIO_NET_HDR_GSO_TCPV4;
+	h->hdr_len = head.hl;
+	h->gso_size = (uint16_t)head.plen;
+	h->csum_start = head.l4;
+	h->csum_offset = TCP_CSUM_OFF;
+	return k;
+}
