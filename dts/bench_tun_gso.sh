@@ -11,7 +11,8 @@
 #
 # "encrypt": iperf3 client in wgc's namespace, so the kernel's TCP hands
 # wgc's TUN TSO super-packets when offloads are on (wgc splits, seals);
-# "decrypt": iperf3 -R (wireguard-go's side sends, wgc writes to the TUN).
+# "decrypt": iperf3 -R (wireguard-go's side sends, wgc writes to the TUN,
+# coalescing runs of segments into GSO packets when offloads are on).
 # Prints each run, the medians of BENCH_RUNS runs and wgc's TUN counters.
 # Perf-style: never fails on timing; a check fails only if the tunnel does
 # not come up, no data flows, wgc does not exit cleanly, or offload "on"
@@ -137,6 +138,8 @@ EOF
 	if [ "$mode" = on ]; then
 		dts_check "offload on: super-packets split" \
 			grep -Eq "^wgc: tun: offload on gso [1-9]" "$log"
+		dts_check "offload on: segments coalesced towards the kernel" \
+			grep -Eq "^wgc: tun: offload on .* gro [1-9]" "$log"
 	else
 		dts_check "offload off: no super-packet" \
 			grep -Eq "^wgc: tun: offload off gso 0 " "$log"

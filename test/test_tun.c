@@ -1217,9 +1217,11 @@ WGC_TEST_REGISTER_FULL(tun_live_autotest, fast, tun_setup, test_tun_live,
 	tun_teardown);
 
 /*
- * The TUN edge alone, offloads off and on: one thread streams kernel TCP
- * into the TUN (send()), reads it back as views and ACKs it. Prints the
- * figure; never fails on timing.
+ * The TUN edge alone, offloads off and on. RX: one thread streams kernel
+ * TCP into the TUN (send()), reads it back as views and ACKs it. TX: one
+ * thread writes bursts of 32 segments to a kernel TCP socket behind the
+ * TUN and reads them from the socket. Prints the figures; never fails on
+ * timing.
  * Command: flock /tmp/wgc-heavy.lock build/test/wgc-test tun_rx_perf
  */
 static int

@@ -691,10 +691,12 @@ print_state(struct wgc_daemon *d)
 			"\n", ts.rx_packets, ts.tx_packets, ts.rx_nobuf,
 			ts.rx_errors, ts.tx_errors);
 		printf("wgc: tun: offload %s gso %" PRIu64 " gso_segs %" PRIu64
-			" csum %" PRIu64 " vnet_drops %" PRIu64 "\n",
+			" csum %" PRIu64 " vnet_drops %" PRIu64 " gro %" PRIu64
+			" gro_segs %" PRIu64 "\n",
 			wgc_tun_offload(d->tun) ? "on" : "off", ts.rx_gso,
 			ts.rx_gso_segs, ts.rx_csum,
-			WGC_TUN_STATS_VNET_DROPS(&ts));
+			WGC_TUN_STATS_VNET_DROPS(&ts), ts.tx_gro,
+			ts.tx_gro_segs);
 	}
 	wgc_identity_stats(d->id, &ps);
 	for (i = 0; i < WGC_CNT_MAX; i++)
