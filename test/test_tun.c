@@ -951,6 +951,78 @@ out:
 	return rc;
 }
 
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#define UDP_GSO 1200
+#define UDP_TOTAL 10000
+
+/*
+ * kernel -> wgc, UDP: one 10000-byte send() with UDP_SEGMENT 1200 leaves
+ * as a GSO_UDP_L4 super-packet (USO) when offloads are on; either way
+ * nine valid datagrams (eight of 1200 bytes, one of 400) must come out.
+ */
+static int
+live_udp_run(struct live *l, unsigned int *dgrams)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	uint64_t deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+	uint32_t got = 0, len, hl;
+	struct wgc_view v[32];
+	int s, gso = UDP_GSO, rc = TEST_FAILED;
+	uint16_t n, k;
+
+	*dgrams = 0;
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	TEST_ASSERT(s >= 0, "socket: %s", strerror(errno));
+	if (setsockopt(s, IPPROTO_UDP, UDP_SEGMENT, &gso, sizeof(gso)) != 0) {
+		printf("UDP_SEGMENT: %s\n", strerror(errno));
+		close(s);
+		return TEST_SKIPPED;
+	}
+	sa.sin_port = htons(5003);
+	sa.sin_addr.s_addr = htonl(WGC_TEST_IPV4(10, 201, 0, 2));
+	if (sendto(s, live_pattern(0, UDP_TOTAL), UDP_TOTAL, 0,
+			(struct sockaddr *)&sa, sizeof(sa)) != UDP_TOTAL) {
+		printf("sendto: %s\n", strerror(errno));
+		goto out;
+	}
+	while (got < UDP_TOTAL && rte_get_timer_cycles() < deadline) {
+		n = wgc_tun_rx_burst(l->t, 0, v, RTE_DIM(v));
+		for (k = 0; k < n; k++) {
+			const uint8_t *d = v[k].data;
+
+			len = v[k].len;
+			if (len < 28 || d[0] != 0x45 || d[9] != IPPROTO_UDP ||
+					rd16(d + 22) != 5003)
+				continue;
+			hl = 28;
+			if (rd16(d + 2) != len || !ref_ipv4_ok(d) ||
+					rd16(d + 24) != len - 20 ||
+					ref_l4_sum(d, len, 20, IPPROTO_UDP) !=
+					0xffff ||
+					len - hl != RTE_MIN((uint32_t)UDP_GSO,
+						UDP_TOTAL - got) ||
+					memcmp(d + hl, live_pattern(got,
+						len - hl), len - hl) != 0) {
+				printf("datagram %u (%u B) wrong\n", *dgrams,
+					len);
+				wgc_view_release_all(v, n);
+				goto out;
+			}
+			got += len - hl;
+			(*dgrams)++;
+		}
+		wgc_view_release_all(v, n);
+		if (n == 0)
+			usleep(100);
+	}
+	rc = got == UDP_TOTAL ? TEST_SUCCESS : TEST_FAILED;
+out:
+	close(s);
+	return rc;
+}
+
 static int
 live_case(bool offload, bool perf, bool tx)
 {
@@ -1034,6 +1106,23 @@ live_case(bool offload, bool perf, bool tx)
 		goto out;
 	}
 	rc = live_run(&l, 15.0);
+	if (rc == TEST_SUCCESS) {
+		unsigned int dg;
+		struct wgc_tun_stats st0;
+
+		wgc_tun_stats(l.t, &st0);
+		rc = live_udp_run(&l, &dg);
+		wgc_tun_stats(l.t, &st);
+		printf("live UDP, offload %s: %u datagrams, gso %" PRIu64
+			" -> %" PRIu64 " segments\n", offload ? "on" : "off",
+			dg, st.rx_gso - st0.rx_gso,
+			st.rx_gso_segs - st0.rx_gso_segs);
+		if (rc == TEST_SUCCESS && (dg != 9 || (offload &&
+				st.rx_gso - st0.rx_gso != 1)))
+			rc = TEST_FAILED;
+		if (rc == TEST_SKIPPED)
+			rc = TEST_SUCCESS;
+	}
 	wgc_tun_stats(l.t, &st);
 	printf("live, offload %s: %u/%u bytes in order, %u packets (%u with data, "
 		"largest %u B, payload %u B), %u bad; tun: gso %" PRIu64
