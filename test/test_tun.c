@@ -236,19 +236,21 @@ split_check(uint8_t *b, uint32_t len, const struct virtio_net_hdr *h,
 			const uint8_t *d = v[k].data;
 			uint32_t sl = RTE_MIN(mss, plen - off);
 			bool first = i == 0, last = i == nseg - 1;
+			uint32_t pad = RTE_ALIGN_CEIL(v[k].len, 16) -
+				v[k].len;
 			uint8_t fl;
 
 			if (v[k].len != hl + sl || v[k].len > seg_max ||
 					v[k].headroom < WGC_IOBUF_OUTER_HDR_MAX ||
-					v[k].tailroom < RTE_ALIGN_CEIL(v[k].len, 16) -
-					v[k].len + 16) {
+					v[k].tailroom < pad + 16) {
 				printf("seg %u: len %u, want %u\n", i,
 					v[k].len, hl + sl);
 				goto rel;
 			}
 			if (v6 ? rd16(d + 4) != v[k].len - 40 :
 					(rd16(d + 2) != v[k].len ||
-					 rd16(d + 4) != (uint16_t)(0xfffe + i) ||
+					 rd16(d + 4) !=
+					 (uint16_t)(0xfffe + i) ||
 					 !ref_ipv4_ok(d))) {
 				printf("seg %u: bad IP header\n", i);
 				goto rel;
@@ -1214,7 +1216,8 @@ live_case(bool offload, bool perf, bool tx)
 			rc = TEST_SUCCESS;
 	}
 	wgc_tun_stats(l.t, &st);
-	printf("live, offload %s: %u/%u bytes in order, %u packets (%u with data, "
+	printf("live, offload %s: %u/%u bytes in order, %u packets "
+		"(%u with data, "
 		"largest %u B, payload %u B), %u bad; tun: gso %" PRIu64
 		" -> %" PRIu64 " segments, csum %" PRIu64 ", vnet drops %"
 		PRIu64 "\n", offload ? "on" : "off", l.got, LIVE_TOTAL,

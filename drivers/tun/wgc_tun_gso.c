@@ -199,7 +199,8 @@ bad:
 
 int
 wgc_tun_vnet_rx(const struct virtio_net_hdr *h, uint8_t *pkt, uint32_t len,
-		uint32_t seg_max, struct wgc_tun_gso *g, struct wgc_tun_stats *st)
+		uint32_t seg_max, struct wgc_tun_gso *g,
+		struct wgc_tun_stats *st)
 {
 	uint8_t type = h->gso_type;
 
@@ -409,7 +410,8 @@ gro_follows(const uint8_t *a, const struct gro_seg *sa, const uint8_t *b,
 		/* TOS; DF; TTL; addresses; ids one apart */
 		if (a[1] != b[1] || a[6] != b[6] || a[8] != b[8] ||
 				memcmp(a + 12, b + 12, 8) != 0 ||
-				get_be16(b + 4) != (uint16_t)(get_be16(a + 4) + 1))
+				get_be16(b + 4) !=
+				(uint16_t)(get_be16(a + 4) + 1))
 			return false;
 	}
 	/* ports; ack; window and options the same */
