@@ -520,6 +520,19 @@ setup_control(struct wgc_daemon *d)
 	return 0;
 }
 
+/* no --single-file-segments yet, and none of the options it excludes */
+static bool
+virtio_user_needs_sfs(const struct wgc_daemon *d)
+{
+	int i;
+
+	for (i = 0; i < d->conf.eal_argc; i++)
+		if (strcmp(d->conf.eal_argv[i], "--single-file-segments") == 0 ||
+				strcmp(d->conf.eal_argv[i], "--legacy-mem") == 0)
+			return false;
+	return true;
+}
+
 static int
 setup(struct wgc_daemon *d, const char *prog)
 {
@@ -532,8 +545,22 @@ setup(struct wgc_daemon *d, const char *prog)
 	uint32_t k;
 
 	eal_argv[n++] = (char *)(uintptr_t)prog;
-	for (i = 0; i < d->conf.eal_argc && n < MAX_EAL_ARGS - 1; i++)
+	for (i = 0; i < d->conf.eal_argc && n < MAX_EAL_ARGS - 2; i++)
 		eal_argv[n++] = d->conf.eal_argv[i];
+	if (d->conf.inner.type == WGC_INNER_VIRTIO_USER &&
+			virtio_user_needs_sfs(d)) {
+		/*
+		 * vhost-user maps our memory from file descriptors, at most 8
+		 * regions: with hugepages one file per page is too many (the
+		 * backend refuses the memory table and virtio_user starts
+		 * anyway, silently dead). One file per memseg list fits.
+		 * --no-huge memory is memfd-backed already; the flag is
+		 * harmless there.
+		 */
+		eal_argv[n++] = (char *)(uintptr_t)"--single-file-segments";
+		printf("wgc: inner virtio_user: EAL --single-file-segments "
+			"added (vhost-user shares memory by fd)\n");
+	}
 	eal_argv[n] = NULL;
 	if (rte_eal_init(n, eal_argv) < 0) {
 		fprintf(stderr, "wgc: EAL init failed: %s\n",
@@ -734,7 +761,10 @@ teardown(struct wgc_daemon *d)
 	wgc_peers_free(d->peers);
 	wgc_net_port_free(d->net);
 	wgc_tun_close(d->tun);
-	wgc_ethdev_close(d->inner_eth);
+	if (wgc_ethdev_close_checked(d->inner_eth) != 0) {
+		fprintf(stderr, "wgc: inner port: buffers leaked\n");
+		rc = -1;
+	}
 	wgc_ethdev_close(d->outer);
 	wgc_identity_free(d->id);
 	rte_free(d->qsbr);
@@ -829,6 +859,14 @@ main(int argc, char **argv)
 			d.conf.inner.name, d.pool->name, d.pool->size,
 			rte_pktmbuf_data_room_size(d.pool), d.conf.inner.mtu);
 		printf("wgc: port: %s\n", wgc_ethdev_name(d.outer));
+		if (d.inner_eth != NULL) {
+			char mac[RTE_ETHER_ADDR_FMT_SIZE];
+
+			rte_ether_format_addr(mac, sizeof(mac),
+				wgc_ethdev_mac(d.inner_eth));
+			printf("wgc: inner port: %s mac %s\n",
+				wgc_ethdev_name(d.inner_eth), mac);
+		}
 		fflush(stdout);
 	}
 	/* peers are scheduled once the stage runs: persistent keepalives */

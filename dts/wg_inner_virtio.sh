@@ -1,0 +1,237 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# wgc with the `virtio_user` inner edge against wireguard-go. The kernel
+# here has no vhost-net, so the vhost-user backend is ours: wgc-vhost-fwd
+# (net_vhost, server) forwards between the vhost socket and a net_tap
+# port whose kernel side is the protected network.
+#
+#   ns wgcvh-c: wireguard-go wgcvh-g 10.86.0.2, fd86::2, outer 192.168.86.2
+#        | veth wgcvh-cv -- wgcvh-wv
+#   ns wgcvh-w: wgc, outer af_packet 192.168.86.1,
+#               inner virtio_user -> $DTS_TMP/vhost.sock (MAC $MAC)
+#        | vhost-user socket
+#   ns wgcvh-n: wgc-vhost-fwd: net_vhost0 (server) <-> net_tap0 -> kernel
+#               tap wgcvh-nt 10.86.0.1, fd86::1 (static neighbours of the
+#               client's addresses -> wgc's inner MAC)
+#
+# Checks: handshake, ping IPv4 and IPv6 both ways, large pings, TCP both
+# ways (iperf3), wgc's inner port counters, the forwarder's counters, clean
+# SIGTERM exits (wgc: pools full; forwarder: pool full).
+# WGC_VH_COMPARE=1 also runs the same iperf3 with a TUN inner edge after
+# the checks and prints both rates (figures only, not checks).
+
+DTS_NAME=wg_inner_virtio
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+wgc=$(dts_wgc_bin)
+fwd=$(dirname "$wgc")/wgc-vhost-fwd
+
+NW=wgcvh-w
+NC=wgcvh-c
+NN=wgcvh-n
+MAC=02:00:00:00:86:01
+PORT=51820
+
+dts_init
+for t in wireguard-go wg iperf3 ethtool ping; do
+	if ! command -v $t >/dev/null 2>&1; then
+		echo "$DTS_NAME: $t missing (devtools/install-deps.sh)"
+		echo "dts: 0 passed, 1 failed"
+		exit 1
+	fi
+done
+if [ ! -x "$fwd" ]; then
+	echo "$DTS_NAME: $fwd not built"
+	echo "dts: 0 passed, 1 failed"
+	exit 1
+fi
+
+wsk=$(wg genkey); wpk=$(echo "$wsk" | wg pubkey)
+csk=$(wg genkey); cpk=$(echo "$csk" | wg pubkey)
+echo "$csk" >"$DTS_TMP/c.key"
+sock=$DTS_TMP/vhost.sock
+
+dts_netns $NW
+dts_netns $NC
+dts_netns $NN
+ip link del wgcvh-wv 2>/dev/null
+ip link add wgcvh-wv type veth peer name wgcvh-cv
+ip link set wgcvh-wv netns $NW
+ip link set wgcvh-cv netns $NC
+ip -n $NW link set wgcvh-wv up
+ip -n $NC link set wgcvh-cv up
+ip -n $NC addr add 192.168.86.2/24 dev wgcvh-cv
+ip netns exec $NW sysctl -qw net.ipv6.conf.wgcvh-wv.disable_ipv6=1
+dts_offloads_off $NW wgcvh-wv
+dts_offloads_off $NC wgcvh-cv
+
+# ---- the vhost-user backend and the protected network
+flog=$DTS_TMP/fwd.log
+start_fwd() {
+	ip netns exec $NN "$fwd" --no-huge -m 256 --no-pci --no-shconf -l 0 \
+		--file-prefix wgcvh-fwd --log-level '*:notice' \
+		--vdev "net_vhost0,iface=$sock,queues=1" \
+		--vdev net_tap0,iface=wgcvh-nt -- --queues 1 >"$flog" 2>&1 &
+	FWD_PID=$!
+	dts_track $FWD_PID "$flog"
+	i=0
+	while [ $i -lt 100 ]; do
+		grep -q "^fwd: up" "$flog" && [ -S "$sock" ] && break
+		kill -0 $FWD_PID 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	grep -q "^fwd: up" "$flog" && [ -S "$sock" ] || return 1
+	dts_offloads_off $NN wgcvh-nt
+	ip -n $NN link set wgcvh-nt up mtu 1420 &&
+	ip -n $NN addr add 10.86.0.1/24 dev wgcvh-nt &&
+	ip -n $NN addr add fd86::1/64 dev wgcvh-nt nodad &&
+	ip -n $NN neigh replace 10.86.0.2 lladdr $MAC dev wgcvh-nt &&
+	ip -n $NN neigh replace fd86::2 lladdr $MAC dev wgcvh-nt
+}
+
+# ---- wgc; inner.name carries the socket path and virtio_user devargs
+wgc_conf() {
+	cat <<EOF
+{
+	"eal": ["--no-huge", "-m", "384", "--no-pci", "--no-shconf",
+		"-l", "0-1", "--file-prefix", "wgcvh-wgc",
+		"--vdev", "net_af_packet0,iface=wgcvh-wv",
+		"--log-level", "*:notice"],
+	"interface": { "name": "wgcvh", "private_key": "$wsk",
+		"listen_port": $PORT },
+	"outer": [ { "port": "net_af_packet0", "ipv4": "192.168.86.1/24" } ],
+	"inner": $1,
+	"workers": [1],
+	"control": { "socket": "$DTS_TMP/rest.sock", "uapi_dir": "",
+		"state_dir": "" },
+	"peers": [ { "public_key": "$cpk",
+		"allowed_ips": ["10.86.0.2/32", "fd86::2/128"] } ]
+}
+EOF
+}
+log=$DTS_TMP/wgc.log
+start_wgc() {
+	ip netns exec $NW "$wgc" --config "$DTS_TMP/wgc.json" >"$log" 2>&1 &
+	WGC_PID=$!
+	dts_track $WGC_PID "$log"
+	i=0
+	while [ $i -lt 100 ]; do
+		grep -q "^wgc: up" "$log" && break
+		kill -0 $WGC_PID 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	grep -q "^wgc: up" "$log"
+}
+inner_mac() {
+	grep -q "^wgc: inner port: virtio_user_wgc mac $MAC" "$log"
+}
+client() {
+	ip netns exec $NC wireguard-go -f wgcvh-g >"$DTS_TMP/go.log" 2>&1 &
+	dts_track $! "$DTS_TMP/go.log"
+	i=0
+	while [ ! -S /var/run/wireguard/wgcvh-g.sock ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	ip netns exec $NC wg set wgcvh-g private-key "$DTS_TMP/c.key" \
+		peer "$wpk" endpoint 192.168.86.1:$PORT \
+		allowed-ips 10.86.0.0/24,fd86::/64 &&
+	ip -n $NC addr add 10.86.0.2/24 dev wgcvh-g &&
+	ip -n $NC addr add fd86::2/64 dev wgcvh-g nodad &&
+	ip -n $NC link set wgcvh-g up mtu 1420
+}
+pingx() { ip netns exec "$1" ping -c 1 -W 1 "$2"; }
+handshake() {
+	ip netns exec $NC wg show wgcvh-g latest-handshakes |
+		awk '{exit !($2 > 0)}'
+}
+# iperf3 NS_SERVER ADDR NS_CLIENT [-R]: 2 s of TCP, rate in $DTS_TMP/rate
+tcp() {
+	ip netns exec "$1" timeout 20 iperf3 -s -1 -B "$2" -p 5286 \
+		>/dev/null 2>&1 &
+	s=$!
+	sleep 0.5
+	ip netns exec "$3" timeout 15 iperf3 -c "$2" -p 5286 -t 2 ${4:-} \
+		>"$DTS_TMP/iperf.log" 2>&1
+	rc=$?
+	kill $s 2>/dev/null
+	wait $s 2>/dev/null
+	grep receiver "$DTS_TMP/iperf.log" | sed 's/^/info: iperf3: /'
+	grep receiver "$DTS_TMP/iperf.log" |
+		awk '{print $(NF-2), $(NF-1)}' >"$DTS_TMP/rate"
+	[ $rc -eq 0 ]
+}
+# the counters wgc prints at exit: inner port rx and tx both > 0
+inner_counters() {
+	grep "^wgc: inner port: rx" "$log" &&
+	grep "^wgc: inner port: rx" "$log" |
+		awk '{exit !($5 > 0 && $7 > 0)}'
+}
+fwd_counters() {
+	grep -E "^fwd: net_(vhost|tap)0: rx" "$flog" &&
+	[ "$(grep -E "^fwd: net_(vhost|tap)0: rx" "$flog" |
+		awk '$4 > 0 && $8 > 0' | wc -l)" -eq 2 ]
+}
+stop_fwd() {
+	kill -TERM $FWD_PID 2>/dev/null
+	wait $FWD_PID
+	rc=$?
+	dts_untrack $FWD_PID
+	[ $rc -eq 0 ] && grep -Eq "^fwd: stopping; pool ([0-9]+)/\1 mbufs" \
+		"$flog"
+}
+
+wgc_conf "{ \"type\": \"virtio_user\", \"name\": \"$sock,mac=$MAC\", \
+\"mtu\": 1420 }" >"$DTS_TMP/wgc.json"
+
+dts_check "wgc-vhost-fwd listens on the vhost-user socket" start_fwd
+dts_check "wgc starts with a virtio_user inner port" start_wgc
+dts_check "wgc's inner MAC is the configured one" inner_mac
+dts_check "vhost link up once virtio_user connected" \
+	dts_retry 5 grep -q "^fwd: port 0 link up" "$flog"
+dts_check "wireguard-go configured" client
+dts_check "client -> protected network (IPv4)" dts_retry 10 pingx $NC 10.86.0.1
+dts_check "handshake seen by wg" handshake
+dts_check "protected network -> client (IPv4)" dts_retry 5 pingx $NN 10.86.0.2
+dts_check "client -> protected network (IPv6)" dts_retry 5 pingx $NC fd86::1
+dts_check "protected network -> client (IPv6)" dts_retry 5 pingx $NN fd86::2
+dts_check "20 pings of 1392 B" ip netns exec $NC ping -c 20 -i 0.05 -s 1392 \
+	-W 1 10.86.0.1
+dts_check "TCP client -> protected network (iperf3)" tcp $NN 10.86.0.1 $NC
+rate_virtio=$(cat "$DTS_TMP/rate")
+dts_check "TCP protected network -> client (iperf3 -R)" \
+	tcp $NN 10.86.0.1 $NC -R
+rate_virtio_r=$(cat "$DTS_TMP/rate")
+ip netns exec $NN ip -s link show wgcvh-nt | sed 's/^/info: /'
+dts_wgc_stop $WGC_PID "$log"
+dts_check "wgc's inner port counted rx and tx" inner_counters
+dts_check "no buffer leaked in the inner port" \
+	sh -c "! grep -Eq 'still in use|leaked' '$log'"
+dts_check "wgc-vhost-fwd exits 0, pool full" stop_fwd
+dts_check "forwarder counted both directions" fwd_counters
+grep -E "^fwd: net_" "$flog" | sed 's/^/info: /'
+info() { echo "info: $*"; }
+info "virtio_user inner edge: client -> inner $rate_virtio," \
+	"inner -> client $rate_virtio_r"
+
+# ---- optional: the same transfer with a TUN inner edge, for comparison
+if [ "${WGC_VH_COMPARE:-0}" = 1 ]; then
+	wgc_conf "{ \"type\": \"tun\", \"name\": \"wgcvh-t\", \
+\"addresses\": [\"10.86.0.1/24\"], \"mtu\": 1420 }" >"$DTS_TMP/wgc.json"
+	if start_wgc && dts_retry 10 pingx $NC 10.86.0.1 >/dev/null &&
+			tcp $NW 10.86.0.1 $NC && cp "$DTS_TMP/rate" \
+			"$DTS_TMP/rate1" && tcp $NW 10.86.0.1 $NC -R; then
+		info "TUN inner edge: client -> inner $(cat "$DTS_TMP/rate1")," \
+			"inner -> client $(cat "$DTS_TMP/rate")"
+	else
+		info "TUN comparison run failed"
+	fi
+	kill -TERM $WGC_PID 2>/dev/null
+	wait $WGC_PID
+	dts_untrack $WGC_PID
+fi
+dts_done
