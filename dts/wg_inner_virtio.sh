@@ -50,6 +50,19 @@ if [ ! -x "$fwd" ]; then
 	exit 1
 fi
 
+# WGC_WORKERS=2: two workers (both on CPU 1), two virtio queue pairs, two
+# vhost queues forwarded to a two-queue tap, two af_packet queue pairs
+if [ "${WGC_WORKERS:-1}" = 2 ]; then
+	LCORES='"--lcores", "0@0,1@1,2@1"'
+	QP=",qpairs=2"
+	WORKERS="1, 2"
+	NQ=2
+else
+	LCORES='"-l", "0-1"'
+	QP=""
+	WORKERS="1"
+	NQ=1
+fi
 EALMEM='"--no-huge", "-m", "384"'
 if [ "${WGC_VH_HUGE:-0}" = 1 ]; then
 	free=$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages \
@@ -86,8 +99,8 @@ flog=$DTS_TMP/fwd.log
 start_fwd() {
 	ip netns exec $NN "$fwd" --no-huge -m 256 --no-pci --no-shconf -l 0 \
 		--file-prefix wgcvh-fwd --log-level '*:notice' \
-		--vdev "net_vhost0,iface=$sock,queues=1" \
-		--vdev net_tap0,iface=wgcvh-nt -- --queues 1 >"$flog" 2>&1 &
+		--vdev "net_vhost0,iface=$sock,queues=$NQ" \
+		--vdev net_tap0,iface=wgcvh-nt -- --queues $NQ >"$flog" 2>&1 &
 	FWD_PID=$!
 	dts_track $FWD_PID "$flog"
 	i=0
@@ -111,14 +124,14 @@ wgc_conf() {
 	cat <<EOF
 {
 	"eal": [$EALMEM, "--no-pci", "--no-shconf",
-		"-l", "0-1", "--file-prefix", "wgcvh-wgc",
-		"--vdev", "net_af_packet0,iface=wgcvh-wv",
+		$LCORES, "--file-prefix", "wgcvh-wgc",
+		"--vdev", "net_af_packet0,iface=wgcvh-wv$QP",
 		"--log-level", "*:notice"],
 	"interface": { "name": "wgcvh", "private_key": "$wsk",
 		"listen_port": $PORT },
 	"outer": [ { "port": "net_af_packet0", "ipv4": "192.168.86.1/24" } ],
 	"inner": $1,
-	"workers": [1],
+	"workers": [$WORKERS],
 	"control": { "socket": "$DTS_TMP/rest.sock", "uapi_dir": "",
 		"state_dir": "" },
 	"peers": [ { "public_key": "$cpk",
@@ -169,6 +182,7 @@ tcp() {
 		>/dev/null 2>&1 &
 	s=$!
 	sleep 0.5
+	# shellcheck disable=SC2086
 	ip netns exec "$3" timeout 15 iperf3 -c "$2" -p 5286 -t 2 ${4:-} \
 		>"$DTS_TMP/iperf.log" 2>&1
 	rc=$?
@@ -185,10 +199,12 @@ inner_counters() {
 	grep "^wgc: inner port: rx" "$log" |
 		awk '{exit !($5 > 0 && $7 > 0)}'
 }
+# both ports received and sent; with two queues, every RX queue was used
 fwd_counters() {
 	grep -E "^fwd: net_(vhost|tap)0: rx" "$flog" &&
 	[ "$(grep -E "^fwd: net_(vhost|tap)0: rx" "$flog" |
-		awk '$4 > 0 && $8 > 0' | wc -l)" -eq 2 ]
+		awk '$4 > 0 && $8 > 0 && $14 > 0 && (NF == 14 || $15 > 0)' |
+		wc -l)" -eq 2 ]
 }
 stop_fwd() {
 	kill -TERM $FWD_PID 2>/dev/null
@@ -220,6 +236,15 @@ rate_virtio=$(cat "$DTS_TMP/rate")
 dts_check "TCP protected network -> client (iperf3 -R)" \
 	tcp $NN 10.86.0.1 $NC -R
 rate_virtio_r=$(cat "$DTS_TMP/rate")
+if [ $NQ = 2 ]; then
+	# four flows each way: the tap spreads them over the vhost queues
+	# (wgc's virtio RX queues), the outer fanout over wgc's workers
+	# (its virtio TX queues)
+	dts_check "TCP, 4 flows client -> protected network" \
+		tcp $NN 10.86.0.1 $NC "-P 4"
+	dts_check "TCP, 4 flows protected network -> client" \
+		tcp $NN 10.86.0.1 $NC "-P 4 -R"
+fi
 ip netns exec $NN ip -s link show wgcvh-nt | sed 's/^/info: /'
 dts_wgc_stop $WGC_PID "$log"
 dts_check "wgc's inner port counted rx and tx" inner_counters

@@ -53,6 +53,7 @@ struct fwd_port {
 	uint64_t tx;
 	uint64_t tx_drop;
 	uint64_t rx_bytes;
+	uint64_t rxq[FWD_QUEUES_MAX];
 };
 
 static struct fwd_port ports[2];
@@ -202,11 +203,17 @@ static void
 print_counters(void)
 {
 	unsigned int i;
+	uint16_t q;
 
-	for (i = 0; i < RTE_DIM(ports); i++)
+	for (i = 0; i < RTE_DIM(ports); i++) {
 		printf("fwd: %s: rx %" PRIu64 " (%" PRIu64 " B) tx %" PRIu64
-			" tx_drop %" PRIu64 "\n", ports[i].name, ports[i].rx,
-			ports[i].rx_bytes, ports[i].tx, ports[i].tx_drop);
+			" tx_drop %" PRIu64 " rx per queue", ports[i].name,
+			ports[i].rx, ports[i].rx_bytes, ports[i].tx,
+			ports[i].tx_drop);
+		for (q = 0; q < nb_queues; q++)
+			printf(" %" PRIu64, ports[i].rxq[q]);
+		printf("\n");
+	}
 	fflush(stdout);
 }
 
@@ -226,6 +233,7 @@ forward_once(void)
 			if (n == 0)
 				continue;
 			in->rx += n;
+			in->rxq[q] += n;
 			for (k = 0; k < n; k++)
 				in->rx_bytes += rte_pktmbuf_pkt_len(pkts[k]);
 			sent = rte_eth_tx_burst(out->port_id, q, pkts, n);
