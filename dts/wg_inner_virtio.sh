@@ -63,6 +63,16 @@ else
 	WORKERS="1"
 	NQ=1
 fi
+# WGC_VH_SERVER=1: wgc's virtio_user is the vhost-user server (server=1)
+# and the backend connects to it (net_vhost client=1): start order
+# reversed, and a restarted backend reconnects
+if [ "${WGC_VH_SERVER:-0}" = 1 ]; then
+	VU_OPT=",server=1"
+	VH_OPT=",client=1"
+else
+	VU_OPT=""
+	VH_OPT=""
+fi
 EALMEM='"--no-huge", "-m", "384"'
 if [ "${WGC_VH_HUGE:-0}" = 1 ]; then
 	free=$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages \
@@ -99,7 +109,7 @@ flog=$DTS_TMP/fwd.log
 start_fwd() {
 	ip netns exec $NN "$fwd" --no-huge -m 256 --no-pci --no-shconf -l 0 \
 		--file-prefix wgcvh-fwd --log-level '*:notice' \
-		--vdev "net_vhost0,iface=$sock,queues=$NQ" \
+		--vdev "net_vhost0,iface=$sock,queues=$NQ$VH_OPT" \
 		--vdev net_tap0,iface=wgcvh-nt -- --queues $NQ >"$flog" 2>&1 &
 	FWD_PID=$!
 	dts_track $FWD_PID "$flog"
@@ -140,10 +150,16 @@ wgc_conf() {
 EOF
 }
 log=$DTS_TMP/wgc.log
-start_wgc() {
+launch_wgc() {
 	ip netns exec $NW "$wgc" --config "$DTS_TMP/wgc.json" >"$log" 2>&1 &
 	WGC_PID=$!
 	dts_track $WGC_PID "$log"
+}
+start_wgc() {
+	launch_wgc
+	wgc_up
+}
+wgc_up() {
 	i=0
 	while [ $i -lt 100 ]; do
 		grep -q "^wgc: up" "$log" && break
@@ -201,8 +217,8 @@ inner_counters() {
 }
 # both ports received and sent; with two queues, every RX queue was used
 fwd_counters() {
-	grep -E "^fwd: net_(vhost|tap)0: rx" "$flog" &&
-	[ "$(grep -E "^fwd: net_(vhost|tap)0: rx" "$flog" |
+	grep -E "^fwd: net_(vhost|tap)0: rx" "$1" &&
+	[ "$(grep -E "^fwd: net_(vhost|tap)0: rx" "$1" |
 		awk '$4 > 0 && $8 > 0 && $14 > 0 && (NF == 14 || $15 > 0)' |
 		wc -l)" -eq 2 ]
 }
@@ -215,11 +231,18 @@ stop_fwd() {
 		"$flog"
 }
 
-wgc_conf "{ \"type\": \"virtio_user\", \"name\": \"$sock,mac=$MAC\", \
+wgc_conf "{ \"type\": \"virtio_user\", \"name\": \"$sock,mac=$MAC$VU_OPT\", \
 \"mtu\": 1420 }" >"$DTS_TMP/wgc.json"
 
-dts_check "wgc-vhost-fwd listens on the vhost-user socket" start_fwd
-dts_check "wgc starts with a virtio_user inner port" start_wgc
+if [ -n "$VU_OPT" ]; then
+	launch_wgc
+	dts_check "wgc-vhost-fwd connects to wgc's vhost-user socket" \
+		dts_retry 10 start_fwd
+	dts_check "wgc starts with a virtio_user inner port (server)" wgc_up
+else
+	dts_check "wgc-vhost-fwd listens on the vhost-user socket" start_fwd
+	dts_check "wgc starts with a virtio_user inner port" start_wgc
+fi
 dts_check "wgc's inner MAC is the configured one" inner_mac
 dts_check "vhost link up once virtio_user connected" \
 	dts_retry 5 grep -q "^fwd: port 0 link up" "$flog"
@@ -246,13 +269,26 @@ if [ $NQ = 2 ]; then
 		tcp $NN 10.86.0.1 $NC "-P 4 -R"
 fi
 ip netns exec $NN ip -s link show wgcvh-nt | sed 's/^/info: /'
+dts_check "wgc-vhost-fwd exits 0, pool full" stop_fwd
+dts_check "forwarder counted both directions" fwd_counters "$flog"
+grep -E "^fwd: net_" "$flog" | sed 's/^/info: /'
+mv "$flog" "$DTS_TMP/fwd1.log"
+DTS_LOGS="$DTS_LOGS $DTS_TMP/fwd1.log"
+# the backend went away: wgc keeps serving (its inner edge is down); as
+# vhost-user server it takes a restarted backend back
+if [ -n "$VU_OPT" ]; then
+	dts_check "backend restarted, connects to wgc again" \
+		dts_retry 10 start_fwd
+	dts_check "traffic resumes after the backend restart" \
+		dts_retry 10 pingx $NC 10.86.0.1
+fi
+dts_check "wgc still runs after its backend left" kill -0 $WGC_PID
 dts_wgc_stop $WGC_PID "$log"
 dts_check "wgc's inner port counted rx and tx" inner_counters
 dts_check "no buffer leaked in the inner port" \
 	sh -c "! grep -Eq 'still in use|leaked' '$log'"
-dts_check "wgc-vhost-fwd exits 0, pool full" stop_fwd
-dts_check "forwarder counted both directions" fwd_counters
-grep -E "^fwd: net_" "$flog" | sed 's/^/info: /'
+[ -n "$VU_OPT" ] &&
+	dts_check "restarted wgc-vhost-fwd exits 0, pool full" stop_fwd
 info() { echo "info: $*"; }
 info "virtio_user inner edge: client -> inner $rate_virtio," \
 	"inner -> client $rate_virtio_r"

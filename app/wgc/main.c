@@ -296,6 +296,7 @@ setup_inner(struct wgc_daemon *d, struct wgc_pipeline_edge *edge,
 			"virtio_user_wgc,path=%s,queues=%u,queue_size=1024",
 			in->name, d->nb_workers);
 		ec.devname = devname;
+		ec.lsc_intr = true;
 	} else {
 		ec.devname = in->name;
 	}
@@ -838,6 +839,11 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_signal);
+	/*
+	 * A peer that went away (vhost-user backend, REST or UAPI client)
+	 * must cost an error on that socket, not the daemon.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	if (setup(&d, argv[0]) < 0) {
 		teardown(&d);
 		wgc_startup_conf_free(&d.conf);
