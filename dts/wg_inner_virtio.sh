@@ -234,12 +234,30 @@ stop_fwd() {
 wgc_conf "{ \"type\": \"virtio_user\", \"name\": \"$sock,mac=$MAC$VU_OPT\", \
 \"mtu\": 1420 }" >"$DTS_TMP/wgc.json"
 
+# without a backend, a vhost-user client cannot start: a clear error
+no_backend() {
+	ip netns exec $NW "$wgc" --config "$DTS_TMP/wgc.json" \
+		>"$DTS_TMP/nob.log" 2>&1 &
+	p=$!
+	i=0
+	while kill -0 $p 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -9 $p 2>/dev/null && return 1
+	wait $p && return 1
+	cat "$DTS_TMP/nob.log"
+	grep -q "wgc: inner port virtio_user_wgc" "$DTS_TMP/nob.log"
+}
+
 if [ -n "$VU_OPT" ]; then
 	launch_wgc
 	dts_check "wgc-vhost-fwd connects to wgc's vhost-user socket" \
 		dts_retry 10 start_fwd
 	dts_check "wgc starts with a virtio_user inner port (server)" wgc_up
 else
+	dts_check "no backend: wgc refuses to start, names the inner port" \
+		no_backend
 	dts_check "wgc-vhost-fwd listens on the vhost-user socket" start_fwd
 	dts_check "wgc starts with a virtio_user inner port" start_wgc
 fi

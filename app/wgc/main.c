@@ -308,6 +308,11 @@ setup_inner(struct wgc_daemon *d, struct wgc_pipeline_edge *edge,
 	if (d->inner_eth == NULL) {
 		fprintf(stderr, "wgc: inner port %s: %s\n", ec.devname,
 			rte_strerror(rte_errno));
+		if (in->type == WGC_INNER_VIRTIO_USER)
+			fprintf(stderr, "wgc: inner virtio_user: is a "
+				"vhost-user backend listening on that path? "
+				"(or give \",server=1\" after the path and let "
+				"the backend connect)\n");
 		return -1;
 	}
 	edge->rx = eth_rx;
@@ -521,17 +526,31 @@ setup_control(struct wgc_daemon *d)
 	return 0;
 }
 
-/* no --single-file-segments yet, and none of the options it excludes */
+/*
+ * No --single-file-segments yet, and not --legacy-mem (which excludes it:
+ * with hugepages that is one file per page, more regions than vhost-user
+ * takes, so say so).
+ */
 static bool
 virtio_user_needs_sfs(const struct wgc_daemon *d)
 {
+	bool legacy = false, nohuge = false;
 	int i;
 
-	for (i = 0; i < d->conf.eal_argc; i++)
-		if (strcmp(d->conf.eal_argv[i], "--single-file-segments") == 0 ||
-				strcmp(d->conf.eal_argv[i], "--legacy-mem") == 0)
+	for (i = 0; i < d->conf.eal_argc; i++) {
+		const char *a = d->conf.eal_argv[i];
+
+		if (strcmp(a, "--single-file-segments") == 0)
 			return false;
-	return true;
+		legacy |= strcmp(a, "--legacy-mem") == 0;
+		nohuge |= strcmp(a, "--no-huge") == 0;
+	}
+	if (legacy && !nohuge)
+		fprintf(stderr, "wgc: warning: inner virtio_user with "
+			"--legacy-mem on hugepages: the vhost-user backend "
+			"may refuse the memory table (use --no-huge or drop "
+			"--legacy-mem)\n");
+	return !legacy;
 }
 
 static int
