@@ -250,11 +250,32 @@ no_backend() {
 	grep -q "wgc: inner port virtio_user_wgc" "$DTS_TMP/nob.log"
 }
 
+# as server, wgc waits for its backend: SIGTERM must still stop it
+term_waiting() {
+	ip netns exec $NW "$wgc" --config "$DTS_TMP/wgc.json" \
+		>"$DTS_TMP/wait.log" 2>&1 &
+	p=$!
+	dts_retry 10 grep -q "waiting for client connection" \
+		"$DTS_TMP/wait.log" || { kill -9 $p; return 1; }
+	kill -TERM $p
+	i=0
+	while kill -0 $p 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -9 $p 2>/dev/null && return 1
+	wait $p || return 1
+	grep "stopped during startup" "$DTS_TMP/wait.log"
+}
+
 if [ -n "$VU_OPT" ]; then
+	dts_check "SIGTERM while waiting for the backend: exit 0" term_waiting
 	launch_wgc
 	dts_check "wgc-vhost-fwd connects to wgc's vhost-user socket" \
 		dts_retry 10 start_fwd
 	dts_check "wgc starts with a virtio_user inner port (server)" wgc_up
+	dts_check "the socket left by the interrupted start was removed" \
+		grep -q "removed stale socket" "$log"
 else
 	dts_check "no backend: wgc refuses to start, names the inner port" \
 		no_backend

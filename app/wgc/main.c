@@ -35,6 +35,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <rte_eal.h>
@@ -64,14 +65,38 @@ extern const size_t wgc_default_config_len;
 
 static volatile sig_atomic_t stop;
 static volatile sig_atomic_t dump;
+static pthread_t main_thread;
 
 static void
 on_signal(int sig)
 {
-	if (sig == SIGUSR1)
+	if (sig == SIGUSR1) {
 		dump = 1;
-	else
-		stop = 1;
+		return;
+	}
+	stop = 1;
+	/* interrupt the main thread wherever it blocks (see set_signals) */
+	if (!pthread_equal(pthread_self(), main_thread))
+		pthread_kill(main_thread, sig);
+}
+
+/*
+ * During setup SIGINT/SIGTERM interrupt blocking calls (no SA_RESTART):
+ * a PMD probe may wait without end, e.g. virtio_user with server=1
+ * accepting its vhost-user backend. Once up, calls restart as usual.
+ */
+static void
+set_signals(bool restart)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_flags = restart ? SA_RESTART : 0;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }
 
 static void
@@ -243,6 +268,36 @@ setup_outer(struct wgc_daemon *d)
 	return 0;
 }
 
+/*
+ * virtio_user with server=1 binds its socket path and fails if the file
+ * exists: a socket nobody listens on (left by a crash or an interrupted
+ * start) is removed; a live one is left for bind to report.
+ */
+static void
+virtio_user_stale_socket(const char *name)
+{
+	const char *args = strchr(name, ',');
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t len = args != NULL ? (size_t)(args - name) : strlen(name);
+	struct stat st;
+	int fd;
+
+	if (args == NULL || strstr(args, ",server=1") == NULL ||
+			len >= sizeof(sa.sun_path))
+		return;
+	memcpy(sa.sun_path, name, len);
+	if (lstat(sa.sun_path, &st) != 0 || !S_ISSOCK(st.st_mode))
+		return;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 &&
+			errno == ECONNREFUSED && unlink(sa.sun_path) == 0)
+		printf("wgc: inner virtio_user: removed stale socket %s\n",
+			sa.sun_path);
+	close(fd);
+}
+
 static int
 setup_inner(struct wgc_daemon *d, struct wgc_pipeline_edge *edge,
 		bool *l2)
@@ -297,6 +352,7 @@ setup_inner(struct wgc_daemon *d, struct wgc_pipeline_edge *edge,
 			in->name, d->nb_workers);
 		ec.devname = devname;
 		ec.lsc_intr = true;
+		virtio_user_stale_socket(in->name);
 	} else {
 		ec.devname = in->name;
 	}
@@ -308,7 +364,7 @@ setup_inner(struct wgc_daemon *d, struct wgc_pipeline_edge *edge,
 	if (d->inner_eth == NULL) {
 		fprintf(stderr, "wgc: inner port %s: %s\n", ec.devname,
 			rte_strerror(rte_errno));
-		if (in->type == WGC_INNER_VIRTIO_USER)
+		if (in->type == WGC_INNER_VIRTIO_USER && !stop)
 			fprintf(stderr, "wgc: inner virtio_user: is a "
 				"vhost-user backend listening on that path? "
 				"(or give \",server=1\" after the path and let "
@@ -855,19 +911,23 @@ main(int argc, char **argv)
 	}
 
 	d.once = once;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGUSR1, on_signal);
+	main_thread = pthread_self();
+	set_signals(false);
 	/*
 	 * A peer that went away (vhost-user backend, REST or UAPI client)
 	 * must cost an error on that socket, not the daemon.
 	 */
 	signal(SIGPIPE, SIG_IGN);
 	if (setup(&d, argv[0]) < 0) {
-		teardown(&d);
+		rc = teardown(&d);
 		wgc_startup_conf_free(&d.conf);
+		if (stop) {
+			printf("wgc: stopped during startup\n");
+			return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+		}
 		return EXIT_FAILURE;
 	}
+	set_signals(true);
 	launch_workers(&d);
 	{
 		uint8_t pub[WGC_KEY_LEN];
