@@ -25,7 +25,7 @@
 
 DTS_NAME=wg_inner_virtio
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib.sh"
+. "$here/lib/e2e.sh"
 
 wgc=$(dts_wgc_bin)
 fwd=$(dirname "$wgc")/wgc-vhost-fwd
@@ -37,18 +37,7 @@ MAC=02:00:00:00:86:01
 PORT=51820
 
 dts_init
-for t in wireguard-go wg iperf3 ethtool ping; do
-	if ! command -v $t >/dev/null 2>&1; then
-		echo "$DTS_NAME: $t missing (devtools/install-deps.sh)"
-		echo "dts: 0 passed, 1 failed"
-		exit 1
-	fi
-done
-if [ ! -x "$fwd" ]; then
-	echo "$DTS_NAME: $fwd not built"
-	echo "dts: 0 passed, 1 failed"
-	exit 1
-fi
+e2e_need wireguard-go wg iperf3 ethtool ping "$fwd"
 
 # WGC_WORKERS=2: two workers (both on CPU 1), two virtio queue pairs, two
 # vhost queues forwarded to a two-queue tap, two af_packet queue pairs
@@ -113,14 +102,7 @@ start_fwd() {
 		--vdev net_tap0,iface=wgcvh-nt -- --queues $NQ >"$flog" 2>&1 &
 	FWD_PID=$!
 	dts_track $FWD_PID "$flog"
-	i=0
-	while [ $i -lt 100 ]; do
-		grep -q "^fwd: up" "$flog" && [ -S "$sock" ] && break
-		kill -0 $FWD_PID 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	grep -q "^fwd: up" "$flog" && [ -S "$sock" ] || return 1
+	dts_wait_line "$flog" "^fwd: up" $FWD_PID && [ -S "$sock" ] || return 1
 	dts_offloads_off $NN wgcvh-nt
 	ip -n $NN link set wgcvh-nt up mtu 1420 &&
 	ip -n $NN addr add 10.86.0.1/24 dev wgcvh-nt &&
@@ -160,32 +142,18 @@ start_wgc() {
 	wgc_up
 }
 wgc_up() {
-	i=0
-	while [ $i -lt 100 ]; do
-		grep -q "^wgc: up" "$log" && break
-		kill -0 $WGC_PID 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	grep -q "^wgc: up" "$log"
+	dts_wait_line "$log" "^wgc: up" $WGC_PID
 }
 inner_mac() {
 	grep -q "^wgc: inner port: virtio_user_wgc mac $MAC" "$log"
 }
 client() {
-	ip netns exec $NC wireguard-go -f wgcvh-g >"$DTS_TMP/go.log" 2>&1 &
-	dts_track $! "$DTS_TMP/go.log"
-	i=0
-	while [ ! -S /var/run/wireguard/wgcvh-g.sock ] && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	ip netns exec $NC wg set wgcvh-g private-key "$DTS_TMP/c.key" \
-		peer "$wpk" endpoint 192.168.86.1:$PORT \
-		allowed-ips 10.86.0.0/24,fd86::/64 &&
-	ip -n $NC addr add 10.86.0.2/24 dev wgcvh-g &&
+	e2e_wggo_start $NC wgcvh-g "$DTS_TMP/c.key" \
+		51821 10.86.0.2/24 "$DTS_TMP/go.log" &&
+	ip netns exec $NC wg set wgcvh-g peer "$wpk" \
+		endpoint 192.168.86.1:$PORT allowed-ips 10.86.0.0/24,fd86::/64 &&
 	ip -n $NC addr add fd86::2/64 dev wgcvh-g nodad &&
-	ip -n $NC link set wgcvh-g up mtu 1420
+	ip -n $NC link set wgcvh-g mtu 1420
 }
 pingx() { ip netns exec "$1" ping -c 1 -W 1 "$2"; }
 handshake() {
@@ -238,15 +206,10 @@ wgc_conf "{ \"type\": \"virtio_user\", \"name\": \"$sock,mac=$MAC$VU_OPT\", \
 no_backend() {
 	ip netns exec $NW "$wgc" --config "$DTS_TMP/wgc.json" \
 		>"$DTS_TMP/nob.log" 2>&1 &
-	p=$!
-	i=0
-	while kill -0 $p 2>/dev/null && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	kill -9 $p 2>/dev/null && return 1
-	wait $p && return 1
+	dts_wait_exit $! 100
+	rc=$?
 	cat "$DTS_TMP/nob.log"
+	[ $rc -ne 0 ] && [ $rc -ne 124 ] &&
 	grep -q "wgc: inner port virtio_user_wgc" "$DTS_TMP/nob.log"
 }
 
@@ -255,16 +218,10 @@ term_waiting() {
 	ip netns exec $NW "$wgc" --config "$DTS_TMP/wgc.json" \
 		>"$DTS_TMP/wait.log" 2>&1 &
 	p=$!
-	dts_retry 10 grep -q "waiting for client connection" \
-		"$DTS_TMP/wait.log" || { kill -9 $p; return 1; }
+	dts_wait_line "$DTS_TMP/wait.log" "waiting for client connection" \
+		$p || { kill -9 $p; wait $p; return 1; }
 	kill -TERM $p
-	i=0
-	while kill -0 $p 2>/dev/null && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	kill -9 $p 2>/dev/null && return 1
-	wait $p || return 1
+	dts_wait_exit $p || return 1
 	grep "stopped during startup" "$DTS_TMP/wait.log"
 }
 
