@@ -19,7 +19,9 @@
 # ways (iperf3), wgc's inner port counters, the forwarder's counters, clean
 # SIGTERM exits (wgc: pools full; forwarder: pool full).
 # WGC_VH_COMPARE=1 also runs the same iperf3 with a TUN inner edge after
-# the checks and prints both rates (figures only, not checks).
+# the checks and prints both rates, and with each edge the rate at which
+# wgc delivers a pre-encrypted stream (wgc-loadgen, 64 and 1420 B) to the
+# inner interface (figures only, not checks).
 # WGC_VH_HUGE=1 runs wgc on 2 MB hugepages (--in-memory; wgc adds
 # --single-file-segments itself) instead of --no-huge, if 192 are free.
 
@@ -29,6 +31,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 wgc=$(dts_wgc_bin)
 fwd=$(dirname "$wgc")/wgc-vhost-fwd
+lg=$(dirname "$wgc")/wgc-loadgen
 
 NW=wgcvh-w
 NC=wgcvh-c
@@ -77,6 +80,8 @@ fi
 wsk=$(wg genkey); wpk=$(echo "$wsk" | wg pubkey)
 csk=$(wg genkey); cpk=$(echo "$csk" | wg pubkey)
 echo "$csk" >"$DTS_TMP/c.key"
+lsk=$(wg genkey); lpk=$(echo "$lsk" | wg pubkey)
+echo "$lsk" >"$DTS_TMP/l.key"
 sock=$DTS_TMP/vhost.sock
 
 dts_netns $NW
@@ -127,7 +132,8 @@ wgc_conf() {
 	"control": { "socket": "$DTS_TMP/rest.sock", "uapi_dir": "",
 		"state_dir": "" },
 	"peers": [ { "public_key": "$cpk",
-		"allowed_ips": ["10.86.0.2/32", "fd86::2/128"] } ]
+		"allowed_ips": ["10.86.0.2/32", "fd86::2/128"] },
+		{ "public_key": "$lpk", "allowed_ips": ["10.86.5.2/32"] } ]
 }
 EOF
 }
@@ -177,6 +183,31 @@ tcp() {
 		awk '{print $(NF-2), $(NF-1)}' >"$DTS_TMP/rate"
 	[ $rc -eq 0 ]
 }
+# stream NS IF SIZE N: wgc-loadgen (the second peer) sends N pre-encrypted
+# packets of SIZE B to 10.86.0.9 (not local: dropped behind the inner
+# interface); prints the rate at which IF in NS received them
+stream() {
+	rm -f "$DTS_TMP/rx.ready"
+	ip netns exec "$1" "$PY" "$E2E_LIB/rxrate.py" "$2" --idle 1 --max 30 \
+		--ready "$DTS_TMP/rx.ready" >"$DTS_TMP/rx.log" 2>&1 &
+	r=$!
+	e2e_wait_file "$DTS_TMP/rx.ready" 5
+	ip netns exec $NC "$lg" --private-key-file "$DTS_TMP/l.key" \
+		--peer-key "$wpk" --target 192.168.86.1:$PORT --lcore 0 \
+		--stream "$4" --size "$3" --inner-src 10.86.5.2 \
+		--inner-dst 10.86.0.9 >"$DTS_TMP/lg.log" 2>&1
+	wait $r
+	echo "$3 B: sent $(e2e_field pps "$DTS_TMP/lg.log" | head -n 1) pps," \
+		"delivered $(e2e_field packets "$DTS_TMP/rx.log") of $4 at" \
+		"$(e2e_field pps "$DTS_TMP/rx.log") pps"
+}
+streams() {
+	for sz in 64 1420; do
+		info "$3 inner edge, stream $(stream "$1" "$2" $sz 200000)"
+	done
+}
+info() { echo "info: $*"; }
+
 # the counters wgc prints at exit: inner port rx and tx both > 0
 inner_counters() {
 	grep "^wgc: inner port: rx" "$log" &&
@@ -264,6 +295,7 @@ if [ $NQ = 2 ]; then
 	dts_check "TCP, 4 flows protected network -> client" \
 		tcp $NN 10.86.0.1 $NC "-P 4 -R"
 fi
+[ "${WGC_VH_COMPARE:-0}" = 1 ] && streams $NN wgcvh-nt virtio_user
 ip netns exec $NN ip -s link show wgcvh-nt | sed 's/^/info: /'
 dts_check "wgc-vhost-fwd exits 0, pool full" stop_fwd
 dts_check "forwarder counted both directions" fwd_counters "$flog"
@@ -285,7 +317,6 @@ dts_check "no buffer leaked in the inner port" \
 	sh -c "! grep -Eq 'still in use|leaked' '$log'"
 [ -n "$VU_OPT" ] &&
 	dts_check "restarted wgc-vhost-fwd exits 0, pool full" stop_fwd
-info() { echo "info: $*"; }
 info "virtio_user inner edge: client -> inner $rate_virtio," \
 	"inner -> client $rate_virtio_r"
 
@@ -298,6 +329,7 @@ if [ "${WGC_VH_COMPARE:-0}" = 1 ]; then
 			"$DTS_TMP/rate1" && tcp $NW 10.86.0.1 $NC -R; then
 		info "TUN inner edge: client -> inner $(cat "$DTS_TMP/rate1")," \
 			"inner -> client $(cat "$DTS_TMP/rate")"
+		streams $NW wgcvh-t TUN
 	else
 		info "TUN comparison run failed"
 	fi
