@@ -77,18 +77,7 @@ EOF
 
 WGC_PID=""
 wgc_start() {
-	ip netns exec $NA "$wgc" --config "$DTS_TMP/wgc.json" \
-		>"$DTS_TMP/wgc.log" 2>&1 &
-	WGC_PID=$!
-	dts_track $WGC_PID "$DTS_TMP/wgc.log"
-	i=0
-	while [ $i -lt 150 ]; do
-		grep -q "^wgc: up" "$DTS_TMP/wgc.log" && break
-		kill -0 $WGC_PID 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	grep -q "^wgc: up" "$DTS_TMP/wgc.log"
+	dts_wgc_launch $NA "$DTS_TMP/wgc.json" "$DTS_TMP/wgc.log"
 }
 
 client_start() {

@@ -94,17 +94,8 @@ EOF
 WGC_PID=""
 wgc_start() {
 	log=$1
-	ip netns exec $NW "$wgc" --config "$DTS_TMP/wgc.json" >"$log" 2>&1 &
-	WGC_PID=$!
-	dts_track $WGC_PID "$log"
-	i=0
-	while [ $i -lt 100 ]; do
-		grep -q "^wgc: up" "$log" && break
-		kill -0 $WGC_PID 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	grep -q "^wgc: up" "$log" && [ -S "$REST" ] && [ -S "$UAPI" ]
+	dts_wgc_launch $NW "$DTS_TMP/wgc.json" "$log" && [ -S "$REST" ] &&
+		[ -S "$UAPI" ]
 }
 
 # client_start N: wireguard-go wgclive-gN talking to wgc

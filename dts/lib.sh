@@ -136,6 +136,60 @@ dts_offloads_off() {
 		rx off >/dev/null 2>&1 || true
 }
 
+# dts_wgc_launch NS CONFIG LOG: start wgc on CONFIG in namespace NS ("-":
+# here), track it and its log, wait up to 15 s for "wgc: up". Sets
+# WGC_PID; succeeds once the daemon is up.
+dts_wgc_launch() {
+	if [ "$1" = "-" ]; then
+		"$(dts_wgc_bin)" --config "$2" >"$3" 2>&1 &
+	else
+		ip netns exec "$1" "$(dts_wgc_bin)" --config "$2" >"$3" 2>&1 &
+	fi
+	WGC_PID=$!
+	dts_track $WGC_PID "$3"
+	i=0
+	while [ $i -lt 150 ]; do
+		grep -q "^wgc: up" "$3" && return 0
+		kill -0 $WGC_PID 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	grep -q "^wgc: up" "$3"
+}
+
+# dts_capture NS IF PCAP FILTER: tshark writes IF's FILTER traffic to PCAP
+# (in the background, tracked) until dts_capture_stop
+dts_capture() {
+	ip netns exec "$1" tshark -q -i "$2" -w "$3" -f "$4" \
+		>"$3.log" 2>&1 &
+	DTS_CAP_PID=$!
+	dts_track $DTS_CAP_PID "$3.log"
+	sleep 1
+}
+
+dts_capture_stop() {
+	sleep 0.3
+	kill $DTS_CAP_PID 2>/dev/null
+	wait $DTS_CAP_PID 2>/dev/null
+	dts_untrack $DTS_CAP_PID
+}
+
+# dts_tshark_all_wg PCAP PORT FILTER: every UDP datagram from PORT that
+# matches FILTER in PCAP decodes as valid WireGuard (and there is one)
+dts_tshark_all_wg() {
+	total=$(tshark -r "$1" -d udp.port=="$2",wg \
+		-Y "$3 && udp.srcport==$2" 2>/dev/null | wc -l)
+	wgok=$(tshark -r "$1" -d udp.port=="$2",wg \
+		-Y "$3 && udp.srcport==$2 && wg.type && !_ws.malformed" \
+		2>/dev/null | wc -l)
+	types=$(tshark -r "$1" -d udp.port=="$2",wg -T fields -e wg.type \
+		-Y "$3 && udp.srcport==$2" 2>/dev/null | sort | uniq -c |
+		tr '\n' ' ')
+	echo "tshark: $total datagrams from wgc, $wgok valid WireGuard;" \
+		"types: $types"
+	[ "$total" -gt 0 ] && [ "$total" -eq "$wgok" ]
+}
+
 # dts_wgc_stop PID LOG: SIGTERM, wait, check exit 0 and full pools
 dts_wgc_stop() {
 	pid=$1

@@ -62,17 +62,7 @@ EOF
 
 log=$DTS_TMP/wgc.log
 start() {
-	ip netns exec $NX "$wgc" --config "$DTS_TMP/wgc.json" >"$log" 2>&1 &
-	WGC_PID=$!
-	dts_track $WGC_PID "$log"
-	i=0
-	while [ $i -lt 100 ]; do
-		grep -q "^wgc: up" "$log" && break
-		kill -0 $WGC_PID 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	grep -q "^wgc: up" "$log" || return 1
+	dts_wgc_launch $NX "$DTS_TMP/wgc.json" "$log" || return 1
 	# the protected network behind the tap
 	dts_offloads_off $NX wgcdev-xt
 	ip -n $NX link set wgcdev-xt up mtu 1420 &&

@@ -10,7 +10,9 @@
 #
 # Checks: handshake initiated by the client and (after a wgc restart) by
 # wgc, ping both ways over IPv4 and IPv6 inner, TCP with iperf3 both ways,
-# ARP answered, bad traffic counted, clean stop (exit 0, pools full).
+# ARP answered, bad traffic counted, persistent keepalive, IPv6 outer
+# transport (wgc answers neighbour solicitations itself; tshark sees only
+# valid WireGuard over IPv6), clean stop (exit 0, pools full).
 # Run as root, from the build directory or the source tree.
 
 DTS_NAME=wg_interop
@@ -59,6 +61,7 @@ ip link set wgcdev-cv netns $NC
 ip -n $NW link set wgcdev-wv up
 ip -n $NC link set wgcdev-cv up
 ip -n $NC addr add 192.168.77.2/24 dev wgcdev-cv
+ip -n $NC addr add fd78::2/64 dev wgcdev-cv nodad
 dts_offloads_off $NW wgcdev-wv
 dts_offloads_off $NC wgcdev-cv
 # the kernel in ns w must not answer for wgc's address nor send IPv6 noise
@@ -98,16 +101,7 @@ WGC_PID=""
 wgc_start() {
 	log=$1
 	ip netns exec $NW sysctl -qw net.ipv6.conf.default.disable_ipv6=0
-	ip netns exec $NW "$wgc" --config "$DTS_TMP/wgc.json" >"$log" 2>&1 &
-	WGC_PID=$!
-	dts_track $WGC_PID "$log"
-	i=0
-	while [ $i -lt 100 ]; do
-		grep -q "^wgc: up" "$log" && break
-		kill -0 $WGC_PID 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
+	dts_wgc_launch $NW "$DTS_TMP/wgc.json" "$log"
 	# the TUN's IPv6 address needs DAD to finish
 	ip netns exec $NW sysctl -qw net.ipv6.conf.wgcdev-t0.accept_dad=0 \
 		2>/dev/null
@@ -246,5 +240,34 @@ keepalives() {
 }
 dts_check "wgc sends persistent keepalives" keepalives
 dts_wgc_stop $WGC_PID "$DTS_TMP/wgc3.log"
+
+# ---- phase 4: IPv6 outer transport ----
+sed -e 's|"ipv4": "192.168.77.1/24"|&, "ipv6": "fd78::1/64"|' \
+	-e 's|"endpoint": "192.168.77.2:'$CPORT'"|"endpoint": "[fd78::2]:'$CPORT'"|' \
+	"$DTS_TMP/wgc.json" >"$DTS_TMP/wgc4.json" &&
+	mv "$DTS_TMP/wgc4.json" "$DTS_TMP/wgc.json"
+dts_check "wgc restarts with an IPv6 outer address" \
+	wgc_start "$DTS_TMP/wgc4.log"
+dts_capture $NC wgcdev-cv "$DTS_TMP/cap6.pcapng" "udp and src host fd78::1"
+dts_check "client's endpoint set to [fd78::1]:$PORT" \
+	ip netns exec $NC wg set wgcdev-g0 peer "$wpk" \
+	endpoint "[fd78::1]:$PORT"
+dts_check "ND: client resolves wgc's IPv6 outer address" \
+	dts_retry 5 ping_c fd78::1
+dts_check "ping IPv4 inner over IPv6 outer (client initiates)" \
+	dts_retry 10 ping_c 10.77.0.1
+dts_check "ping IPv6 inner over IPv6 outer, 10 packets" \
+	ip netns exec $NC ping -c 10 -i 0.05 -W 1 fd77::1
+dts_check "ping from wgc's side over IPv6 outer" dts_retry 5 ping_w 10.77.0.2
+dts_check "TCP over IPv6 outer (iperf3)" iperf_tcp 10.77.0.1 ""
+dts_capture_stop
+dts_check "tshark decodes every IPv6 datagram wgc sent as WireGuard" \
+	dts_tshark_all_wg "$DTS_TMP/cap6.pcapng" $PORT ipv6
+cat "$DTS_TMP/check.out"
+kill -USR1 $WGC_PID
+sleep 0.3
+dts_check "wgc answered neighbour solicitations" \
+	grep -Eq "^wgc: net: .* nd_na_tx [1-9]" "$DTS_TMP/wgc4.log"
+dts_wgc_stop $WGC_PID "$DTS_TMP/wgc4.log"
 
 dts_done

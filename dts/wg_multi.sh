@@ -90,17 +90,7 @@ EOF
 
 log=$DTS_TMP/wgc.log
 start_wgc() {
-	ip netns exec $NM "$wgc" --config "$DTS_TMP/wgc.json" >"$log" 2>&1 &
-	WGC_PID=$!
-	dts_track $WGC_PID "$log"
-	i=0
-	while [ $i -lt 100 ]; do
-		grep -q "^wgc: up" "$log" && break
-		kill -0 $WGC_PID 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	grep -q "^wgc: up" "$log"
+	dts_wgc_launch $NM "$DTS_TMP/wgc.json" "$log"
 }
 
 # client NS IFNAME KEYFILE INNER [PSKFILE]
@@ -133,11 +123,7 @@ add_p2() {
 }
 dts_check "peer 2 added through REST" add_p2
 # capture what wgc sends towards peer 2 for the tshark check
-ip netns exec $NS tshark -q -i wgcdev-s2 -w "$DTS_TMP/cap.pcapng" \
-	-f "udp and src host 192.168.79.1" >"$DTS_TMP/tshark.log" 2>&1 &
-TS_PID=$!
-dts_track $TS_PID
-sleep 1
+dts_capture $NS wgcdev-s2 "$DTS_TMP/cap.pcapng" "udp and src host 192.168.79.1"
 dts_check "peer 1 (preshared key) configured" \
 	client $N1 wgcdev-g1 "$DTS_TMP/k1" 10.79.0.2 "$DTS_TMP/psk"
 dts_check "peer 2 configured" client $N2 wgcdev-g2 "$DTS_TMP/k2" 10.79.0.3
@@ -188,22 +174,9 @@ wrongpsk() {
 dts_check "a wrong preshared key gets no tunnel" wrongpsk
 dts_check "peer 2 is still served" pingn $N2 10.79.0.1
 
-kill $TS_PID 2>/dev/null
-wait $TS_PID 2>/dev/null
-dts_untrack $TS_PID
-decode() {
-	total=$(tshark -r "$DTS_TMP/cap.pcapng" -d udp.port==$PORT,wg \
-		-Y "udp.srcport==$PORT" 2>/dev/null | wc -l)
-	wgok=$(tshark -r "$DTS_TMP/cap.pcapng" -d udp.port==$PORT,wg \
-		-Y "udp.srcport==$PORT && wg.type && !_ws.malformed" \
-		2>/dev/null | wc -l)
-	types=$(tshark -r "$DTS_TMP/cap.pcapng" -d udp.port==$PORT,wg \
-		-T fields -e wg.type -Y "udp.srcport==$PORT" 2>/dev/null |
-		sort | uniq -c | tr '\n' ' ')
-	echo "tshark: $total datagrams from wgc, $wgok valid WireGuard; types: $types"
-	[ "$total" -gt 0 ] && [ "$total" -eq "$wgok" ]
-}
-dts_check "tshark decodes every datagram wgc sent as WireGuard" decode
+dts_capture_stop
+dts_check "tshark decodes every datagram wgc sent as WireGuard" \
+	dts_tshark_all_wg "$DTS_TMP/cap.pcapng" $PORT udp
 cat "$DTS_TMP/check.out"
 
 kill -USR1 $WGC_PID

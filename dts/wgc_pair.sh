@@ -70,27 +70,15 @@ conf wgcdev-b "$skb" 1 0 wgcdev-bv 192.168.80.2/24 fd80::2/64 wgcdev-tb \
 # start NS NAME TUN ROUTE
 start() {
 	log=$DTS_TMP/$2.log
-	ip netns exec "$1" "$wgc" --config "$DTS_TMP/$2.json" >"$log" 2>&1 &
-	pid=$!
-	dts_track $pid "$log"
-	eval "PID_$2=$pid"
-	i=0
-	while [ $i -lt 100 ]; do
-		grep -q "^wgc: up" "$log" && break
-		kill -0 $pid 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	grep -q "^wgc: up" "$log" && ip -n "$1" route add "$4" dev "$3"
+	dts_wgc_launch "$1" "$DTS_TMP/$2.json" "$log"
+	rc=$?
+	eval "PID_$2=$WGC_PID"
+	[ $rc -eq 0 ] && ip -n "$1" route add "$4" dev "$3"
 }
 
 dts_check "wgc A starts" start $NA a wgcdev-ta 10.80.2.0/24
 dts_check "wgc B starts" start $NB b wgcdev-tb 10.80.1.0/24
-ip netns exec $NB tshark -q -i wgcdev-bv -w "$DTS_TMP/cap.pcapng" \
-	-f "udp port 51820" >/dev/null 2>&1 &
-TS=$!
-dts_track $TS
-sleep 1
+dts_capture $NB wgcdev-bv "$DTS_TMP/cap.pcapng" "udp port 51820"
 pingx() { ip netns exec "$1" ping -c 1 -W 1 "$2"; }
 dts_check "A -> B ping (A initiates over IPv6 outer)" \
 	dts_retry 10 pingx $NA 10.80.2.1
@@ -112,16 +100,10 @@ tcp() {
 }
 dts_check "TCP A -> B (iperf3)" tcp
 cat "$DTS_TMP/check.out"
-kill $TS 2>/dev/null
-wait $TS 2>/dev/null
-dts_untrack $TS
-v6wire() {
-	n=$(tshark -r "$DTS_TMP/cap.pcapng" -d udp.port==51820,wg \
-		-Y "ipv6 && wg.type == 4" 2>/dev/null | wc -l)
-	echo "$n WireGuard transport datagrams over IPv6"
-	[ "$n" -gt 0 ]
-}
-dts_check "transport runs over IPv6 on the wire" v6wire
+dts_capture_stop
+dts_check "every datagram over IPv6 decodes as WireGuard (tshark)" \
+	dts_tshark_all_wg "$DTS_TMP/cap.pcapng" 51820 ipv6
+cat "$DTS_TMP/check.out"
 dts_wgc_stop $PID_a "$DTS_TMP/a.log"
 dts_wgc_stop $PID_b "$DTS_TMP/b.log"
 dts_done

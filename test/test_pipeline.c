@@ -308,3 +308,71 @@ test_pipeline_timers(void)
 
 WGC_TEST_REGISTER_FULL(pipeline_timers_autotest, fast, pl_setup_fake_clock,
 	test_pipeline_timers, pl_teardown);
+
+/*
+ * A sends data that B can no longer open (B forgot the session): A expects
+ * an answer and arms "new handshake". B then initiates; the initiation is
+ * an authenticated packet from B, so A disarms the timer as soon as it has
+ * consumed it, before any data of the new session arrives.
+ */
+static int
+test_pipeline_initiation_answers(void)
+{
+	uint32_t a = WGC_TEST_IPV4(10, 0, 1, 1), b = WGC_TEST_IPV4(10, 0, 2, 1);
+	struct wgc_peer *pa = add_peer(&A, B.pub, 2, 2);
+	struct wgc_peer *pb = add_peer(&B, A.pub, 1, 1);
+	struct rte_mbuf *m;
+
+	TEST_ASSERT(pa != NULL && pb != NULL, "peers");
+	TEST_CHECK(transfer(&A, &B, a, b, 2, 32));
+	TEST_CHECK(transfer(&B, &A, b, a, 2, 32));
+	TEST_ASSERT_EQUAL(pa->proto.timers.new_handshake, 0u,
+		"nothing outstanding after B's traffic");
+
+	/* B forgets A and its session */
+	wgc_peers_lock(B.peers);
+	wgc_peers_remove(B.peers, pb);
+	wgc_peers_unlock(B.peers);
+	pb = add_peer(&B, A.pub, 1, 1);
+	TEST_ASSERT_NOT_NULL(pb, "peer A on B again");
+
+	m = make_packet(pool, a, b, 32, 0);
+	TEST_ASSERT_NOT_NULL(m, "alloc");
+	TEST_ASSERT_SUCCESS(rte_ring_enqueue(A.inner_in, m), "inject");
+	wgc_pipeline_worker_poll(A.pl, 0);
+	TEST_ASSERT(pa->proto.timers.new_handshake != 0,
+		"A's data armed new-handshake");
+	/* B drops it (unknown index) */
+	wgc_pipeline_worker_poll(B.pl, 0);
+
+	/* B initiates: its worker stages, its stage sends the initiation */
+	m = make_packet(pool, b, a, 32, 0);
+	TEST_ASSERT_NOT_NULL(m, "alloc");
+	TEST_ASSERT_SUCCESS(rte_ring_enqueue(B.inner_in, m), "inject");
+	{
+		unsigned int r;
+
+		for (r = 0; r < 5 && rte_ring_count(wire_ba) == 0; r++) {
+			wgc_pipeline_worker_poll(B.pl, 0);
+			wgc_pipeline_main_poll(B.pl);
+		}
+	}
+	TEST_ASSERT(rte_ring_count(wire_ba) >= 1, "B sent an initiation");
+	/* A's worker hands it to A's stage, which consumes it */
+	wgc_pipeline_worker_poll(A.pl, 0);
+	wgc_pipeline_main_poll(A.pl);
+	TEST_ASSERT_EQUAL(pa->proto.timers.new_handshake, 0u,
+		"the initiation disarmed A's new-handshake timer");
+	/* B's staged packet goes out once the session is confirmed */
+	run(5);
+	TEST_ASSERT_EQUAL(rte_ring_count(A.inner_out), 1u,
+		"B's staged packet delivered");
+	ring_drain(A.inner_out);
+	/* and the new session works both ways */
+	TEST_CHECK(transfer(&B, &A, b, a, 2, 32));
+	TEST_CHECK(transfer(&A, &B, a, b, 2, 32));
+	return TEST_SUCCESS;
+}
+
+WGC_TEST_REGISTER_FULL(pipeline_initiation_answers_autotest, fast,
+	pl_setup_fake_clock, test_pipeline_initiation_answers, pl_teardown);

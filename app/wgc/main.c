@@ -57,6 +57,8 @@
 #include "wgc_proto.h"
 #include "wgc_tun.h"
 
+#include "telemetry.h"
+
 extern const char wgc_default_config[];
 extern const size_t wgc_default_config_len;
 
@@ -221,8 +223,13 @@ setup_outer(struct wgc_daemon *d)
 		fprintf(stderr, "wgc: config: 'outer' needs one port\n");
 		return -1;
 	}
-	if (d->conf.n_outer > 1)
-		fprintf(stderr, "wgc: only outer[0] is used for now\n");
+	if (d->conf.n_outer > 1) {
+		/* never ignore part of a config silently */
+		fprintf(stderr, "wgc: config: 'outer' has %u ports; this "
+			"version drives one (see doc/config.md)\n",
+			d->conf.n_outer);
+		return -1;
+	}
 	o = &d->conf.outer[0];
 	ec.devname = o->port;
 	ec.nb_rx_queues = d->nb_workers;
@@ -264,6 +271,19 @@ setup_outer(struct wgc_daemon *d)
 		fprintf(stderr, "wgc: outer host stack: %s\n",
 			rte_strerror(rte_errno));
 		return -1;
+	}
+	/* IPv6 neighbour discovery needs the all-nodes and solicited-node
+	 * groups: a real NIC drops them unless told */
+	{
+		struct rte_ether_addr mc[8];
+		unsigned int n = wgc_net_port_mc_addrs(d->net, mc,
+			RTE_DIM(mc));
+
+		if (n > 0 && wgc_ethdev_set_mc_addrs(d->outer, mc, n) < 0) {
+			fprintf(stderr, "wgc: outer port %s: cannot receive "
+				"IPv6 neighbour discovery\n", o->port);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -763,8 +783,10 @@ print_state(struct wgc_daemon *d)
 				wgc_pipeline_drop_name(i), st.drop[i]);
 	wgc_net_stats_get(d->net, &ns);
 	printf("wgc: net: rx_wg %" PRIu64 " arp %" PRIu64 " nd %" PRIu64
-		" echo %" PRIu64 " tx_encap %" PRIu64 "\n", ns.rx_wg,
-		ns.rx_arp, ns.rx_nd, ns.rx_echo, ns.tx_encap);
+		" echo %" PRIu64 " tx_encap %" PRIu64 " arp_reply_tx %" PRIu64
+		" nd_na_tx %" PRIu64 " nd_ns_tx %" PRIu64 "\n", ns.rx_wg,
+		ns.rx_arp, ns.rx_nd, ns.rx_echo, ns.tx_encap, ns.arp_reply_tx,
+		ns.nd_na_tx, ns.nd_ns_tx);
 	for (i = 0; i < WGC_NET_DROP__MAX; i++)
 		if (ns.drop[i] != 0)
 			printf("wgc: drop: net.%s %" PRIu64 "\n",
@@ -814,12 +836,25 @@ print_state(struct wgc_daemon *d)
 	fflush(stdout);
 }
 
+static void
+daemon_info(void *ctx, const char **name, unsigned int *workers,
+		unsigned int *peers, unsigned int *listen_port)
+{
+	struct wgc_daemon *d = ctx;
+
+	*name = d->conf.iface.name;
+	*workers = d->nb_workers;
+	*peers = wgc_peers_count(d->peers);
+	*listen_port = d->conf.iface.listen_port;
+}
+
 static int
 teardown(struct wgc_daemon *d)
 {
 	unsigned int in_use = 0;
 	int rc = 0;
 
+	wgc_app_telemetry_detach();
 	/* no more changes from outside, then no more traffic */
 	wgc_control_destroy(d->ctl);
 	wgc_peers_backend_destroy(d->pb);
@@ -953,6 +988,17 @@ main(int argc, char **argv)
 				wgc_ethdev_name(d.inner_eth), mac);
 		}
 		fflush(stdout);
+	}
+	{
+		const struct wgc_app_telemetry_ops tops = {
+			.stats = daemon_stats,
+			.info = daemon_info,
+			.ctx = &d,
+		};
+
+		if (wgc_app_telemetry_attach(&tops) != 0)
+			fprintf(stderr, "wgc: telemetry commands not "
+				"registered\n");
 	}
 	/* peers are scheduled once the stage runs: persistent keepalives */
 	{

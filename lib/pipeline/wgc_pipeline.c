@@ -718,6 +718,8 @@ stage_handshake(struct wgc_pipeline *pl, struct hs_item *it, uint64_t now,
 					now) != 0)
 			break;
 		wgc_timers_session_derived(pp, now);
+		/* an initiation is authenticated: it answers our own data */
+		wgc_timers_any_authenticated_packet_received(pp, now);
 		wgc_timers_any_authenticated_packet_sent(pp, now);
 		wgc_timers_any_authenticated_packet_traversal(pp, now);
 		sched(pl, pp);
