@@ -138,14 +138,14 @@ wgc_conf() {
 EOF
 }
 log=$DTS_TMP/wgc.log
+start_wgc() {
+	dts_wgc_launch $NW "$DTS_TMP/wgc.json" "$log"
+}
+# as vhost-user server wgc comes up only once its backend connected
 launch_wgc() {
 	ip netns exec $NW "$wgc" --config "$DTS_TMP/wgc.json" >"$log" 2>&1 &
 	WGC_PID=$!
 	dts_track $WGC_PID "$log"
-}
-start_wgc() {
-	launch_wgc
-	wgc_up
 }
 wgc_up() {
 	dts_wait_line "$log" "^wgc: up" $WGC_PID
