@@ -26,6 +26,11 @@
 
 /* monotonic clock the next dev_init() gives its pipeline (NULL: real) */
 static uint64_t (*rig_clock)(void);
+/* wall clock of that pipeline (NULL: real). A fake monotonic clock needs a
+ * fake wall clock too: handshake timestamps (TAI64N, 2^24 ns granularity)
+ * must grow between initiations, which real time does not guarantee when
+ * a test fast-forwards minutes in microseconds */
+static uint64_t (*rig_wall_clock)(void);
 
 struct ring_edge {
 	struct rte_ring *rx;
@@ -135,6 +140,7 @@ dev_init(struct dev *d, const char *name, uint8_t seed, uint8_t ip_last,
 	pc.nb_workers = 1;
 	pc.mtu = 1420;
 	pc.clock = rig_clock;
+	pc.wall_clock = rig_wall_clock;
 	d->pl = wgc_pipeline_create(&pc);
 	return d->pl == NULL ? TEST_FAILED : TEST_SUCCESS;
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
@@ -45,6 +47,18 @@ make_table(const char *name, uint32_t max, struct rte_rcu_qsbr *v,
 	};
 
 	return wgc_peers_create(&prm);
+}
+
+static struct rte_rcu_qsbr *
+make_qsbr(void)
+{
+	size_t sz = rte_rcu_qsbr_get_memsize(4);
+	struct rte_rcu_qsbr *v = rte_zmalloc("tp_qsbr", sz,
+		RTE_CACHE_LINE_SIZE);
+
+	if (v != NULL)
+		rte_rcu_qsbr_init(v, 4);
+	return v;
 }
 
 static int
@@ -359,10 +373,119 @@ test_peers_host_routes(void)
 }
 WGC_TEST_REGISTER(peers_host_routes_autotest, fast, test_peers_host_routes);
 
+/* the same for IPv6 /128s (host6 in front of rte_lpm6) */
+static void
+h6_addr(unsigned int i, struct wgc_prefix *pf)
+{
+	memset(pf, 0, sizeof(*pf));
+	pf->family = 6;
+	pf->len = 128;
+	pf->addr[0] = 0xfd;
+	pf->addr[1] = 0x64;
+	pf->addr[14] = (uint8_t)(i >> 8);
+	pf->addr[15] = (uint8_t)i;
+}
+
+static int
+h6_check(const struct wgc_peers_fast *f, const int *owner,
+		struct wgc_peer **p)
+{
+	struct wgc_prefix pf;
+	unsigned int i;
+
+	for (i = 0; i < H4_ROUTES; i++) {
+		struct wgc_peer *got;
+
+		h6_addr(i, &pf);
+		got = wgc_peers_route6(f, pf.addr);
+		if (owner[i] < 0)
+			TEST_ASSERT_EQUAL(got, p[3], "/128 %u: deleted route "
+				"does not fall back to the /48", i);
+		else
+			TEST_ASSERT_EQUAL(got, p[owner[i]],
+				"/128 %u: wrong peer", i);
+	}
+	return TEST_SUCCESS;
+}
+
+static int
+test_peers_host6_routes(void)
+{
+	struct wgc_identity *id = make_identity("tp_h6");
+	struct rte_rcu_qsbr *v = make_qsbr();
+	const struct wgc_peers_fast *f;
+	struct wgc_prefix pf;
+	struct wgc_prefix net = { .family = 6, .len = 48,
+		.addr = { 0xfd, 0x64 } };
+	int owner[H4_ROUTES];
+	struct wgc_peer *p[4];
+	uint8_t key[WGC_KEY_LEN];
+	struct wgc_peers *t;
+	unsigned int i;
+
+	/* with RCU (no reader online): host6 defers key reuse */
+	t = make_table("tp_h6", RTE_DIM(p), v, id);
+	TEST_ASSERT_NOT_NULL(t, "create");
+	f = wgc_peers_fast(t);
+	wgc_peers_lock(t);
+	for (i = 0; i < RTE_DIM(p); i++) {
+		make_key(key, i + 300);
+		p[i] = wgc_peers_add(t, key, NULL);
+		TEST_ASSERT_NOT_NULL(p[i], "add");
+	}
+	TEST_ASSERT_SUCCESS(wgc_peers_prefix_add(t, p[3], &net), "/48");
+	for (i = 0; i < H4_ROUTES; i++) {
+		h6_addr(i, &pf);
+		owner[i] = i % 3;
+		TEST_ASSERT_SUCCESS(wgc_peers_prefix_add(t, p[owner[i]], &pf),
+			"add /128 %u", i);
+	}
+	TEST_ASSERT(f->nb_host6 > 0 && f->nb_host6 < H4_ROUTES,
+		"/128s in the hash (%u) and in the LPM", f->nb_host6);
+	TEST_CHECK(h6_check(f, owner, p));
+	for (i = 0; i < H4_ROUTES; i += 5) {
+		h6_addr(i, &pf);
+		owner[i] = (owner[i] + 1) % 3;
+		TEST_ASSERT_SUCCESS(wgc_peers_prefix_add(t, p[owner[i]], &pf),
+			"move /128 %u", i);
+		TEST_ASSERT_EQUAL(wgc_peers_prefix_del(t,
+			p[(owner[i] + 2) % 3], &pf), -ENOENT,
+			"/128 %u still listed on its old owner", i);
+	}
+	TEST_CHECK(h6_check(f, owner, p));
+	for (i = 0; i < H4_ROUTES; i += 2) {
+		h6_addr(i, &pf);
+		TEST_ASSERT_SUCCESS(wgc_peers_prefix_del(t, p[owner[i]], &pf),
+			"del /128 %u", i);
+		owner[i] = -1;
+	}
+	TEST_CHECK(h6_check(f, owner, p));
+	/* re-adding fills the hash again (deleted keys reclaimed) */
+	for (i = 0; i < H4_ROUTES; i += 2) {
+		h6_addr(i, &pf);
+		owner[i] = 2;
+		TEST_ASSERT_SUCCESS(wgc_peers_prefix_add(t, p[2], &pf),
+			"re-add /128 %u", i);
+	}
+	TEST_CHECK(h6_check(f, owner, p));
+	wgc_peers_remove(t, p[1]);
+	for (i = 0; i < H4_ROUTES; i++)
+		if (owner[i] == 1)
+			owner[i] = -1;
+	TEST_CHECK(h6_check(f, owner, p));
+	wgc_peers_unlock(t);
+	wgc_peers_free(t);
+	rte_free(v);
+	wgc_identity_free(id);
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER(peers_host6_routes_autotest, fast, test_peers_host6_routes);
+
 /* a worker: looks 10.x/16 routes up, checks what it finds, reports QS */
 struct reader {
 	struct wgc_peers *t;
 	struct rte_rcu_qsbr *v;
+	unsigned int thread_id;
 	volatile bool stop;
 	uint64_t lookups;
 	uint64_t found;
@@ -375,8 +498,9 @@ reader_main(void *arg)
 	struct reader *r = arg;
 	const struct wgc_peers_fast *f = wgc_peers_fast(r->t);
 
-	rte_rcu_qsbr_thread_register(r->v, 0);
-	rte_rcu_qsbr_thread_online(r->v, 0);
+	/* registered by the test (so that it can check the offline state
+	 * after this thread has gone) */
+	rte_rcu_qsbr_thread_online(r->v, r->thread_id);
 	while (!r->stop) {
 		uint32_t k;
 
@@ -394,91 +518,180 @@ reader_main(void *arg)
 					p->proto.remote_static[31] != 0x5a)
 				r->bad++;
 		}
-		rte_rcu_qsbr_quiescent(r->v, 0);
+		rte_rcu_qsbr_quiescent(r->v, r->thread_id);
 	}
-	rte_rcu_qsbr_thread_offline(r->v, 0);
-	rte_rcu_qsbr_thread_unregister(r->v, 0);
+	rte_rcu_qsbr_thread_offline(r->v, r->thread_id);
 	return NULL;
 }
 
-static struct rte_rcu_qsbr *
-make_qsbr(void)
+/* wait (sleeping) until every online reader has passed a quiescent state
+ * started now; false after 5 s */
+static bool
+wait_grace_period(struct rte_rcu_qsbr *v)
 {
-	size_t sz = rte_rcu_qsbr_get_memsize(4);
-	struct rte_rcu_qsbr *v = rte_zmalloc("tp_qsbr", sz,
-		RTE_CACHE_LINE_SIZE);
+	uint64_t token = rte_rcu_qsbr_start(v);
+	uint64_t deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
 
-	if (v != NULL)
-		rte_rcu_qsbr_init(v, 4);
-	return v;
+	while (rte_rcu_qsbr_check(v, token, false) != 1) {
+		if (rte_get_timer_cycles() > deadline)
+			return false;
+		rte_delay_us_sleep(100);
+	}
+	return true;
 }
 
+/*
+ * Peers added and removed (64 slots, 64 keys) while two readers look
+ * their routes up. Reader 0 shares the writer's CPU: a pthread inherits
+ * the EAL main thread's affinity (one CPU), so it runs only when the
+ * writer sleeps or is preempted. Reader 1 may run on any CPU, in parallel.
+ * Checks: no reader ever sees a wrong peer; every add succeeds (a slot
+ * whose peer was removed comes back after a grace period: the add waits
+ * for it instead of failing with ENOSPC); once the readers have passed a
+ * quiescent state every slot is free again and all 64 peers fit; a reader
+ * that went offline does not hold grace periods back.
+ */
 static int
 test_peers_rcu_reader(void)
 {
 	struct wgc_identity *id = make_identity("tp_rcu");
 	struct rte_rcu_qsbr *v = make_qsbr();
 	struct wgc_peer *p[64] = { 0 };
-	struct reader r = { 0 };
+	struct reader r[2];
 	struct wgc_peers *t;
-	pthread_t th;
-	unsigned int round;
-	uint64_t deadline;
+	pthread_t th[2];
+	unsigned int round, i, adds = 0, add_fail = 0, removes = 0;
+	uint64_t deadline, lookups = 0, found = 0, bad = 0;
+	uint8_t key[WGC_KEY_LEN];
+	bool seen[64] = { false };
+	cpu_set_t all;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	TEST_ASSERT_NOT_NULL(v, "qsbr");
 	t = make_table("tp_rcu", 64, v, id);
 	TEST_ASSERT_NOT_NULL(t, "create");
-	r.t = t;
-	r.v = v;
-	TEST_ASSERT_SUCCESS(pthread_create(&th, NULL, reader_main, &r),
-		"thread");
+	memset(r, 0, sizeof(r));
+	for (i = 0; i < RTE_DIM(r); i++) {
+		r[i].t = t;
+		r[i].v = v;
+		r[i].thread_id = i;
+		TEST_ASSERT_SUCCESS(rte_rcu_qsbr_thread_register(v, i),
+			"register");
+		TEST_ASSERT_SUCCESS(pthread_create(&th[i], NULL, reader_main,
+			&r[i]), "thread");
+	}
+	CPU_ZERO(&all);
+	for (i = 0; i < (unsigned int)ncpu && i < CPU_SETSIZE; i++)
+		CPU_SET(i, &all);
+	pthread_setaffinity_np(th[1], sizeof(all), &all);
 	/*
-	 * The writer must overlap the reader: wait until it looks up, then
-	 * write for at least 3000 rounds and until it has done 100 000
-	 * lookups (adding a peer is a few microseconds: without this the
-	 * writer could finish before the reader is scheduled). Bounded: 5 s.
+	 * The writer must overlap the readers: wait until they look up, then
+	 * write for at least 3000 rounds and until they have done 100 000
+	 * lookups (adding a peer is a few microseconds). Bounded: 5 s.
 	 */
 	deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
-	while (__atomic_load_n(&r.lookups, __ATOMIC_RELAXED) == 0 &&
+	while ((__atomic_load_n(&r[0].lookups, __ATOMIC_RELAXED) == 0 ||
+			__atomic_load_n(&r[1].lookups, __ATOMIC_RELAXED) == 0) &&
 			rte_get_timer_cycles() < deadline)
-		rte_pause();
+		rte_delay_us_sleep(100);
 	for (round = 0; round < 3000 ||
-			(__atomic_load_n(&r.lookups, __ATOMIC_RELAXED) < 100000 &&
+			(__atomic_load_n(&r[1].lookups, __ATOMIC_RELAXED) < 100000 &&
 			rte_get_timer_cycles() < deadline); round++) {
 		uint32_t n = (uint32_t)rte_rand_max(64);
-		uint8_t key[WGC_KEY_LEN];
 
 		wgc_peers_lock(t);
 		if (p[n] != NULL) {
 			wgc_peers_remove(t, p[n]);
 			p[n] = NULL;
+			removes++;
 		} else {
 			struct wgc_prefix pf = { .family = 4, .len = 16,
 				.addr = { 10, (uint8_t)n } };
 
 			make_key(key, n);
 			p[n] = wgc_peers_add(t, key, NULL);
-			if (p[n] == NULL) {
-				/* slots wait for grace periods: reclaim */
-				wgc_peers_reclaim(t);
-			} else if (wgc_peers_prefix_add(t, p[n], &pf) != 0) {
-				r.bad++;
-			}
+			adds++;
+			/* at most 63 peers are present: a slot is free or
+			 * held by a removed peer in its grace period */
+			if (p[n] == NULL)
+				add_fail++;
+			else if (wgc_peers_prefix_add(t, p[n], &pf) != 0)
+				bad++;
 		}
-		if (round % 16 == 0)
-			wgc_peers_reclaim(t);
 		wgc_peers_unlock(t);
 	}
-	r.stop = true;
-	pthread_join(th, NULL);
+	printf("peers rcu: %u rounds, %u adds (%u failed), %u removes\n",
+		round, adds, add_fail, removes);
+	TEST_ASSERT_EQUAL(add_fail, 0u, "%u of %u adds failed: removed "
+		"peers' slots did not come back", add_fail, adds);
+
+	/* every slot comes back once the readers pass a quiescent state */
+	wgc_peers_lock(t);
+	for (i = 0; i < 64; i++)
+		if (p[i] != NULL) {
+			wgc_peers_remove(t, p[i]);
+			p[i] = NULL;
+		}
+	wgc_peers_unlock(t);
+	TEST_ASSERT(wait_grace_period(v), "readers passed no quiescent state "
+		"in 5 s");
+	wgc_peers_lock(t);
+	TEST_ASSERT_EQUAL(wgc_peers_reclaim(t), 0u, "removed peers still "
+		"wait after a grace period");
+	for (i = 0; i < 64; i++) {
+		make_key(key, i);
+		p[i] = wgc_peers_add(t, key, NULL);
+		TEST_ASSERT_NOT_NULL(p[i], "re-add %u of 64: %s", i,
+			rte_strerror(rte_errno));
+		TEST_ASSERT(p[i]->id < 64 && !seen[p[i]->id], "slot %u",
+			p[i]->id);
+		seen[p[i]->id] = true;
+	}
+	wgc_peers_unlock(t);
+
+	for (i = 0; i < RTE_DIM(r); i++) {
+		r[i].stop = true;
+		pthread_join(th[i], NULL);
+		lookups += r[i].lookups;
+		found += r[i].found;
+		bad += r[i].bad;
+	}
 	printf("peers rcu: %" PRIu64 " lookups, %" PRIu64 " found, %" PRIu64
-		" bad\n", r.lookups, r.found, r.bad);
-	TEST_ASSERT_EQUAL(r.bad, 0u, "reader saw a wrong peer");
-	TEST_ASSERT(r.lookups > 0, "reader ran");
+		" bad\n", lookups, found, bad);
+	TEST_ASSERT_EQUAL(bad, 0u, "a reader saw a wrong peer");
+	TEST_ASSERT(r[0].lookups > 0 && r[1].lookups > 0, "readers ran");
+	TEST_ASSERT(found > 0, "readers never overlapped with present peers");
+
+	/* registered but offline readers do not hold grace periods back */
+	wgc_peers_lock(t);
+	wgc_peers_remove(t, p[5]);
+	TEST_ASSERT_EQUAL(wgc_peers_reclaim(t), 0u, "offline readers block");
+	make_key(key, 5);
+	TEST_ASSERT_NOT_NULL(wgc_peers_add(t, key, NULL), "slot back at once");
+	wgc_peers_unlock(t);
+	for (i = 0; i < RTE_DIM(r); i++)
+		rte_rcu_qsbr_thread_unregister(v, i);
 	wgc_peers_free(t);
 	rte_free(v);
 	wgc_identity_free(id);
 	return TEST_SUCCESS;
+}
+
+/* reports reader 1's quiescent state after 20 ms, from its own thread */
+struct late_qs {
+	struct rte_rcu_qsbr *v;
+	bool done;
+};
+
+static void *
+late_quiescent(void *arg)
+{
+	struct late_qs *l = arg;
+
+	rte_delay_us_sleep(20 * 1000);
+	__atomic_store_n(&l->done, true, __ATOMIC_RELEASE);
+	rte_rcu_qsbr_quiescent(l->v, 1);
+	return NULL;
 }
 
 static int
@@ -486,9 +699,12 @@ test_peers_rcu_deferred(void)
 {
 	struct wgc_identity *id = make_identity("tp_dq");
 	struct rte_rcu_qsbr *v = make_qsbr();
+	struct late_qs ql = { 0 };
 	struct wgc_peers *t;
 	struct wgc_peer *p, *q;
 	uint8_t key[WGC_KEY_LEN];
+	uint64_t t0, ms;
+	pthread_t th;
 
 	TEST_ASSERT_NOT_NULL(v, "qsbr");
 	t = make_table("tp_dq", 2, v, id);
@@ -505,18 +721,328 @@ test_peers_rcu_deferred(void)
 	TEST_ASSERT(p != NULL && q != NULL, "add");
 	wgc_peers_remove(t, p);
 	TEST_ASSERT_EQUAL(wgc_peers_reclaim(t), 1u, "waits for the reader");
-	/* the slot is not free yet: the table is full */
+	/* the slot is not free yet and the reader never reports: the add
+	 * waits a bounded time, then the table is full */
 	make_key(key, 3);
+	t0 = rte_get_timer_cycles();
 	TEST_ASSERT_NULL(wgc_peers_add(t, key, NULL), "slot still held");
 	TEST_ASSERT_EQUAL(rte_errno, ENOSPC, "ENOSPC");
+	ms = (rte_get_timer_cycles() - t0) * 1000 / rte_get_timer_hz();
+	TEST_ASSERT(ms >= WGC_PEERS_GRACE_WAIT_MS &&
+		ms < 4 * WGC_PEERS_GRACE_WAIT_MS, "waited %" PRIu64 " ms", ms);
 	/* the reader passes a quiescent state: the peer goes */
 	rte_rcu_qsbr_quiescent(v, 1);
 	TEST_ASSERT_EQUAL(wgc_peers_reclaim(t), 0u, "freed after QS");
 	q = wgc_peers_add(t, key, NULL);
 	TEST_ASSERT_NOT_NULL(q, "slot reused after grace period");
 	TEST_ASSERT_EQUAL(q->id, 0u, "same slot");
+	/* full again; remove one and add at once: the add waits for the
+	 * reader, which reports 20 ms later from another thread */
+	wgc_peers_remove(t, q);
+	ql.v = v;
+	TEST_ASSERT_SUCCESS(pthread_create(&th, NULL, late_quiescent, &ql),
+		"thread");
+	make_key(key, 4);
+	q = wgc_peers_add(t, key, NULL);
+	TEST_ASSERT_NOT_NULL(q, "add waits for the grace period: %s",
+		rte_strerror(rte_errno));
+	TEST_ASSERT_EQUAL(q->id, 0u, "same slot");
+	TEST_ASSERT(__atomic_load_n(&ql.done, __ATOMIC_ACQUIRE),
+		"slot reused before the reader's quiescent state");
+	pthread_join(th, NULL);
 	wgc_peers_unlock(t);
 
+	rte_rcu_qsbr_thread_offline(v, 1);
+	rte_rcu_qsbr_thread_unregister(v, 1);
+	wgc_peers_free(t);
+	rte_free(v);
+	wgc_identity_free(id);
+	return TEST_SUCCESS;
+}
+
+/*
+ * IPv6 allowed IPs changed under a concurrent reader. Every prefix of the
+ * universe may only ever belong to two peers (it moves between them), so
+ * a lookup that returns any other peer read a prefix that never covered
+ * the address: e.g. a tbl8 group of rte_lpm6 freed by a delete and
+ * refilled by the next add while the reader was inside it.
+ */
+#define L6_PEERS 16
+#define L6_LENS 12      /* prefix lengths per region */
+#define L6_PREFIXES (8 * L6_LENS)
+
+struct l6_shared {
+	struct wgc_peers *t;
+	struct rte_rcu_qsbr *v;
+	struct wgc_prefix pfx[L6_PREFIXES];
+	uint32_t ever[L6_PREFIXES];   /* peers that ever owned it (bits) */
+	volatile bool stop;
+	uint64_t lookups;
+	uint64_t found;
+	uint64_t bad;
+	char bad_msg[160];
+};
+
+static unsigned int
+l6_owner(unsigned int i, unsigned int which)
+{
+	return which == 0 ? i % L6_PEERS : (i * 7 + 3) % L6_PEERS;
+}
+
+static void *
+l6_reader(void *arg)
+{
+	struct l6_shared *sh = arg;
+	const struct wgc_peers_fast *f = wgc_peers_fast(sh->t);
+
+	rte_rcu_qsbr_thread_online(sh->v, 0);
+	while (!sh->stop) {
+		unsigned int k;
+
+		for (k = 0; k < 64; k++) {
+			unsigned int i = rte_rand_max(L6_PREFIXES), j, b;
+			const struct wgc_prefix *pf = &sh->pfx[i];
+			uint8_t a[16];
+			struct wgc_peer *p;
+			bool ok = false;
+			uint32_t id;
+
+			/* an address inside prefix i, random host bits */
+			memcpy(a, pf->addr, 16);
+			for (b = pf->len / 8; b < 16; b++) {
+				uint8_t r = (uint8_t)rte_rand();
+
+				if (b == pf->len / 8)
+					r &= 0xff >> (pf->len % 8);
+				a[b] |= r;
+			}
+			p = wgc_peers_route6(f, a);
+			sh->lookups++;
+			if (p == NULL)
+				continue;
+			sh->found++;
+			id = p->id;
+			/* only prefixes of the same region can cover it */
+			for (j = i - i % L6_LENS; j < i - i % L6_LENS + L6_LENS &&
+					!ok; j++)
+				if (model_match(&sh->pfx[j], a) &&
+						(__atomic_load_n(&sh->ever[j],
+						__ATOMIC_ACQUIRE) >> id) & 1)
+					ok = true;
+			if (!ok && sh->bad++ == 0)
+				snprintf(sh->bad_msg, sizeof(sh->bad_msg),
+					"peer %u for an address in prefix %u "
+					"(/%u, owners %u or %u)", id, i,
+					pf->len, l6_owner(i, 0),
+					l6_owner(i, 1));
+		}
+		rte_rcu_qsbr_quiescent(sh->v, 0);
+	}
+	rte_rcu_qsbr_thread_offline(sh->v, 0);
+	return NULL;
+}
+
+static void
+l6_universe(struct l6_shared *sh)
+{
+	static const uint8_t lens[L6_LENS] = { 16, 25, 33, 41, 47, 57, 64,
+		65, 97, 113, 127, 128 };
+	unsigned int i, b;
+
+	for (i = 0; i < L6_PREFIXES; i++) {
+		struct wgc_prefix *pf = &sh->pfx[i];
+
+		memset(pf, 0, sizeof(*pf));
+		pf->family = 6;
+		pf->len = lens[i % L6_LENS];
+		pf->addr[0] = 0xfd;
+		/* 8 regions of 24 bits, prefixes nest inside a region */
+		pf->addr[1] = (uint8_t)(i / L6_LENS);
+		for (b = 2; b < 16; b++)
+			pf->addr[b] = (uint8_t)rte_rand();
+		for (b = pf->len; b < 128; b++)
+			pf->addr[b / 8] &= ~(0x80 >> (b % 8));
+	}
+}
+
+static int
+test_peers_lpm6_rcu(void)
+{
+	struct wgc_identity *id = make_identity("tp_l6");
+	struct rte_rcu_qsbr *v = make_qsbr();
+	struct wgc_peer *p[L6_PEERS];
+	int owner[L6_PREFIXES];
+	struct l6_shared *sh;
+	struct wgc_peers *t;
+	uint8_t key[WGC_KEY_LEN];
+	unsigned int i, round, adds = 0, dels = 0, moves = 0, busy = 0;
+	uint64_t deadline;
+	pthread_t th;
+	cpu_set_t all;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	sh = calloc(1, sizeof(*sh));
+	TEST_ASSERT(sh != NULL && v != NULL && id != NULL, "alloc");
+	t = make_table("tp_l6", L6_PEERS, v, id);
+	TEST_ASSERT_NOT_NULL(t, "create");
+	sh->t = t;
+	sh->v = v;
+	l6_universe(sh);
+	wgc_peers_lock(t);
+	for (i = 0; i < L6_PEERS; i++) {
+		make_key(key, 600 + i);
+		p[i] = wgc_peers_add(t, key, NULL);
+		TEST_ASSERT_NOT_NULL(p[i], "add");
+	}
+	wgc_peers_unlock(t);
+	for (i = 0; i < L6_PREFIXES; i++)
+		owner[i] = -1;
+	TEST_ASSERT_SUCCESS(rte_rcu_qsbr_thread_register(v, 0), "register");
+	TEST_ASSERT_SUCCESS(pthread_create(&th, NULL, l6_reader, sh),
+		"thread");
+	CPU_ZERO(&all);
+	for (i = 0; i < (unsigned int)ncpu && i < CPU_SETSIZE; i++)
+		CPU_SET(i, &all);
+	pthread_setaffinity_np(th, sizeof(all), &all);
+	deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+	while (__atomic_load_n(&sh->lookups, __ATOMIC_RELAXED) == 0 &&
+			rte_get_timer_cycles() < deadline)
+		rte_delay_us_sleep(100);
+	/* at least 20 000 changes and 1 s, bounded by 5 s */
+	deadline = rte_get_timer_cycles() + rte_get_timer_hz();
+	for (round = 0; round < 20000 || rte_get_timer_cycles() < deadline;
+			round++) {
+		unsigned int n = rte_rand_max(L6_PREFIXES);
+		unsigned int to = l6_owner(n, rte_rand_max(2));
+		int rc;
+
+		if (round > 200000)
+			break;
+		wgc_peers_lock(t);
+		if (owner[n] >= 0 && rte_rand_max(2) == 0) {
+			rc = wgc_peers_prefix_del(t, p[owner[n]], &sh->pfx[n]);
+			TEST_ASSERT_SUCCESS(rc, "del %u: %d", n, rc);
+			owner[n] = -1;
+			dels++;
+		} else if (owner[n] != (int)to) {
+			/* published as a possible owner before the table
+			 * can return it */
+			__atomic_fetch_or(&sh->ever[n], 1u << p[to]->id,
+				__ATOMIC_RELEASE);
+			rc = wgc_peers_prefix_add(t, p[to], &sh->pfx[n]);
+			if (rc == -EBUSY) {
+				/* the reader was descheduled for the whole
+				 * bounded wait: nothing changed */
+				busy++;
+				wgc_peers_unlock(t);
+				continue;
+			}
+			TEST_ASSERT_SUCCESS(rc, "add %u: %d", n, rc);
+			if (owner[n] >= 0)
+				moves++;
+			else
+				adds++;
+			owner[n] = (int)to;
+		}
+		wgc_peers_unlock(t);
+	}
+	sh->stop = true;
+	pthread_join(th, NULL);
+	rte_rcu_qsbr_thread_unregister(v, 0);
+	printf("peers lpm6 rcu: %u rounds (%u adds, %u moves, %u deletes, "
+		"%u busy); reader: %" PRIu64 " lookups, %" PRIu64 " found, %"
+		PRIu64 " wrong\n", round, adds, moves, dels, busy, sh->lookups,
+		sh->found, sh->bad);
+	TEST_ASSERT_EQUAL(sh->bad, 0u, "%" PRIu64 " lookups returned a peer "
+		"that never owned a covering prefix, first: %s", sh->bad,
+		sh->bad_msg);
+	TEST_ASSERT(sh->found > 0, "the reader never found a route");
+	/* the final state is exact */
+	wgc_peers_lock(t);
+	{
+		struct model_route *m = calloc(MODEL_MAX, sizeof(*m));
+
+		TEST_ASSERT_NOT_NULL(m, "model");
+		for (i = 0; i < L6_PREFIXES; i++)
+			if (owner[i] >= 0) {
+				m[i].used = true;
+				m[i].p = sh->pfx[i];
+				m[i].peer = p[owner[i]]->id;
+			}
+		for (i = 0; i < L6_PREFIXES; i++) {
+			uint32_t want = model_lookup(m, 6, sh->pfx[i].addr);
+			struct wgc_peer *got = wgc_peers_route6(
+				wgc_peers_fast(t), sh->pfx[i].addr);
+
+			TEST_ASSERT_EQUAL(got == NULL ? WGC_PEER_ID_NONE :
+				got->id, want, "final lookup %u", i);
+		}
+		free(m);
+	}
+	wgc_peers_unlock(t);
+	wgc_peers_free(t);
+	rte_free(v);
+	wgc_identity_free(id);
+	free(sh);
+	return TEST_SUCCESS;
+}
+
+/*
+ * The rte_lpm6 fence, deterministically: after a delete that may free tbl8
+ * groups, an add that may take one waits for the readers; with a reader
+ * that never reports it fails (-EBUSY) and changes nothing. Shorter
+ * prefixes and /128s are not held back.
+ */
+static int
+test_peers_lpm6_fence(void)
+{
+	struct wgc_identity *id = make_identity("tp_l6f");
+	struct rte_rcu_qsbr *v = make_qsbr();
+	struct wgc_prefix x = { .family = 6, .len = 57,
+		.addr = { 0xfd, 1, 2, 3, 4, 5, 6, 0x80 } };
+	struct wgc_prefix y = { .family = 6, .len = 64,
+		.addr = { 0xfd, 9, 9, 9, 9, 9, 9, 9 } };
+	struct wgc_prefix z = { .family = 6, .len = 16,
+		.addr = { 0xfd, 7 } };
+	struct wgc_prefix w = { .family = 6, .len = 128,
+		.addr = { 0xfd, 8, [15] = 1 } };
+	const struct wgc_peers_fast *f;
+	struct wgc_peers *t;
+	struct wgc_peer *p;
+	uint8_t key[WGC_KEY_LEN];
+	uint64_t t0, ms;
+
+	TEST_ASSERT_NOT_NULL(v, "qsbr");
+	t = make_table("tp_l6f", 2, v, id);
+	TEST_ASSERT_NOT_NULL(t, "create");
+	f = wgc_peers_fast(t);
+	TEST_ASSERT_SUCCESS(rte_rcu_qsbr_thread_register(v, 1), "register");
+	rte_rcu_qsbr_thread_online(v, 1);
+	wgc_peers_lock(t);
+	make_key(key, 1);
+	p = wgc_peers_add(t, key, NULL);
+	TEST_ASSERT_NOT_NULL(p, "add");
+	TEST_ASSERT_SUCCESS(wgc_peers_prefix_add(t, p, &x), "first add");
+	TEST_ASSERT_SUCCESS(wgc_peers_prefix_del(t, p, &x), "del");
+	t0 = rte_get_timer_cycles();
+	TEST_ASSERT_EQUAL(wgc_peers_prefix_add(t, p, &y), -EBUSY,
+		"a /64 added while a reader may be in freed tbl8 groups");
+	ms = (rte_get_timer_cycles() - t0) * 1000 / rte_get_timer_hz();
+	TEST_ASSERT(ms >= WGC_PEERS_GRACE_WAIT_MS &&
+		ms < 4 * WGC_PEERS_GRACE_WAIT_MS, "waited %" PRIu64 " ms", ms);
+	TEST_ASSERT_NULL(wgc_peers_route6(f, y.addr), "nothing added");
+	TEST_ASSERT_EQUAL(wgc_peers_prefix_del(t, p, &y), -ENOENT,
+		"not listed either");
+	TEST_ASSERT_SUCCESS(wgc_peers_prefix_add(t, p, &z), "/16: no tbl8");
+	TEST_ASSERT_SUCCESS(wgc_peers_prefix_add(t, p, &w), "/128: host6");
+	TEST_ASSERT_EQUAL(wgc_peers_route6(f, w.addr), p, "/128 routes");
+	rte_rcu_qsbr_quiescent(v, 1);
+	TEST_ASSERT_SUCCESS(wgc_peers_prefix_add(t, p, &y), "after QS");
+	TEST_ASSERT_EQUAL(wgc_peers_route6(f, y.addr), p, "/64 routes");
+	/* no delete since: no wait */
+	x.addr[1] = 3;
+	TEST_ASSERT_SUCCESS(wgc_peers_prefix_add(t, p, &x), "no fence");
+	wgc_peers_unlock(t);
 	rte_rcu_qsbr_thread_offline(v, 1);
 	rte_rcu_qsbr_thread_unregister(v, 1);
 	wgc_peers_free(t);
@@ -580,14 +1106,20 @@ test_peers_staging(void)
 	return TEST_SUCCESS;
 }
 
+/*
+ * Memory of idle peers: the peer itself (chunks of 64, no allocator header
+ * per peer) and no heap for the common one IPv4 + one IPv6 address (inline
+ * list; the /32 and /128 tables are allocated with the table).
+ */
 static int
 test_peers_memory(void)
 {
 	struct wgc_identity *id = make_identity("tp_mem");
-	struct rte_malloc_socket_stats s0, s1;
+	struct rte_malloc_socket_stats s0, s1, s2;
 	struct wgc_peers *t;
 	uint8_t key[WGC_KEY_LEN];
 	unsigned int i, n = 1000;
+	size_t peer_b, aip_b;
 
 	t = make_table("tp_mem", n, NULL, id);
 	TEST_ASSERT_NOT_NULL(t, "create");
@@ -597,14 +1129,39 @@ test_peers_memory(void)
 		make_key(key, i);
 		TEST_ASSERT_NOT_NULL(wgc_peers_add(t, key, NULL), "add");
 	}
+	rte_malloc_get_socket_stats(0, &s1);
+	for (i = 0; i < n; i++) {
+		struct wgc_peer *p = wgc_peers_get(wgc_peers_fast(t), i);
+		struct wgc_prefix p4 = { .family = 4, .len = 32,
+			.addr = { 10, 1, (uint8_t)(i >> 8), (uint8_t)i } };
+		struct wgc_prefix p6 = { .family = 6, .len = 128,
+			.addr = { 0xfd, [14] = (uint8_t)(i >> 8),
+				[15] = (uint8_t)i } };
+
+		TEST_ASSERT_SUCCESS(wgc_peers_prefix_add(t, p, &p4), "v4");
+		TEST_ASSERT_SUCCESS(wgc_peers_prefix_add(t, p, &p6), "v6");
+	}
+	wgc_peers_unlock(t);
+	rte_malloc_get_socket_stats(0, &s2);
+	peer_b = (s1.heap_allocsz_bytes - s0.heap_allocsz_bytes) / n;
+	aip_b = (s2.heap_allocsz_bytes - s1.heap_allocsz_bytes) / n;
+	printf("peers: sizeof(struct wgc_peer) = %zu B; %u idle peers took "
+		"%zu B of DPDK heap each (incl. allocator overhead), %zu B "
+		"more each with a /32 and a /128\n", wgc_peer_size(), n,
+		peer_b, aip_b);
+	TEST_ASSERT(wgc_peer_size() <= 1024, "idle peer is small");
+	TEST_ASSERT(peer_b <= wgc_peer_size() + 16, "%zu B of heap per peer "
+		"for a %zu B peer", peer_b, wgc_peer_size());
+	TEST_ASSERT(aip_b <= 16, "%zu B of heap per peer for 2 prefixes",
+		aip_b);
+	/* chunks go with their last peer */
+	wgc_peers_lock(t);
+	for (i = 0; i < n; i++)
+		wgc_peers_remove(t, wgc_peers_get(wgc_peers_fast(t), i));
 	wgc_peers_unlock(t);
 	rte_malloc_get_socket_stats(0, &s1);
-	printf("peers: sizeof(struct wgc_peer) = %zu B; %u idle peers took "
-		"%zu B of DPDK heap (%zu B/peer, incl. allocator overhead)\n",
-		wgc_peer_size(), n,
-		(size_t)(s1.heap_allocsz_bytes - s0.heap_allocsz_bytes),
-		(size_t)(s1.heap_allocsz_bytes - s0.heap_allocsz_bytes) / n);
-	TEST_ASSERT(wgc_peer_size() <= 2048, "idle peer is small");
+	TEST_ASSERT_EQUAL(s1.heap_allocsz_bytes, s0.heap_allocsz_bytes,
+		"heap after removing every peer");
 	wgc_peers_free(t);
 	wgc_identity_free(id);
 	return TEST_SUCCESS;
@@ -652,5 +1209,7 @@ WGC_TEST_REGISTER(peers_fill_random_autotest, fast, test_peers_fill_random);
 WGC_TEST_REGISTER(peers_lpm_model_autotest, fast, test_peers_lpm_model);
 WGC_TEST_REGISTER(peers_rcu_reader_autotest, fast, test_peers_rcu_reader);
 WGC_TEST_REGISTER(peers_rcu_deferred_autotest, fast, test_peers_rcu_deferred);
+WGC_TEST_REGISTER(peers_lpm6_rcu_autotest, fast, test_peers_lpm6_rcu);
+WGC_TEST_REGISTER(peers_lpm6_fence_autotest, fast, test_peers_lpm6_fence);
 WGC_TEST_REGISTER(peers_staging_autotest, fast, test_peers_staging);
 WGC_TEST_REGISTER(peers_memory_autotest, fast, test_peers_memory);

@@ -220,6 +220,13 @@ fake_clock(void)
 	return fake_ns;
 }
 
+/* the wall clock moves with the fake one: 2026-01-01 + fake_ns */
+static uint64_t
+fake_wall_clock(void)
+{
+	return 1767225600ULL * WGC_NSEC_PER_SEC + fake_ns;
+}
+
 static int
 pl_setup_fake_clock(void)
 {
@@ -227,8 +234,10 @@ pl_setup_fake_clock(void)
 
 	fake_ns = 1000 * WGC_NSEC_PER_SEC;
 	rig_clock = fake_clock;
+	rig_wall_clock = fake_wall_clock;
 	rc = pl_setup();
 	rig_clock = NULL;
+	rig_wall_clock = NULL;
 	return rc;
 }
 
@@ -246,11 +255,11 @@ test_pipeline_timers(void)
 {
 	struct wgc_pipeline_stats sa, sb;
 	uint32_t a = WGC_TEST_IPV4(10, 0, 1, 1), b = WGC_TEST_IPV4(10, 0, 2, 1);
-
 	struct wgc_peer *pa = add_peer(&A, B.pub, 2, 2);
+	struct wgc_peer *pb = add_peer(&B, A.pub, 1, 0);
 
 	TEST_ASSERT(pa != NULL, "peer B on A");
-	TEST_ASSERT(add_peer(&B, A.pub, 1, 0) != NULL, "peer A on B");
+	TEST_ASSERT(pb != NULL, "peer A on B");
 	TEST_CHECK(transfer(&A, &B, a, b, 2, 32));
 	TEST_ASSERT_EQUAL(proto_count(&A, WGC_CNT_INITIATION_SENT), 1u,
 		"one handshake");
@@ -273,6 +282,13 @@ test_pipeline_timers(void)
 		"rekey after 120 s");
 	TEST_CHECK(transfer(&A, &B, a, b, 3, 100));
 	TEST_CHECK(transfer(&B, &A, b, a, 3, 100));
+	/* KEEPALIVE_TIMEOUT later A has answered B's data with a keepalive,
+	 * so B expects nothing (its new-handshake timer is disarmed): the
+	 * idle period below is idle on both sides */
+	fake_ns += 11 * WGC_NSEC_PER_SEC;
+	run(5);
+	TEST_ASSERT_EQUAL(pb->proto.timers.new_handshake, 0u,
+		"B expects no answer");
 
 	/* idle past 3 x REJECT_AFTER_TIME: keys zeroed; new traffic gets a
 	 * fresh handshake */
@@ -283,6 +299,12 @@ test_pipeline_timers(void)
 	TEST_CHECK(transfer(&A, &B, a, b, 2, 32));
 	TEST_ASSERT_EQUAL(proto_count(&A, WGC_CNT_INITIATION_SENT), 3u,
 		"a fresh handshake after the keys expired");
+	/* each of A's initiations was accepted: with a wall clock that did
+	 * not move with the fake one, B saw equal TAI64N timestamps */
+	TEST_ASSERT_EQUAL(proto_count(&B, WGC_CNT_INITIATION_CONSUMED), 3u,
+		"B consumed all three");
+	TEST_ASSERT_EQUAL(proto_count(&B, WGC_CNT_DROP_REPLAYED_TIMESTAMP),
+		0u, "no initiation looked replayed");
 
 	/* a writer sets a persistent keepalive without telling anyone: the
 	 * stage's reconciliation applies it (a keepalive is due at once) */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
@@ -24,9 +25,20 @@ RTE_LOG_REGISTER(wgc_logtype_peers, wgc.peers, INFO);
 #define TBL8_MIN 256u
 #define TBL8_MAX 65536u
 
+/*
+ * Peer memory comes in chunks of PEER_CHUNK peers indexed by slot id (one
+ * rte_malloc per peer cost 128 B of allocator header on 704 B, and ids
+ * are handed out densely). A chunk is allocated with its first peer and
+ * freed with its last, after that peer's grace period.
+ */
+#define PEER_CHUNK 64u
+
 struct wgc_peers {
 	struct wgc_peers_fast fast;     /* first: what workers read */
 	char name[32];
+	int socket_id;
+	struct wgc_peer **chunks;       /* chunk k: slots [k*64, k*64+64) */
+	uint8_t *chunk_used;            /* live + deferred peers in chunk k */
 	pthread_mutex_t lock;
 	struct rte_hash *by_key;
 	struct wgc_index_table *index;
@@ -38,20 +50,61 @@ struct wgc_peers {
 	uint32_t count;
 	uint32_t deferred;              /* peers waiting for a grace period */
 	uint32_t lpm_host4;             /* /32s in the LPM (host4 was full) */
+	uint32_t lpm_host6;             /* /128s in the LPM (host6 was full) */
+	/* an rte_lpm6 delete may have freed tbl8 groups: no add that may
+	 * take one before the readers have passed this token */
+	uint64_t lpm6_token;
+	bool lpm6_fence;
 	void (*on_remove)(void *ctx, struct wgc_peer *p);
 	void *on_remove_ctx;
 	void (*on_change)(void *ctx, struct wgc_peer *p);
 	void *on_change_ctx;
 };
 
+/* zeroed memory for the peer in slot id, or NULL */
+static struct wgc_peer *
+peer_alloc(struct wgc_peers *t, uint32_t id)
+{
+	uint32_t k = id / PEER_CHUNK;
+	struct wgc_peer *p;
+
+	if (t->chunks[k] == NULL) {
+		uint32_t n = RTE_MIN(PEER_CHUNK,
+			t->fast.max_peers - k * PEER_CHUNK);
+
+		t->chunks[k] = rte_zmalloc_socket("wgc_peer_chunk",
+			n * sizeof(struct wgc_peer), RTE_CACHE_LINE_SIZE,
+			t->socket_id);
+		if (t->chunks[k] == NULL)
+			return NULL;
+	}
+	t->chunk_used[k]++;
+	p = &t->chunks[k][id % PEER_CHUNK];
+	memset(p, 0, sizeof(*p));
+	return p;
+}
+
+/* wipe the peer in slot id; its chunk goes with its last peer */
+static void
+peer_release(struct wgc_peers *t, struct wgc_peer *p, uint32_t id)
+{
+	uint32_t k = id / PEER_CHUNK;
+
+	wgc_wipe(p, sizeof(*p));
+	if (--t->chunk_used[k] == 0) {
+		rte_free(t->chunks[k]);
+		t->chunks[k] = NULL;
+	}
+}
+
 static void
 peer_destroy(struct wgc_peers *t, struct wgc_peer *p)
 {
 	uint32_t id = p->id;
 
-	rte_free(p->aips);
-	wgc_wipe(p, sizeof(*p));
-	rte_free(p);
+	if (p->aips != p->aips_inline)
+		rte_free(p->aips);
+	peer_release(t, p, id);
 	t->free_ids[t->nb_free++] = id;
 	t->deferred--;
 }
@@ -97,6 +150,7 @@ wgc_peers_create(const struct wgc_peers_params *prm)
 		return NULL;
 	}
 	snprintf(t->name, sizeof(t->name), "%s", prm->name);
+	t->socket_id = prm->socket_id;
 	pthread_mutex_init(&t->lock, NULL);
 	t->identity = prm->identity;
 	t->qsbr = prm->qsbr;
@@ -111,7 +165,14 @@ wgc_peers_create(const struct wgc_peers_params *prm)
 		prm->socket_id);
 	t->free_ids = rte_malloc_socket("wgc_peer_ids",
 		sizeof(*t->free_ids) * prm->max_peers, 0, prm->socket_id);
-	if (t->fast.slots == NULL || t->free_ids == NULL) {
+	t->chunks = rte_zmalloc_socket("wgc_peer_chunks",
+		sizeof(*t->chunks) * RTE_ALIGN_CEIL(prm->max_peers, PEER_CHUNK) /
+		PEER_CHUNK, 0, prm->socket_id);
+	t->chunk_used = rte_zmalloc_socket("wgc_peer_chunk_used",
+		RTE_ALIGN_CEIL(prm->max_peers, PEER_CHUNK) / PEER_CHUNK, 0,
+		prm->socket_id);
+	if (t->fast.slots == NULL || t->free_ids == NULL ||
+			t->chunks == NULL || t->chunk_used == NULL) {
 		rte_errno = ENOMEM;
 		goto fail;
 	}
@@ -154,6 +215,27 @@ wgc_peers_create(const struct wgc_peers_params *prm)
 		hc.v = prm->qsbr;
 		hc.mode = RTE_HASH_QSBR_MODE_DQ;
 		if (rte_hash_rcu_qsbr_add(t->fast.host4, &hc) != 0)
+			goto fail;
+	}
+
+	snprintf(n, sizeof(n), "%s_h6", prm->name);
+	memset(&hp, 0, sizeof(hp));
+	hp.name = n;
+	hp.entries = RTE_MAX(prm->max_peers + prm->max_peers / 4, 64u);
+	hp.key_len = 16;
+	hp.hash_func = rte_hash_crc;
+	hp.socket_id = prm->socket_id;
+	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+		RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
+	t->fast.host6 = rte_hash_create(&hp);
+	if (t->fast.host6 == NULL)
+		goto fail;
+	if (prm->qsbr != NULL) {
+		struct rte_hash_rcu_config hc = { 0 };
+
+		hc.v = prm->qsbr;
+		hc.mode = RTE_HASH_QSBR_MODE_DQ;
+		if (rte_hash_rcu_qsbr_add(t->fast.host6, &hc) != 0)
 			goto fail;
 	}
 
@@ -224,7 +306,7 @@ void
 wgc_peers_free(struct wgc_peers *t)
 {
 	struct wgc_peer *p;
-	uint32_t pos = 0;
+	uint32_t pos = 0, i;
 
 	if (t == NULL)
 		return;
@@ -243,11 +325,20 @@ wgc_peers_free(struct wgc_peers *t)
 		wgc_index_table_free(t->index);
 	}
 	rte_hash_free(t->fast.host4);
+	rte_hash_free(t->fast.host6);
 	rte_lpm_free(t->fast.lpm4);
 	rte_lpm6_free(t->fast.lpm6);
 	rte_hash_free(t->by_key);
 	rte_free(t->fast.slots);
 	rte_free(t->free_ids);
+	if (t->chunks != NULL) {
+		/* every peer is gone: no chunk is left (defensive) */
+		for (i = 0; i < RTE_ALIGN_CEIL(t->fast.max_peers, PEER_CHUNK) /
+				PEER_CHUNK; i++)
+			rte_free(t->chunks[i]);
+		rte_free(t->chunks);
+	}
+	rte_free(t->chunk_used);
 	pthread_mutex_unlock(&t->lock);
 	pthread_mutex_destroy(&t->lock);
 	rte_free(t);
@@ -318,11 +409,46 @@ wgc_peer_size(void)
 	return sizeof(struct wgc_peer);
 }
 
+/*
+ * No free slot. If removed peers still hold slots, wait for a grace period
+ * and reclaim them: a writer that removes and re-adds at capacity (wg
+ * syncconf replacing peers, the control plane's remove-then-add passes)
+ * must not get ENOSPC just because it was faster than the workers' next
+ * quiescent state. The wait sleeps between checks: a reader may share this
+ * thread's CPU (a pthread created by the main lcore inherits its affinity),
+ * and spinning would keep it from ever reporting. Bounded, so that a
+ * stalled reader costs an error, not a hang with the writers' mutex held.
+ * @return true if a slot is free.
+ */
+static bool
+slot_wait(struct wgc_peers *t)
+{
+	uint64_t deadline;
+
+	if (t->dq == NULL || t->deferred == 0)
+		return t->nb_free > 0;
+	deadline = rte_get_timer_cycles() +
+		rte_get_timer_hz() * WGC_PEERS_GRACE_WAIT_MS / 1000;
+	for (;;) {
+		rte_rcu_qsbr_dq_reclaim(t->dq, UINT32_MAX, NULL, NULL, NULL);
+		if (t->nb_free > 0)
+			return true;
+		if (rte_get_timer_cycles() > deadline)
+			break;
+		rte_delay_us_sleep(20);
+	}
+	PEERS_LOG(WARNING, "%s: no slot: %u removed peers still wait for "
+		"a reader's quiescent state after %u ms", t->name,
+		t->deferred, WGC_PEERS_GRACE_WAIT_MS);
+	return false;
+}
+
 struct wgc_peer *
 wgc_peers_add(struct wgc_peers *t, const uint8_t public_key[WGC_KEY_LEN],
 		const uint8_t *psk)
 {
 	struct wgc_peer *p;
+	uint32_t id;
 	int rc;
 
 	if (public_key == NULL) {
@@ -333,14 +459,12 @@ wgc_peers_add(struct wgc_peers *t, const uint8_t public_key[WGC_KEY_LEN],
 		rte_errno = EEXIST;
 		return NULL;
 	}
-	if (t->nb_free == 0 && t->dq != NULL)
-		rte_rcu_qsbr_dq_reclaim(t->dq, 64, NULL, NULL, NULL);
-	if (t->nb_free == 0) {
+	if (t->nb_free == 0 && !slot_wait(t)) {
 		rte_errno = ENOSPC;
 		return NULL;
 	}
-	p = rte_zmalloc_socket("wgc_peer", sizeof(*p), RTE_CACHE_LINE_SIZE,
-		SOCKET_ID_ANY);
+	id = t->free_ids[t->nb_free - 1];
+	p = peer_alloc(t, id);
 	if (p == NULL) {
 		rte_errno = ENOMEM;
 		return NULL;
@@ -348,17 +472,18 @@ wgc_peers_add(struct wgc_peers *t, const uint8_t public_key[WGC_KEY_LEN],
 	rc = wgc_peer_proto_init(&p->proto, t->identity, t->index, public_key,
 		psk, p);
 	if (rc != 0) {
-		rte_free(p);
+		peer_release(t, p, id);
 		rte_errno = -rc;
 		return NULL;
 	}
 	rte_seqlock_init(&p->ep_lock);
 	rte_spinlock_init(&p->stage_lock);
-	p->id = t->free_ids[t->nb_free - 1];
+	p->id = id;
+	p->aips = p->aips_inline;
 	rc = rte_hash_add_key_data(t->by_key, public_key, p);
 	if (rc != 0) {
 		wgc_peer_proto_fini(&p->proto);
-		rte_free(p);
+		peer_release(t, p, id);
 		rte_errno = -rc;
 		return NULL;
 	}
@@ -463,10 +588,64 @@ aip_find(const struct wgc_peer *p, const struct wgc_prefix *x)
 	return -1;
 }
 
+/*
+ * A lower bound of the capacity of p->aips: the inline array, or a heap
+ * array whose size is a power of two >= 2 x WGC_PEER_AIPS_INLINE holding
+ * n_aips (growing doubles it; deletes never shrink it).
+ */
+static uint32_t
+aips_cap(const struct wgc_peer *p)
+{
+	if (p->aips == p->aips_inline)
+		return WGC_PEER_AIPS_INLINE;
+	return RTE_MAX(rte_align32pow2(p->n_aips),
+		2u * WGC_PEER_AIPS_INLINE);
+}
+
 static void
 aip_forget(struct wgc_peer *p, int i)
 {
 	p->aips[i] = p->aips[--p->n_aips];
+}
+
+/*
+ * rte_lpm6 (DPDK 22.11) has no RCU: rte_lpm6_delete() returns a prefix's
+ * tbl8 groups to the pool at once and the next rte_lpm6_add() takes them
+ * back (the pool is a stack) and refills them, while a reader may still be
+ * walking one of them: it would read another prefix's next hop. Deletes
+ * longer than /24 (only those free groups) start a grace period; an add
+ * longer than /24 (only those take groups) waits for it first. Sleeps
+ * between checks (a reader may share this CPU); bounded.
+ */
+static void
+lpm6_fence_start(struct wgc_peers *t, uint8_t len)
+{
+	if (t->qsbr == NULL || len <= 24)
+		return;
+	t->lpm6_token = rte_rcu_qsbr_start(t->qsbr);
+	t->lpm6_fence = true;
+}
+
+static int
+lpm6_fence_wait(struct wgc_peers *t, uint8_t len)
+{
+	uint64_t deadline;
+
+	if (!t->lpm6_fence || len <= 24)
+		return 0;
+	deadline = rte_get_timer_cycles() +
+		rte_get_timer_hz() * WGC_PEERS_GRACE_WAIT_MS / 1000;
+	while (rte_rcu_qsbr_check(t->qsbr, t->lpm6_token, false) != 1) {
+		if (rte_get_timer_cycles() > deadline) {
+			PEERS_LOG(WARNING, "%s: IPv6 prefix not added: a "
+				"reader passed no quiescent state in %u ms",
+				t->name, WGC_PEERS_GRACE_WAIT_MS);
+			return -EBUSY;
+		}
+		rte_delay_us_sleep(20);
+	}
+	t->lpm6_fence = false;
+	return 0;
 }
 
 /*
@@ -508,6 +687,42 @@ host4_add(struct wgc_peers *t, const struct wgc_prefix *x, uint32_t id,
 	return rc;
 }
 
+/* the same for an IPv6 /128 (host6, or the LPM when host6 is full) */
+static int
+host6_add(struct wgc_peers *t, const struct wgc_prefix *x, uint32_t id,
+		int *present, uint32_t *nh)
+{
+	uint64_t key[2];
+	void *data;
+	int rc;
+
+	memcpy(key, x->addr, sizeof(key));
+	if (rte_hash_lookup_data(t->fast.host6, key, &data) >= 0) {
+		*present = 1;
+		*nh = (uint32_t)(uintptr_t)data;
+		return rte_hash_add_key_data(t->fast.host6, key,
+			(void *)(uintptr_t)id);
+	}
+	*present = t->lpm_host6 > 0 ? rte_lpm6_is_rule_present(t->fast.lpm6,
+		x->addr, 128, nh) : 0;
+	if (*present == 1)
+		return rte_lpm6_add(t->fast.lpm6, x->addr, 128, id);
+	rc = rte_hash_add_key_data(t->fast.host6, key, (void *)(uintptr_t)id);
+	if (rc == 0) {
+		__atomic_fetch_add(&t->fast.nb_host6, 1, __ATOMIC_RELEASE);
+		return 0;
+	}
+	if (rc != -ENOSPC)
+		return rc;
+	rc = lpm6_fence_wait(t, 128);
+	if (rc != 0)
+		return rc;
+	rc = rte_lpm6_add(t->fast.lpm6, x->addr, 128, id);
+	if (rc == 0)
+		t->lpm_host6++;
+	return rc;
+}
+
 int
 wgc_peers_prefix_add(struct wgc_peers *t, struct wgc_peer *p,
 		const struct wgc_prefix *pfx)
@@ -521,14 +736,23 @@ wgc_peers_prefix_add(struct wgc_peers *t, struct wgc_peer *p,
 		return rc;
 	if (aip_find(p, &x) >= 0)
 		return 0;
-	if (p->n_aips == p->cap_aips) {
-		uint32_t cap = p->cap_aips == 0 ? 2 : p->cap_aips * 2;
-		struct wgc_prefix *a = rte_realloc(p->aips, cap * sizeof(*a), 0);
+	if (p->n_aips == aips_cap(p)) {
+		uint32_t cap = 2 * p->n_aips;
+		struct wgc_prefix *a;
 
+		if (p->aips == p->aips_inline) {
+			a = rte_malloc_socket("wgc_peer_aips", cap * sizeof(*a),
+				0, t->socket_id);
+			if (a != NULL)
+				memcpy(a, p->aips_inline,
+					sizeof(p->aips_inline));
+		} else {
+			a = rte_realloc_socket(p->aips, cap * sizeof(*a), 0,
+				t->socket_id);
+		}
 		if (a == NULL)
 			return -ENOMEM;
 		p->aips = a;
-		p->cap_aips = cap;
 	}
 	if (x.len == 0) {
 		uint32_t *def = x.family == 4 ? &t->fast.def4 : &t->fast.def6;
@@ -543,13 +767,18 @@ wgc_peers_prefix_add(struct wgc_peers *t, struct wgc_peer *p,
 		present = rte_lpm_is_rule_present(t->fast.lpm4, prefix_v4(&x),
 			x.len, &nh);
 		rc = rte_lpm_add(t->fast.lpm4, prefix_v4(&x), x.len, p->id);
+	} else if (x.len == 128) {
+		rc = host6_add(t, &x, p->id, &present, &nh);
 	} else {
 		present = rte_lpm6_is_rule_present(t->fast.lpm6, x.addr, x.len,
 			&nh);
-		rc = rte_lpm6_add(t->fast.lpm6, x.addr, x.len, p->id);
+		rc = lpm6_fence_wait(t, x.len);
+		if (rc == 0)
+			rc = rte_lpm6_add(t->fast.lpm6, x.addr, x.len, p->id);
 	}
 	if (rc != 0)
-		return rc == -ENOSPC ? -ENOSPC : (rc < 0 ? rc : -EINVAL);
+		return rc == -ENOSPC || rc == -EBUSY ? rc :
+			(rc < 0 ? rc : -EINVAL);
 	if (present == 1 && nh != p->id && nh < t->fast.max_peers &&
 			t->fast.slots[nh] != NULL) {
 		/* the prefix moved from another peer */
@@ -576,6 +805,18 @@ host4_del(struct wgc_peers *t, const struct wgc_prefix *x)
 	return true;
 }
 
+static bool
+host6_del(struct wgc_peers *t, const struct wgc_prefix *x)
+{
+	uint64_t key[2];
+
+	memcpy(key, x->addr, sizeof(key));
+	if (rte_hash_del_key(t->fast.host6, key) < 0)
+		return false;
+	__atomic_fetch_sub(&t->fast.nb_host6, 1, __ATOMIC_RELEASE);
+	return true;
+}
+
 static void
 lpm_del(struct wgc_peers *t, const struct wgc_prefix *x)
 {
@@ -589,7 +830,13 @@ lpm_del(struct wgc_peers *t, const struct wgc_prefix *x)
 				x->len == 32 && t->lpm_host4 > 0)
 			t->lpm_host4--;
 	} else {
-		rte_lpm6_delete(t->fast.lpm6, x->addr, x->len);
+		if (x->len == 128 && host6_del(t, x))
+			return;
+		if (rte_lpm6_delete(t->fast.lpm6, x->addr, x->len) == 0) {
+			lpm6_fence_start(t, x->len);
+			if (x->len == 128 && t->lpm_host6 > 0)
+				t->lpm_host6--;
+		}
 	}
 }
 

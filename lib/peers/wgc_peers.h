@@ -19,12 +19,19 @@
  * Writers (the handshake stage and the control plane) hold the table's
  * mutex (wgc_peers_lock()) around every function marked "writer". A removed
  * peer is unlinked at once, wiped and freed after a grace period; its slot
- * id is reused only then, so a stale id never names another peer.
+ * id is reused only then, so a stale id never names another peer. Writers
+ * may sleep (bounded by WGC_PEERS_GRACE_WAIT_MS) waiting for the readers:
+ * wgc_peers_add() at capacity, wgc_peers_prefix_add() of an IPv6 prefix
+ * after an IPv6 delete; never call them from a worker.
  *
- * IPv6 caveat: rte_lpm6 in DPDK 22.11 has no RCU integration; deleting an
- * IPv6 prefix while workers look IPv6 destinations up may, in a narrow
- * window, route one packet to a wrong or no peer (never a crash: the next
- * hop is checked against the slot array). IPv4 deletions are RCU-safe.
+ * IPv6: rte_lpm6 in DPDK 22.11 has no RCU integration: a delete returns
+ * the prefix's tbl8 groups to its pool at once, and the next add may refill
+ * one while a reader is still inside it. /128s therefore live in an
+ * exact-match hash under RCU, and after a delete that may have freed tbl8
+ * groups (length > 24) no rte_lpm6_add() that may take one runs until the
+ * readers have passed a quiescent state. A concurrent lookup then returns
+ * the old owner, the new owner or a less specific prefix's owner: always a
+ * peer that owned a covering prefix during the lookup.
  */
 
 #include <stdbool.h>
@@ -51,8 +58,19 @@ extern "C" {
 /** Staged packets per peer while a handshake is in flight. */
 #define WGC_PEER_STAGED_MAX 128
 
+/** Allowed IPs stored in the peer itself (one IPv4 and one IPv6 address
+ * per road warrior is the common case); more go to a heap array. */
+#define WGC_PEER_AIPS_INLINE 2
+
 /** Largest supported number of peers (rte_lpm6 next hops are 21 bits). */
 #define WGC_PEERS_MAX (1u << 21)
+
+/**
+ * Longest time wgc_peers_add() waits, when every slot is taken by present
+ * peers or by removed peers still in their grace period, for a reader's
+ * quiescent state before it gives up with ENOSPC.
+ */
+#define WGC_PEERS_GRACE_WAIT_MS 500
 
 /** No peer (slot ids are 0..max_peers-1). */
 #define WGC_PEER_ID_NONE UINT32_MAX
@@ -95,17 +113,19 @@ struct wgc_peer {
 	 * writer, read by anyone through the seqlock */
 	rte_seqlock_t ep_lock;
 	struct wgc_peer_endpoint endpoint;
-	uint64_t last_handshake_wall_ns; /**< 0 = never (handshake stage) */
+	uint32_t n_aips;                 /**< allowed IPs in aips */
 	/** staged packets (mbufs linked through m->next), any thread */
 	rte_spinlock_t stage_lock;
 	uint16_t staged;
+	/** allowed IPs, writers only: aips_inline, or a heap array once a
+	 * peer has more than WGC_PEER_AIPS_INLINE */
+	struct wgc_prefix *aips;
+	struct wgc_prefix aips_inline[WGC_PEER_AIPS_INLINE];
+	/** written by workers: a cache line of its own (with cold fields) */
+	struct wgc_peer_stats stats __rte_cache_aligned;
 	struct rte_mbuf *stage_head;
 	struct rte_mbuf *stage_tail;
-	/** allowed IPs, writers only */
-	struct wgc_prefix *aips;
-	uint32_t n_aips;
-	uint32_t cap_aips;
-	struct wgc_peer_stats stats __rte_cache_aligned;
+	uint64_t last_handshake_wall_ns; /**< 0 = never (handshake stage) */
 };
 
 struct wgc_peers;
@@ -178,9 +198,14 @@ struct wgc_identity *wgc_peers_identity(struct wgc_peers *t);
  *   The peer's static public key.
  * @param psk
  *   Preshared key or NULL.
+ * When every slot is held by a present peer or by a removed one still in
+ * its grace period, waits (sleeping, at most WGC_PEERS_GRACE_WAIT_MS) for
+ * the readers' next quiescent state and reuses the first slot freed.
+ *
  * @return
  *   The peer, or NULL with rte_errno set: EEXIST (key already present),
- *   ENOSPC (table full), EINVAL, ENOMEM.
+ *   ENOSPC (table full, or a reader did not pass a quiescent state in
+ *   time), EINVAL, ENOMEM.
  */
 struct wgc_peer *wgc_peers_add(struct wgc_peers *t,
 		const uint8_t public_key[WGC_KEY_LEN], const uint8_t *psk);
@@ -212,8 +237,13 @@ struct wgc_peer *wgc_peers_next(struct wgc_peers *t, uint32_t *pos);
  * Give a peer an allowed-IPs prefix. A prefix owned by another peer moves
  * to this one (as wg does). Host bits are cleared. Writer.
  *
+ * An IPv6 prefix longer than /24 (not a /128) added after an IPv6 delete
+ * first waits for the readers' quiescent state (sleeping, at most
+ * WGC_PEERS_GRACE_WAIT_MS): see the IPv6 note at the top.
+ *
  * @return
- *   0, -EINVAL (bad family/length), -ENOSPC (LPM full), -ENOMEM.
+ *   0, -EINVAL (bad family/length), -ENOSPC (LPM full), -ENOMEM, -EBUSY
+ *   (a reader passed no quiescent state in time; nothing changed).
  */
 int wgc_peers_prefix_add(struct wgc_peers *t, struct wgc_peer *p,
 		const struct wgc_prefix *pfx);
@@ -250,6 +280,11 @@ struct wgc_peers_fast {
 	 * /32s that do not fit go to the LPM. */
 	struct rte_hash *host4;
 	uint32_t nb_host4;  /**< routes in host4 (0: skip the lookup) */
+	/** IPv6 /128 routes (key: 16 bytes; data: slot id), the same way:
+	 * lock-free readers, RCU-deferred key reuse; /128s that do not fit
+	 * go to the LPM */
+	struct rte_hash *host6;
+	uint32_t nb_host6;  /**< routes in host6 (0: skip the lookup) */
 	struct rte_lpm *lpm4;
 	struct rte_lpm6 *lpm6;
 	uint32_t max_peers;
@@ -295,8 +330,18 @@ wgc_peers_route4(const struct wgc_peers_fast *f, uint32_t addr_be)
 static inline struct wgc_peer *
 wgc_peers_route6(const struct wgc_peers_fast *f, const uint8_t *addr)
 {
+	uint64_t key[2];
 	uint32_t nh;
+	void *data;
 
+	/* a /128 is the longest prefix there is: it wins when present (the
+	 * key is copied: rte_hash_crc reads 8-byte words, and a header's
+	 * address is not 8-byte aligned) */
+	if (__atomic_load_n(&f->nb_host6, __ATOMIC_RELAXED) != 0) {
+		memcpy(key, addr, sizeof(key));
+		if (rte_hash_lookup_data(f->host6, key, &data) >= 0)
+			return wgc_peers_get(f, (uint32_t)(uintptr_t)data);
+	}
 	if (rte_lpm6_lookup(f->lpm6, addr, &nh) != 0)
 		nh = __atomic_load_n(&f->def6, __ATOMIC_RELAXED);
 	return wgc_peers_get(f, nh);
