@@ -216,6 +216,8 @@ wgc_ethdev_open(const struct wgc_ethdev_conf *c)
 			RTE_ETH_RX_OFFLOAD_CHECKSUM;
 		e->caps.rx_cksum = true;
 	}
+	if (c->lsc_intr && (*info.dev_flags & RTE_ETH_DEV_INTR_LSC) != 0)
+		pconf.intr_conf.lsc = 1;
 	rc = rte_eth_dev_configure(e->port_id, e->nb_rxq, e->nb_txq, &pconf);
 	if (rc != 0) {
 		ETH_LOG(ERR, "%s: configure: %s", e->name, rte_strerror(-rc));

@@ -62,6 +62,10 @@ struct wgc_ethdev_conf {
 	bool promiscuous;         /**< default false: promiscuous off */
 	bool no_rss;              /**< do not enable RSS even if offered */
 	bool no_tx_cksum_offload; /**< never use TX checksum offloads */
+	bool lsc_intr;            /**< link-state interrupts if the PMD has
+	                           *   them (virtio_user needs them to see a
+	                           *   vhost-user peer leave and, as server,
+	                           *   to accept it back) */
 };
 
 /** What the port can do, as configured. */
