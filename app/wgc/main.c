@@ -64,6 +64,11 @@ extern const size_t wgc_default_config_len;
 
 #define MAX_EAL_ARGS 128
 #define MIN_PEERS 1024u
+/* virtio-user inner port: descriptors per queue, and what its frames need
+ * beyond the MTU in a default-pool buffer (Ethernet + VLAN + CRC, the
+ * transport trailer, 64-byte alignment slack) */
+#define VIRTIO_QUEUE_SIZE 1024u
+#define VIRTIO_POOL_EXTRA_ROOM (22u + WGC_IOBUF_TRAILER_MAX + 63u)
 
 static volatile sig_atomic_t stop;
 static volatile sig_atomic_t dump;
@@ -369,9 +374,12 @@ setup_inner(struct wgc_daemon *d, struct wgc_pipeline_edge *edge,
 	}
 	if (in->type == WGC_INNER_VIRTIO_USER) {
 		snprintf(devname, sizeof(devname),
-			"virtio_user_wgc,path=%s,queues=%u,queue_size=1024",
-			in->name, d->nb_workers);
+			"virtio_user_wgc,path=%s,queues=%u,queue_size=%u",
+			in->name, d->nb_workers, VIRTIO_QUEUE_SIZE);
 		ec.devname = devname;
+		/* the design: virtio-user on the default pool */
+		ec.pool = d->pool;
+		ec.recycler = wgc_iobuf_default_recycler();
 		ec.lsc_intr = true;
 		virtio_user_stale_socket(in->name);
 	} else {
@@ -667,8 +675,20 @@ setup(struct wgc_daemon *d, const char *prog)
 	d->eal = true;
 	if (setup_workers(d) < 0)
 		return -1;
-	d->pool = wgc_iobuf_default_pool_create(d->conf.inner.mtu, 0,
-		rte_socket_id());
+	if (d->conf.inner.type == WGC_INNER_VIRTIO_USER)
+		/*
+		 * virtio-user receives into the default pool: room for an
+		 * Ethernet frame of the MTU plus the trailer sealed in place
+		 * (drivers/ethdev checks), and buffers for every descriptor
+		 * of its queues on top of the usual count
+		 */
+		d->pool = wgc_iobuf_default_pool_create(d->conf.inner.mtu +
+			VIRTIO_POOL_EXTRA_ROOM, WGC_IOBUF_DEFAULT_POOL_SIZE +
+			2u * VIRTIO_QUEUE_SIZE * d->nb_workers,
+			rte_socket_id());
+	else
+		d->pool = wgc_iobuf_default_pool_create(d->conf.inner.mtu, 0,
+			rte_socket_id());
 	if (d->pool == NULL) {
 		fprintf(stderr, "wgc: default pool: %s\n",
 			rte_strerror(rte_errno));
