@@ -209,3 +209,33 @@ dts_wgc_stop() {
 		dts_fail "pools full after stop"
 	fi
 }
+
+# dts_wait_line FILE REGEX PID [TENTHS]: wait until FILE has a line
+# matching REGEX (grep -E) while PID lives, at most TENTHS/10 s (10 s)
+dts_wait_line() {
+	_w_i=0
+	while [ $_w_i -lt "${4:-100}" ]; do
+		grep -Eq "$2" "$1" 2>/dev/null && return 0
+		kill -0 "$3" 2>/dev/null || break
+		sleep 0.1
+		_w_i=$((_w_i + 1))
+	done
+	grep -Eq "$2" "$1" 2>/dev/null
+}
+
+# dts_wait_exit PID [TENTHS]: wait for a child to exit by itself, at most
+# TENTHS/10 s (5 s). Returns its exit status, or 124 if it had to be
+# killed (SIGKILL) at the end of that time.
+dts_wait_exit() {
+	_w_i=0
+	while kill -0 "$1" 2>/dev/null && [ $_w_i -lt "${2:-50}" ]; do
+		sleep 0.1
+		_w_i=$((_w_i + 1))
+	done
+	if kill -9 "$1" 2>/dev/null; then
+		wait "$1"
+		echo "pid $1 did not exit, killed"
+		return 124
+	fi
+	wait "$1"
+}

@@ -35,6 +35,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <rte_eal.h>
@@ -63,17 +64,46 @@ extern const size_t wgc_default_config_len;
 
 #define MAX_EAL_ARGS 128
 #define MIN_PEERS 1024u
+/* virtio-user inner port: descriptors per queue, and what its frames need
+ * beyond the MTU in a default-pool buffer (Ethernet + VLAN + CRC, the
+ * transport trailer, 64-byte alignment slack) */
+#define VIRTIO_QUEUE_SIZE 1024u
+#define VIRTIO_POOL_EXTRA_ROOM (22u + WGC_IOBUF_TRAILER_MAX + 63u)
 
 static volatile sig_atomic_t stop;
 static volatile sig_atomic_t dump;
+static pthread_t main_thread;
 
 static void
 on_signal(int sig)
 {
-	if (sig == SIGUSR1)
+	if (sig == SIGUSR1) {
 		dump = 1;
-	else
-		stop = 1;
+		return;
+	}
+	stop = 1;
+	/* interrupt the main thread wherever it blocks (see set_signals) */
+	if (!pthread_equal(pthread_self(), main_thread))
+		pthread_kill(main_thread, sig);
+}
+
+/*
+ * During setup SIGINT/SIGTERM interrupt blocking calls (no SA_RESTART):
+ * a PMD probe may wait without end, e.g. virtio_user with server=1
+ * accepting its vhost-user backend. Once up, calls restart as usual.
+ */
+static void
+set_signals(bool restart)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_flags = restart ? SA_RESTART : 0;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }
 
 static void
@@ -263,6 +293,36 @@ setup_outer(struct wgc_daemon *d)
 	return 0;
 }
 
+/*
+ * virtio_user with server=1 binds its socket path and fails if the file
+ * exists: a socket nobody listens on (left by a crash or an interrupted
+ * start) is removed; a live one is left for bind to report.
+ */
+static void
+virtio_user_stale_socket(const char *name)
+{
+	const char *args = strchr(name, ',');
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t len = args != NULL ? (size_t)(args - name) : strlen(name);
+	struct stat st;
+	int fd;
+
+	if (args == NULL || strstr(args, ",server=1") == NULL ||
+			len >= sizeof(sa.sun_path))
+		return;
+	memcpy(sa.sun_path, name, len);
+	if (lstat(sa.sun_path, &st) != 0 || !S_ISSOCK(st.st_mode))
+		return;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 &&
+			errno == ECONNREFUSED && unlink(sa.sun_path) == 0)
+		printf("wgc: inner virtio_user: removed stale socket %s\n",
+			sa.sun_path);
+	close(fd);
+}
+
 static int
 setup_inner(struct wgc_daemon *d, struct wgc_pipeline_edge *edge,
 		bool *l2)
@@ -280,6 +340,7 @@ setup_inner(struct wgc_daemon *d, struct wgc_pipeline_edge *edge,
 		tc.nb_queues = d->nb_workers;
 		tc.mtu = in->mtu;
 		tc.recycler = wgc_iobuf_default_recycler();
+		tc.offload = in->offload;
 		if (in->n_addresses > WGC_TUN_ADDRS_MAX) {
 			fprintf(stderr, "wgc: inner: at most %u addresses\n",
 				WGC_TUN_ADDRS_MAX);
@@ -313,9 +374,14 @@ setup_inner(struct wgc_daemon *d, struct wgc_pipeline_edge *edge,
 	}
 	if (in->type == WGC_INNER_VIRTIO_USER) {
 		snprintf(devname, sizeof(devname),
-			"virtio_user_wgc,path=%s,queues=%u,queue_size=1024",
-			in->name, d->nb_workers);
+			"virtio_user_wgc,path=%s,queues=%u,queue_size=%u",
+			in->name, d->nb_workers, VIRTIO_QUEUE_SIZE);
 		ec.devname = devname;
+		/* the design: virtio-user on the default pool */
+		ec.pool = d->pool;
+		ec.recycler = wgc_iobuf_default_recycler();
+		ec.lsc_intr = true;
+		virtio_user_stale_socket(in->name);
 	} else {
 		ec.devname = in->name;
 	}
@@ -327,6 +393,11 @@ setup_inner(struct wgc_daemon *d, struct wgc_pipeline_edge *edge,
 	if (d->inner_eth == NULL) {
 		fprintf(stderr, "wgc: inner port %s: %s\n", ec.devname,
 			rte_strerror(rte_errno));
+		if (in->type == WGC_INNER_VIRTIO_USER && !stop)
+			fprintf(stderr, "wgc: inner virtio_user: is a "
+				"vhost-user backend listening on that path? "
+				"(or give \",server=1\" after the path and let "
+				"the backend connect)\n");
 		return -1;
 	}
 	edge->rx = eth_rx;
@@ -540,6 +611,33 @@ setup_control(struct wgc_daemon *d)
 	return 0;
 }
 
+/*
+ * No --single-file-segments yet, and not --legacy-mem (which excludes it:
+ * with hugepages that is one file per page, more regions than vhost-user
+ * takes, so say so).
+ */
+static bool
+virtio_user_needs_sfs(const struct wgc_daemon *d)
+{
+	bool legacy = false, nohuge = false;
+	int i;
+
+	for (i = 0; i < d->conf.eal_argc; i++) {
+		const char *a = d->conf.eal_argv[i];
+
+		if (strcmp(a, "--single-file-segments") == 0)
+			return false;
+		legacy |= strcmp(a, "--legacy-mem") == 0;
+		nohuge |= strcmp(a, "--no-huge") == 0;
+	}
+	if (legacy && !nohuge)
+		fprintf(stderr, "wgc: warning: inner virtio_user with "
+			"--legacy-mem on hugepages: the vhost-user backend "
+			"may refuse the memory table (use --no-huge or drop "
+			"--legacy-mem)\n");
+	return !legacy;
+}
+
 static int
 setup(struct wgc_daemon *d, const char *prog)
 {
@@ -552,8 +650,22 @@ setup(struct wgc_daemon *d, const char *prog)
 	uint32_t k;
 
 	eal_argv[n++] = (char *)(uintptr_t)prog;
-	for (i = 0; i < d->conf.eal_argc && n < MAX_EAL_ARGS - 1; i++)
+	for (i = 0; i < d->conf.eal_argc && n < MAX_EAL_ARGS - 2; i++)
 		eal_argv[n++] = d->conf.eal_argv[i];
+	if (d->conf.inner.type == WGC_INNER_VIRTIO_USER &&
+			virtio_user_needs_sfs(d)) {
+		/*
+		 * vhost-user maps our memory from file descriptors, at most 8
+		 * regions: with hugepages one file per page is too many (the
+		 * backend refuses the memory table and virtio_user starts
+		 * anyway, silently dead). One file per memseg list fits.
+		 * --no-huge memory is memfd-backed already; the flag is
+		 * harmless there.
+		 */
+		eal_argv[n++] = (char *)(uintptr_t)"--single-file-segments";
+		printf("wgc: inner virtio_user: EAL --single-file-segments "
+			"added (vhost-user shares memory by fd)\n");
+	}
 	eal_argv[n] = NULL;
 	if (rte_eal_init(n, eal_argv) < 0) {
 		fprintf(stderr, "wgc: EAL init failed: %s\n",
@@ -563,8 +675,20 @@ setup(struct wgc_daemon *d, const char *prog)
 	d->eal = true;
 	if (setup_workers(d) < 0)
 		return -1;
-	d->pool = wgc_iobuf_default_pool_create(d->conf.inner.mtu, 0,
-		rte_socket_id());
+	if (d->conf.inner.type == WGC_INNER_VIRTIO_USER)
+		/*
+		 * virtio-user receives into the default pool: room for an
+		 * Ethernet frame of the MTU plus the trailer sealed in place
+		 * (drivers/ethdev checks), and buffers for every descriptor
+		 * of its queues on top of the usual count
+		 */
+		d->pool = wgc_iobuf_default_pool_create(d->conf.inner.mtu +
+			VIRTIO_POOL_EXTRA_ROOM, WGC_IOBUF_DEFAULT_POOL_SIZE +
+			2u * VIRTIO_QUEUE_SIZE * d->nb_workers,
+			rte_socket_id());
+	else
+		d->pool = wgc_iobuf_default_pool_create(d->conf.inner.mtu, 0,
+			rte_socket_id());
 	if (d->pool == NULL) {
 		fprintf(stderr, "wgc: default pool: %s\n",
 			rte_strerror(rte_errno));
@@ -711,6 +835,13 @@ print_state(struct wgc_daemon *d)
 			PRIu64 " rx_errors %" PRIu64 " tx_errors %" PRIu64
 			"\n", ts.rx_packets, ts.tx_packets, ts.rx_nobuf,
 			ts.rx_errors, ts.tx_errors);
+		printf("wgc: tun: offload %s gso %" PRIu64 " gso_segs %" PRIu64
+			" csum %" PRIu64 " vnet_drops %" PRIu64 " gro %" PRIu64
+			" gro_segs %" PRIu64 "\n",
+			wgc_tun_offload(d->tun) ? "on" : "off", ts.rx_gso,
+			ts.rx_gso_segs, ts.rx_csum,
+			WGC_TUN_STATS_VNET_DROPS(&ts), ts.tx_gro,
+			ts.tx_gro_segs);
 	}
 	wgc_identity_stats(d->id, &ps);
 	for (i = 0; i < WGC_CNT_MAX; i++)
@@ -769,7 +900,10 @@ teardown(struct wgc_daemon *d)
 	wgc_peers_free(d->peers);
 	wgc_net_port_free(d->net);
 	wgc_tun_close(d->tun);
-	wgc_ethdev_close(d->inner_eth);
+	if (wgc_ethdev_close_checked(d->inner_eth) != 0) {
+		fprintf(stderr, "wgc: inner port: buffers leaked\n");
+		rc = -1;
+	}
 	wgc_ethdev_close(d->outer);
 	wgc_identity_free(d->id);
 	rte_free(d->qsbr);
@@ -840,14 +974,23 @@ main(int argc, char **argv)
 	}
 
 	d.once = once;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGUSR1, on_signal);
+	main_thread = pthread_self();
+	set_signals(false);
+	/*
+	 * A peer that went away (vhost-user backend, REST or UAPI client)
+	 * must cost an error on that socket, not the daemon.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	if (setup(&d, argv[0]) < 0) {
-		teardown(&d);
+		rc = teardown(&d);
 		wgc_startup_conf_free(&d.conf);
+		if (stop) {
+			printf("wgc: stopped during startup\n");
+			return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+		}
 		return EXIT_FAILURE;
 	}
+	set_signals(true);
 	launch_workers(&d);
 	{
 		uint8_t pub[WGC_KEY_LEN];
@@ -864,6 +1007,14 @@ main(int argc, char **argv)
 			d.conf.inner.name, d.pool->name, d.pool->size,
 			rte_pktmbuf_data_room_size(d.pool), d.conf.inner.mtu);
 		printf("wgc: port: %s\n", wgc_ethdev_name(d.outer));
+		if (d.inner_eth != NULL) {
+			char mac[RTE_ETHER_ADDR_FMT_SIZE];
+
+			rte_ether_format_addr(mac, sizeof(mac),
+				wgc_ethdev_mac(d.inner_eth));
+			printf("wgc: inner port: %s mac %s\n",
+				wgc_ethdev_name(d.inner_eth), mac);
+		}
 		fflush(stdout);
 	}
 	{

@@ -48,7 +48,9 @@ struct wgc_ethdev {
 	struct rte_ether_addr mac;
 	struct wgc_ethdev_caps caps;
 	struct rte_mempool *pool;
-	struct wgc_recycler rc;
+	bool own_pool;          /* created here, freed on close */
+	struct wgc_recycler rc; /* own pool's recycler */
+	struct wgc_recycler *rcp; /* the recycler RX views get */
 	struct queue_stats rxs[WGC_ETHDEV_QUEUES_MAX];
 	struct queue_stats txs[WGC_ETHDEV_QUEUES_MAX];
 };
@@ -216,6 +218,8 @@ wgc_ethdev_open(const struct wgc_ethdev_conf *c)
 			RTE_ETH_RX_OFFLOAD_CHECKSUM;
 		e->caps.rx_cksum = true;
 	}
+	if (c->lsc_intr && (*info.dev_flags & RTE_ETH_DEV_INTR_LSC) != 0)
+		pconf.intr_conf.lsc = 1;
 	rc = rte_eth_dev_configure(e->port_id, e->nb_rxq, e->nb_txq, &pconf);
 	if (rc != 0) {
 		ETH_LOG(ERR, "%s: configure: %s", e->name, rte_strerror(-rc));
@@ -259,18 +263,41 @@ wgc_ethdev_open(const struct wgc_ethdev_conf *c)
 		goto fail;
 	}
 	e->caps.data_room = (uint16_t)room;
-	snprintf(pname, sizeof(pname), "wgc_eth%u_%u", e->port_id,
-		__atomic_fetch_add(&pool_seq, 1, __ATOMIC_RELAXED));
-	e->pool = rte_pktmbuf_pool_create(pname, nb_mbufs,
-		RTE_MIN(POOL_CACHE, nb_mbufs * 2 / 3 / RTE_MAX(1u,
-			rte_lcore_count())), 0, (uint16_t)room, socket);
-	if (e->pool == NULL) {
-		ETH_LOG(ERR, "%s: pool of %u x %u B: %s", e->name, nb_mbufs,
-			room, rte_strerror(rte_errno));
-		rc = -rte_errno;
+	if ((c->pool == NULL) != (c->recycler == NULL)) {
+		rc = -EINVAL;
 		goto fail;
 	}
-	wgc_recycler_mempool_init(&e->rc, e->pool);
+	if (c->pool != NULL) {
+		/* a pool the caller owns (the default pool) */
+		if (rte_pktmbuf_data_room_size(c->pool) < room) {
+			ETH_LOG(ERR, "%s: pool %s: data room %u B < %u B needed",
+				e->name, c->pool->name,
+				rte_pktmbuf_data_room_size(c->pool), room);
+			rc = -EINVAL;
+			goto fail;
+		}
+		e->pool = c->pool;
+		e->rcp = c->recycler;
+		nb_mbufs = c->pool->size;
+		room = rte_pktmbuf_data_room_size(c->pool);
+		e->caps.data_room = (uint16_t)room;
+	} else {
+		snprintf(pname, sizeof(pname), "wgc_eth%u_%u", e->port_id,
+			__atomic_fetch_add(&pool_seq, 1, __ATOMIC_RELAXED));
+		e->pool = rte_pktmbuf_pool_create(pname, nb_mbufs,
+			RTE_MIN(POOL_CACHE, nb_mbufs * 2 / 3 / RTE_MAX(1u,
+				rte_lcore_count())), 0, (uint16_t)room,
+			socket);
+		if (e->pool == NULL) {
+			ETH_LOG(ERR, "%s: pool of %u x %u B: %s", e->name,
+				nb_mbufs, room, rte_strerror(rte_errno));
+			rc = -rte_errno;
+			goto fail;
+		}
+		e->own_pool = true;
+		wgc_recycler_mempool_init(&e->rc, e->pool);
+		e->rcp = &e->rc;
+	}
 
 	rxconf = info.default_rxconf;
 	rxconf.offloads = pconf.rxmode.offloads;
@@ -307,7 +334,8 @@ fail:
 		rte_eth_dev_close(e->port_id);
 		remove_device(e->dev);
 	}
-	rte_mempool_free(e->pool);
+	if (e->own_pool)
+		rte_mempool_free(e->pool);
 	rte_free(e);
 	rte_errno = rc < 0 ? -rc : EINVAL;
 	return NULL;
@@ -374,6 +402,12 @@ wgc_ethdev_close_checked(struct wgc_ethdev *e)
 	rte_eth_dev_close(e->port_id);
 	if (e->probed)
 		remove_device(e->dev);
+	if (!e->own_pool) {
+		/* the owner checks and frees its pool; views out name its
+		 * recycler, which outlives the port */
+		rte_free(e);
+		return 0;
+	}
 	in_use = rte_mempool_in_use_count(e->pool);
 	if (in_use != 0) {
 		/*
@@ -423,7 +457,7 @@ wgc_ethdev_rx_burst(struct wgc_ethdev *e, uint16_t queue, struct wgc_view *v,
 			rte_pktmbuf_free(m[i]);
 			continue;
 		}
-		wgc_view_from_mbuf(&v[k++], m[i], &e->rc);
+		wgc_view_from_mbuf(&v[k++], m[i], e->rcp);
 		bytes += m[i]->data_len;
 	}
 	st->rx_packets += k;
@@ -448,7 +482,7 @@ copy_to_mbuf(struct wgc_ethdev *e, struct wgc_view *v)
 		return -EMSGSIZE;
 	}
 	memcpy(d, v->data, v->len);
-	wgc_view_from_mbuf(&nv, m, &e->rc);
+	wgc_view_from_mbuf(&nv, m, e->rcp);
 	wgc_view_release(v);
 	*v = nv;
 	return 0;
@@ -466,7 +500,7 @@ tx_chunk(struct wgc_ethdev *e, uint16_t queue, struct wgc_view *v, uint16_t n)
 	for (k = 0; k < n; k++) {
 		struct rte_mbuf *mb;
 
-		if (unlikely(v[k].recycler != &e->rc &&
+		if (unlikely(v[k].recycler != e->rcp &&
 				wgc_recycler_mempool(v[k].recycler) == NULL)) {
 			if (copy_to_mbuf(e, &v[k]) != 0) {
 				st->tx_copy_fail++;
@@ -586,7 +620,7 @@ wgc_ethdev_pool(const struct wgc_ethdev *e)
 struct wgc_recycler *
 wgc_ethdev_recycler(struct wgc_ethdev *e)
 {
-	return &e->rc;
+	return e->rcp;
 }
 
 uint16_t

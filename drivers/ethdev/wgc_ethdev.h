@@ -62,6 +62,16 @@ struct wgc_ethdev_conf {
 	bool promiscuous;         /**< default false: promiscuous off */
 	bool no_rss;              /**< do not enable RSS even if offered */
 	bool no_tx_cksum_offload; /**< never use TX checksum offloads */
+	/** RX into this pool and hand views out with this recycler (both
+	 * or neither; not owned: closing the port leaves them), e.g. the
+	 * default pool for virtio-user. Its data room must hold the frames
+	 * (EINVAL otherwise). NULL: a pool of the port's own. */
+	struct rte_mempool *pool;
+	struct wgc_recycler *recycler;
+	bool lsc_intr;            /**< link-state interrupts if the PMD has
+	                           *   them (virtio_user needs them to see a
+	                           *   vhost-user peer leave and, as server,
+	                           *   to accept it back) */
 };
 
 /** What the port can do, as configured. */

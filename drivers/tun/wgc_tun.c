@@ -8,6 +8,7 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <linux/if_tun.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -24,8 +25,19 @@ RTE_LOG_REGISTER(wgc_logtype_tun, wgc.tun, INFO);
 	rte_log(RTE_LOG_ ## level, wgc_logtype_tun, "tun: " fmt "\n", \
 		##__VA_ARGS__)
 
+/*
+ * Offload mode: a read lands in a default-pool buffer when it fits (every
+ * plain packet: no extra copy) and spills into the queue's scratch buffer
+ * otherwise; a super-packet is then made contiguous at the scratch's start
+ * and split from there. Big enough for the largest GSO packet the TUN
+ * sends (gso_max_size 64 KiB) plus IP/TCP headers.
+ */
+#define TUN_SCRATCH_SIZE (65536 + 1024)
+
 struct tun_queue {
 	int fd;
+	uint8_t *scratch;       /* offload mode only */
+	struct wgc_tun_gso gso; /* super-packet being split */
 	struct wgc_tun_stats st;
 } __rte_cache_aligned;
 
@@ -33,12 +45,14 @@ struct wgc_tun {
 	char name[IFNAMSIZ];
 	int ifindex;
 	uint16_t nb_queues;
+	bool offload;           /* IFF_VNET_HDR + TUNSETOFFLOAD */
+	unsigned int features;  /* TUN_F_* accepted by the kernel */
 	struct wgc_recycler *recycler;
 	struct tun_queue q[WGC_TUN_QUEUES_MAX];
 };
 
 static int
-tun_queue_open(const char *name, char *actual)
+tun_queue_open(const char *name, char *actual, bool vnet)
 {
 	struct ifreq ifr;
 	int fd, flags;
@@ -48,6 +62,8 @@ tun_queue_open(const char *name, char *actual)
 		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE;
+	if (vnet)
+		ifr.ifr_flags |= IFF_VNET_HDR;
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		int err = errno;
@@ -64,6 +80,53 @@ tun_queue_open(const char *name, char *actual)
 	}
 	snprintf(actual, IFNAMSIZ, "%s", ifr.ifr_name);
 	return fd;
+}
+
+/* the virtio_net_hdr size and the offloads; USO only if the kernel has it */
+static int
+tun_set_offload(int fd, unsigned int *features)
+{
+	const unsigned int base = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+	const unsigned int uso = TUN_F_USO4 | TUN_F_USO6;
+	int sz = (int)sizeof(struct virtio_net_hdr);
+
+	if (ioctl(fd, TUNSETVNETHDRSZ, &sz) < 0)
+		return -errno;
+	if (ioctl(fd, TUNSETOFFLOAD, base | uso) == 0) {
+		*features = base | uso;
+		return 0;
+	}
+	if (ioctl(fd, TUNSETOFFLOAD, base) == 0) {
+		*features = base;
+		return 0;
+	}
+	return -errno;
+}
+
+/* queue 0 creates the device: with offloads if asked and possible */
+static int
+tun_first_queue(struct wgc_tun *t, bool offload)
+{
+	int fd, rc;
+
+	if (offload) {
+		fd = tun_queue_open(t->name, t->name, true);
+		if (fd >= 0) {
+			rc = tun_set_offload(fd, &t->features);
+			if (rc == 0) {
+				t->offload = true;
+				return fd;
+			}
+			close(fd);
+		} else {
+			rc = fd;
+		}
+		TUN_LOG(WARNING, "%s: IFF_VNET_HDR offloads unavailable (%s): "
+			"plain packets", t->name, strerror(-rc));
+	}
+	t->offload = false;
+	t->features = 0;
+	return tun_queue_open(t->name, t->name, false);
 }
 
 static int
@@ -168,7 +231,10 @@ wgc_tun_open(const struct wgc_tun_conf *conf)
 		t->q[i].fd = -1;
 	snprintf(t->name, sizeof(t->name), "%s", conf->name);
 	for (i = 0; i < conf->nb_queues; i++) {
-		rc = tun_queue_open(t->name, t->name);
+		if (i == 0)
+			rc = tun_first_queue(t, conf->offload);
+		else
+			rc = tun_queue_open(t->name, t->name, t->offload);
 		if (rc < 0) {
 			TUN_LOG(ERR, "%s: queue %u: %s", conf->name, i,
 				strerror(-rc));
@@ -176,6 +242,14 @@ wgc_tun_open(const struct wgc_tun_conf *conf)
 		}
 		t->q[i].fd = rc;
 		t->nb_queues++;
+		if (t->offload) {
+			t->q[i].scratch = rte_malloc("wgc_tun_scratch",
+				TUN_SCRATCH_SIZE, RTE_CACHE_LINE_SIZE);
+			if (t->q[i].scratch == NULL) {
+				rc = -ENOMEM;
+				goto fail;
+			}
+		}
 	}
 	t->ifindex = (int)if_nametoindex(t->name);
 	if (t->ifindex == 0) {
@@ -218,8 +292,10 @@ wgc_tun_open(const struct wgc_tun_conf *conf)
 			goto fail;
 		}
 	}
-	TUN_LOG(INFO, "%s: ifindex %d, %u queues, MTU %u, %u addresses",
-		t->name, t->ifindex, t->nb_queues, conf->mtu, conf->nb_addrs);
+	TUN_LOG(INFO, "%s: ifindex %d, %u queues, MTU %u, %u addresses, "
+		"offloads %s%s", t->name, t->ifindex, t->nb_queues, conf->mtu,
+		conf->nb_addrs, t->offload ? "csum tso4 tso6" : "off",
+		(t->features & TUN_F_USO4) ? " uso4 uso6" : "");
 	return t;
 fail:
 	wgc_tun_close(t);
@@ -234,10 +310,100 @@ wgc_tun_close(struct wgc_tun *t)
 
 	if (t == NULL)
 		return;
-	for (i = 0; i < WGC_TUN_QUEUES_MAX; i++)
+	for (i = 0; i < WGC_TUN_QUEUES_MAX; i++) {
 		if (t->q[i].fd >= 0)
 			close(t->q[i].fd);
+		rte_free(t->q[i].scratch);
+	}
 	rte_free(t);
+}
+
+/*
+ * Offload mode RX: finish the super-packet being split, then read. Each
+ * read is scattered: virtio_net_hdr, then a default-pool buffer, then the
+ * queue's scratch. A plain packet stays in its buffer (a partial checksum
+ * is completed there); a super-packet is gathered at the scratch's start
+ * and split into new buffers. One that does not fit in this burst is
+ * continued at the next poll.
+ */
+static uint16_t
+tun_rx_vnet(struct wgc_tun *t, struct tun_queue *q, struct wgc_view *v,
+		uint16_t n)
+{
+	struct wgc_view spare[WGC_IOBUF_BURST_MAX];
+	struct virtio_net_hdr h;
+	struct iovec iov[3];
+	uint16_t got = 0, ns, si = 0, plain = 0;
+	uint64_t bytes = 0;
+
+	if (wgc_tun_gso_pending(&q->gso)) {
+		got = wgc_tun_gso_next(&q->gso, t->recycler, v, n, &q->st);
+		if (wgc_tun_gso_pending(&q->gso))
+			return got;
+	}
+	ns = n - got;
+	if (ns == 0)
+		return got;
+	if (wgc_view_alloc_bulk(t->recycler, spare, ns) != ns) {
+		q->st.rx_nobuf++;
+		return got;
+	}
+	while (got < n && si < ns) {
+		struct wgc_view *s = &spare[si];
+		uint32_t room = s->tailroom > 16 ? s->tailroom - 16u : 0;
+		uint32_t len;
+		ssize_t r;
+
+		room = RTE_MIN(room, (uint32_t)TUN_SCRATCH_SIZE);
+		iov[0].iov_base = &h;
+		iov[0].iov_len = sizeof(h);
+		iov[1].iov_base = s->data;
+		iov[1].iov_len = room;
+		iov[2].iov_base = q->scratch + room;
+		iov[2].iov_len = TUN_SCRATCH_SIZE - room;
+		r = readv(q->fd, iov, 3);
+		if (r <= 0) {
+			if (r < 0 && errno != EAGAIN && errno != EINTR)
+				q->st.rx_errors++;
+			break;
+		}
+		if ((size_t)r < sizeof(h)) {
+			q->st.rx_errors++;
+			continue;
+		}
+		len = (uint32_t)r - sizeof(h);
+		if (h.gso_type == VIRTIO_NET_HDR_GSO_NONE) {
+			if (len > room) {
+				q->st.rx_too_big++;
+				continue;
+			}
+			if (wgc_tun_vnet_rx(&h, s->data, len, room, &q->gso,
+					&q->st) != 0)
+				continue;
+			wgc_view_append(s, (uint16_t)len);
+			bytes += len;
+			plain++;
+			wgc_view_claim(&v[got++], s);
+			si++;
+			continue;
+		}
+		if (len >= TUN_SCRATCH_SIZE) {
+			q->st.rx_too_big++;
+			continue;
+		}
+		memcpy(q->scratch, s->data, RTE_MIN(len, room));
+		if (wgc_tun_vnet_rx(&h, q->scratch, len, room, &q->gso,
+				&q->st) != 1)
+			continue;
+		got += wgc_tun_gso_next(&q->gso, t->recycler, v + got,
+			n - got, &q->st);
+		if (wgc_tun_gso_pending(&q->gso))
+			break;
+	}
+	wgc_view_release_all(spare, ns);
+	q->st.rx_packets += plain;
+	q->st.rx_bytes += bytes;
+	return got;
 }
 
 uint16_t
@@ -252,6 +418,8 @@ wgc_tun_rx_burst(struct wgc_tun *t, uint16_t qid, struct wgc_view *v,
 	/* one bulk allocation per poll, returned unused: the pool's per-lcore
 	 * cache makes this a couple of pointer copies */
 	n = RTE_MIN(n, (uint16_t)WGC_IOBUF_BURST_MAX);
+	if (t->offload)
+		return tun_rx_vnet(t, q, v, n);
 	if (wgc_view_alloc_bulk(t->recycler, spare, n) != n) {
 		q->st.rx_nobuf++;
 		return 0;
@@ -276,14 +444,72 @@ wgc_tun_rx_burst(struct wgc_tun *t, uint16_t qid, struct wgc_view *v,
 	return got;
 }
 
+/*
+ * Offload mode TX: runs of consecutive segments of one TCP flow go to the
+ * kernel as one GSO packet (wgc_tun_gro(): one writev of the first
+ * packet and the others' payloads, no copy); everything else behind a
+ * zero virtio_net_hdr.
+ */
+static void
+tun_tx_vnet(struct tun_queue *q, struct wgc_view *v, uint16_t n)
+{
+	struct iovec iov[WGC_IOBUF_BURST_MAX + 1];
+	struct virtio_net_hdr h;
+	uint16_t i = 0, j, k;
+	uint64_t bytes = 0;
+	uint16_t sent = 0;
+
+	while (i < n) {
+		size_t total;
+		ssize_t r;
+
+		if (wgc_view_is_empty(&v[i])) {
+			i++;
+			continue;
+		}
+		k = wgc_tun_gro(&v[i], RTE_MIN((uint16_t)(n - i),
+			(uint16_t)WGC_IOBUF_BURST_MAX), &h);
+		iov[0].iov_base = &h;
+		iov[0].iov_len = sizeof(h);
+		iov[1].iov_base = v[i].data;
+		iov[1].iov_len = v[i].len;
+		total = v[i].len;
+		for (j = 1; j < k; j++) {
+			iov[j + 1].iov_base = v[i + j].data + h.hdr_len;
+			iov[j + 1].iov_len = v[i + j].len - h.hdr_len;
+			total += iov[j + 1].iov_len;
+		}
+		r = writev(q->fd, iov, k + 1);
+		if (r == (ssize_t)(total + sizeof(h))) {
+			sent += k;
+			bytes += total;
+			if (k > 1) {
+				q->st.tx_gro++;
+				q->st.tx_gro_segs += k;
+			}
+		} else {
+			q->st.tx_errors += k;
+		}
+		i += k;
+	}
+	q->st.tx_packets += sent;
+	q->st.tx_bytes += bytes;
+}
+
 uint16_t
 wgc_tun_tx_burst(struct wgc_tun *t, uint16_t qid, struct wgc_view *v,
 		uint16_t n)
 {
 	struct tun_queue *q = &t->q[qid];
+	uint64_t before = q->st.tx_packets;
 	uint16_t i, sent = 0;
 	uint64_t bytes = 0;
 
+	if (t->offload) {
+		tun_tx_vnet(q, v, n);
+		wgc_view_release_all(v, n);
+		return (uint16_t)(q->st.tx_packets - before);
+	}
 	for (i = 0; i < n; i++) {
 		ssize_t r;
 
@@ -337,5 +563,23 @@ wgc_tun_stats(const struct wgc_tun *t, struct wgc_tun_stats *st)
 		st->tx_packets += s->tx_packets;
 		st->tx_bytes += s->tx_bytes;
 		st->tx_errors += s->tx_errors;
+		st->tx_gro += s->tx_gro;
+		st->tx_gro_segs += s->tx_gro_segs;
+		st->rx_gso += s->rx_gso;
+		st->rx_gso_segs += s->rx_gso_segs;
+		st->rx_csum += s->rx_csum;
+		st->rx_too_big += s->rx_too_big;
+		st->rx_bad_csum += s->rx_bad_csum;
+		st->rx_gso_bad_type += s->rx_gso_bad_type;
+		st->rx_gso_ecn += s->rx_gso_ecn;
+		st->rx_gso_bad_size += s->rx_gso_bad_size;
+		st->rx_gso_bad_hdr_len += s->rx_gso_bad_hdr_len;
+		st->rx_gso_bad_headers += s->rx_gso_bad_headers;
 	}
+}
+
+bool
+wgc_tun_offload(const struct wgc_tun *t)
+{
+	return t->offload;
 }

@@ -347,6 +347,7 @@ struct wgc_inner_conf {
 	uint32_t n_addresses;
 	struct wgc_cidr *addresses; /**< malloc'd */
 	uint16_t mtu;              /**< default 1420 */
+	bool offload;              /**< TUN IFF_VNET_HDR offloads (true) */
 };
 
 /** The control plane. */

@@ -594,6 +594,7 @@ wgc_startup_conf_init(struct wgc_startup_conf *c)
 	c->iface.mtu = 1420;
 	c->inner.type = WGC_INNER_TUN;
 	c->inner.mtu = 1420;
+	c->inner.offload = true;
 	snprintf(c->control.socket, sizeof(c->control.socket),
 		"/run/wgc/wgc.sock");
 	snprintf(c->control.uapi_dir, sizeof(c->control.uapi_dir),
@@ -879,6 +880,9 @@ parse_inner(struct wgc_startup_conf *c, const cJSON *j,
 			if (get_uint(k, sp, 576, 9000, &v, err) != 0)
 				return -1;
 			c->inner.mtu = (uint16_t)v;
+		} else if (strcmp(k->string, "offload") == 0) {
+			if (get_bool(k, sp, &c->inner.offload, err) != 0)
+				return -1;
 		} else {
 			return unknown_key(err, path, k);
 		}

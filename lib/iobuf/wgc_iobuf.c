@@ -16,7 +16,6 @@ RTE_LOG_REGISTER(wgc_logtype_iobuf, wgc.iobuf, INFO);
 		##__VA_ARGS__)
 
 #define DEFAULT_POOL_NAME "wgc_default"
-#define DEFAULT_POOL_SIZE 8191
 #define DEFAULT_POOL_CACHE 256u
 
 static struct rte_mempool *default_pool;
@@ -182,7 +181,7 @@ wgc_iobuf_default_pool_create(uint16_t mtu, unsigned int nb_bufs,
 		return NULL;
 	}
 	if (nb_bufs == 0)
-		nb_bufs = DEFAULT_POOL_SIZE;
+		nb_bufs = WGC_IOBUF_DEFAULT_POOL_SIZE;
 	mp = rte_pktmbuf_pool_create(DEFAULT_POOL_NAME, nb_bufs,
 		/* a cache may hold at most n / 1.5 objects */
 		RTE_MIN(DEFAULT_POOL_CACHE, nb_bufs * 2 / 3),

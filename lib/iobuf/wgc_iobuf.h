@@ -51,6 +51,9 @@ extern "C" {
 /** Headroom of every default-pool buffer (covers WGC_IOBUF_OUTER_HDR_MAX). */
 #define WGC_IOBUF_HEADROOM RTE_PKTMBUF_HEADROOM
 
+/** Buffers of the default pool unless told otherwise. */
+#define WGC_IOBUF_DEFAULT_POOL_SIZE 8191
+
 struct wgc_recycler;
 
 /**
