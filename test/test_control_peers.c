@@ -162,7 +162,7 @@ test_control_peers_binding(void)
 			"hHwNLDdSNPNl5mCVUYejc1oPdhPRYJ06ak2MU66qWiI=") == 0,
 			"identity key %s", b64);
 	}
-	/* listen port cannot change live */
+	/* without a port hook the listen port cannot change live */
 	TEST_ASSERT_SUCCESS(http_json(f.conf.socket, "PATCH", "/v1/interface",
 		"{\"listen_port\": 1}", &r), "port");
 	TEST_ASSERT_EQUAL(r.status, 422, "port: %s", r.body);
@@ -190,3 +190,322 @@ test_control_peers_binding(void)
 }
 WGC_TEST_REGISTER(control_peers_binding_autotest, fast,
 	test_control_peers_binding);
+
+/* ------------------------------------------------ all or nothing */
+
+struct port_hook {
+	uint16_t port;
+	unsigned int calls;
+	int fail;          /* returned when non-zero */
+};
+
+static int
+port_hook(void *ctx, uint16_t port)
+{
+	struct port_hook *h = ctx;
+
+	h->calls++;
+	if (h->fail != 0)
+		return h->fail;
+	h->port = port;
+	return 0;
+}
+
+/* the state directory's files, concatenated (to see it did not change) */
+static char *
+state_read(const char *dir)
+{
+	static const char * const names[] = { "snapshot", "journal" };
+	struct sbuf b = { 0 };
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(names); i++) {
+		char path[600], buf[4096];
+		size_t n;
+		FILE *fp;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		sbuf_printf(&b, "== %s\n", names[i]);
+		fp = fopen(path, "r");
+		if (fp == NULL)
+			continue;
+		while ((n = fread(buf, 1, sizeof(buf) - 1, fp)) > 0) {
+			buf[n] = '\0';
+			sbuf_printf(&b, "%s", buf);
+		}
+		fclose(fp);
+	}
+	return b.p;
+}
+
+static char *
+uapi_set(const char *path, const char *req)
+{
+	size_t len;
+	char *out;
+	int fd = unix_connect(path);
+
+	if (fd < 0)
+		return NULL;
+	write_full(fd, req, strlen(req));
+	shutdown(fd, SHUT_WR);
+	out = read_all(fd, &len);
+	close(fd);
+	return out;
+}
+
+struct live_rig {
+	struct wgc_identity *id;
+	struct wgc_peers *t;
+	struct wgc_peers_backend *pb;
+	struct ctl_fixture f;
+	struct port_hook hook;
+};
+
+/* a table with room for 8 peers and 4 IPv4 LPM rules (/32s go to their
+ * own hash: these tests use shorter prefixes) */
+static int
+rig_start(struct live_rig *g, const char *dir, const struct wgc_iface_conf *ic)
+{
+	struct wgc_peers_params prm = {
+		.name = "t_ctlaon", .max_peers = 8, .max_routes4 = 4,
+		.max_routes6 = 4, .socket_id = SOCKET_ID_ANY,
+	};
+	struct wgc_control_params cp;
+	struct wgc_conf_error err;
+
+	g->id = wgc_identity_create("t_ctlaon", ic->private_key, SOCKET_ID_ANY);
+	if (g->id == NULL)
+		return -1;
+	prm.identity = g->id;
+	g->t = wgc_peers_create(&prm);
+	if (g->t == NULL)
+		return -1;
+	g->pb = wgc_peers_backend_create(g->t, g->id, ic);
+	if (g->pb == NULL)
+		return -1;
+	wgc_peers_backend_set_listen_port(g->pb, port_hook, &g->hook);
+	memset(&g->f, 0, sizeof(g->f));
+	snprintf(g->f.dir, sizeof(g->f.dir), "%s", dir);
+	snprintf(g->f.conf.socket, sizeof(g->f.conf.socket), "%s/rest.sock",
+		dir);
+	snprintf(g->f.conf.uapi_dir, sizeof(g->f.conf.uapi_dir), "%s", dir);
+	snprintf(g->f.conf.state_dir, sizeof(g->f.conf.state_dir), "%s/state",
+		dir);
+	g->f.conf.state_wins = true;
+	g->f.conf.max_body = 65536;
+	g->f.conf.timeout = 2;
+	snprintf(g->f.uapi, sizeof(g->f.uapi), "%s/wgcctl2a.sock", dir);
+	memset(&cp, 0, sizeof(cp));
+	cp.conf = &g->f.conf;
+	cp.ifname = "wgcctl2a";
+	cp.ops = &wgc_peers_backend_ops;
+	cp.ctx = g->pb;
+	g->f.ctl = wgc_control_create(&cp, &err);
+	if (g->f.ctl == NULL) {
+		printf("control: %s\n", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+rig_stop(struct live_rig *g)
+{
+	wgc_control_destroy(g->f.ctl);
+	wgc_peers_backend_destroy(g->pb);
+	if (g->t != NULL) {
+		wgc_peers_reclaim(g->t);
+		wgc_peers_free(g->t);
+	}
+	wgc_identity_free(g->id);
+	memset(g, 0, sizeof(*g));
+}
+
+static int
+test_control_peers_all_or_nothing(void)
+{
+	struct wgc_iface_conf ic = fixture_iface(
+		"GGRoqKrq7rEv0VBk+aqphXrbjDH6arZozFPntKx3/GM=");
+	struct live_rig g;
+	struct http_resp r = { 0 };
+	struct wgc_peer *pa, *p;
+	uint8_t a[WGC_KEY_LEN], b[WGC_KEY_LEN];
+	char dir[64], url_a[160], url_b[160], ka[WGC_KEY_B64_LEN + 1];
+	char kb[WGC_KEY_B64_LEN + 1], hexb[WGC_KEY_HEX_LEN + 1], body[512];
+	char req[512], *before, *after, *out, *list_before;
+
+	memset(&g, 0, sizeof(g));
+	snprintf(dir, sizeof(dir), "/tmp/wgcctl2-aon-XXXXXX");
+	TEST_ASSERT_NOT_NULL(mkdtemp(dir), "dir");
+	TEST_ASSERT_SUCCESS(rig_start(&g, dir, &ic), "rig");
+	test_key(1, a);
+	test_key(2, b);
+	test_key_b64(1, ka);
+	test_key_b64(2, kb);
+	{
+		char u[WGC_KEY_B64URL_LEN + 1];
+
+		test_key_url(1, u);
+		snprintf(url_a, sizeof(url_a), "/v1/peers/%s", u);
+		test_key_url(2, u);
+		snprintf(url_b, sizeof(url_b), "/v1/peers/%s", u);
+	}
+
+	/* A: two /24 (2 of the 4 LPM rules) */
+	TEST_ASSERT_SUCCESS(http_json(g.f.conf.socket, "PUT", url_a,
+		"{\"allowed_ips\": [\"10.1.0.0/24\", \"10.1.1.0/24\"], "
+		"\"endpoint\": \"192.0.2.1:1000\"}", &r), "put a");
+	TEST_ASSERT_EQUAL(r.status, 201, "put a: %s", r.body);
+	http_resp_free(&r);
+	wgc_peers_lock(g.t);
+	pa = wgc_peers_lookup(g.t, a);
+	wgc_peers_unlock(g.t);
+	TEST_ASSERT_NOT_NULL(pa, "A live");
+	TEST_ASSERT_SUCCESS(http_json(g.f.conf.socket, "GET", "/v1/peers",
+		NULL, &r), "list");
+	list_before = strdup(r.body);
+	http_resp_free(&r);
+	before = state_read(g.f.conf.state_dir);
+	TEST_ASSERT_NOT_NULL(before, "state");
+
+	/* bulk: B with three /16 needs 5 rules: refused (507) after the
+	 * configuration took it; nothing changes anywhere */
+	snprintf(body, sizeof(body), "[{\"public_key\": \"%s\", "
+		"\"allowed_ips\": [\"10.5.0.0/16\", \"10.6.0.0/16\", "
+		"\"10.7.0.0/16\"]}, {\"public_key\": \"%s\", "
+		"\"persistent_keepalive\": 9, \"allowed_ips\": "
+		"[\"10.1.0.0/24\", \"10.1.1.0/24\"]}]", kb, ka);
+	TEST_ASSERT_SUCCESS(http_json(g.f.conf.socket, "POST", "/v1/peers",
+		body, &r), "bulk");
+	TEST_ASSERT_EQUAL(r.status, 507, "bulk: %s", r.body);
+	TEST_ASSERT(strcmp(json_error_code(&r), "table_full") == 0, "%s",
+		r.body);
+	http_resp_free(&r);
+	TEST_ASSERT_SUCCESS(http_json(g.f.conf.socket, "GET", "/v1/peers",
+		NULL, &r), "list");
+	TEST_ASSERT(strcmp(r.body, list_before) == 0, "REST view unchanged:"
+		" %s\nwas %s", r.body, list_before);
+	http_resp_free(&r);
+	TEST_ASSERT_SUCCESS(http_json(g.f.conf.socket, "GET", url_b, NULL, &r),
+		"get b");
+	TEST_ASSERT_EQUAL(r.status, 404, "B absent: %s", r.body);
+	http_resp_free(&r);
+	wgc_peers_lock(g.t);
+	TEST_ASSERT_NULL(wgc_peers_lookup(g.t, b), "B not live");
+	TEST_ASSERT(wgc_peers_lookup(g.t, a) == pa, "A the same object");
+	wgc_peers_unlock(g.t);
+	TEST_ASSERT_EQUAL(pa->persistent_keepalive, 0, "A's keepalive kept");
+	TEST_ASSERT(route4(g.t, "10.5.0.1") == NULL, "no 10.5/16 route");
+	TEST_ASSERT(route4(g.t, "10.1.1.1") == pa, "A's routes kept");
+	after = state_read(g.f.conf.state_dir);
+	TEST_ASSERT(after != NULL && strcmp(before, after) == 0,
+		"state directory unchanged:\n%s\nwas\n%s", after, before);
+	free(after);
+
+	/* UAPI: B steals A's 10.1.0.0/24 and wants three /16 more: the
+	 * live table refuses the last; A gets its prefix back */
+	wgc_key_to_hex(b, hexb);
+	snprintf(req, sizeof(req), "set=1\npublic_key=%s\n"
+		"allowed_ip=10.1.0.0/24\nallowed_ip=10.5.0.0/16\n"
+		"allowed_ip=10.6.0.0/16\nallowed_ip=10.7.0.0/16\n\n", hexb);
+	out = uapi_set(g.f.uapi, req);
+	TEST_ASSERT(out != NULL && strcmp(out, "errno=-28\n\n") == 0,
+		"uapi: %s", out);
+	free(out);
+	TEST_ASSERT(route4(g.t, "10.1.0.9") == pa, "stolen prefix back");
+	TEST_ASSERT(route4(g.t, "10.5.0.1") == NULL, "no 10.5/16 route");
+	wgc_peers_lock(g.t);
+	TEST_ASSERT_NULL(wgc_peers_lookup(g.t, b), "B not live");
+	wgc_peers_unlock(g.t);
+	TEST_ASSERT_SUCCESS(http_json(g.f.conf.socket, "GET", "/v1/peers",
+		NULL, &r), "list");
+	TEST_ASSERT(strcmp(r.body, list_before) == 0, "REST view unchanged:"
+		" %s", r.body);
+	http_resp_free(&r);
+
+	/* the same with room: B gets 10.1.0.0/24 and one /16 */
+	snprintf(req, sizeof(req), "set=1\npublic_key=%s\n"
+		"allowed_ip=10.1.0.0/24\nallowed_ip=10.5.0.0/16\n\n", hexb);
+	out = uapi_set(g.f.uapi, req);
+	TEST_ASSERT(out != NULL && strcmp(out, "errno=0\n\n") == 0,
+		"uapi: %s", out);
+	free(out);
+	wgc_peers_lock(g.t);
+	p = wgc_peers_lookup(g.t, b);
+	wgc_peers_unlock(g.t);
+	TEST_ASSERT_NOT_NULL(p, "B live");
+	TEST_ASSERT(route4(g.t, "10.1.0.9") == p, "prefix moved to B");
+	TEST_ASSERT(route4(g.t, "10.5.0.1") == p, "10.5/16 to B");
+	TEST_ASSERT(route4(g.t, "10.1.1.1") == pa, "A keeps 10.1.1/24");
+
+	/* listen port: live through the hook, REST and UAPI */
+	TEST_ASSERT_SUCCESS(http_json(g.f.conf.socket, "PATCH",
+		"/v1/interface", "{\"listen_port\": 51999}", &r), "port");
+	TEST_ASSERT_EQUAL(r.status, 200, "port: %s", r.body);
+	TEST_ASSERT(strstr(r.body, "\"listen_port\":51999") != NULL, "%s",
+		r.body);
+	http_resp_free(&r);
+	TEST_ASSERT_EQUAL(g.hook.port, 51999, "data plane port");
+	out = uapi_set(g.f.uapi, "set=1\nlisten_port=4242\n\n");
+	TEST_ASSERT(out != NULL && strcmp(out, "errno=0\n\n") == 0,
+		"uapi: %s", out);
+	free(out);
+	TEST_ASSERT_EQUAL(g.hook.port, 4242, "data plane port (UAPI)");
+	/* port 0 (random) is refused; a failing data plane changes nothing */
+	TEST_ASSERT_SUCCESS(http_json(g.f.conf.socket, "PATCH",
+		"/v1/interface", "{\"listen_port\": 0}", &r), "port 0");
+	TEST_ASSERT_EQUAL(r.status, 422, "port 0: %s", r.body);
+	http_resp_free(&r);
+	before = (free(before), state_read(g.f.conf.state_dir));
+	g.hook.fail = -EADDRINUSE;
+	TEST_ASSERT_SUCCESS(http_json(g.f.conf.socket, "PATCH",
+		"/v1/interface", "{\"listen_port\": 5000, \"fwmark\": 3}", &r),
+		"port fails");
+	TEST_ASSERT_EQUAL(r.status, 500, "port fails: %s", r.body);
+	http_resp_free(&r);
+	g.hook.fail = 0;
+	TEST_ASSERT_SUCCESS(http_json(g.f.conf.socket, "GET",
+		"/v1/interface", NULL, &r), "iface");
+	TEST_ASSERT(strstr(r.body, "\"listen_port\":4242") != NULL, "%s",
+		r.body);
+	http_resp_free(&r);
+	out = uapi_set(g.f.uapi, "get=1\n\n");
+	TEST_ASSERT(out != NULL && strstr(out, "listen_port=4242\n") != NULL &&
+		strstr(out, "fwmark") == NULL, "uapi get: %s", out);
+	free(out);
+	after = state_read(g.f.conf.state_dir);
+	TEST_ASSERT(after != NULL && strcmp(before, after) == 0,
+		"state directory unchanged");
+	free(after);
+	free(before);
+
+	/* restart on the same state: what was acknowledged, nothing else,
+	 * and the saved port reaches the data plane */
+	TEST_ASSERT_SUCCESS(http_json(g.f.conf.socket, "GET", "/v1/peers",
+		NULL, &r), "list");
+	free(list_before);
+	list_before = strdup(r.body);
+	http_resp_free(&r);
+	rig_stop(&g);
+	TEST_ASSERT_SUCCESS(rig_start(&g, dir, &ic), "restart");
+	TEST_ASSERT_EQUAL(g.hook.port, 4242, "saved port applied at start");
+	TEST_ASSERT_SUCCESS(http_json(g.f.conf.socket, "GET", "/v1/peers",
+		NULL, &r), "list");
+	TEST_ASSERT(strcmp(r.body, list_before) == 0, "after restart: %s\n"
+		"was %s", r.body, list_before);
+	http_resp_free(&r);
+	TEST_ASSERT_EQUAL(wgc_peers_count(g.t), 2u, "two live peers");
+	wgc_peers_lock(g.t);
+	p = wgc_peers_lookup(g.t, b);
+	wgc_peers_unlock(g.t);
+	TEST_ASSERT(p != NULL && route4(g.t, "10.1.0.9") == p &&
+		route4(g.t, "10.5.0.1") == p, "B's routes after restart");
+	free(list_before);
+	rig_stop(&g);
+	wgc_iface_conf_free(&ic);
+	rm_rf(dir);
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER(control_peers_all_or_nothing_autotest, fast,
+	test_control_peers_all_or_nothing);

@@ -142,6 +142,9 @@ reply_conf_error(struct wgc_control *ctl, struct MHD_Connection *conn,
 		return reply_error(ctl, conn, 409, "conflict", "%s", err->msg);
 	case WGC_CONF_ENOENT:
 		return reply_error(ctl, conn, 404, "not_found", "%s", err->msg);
+	case WGC_CONF_ENOSPC:
+		return reply_error(ctl, conn, 507, "table_full", "%s",
+			err->msg);
 	default:
 		return reply_error(ctl, conn, 500, "internal", "%s", err->msg);
 	}

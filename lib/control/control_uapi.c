@@ -346,6 +346,8 @@ errno_of(enum wgc_conf_err_kind k)
 		return EEXIST;
 	case WGC_CONF_EIO:
 		return EIO;
+	case WGC_CONF_ENOSPC:
+		return ENOSPC;
 	default:
 		return EINVAL;
 	}

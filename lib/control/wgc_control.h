@@ -137,8 +137,10 @@ struct wgc_peers_backend;
  * Bind the control plane to the live peer table (built when lib/peers
  * is): the configuration is shadowed in an in-memory backend (ordering,
  * all-or-nothing validation), then each change is pushed to lib/peers
- * under its writer lock; changed peers keep their sessions. Peers already
- * in @p t are imported. Listen-port changes are refused (restart).
+ * under its writer lock, all or nothing (a table that refuses undoes the
+ * live part and the shadow); changed peers keep their sessions. Peers
+ * already in @p t are imported. Listen-port changes need
+ * wgc_peers_backend_set_listen_port().
  *
  * @param id     the device identity (private key changes), or NULL
  * @param iface  the interface as configured (name, key, port, addresses)
@@ -150,6 +152,14 @@ struct wgc_peers_backend *wgc_peers_backend_create(struct wgc_peers *t,
 void wgc_peers_backend_set_stats(struct wgc_peers_backend *pb,
 		int (*fn)(void *ctx, struct wgc_stat *out, unsigned int max),
 		void *ctx);
+
+/**
+ * Let the binding change the listen port live: @p fn moves the data
+ * plane's outer UDP port (0 or a negative errno; on error nothing may have
+ * changed). Without it, a listen-port change is refused (422).
+ */
+void wgc_peers_backend_set_listen_port(struct wgc_peers_backend *pb,
+		int (*fn)(void *ctx, uint16_t port), void *ctx);
 
 /** Free the binding (not the peer table). */
 void wgc_peers_backend_destroy(struct wgc_peers_backend *pb);
