@@ -509,3 +509,148 @@ test_control_peers_all_or_nothing(void)
 }
 WGC_TEST_REGISTER(control_peers_all_or_nothing_autotest, fast,
 	test_control_peers_all_or_nothing);
+
+/* ---------------------------------------- ordered index against a model */
+
+static int
+model_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, WGC_KEY_LEN);
+}
+
+/*
+ * The in-memory backend's ordered index (blocks of sorted keys searched on
+ * 8-byte prefixes) against a sorted array: keys that share their first 8
+ * bytes (ties resolved on the full key), block splits, blocks emptied by
+ * removals, resuming after absent keys.
+ */
+static int
+test_control_mem_order(void)
+{
+	enum { N = 6000 };
+	struct wgc_mem_backend *mb = wgc_mem_backend_create(NULL);
+	static uint8_t keys[N][WGC_KEY_LEN], live[N][WGC_KEY_LEN];
+	struct wgc_conf_error err;
+	struct wgc_changeset cs;
+	struct wgc_peer_conf pc;
+	uint8_t last[WGC_KEY_LEN];
+	uint64_t rng = 42;
+	unsigned int i, n = 0, round;
+
+	TEST_ASSERT_NOT_NULL(mb, "backend");
+	for (i = 0; i < N; i++) {
+		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+		memcpy(keys[i], &rng, sizeof(rng));
+		/* one key in three shares its first 8 bytes with another */
+		if (i % 3 == 2)
+			memcpy(keys[i], keys[i - 1], 8);
+		keys[i][8] = (uint8_t)(i >> 8);
+		keys[i][31] = (uint8_t)i;
+		keys[i][9] = 1;
+	}
+	for (round = 0; round < 3; round++) {
+		/* round 0 adds all (in batches), 1 removes two in three,
+		 * 2 adds them back and removes a run (emptied blocks) */
+		for (i = 0; i < N; i += 500) {
+			unsigned int k;
+
+			memset(&cs, 0, sizeof(cs));
+			for (k = i; k < i + 500 && k < N; k++) {
+				struct wgc_peer_change *c;
+				bool rm = (round == 1 && k % 3 != 0) ||
+					(round == 2 && k >= 1000 && k < 3000);
+
+				if (round == 1 && !rm)
+					continue;
+				c = wgc_changeset_add(&cs);
+				TEST_ASSERT_NOT_NULL(c, "add");
+				c->op = rm ? WGC_PEER_OP_REMOVE :
+					WGC_PEER_OP_UPSERT;
+				memcpy(c->conf.public_key, keys[k],
+					WGC_KEY_LEN);
+			}
+			cs.remove_absent_ok = true;
+			TEST_ASSERT_SUCCESS(wgc_mem_backend_ops.apply(mb, &cs,
+				&err), "apply: %s", err.msg);
+			wgc_changeset_free(&cs);
+		}
+		/* the model */
+		n = 0;
+		for (i = 0; i < N; i++) {
+			bool in = round == 0 || (round == 1 && i % 3 == 0) ||
+				(round == 2 && (i < 1000 || i >= 3000));
+
+			if (in)
+				memcpy(live[n++], keys[i], WGC_KEY_LEN);
+		}
+		qsort(live, n, WGC_KEY_LEN, model_cmp);
+		TEST_ASSERT_EQUAL(wgc_mem_backend_ops.peer_count(mb),
+			(uint64_t)n, "count round %u", round);
+		for (i = 0; i < n; i++) {
+			TEST_ASSERT_SUCCESS(wgc_mem_backend_ops.peer_next(mb,
+				i == 0 ? NULL : last, &pc, NULL),
+				"next %u round %u", i, round);
+			TEST_ASSERT(memcmp(pc.public_key, live[i],
+				WGC_KEY_LEN) == 0, "order %u round %u", i,
+				round);
+			memcpy(last, pc.public_key, WGC_KEY_LEN);
+			wgc_peer_conf_free(&pc);
+			TEST_ASSERT_SUCCESS(wgc_mem_backend_ops.peer_get(mb,
+				live[i], NULL, NULL), "get %u", i);
+		}
+		TEST_ASSERT_EQUAL(wgc_mem_backend_ops.peer_next(mb, last, &pc,
+			NULL), -ENOENT, "end round %u", round);
+		/* resume after an absent key: the next greater one */
+		for (i = 0; i < N; i += 7) {
+			uint8_t *hit;
+			size_t lo = 0, hi = n;
+
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+
+				if (memcmp(live[mid], keys[i], WGC_KEY_LEN) <= 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			hit = lo < n ? live[lo] : NULL;
+			if (wgc_mem_backend_ops.peer_next(mb, keys[i], &pc,
+					NULL) != 0) {
+				TEST_ASSERT_NULL(hit, "resume %u: end", i);
+				continue;
+			}
+			TEST_ASSERT(hit != NULL && memcmp(pc.public_key, hit,
+				WGC_KEY_LEN) == 0, "resume after %u", i);
+			wgc_peer_conf_free(&pc);
+		}
+	}
+	/* remove the lower half in key order (whole blocks empty), then all */
+	memset(&cs, 0, sizeof(cs));
+	for (i = 0; i < n / 2; i++) {
+		struct wgc_peer_change *c = wgc_changeset_add(&cs);
+
+		TEST_ASSERT_NOT_NULL(c, "add");
+		c->op = WGC_PEER_OP_REMOVE;
+		memcpy(c->conf.public_key, live[i], WGC_KEY_LEN);
+	}
+	TEST_ASSERT_SUCCESS(wgc_mem_backend_ops.apply(mb, &cs, &err), "%s",
+		err.msg);
+	wgc_changeset_free(&cs);
+	TEST_ASSERT_SUCCESS(wgc_mem_backend_ops.peer_next(mb, NULL, &pc, NULL),
+		"first");
+	TEST_ASSERT(memcmp(pc.public_key, live[n / 2], WGC_KEY_LEN) == 0,
+		"first after the emptied blocks");
+	wgc_peer_conf_free(&pc);
+	memset(&cs, 0, sizeof(cs));
+	cs.replace_peers = true;
+	TEST_ASSERT_SUCCESS(wgc_mem_backend_ops.apply(mb, &cs, &err), "%s",
+		err.msg);
+	TEST_ASSERT_EQUAL(wgc_mem_backend_ops.peer_count(mb), 0ull, "empty");
+	TEST_ASSERT_EQUAL(wgc_mem_backend_ops.peer_next(mb, NULL, &pc, NULL),
+		-ENOENT, "nothing");
+	TEST_ASSERT_EQUAL(wgc_mem_backend_ops.peer_next(mb, keys[0], &pc,
+		NULL), -ENOENT, "nothing after");
+	wgc_mem_backend_destroy(mb);
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER(control_mem_order_autotest, fast, test_control_mem_order);

@@ -323,11 +323,14 @@ int
 ctl_apply_locked(struct wgc_control *ctl, const struct wgc_changeset *cs,
 		struct wgc_conf_error *err)
 {
+	double t0 = ctl_ms(), t1, t2;
 	int rc;
 
 	rc = ctl->ops->apply(ctl->ctx, cs, err);
+	t1 = ctl_ms();
 	if (cs->n > 10000)
 		malloc_trim(0); /* give the bulk's transient memory back */
+	t2 = ctl_ms();
 	if (rc != 0)
 		return -1;
 	ctl->cnt.changes_applied++;
@@ -344,6 +347,10 @@ ctl_apply_locked(struct wgc_control *ctl, const struct wgc_changeset *cs,
 	if (ctl->persist.journal_bytes > (1u << 20) &&
 			ctl->persist.journal_bytes > ctl->persist.snapshot_bytes)
 		persist_compact(ctl);
+	if (cs->n > 10000)
+		CTL_LOG(NOTICE, "apply: %u changes: backend %.0f ms, trim %.0f "
+			"ms, persistence %.0f ms", cs->n, t1 - t0, t2 - t1,
+			ctl_ms() - t2);
 	return 0;
 }
 

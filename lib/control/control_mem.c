@@ -3,8 +3,10 @@
 /*
  * The in-memory reference backend.
  *
- * Peers live in a skip list ordered by public key: lookup, insert, delete
- * and "first key after K" (paging cursors) are O(log n). Allowed IPs are
+ * Peers live in an ordered index by public key (a sorted array of sorted
+ * blocks, binary searched on 8-byte key prefixes): lookup and "first key
+ * after K" (paging cursors) are O(log n), insert and delete move at most
+ * one block. Allowed IPs are
  * indexed in a chained hash (prefix -> owner) to detect conflicts in O(1).
  * apply() is all-or-nothing with an undo log: before a peer (or the
  * interface) is first touched by a change set, its old state is saved;
@@ -16,20 +18,20 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_byteorder.h>
 #include <rte_jhash.h>
 #include <sodium.h>
 
 #include "control_priv.h"
 
-#define SL_MAX 24
+/* entries per block of the ordered index */
+#define OIX_BLOCK 128
 
 struct mem_peer {
 	struct wgc_peer_conf conf;
 	struct wgc_control_peer_stats stats;
 	uint64_t session;
 	uint64_t gen;          /* apply generation that touched it */
-	uint8_t level;
-	struct mem_peer *next[];
 };
 
 struct aip {
@@ -46,14 +48,33 @@ struct undo {
 	struct wgc_peer_conf conf;
 };
 
+/*
+ * The ordered index: a sorted array of blocks, each a sorted array of up
+ * to OIX_BLOCK peers with the first 8 bytes of their key (big-endian, as
+ * an integer) beside them. A search is a binary search over the blocks'
+ * first prefixes, then over one block's prefixes: the keys themselves are
+ * read only on a prefix tie. Insert and delete move at most one block's
+ * entries (and, on a split or an emptied block, the block array).
+ */
+struct oix_block {
+	uint32_t n;
+	uint64_t pfx[OIX_BLOCK];
+	struct mem_peer *p[OIX_BLOCK];
+};
+
+struct oix_pos {
+	uint32_t b;            /* block; nblocks = end */
+	uint32_t i;
+};
+
 struct wgc_mem_backend {
 	struct wgc_iface_conf iface;
-	struct mem_peer *head;
-	unsigned int level;
+	struct oix_block **blocks;
+	uint64_t *first;       /* first[b] = blocks[b]->pfx[0] */
+	uint32_t nblocks, capblocks;
 	uint64_t n;
 	uint64_t next_session;
 	uint64_t gen;
-	uint64_t rng;
 	bool fake_handshakes;
 	/* called once per changed key after a successful apply */
 	void (*commit)(void *ctx, const uint8_t *key,
@@ -68,78 +89,191 @@ struct wgc_mem_backend {
 	uint64_t n_undo, cap_undo;
 };
 
-/* ------------------------------------------------------------ skip list */
+/* ----------------------------------------------------- ordered index */
 
-static unsigned int
-random_level(struct wgc_mem_backend *mb)
+static inline uint64_t
+key_pfx(const uint8_t *key)
 {
-	unsigned int l = 1;
-	uint64_t x;
+	uint64_t v;
 
-	/* xorshift64 */
-	x = mb->rng;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	mb->rng = x;
-	/* p = 1/4 per level */
-	while (l < SL_MAX && (x & 3) == 0) {
-		l++;
-		x >>= 2;
-	}
-	return l;
+	memcpy(&v, key, sizeof(v));
+	return rte_be_to_cpu_64(v);
 }
 
-/* Fill update[] with the last node < key at each level; return the node at
- * level 0 after it (first >= key) or NULL. */
-static struct mem_peer *
-sl_find_ge(struct wgc_mem_backend *mb, const uint8_t *key,
-		struct mem_peer **update)
+/* key (with its prefix kp) against entry i of block bl */
+static inline int
+oix_cmp(const uint8_t *key, uint64_t kp, const struct oix_block *bl,
+		uint32_t i)
 {
-	struct mem_peer *x = mb->head;
-	int i;
+	if (kp != bl->pfx[i])
+		return kp < bl->pfx[i] ? -1 : 1;
+	return memcmp(key, bl->p[i]->conf.public_key, WGC_KEY_LEN);
+}
 
-	for (i = (int)mb->level - 1; i >= 0; i--) {
-		while (x->next[i] != NULL && memcmp(x->next[i]->conf.public_key,
-				key, WGC_KEY_LEN) < 0)
-			x = x->next[i];
-		if (update != NULL)
-			update[i] = x;
+/* the last block whose first key is <= key (0 if none) */
+static uint32_t
+oix_block_of(const struct wgc_mem_backend *mb, const uint8_t *key,
+		uint64_t kp)
+{
+	uint32_t lo = 0, hi = mb->nblocks;
+
+	/* the first block whose first key is > key */
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		int c = kp != mb->first[mid] ? (kp < mb->first[mid] ? -1 : 1) :
+			oix_cmp(key, kp, mb->blocks[mid], 0);
+
+		if (c >= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return x->next[0];
+	return lo == 0 ? 0 : lo - 1;
+}
+
+/* first index in bl whose key is >= key */
+static uint32_t
+oix_block_lower(const struct oix_block *bl, const uint8_t *key, uint64_t kp)
+{
+	uint32_t lo = 0, hi = bl->n;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (oix_cmp(key, kp, bl, mid) > 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* first position whose key is >= key */
+static struct oix_pos
+oix_lower(const struct wgc_mem_backend *mb, const uint8_t *key)
+{
+	uint64_t kp = key_pfx(key);
+	struct oix_pos pos = { 0, 0 };
+
+	if (mb->nblocks == 0)
+		return pos;
+	pos.b = oix_block_of(mb, key, kp);
+	pos.i = oix_block_lower(mb->blocks[pos.b], key, kp);
+	if (pos.i == mb->blocks[pos.b]->n) {
+		pos.b++;
+		pos.i = 0;
+	}
+	return pos;
+}
+
+static inline struct mem_peer *
+oix_at(const struct wgc_mem_backend *mb, struct oix_pos pos)
+{
+	return pos.b < mb->nblocks ? mb->blocks[pos.b]->p[pos.i] : NULL;
+}
+
+static inline struct oix_pos
+oix_next(const struct wgc_mem_backend *mb, struct oix_pos pos)
+{
+	if (++pos.i == mb->blocks[pos.b]->n) {
+		pos.b++;
+		pos.i = 0;
+	}
+	return pos;
 }
 
 static struct mem_peer *
 sl_lookup(struct wgc_mem_backend *mb, const uint8_t *key)
 {
-	struct mem_peer *x = sl_find_ge(mb, key, NULL);
+	struct mem_peer *x = oix_at(mb, oix_lower(mb, key));
 
 	if (x != NULL && memcmp(x->conf.public_key, key, WGC_KEY_LEN) == 0)
 		return x;
 	return NULL;
 }
 
+/* put block bl at index b of the block array */
+static int
+oix_block_insert(struct wgc_mem_backend *mb, uint32_t b,
+		struct oix_block *bl)
+{
+	if (mb->nblocks == mb->capblocks) {
+		uint32_t cap = mb->capblocks == 0 ? 64 : mb->capblocks * 2;
+		struct oix_block **v;
+		uint64_t *f;
+
+		f = realloc(mb->first, cap * sizeof(*f));
+		if (f == NULL)
+			return -1;
+		mb->first = f;
+		v = realloc(mb->blocks, cap * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		mb->blocks = v;
+		mb->capblocks = cap;
+	}
+	memmove(&mb->blocks[b + 1], &mb->blocks[b],
+		(mb->nblocks - b) * sizeof(mb->blocks[0]));
+	memmove(&mb->first[b + 1], &mb->first[b],
+		(mb->nblocks - b) * sizeof(mb->first[0]));
+	mb->blocks[b] = bl;
+	mb->first[b] = bl->n > 0 ? bl->pfx[0] : 0;
+	mb->nblocks++;
+	return 0;
+}
+
 static struct mem_peer *
 sl_insert(struct wgc_mem_backend *mb, const uint8_t *key)
 {
-	struct mem_peer *update[SL_MAX], *x;
-	unsigned int lvl, i;
+	uint64_t kp = key_pfx(key);
+	struct oix_block *bl;
+	struct mem_peer *x;
+	uint32_t b, i;
 
-	sl_find_ge(mb, key, update);
-	lvl = random_level(mb);
-	for (i = mb->level; i < lvl; i++)
-		update[i] = mb->head;
-	x = calloc(1, sizeof(*x) + lvl * sizeof(x->next[0]));
+	x = calloc(1, sizeof(*x));
 	if (x == NULL)
 		return NULL;
-	if (lvl > mb->level)
-		mb->level = lvl;
 	memcpy(x->conf.public_key, key, WGC_KEY_LEN);
-	x->level = (uint8_t)lvl;
-	for (i = 0; i < lvl; i++) {
-		x->next[i] = update[i]->next[i];
-		update[i]->next[i] = x;
+	if (mb->nblocks == 0) {
+		bl = calloc(1, sizeof(*bl));
+		if (bl == NULL || oix_block_insert(mb, 0, bl) != 0) {
+			free(bl);
+			free(x);
+			return NULL;
+		}
 	}
+	b = oix_block_of(mb, key, kp);
+	bl = mb->blocks[b];
+	if (bl->n == OIX_BLOCK) {
+		struct oix_block *nb = malloc(sizeof(*nb));
+
+		if (nb == NULL) {
+			free(x);
+			return NULL;
+		}
+		nb->n = OIX_BLOCK / 2;
+		memcpy(nb->pfx, &bl->pfx[OIX_BLOCK / 2],
+			nb->n * sizeof(nb->pfx[0]));
+		memcpy(nb->p, &bl->p[OIX_BLOCK / 2], nb->n * sizeof(nb->p[0]));
+		if (oix_block_insert(mb, b + 1, nb) != 0) {
+			free(nb);
+			free(x);
+			return NULL;
+		}
+		bl->n = OIX_BLOCK / 2;
+		if (oix_cmp(key, kp, nb, 0) > 0) {
+			b++;
+			bl = nb;
+		}
+	}
+	i = oix_block_lower(bl, key, kp);
+	memmove(&bl->pfx[i + 1], &bl->pfx[i], (bl->n - i) * sizeof(bl->pfx[0]));
+	memmove(&bl->p[i + 1], &bl->p[i], (bl->n - i) * sizeof(bl->p[0]));
+	bl->pfx[i] = kp;
+	bl->p[i] = x;
+	bl->n++;
+	if (i == 0)
+		mb->first[b] = kp;
 	mb->n++;
 	return x;
 }
@@ -147,16 +281,28 @@ sl_insert(struct wgc_mem_backend *mb, const uint8_t *key)
 static void
 sl_unlink(struct wgc_mem_backend *mb, struct mem_peer *p)
 {
-	struct mem_peer *update[SL_MAX];
-	unsigned int i;
+	struct oix_pos pos = oix_lower(mb, p->conf.public_key);
+	struct oix_block *bl;
 
-	sl_find_ge(mb, p->conf.public_key, update);
-	for (i = 0; i < p->level; i++)
-		if (update[i]->next[i] == p)
-			update[i]->next[i] = p->next[i];
-	while (mb->level > 1 && mb->head->next[mb->level - 1] == NULL)
-		mb->level--;
+	if (oix_at(mb, pos) != p)
+		return;
+	bl = mb->blocks[pos.b];
+	memmove(&bl->pfx[pos.i], &bl->pfx[pos.i + 1],
+		(bl->n - pos.i - 1) * sizeof(bl->pfx[0]));
+	memmove(&bl->p[pos.i], &bl->p[pos.i + 1],
+		(bl->n - pos.i - 1) * sizeof(bl->p[0]));
+	bl->n--;
 	mb->n--;
+	if (bl->n > 0) {
+		mb->first[pos.b] = bl->pfx[0];
+		return;
+	}
+	free(bl);
+	memmove(&mb->blocks[pos.b], &mb->blocks[pos.b + 1],
+		(mb->nblocks - pos.b - 1) * sizeof(mb->blocks[0]));
+	memmove(&mb->first[pos.b], &mb->first[pos.b + 1],
+		(mb->nblocks - pos.b - 1) * sizeof(mb->first[0]));
+	mb->nblocks--;
 }
 
 /* --------------------------------------------------- allowed-IP index */
@@ -497,7 +643,7 @@ remove_unnamed(struct wgc_mem_backend *mb, const struct wgc_changeset *cs,
 		struct wgc_conf_error *err)
 {
 	uint8_t (*keys)[WGC_KEY_LEN] = NULL;
-	struct mem_peer *p, *next;
+	struct mem_peer *p;
 	uint32_t i;
 
 	if (cs->n > 0) {
@@ -510,17 +656,34 @@ remove_unnamed(struct wgc_mem_backend *mb, const struct wgc_changeset *cs,
 				WGC_KEY_LEN);
 		qsort(keys, cs->n, WGC_KEY_LEN, key_cmp);
 	}
-	for (p = mb->head->next[0]; p != NULL; p = next) {
-		next = p->next[0];
-		if (cs->n > 0 && bsearch(p->conf.public_key, keys, cs->n,
-				WGC_KEY_LEN, key_cmp) != NULL)
-			continue;
-		if (touch(mb, p) != 0) {
-			free(keys);
-			return wgc_conf_error_set(err, WGC_CONF_EIO,
-				"out of memory");
+	/* collect first: removal moves the index's entries */
+	{
+		struct mem_peer **gone = NULL;
+		uint64_t ngone = 0, k;
+		struct oix_pos pos = { 0, 0 };
+
+		if (mb->n > 0) {
+			gone = malloc(mb->n * sizeof(*gone));
+			if (gone == NULL) {
+				free(keys);
+				return wgc_conf_error_set(err, WGC_CONF_EIO,
+					"out of memory");
+			}
 		}
-		peer_remove(mb, p);
+		for (; (p = oix_at(mb, pos)) != NULL; pos = oix_next(mb, pos))
+			if (cs->n == 0 || bsearch(p->conf.public_key, keys,
+					cs->n, WGC_KEY_LEN, key_cmp) == NULL)
+				gone[ngone++] = p;
+		for (k = 0; k < ngone; k++) {
+			if (touch(mb, gone[k]) != 0) {
+				free(gone);
+				free(keys);
+				return wgc_conf_error_set(err, WGC_CONF_EIO,
+					"out of memory");
+			}
+			peer_remove(mb, gone[k]);
+		}
+		free(gone);
 	}
 	free(keys);
 	return 0;
@@ -707,12 +870,14 @@ mem_peer_next(void *ctx, const uint8_t *after, struct wgc_peer_conf *conf,
 	struct mem_peer *p;
 
 	if (after == NULL) {
-		p = mb->head->next[0];
+		p = mb->nblocks > 0 ? mb->blocks[0]->p[0] : NULL;
 	} else {
-		p = sl_find_ge(mb, after, NULL);
+		struct oix_pos pos = oix_lower(mb, after);
+
+		p = oix_at(mb, pos);
 		if (p != NULL && memcmp(p->conf.public_key, after,
 				WGC_KEY_LEN) == 0)
-			p = p->next[0];
+			p = oix_at(mb, oix_next(mb, pos));
 	}
 	if (p == NULL)
 		return -ENOENT;
@@ -729,7 +894,9 @@ mem_stats_read(void *ctx, struct wgc_stat *out, unsigned int max)
 
 	/* totals over peers: O(n), only for /v1/stats on small tables */
 	if (mb->n <= 100000) {
-		for (p = mb->head->next[0]; p != NULL; p = p->next[0]) {
+		struct oix_pos pos = { 0, 0 };
+
+		for (; (p = oix_at(mb, pos)) != NULL; pos = oix_next(mb, pos)) {
 			rx += p->stats.rx_bytes;
 			tx += p->stats.tx_bytes;
 			rxp += p->stats.rx_packets;
@@ -774,20 +941,16 @@ wgc_mem_backend_create(const struct wgc_iface_conf *iface)
 
 	if (mb == NULL)
 		return NULL;
-	mb->head = calloc(1, sizeof(*mb->head) + SL_MAX * sizeof(void *));
 	mb->nbuckets = 1024;
 	mb->buckets = calloc(mb->nbuckets, sizeof(*mb->buckets));
-	if (mb->head == NULL || mb->buckets == NULL)
+	if (mb->buckets == NULL)
 		goto fail;
-	mb->level = 1;
-	mb->rng = 0x9e3779b97f4a7c15ull;
 	if (iface != NULL && wgc_iface_conf_copy(&mb->iface, iface) != 0)
 		goto fail;
 	if (iface == NULL)
 		snprintf(mb->iface.name, sizeof(mb->iface.name), "wgc0");
 	return mb;
 fail:
-	free(mb->head);
 	free(mb->buckets);
 	free(mb);
 	errno = ENOMEM;
@@ -797,16 +960,19 @@ fail:
 void
 wgc_mem_backend_destroy(struct wgc_mem_backend *mb)
 {
-	struct mem_peer *p, *next;
 	struct aip *e, *en;
 	uint64_t i;
+	uint32_t b, k;
 
 	if (mb == NULL)
 		return;
-	for (p = mb->head->next[0]; p != NULL; p = next) {
-		next = p->next[0];
-		peer_free(p);
+	for (b = 0; b < mb->nblocks; b++) {
+		for (k = 0; k < mb->blocks[b]->n; k++)
+			peer_free(mb->blocks[b]->p[k]);
+		free(mb->blocks[b]);
 	}
+	free(mb->blocks);
+	free(mb->first);
 	for (i = 0; i < mb->nbuckets; i++)
 		for (e = mb->buckets[i]; e != NULL; e = en) {
 			en = e->next;
@@ -815,7 +981,6 @@ wgc_mem_backend_destroy(struct wgc_mem_backend *mb)
 	undo_free(mb);
 	free(mb->undo);
 	free(mb->buckets);
-	free(mb->head);
 	wgc_iface_conf_free(&mb->iface);
 	free(mb);
 }

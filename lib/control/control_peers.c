@@ -469,6 +469,7 @@ pb_apply(void *ctx, const struct wgc_changeset *cs, struct wgc_conf_error *err)
 	struct wgc_peers_backend *pb = ctx;
 	struct wgc_iface_conf before;
 	uint64_t adds = 0, i;
+	double t0, t1;
 	int rc;
 
 	if (ensure_lcore(err) != 0)
@@ -516,7 +517,9 @@ pb_apply(void *ctx, const struct wgc_changeset *cs, struct wgc_conf_error *err)
 		}
 	}
 	changes_free(pb);
+	t0 = ctl_ms();
 	rc = wgc_mem_backend_ops.apply(pb->shadow, cs, err);
+	t1 = ctl_ms();
 	if (rc != 0) {
 		wgc_iface_conf_free(&before);
 		changes_free(pb);
@@ -530,6 +533,9 @@ pb_apply(void *ctx, const struct wgc_changeset *cs, struct wgc_conf_error *err)
 		wgc_peers_lock(pb->t);
 		rc = push_live(pb, cs, &before, err);
 		wgc_peers_unlock(pb->t);
+		if (cs->n > 10000)
+			CTL_LOG(NOTICE, "binding: %u changes: shadow %.0f ms, "
+				"live %.0f ms", cs->n, t1 - t0, ctl_ms() - t1);
 		if (rc != 0 && shadow_rollback(pb, cs, &before) != 0)
 			CTL_LOG(ERR, "live table refused a change and the "
 				"configuration could not be restored: %s",

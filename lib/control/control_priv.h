@@ -62,6 +62,16 @@ struct wgc_control {
 	char uapi_path[300];
 };
 
+/* monotonic time in ms (phase timings in the log) */
+static inline double
+ctl_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 /* peer credentials: 0 allowed, -1 refused */
 int ctl_check_peer(struct wgc_control *ctl, int fd);
 /* create, bind, chmod 0660, chown group, listen */

@@ -551,12 +551,14 @@ bulk_peers(struct wgc_control *ctl, struct MHD_Connection *conn,
 	uint32_t i = 0, *idx = NULL;
 	cJSON *j, *o;
 	uint64_t count;
+	double t0 = ctl_ms(), t1, t2, t3;
 	int rc;
 
 	memset(&cs, 0, sizeof(cs));
 	j = parse_body(rq, &err);
 	if (j == NULL)
 		return reply_conf_error(ctl, conn, &err);
+	t1 = ctl_ms();
 	if (!cJSON_IsArray(j)) {
 		cJSON_Delete(j);
 		return reply_error(ctl, conn, 400, "bad_request",
@@ -602,10 +604,14 @@ bulk_peers(struct wgc_control *ctl, struct MHD_Connection *conn,
 		free(idx);
 		idx = NULL;
 	}
+	t2 = ctl_ms();
 	pthread_mutex_lock(&ctl->lock);
 	rc = ctl_apply_locked(ctl, &cs, &err);
 	count = ctl->ops->peer_count(ctl->ctx);
 	pthread_mutex_unlock(&ctl->lock);
+	t3 = ctl_ms();
+	CTL_LOG(NOTICE, "bulk: %u peers: JSON %.0f ms, validation %.0f ms, "
+		"apply %.0f ms", cs.n, t1 - t0, t2 - t1, t3 - t2);
 	if (rc != 0)
 		goto fail;
 	o = cJSON_CreateObject();

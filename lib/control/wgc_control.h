@@ -99,7 +99,7 @@ struct wgc_control_ops {
 struct wgc_mem_backend;
 
 /**
- * Create the reference backend: ordered skip list of peers (O(log n)
+ * Create the reference backend: ordered index of peers (O(log n)
  * lookup, insert and resume), hash index of allowed IPs (conflicts),
  * undo log for all-or-nothing apply. @p iface may be NULL.
  */
