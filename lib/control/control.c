@@ -177,6 +177,41 @@ static const char * const op_names[] = {
 	[WGC_PEER_OP_REMOVE] = "remove",
 };
 
+const char *
+ctl_op_name(enum wgc_peer_op op)
+{
+	return (unsigned int)op < RTE_DIM(op_names) && op_names[op] != NULL ?
+		op_names[op] : "upsert";
+}
+
+/* ------------------------------------------------------------- walking */
+
+uint64_t
+ctl_walk(const struct wgc_control_ops *ops, void *ctx, const uint8_t *after,
+		uint64_t max, bool stats, ctl_walk_fn fn, void *arg)
+{
+	struct wgc_control_peer_stats st;
+	struct wgc_peer_conf pc;
+	uint8_t last[WGC_KEY_LEN];
+	uint64_t n = 0;
+	int stop;
+
+	if (ops->peer_walk != NULL)
+		return ops->peer_walk(ctx, after, max, stats, fn, arg);
+	if (after != NULL)
+		memcpy(last, after, WGC_KEY_LEN);
+	while (n < max && ops->peer_next(ctx, n == 0 && after == NULL ? NULL :
+			last, &pc, stats ? &st : NULL) == 0) {
+		memcpy(last, pc.public_key, WGC_KEY_LEN);
+		stop = fn(arg, &pc, stats ? &st : NULL);
+		wgc_peer_conf_free(&pc);
+		n++;
+		if (stop != 0)
+			break;
+	}
+	return n;
+}
+
 cJSON *
 ctl_changeset_to_json(const struct wgc_changeset *cs, bool secrets)
 {

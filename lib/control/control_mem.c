@@ -78,7 +78,7 @@ struct wgc_mem_backend {
 	bool fake_handshakes;
 	/* called once per changed key after a successful apply */
 	void (*commit)(void *ctx, const uint8_t *key,
-		const struct wgc_peer_conf *before,
+		struct wgc_peer_conf *before,
 		const struct wgc_peer_conf *after);
 	void *commit_ctx;
 	struct aip **buckets;
@@ -884,6 +884,32 @@ mem_peer_next(void *ctx, const uint8_t *after, struct wgc_peer_conf *conf,
 	return copy_out(p, conf, stats);
 }
 
+static uint64_t
+mem_peer_walk(void *ctx, const uint8_t *after, uint64_t max, bool stats,
+		int (*fn)(void *arg, const struct wgc_peer_conf *conf,
+			const struct wgc_control_peer_stats *st), void *arg)
+{
+	struct wgc_mem_backend *mb = ctx;
+	struct oix_pos pos = { 0, 0 };
+	struct mem_peer *p;
+	uint64_t n = 0;
+
+	if (after != NULL) {
+		pos = oix_lower(mb, after);
+		p = oix_at(mb, pos);
+		if (p != NULL && memcmp(p->conf.public_key, after,
+				WGC_KEY_LEN) == 0)
+			pos = oix_next(mb, pos);
+	}
+	while (n < max && (p = oix_at(mb, pos)) != NULL) {
+		n++;
+		if (fn(arg, &p->conf, stats ? &p->stats : NULL) != 0)
+			break;
+		pos = oix_next(mb, pos);
+	}
+	return n;
+}
+
 static int
 mem_stats_read(void *ctx, struct wgc_stat *out, unsigned int max)
 {
@@ -929,6 +955,7 @@ const struct wgc_control_ops wgc_mem_backend_ops = {
 	.peer_count = mem_peer_count,
 	.peer_get = mem_peer_get,
 	.peer_next = mem_peer_next,
+	.peer_walk = mem_peer_walk,
 	.apply = mem_apply,
 	.stats_read = mem_stats_read,
 	.health = NULL,
@@ -1015,7 +1042,7 @@ wgc_mem_backend_fake_handshakes(struct wgc_mem_backend *mb, bool on)
 void
 ctl_mem_set_commit_hook(struct wgc_mem_backend *mb,
 		void (*fn)(void *ctx, const uint8_t *key,
-			const struct wgc_peer_conf *before,
+			struct wgc_peer_conf *before,
 			const struct wgc_peer_conf *after), void *ctx)
 {
 	mb->commit = fn;

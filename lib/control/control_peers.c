@@ -44,8 +44,9 @@ struct wgc_peers_backend {
 	/* changed keys of the running apply */
 	struct pb_change {
 		uint8_t key[WGC_KEY_LEN];
-		struct wgc_peer_conf before; /* copy; public_key zero = none */
-		struct wgc_peer_conf after;
+		struct wgc_peer_conf before; /* taken from the shadow's undo
+		                              * log; public_key zero = none */
+		const struct wgc_peer_conf *after; /* the shadow's record */
 		struct wgc_peer *live;       /* push_live(): the live peer */
 		bool had_before;
 		bool has_after;
@@ -108,7 +109,7 @@ has_cidr(const struct wgc_peer_conf *c, const struct wgc_cidr *x)
 
 /* commit hook of the shadow: remember what changed */
 static void
-on_commit(void *ctx, const uint8_t *key, const struct wgc_peer_conf *before,
+on_commit(void *ctx, const uint8_t *key, struct wgc_peer_conf *before,
 		const struct wgc_peer_conf *after)
 {
 	struct wgc_peers_backend *pb = ctx;
@@ -130,10 +131,11 @@ on_commit(void *ctx, const uint8_t *key, const struct wgc_peer_conf *before,
 	c = &pb->chg[pb->n_chg];
 	memset(c, 0, sizeof(*c));
 	memcpy(c->key, key, WGC_KEY_LEN);
-	if (before != NULL && wgc_peer_conf_copy(&c->before, before) != 0)
-		pb->oom = true;
-	if (after != NULL && wgc_peer_conf_copy(&c->after, after) != 0)
-		pb->oom = true;
+	if (before != NULL) {
+		c->before = *before; /* moved: no copy */
+		memset(before, 0, sizeof(*before));
+	}
+	c->after = after;
 	c->had_before = before != NULL;
 	c->has_after = after != NULL;
 	pb->n_chg++;
@@ -146,7 +148,6 @@ changes_free(struct wgc_peers_backend *pb)
 
 	for (i = 0; i < pb->n_chg; i++) {
 		wgc_peer_conf_free(&pb->chg[i].before);
-		wgc_peer_conf_free(&pb->chg[i].after);
 	}
 	pb->n_chg = 0;
 	pb->oom = false;
@@ -244,7 +245,7 @@ push_live(struct wgc_peers_backend *pb, const struct wgc_changeset *cs,
 	/* 1: slots for the new peers */
 	for (i = 0; i < pb->n_chg; i++) {
 		struct pb_change *c = &pb->chg[i];
-		const struct wgc_peer_conf *a = &c->after;
+		const struct wgc_peer_conf *a = c->after;
 		struct wgc_peer *p;
 
 		c->live = NULL;
@@ -281,7 +282,7 @@ push_live(struct wgc_peers_backend *pb, const struct wgc_changeset *cs,
 		for (k = 0; k < c->before.n_allowed_ips; k++) {
 			struct wgc_prefix pf;
 
-			if (c->has_after && has_cidr(&c->after,
+			if (c->has_after && has_cidr(c->after,
 					&c->before.allowed_ips[k]))
 				continue;
 			to_prefix(&c->before.allowed_ips[k], &pf);
@@ -298,7 +299,7 @@ push_live(struct wgc_peers_backend *pb, const struct wgc_changeset *cs,
 	/* 3: new prefixes */
 	for (i = 0; i < pb->n_chg; i++) {
 		struct pb_change *c = &pb->chg[i];
-		const struct wgc_peer_conf *a = &c->after;
+		const struct wgc_peer_conf *a = c->after;
 
 		if (!c->has_after)
 			continue;
@@ -359,7 +360,7 @@ push_live(struct wgc_peers_backend *pb, const struct wgc_changeset *cs,
 	}
 	for (i = 0; i < pb->n_chg; i++) {
 		struct pb_change *c = &pb->chg[i];
-		const struct wgc_peer_conf *a = &c->after;
+		const struct wgc_peer_conf *a = c->after;
 		struct wgc_peer *p = c->live;
 
 		if (p == NULL)
@@ -565,15 +566,15 @@ pb_peer_count(void *ctx)
 	return wgc_mem_backend_ops.peer_count(pb->shadow);
 }
 
+/* the live endpoint and counters (writer lock held) */
 static void
-live_view(struct wgc_peers_backend *pb, struct wgc_peer_conf *conf,
+live_view_locked(struct wgc_peers_backend *pb, struct wgc_peer_conf *conf,
 		struct wgc_control_peer_stats *st)
 {
 	struct wgc_peer *p;
 
 	if (st != NULL)
 		memset(st, 0, sizeof(*st));
-	wgc_peers_lock(pb->t);
 	p = wgc_peers_lookup(pb->t, conf->public_key);
 	if (p != NULL) {
 		struct wgc_peer_endpoint ep;
@@ -594,7 +595,71 @@ live_view(struct wgc_peers_backend *pb, struct wgc_peer_conf *conf,
 			st->last_handshake_nsec = (int64_t)(ns % 1000000000);
 		}
 	}
+}
+
+static void
+live_view(struct wgc_peers_backend *pb, struct wgc_peer_conf *conf,
+		struct wgc_control_peer_stats *st)
+{
+	wgc_peers_lock(pb->t);
+	live_view_locked(pb, conf, st);
 	wgc_peers_unlock(pb->t);
+}
+
+/* a walk of the shadow with the live view of each peer */
+struct pb_walk {
+	struct wgc_peers_backend *pb;
+	bool stats;
+	int (*fn)(void *arg, const struct wgc_peer_conf *conf,
+		const struct wgc_control_peer_stats *st);
+	void *arg;
+	uint8_t last[WGC_KEY_LEN];  /* the last key passed to fn */
+	bool stop;                  /* fn asked to stop */
+};
+
+static int
+pb_walk_one(void *arg, const struct wgc_peer_conf *conf,
+		const struct wgc_control_peer_stats *unused)
+{
+	struct pb_walk *w = arg;
+	struct wgc_control_peer_stats st;
+	struct wgc_peer_conf view = *conf; /* shallow: read during the call */
+
+	(void)unused;
+	memcpy(w->last, conf->public_key, WGC_KEY_LEN);
+	live_view_locked(w->pb, &view, w->stats ? &st : NULL);
+	w->stop = w->fn(w->arg, &view, w->stats ? &st : NULL) != 0;
+	return w->stop;
+}
+
+/* the writer lock is taken once per 4096 peers, so that the handshake
+ * stage is never held up long */
+static uint64_t
+pb_peer_walk(void *ctx, const uint8_t *after, uint64_t max, bool stats,
+		int (*fn)(void *arg, const struct wgc_peer_conf *conf,
+			const struct wgc_control_peer_stats *st), void *arg)
+{
+	struct wgc_peers_backend *pb = ctx;
+	struct pb_walk w;
+	uint64_t n = 0, k, batch;
+
+	memset(&w, 0, sizeof(w));
+	w.pb = pb;
+	w.stats = stats;
+	w.fn = fn;
+	w.arg = arg;
+	while (n < max) {
+		batch = RTE_MIN(max - n, (uint64_t)4096);
+		wgc_peers_lock(pb->t);
+		k = wgc_mem_backend_ops.peer_walk(pb->shadow, after, batch,
+			false, pb_walk_one, &w);
+		wgc_peers_unlock(pb->t);
+		n += k;
+		if (w.stop || k < batch)
+			break;
+		after = w.last;
+	}
+	return n;
 }
 
 static int
@@ -661,6 +726,7 @@ const struct wgc_control_ops wgc_peers_backend_ops = {
 	.peer_count = pb_peer_count,
 	.peer_get = pb_peer_get,
 	.peer_next = pb_peer_next,
+	.peer_walk = pb_peer_walk,
 	.apply = pb_apply,
 	.stats_read = pb_stats_read,
 	.health = NULL,

@@ -87,6 +87,17 @@ void persist_close(struct wgc_control *ctl);
 int persist_record(struct wgc_control *ctl, const struct wgc_changeset *cs);
 int persist_compact(struct wgc_control *ctl);
 
+/* walk the backend's peers in key order (peer_walk, or a peer_next loop):
+ * see struct wgc_control_ops.peer_walk */
+typedef int (*ctl_walk_fn)(void *arg, const struct wgc_peer_conf *conf,
+		const struct wgc_control_peer_stats *st);
+uint64_t ctl_walk(const struct wgc_control_ops *ops, void *ctx,
+		const uint8_t *after, uint64_t max, bool stats, ctl_walk_fn fn,
+		void *arg);
+
+/* name of a change operation in journal records */
+const char *ctl_op_name(enum wgc_peer_op op);
+
 /* change set <-> JSON (journal records) */
 cJSON *ctl_changeset_to_json(const struct wgc_changeset *cs, bool secrets);
 int ctl_changeset_from_json(const cJSON *j, struct wgc_changeset *cs,
@@ -107,10 +118,13 @@ void rest_stop(struct wgc_control *ctl);
 int uapi_start(struct wgc_control *ctl);
 void uapi_stop(struct wgc_control *ctl);
 
-/* in-memory backend: report each changed key after a successful apply */
+/* in-memory backend: report each changed key after a successful apply;
+ * @p before (the state before, NULL if the key is new) may be taken by
+ * the hook (moved out and zeroed); @p after (NULL if removed) is the
+ * backend's own record: valid until the backend changes again */
 void ctl_mem_set_commit_hook(struct wgc_mem_backend *mb,
 		void (*fn)(void *ctx, const uint8_t *key,
-			const struct wgc_peer_conf *before,
+			struct wgc_peer_conf *before,
 			const struct wgc_peer_conf *after), void *ctx);
 
 /* growable text buffer */

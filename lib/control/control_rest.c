@@ -375,6 +375,29 @@ bad:
 
 /* -------------------------------------------------------------- peers */
 
+struct list_walk {
+	cJSON *a;
+	unsigned long limit, n;
+	uint8_t last[WGC_KEY_LEN];
+	bool more;
+};
+
+static int
+list_one(void *arg, const struct wgc_peer_conf *pc,
+		const struct wgc_control_peer_stats *st)
+{
+	struct list_walk *lw = arg;
+
+	if (lw->n == lw->limit) {
+		lw->more = true;
+		return 1;
+	}
+	memcpy(lw->last, pc->public_key, WGC_KEY_LEN);
+	cJSON_AddItemToArray(lw->a, peer_json(pc, st));
+	lw->n++;
+	return 0;
+}
+
 static enum MHD_Result
 list_peers(struct wgc_control *ctl, struct MHD_Connection *conn)
 {
@@ -384,9 +407,8 @@ list_peers(struct wgc_control *ctl, struct MHD_Connection *conn)
 		MHD_GET_ARGUMENT_KIND, "after");
 	uint8_t cursor[WGC_KEY_LEN];
 	char url[WGC_KEY_B64URL_LEN + 1];
-	unsigned long limit = PEERS_LIMIT_DEFAULT, n = 0;
-	struct wgc_peer_conf pc;
-	struct wgc_control_peer_stats st;
+	unsigned long limit = PEERS_LIMIT_DEFAULT;
+	struct list_walk lw = { 0 };
 	bool have_cursor = false, more = false;
 	cJSON *o, *a;
 
@@ -409,21 +431,14 @@ list_peers(struct wgc_control *ctl, struct MHD_Connection *conn)
 	}
 	o = cJSON_CreateObject();
 	a = cJSON_AddArrayToObject(o, "peers");
+	lw.a = a;
+	lw.limit = limit;
 	pthread_mutex_lock(&ctl->lock);
-	while (ctl->ops->peer_next(ctl->ctx, have_cursor ? cursor : NULL,
-			&pc, &st) == 0) {
-		if (n == limit) {
-			more = true;
-			wgc_peer_conf_free(&pc);
-			break;
-		}
-		memcpy(cursor, pc.public_key, WGC_KEY_LEN);
-		have_cursor = true;
-		cJSON_AddItemToArray(a, peer_json(&pc, &st));
-		wgc_peer_conf_free(&pc);
-		n++;
-	}
+	ctl_walk(ctl->ops, ctl->ctx, have_cursor ? cursor : NULL, limit + 1,
+		true, list_one, &lw);
 	pthread_mutex_unlock(&ctl->lock);
+	more = lw.more;
+	memcpy(cursor, lw.last, WGC_KEY_LEN);
 	if (more) {
 		wgc_key_to_base64url(cursor, url);
 		cJSON_AddStringToObject(o, "next", url);

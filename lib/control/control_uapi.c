@@ -216,18 +216,42 @@ out:
 	return 0;
 }
 
+static int
+get_one(void *arg, const struct wgc_peer_conf *pc,
+		const struct wgc_control_peer_stats *st)
+{
+	char hex[WGC_KEY_HEX_LEN + 1], buf[WGC_ADDR_STR_LEN];
+	struct sbuf *b = arg;
+	uint32_t i;
+
+	wgc_key_to_hex(pc->public_key, hex);
+	sbuf_printf(b, "public_key=%s\n", hex);
+	wgc_key_to_hex(pc->preshared_key, hex);
+	sbuf_printf(b, "preshared_key=%s\n", hex);
+	sodium_memzero(hex, sizeof(hex));
+	sbuf_printf(b, "protocol_version=1\n");
+	if (pc->endpoint.addr.family != 0)
+		sbuf_printf(b, "endpoint=%s\n", wgc_endpoint_format(
+			&pc->endpoint, buf, sizeof(buf)));
+	sbuf_printf(b, "last_handshake_time_sec=%" PRId64 "\n"
+		"last_handshake_time_nsec=%" PRId64 "\n"
+		"tx_bytes=%" PRIu64 "\nrx_bytes=%" PRIu64 "\n"
+		"persistent_keepalive_interval=%u\n",
+		st->last_handshake_sec, st->last_handshake_nsec,
+		st->tx_bytes, st->rx_bytes, pc->persistent_keepalive);
+	for (i = 0; i < pc->n_allowed_ips; i++)
+		sbuf_printf(b, "allowed_ip=%s\n", wgc_cidr_format(
+			&pc->allowed_ips[i], buf, sizeof(buf)));
+	return b->oom ? 1 : 0;
+}
+
 int
 wgc_uapi_format_get(const struct wgc_control_ops *ops, void *ctx, char **out,
 		size_t *out_len)
 {
-	char hex[WGC_KEY_HEX_LEN + 1], buf[WGC_ADDR_STR_LEN];
+	char hex[WGC_KEY_HEX_LEN + 1];
 	struct wgc_iface_conf iface;
-	struct wgc_peer_conf pc;
-	struct wgc_control_peer_stats st;
-	uint8_t last[WGC_KEY_LEN];
 	struct sbuf b = { 0 };
-	bool first = true;
-	uint32_t i;
 	int rc;
 
 	*out = NULL;
@@ -243,28 +267,7 @@ wgc_uapi_format_get(const struct wgc_control_ops *ops, void *ctx, char **out,
 	if (iface.fwmark != 0)
 		sbuf_printf(&b, "fwmark=%u\n", iface.fwmark);
 	wgc_iface_conf_free(&iface);
-	while (ops->peer_next(ctx, first ? NULL : last, &pc, &st) == 0) {
-		first = false;
-		memcpy(last, pc.public_key, WGC_KEY_LEN);
-		wgc_key_to_hex(pc.public_key, hex);
-		sbuf_printf(&b, "public_key=%s\n", hex);
-		wgc_key_to_hex(pc.preshared_key, hex);
-		sbuf_printf(&b, "preshared_key=%s\n", hex);
-		sbuf_printf(&b, "protocol_version=1\n");
-		if (pc.endpoint.addr.family != 0)
-			sbuf_printf(&b, "endpoint=%s\n", wgc_endpoint_format(
-				&pc.endpoint, buf, sizeof(buf)));
-		sbuf_printf(&b, "last_handshake_time_sec=%" PRId64 "\n"
-			"last_handshake_time_nsec=%" PRId64 "\n"
-			"tx_bytes=%" PRIu64 "\nrx_bytes=%" PRIu64 "\n"
-			"persistent_keepalive_interval=%u\n",
-			st.last_handshake_sec, st.last_handshake_nsec,
-			st.tx_bytes, st.rx_bytes, pc.persistent_keepalive);
-		for (i = 0; i < pc.n_allowed_ips; i++)
-			sbuf_printf(&b, "allowed_ip=%s\n", wgc_cidr_format(
-				&pc.allowed_ips[i], buf, sizeof(buf)));
-		wgc_peer_conf_free(&pc);
-	}
+	ctl_walk(ops, ctx, NULL, UINT64_MAX, true, get_one, &b);
 	sodium_memzero(hex, sizeof(hex));
 	if (b.oom) {
 		if (b.p != NULL)

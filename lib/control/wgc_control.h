@@ -77,6 +77,18 @@ struct wgc_control_ops {
 	int (*peer_next)(void *ctx, const uint8_t *after,
 			struct wgc_peer_conf *conf, struct wgc_control_peer_stats *stats);
 	/**
+	 * Optional, a faster peer_next() loop: call @p fn for up to @p max
+	 * peers in key order after @p after (NULL = from the first), without
+	 * copies: @p conf and @p st (NULL unless @p stats) are valid during
+	 * the call only. @p fn returns 0 to go on. Same view as peer_next().
+	 * @return the number of peers passed to @p fn.
+	 */
+	uint64_t (*peer_walk)(void *ctx, const uint8_t *after, uint64_t max,
+			bool stats,
+			int (*fn)(void *arg, const struct wgc_peer_conf *conf,
+				const struct wgc_control_peer_stats *st),
+			void *arg);
+	/**
 	 * Apply a change set atomically: either every change is applied or
 	 * none (state unchanged), in order. Changing an existing peer keeps
 	 * its session, keys and counters; only removal ends them. Errors set
