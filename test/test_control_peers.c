@@ -439,6 +439,38 @@ test_control_peers_all_or_nothing(void)
 	TEST_ASSERT(route4(g.t, "10.5.0.1") == p, "10.5/16 to B");
 	TEST_ASSERT(route4(g.t, "10.1.1.1") == pa, "A keeps 10.1.1/24");
 
+	/* removed and named again in one request: one change, B live with
+	 * the new prefixes only */
+	snprintf(req, sizeof(req), "set=1\npublic_key=%s\nremove=true\n"
+		"public_key=%s\nallowed_ip=10.1.0.0/24\n"
+		"allowed_ip=10.6.0.0/16\n\n", hexb, hexb);
+	out = uapi_set(g.f.uapi, req);
+	TEST_ASSERT(out != NULL && strcmp(out, "errno=0\n\n") == 0,
+		"uapi: %s", out);
+	free(out);
+	wgc_peers_lock(g.t);
+	p = wgc_peers_lookup(g.t, b);
+	wgc_peers_unlock(g.t);
+	TEST_ASSERT_NOT_NULL(p, "B live");
+	TEST_ASSERT(route4(g.t, "10.6.0.1") == p, "10.6/16 to B");
+	TEST_ASSERT(route4(g.t, "10.5.0.1") == NULL, "10.5/16 gone");
+	TEST_ASSERT(route4(g.t, "10.1.0.9") == p, "10.1.0/24 still B's");
+	TEST_ASSERT_SUCCESS(http_json(g.f.conf.socket, "GET", url_b, NULL, &r),
+		"get b");
+	TEST_ASSERT(r.status == 200 && strstr(r.body, "10.6.0.0/16") != NULL &&
+		strstr(r.body, "10.5.0.0/16") == NULL, "%s", r.body);
+	http_resp_free(&r);
+	snprintf(req, sizeof(req), "set=1\npublic_key=%s\nremove=true\n"
+		"public_key=%s\nallowed_ip=10.1.0.0/24\n"
+		"allowed_ip=10.5.0.0/16\n\n", hexb, hexb);
+	out = uapi_set(g.f.uapi, req);
+	TEST_ASSERT(out != NULL && strcmp(out, "errno=0\n\n") == 0,
+		"uapi: %s", out);
+	free(out);
+	wgc_peers_lock(g.t);
+	p = wgc_peers_lookup(g.t, b);
+	wgc_peers_unlock(g.t);
+
 	/* listen port: live through the hook, REST and UAPI */
 	TEST_ASSERT_SUCCESS(http_json(g.f.conf.socket, "PATCH",
 		"/v1/interface", "{\"listen_port\": 51999}", &r), "port");

@@ -32,6 +32,7 @@ struct mem_peer {
 	struct wgc_control_peer_stats stats;
 	uint64_t session;
 	uint64_t gen;          /* apply generation that touched it */
+	uint64_t undo_idx;     /* its first undo record when gen is current */
 };
 
 struct aip {
@@ -42,6 +43,7 @@ struct aip {
 
 struct undo {
 	uint8_t key[WGC_KEY_LEN];
+	struct mem_peer *node;  /* the key's node since; NULL once removed */
 	bool existed;
 	uint64_t session;
 	struct wgc_control_peer_stats stats;
@@ -425,6 +427,9 @@ peer_free(struct mem_peer *p)
 static void
 peer_remove(struct wgc_mem_backend *mb, struct mem_peer *p)
 {
+	if (p->gen == mb->gen && p->undo_idx < mb->n_undo &&
+			mb->undo[p->undo_idx].node == p)
+		mb->undo[p->undo_idx].node = NULL;
 	peer_unindex(mb, p);
 	sl_unlink(mb, p);
 	peer_free(p);
@@ -447,6 +452,7 @@ undo_push(struct wgc_mem_backend *mb, const uint8_t *key, struct mem_peer *p)
 	u = &mb->undo[mb->n_undo];
 	memset(u, 0, sizeof(*u));
 	memcpy(u->key, key, WGC_KEY_LEN);
+	u->node = p;
 	if (p != NULL) {
 		if (wgc_peer_conf_copy(&u->conf, &p->conf) != 0)
 			return -1;
@@ -467,6 +473,7 @@ touch(struct wgc_mem_backend *mb, struct mem_peer *p)
 	if (undo_push(mb, p->conf.public_key, p) != 0)
 		return -1;
 	p->gen = mb->gen;
+	p->undo_idx = mb->n_undo - 1;
 	return 0;
 }
 
@@ -547,12 +554,17 @@ set_allowed_ips(struct wgc_mem_backend *mb, struct mem_peer *p,
 	struct wgc_cidr *nv;
 	uint32_t i, j, k = 0, total;
 
+	bool others = false;
+
 	/* conflicts first, so that nothing changes on error */
 	for (i = 0; i < n; i++) {
 		struct mem_peer *o = aip_owner(mb, &v[i]);
 		char buf[WGC_ADDR_STR_LEN], b64[WGC_KEY_B64_LEN + 1];
 
-		if (o == NULL || o == p || steal)
+		if (o == NULL || o == p)
+			continue;
+		others = true;
+		if (steal)
 			continue;
 		wgc_key_to_base64(o->conf.public_key, b64);
 		return wgc_conf_error_set(err, WGC_CONF_ECONFLICT,
@@ -578,7 +590,7 @@ set_allowed_ips(struct wgc_mem_backend *mb, struct mem_peer *p,
 			nv[k++] = v[i];
 	}
 	/* steal from other owners */
-	for (i = 0; i < n; i++) {
+	for (i = 0; others && i < n; i++) {
 		struct mem_peer *o = aip_owner(mb, &v[i]);
 
 		if (o == NULL || o == p)
@@ -736,6 +748,8 @@ apply_one(struct wgc_mem_backend *mb, const struct wgc_changeset *cs,
 			goto nomem;
 		p->session = ++mb->next_session;
 		p->gen = mb->gen;
+		p->undo_idx = mb->n_undo - 1;
+		mb->undo[p->undo_idx].node = p;
 		if (mb->fake_handshakes) {
 			/* a distinct second per session */
 			p->stats.last_handshake_sec = (int64_t)time(NULL) -
@@ -765,7 +779,10 @@ commit_changes(struct wgc_mem_backend *mb)
 
 	for (i = 0; i < mb->n_undo; i++) {
 		struct undo *u = &mb->undo[i];
-		struct mem_peer *p = sl_lookup(mb, u->key);
+		/* the record's node, unless it was removed (maybe created
+		 * again: then it has a record of its own, found by key) */
+		struct mem_peer *p = u->node != NULL ? u->node :
+			sl_lookup(mb, u->key);
 
 		if (p != NULL) {
 			if (p->gen != mb->gen)
