@@ -60,6 +60,14 @@ struct wgc_control {
 	pthread_t uapi_thread;
 	bool uapi_running;
 	char uapi_path[300];
+	/* UAPI connections, one thread each (a slow client holds only its
+	 * own); uapi_mu guards the rest */
+	pthread_mutex_t uapi_mu;
+	pthread_cond_t uapi_cv;
+	bool uapi_sync;              /* uapi_mu and uapi_cv initialised */
+	unsigned int uapi_active;
+	bool uapi_stopping;
+	int uapi_conn_fd[16];        /* -1: free slot */
 };
 
 /* monotonic time in ms (phase timings in the log) */

@@ -19,12 +19,14 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <rte_lcore.h>
 #include <sodium.h>
 
 #include "control_priv.h"
 
 #define UAPI_LINE_MAX 4096
 #define UAPI_SET_MAX (1024ull << 20)
+#define UAPI_REQ_TIMEOUTS 3   /* a request's budget, in control timeouts */
 
 /* ------------------------------------------------------------ parsing */
 
@@ -286,6 +288,7 @@ wgc_uapi_format_get(const struct wgc_control_ops *ops, void *ctx, char **out,
 
 struct reader {
 	int fd;
+	double deadline;       /* ms (CLOCK_MONOTONIC): the request's end */
 	char buf[65536];
 	size_t start, end;
 };
@@ -310,8 +313,20 @@ read_line(struct reader *r, char *line, size_t max, size_t *len)
 			line[n++] = ch;
 		}
 		{
-			ssize_t k = read(r->fd, r->buf, sizeof(r->buf));
+			struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+			double left = r->deadline - ctl_ms();
+			ssize_t k;
+			int pr;
 
+			/* a client that sends too slowly is cut off */
+			if (left <= 0)
+				return -1;
+			pr = poll(&pfd, 1, (int)(left + 1));
+			if (pr < 0 && errno == EINTR)
+				continue;
+			if (pr <= 0)
+				return -1;
+			k = read(r->fd, r->buf, sizeof(r->buf));
 			if (k < 0 && errno == EINTR)
 				continue;
 			if (k <= 0)
@@ -370,11 +385,18 @@ uapi_serve(struct wgc_control *ctl, int fd)
 	r->start = r->end = 0;
 	for (;;) {
 		struct wgc_conf_error err = { 0 };
-		int e = 0, rc = read_line(r, line, UAPI_LINE_MAX, &len);
+		int e = 0, rc;
 
+		/* each request must arrive within UAPI_REQ_TIMEOUTS times the
+		 * control timeout (the first line within one timeout) */
+		r->deadline = ctl_ms() + 1000.0 * ctl->conf.timeout;
+		rc = read_line(r, line, UAPI_LINE_MAX, &len);
 		if (rc <= 0)
 			break;
-		ctl->cnt.uapi_requests++;
+		r->deadline = ctl_ms() + 1000.0 * ctl->conf.timeout *
+			UAPI_REQ_TIMEOUTS;
+		__atomic_fetch_add(&ctl->cnt.uapi_requests, 1,
+			__ATOMIC_RELAXED);
 		if (strcmp(line, "get=1") == 0) {
 			char *out = NULL;
 			size_t out_len = 0;
@@ -430,7 +452,8 @@ uapi_serve(struct wgc_control *ctl, int fd)
 					sodium_memzero(b.p, b.len);
 				sbuf_free(&b);
 				e = EPROTO;
-				ctl->cnt.uapi_errors++;
+				__atomic_fetch_add(&ctl->cnt.uapi_errors, 1,
+					__ATOMIC_RELAXED);
 				snprintf(tail, sizeof(tail), "errno=%d\n\n", -e);
 				send_all(fd, tail, strlen(tail));
 				break;
@@ -453,11 +476,13 @@ uapi_serve(struct wgc_control *ctl, int fd)
 			sbuf_free(&b);
 		} else {
 			CTL_LOG(NOTICE, "uapi: unknown operation");
-			ctl->cnt.uapi_errors++;
+			__atomic_fetch_add(&ctl->cnt.uapi_errors, 1,
+				__ATOMIC_RELAXED);
 			break;
 		}
 		if (e != 0)
-			ctl->cnt.uapi_errors++;
+			__atomic_fetch_add(&ctl->cnt.uapi_errors, 1,
+				__ATOMIC_RELAXED);
 		snprintf(tail, sizeof(tail), "errno=%d\n\n", -e);
 		if (send_all(fd, tail, strlen(tail)) != 0)
 			break;
@@ -465,6 +490,74 @@ uapi_serve(struct wgc_control *ctl, int fd)
 	sodium_memzero(line, sizeof(line));
 	sodium_memzero(r, sizeof(*r));
 	free(r);
+}
+
+struct uapi_conn {
+	struct wgc_control *ctl;
+	int fd;
+	unsigned int slot;
+};
+
+static void *
+uapi_conn_thread(void *arg)
+{
+	struct uapi_conn *c = arg;
+	struct wgc_control *ctl = c->ctl;
+
+	uapi_serve(ctl, c->fd);
+	pthread_mutex_lock(&ctl->uapi_mu);
+	ctl->uapi_conn_fd[c->slot] = -1;
+	close(c->fd);
+	ctl->uapi_active--;
+	pthread_cond_broadcast(&ctl->uapi_cv);
+	pthread_mutex_unlock(&ctl->uapi_mu);
+	free(c);
+	/* the lcore id the backend may have taken for this thread */
+	rte_thread_unregister();
+	return NULL;
+}
+
+/* Serve one accepted client in a thread of its own; 0, or -1 when every
+ * slot is busy (the caller waits and retries). */
+static int
+uapi_spawn(struct wgc_control *ctl, int fd)
+{
+	struct uapi_conn *c;
+	pthread_attr_t at;
+	pthread_t th;
+	unsigned int i;
+	int rc;
+
+	c = malloc(sizeof(*c));
+	if (c == NULL)
+		return -1;
+	pthread_mutex_lock(&ctl->uapi_mu);
+	for (i = 0; i < RTE_DIM(ctl->uapi_conn_fd); i++)
+		if (ctl->uapi_conn_fd[i] < 0)
+			break;
+	if (i == RTE_DIM(ctl->uapi_conn_fd)) {
+		pthread_mutex_unlock(&ctl->uapi_mu);
+		free(c);
+		return -1;
+	}
+	c->ctl = ctl;
+	c->fd = fd;
+	c->slot = i;
+	ctl->uapi_conn_fd[i] = fd;
+	ctl->uapi_active++;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&th, &at, uapi_conn_thread, c);
+	pthread_attr_destroy(&at);
+	if (rc != 0) {
+		ctl->uapi_conn_fd[i] = -1;
+		ctl->uapi_active--;
+		pthread_mutex_unlock(&ctl->uapi_mu);
+		free(c);
+		return -1;
+	}
+	pthread_mutex_unlock(&ctl->uapi_mu);
+	return 0;
 }
 
 static void *
@@ -489,11 +582,18 @@ uapi_thread(void *arg)
 			break;
 		if (!(pfd[0].revents & POLLIN))
 			continue;
+		/* every slot busy: wait for one (the clients time out) */
+		pthread_mutex_lock(&ctl->uapi_mu);
+		while (ctl->uapi_active == RTE_DIM(ctl->uapi_conn_fd) &&
+				!ctl->uapi_stopping)
+			pthread_cond_wait(&ctl->uapi_cv, &ctl->uapi_mu);
+		pthread_mutex_unlock(&ctl->uapi_mu);
 		fd = accept4(ctl->uapi_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;
 		if (ctl_check_peer(ctl, fd) != 0) {
-			ctl->cnt.uapi_refused++;
+			__atomic_fetch_add(&ctl->cnt.uapi_refused, 1,
+				__ATOMIC_RELAXED);
 			CTL_LOG(NOTICE, "uapi: refused a client (credentials)");
 			close(fd);
 			continue;
@@ -502,8 +602,10 @@ uapi_thread(void *arg)
 		tv.tv_usec = 0;
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		uapi_serve(ctl, fd);
-		close(fd);
+		if (uapi_spawn(ctl, fd) != 0) {
+			CTL_LOG(ERR, "uapi: no thread for a client");
+			close(fd);
+		}
 	}
 	return NULL;
 }
@@ -518,6 +620,11 @@ uapi_start(struct wgc_control *ctl)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
+	pthread_mutex_init(&ctl->uapi_mu, NULL);
+	pthread_cond_init(&ctl->uapi_cv, NULL);
+	ctl->uapi_sync = true;
+	for (r = 0; r < (int)RTE_DIM(ctl->uapi_conn_fd); r++)
+		ctl->uapi_conn_fd[r] = -1;
 	ctl->uapi_fd = ctl_unix_listen(ctl, ctl->uapi_path);
 	if (ctl->uapi_fd < 0)
 		return -1;
@@ -538,9 +645,23 @@ void
 uapi_stop(struct wgc_control *ctl)
 {
 	if (ctl->uapi_running) {
+		unsigned int i;
+
 		if (write(ctl->uapi_stop[1], "x", 1) != 1)
 			CTL_LOG(ERR, "uapi: cannot signal the thread");
+		pthread_mutex_lock(&ctl->uapi_mu);
+		ctl->uapi_stopping = true;
+		pthread_cond_broadcast(&ctl->uapi_cv);
+		pthread_mutex_unlock(&ctl->uapi_mu);
 		pthread_join(ctl->uapi_thread, NULL);
+		/* cut the clients still connected, wait for their threads */
+		pthread_mutex_lock(&ctl->uapi_mu);
+		for (i = 0; i < RTE_DIM(ctl->uapi_conn_fd); i++)
+			if (ctl->uapi_conn_fd[i] >= 0)
+				shutdown(ctl->uapi_conn_fd[i], SHUT_RDWR);
+		while (ctl->uapi_active > 0)
+			pthread_cond_wait(&ctl->uapi_cv, &ctl->uapi_mu);
+		pthread_mutex_unlock(&ctl->uapi_mu);
 		ctl->uapi_running = false;
 	}
 	if (ctl->uapi_fd >= 0) {
@@ -552,5 +673,10 @@ uapi_stop(struct wgc_control *ctl)
 		close(ctl->uapi_stop[0]);
 		close(ctl->uapi_stop[1]);
 		ctl->uapi_stop[0] = ctl->uapi_stop[1] = -1;
+	}
+	if (ctl->uapi_sync) {
+		pthread_cond_destroy(&ctl->uapi_cv);
+		pthread_mutex_destroy(&ctl->uapi_mu);
+		ctl->uapi_sync = false;
 	}
 }
