@@ -27,13 +27,38 @@
 /* entries per block of the ordered index */
 #define OIX_BLOCK 128
 
+/* a peer: 144 bytes with malloc's header, plus its allowed IPs */
 struct mem_peer {
 	struct wgc_peer_conf conf;
-	struct wgc_control_peer_stats stats;
+	/* counters (test hooks, control-only server): NULL = all zero */
+	struct wgc_control_peer_stats *stats;
 	uint64_t session;
-	uint64_t gen;          /* apply generation that touched it */
-	uint64_t undo_idx;     /* its first undo record when gen is current */
+	uint32_t gen;          /* apply generation that touched it */
+	uint32_t undo_idx;     /* its first undo record when gen is current */
 };
+
+static const struct wgc_control_peer_stats zero_stats;
+
+static inline const struct wgc_control_peer_stats *
+peer_stats(const struct mem_peer *p)
+{
+	return p->stats != NULL ? p->stats : &zero_stats;
+}
+
+/* set a peer's counters; -1 on ENOMEM */
+static int
+peer_stats_set(struct mem_peer *p, const struct wgc_control_peer_stats *st)
+{
+	if (p->stats == NULL) {
+		if (memcmp(st, &zero_stats, sizeof(*st)) == 0)
+			return 0;
+		p->stats = malloc(sizeof(*p->stats));
+		if (p->stats == NULL)
+			return -1;
+	}
+	*p->stats = *st;
+	return 0;
+}
 
 struct aip {
 	struct aip *next;
@@ -76,7 +101,7 @@ struct wgc_mem_backend {
 	uint32_t nblocks, capblocks;
 	uint64_t n;
 	uint64_t next_session;
-	uint64_t gen;
+	uint32_t gen;          /* apply generation (never 0) */
 	bool fake_handshakes;
 	/* called once per changed key after a successful apply */
 	void (*commit)(void *ctx, const uint8_t *key,
@@ -420,6 +445,7 @@ static void
 peer_free(struct mem_peer *p)
 {
 	wgc_peer_conf_free(&p->conf);
+	free(p->stats);
 	sodium_memzero(p, sizeof(*p));
 	free(p);
 }
@@ -458,7 +484,7 @@ undo_push(struct wgc_mem_backend *mb, const uint8_t *key, struct mem_peer *p)
 			return -1;
 		u->existed = true;
 		u->session = p->session;
-		u->stats = p->stats;
+		u->stats = *peer_stats(p);
 	}
 	mb->n_undo++;
 	return 0;
@@ -473,7 +499,7 @@ touch(struct wgc_mem_backend *mb, struct mem_peer *p)
 	if (undo_push(mb, p->conf.public_key, p) != 0)
 		return -1;
 	p->gen = mb->gen;
-	p->undo_idx = mb->n_undo - 1;
+	p->undo_idx = (uint32_t)(mb->n_undo - 1);
 	return 0;
 }
 
@@ -503,7 +529,7 @@ restore_insert(struct wgc_mem_backend *mb, struct undo *u)
 	p->conf = u->conf;           /* take ownership */
 	memset(&u->conf, 0, sizeof(u->conf));
 	p->session = u->session;
-	p->stats = u->stats;
+	peer_stats_set(p, &u->stats);
 	for (i = 0; i < p->conf.n_allowed_ips; i++)
 		aip_add(mb, &p->conf.allowed_ips[i], p);
 	return 0;
@@ -748,13 +774,16 @@ apply_one(struct wgc_mem_backend *mb, const struct wgc_changeset *cs,
 			goto nomem;
 		p->session = ++mb->next_session;
 		p->gen = mb->gen;
-		p->undo_idx = mb->n_undo - 1;
+		p->undo_idx = (uint32_t)(mb->n_undo - 1);
 		mb->undo[p->undo_idx].node = p;
 		if (mb->fake_handshakes) {
 			/* a distinct second per session */
-			p->stats.last_handshake_sec = (int64_t)time(NULL) -
+			struct wgc_control_peer_stats st = { 0 };
+
+			st.last_handshake_sec = (int64_t)time(NULL) -
 				100000000 + (int64_t)p->session;
-			p->stats.last_handshake_nsec = 0;
+			if (peer_stats_set(p, &st) != 0)
+				goto nomem;
 		}
 	} else if (touch(mb, p) != 0) {
 		goto nomem;
@@ -809,7 +838,8 @@ mem_apply(void *ctx, const struct wgc_changeset *cs,
 
 	if (wgc_iface_conf_copy(&saved, &mb->iface) != 0)
 		return wgc_conf_error_set(err, WGC_CONF_EIO, "out of memory");
-	mb->gen++;
+	if (++mb->gen == 0)
+		mb->gen = 1; /* 0 marks a node no apply touches now */
 	if (cs->iface_fields & WGC_IFACE_F_PRIVATE_KEY) {
 		if (wgc_iface_set_private_key(&mb->iface,
 				cs->iface.private_key) != 0) {
@@ -864,7 +894,7 @@ copy_out(const struct mem_peer *p, struct wgc_peer_conf *conf,
 	if (conf != NULL && wgc_peer_conf_copy(conf, &p->conf) != 0)
 		return -ENOMEM;
 	if (stats != NULL)
-		*stats = p->stats;
+		*stats = *peer_stats(p);
 	return 0;
 }
 
@@ -920,7 +950,7 @@ mem_peer_walk(void *ctx, const uint8_t *after, uint64_t max, bool stats,
 	}
 	while (n < max && (p = oix_at(mb, pos)) != NULL) {
 		n++;
-		if (fn(arg, &p->conf, stats ? &p->stats : NULL) != 0)
+		if (fn(arg, &p->conf, stats ? peer_stats(p) : NULL) != 0)
 			break;
 		pos = oix_next(mb, pos);
 	}
@@ -940,10 +970,10 @@ mem_stats_read(void *ctx, struct wgc_stat *out, unsigned int max)
 		struct oix_pos pos = { 0, 0 };
 
 		for (; (p = oix_at(mb, pos)) != NULL; pos = oix_next(mb, pos)) {
-			rx += p->stats.rx_bytes;
-			tx += p->stats.tx_bytes;
-			rxp += p->stats.rx_packets;
-			txp += p->stats.tx_packets;
+			rx += peer_stats(p)->rx_bytes;
+			tx += peer_stats(p)->tx_bytes;
+			rxp += peer_stats(p)->rx_packets;
+			txp += peer_stats(p)->tx_packets;
 		}
 	}
 #define STAT(nm, lbl, w, v) do { \
@@ -1037,7 +1067,8 @@ wgc_mem_backend_set_stats(struct wgc_mem_backend *mb,
 
 	if (p == NULL)
 		return -ENOENT;
-	p->stats = *st;
+	if (peer_stats_set(p, st) != 0)
+		return -ENOMEM;
 	return 0;
 }
 

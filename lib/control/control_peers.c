@@ -146,11 +146,16 @@ changes_free(struct wgc_peers_backend *pb)
 {
 	uint64_t i;
 
-	for (i = 0; i < pb->n_chg; i++) {
+	for (i = 0; i < pb->n_chg; i++)
 		wgc_peer_conf_free(&pb->chg[i].before);
-	}
 	pb->n_chg = 0;
 	pb->oom = false;
+	if (pb->cap_chg > 65536) {
+		/* a bulk's list goes back to the allocator */
+		free(pb->chg);
+		pb->chg = NULL;
+		pb->cap_chg = 0;
+	}
 }
 
 /* ------------------------------------------------ live push and undo */
