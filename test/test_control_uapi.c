@@ -117,6 +117,12 @@ test_uapi_parse(void)
 		TEST_ASSERT_NULL(cs.peers, "freed");
 	}
 	/* a NUL byte and an overlong line */
+	/* listen_port=0 (wg setconf without ListenPort) keeps the port */
+	TEST_ASSERT_SUCCESS(wgc_uapi_parse_set("listen_port=0", 13, &cs, &err),
+		"port 0: %s", err.msg);
+	TEST_ASSERT(!(cs.iface_fields & WGC_IFACE_F_LISTEN_PORT), "port 0 "
+		"changes nothing");
+	wgc_changeset_free(&cs);
 	TEST_ASSERT_FAIL(wgc_uapi_parse_set("listen_port=1\0", 14, &cs, &err),
 		"NUL");
 	longline = malloc(10000);

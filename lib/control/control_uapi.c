@@ -142,8 +142,14 @@ wgc_uapi_parse_set(const char *text, size_t len, struct wgc_changeset *cs,
 			} else if (strcmp(key, "listen_port") == 0) {
 				if (!parse_u64(val, 65535, &v))
 					BAD("listen_port: not 0..65535");
-				cs->iface.listen_port = (uint16_t)v;
-				cs->iface_fields |= WGC_IFACE_F_LISTEN_PORT;
+				/* 0 asks for a random port: `wg setconf`
+				 * sends it for a file without ListenPort; a
+				 * concentrator keeps its port */
+				if (v != 0) {
+					cs->iface.listen_port = (uint16_t)v;
+					cs->iface_fields |=
+						WGC_IFACE_F_LISTEN_PORT;
+				}
 			} else if (strcmp(key, "fwmark") == 0) {
 				if (!parse_u64(val, UINT32_MAX, &v))
 					BAD("fwmark: not a 32-bit number");
