@@ -51,7 +51,7 @@ for b in range(0, n, 100000):
                                     (i >> 8) & 255, i & 255)]}
                    for i in range(b, min(n, b + 100000))], f)
 with open("%s/peers.conf" % d, "w") as f:
-    f.write("[Interface]\nPrivateKey = GGRoqKrq7rEv0VBk+aqphXrbjDH6arZozFPntKx3/GM=\n")
+    f.write("[Interface]\nPrivateKey = GGRoqKrq7rEv0VBk+aqphXrbjDH6arZozFPntKx3/GM=\nListenPort = 51820\n")
     for i in range(n):
         f.write("[Peer]\nPublicKey = %s\nAllowedIPs = 10.%d.%d.%d/32\n" % (
             base64.b64encode(hashlib.sha256(i.to_bytes(4, "big")).digest()).decode(),
