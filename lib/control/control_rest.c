@@ -889,6 +889,24 @@ static const char * const peer_families[] = {
 	"wgc_peer_last_handshake_seconds",
 };
 
+static int
+metrics_one(void *arg, const struct wgc_peer_conf *pc,
+		const struct wgc_control_peer_stats *st)
+{
+	struct metrics_stream *ms = arg;
+	char b64[WGC_KEY_B64_LEN + 1];
+
+	ms->first = false;
+	memcpy(ms->last, pc->public_key, WGC_KEY_LEN);
+	wgc_key_to_base64(pc->public_key, b64);
+	sbuf_printf(&ms->b, "%s{public_key=\"%s\"} %" PRId64 "\n",
+		peer_families[ms->family], b64,
+		ms->family == 0 ? (int64_t)st->rx_bytes :
+		ms->family == 1 ? (int64_t)st->tx_bytes :
+		st->last_handshake_sec);
+	return 0;
+}
+
 static ssize_t
 metrics_reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
@@ -898,29 +916,16 @@ metrics_reader(void *cls, uint64_t pos, char *buf, size_t max)
 
 	(void)pos;
 	while (ms->off == ms->b.len) {
-		struct wgc_peer_conf pc;
-		struct wgc_control_peer_stats st;
-		char b64[WGC_KEY_B64_LEN + 1];
-		unsigned int k = 0;
+		unsigned int k;
 
 		if (ms->done)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		ms->b.len = 0;
 		ms->off = 0;
 		pthread_mutex_lock(&ctl->lock);
-		while (k < METRICS_PEERS_BATCH && ctl->ops->peer_next(ctl->ctx,
-				ms->first ? NULL : ms->last, &pc, &st) == 0) {
-			ms->first = false;
-			memcpy(ms->last, pc.public_key, WGC_KEY_LEN);
-			wgc_key_to_base64(pc.public_key, b64);
-			wgc_peer_conf_free(&pc);
-			sbuf_printf(&ms->b, "%s{public_key=\"%s\"} %" PRId64
-				"\n", peer_families[ms->family], b64,
-				ms->family == 0 ? (int64_t)st.rx_bytes :
-				ms->family == 1 ? (int64_t)st.tx_bytes :
-				st.last_handshake_sec);
-			k++;
-		}
+		k = (unsigned int)ctl_walk(ctl->ops, ctl->ctx,
+			ms->first ? NULL : ms->last, METRICS_PEERS_BATCH, true,
+			metrics_one, ms);
 		pthread_mutex_unlock(&ctl->lock);
 		if (k < METRICS_PEERS_BATCH) {
 			/* this family is complete: next one, from the start */
