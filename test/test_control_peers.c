@@ -542,6 +542,120 @@ test_control_peers_all_or_nothing(void)
 WGC_TEST_REGISTER(control_peers_all_or_nothing_autotest, fast,
 	test_control_peers_all_or_nothing);
 
+/* a bulk body: peers seed0..seed0+n-1, each with 10.NET.i.1/32 (the
+ * exact-match table), except the one at index @p big: five /16 (five LPM
+ * rules) */
+static char *
+bulk_body(unsigned int seed0, unsigned int n, unsigned int net, int big)
+{
+	struct sbuf b = { 0 };
+	char k[WGC_KEY_B64_LEN + 1];
+	unsigned int i;
+
+	sbuf_printf(&b, "[");
+	for (i = 0; i < n; i++) {
+		test_key_b64(seed0 + i, k);
+		if ((int)i == big)
+			sbuf_printf(&b, "%s{\"public_key\": \"%s\", "
+				"\"allowed_ips\": [\"10.200.0.0/16\", "
+				"\"10.201.0.0/16\", \"10.202.0.0/16\", "
+				"\"10.203.0.0/16\", \"10.204.0.0/16\"]}",
+				i ? "," : "", k);
+		else
+			sbuf_printf(&b, "%s{\"public_key\": \"%s\", "
+				"\"allowed_ips\": [\"10.%u.%u.1/32\"]}",
+				i ? "," : "", k, net, i);
+	}
+	sbuf_printf(&b, "]");
+	return b.p;
+}
+
+static int
+put_all(struct live_rig *g, char *body, struct http_resp *r)
+{
+	int rc = http_json(g->f.conf.socket, "PUT", "/v1/peers", body, r);
+
+	free(body);
+	return rc;
+}
+
+/*
+ * A full table replaced by as many new peers (PUT /v1/peers): the new ones
+ * need the removed ones' slots, which go first; when a later step fails,
+ * the removed peers come back as they were configured.
+ */
+static int
+test_control_peers_replace_full(void)
+{
+	struct wgc_iface_conf ic = fixture_iface(
+		"GGRoqKrq7rEv0VBk+aqphXrbjDH6arZozFPntKx3/GM=");
+	struct live_rig g;
+	struct http_resp r = { 0 };
+	uint8_t k[WGC_KEY_LEN];
+	char dir[64], ip[32], *list_before;
+	unsigned int i;
+
+	memset(&g, 0, sizeof(g));
+	snprintf(dir, sizeof(dir), "/tmp/wgcctl2-full-XXXXXX");
+	TEST_ASSERT_NOT_NULL(mkdtemp(dir), "dir");
+	TEST_ASSERT_SUCCESS(rig_start(&g, dir, &ic), "rig");
+	/* 8 of 8 slots */
+	TEST_ASSERT_SUCCESS(put_all(&g, bulk_body(100, 8, 1, -1), &r), "fill");
+	TEST_ASSERT_EQUAL(r.status, 200, "fill: %s", r.body);
+	http_resp_free(&r);
+	TEST_ASSERT_EQUAL(wgc_peers_count(g.t), 8u, "full");
+	/* replaced by 8 others: their slots come from the removed ones */
+	TEST_ASSERT_SUCCESS(put_all(&g, bulk_body(200, 8, 2, -1), &r),
+		"replace");
+	TEST_ASSERT_EQUAL(r.status, 200, "replace: %s", r.body);
+	http_resp_free(&r);
+	TEST_ASSERT_EQUAL(wgc_peers_count(g.t), 8u, "8 live");
+	for (i = 0; i < 8; i++) {
+		test_key(200 + i, k);
+		wgc_peers_lock(g.t);
+		TEST_ASSERT_NOT_NULL(wgc_peers_lookup(g.t, k), "new %u", i);
+		wgc_peers_unlock(g.t);
+		snprintf(ip, sizeof(ip), "10.2.%u.1", i);
+		TEST_ASSERT(route4(g.t, ip) != NULL, "%s routed", ip);
+		snprintf(ip, sizeof(ip), "10.1.%u.1", i);
+		TEST_ASSERT(route4(g.t, ip) == NULL, "%s gone", ip);
+	}
+	TEST_ASSERT_SUCCESS(http_json(g.f.conf.socket, "GET",
+		"/v1/peers?limit=100", NULL, &r), "list");
+	list_before = strdup(r.body);
+	http_resp_free(&r);
+	/* replaced by 8 others of which one needs five LPM rules (4): 507,
+	 * and the second set is back, live and in the configuration */
+	TEST_ASSERT_SUCCESS(put_all(&g, bulk_body(300, 8, 3, 7), &r),
+		"replace fails");
+	TEST_ASSERT_EQUAL(r.status, 507, "replace fails: %s", r.body);
+	http_resp_free(&r);
+	TEST_ASSERT_EQUAL(wgc_peers_count(g.t), 8u, "8 live");
+	for (i = 0; i < 8; i++) {
+		test_key(200 + i, k);
+		wgc_peers_lock(g.t);
+		TEST_ASSERT_NOT_NULL(wgc_peers_lookup(g.t, k), "back %u", i);
+		wgc_peers_unlock(g.t);
+		snprintf(ip, sizeof(ip), "10.2.%u.1", i);
+		TEST_ASSERT(route4(g.t, ip) != NULL, "%s routed again", ip);
+		snprintf(ip, sizeof(ip), "10.3.%u.1", i);
+		TEST_ASSERT(route4(g.t, ip) == NULL, "%s not routed", ip);
+	}
+	TEST_ASSERT(route4(g.t, "10.200.1.1") == NULL, "no /16");
+	TEST_ASSERT_SUCCESS(http_json(g.f.conf.socket, "GET",
+		"/v1/peers?limit=100", NULL, &r), "list");
+	TEST_ASSERT(strcmp(r.body, list_before) == 0, "configuration back: "
+		"%s", r.body);
+	http_resp_free(&r);
+	free(list_before);
+	rig_stop(&g);
+	wgc_iface_conf_free(&ic);
+	rm_rf(dir);
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER(control_peers_replace_full_autotest, fast,
+	test_control_peers_replace_full);
+
 /* ---------------------------------------- ordered index against a model */
 
 static int

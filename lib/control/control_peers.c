@@ -23,6 +23,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_errno.h>
 #include <rte_lcore.h>
@@ -51,10 +52,12 @@ struct wgc_peers_backend {
 		bool had_before;
 		bool has_after;
 		bool created;                /* push_live() created it */
+		bool removed_early;          /* removed before the creations */
 	} *chg;
 	uint64_t n_chg, cap_chg;
 	bool oom;
 	bool rolling_back;           /* the commit hook ignores changes */
+	bool early;                  /* push_live() removed peers first */
 	/* undo lists of push_live() */
 	struct pb_vec {
 		struct pb_undo {
@@ -190,6 +193,49 @@ vec_reset(struct pb_vec *v)
 	}
 }
 
+/* Wait (up to ~100 ms, writer lock held) for removed peers' slots to pass
+ * their grace period. */
+static void
+slots_reclaim(struct wgc_peers_backend *pb)
+{
+	unsigned int tries = 0;
+
+	while (wgc_peers_reclaim(pb->t) > 0 && tries++ < 1000)
+		usleep(100);
+}
+
+/* A peer removed early comes back as it was configured (a new session:
+ * its slot was needed by the change that now failed). */
+static void
+live_recreate(struct wgc_peers_backend *pb, const struct pb_change *c)
+{
+	const struct wgc_peer_conf *b = &c->before;
+	struct wgc_peer_endpoint ep;
+	struct wgc_peer *p;
+	uint32_t k;
+
+	p = wgc_peers_add(pb->t, c->key, wgc_key_is_zero(b->preshared_key) ?
+		NULL : b->preshared_key);
+	if (p == NULL) {
+		CTL_LOG(ERR, "undo: a removed peer could not come back: %s",
+			rte_strerror(rte_errno));
+		return;
+	}
+	to_endpoint(&b->endpoint, &ep);
+	if (ep.family != 0)
+		wgc_peer_endpoint_set(p, &ep);
+	for (k = 0; k < b->n_allowed_ips; k++) {
+		struct wgc_prefix pf;
+
+		to_prefix(&b->allowed_ips[k], &pf);
+		if (wgc_peers_prefix_add(pb->t, p, &pf) != 0)
+			CTL_LOG(ERR, "undo: a removed peer's prefix could not "
+				"come back");
+	}
+	p->persistent_keepalive = b->persistent_keepalive;
+	wgc_peers_peer_changed(pb->t, p);
+}
+
 /*
  * Undo what push_live() did so far (writer lock held): prefixes added are
  * deleted, prefixes deleted go back to their owners, created peers go.
@@ -211,6 +257,12 @@ live_undo(struct wgc_peers_backend *pb)
 				"restored (the live table misses a route)");
 	for (i = pb->created.n; i-- > 0; )
 		wgc_peers_remove(pb->t, pb->created.v[i].p);
+	if (!pb->early)
+		return;
+	slots_reclaim(pb);
+	for (i = 0; i < pb->n_chg; i++)
+		if (pb->chg[i].removed_early)
+			live_recreate(pb, &pb->chg[i]);
 }
 
 static int
@@ -247,6 +299,37 @@ push_live(struct wgc_peers_backend *pb, const struct wgc_changeset *cs,
 	vec_reset(&pb->created);
 	vec_reset(&pb->deleted);
 	vec_reset(&pb->added);
+	pb->early = false;
+	/* 0: a change that needs the slots of the peers it removes (a table
+	 * full to the brim replaced, e.g. a state directory loaded over the
+	 * config's peers) removes them first; if a later step fails they come
+	 * back as configured, with new sessions */
+	{
+		uint64_t need = 0;
+
+		for (i = 0; i < pb->n_chg; i++) {
+			pb->chg[i].removed_early = false;
+			if (pb->chg[i].has_after && wgc_peers_lookup(pb->t,
+					pb->chg[i].key) == NULL)
+				need++;
+		}
+		if (wgc_peers_count(pb->t) + need > wgc_peers_capacity(pb->t)) {
+			for (i = 0; i < pb->n_chg; i++) {
+				struct pb_change *c = &pb->chg[i];
+				struct wgc_peer *p;
+
+				if (c->has_after)
+					continue;
+				p = wgc_peers_lookup(pb->t, c->key);
+				if (p == NULL)
+					continue;
+				wgc_peers_remove(pb->t, p);
+				c->removed_early = true;
+				pb->early = true;
+			}
+			slots_reclaim(pb);
+		}
+	}
 	/* 1: slots for the new peers */
 	for (i = 0; i < pb->n_chg; i++) {
 		struct pb_change *c = &pb->chg[i];
@@ -496,30 +579,36 @@ pb_apply(void *ctx, const struct wgc_changeset *cs, struct wgc_conf_error *err)
 			"(running on %u)", port);
 	}
 	/* capacity: never commit what cannot go live (a cheap early
-	 * answer; push_live() still undoes everything if a table refuses) */
+	 * answer on the peers' final count; push_live() still undoes
+	 * everything if a table refuses) */
 	for (i = 0; i < cs->n; i++)
 		if (cs->peers[i].op != WGC_PEER_OP_REMOVE)
 			adds++;
 	if (wgc_peers_count(pb->t) + adds > wgc_peers_capacity(pb->t)) {
-		uint64_t n = 0;
+		uint64_t n = 0, live_named = 0, live_removed = 0, final;
 
 		wgc_peers_lock(pb->t);
-		for (i = 0; i < cs->n; i++)
-			if (cs->peers[i].op != WGC_PEER_OP_REMOVE &&
-					wgc_peers_lookup(pb->t,
-					cs->peers[i].conf.public_key) == NULL)
-				n++;
+		for (i = 0; i < cs->n; i++) {
+			bool live = wgc_peers_lookup(pb->t,
+				cs->peers[i].conf.public_key) != NULL;
+
+			if (cs->peers[i].op == WGC_PEER_OP_REMOVE) {
+				live_removed += live;
+			} else {
+				live_named += live;
+				n += !live;
+			}
+		}
+		final = (cs->replace_peers ? live_named :
+			wgc_peers_count(pb->t) - live_removed) + n;
 		wgc_peers_unlock(pb->t);
-		/* new peers get their slots before removed ones free
-		 * theirs (so that a refusal can be undone) */
-		if (wgc_peers_count(pb->t) + n > wgc_peers_capacity(pb->t)) {
+		if (final > wgc_peers_capacity(pb->t)) {
 			wgc_iface_conf_free(&before);
 			return wgc_conf_error_set(err, WGC_CONF_ENOSPC,
-				"peer table full: %u of %u peers, %" PRIu64
-				" new ones (removals free their slots only "
-				"after the change)",
-				wgc_peers_count(pb->t),
-				wgc_peers_capacity(pb->t), n);
+				"peer table full: %" PRIu64 " peers after the "
+				"change, room for %u (%u now)", final,
+				wgc_peers_capacity(pb->t),
+				wgc_peers_count(pb->t));
 		}
 	}
 	changes_free(pb);

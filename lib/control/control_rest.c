@@ -647,8 +647,9 @@ bulk_peers(struct wgc_control *ctl, struct MHD_Connection *conn,
 	count = ctl->ops->peer_count(ctl->ctx);
 	pthread_mutex_unlock(&ctl->lock);
 	t3 = ctl_ms();
-	CTL_LOG(NOTICE, "bulk: %u peers: JSON %.0f ms, validation %.0f ms, "
-		"apply %.0f ms", cs.n, t1 - t0, t2 - t1, t3 - t2);
+	if (cs.n > 10000)
+		CTL_LOG(NOTICE, "bulk: %u peers: JSON %.0f ms, validation %.0f "
+			"ms, apply %.0f ms", cs.n, t1 - t0, t2 - t1, t3 - t2);
 	if (rc != 0)
 		goto fail;
 	o = cJSON_CreateObject();
