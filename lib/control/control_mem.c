@@ -684,6 +684,8 @@ remove_unnamed(struct wgc_mem_backend *mb, const struct wgc_changeset *cs,
 	struct mem_peer *p;
 	uint32_t i;
 
+	if (mb->n == 0)
+		return 0; /* nothing to remove (a first wg setconf) */
 	if (cs->n > 0) {
 		keys = malloc((size_t)cs->n * WGC_KEY_LEN);
 		if (keys == NULL)
