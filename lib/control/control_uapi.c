@@ -593,6 +593,10 @@ uapi_thread(void *arg)
 		while (ctl->uapi_active == RTE_DIM(ctl->uapi_conn_fd) &&
 				!ctl->uapi_stopping)
 			pthread_cond_wait(&ctl->uapi_cv, &ctl->uapi_mu);
+		if (ctl->uapi_stopping) {
+			pthread_mutex_unlock(&ctl->uapi_mu);
+			break;
+		}
 		pthread_mutex_unlock(&ctl->uapi_mu);
 		fd = accept4(ctl->uapi_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
@@ -634,6 +638,11 @@ uapi_start(struct wgc_control *ctl)
 	ctl->uapi_fd = ctl_unix_listen(ctl, ctl->uapi_path);
 	if (ctl->uapi_fd < 0)
 		return -1;
+	/* a client gone between poll() and accept() never blocks the
+	 * thread (accepted sockets are blocking: they do not inherit it) */
+	if (fcntl(ctl->uapi_fd, F_SETFL, fcntl(ctl->uapi_fd, F_GETFL) |
+			O_NONBLOCK) != 0)
+		goto fail;
 	if (pipe2(ctl->uapi_stop, O_CLOEXEC) != 0)
 		goto fail;
 	if (pthread_create(&ctl->uapi_thread, NULL, uapi_thread, ctl) != 0)
