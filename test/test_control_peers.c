@@ -754,7 +754,8 @@ test_control_mem_order(void)
 			while (lo < hi) {
 				size_t mid = (lo + hi) / 2;
 
-				if (memcmp(live[mid], keys[i], WGC_KEY_LEN) <= 0)
+				if (memcmp(live[mid], keys[i],
+						WGC_KEY_LEN) <= 0)
 					lo = mid + 1;
 				else
 					hi = mid;

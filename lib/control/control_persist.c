@@ -593,8 +593,8 @@ persist_compact(struct wgc_control *ctl)
 	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0)
 		goto out;
 	if (sw.count > 10000)
-		CTL_LOG(NOTICE, "state: snapshot of %" PRIu64 " peers: %.0f ms, "
-			"write + fsync %.0f ms", sw.count, t1 - t0,
+		CTL_LOG(NOTICE, "state: snapshot of %" PRIu64 " peers: "
+			"%.0f ms, write + fsync %.0f ms", sw.count, t1 - t0,
 			ctl_ms() - t1);
 	rc = 0;
 out:
