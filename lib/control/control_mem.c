@@ -35,6 +35,7 @@ struct mem_peer {
 	uint64_t session;
 	uint32_t gen;          /* apply generation that touched it */
 	uint32_t undo_idx;     /* its first undo record when gen is current */
+	void *user;            /* the owner's hint (ctl_mem_user()) */
 };
 
 static const struct wgc_control_peer_stats zero_stats;
@@ -1087,6 +1088,14 @@ void
 wgc_mem_backend_fake_handshakes(struct wgc_mem_backend *mb, bool on)
 {
 	mb->fake_handshakes = on;
+}
+
+void **
+ctl_mem_user(const struct wgc_peer_conf *conf)
+{
+	struct mem_peer *p = container_of(conf, struct mem_peer, conf);
+
+	return &p->user;
 }
 
 void

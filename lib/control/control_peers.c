@@ -473,6 +473,7 @@ push_live(struct wgc_peers_backend *pb, const struct wgc_changeset *cs,
 		p->persistent_keepalive = a->persistent_keepalive;
 		/* the data plane reschedules the peer's timers */
 		wgc_peers_peer_changed(pb->t, p);
+		*ctl_mem_user(a) = p;
 	}
 	return 0;
 }
@@ -662,14 +663,11 @@ pb_peer_count(void *ctx)
 
 /* the live endpoint and counters (writer lock held) */
 static void
-live_view_locked(struct wgc_peers_backend *pb, struct wgc_peer_conf *conf,
+live_view_peer(struct wgc_peer *p, struct wgc_peer_conf *conf,
 		struct wgc_control_peer_stats *st)
 {
-	struct wgc_peer *p;
-
 	if (st != NULL)
 		memset(st, 0, sizeof(*st));
-	p = wgc_peers_lookup(pb->t, conf->public_key);
 	if (p != NULL) {
 		struct wgc_peer_endpoint ep;
 
@@ -689,6 +687,13 @@ live_view_locked(struct wgc_peers_backend *pb, struct wgc_peer_conf *conf,
 			st->last_handshake_nsec = (int64_t)(ns % 1000000000);
 		}
 	}
+}
+
+static void
+live_view_locked(struct wgc_peers_backend *pb, struct wgc_peer_conf *conf,
+		struct wgc_control_peer_stats *st)
+{
+	live_view_peer(wgc_peers_lookup(pb->t, conf->public_key), conf, st);
 }
 
 static void
@@ -719,9 +724,20 @@ pb_walk_one(void *arg, const struct wgc_peer_conf *conf,
 	struct wgc_control_peer_stats st;
 	struct wgc_peer_conf view = *conf; /* shallow: read during the call */
 
+	void **hint = ctl_mem_user(conf);
+	struct wgc_peer *p = *hint;
+
 	(void)unused;
 	memcpy(w->last, conf->public_key, WGC_KEY_LEN);
-	live_view_locked(w->pb, &view, w->stats ? &st : NULL);
+	/* the live peer kept with the record saves a hash lookup; a peer
+	 * is freed only after its record is gone, the key check is a
+	 * safety net */
+	if (p == NULL || memcmp(p->proto.remote_static, conf->public_key,
+			WGC_KEY_LEN) != 0) {
+		p = wgc_peers_lookup(w->pb->t, conf->public_key);
+		*hint = p;
+	}
+	live_view_peer(p, &view, w->stats ? &st : NULL);
 	w->stop = w->fn(w->arg, &view, w->stats ? &st : NULL) != 0;
 	return w->stop;
 }

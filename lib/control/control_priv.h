@@ -130,6 +130,11 @@ void uapi_stop(struct wgc_control *ctl);
  * @p before (the state before, NULL if the key is new) may be taken by
  * the hook (moved out and zeroed); @p after (NULL if removed) is the
  * backend's own record: valid until the backend changes again */
+/* in-memory backend: a pointer the owner may keep with a peer's record,
+ * for a @p conf the backend handed out (walk, commit hook); NULL at
+ * first. The binding keeps the live peer there: a hint it checks. */
+void **ctl_mem_user(const struct wgc_peer_conf *conf);
+
 void ctl_mem_set_commit_hook(struct wgc_mem_backend *mb,
 		void (*fn)(void *ctx, const uint8_t *key,
 			struct wgc_peer_conf *before,
