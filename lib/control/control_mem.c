@@ -67,13 +67,19 @@ struct aip {
 	struct mem_peer *owner;
 };
 
-struct undo {
-	uint8_t key[WGC_KEY_LEN];
-	struct mem_peer *node;  /* the key's node since; NULL once removed */
-	bool existed;
+/* a peer's state before the running apply changed it */
+struct undo_saved {
 	uint64_t session;
 	struct wgc_control_peer_stats stats;
 	struct wgc_peer_conf conf;
+};
+
+/* 48 bytes a record: a million new peers in one change set (wg setconf)
+ * log 48 MB, not the 200 of a saved state each */
+struct undo {
+	uint8_t key[WGC_KEY_LEN];
+	struct mem_peer *node;  /* the key's node since; NULL once removed */
+	struct undo_saved *saved; /* NULL: the key did not exist */
 };
 
 /*
@@ -481,11 +487,16 @@ undo_push(struct wgc_mem_backend *mb, const uint8_t *key, struct mem_peer *p)
 	memcpy(u->key, key, WGC_KEY_LEN);
 	u->node = p;
 	if (p != NULL) {
-		if (wgc_peer_conf_copy(&u->conf, &p->conf) != 0)
+		u->saved = malloc(sizeof(*u->saved));
+		if (u->saved == NULL)
 			return -1;
-		u->existed = true;
-		u->session = p->session;
-		u->stats = *peer_stats(p);
+		if (wgc_peer_conf_copy(&u->saved->conf, &p->conf) != 0) {
+			free(u->saved);
+			u->saved = NULL;
+			return -1;
+		}
+		u->saved->session = p->session;
+		u->saved->stats = *peer_stats(p);
 	}
 	mb->n_undo++;
 	return 0;
@@ -509,8 +520,12 @@ undo_free(struct wgc_mem_backend *mb)
 {
 	uint64_t i;
 
-	for (i = 0; i < mb->n_undo; i++)
-		wgc_peer_conf_free(&mb->undo[i].conf);
+	for (i = 0; i < mb->n_undo; i++) {
+		if (mb->undo[i].saved == NULL)
+			continue;
+		wgc_peer_conf_free(&mb->undo[i].saved->conf);
+		free(mb->undo[i].saved);
+	}
 	mb->n_undo = 0;
 	if (mb->cap_undo > 4096) {
 		free(mb->undo);
@@ -527,10 +542,10 @@ restore_insert(struct wgc_mem_backend *mb, struct undo *u)
 
 	if (p == NULL)
 		return -1;
-	p->conf = u->conf;           /* take ownership */
-	memset(&u->conf, 0, sizeof(u->conf));
-	p->session = u->session;
-	peer_stats_set(p, &u->stats);
+	p->conf = u->saved->conf;    /* take ownership */
+	memset(&u->saved->conf, 0, sizeof(u->saved->conf));
+	p->session = u->saved->session;
+	peer_stats_set(p, &u->saved->stats);
 	for (i = 0; i < p->conf.n_allowed_ips; i++)
 		aip_add(mb, &p->conf.allowed_ips[i], p);
 	return 0;
@@ -552,7 +567,7 @@ rollback(struct wgc_mem_backend *mb)
 	for (i = 0; i < mb->n_undo; i++) {
 		struct undo *u = &mb->undo[i];
 
-		if (u->existed && sl_lookup(mb, u->key) == NULL)
+		if (u->saved != NULL && sl_lookup(mb, u->key) == NULL)
 			restore_insert(mb, u);
 	}
 	undo_free(mb);
@@ -820,13 +835,14 @@ commit_changes(struct wgc_mem_backend *mb)
 			if (p->gen != mb->gen)
 				continue; /* already reported */
 			p->gen = 0;
-		} else if (!u->existed) {
+		} else if (u->saved == NULL) {
 			continue; /* created and removed again */
 		}
 		/* a key has at most one "existed" record (nodes created in
 		 * this apply are never recorded as existing), so an absent
 		 * key is reported once */
-		mb->commit(mb->commit_ctx, u->key, u->existed ? &u->conf : NULL,
+		mb->commit(mb->commit_ctx, u->key,
+			u->saved != NULL ? &u->saved->conf : NULL,
 			p != NULL ? &p->conf : NULL);
 	}
 }
