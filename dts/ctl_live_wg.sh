@@ -18,7 +18,9 @@
 # endpoint and allowed IPs changed) keeps peer 1's and peer 3's sessions
 # (handshake times and the device's session count unchanged, traffic
 # continues) and applies the rest live; a removed peer's traffic stops;
-# the state survives a restart; SIGTERM removes both sockets.
+# the listen port moves live (REST PATCH, UAPI listen_port=) and a client
+# re-pointed with `wg set ... endpoint` keeps its session; the state
+# (peers and port) survives a restart; SIGTERM removes both sockets.
 
 DTS_NAME=ctl_live_wg
 here=$(cd "$(dirname "$0")" && pwd)
@@ -292,6 +294,38 @@ dts_check "wg set remove of peer 6 mid-handshake" \
 dts_check "wgc alive and healthy after both" sh -c \
 	"kill -0 $WGC_PID && curl -sf --unix-socket $REST http://wgc/v1/health"
 
+# ---- listen port moved live (REST, then UAPI): peer 3's client follows
+# with `wg set ... endpoint`, its session survives ----
+g3() { ip netns exec wgclive-3 wg set wgclive-g3 peer "$wpk" endpoint "$1"; }
+h3=$(hs "$p3")
+api PATCH /v1/interface '{"listen_port": 51830}' >"$DTS_TMP/iface.json"
+dts_check "REST PATCH listen_port 51830: 200, reported" sh -c \
+	"[ \"\$(cat $DTS_TMP/st)\" = 200 ] &&
+	jq -e '.listen_port == 51830' $DTS_TMP/iface.json"
+dts_check "wg show: listen port 51830" \
+	test "$(wg show $IF listen-port)" = 51830
+dts_check "client 3 still aimed at 51820: no longer gets through" \
+	no_ping 3 10.81.0.1
+g3 192.168.81.1:51830
+dts_check "client 3 re-pointed to :51830 reaches wgc again" \
+	dts_retry 5 ping_from 3 10.81.0.1 10
+dts_check "peer 3: the same session across the port change ($h3)" \
+	test "$(hs "$p3")" = "$h3"
+dts_check "wgc reaches client 3 from the new port" dts_retry 3 \
+	ping_wgc 10.81.0.14
+dts_check "UAPI: wg set listen-port 51840" wg set $IF listen-port 51840
+dts_check "REST GET: listen_port 51840" sh -c \
+	"curl -s --unix-socket $REST http://wgc/v1/interface |
+	jq -e '.listen_port == 51840'"
+g3 192.168.81.1:51840
+dts_check "client 3 re-pointed to :51840 reaches wgc again" \
+	dts_retry 5 ping_from 3 10.81.0.1 10
+dts_check "peer 3: still the same session ($h3)" test "$(hs "$p3")" = "$h3"
+api PATCH /v1/interface '{"listen_port": 0}' >/dev/null
+dts_check "listen_port 0 refused (422), port kept" sh -c \
+	"[ \"\$(cat $DTS_TMP/st)\" = 422 ] &&
+	[ \"\$(wg show $IF listen-port)\" = 51840 ]"
+
 # ---- restart: the state directory holds peer 3 only ----
 dts_wgc_stop "$WGC_PID" "$DTS_TMP/wgc1.log"
 dts_check "SIGTERM removed both sockets" \
@@ -301,6 +335,9 @@ dts_check "wgc restarts from the same config + state" \
 dts_check "after restart: only peer 3, its allowed IPs" sh -c \
 	"[ \"\$(wg show $IF peers)\" = $p3 ] &&
 	[ \"\$(wg show $IF allowed-ips | cut -f2 | tr ' ' '\n' | sort | xargs)\" = '10.81.0.14/32 10.81.0.4/32' ]"
+dts_check "after restart: the saved listen port 51840 (state wins)" sh -c \
+	"grep -q 'listen port 51840' $DTS_TMP/wgc2.log &&
+	[ \"\$(wg show $IF listen-port)\" = 51840 ]"
 dts_check "after restart: peer 3 handshakes again and pings" \
 	dts_retry 10 ping_from 3 10.81.0.1
 dts_wgc_stop "$WGC_PID" "$DTS_TMP/wgc2.log"

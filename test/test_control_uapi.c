@@ -5,6 +5,9 @@
  * the server through its real socket (all or nothing, errno replies).
  */
 
+#include <poll.h>
+#include <time.h>
+
 #include "control_priv.h"
 #include "control_test_client.h"
 #include "wgc_test.h"
@@ -114,6 +117,12 @@ test_uapi_parse(void)
 		TEST_ASSERT_NULL(cs.peers, "freed");
 	}
 	/* a NUL byte and an overlong line */
+	/* listen_port=0 (wg setconf without ListenPort) keeps the port */
+	TEST_ASSERT_SUCCESS(wgc_uapi_parse_set("listen_port=0", 13, &cs, &err),
+		"port 0: %s", err.msg);
+	TEST_ASSERT(!(cs.iface_fields & WGC_IFACE_F_LISTEN_PORT), "port 0 "
+		"changes nothing");
+	wgc_changeset_free(&cs);
 	TEST_ASSERT_FAIL(wgc_uapi_parse_set("listen_port=1\0", 14, &cs, &err),
 		"NUL");
 	longline = malloc(10000);
@@ -260,3 +269,105 @@ test_uapi_server(void)
 }
 WGC_TEST_REGISTER_FULL(control_uapi_server_autotest, fast, uapi_setup,
 	test_uapi_server, uapi_teardown);
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* 1 if the server closed @p fd within @p ms, 0 if it is still open */
+static int
+closed_within(int fd, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char buf[256];
+
+	while (poll(&pfd, 1, ms) == 1) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n <= 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Slow and stuck UAPI clients hold only their own connection: others are
+ * served at once; a client that stops sending, or drips a request slower
+ * than the request budget, is cut off; stopping the control plane cuts
+ * the ones still connected.
+ */
+static int
+test_uapi_slow_clients(void)
+{
+	char hexa[WGC_KEY_HEX_LEN + 1], req[256], *out;
+	uint8_t a[WGC_KEY_LEN];
+	int stuck[3], drip, i;
+	double t0;
+
+	test_key(1, a);
+	wgc_key_to_hex(a, hexa);
+	/* three clients that never finish: silent, half a set, half a get */
+	for (i = 0; i < 3; i++) {
+		stuck[i] = unix_connect(fx.uapi);
+		TEST_ASSERT(stuck[i] >= 0, "connect");
+	}
+	snprintf(req, sizeof(req), "set=1\npublic_key=%s\n", hexa);
+	write_full(stuck[1], req, strlen(req));
+	write_full(stuck[2], "get=1\n", 6);
+	usleep(100 * 1000);
+	/* others are served meanwhile, at once */
+	t0 = now_ms();
+	snprintf(req, sizeof(req), "set=1\npublic_key=%s\n"
+		"allowed_ip=10.9.0.0/24\n\n", hexa);
+	out = uapi_call(fx.uapi, req);
+	TEST_ASSERT(out != NULL && strcmp(out, "errno=0\n\n") == 0, "set: %s",
+		out);
+	free(out);
+	out = uapi_call(fx.uapi, "get=1\n\n");
+	TEST_ASSERT(out != NULL && strstr(out, "allowed_ip=10.9.0.0/24\n") !=
+		NULL, "get: %s", out);
+	free(out);
+	TEST_ASSERT(now_ms() - t0 < 500, "served in %.0f ms beside three "
+		"stuck clients", now_ms() - t0);
+	/* the stuck ones are cut off: silent after the timeout (1 s), the
+	 * others after the request budget (3 s) */
+	for (i = 0; i < 3; i++)
+		TEST_ASSERT(closed_within(stuck[i], 4000), "stuck client %d "
+			"cut off", i);
+	/* a client dripping its first line, a byte per 300 ms, never
+	 * finishes it within the timeout: cut off (a per-read timeout
+	 * alone would wait forever) */
+	drip = unix_connect(fx.uapi);
+	TEST_ASSERT(drip >= 0, "connect");
+	t0 = now_ms();
+	for (i = 0; i < 20; i++) {
+		if (send(drip, "g", 1, MSG_NOSIGNAL) != 1)
+			break;
+		if (closed_within(drip, 300))
+			break;
+	}
+	TEST_ASSERT(i < 20 && now_ms() - t0 < 2500, "drip cut off after "
+		"%.0f ms", now_ms() - t0);
+	for (i = 0; i < 3; i++)
+		close(stuck[i]);
+	close(drip);
+	/* stopping with a client connected does not wait for it */
+	stuck[0] = unix_connect(fx.uapi);
+	TEST_ASSERT(stuck[0] >= 0, "connect");
+	write_full(stuck[0], "get=1\n", 6);
+	usleep(50 * 1000);
+	t0 = now_ms();
+	wgc_control_destroy(fx.ctl);
+	fx.ctl = NULL;
+	TEST_ASSERT(now_ms() - t0 < 500, "stopped in %.0f ms", now_ms() - t0);
+	TEST_ASSERT(closed_within(stuck[0], 100), "client cut by the stop");
+	close(stuck[0]);
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER_FULL(control_uapi_slow_clients_autotest, fast, uapi_setup,
+	test_uapi_slow_clients, uapi_teardown);

@@ -250,8 +250,10 @@ setup_outer(struct wgc_daemon *d)
 	nc.name = "outer0";
 	nc.mac = *wgc_ethdev_mac(d->outer);
 	nc.vlan = o->vlan;
-	nc.listen_port = d->conf.iface.listen_port != 0 ?
-		d->conf.iface.listen_port : 51820;
+	/* the port the control plane reports is the one in use */
+	if (d->conf.iface.listen_port == 0)
+		d->conf.iface.listen_port = 51820;
+	nc.listen_port = d->conf.iface.listen_port;
 	nc.mtu = caps->mtu;
 	if (o->has_ipv4) {
 		nc.nb_ip4 = 1;
@@ -535,6 +537,16 @@ daemon_stats(void *ctx, struct wgc_stat *out, unsigned int max)
 	return (int)n;
 }
 
+/* PATCH /v1/interface listen_port, UAPI listen_port=: the workers match
+ * and send with the new port from their next packet on */
+static int
+daemon_set_port(void *ctx, uint16_t port)
+{
+	struct wgc_daemon *d = ctx;
+
+	return wgc_net_port_set_listen_port(d->net, port);
+}
+
 /* a socket another live process serves is never taken over */
 static int
 socket_in_use(const char *path)
@@ -570,6 +582,7 @@ setup_control(struct wgc_daemon *d)
 		return -1;
 	}
 	wgc_peers_backend_set_stats(d->pb, daemon_stats, d);
+	wgc_peers_backend_set_listen_port(d->pb, daemon_set_port, d);
 	snprintf(uapi, sizeof(uapi), "%s/%s.sock", cc->uapi_dir,
 		d->conf.iface.name);
 	if (!d->once && socket_in_use(cc->socket)) {
@@ -1002,7 +1015,7 @@ main(int argc, char **argv)
 			"listen port %u, inner %s %s, default pool %s: %u "
 			"buffers of %u B (MTU %u)\n", d.nb_workers,
 			wgc_peers_count(d.peers), b64,
-			d.conf.iface.listen_port,
+			wgc_net_port_listen_port(d.net),
 			wgc_inner_type_name(d.conf.inner.type),
 			d.conf.inner.name, d.pool->name, d.pool->size,
 			rte_pktmbuf_data_room_size(d.pool), d.conf.inner.mtu);

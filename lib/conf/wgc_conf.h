@@ -52,6 +52,7 @@ enum wgc_conf_err_kind {
 	WGC_CONF_ECONFLICT, /**< conflicts with existing state (409) */
 	WGC_CONF_ENOENT,    /**< refers to a peer that does not exist (404) */
 	WGC_CONF_EIO,       /**< file unreadable, out of memory (500) */
+	WGC_CONF_ENOSPC,    /**< a live table is full; nothing changed (507) */
 };
 
 /** A parse or validation error: class plus "path: reason" text. */

@@ -78,26 +78,50 @@ unknown_key(struct wgc_conf_error *err, const char *path, const cJSON *c)
 		"%s: unknown key \"%.64s\"", path, c->string);
 }
 
+/* append @p s to out[*n] (bounded by PATH_LEN, always terminated);
+ * paths are built for every field of every peer of a bulk load, so
+ * without snprintf */
+static void
+path_put(char *out, size_t *n, const char *s)
+{
+	size_t k = strlen(s);
+
+	if (k > PATH_LEN - 1 - *n)
+		k = PATH_LEN - 1 - *n;
+	memcpy(out + *n, s, k);
+	*n += k;
+	out[*n] = '\0';
+}
+
 static void
 subpath(char *out, const char *path, const char *key)
 {
-	int r;
+	size_t n = 0;
 
-	if (path == NULL || path[0] == '\0')
-		r = snprintf(out, PATH_LEN, "%s", key);
-	else
-		r = snprintf(out, PATH_LEN, "%s.%s", path, key);
-	if (r < 0 || r >= PATH_LEN)
-		out[PATH_LEN - 1] = '\0';
+	out[0] = '\0';
+	if (path != NULL && path[0] != '\0') {
+		path_put(out, &n, path);
+		path_put(out, &n, ".");
+	}
+	path_put(out, &n, key);
 }
 
 static void
 indexpath(char *out, const char *path, unsigned int i)
 {
-	int r = snprintf(out, PATH_LEN, "%s[%u]", path, i);
+	char num[16], *d = num + sizeof(num) - 1;
+	size_t n = 0;
 
-	if (r < 0 || r >= PATH_LEN)
-		out[PATH_LEN - 1] = '\0';
+	*d = '\0';
+	do {
+		*--d = (char)('0' + i % 10);
+		i /= 10;
+	} while (i != 0);
+	out[0] = '\0';
+	path_put(out, &n, path);
+	path_put(out, &n, "[");
+	path_put(out, &n, d);
+	path_put(out, &n, "]");
 }
 
 static int

@@ -177,6 +177,41 @@ static const char * const op_names[] = {
 	[WGC_PEER_OP_REMOVE] = "remove",
 };
 
+const char *
+ctl_op_name(enum wgc_peer_op op)
+{
+	return (unsigned int)op < RTE_DIM(op_names) && op_names[op] != NULL ?
+		op_names[op] : "upsert";
+}
+
+/* ------------------------------------------------------------- walking */
+
+uint64_t
+ctl_walk(const struct wgc_control_ops *ops, void *ctx, const uint8_t *after,
+		uint64_t max, bool stats, ctl_walk_fn fn, void *arg)
+{
+	struct wgc_control_peer_stats st;
+	struct wgc_peer_conf pc;
+	uint8_t last[WGC_KEY_LEN];
+	uint64_t n = 0;
+	int stop;
+
+	if (ops->peer_walk != NULL)
+		return ops->peer_walk(ctx, after, max, stats, fn, arg);
+	if (after != NULL)
+		memcpy(last, after, WGC_KEY_LEN);
+	while (n < max && ops->peer_next(ctx, n == 0 && after == NULL ? NULL :
+			last, &pc, stats ? &st : NULL) == 0) {
+		memcpy(last, pc.public_key, WGC_KEY_LEN);
+		stop = fn(arg, &pc, stats ? &st : NULL);
+		wgc_peer_conf_free(&pc);
+		n++;
+		if (stop != 0)
+			break;
+	}
+	return n;
+}
+
 cJSON *
 ctl_changeset_to_json(const struct wgc_changeset *cs, bool secrets)
 {
@@ -323,11 +358,14 @@ int
 ctl_apply_locked(struct wgc_control *ctl, const struct wgc_changeset *cs,
 		struct wgc_conf_error *err)
 {
+	double t0 = ctl_ms(), t1, t2;
 	int rc;
 
 	rc = ctl->ops->apply(ctl->ctx, cs, err);
+	t1 = ctl_ms();
 	if (cs->n > 10000)
 		malloc_trim(0); /* give the bulk's transient memory back */
+	t2 = ctl_ms();
 	if (rc != 0)
 		return -1;
 	ctl->cnt.changes_applied++;
@@ -341,9 +379,17 @@ ctl_apply_locked(struct wgc_control *ctl, const struct wgc_changeset *cs,
 			"change applied live but could not be written to the "
 			"state directory (%s)", strerror(errno));
 	}
+	/* compact when the journal is twice the snapshot: snapshots cost
+	 * at most half the journal's writes (a million-peer load in bulks
+	 * writes two snapshots), a restart replays at most twice the state */
 	if (ctl->persist.journal_bytes > (1u << 20) &&
-			ctl->persist.journal_bytes > ctl->persist.snapshot_bytes)
+			ctl->persist.journal_bytes >
+			2 * ctl->persist.snapshot_bytes)
 		persist_compact(ctl);
+	if (cs->n > 10000)
+		CTL_LOG(NOTICE, "apply: %u changes: backend %.0f ms, trim %.0f "
+			"ms, persistence %.0f ms", cs->n, t1 - t0, t2 - t1,
+			ctl_ms() - t2);
 	return 0;
 }
 

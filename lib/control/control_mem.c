@@ -3,8 +3,10 @@
 /*
  * The in-memory reference backend.
  *
- * Peers live in a skip list ordered by public key: lookup, insert, delete
- * and "first key after K" (paging cursors) are O(log n). Allowed IPs are
+ * Peers live in an ordered index by public key (a sorted array of sorted
+ * blocks, binary searched on 8-byte key prefixes): lookup and "first key
+ * after K" (paging cursors) are O(log n), insert and delete move at most
+ * one block. Allowed IPs are
  * indexed in a chained hash (prefix -> owner) to detect conflicts in O(1).
  * apply() is all-or-nothing with an undo log: before a peer (or the
  * interface) is first touched by a change set, its old state is saved;
@@ -16,21 +18,48 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_byteorder.h>
 #include <rte_jhash.h>
 #include <sodium.h>
 
 #include "control_priv.h"
 
-#define SL_MAX 24
+/* entries per block of the ordered index */
+#define OIX_BLOCK 128
 
+/* a peer: 144 bytes with malloc's header, plus its allowed IPs */
 struct mem_peer {
 	struct wgc_peer_conf conf;
-	struct wgc_control_peer_stats stats;
+	/* counters (test hooks, control-only server): NULL = all zero */
+	struct wgc_control_peer_stats *stats;
 	uint64_t session;
-	uint64_t gen;          /* apply generation that touched it */
-	uint8_t level;
-	struct mem_peer *next[];
+	uint32_t gen;          /* apply generation that touched it */
+	uint32_t undo_idx;     /* its first undo record when gen is current */
+	void *user;            /* the owner's hint (ctl_mem_user()) */
 };
+
+static const struct wgc_control_peer_stats zero_stats;
+
+static inline const struct wgc_control_peer_stats *
+peer_stats(const struct mem_peer *p)
+{
+	return p->stats != NULL ? p->stats : &zero_stats;
+}
+
+/* set a peer's counters; -1 on ENOMEM */
+static int
+peer_stats_set(struct mem_peer *p, const struct wgc_control_peer_stats *st)
+{
+	if (p->stats == NULL) {
+		if (memcmp(st, &zero_stats, sizeof(*st)) == 0)
+			return 0;
+		p->stats = malloc(sizeof(*p->stats));
+		if (p->stats == NULL)
+			return -1;
+	}
+	*p->stats = *st;
+	return 0;
+}
 
 struct aip {
 	struct aip *next;
@@ -38,26 +67,52 @@ struct aip {
 	struct mem_peer *owner;
 };
 
-struct undo {
-	uint8_t key[WGC_KEY_LEN];
-	bool existed;
+/* a peer's state before the running apply changed it */
+struct undo_saved {
 	uint64_t session;
 	struct wgc_control_peer_stats stats;
 	struct wgc_peer_conf conf;
 };
 
+/* 48 bytes a record: a million new peers in one change set (wg setconf)
+ * log 48 MB, not the 200 of a saved state each */
+struct undo {
+	uint8_t key[WGC_KEY_LEN];
+	struct mem_peer *node;  /* the key's node since; NULL once removed */
+	struct undo_saved *saved; /* NULL: the key did not exist */
+};
+
+/*
+ * The ordered index: a sorted array of blocks, each a sorted array of up
+ * to OIX_BLOCK peers with the first 8 bytes of their key (big-endian, as
+ * an integer) beside them. A search is a binary search over the blocks'
+ * first prefixes, then over one block's prefixes: the keys themselves are
+ * read only on a prefix tie. Insert and delete move at most one block's
+ * entries (and, on a split or an emptied block, the block array).
+ */
+struct oix_block {
+	uint32_t n;
+	uint64_t pfx[OIX_BLOCK];
+	struct mem_peer *p[OIX_BLOCK];
+};
+
+struct oix_pos {
+	uint32_t b;            /* block; nblocks = end */
+	uint32_t i;
+};
+
 struct wgc_mem_backend {
 	struct wgc_iface_conf iface;
-	struct mem_peer *head;
-	unsigned int level;
+	struct oix_block **blocks;
+	uint64_t *first;       /* first[b] = blocks[b]->pfx[0] */
+	uint32_t nblocks, capblocks;
 	uint64_t n;
 	uint64_t next_session;
-	uint64_t gen;
-	uint64_t rng;
+	uint32_t gen;          /* apply generation (never 0) */
 	bool fake_handshakes;
 	/* called once per changed key after a successful apply */
 	void (*commit)(void *ctx, const uint8_t *key,
-		const struct wgc_peer_conf *before,
+		struct wgc_peer_conf *before,
 		const struct wgc_peer_conf *after);
 	void *commit_ctx;
 	struct aip **buckets;
@@ -68,78 +123,191 @@ struct wgc_mem_backend {
 	uint64_t n_undo, cap_undo;
 };
 
-/* ------------------------------------------------------------ skip list */
+/* ----------------------------------------------------- ordered index */
 
-static unsigned int
-random_level(struct wgc_mem_backend *mb)
+static inline uint64_t
+key_pfx(const uint8_t *key)
 {
-	unsigned int l = 1;
-	uint64_t x;
+	uint64_t v;
 
-	/* xorshift64 */
-	x = mb->rng;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	mb->rng = x;
-	/* p = 1/4 per level */
-	while (l < SL_MAX && (x & 3) == 0) {
-		l++;
-		x >>= 2;
-	}
-	return l;
+	memcpy(&v, key, sizeof(v));
+	return rte_be_to_cpu_64(v);
 }
 
-/* Fill update[] with the last node < key at each level; return the node at
- * level 0 after it (first >= key) or NULL. */
-static struct mem_peer *
-sl_find_ge(struct wgc_mem_backend *mb, const uint8_t *key,
-		struct mem_peer **update)
+/* key (with its prefix kp) against entry i of block bl */
+static inline int
+oix_cmp(const uint8_t *key, uint64_t kp, const struct oix_block *bl,
+		uint32_t i)
 {
-	struct mem_peer *x = mb->head;
-	int i;
+	if (kp != bl->pfx[i])
+		return kp < bl->pfx[i] ? -1 : 1;
+	return memcmp(key, bl->p[i]->conf.public_key, WGC_KEY_LEN);
+}
 
-	for (i = (int)mb->level - 1; i >= 0; i--) {
-		while (x->next[i] != NULL && memcmp(x->next[i]->conf.public_key,
-				key, WGC_KEY_LEN) < 0)
-			x = x->next[i];
-		if (update != NULL)
-			update[i] = x;
+/* the last block whose first key is <= key (0 if none) */
+static uint32_t
+oix_block_of(const struct wgc_mem_backend *mb, const uint8_t *key,
+		uint64_t kp)
+{
+	uint32_t lo = 0, hi = mb->nblocks;
+
+	/* the first block whose first key is > key */
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		int c = kp != mb->first[mid] ? (kp < mb->first[mid] ? -1 : 1) :
+			oix_cmp(key, kp, mb->blocks[mid], 0);
+
+		if (c >= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return x->next[0];
+	return lo == 0 ? 0 : lo - 1;
+}
+
+/* first index in bl whose key is >= key */
+static uint32_t
+oix_block_lower(const struct oix_block *bl, const uint8_t *key, uint64_t kp)
+{
+	uint32_t lo = 0, hi = bl->n;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (oix_cmp(key, kp, bl, mid) > 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* first position whose key is >= key */
+static struct oix_pos
+oix_lower(const struct wgc_mem_backend *mb, const uint8_t *key)
+{
+	uint64_t kp = key_pfx(key);
+	struct oix_pos pos = { 0, 0 };
+
+	if (mb->nblocks == 0)
+		return pos;
+	pos.b = oix_block_of(mb, key, kp);
+	pos.i = oix_block_lower(mb->blocks[pos.b], key, kp);
+	if (pos.i == mb->blocks[pos.b]->n) {
+		pos.b++;
+		pos.i = 0;
+	}
+	return pos;
+}
+
+static inline struct mem_peer *
+oix_at(const struct wgc_mem_backend *mb, struct oix_pos pos)
+{
+	return pos.b < mb->nblocks ? mb->blocks[pos.b]->p[pos.i] : NULL;
+}
+
+static inline struct oix_pos
+oix_next(const struct wgc_mem_backend *mb, struct oix_pos pos)
+{
+	if (++pos.i == mb->blocks[pos.b]->n) {
+		pos.b++;
+		pos.i = 0;
+	}
+	return pos;
 }
 
 static struct mem_peer *
 sl_lookup(struct wgc_mem_backend *mb, const uint8_t *key)
 {
-	struct mem_peer *x = sl_find_ge(mb, key, NULL);
+	struct mem_peer *x = oix_at(mb, oix_lower(mb, key));
 
 	if (x != NULL && memcmp(x->conf.public_key, key, WGC_KEY_LEN) == 0)
 		return x;
 	return NULL;
 }
 
+/* put block bl at index b of the block array */
+static int
+oix_block_insert(struct wgc_mem_backend *mb, uint32_t b,
+		struct oix_block *bl)
+{
+	if (mb->nblocks == mb->capblocks) {
+		uint32_t cap = mb->capblocks == 0 ? 64 : mb->capblocks * 2;
+		struct oix_block **v;
+		uint64_t *f;
+
+		f = realloc(mb->first, cap * sizeof(*f));
+		if (f == NULL)
+			return -1;
+		mb->first = f;
+		v = realloc(mb->blocks, cap * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		mb->blocks = v;
+		mb->capblocks = cap;
+	}
+	memmove(&mb->blocks[b + 1], &mb->blocks[b],
+		(mb->nblocks - b) * sizeof(mb->blocks[0]));
+	memmove(&mb->first[b + 1], &mb->first[b],
+		(mb->nblocks - b) * sizeof(mb->first[0]));
+	mb->blocks[b] = bl;
+	mb->first[b] = bl->n > 0 ? bl->pfx[0] : 0;
+	mb->nblocks++;
+	return 0;
+}
+
 static struct mem_peer *
 sl_insert(struct wgc_mem_backend *mb, const uint8_t *key)
 {
-	struct mem_peer *update[SL_MAX], *x;
-	unsigned int lvl, i;
+	uint64_t kp = key_pfx(key);
+	struct oix_block *bl;
+	struct mem_peer *x;
+	uint32_t b, i;
 
-	sl_find_ge(mb, key, update);
-	lvl = random_level(mb);
-	for (i = mb->level; i < lvl; i++)
-		update[i] = mb->head;
-	x = calloc(1, sizeof(*x) + lvl * sizeof(x->next[0]));
+	x = calloc(1, sizeof(*x));
 	if (x == NULL)
 		return NULL;
-	if (lvl > mb->level)
-		mb->level = lvl;
 	memcpy(x->conf.public_key, key, WGC_KEY_LEN);
-	x->level = (uint8_t)lvl;
-	for (i = 0; i < lvl; i++) {
-		x->next[i] = update[i]->next[i];
-		update[i]->next[i] = x;
+	if (mb->nblocks == 0) {
+		bl = calloc(1, sizeof(*bl));
+		if (bl == NULL || oix_block_insert(mb, 0, bl) != 0) {
+			free(bl);
+			free(x);
+			return NULL;
+		}
 	}
+	b = oix_block_of(mb, key, kp);
+	bl = mb->blocks[b];
+	if (bl->n == OIX_BLOCK) {
+		struct oix_block *nb = malloc(sizeof(*nb));
+
+		if (nb == NULL) {
+			free(x);
+			return NULL;
+		}
+		nb->n = OIX_BLOCK / 2;
+		memcpy(nb->pfx, &bl->pfx[OIX_BLOCK / 2],
+			nb->n * sizeof(nb->pfx[0]));
+		memcpy(nb->p, &bl->p[OIX_BLOCK / 2], nb->n * sizeof(nb->p[0]));
+		if (oix_block_insert(mb, b + 1, nb) != 0) {
+			free(nb);
+			free(x);
+			return NULL;
+		}
+		bl->n = OIX_BLOCK / 2;
+		if (oix_cmp(key, kp, nb, 0) > 0) {
+			b++;
+			bl = nb;
+		}
+	}
+	i = oix_block_lower(bl, key, kp);
+	memmove(&bl->pfx[i + 1], &bl->pfx[i], (bl->n - i) * sizeof(bl->pfx[0]));
+	memmove(&bl->p[i + 1], &bl->p[i], (bl->n - i) * sizeof(bl->p[0]));
+	bl->pfx[i] = kp;
+	bl->p[i] = x;
+	bl->n++;
+	if (i == 0)
+		mb->first[b] = kp;
 	mb->n++;
 	return x;
 }
@@ -147,16 +315,28 @@ sl_insert(struct wgc_mem_backend *mb, const uint8_t *key)
 static void
 sl_unlink(struct wgc_mem_backend *mb, struct mem_peer *p)
 {
-	struct mem_peer *update[SL_MAX];
-	unsigned int i;
+	struct oix_pos pos = oix_lower(mb, p->conf.public_key);
+	struct oix_block *bl;
 
-	sl_find_ge(mb, p->conf.public_key, update);
-	for (i = 0; i < p->level; i++)
-		if (update[i]->next[i] == p)
-			update[i]->next[i] = p->next[i];
-	while (mb->level > 1 && mb->head->next[mb->level - 1] == NULL)
-		mb->level--;
+	if (oix_at(mb, pos) != p)
+		return;
+	bl = mb->blocks[pos.b];
+	memmove(&bl->pfx[pos.i], &bl->pfx[pos.i + 1],
+		(bl->n - pos.i - 1) * sizeof(bl->pfx[0]));
+	memmove(&bl->p[pos.i], &bl->p[pos.i + 1],
+		(bl->n - pos.i - 1) * sizeof(bl->p[0]));
+	bl->n--;
 	mb->n--;
+	if (bl->n > 0) {
+		mb->first[pos.b] = bl->pfx[0];
+		return;
+	}
+	free(bl);
+	memmove(&mb->blocks[pos.b], &mb->blocks[pos.b + 1],
+		(mb->nblocks - pos.b - 1) * sizeof(mb->blocks[0]));
+	memmove(&mb->first[pos.b], &mb->first[pos.b + 1],
+		(mb->nblocks - pos.b - 1) * sizeof(mb->first[0]));
+	mb->nblocks--;
 }
 
 /* --------------------------------------------------- allowed-IP index */
@@ -272,6 +452,7 @@ static void
 peer_free(struct mem_peer *p)
 {
 	wgc_peer_conf_free(&p->conf);
+	free(p->stats);
 	sodium_memzero(p, sizeof(*p));
 	free(p);
 }
@@ -279,6 +460,9 @@ peer_free(struct mem_peer *p)
 static void
 peer_remove(struct wgc_mem_backend *mb, struct mem_peer *p)
 {
+	if (p->gen == mb->gen && p->undo_idx < mb->n_undo &&
+			mb->undo[p->undo_idx].node == p)
+		mb->undo[p->undo_idx].node = NULL;
 	peer_unindex(mb, p);
 	sl_unlink(mb, p);
 	peer_free(p);
@@ -301,12 +485,18 @@ undo_push(struct wgc_mem_backend *mb, const uint8_t *key, struct mem_peer *p)
 	u = &mb->undo[mb->n_undo];
 	memset(u, 0, sizeof(*u));
 	memcpy(u->key, key, WGC_KEY_LEN);
+	u->node = p;
 	if (p != NULL) {
-		if (wgc_peer_conf_copy(&u->conf, &p->conf) != 0)
+		u->saved = malloc(sizeof(*u->saved));
+		if (u->saved == NULL)
 			return -1;
-		u->existed = true;
-		u->session = p->session;
-		u->stats = p->stats;
+		if (wgc_peer_conf_copy(&u->saved->conf, &p->conf) != 0) {
+			free(u->saved);
+			u->saved = NULL;
+			return -1;
+		}
+		u->saved->session = p->session;
+		u->saved->stats = *peer_stats(p);
 	}
 	mb->n_undo++;
 	return 0;
@@ -321,6 +511,7 @@ touch(struct wgc_mem_backend *mb, struct mem_peer *p)
 	if (undo_push(mb, p->conf.public_key, p) != 0)
 		return -1;
 	p->gen = mb->gen;
+	p->undo_idx = (uint32_t)(mb->n_undo - 1);
 	return 0;
 }
 
@@ -329,8 +520,12 @@ undo_free(struct wgc_mem_backend *mb)
 {
 	uint64_t i;
 
-	for (i = 0; i < mb->n_undo; i++)
-		wgc_peer_conf_free(&mb->undo[i].conf);
+	for (i = 0; i < mb->n_undo; i++) {
+		if (mb->undo[i].saved == NULL)
+			continue;
+		wgc_peer_conf_free(&mb->undo[i].saved->conf);
+		free(mb->undo[i].saved);
+	}
 	mb->n_undo = 0;
 	if (mb->cap_undo > 4096) {
 		free(mb->undo);
@@ -347,10 +542,10 @@ restore_insert(struct wgc_mem_backend *mb, struct undo *u)
 
 	if (p == NULL)
 		return -1;
-	p->conf = u->conf;           /* take ownership */
-	memset(&u->conf, 0, sizeof(u->conf));
-	p->session = u->session;
-	p->stats = u->stats;
+	p->conf = u->saved->conf;    /* take ownership */
+	memset(&u->saved->conf, 0, sizeof(u->saved->conf));
+	p->session = u->saved->session;
+	peer_stats_set(p, &u->saved->stats);
 	for (i = 0; i < p->conf.n_allowed_ips; i++)
 		aip_add(mb, &p->conf.allowed_ips[i], p);
 	return 0;
@@ -372,7 +567,7 @@ rollback(struct wgc_mem_backend *mb)
 	for (i = 0; i < mb->n_undo; i++) {
 		struct undo *u = &mb->undo[i];
 
-		if (u->existed && sl_lookup(mb, u->key) == NULL)
+		if (u->saved != NULL && sl_lookup(mb, u->key) == NULL)
 			restore_insert(mb, u);
 	}
 	undo_free(mb);
@@ -401,12 +596,17 @@ set_allowed_ips(struct wgc_mem_backend *mb, struct mem_peer *p,
 	struct wgc_cidr *nv;
 	uint32_t i, j, k = 0, total;
 
+	bool others = false;
+
 	/* conflicts first, so that nothing changes on error */
 	for (i = 0; i < n; i++) {
 		struct mem_peer *o = aip_owner(mb, &v[i]);
 		char buf[WGC_ADDR_STR_LEN], b64[WGC_KEY_B64_LEN + 1];
 
-		if (o == NULL || o == p || steal)
+		if (o == NULL || o == p)
+			continue;
+		others = true;
+		if (steal)
 			continue;
 		wgc_key_to_base64(o->conf.public_key, b64);
 		return wgc_conf_error_set(err, WGC_CONF_ECONFLICT,
@@ -432,7 +632,7 @@ set_allowed_ips(struct wgc_mem_backend *mb, struct mem_peer *p,
 			nv[k++] = v[i];
 	}
 	/* steal from other owners */
-	for (i = 0; i < n; i++) {
+	for (i = 0; others && i < n; i++) {
 		struct mem_peer *o = aip_owner(mb, &v[i]);
 
 		if (o == NULL || o == p)
@@ -497,9 +697,11 @@ remove_unnamed(struct wgc_mem_backend *mb, const struct wgc_changeset *cs,
 		struct wgc_conf_error *err)
 {
 	uint8_t (*keys)[WGC_KEY_LEN] = NULL;
-	struct mem_peer *p, *next;
+	struct mem_peer *p;
 	uint32_t i;
 
+	if (mb->n == 0)
+		return 0; /* nothing to remove (a first wg setconf) */
 	if (cs->n > 0) {
 		keys = malloc((size_t)cs->n * WGC_KEY_LEN);
 		if (keys == NULL)
@@ -510,17 +712,34 @@ remove_unnamed(struct wgc_mem_backend *mb, const struct wgc_changeset *cs,
 				WGC_KEY_LEN);
 		qsort(keys, cs->n, WGC_KEY_LEN, key_cmp);
 	}
-	for (p = mb->head->next[0]; p != NULL; p = next) {
-		next = p->next[0];
-		if (cs->n > 0 && bsearch(p->conf.public_key, keys, cs->n,
-				WGC_KEY_LEN, key_cmp) != NULL)
-			continue;
-		if (touch(mb, p) != 0) {
-			free(keys);
-			return wgc_conf_error_set(err, WGC_CONF_EIO,
-				"out of memory");
+	/* collect first: removal moves the index's entries */
+	{
+		struct mem_peer **gone = NULL;
+		uint64_t ngone = 0, k;
+		struct oix_pos pos = { 0, 0 };
+
+		if (mb->n > 0) {
+			gone = malloc(mb->n * sizeof(*gone));
+			if (gone == NULL) {
+				free(keys);
+				return wgc_conf_error_set(err, WGC_CONF_EIO,
+					"out of memory");
+			}
 		}
-		peer_remove(mb, p);
+		for (; (p = oix_at(mb, pos)) != NULL; pos = oix_next(mb, pos))
+			if (cs->n == 0 || bsearch(p->conf.public_key, keys,
+					cs->n, WGC_KEY_LEN, key_cmp) == NULL)
+				gone[ngone++] = p;
+		for (k = 0; k < ngone; k++) {
+			if (touch(mb, gone[k]) != 0) {
+				free(gone);
+				free(keys);
+				return wgc_conf_error_set(err, WGC_CONF_EIO,
+					"out of memory");
+			}
+			peer_remove(mb, gone[k]);
+		}
+		free(gone);
 	}
 	free(keys);
 	return 0;
@@ -573,11 +792,16 @@ apply_one(struct wgc_mem_backend *mb, const struct wgc_changeset *cs,
 			goto nomem;
 		p->session = ++mb->next_session;
 		p->gen = mb->gen;
+		p->undo_idx = (uint32_t)(mb->n_undo - 1);
+		mb->undo[p->undo_idx].node = p;
 		if (mb->fake_handshakes) {
 			/* a distinct second per session */
-			p->stats.last_handshake_sec = (int64_t)time(NULL) -
+			struct wgc_control_peer_stats st = { 0 };
+
+			st.last_handshake_sec = (int64_t)time(NULL) -
 				100000000 + (int64_t)p->session;
-			p->stats.last_handshake_nsec = 0;
+			if (peer_stats_set(p, &st) != 0)
+				goto nomem;
 		}
 	} else if (touch(mb, p) != 0) {
 		goto nomem;
@@ -602,19 +826,23 @@ commit_changes(struct wgc_mem_backend *mb)
 
 	for (i = 0; i < mb->n_undo; i++) {
 		struct undo *u = &mb->undo[i];
-		struct mem_peer *p = sl_lookup(mb, u->key);
+		/* the record's node, unless it was removed (maybe created
+		 * again: then it has a record of its own, found by key) */
+		struct mem_peer *p = u->node != NULL ? u->node :
+			sl_lookup(mb, u->key);
 
 		if (p != NULL) {
 			if (p->gen != mb->gen)
 				continue; /* already reported */
 			p->gen = 0;
-		} else if (!u->existed) {
+		} else if (u->saved == NULL) {
 			continue; /* created and removed again */
 		}
 		/* a key has at most one "existed" record (nodes created in
 		 * this apply are never recorded as existing), so an absent
 		 * key is reported once */
-		mb->commit(mb->commit_ctx, u->key, u->existed ? &u->conf : NULL,
+		mb->commit(mb->commit_ctx, u->key,
+			u->saved != NULL ? &u->saved->conf : NULL,
 			p != NULL ? &p->conf : NULL);
 	}
 }
@@ -629,7 +857,8 @@ mem_apply(void *ctx, const struct wgc_changeset *cs,
 
 	if (wgc_iface_conf_copy(&saved, &mb->iface) != 0)
 		return wgc_conf_error_set(err, WGC_CONF_EIO, "out of memory");
-	mb->gen++;
+	if (++mb->gen == 0)
+		mb->gen = 1; /* 0 marks a node no apply touches now */
 	if (cs->iface_fields & WGC_IFACE_F_PRIVATE_KEY) {
 		if (wgc_iface_set_private_key(&mb->iface,
 				cs->iface.private_key) != 0) {
@@ -684,7 +913,7 @@ copy_out(const struct mem_peer *p, struct wgc_peer_conf *conf,
 	if (conf != NULL && wgc_peer_conf_copy(conf, &p->conf) != 0)
 		return -ENOMEM;
 	if (stats != NULL)
-		*stats = p->stats;
+		*stats = *peer_stats(p);
 	return 0;
 }
 
@@ -707,16 +936,44 @@ mem_peer_next(void *ctx, const uint8_t *after, struct wgc_peer_conf *conf,
 	struct mem_peer *p;
 
 	if (after == NULL) {
-		p = mb->head->next[0];
+		p = mb->nblocks > 0 ? mb->blocks[0]->p[0] : NULL;
 	} else {
-		p = sl_find_ge(mb, after, NULL);
+		struct oix_pos pos = oix_lower(mb, after);
+
+		p = oix_at(mb, pos);
 		if (p != NULL && memcmp(p->conf.public_key, after,
 				WGC_KEY_LEN) == 0)
-			p = p->next[0];
+			p = oix_at(mb, oix_next(mb, pos));
 	}
 	if (p == NULL)
 		return -ENOENT;
 	return copy_out(p, conf, stats);
+}
+
+static uint64_t
+mem_peer_walk(void *ctx, const uint8_t *after, uint64_t max, bool stats,
+		int (*fn)(void *arg, const struct wgc_peer_conf *conf,
+			const struct wgc_control_peer_stats *st), void *arg)
+{
+	struct wgc_mem_backend *mb = ctx;
+	struct oix_pos pos = { 0, 0 };
+	struct mem_peer *p;
+	uint64_t n = 0;
+
+	if (after != NULL) {
+		pos = oix_lower(mb, after);
+		p = oix_at(mb, pos);
+		if (p != NULL && memcmp(p->conf.public_key, after,
+				WGC_KEY_LEN) == 0)
+			pos = oix_next(mb, pos);
+	}
+	while (n < max && (p = oix_at(mb, pos)) != NULL) {
+		n++;
+		if (fn(arg, &p->conf, stats ? peer_stats(p) : NULL) != 0)
+			break;
+		pos = oix_next(mb, pos);
+	}
+	return n;
 }
 
 static int
@@ -729,11 +986,13 @@ mem_stats_read(void *ctx, struct wgc_stat *out, unsigned int max)
 
 	/* totals over peers: O(n), only for /v1/stats on small tables */
 	if (mb->n <= 100000) {
-		for (p = mb->head->next[0]; p != NULL; p = p->next[0]) {
-			rx += p->stats.rx_bytes;
-			tx += p->stats.tx_bytes;
-			rxp += p->stats.rx_packets;
-			txp += p->stats.tx_packets;
+		struct oix_pos pos = { 0, 0 };
+
+		for (; (p = oix_at(mb, pos)) != NULL; pos = oix_next(mb, pos)) {
+			rx += peer_stats(p)->rx_bytes;
+			tx += peer_stats(p)->tx_bytes;
+			rxp += peer_stats(p)->rx_packets;
+			txp += peer_stats(p)->tx_packets;
 		}
 	}
 #define STAT(nm, lbl, w, v) do { \
@@ -762,6 +1021,7 @@ const struct wgc_control_ops wgc_mem_backend_ops = {
 	.peer_count = mem_peer_count,
 	.peer_get = mem_peer_get,
 	.peer_next = mem_peer_next,
+	.peer_walk = mem_peer_walk,
 	.apply = mem_apply,
 	.stats_read = mem_stats_read,
 	.health = NULL,
@@ -774,20 +1034,16 @@ wgc_mem_backend_create(const struct wgc_iface_conf *iface)
 
 	if (mb == NULL)
 		return NULL;
-	mb->head = calloc(1, sizeof(*mb->head) + SL_MAX * sizeof(void *));
 	mb->nbuckets = 1024;
 	mb->buckets = calloc(mb->nbuckets, sizeof(*mb->buckets));
-	if (mb->head == NULL || mb->buckets == NULL)
+	if (mb->buckets == NULL)
 		goto fail;
-	mb->level = 1;
-	mb->rng = 0x9e3779b97f4a7c15ull;
 	if (iface != NULL && wgc_iface_conf_copy(&mb->iface, iface) != 0)
 		goto fail;
 	if (iface == NULL)
 		snprintf(mb->iface.name, sizeof(mb->iface.name), "wgc0");
 	return mb;
 fail:
-	free(mb->head);
 	free(mb->buckets);
 	free(mb);
 	errno = ENOMEM;
@@ -797,16 +1053,19 @@ fail:
 void
 wgc_mem_backend_destroy(struct wgc_mem_backend *mb)
 {
-	struct mem_peer *p, *next;
 	struct aip *e, *en;
 	uint64_t i;
+	uint32_t b, k;
 
 	if (mb == NULL)
 		return;
-	for (p = mb->head->next[0]; p != NULL; p = next) {
-		next = p->next[0];
-		peer_free(p);
+	for (b = 0; b < mb->nblocks; b++) {
+		for (k = 0; k < mb->blocks[b]->n; k++)
+			peer_free(mb->blocks[b]->p[k]);
+		free(mb->blocks[b]);
 	}
+	free(mb->blocks);
+	free(mb->first);
 	for (i = 0; i < mb->nbuckets; i++)
 		for (e = mb->buckets[i]; e != NULL; e = en) {
 			en = e->next;
@@ -815,7 +1074,6 @@ wgc_mem_backend_destroy(struct wgc_mem_backend *mb)
 	undo_free(mb);
 	free(mb->undo);
 	free(mb->buckets);
-	free(mb->head);
 	wgc_iface_conf_free(&mb->iface);
 	free(mb);
 }
@@ -828,7 +1086,8 @@ wgc_mem_backend_set_stats(struct wgc_mem_backend *mb,
 
 	if (p == NULL)
 		return -ENOENT;
-	p->stats = *st;
+	if (peer_stats_set(p, st) != 0)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -847,10 +1106,18 @@ wgc_mem_backend_fake_handshakes(struct wgc_mem_backend *mb, bool on)
 	mb->fake_handshakes = on;
 }
 
+void **
+ctl_mem_user(const struct wgc_peer_conf *conf)
+{
+	struct mem_peer *p = container_of(conf, struct mem_peer, conf);
+
+	return &p->user;
+}
+
 void
 ctl_mem_set_commit_hook(struct wgc_mem_backend *mb,
 		void (*fn)(void *ctx, const uint8_t *key,
-			const struct wgc_peer_conf *before,
+			struct wgc_peer_conf *before,
 			const struct wgc_peer_conf *after), void *ctx)
 {
 	mb->commit = fn;

@@ -404,13 +404,116 @@ persist_close(struct wgc_control *ctl)
 	ps->journal_fd = ps->dirfd = -1;
 }
 
+/* One peer as JSON, as wgc_peer_conf_from_json() reads it, with the
+ * preshared key, formatted directly (keys, CIDRs and endpoints need no
+ * escaping): snapshot lines and journal records. */
+static char *
+put(char *d, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(d, s, n);
+	return d + n;
+}
+
+static void
+write_peer_obj(FILE *f, const struct wgc_peer_conf *pc)
+{
+	char b64[WGC_KEY_B64_LEN + 1], buf[WGC_ADDR_STR_LEN];
+	char line[512], *d = line;
+	uint32_t i;
+
+	/* formatted by hand into one buffer: snapshots of a million peers
+	 * spend their time here */
+	wgc_key_to_base64(pc->public_key, b64);
+	d = put(d, "{\"public_key\":\"");
+	d = put(d, b64);
+	d = put(d, "\"");
+	if (pc->endpoint.addr.family != 0) {
+		d = put(d, ",\"endpoint\":\"");
+		d = put(d, wgc_endpoint_format(&pc->endpoint, buf,
+			sizeof(buf)));
+		d = put(d, "\"");
+	}
+	d = put(d, ",\"allowed_ips\":[");
+	for (i = 0; i < pc->n_allowed_ips; i++) {
+		if (d - line > (ptrdiff_t)sizeof(line) - WGC_ADDR_STR_LEN - 4) {
+			fwrite_unlocked(line, 1, (size_t)(d - line), f);
+			d = line;
+		}
+		if (i > 0)
+			*d++ = ',';
+		*d++ = '"';
+		d = put(d, wgc_cidr_format(&pc->allowed_ips[i], buf,
+			sizeof(buf)));
+		*d++ = '"';
+	}
+	d += snprintf(d, 48, "],\"persistent_keepalive\":%u",
+		pc->persistent_keepalive);
+	if (!wgc_key_is_zero(pc->preshared_key)) {
+		wgc_key_to_base64(pc->preshared_key, b64);
+		d = put(d, ",\"preshared_key\":\"");
+		d = put(d, b64);
+		d = put(d, "\"");
+	}
+	*d++ = '}';
+	fwrite_unlocked(line, 1, (size_t)(d - line), f);
+	sodium_memzero(b64, sizeof(b64));
+	sodium_memzero(line, sizeof(line));
+}
+
+struct snap_writer {
+	FILE *f;
+	uint64_t count;
+};
+
+static int
+write_peer_line(void *arg, const struct wgc_peer_conf *pc,
+		const struct wgc_control_peer_stats *st)
+{
+	struct snap_writer *sw = arg;
+
+	(void)st;
+	write_peer_obj(sw->f, pc);
+	fputc_unlocked('\n', sw->f);
+	sw->count++;
+	return 0;
+}
+
+/* A journal record (one line), as ctl_changeset_from_json() reads it,
+ * formatted directly: a 100 000-peer bulk needs no JSON tree. */
+static void
+write_record(FILE *f, const struct wgc_changeset *cs, uint64_t seq)
+{
+	uint32_t i;
+
+	/* the private key lives in its own file, never in the journal */
+	fprintf(f, "{\"iface_fields\":%u,\"listen_port\":%u,\"fwmark\":%u,"
+		"\"replace_peers\":%s,\"steal\":%s,\"remove_absent_ok\":%s,"
+		"\"peers\":[", cs->iface_fields & ~WGC_IFACE_F_PRIVATE_KEY,
+		cs->iface.listen_port, cs->iface.fwmark,
+		cs->replace_peers ? "true" : "false",
+		cs->steal_allowed_ips ? "true" : "false",
+		cs->remove_absent_ok ? "true" : "false");
+	for (i = 0; i < cs->n; i++) {
+		const struct wgc_peer_change *c = &cs->peers[i];
+
+		fprintf(f, "%s{\"op\":\"%s\",\"fields\":%u,\"append\":%s,"
+			"\"peer\":", i > 0 ? "," : "", ctl_op_name(c->op),
+			c->fields, c->append_allowed_ips ? "true" : "false");
+		write_peer_obj(f, &c->conf);
+		fputc('}', f);
+	}
+	fprintf(f, "],\"seq\":%" PRIu64 "}\n", seq);
+}
+
 int
 persist_record(struct wgc_control *ctl, const struct wgc_changeset *cs)
 {
 	struct persist *ps = &ctl->persist;
-	cJSON *j;
-	char *s;
-	size_t len;
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f;
 	int rc;
 
 	if (cs->iface_fields & WGC_IFACE_F_PRIVATE_KEY) {
@@ -431,59 +534,28 @@ persist_record(struct wgc_control *ctl, const struct wgc_changeset *cs)
 		ctl->cnt.journal_writes++;
 		return 0;
 	}
-	j = ctl_changeset_to_json(cs, true);
-	if (j == NULL || cJSON_AddNumberToObject(j, "seq",
-			(double)(ps->seq + 1)) == NULL) {
-		cJSON_Delete(j);
+	f = open_memstream(&s, &len);
+	if (f == NULL)
+		return -1;
+	write_record(f, cs, ps->seq + 1);
+	if (fclose(f) != 0 || s == NULL) {
+		if (s != NULL)
+			sodium_memzero(s, len);
+		free(s);
 		errno = ENOMEM;
 		return -1;
 	}
-	s = cJSON_PrintUnformatted(j);
-	cJSON_Delete(j);
-	if (s == NULL) {
-		errno = ENOMEM;
-		return -1;
-	}
-	len = strlen(s);
-	s[len] = '\n'; /* replaces the NUL; written as one line */
-	rc = write_all(ps->journal_fd, s, len + 1);
+	rc = write_all(ps->journal_fd, s, len);
 	if (rc == 0)
 		rc = fdatasync(ps->journal_fd);
-	sodium_memzero(s, len + 1);
+	sodium_memzero(s, len);
 	free(s);
 	if (rc != 0)
 		return -1;
 	ps->seq++;
-	ps->journal_bytes += len + 1;
+	ps->journal_bytes += len;
 	ctl->cnt.journal_writes++;
 	return 0;
-}
-
-/* One snapshot line: the JSON of wgc_peer_conf_from_json() with the
- * preshared key, formatted directly (keys, CIDRs and endpoints need no
- * escaping). */
-static void
-write_peer_line(FILE *f, const struct wgc_peer_conf *pc)
-{
-	char b64[WGC_KEY_B64_LEN + 1], buf[WGC_ADDR_STR_LEN];
-	uint32_t i;
-
-	wgc_key_to_base64(pc->public_key, b64);
-	fprintf(f, "{\"public_key\":\"%s\"", b64);
-	if (pc->endpoint.addr.family != 0)
-		fprintf(f, ",\"endpoint\":\"%s\"", wgc_endpoint_format(
-			&pc->endpoint, buf, sizeof(buf)));
-	fputs(",\"allowed_ips\":[", f);
-	for (i = 0; i < pc->n_allowed_ips; i++)
-		fprintf(f, "%s\"%s\"", i ? "," : "", wgc_cidr_format(
-			&pc->allowed_ips[i], buf, sizeof(buf)));
-	fprintf(f, "],\"persistent_keepalive\":%u", pc->persistent_keepalive);
-	if (!wgc_key_is_zero(pc->preshared_key)) {
-		wgc_key_to_base64(pc->preshared_key, b64);
-		fprintf(f, ",\"preshared_key\":\"%s\"", b64);
-	}
-	fputs("}\n", f);
-	sodium_memzero(b64, sizeof(b64));
 }
 
 int
@@ -491,10 +563,8 @@ persist_compact(struct wgc_control *ctl)
 {
 	struct persist *ps = &ctl->persist;
 	struct wgc_iface_conf iface;
-	struct wgc_peer_conf pc;
-	uint8_t last[WGC_KEY_LEN];
-	uint64_t count = 0;
-	bool first = true;
+	struct snap_writer sw = { NULL, 0 };
+	double t0, t1;
 	struct stat st;
 	FILE *f;
 	int fd, rc = -1;
@@ -508,22 +578,24 @@ persist_compact(struct wgc_control *ctl)
 		close(fd);
 		return -1;
 	}
+	setvbuf(f, NULL, _IOFBF, 1u << 20);
 	if (ctl->ops->iface_get(ctl->ctx, &iface) != 0)
 		goto out;
 	fprintf(f, "{\"wgc_snapshot\":1,\"seq\":%" PRIu64 ",\"listen_port\":%u,"
 		"\"fwmark\":%u}\n", ps->seq, iface.listen_port, iface.fwmark);
 	wgc_iface_conf_free(&iface);
-	while (ctl->ops->peer_next(ctl->ctx, first ? NULL : last, &pc,
-			NULL) == 0) {
-		first = false;
-		memcpy(last, pc.public_key, WGC_KEY_LEN);
-		write_peer_line(f, &pc);
-		wgc_peer_conf_free(&pc);
-		count++;
-	}
-	fprintf(f, "{\"end\":%" PRIu64 "}\n", count);
+	sw.f = f;
+	t0 = ctl_ms();
+	ctl_walk(ctl->ops, ctl->ctx, NULL, UINT64_MAX, false, write_peer_line,
+		&sw);
+	fprintf(f, "{\"end\":%" PRIu64 "}\n", sw.count);
+	t1 = ctl_ms();
 	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0)
 		goto out;
+	if (sw.count > 10000)
+		CTL_LOG(NOTICE, "state: snapshot of %" PRIu64 " peers: "
+			"%.0f ms, write + fsync %.0f ms", sw.count, t1 - t0,
+			ctl_ms() - t1);
 	rc = 0;
 out:
 	if (fclose(f) != 0)

@@ -60,7 +60,25 @@ struct wgc_control {
 	pthread_t uapi_thread;
 	bool uapi_running;
 	char uapi_path[300];
+	/* UAPI connections, one thread each (a slow client holds only its
+	 * own); uapi_mu guards the rest */
+	pthread_mutex_t uapi_mu;
+	pthread_cond_t uapi_cv;
+	bool uapi_sync;              /* uapi_mu and uapi_cv initialised */
+	unsigned int uapi_active;
+	bool uapi_stopping;
+	int uapi_conn_fd[16];        /* -1: free slot */
 };
+
+/* monotonic time in ms (phase timings in the log) */
+static inline double
+ctl_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
 
 /* peer credentials: 0 allowed, -1 refused */
 int ctl_check_peer(struct wgc_control *ctl, int fd);
@@ -76,6 +94,17 @@ int persist_open(struct wgc_control *ctl, struct wgc_conf_error *err);
 void persist_close(struct wgc_control *ctl);
 int persist_record(struct wgc_control *ctl, const struct wgc_changeset *cs);
 int persist_compact(struct wgc_control *ctl);
+
+/* walk the backend's peers in key order (peer_walk, or a peer_next loop):
+ * see struct wgc_control_ops.peer_walk */
+typedef int (*ctl_walk_fn)(void *arg, const struct wgc_peer_conf *conf,
+		const struct wgc_control_peer_stats *st);
+uint64_t ctl_walk(const struct wgc_control_ops *ops, void *ctx,
+		const uint8_t *after, uint64_t max, bool stats, ctl_walk_fn fn,
+		void *arg);
+
+/* name of a change operation in journal records */
+const char *ctl_op_name(enum wgc_peer_op op);
 
 /* change set <-> JSON (journal records) */
 cJSON *ctl_changeset_to_json(const struct wgc_changeset *cs, bool secrets);
@@ -97,10 +126,18 @@ void rest_stop(struct wgc_control *ctl);
 int uapi_start(struct wgc_control *ctl);
 void uapi_stop(struct wgc_control *ctl);
 
-/* in-memory backend: report each changed key after a successful apply */
+/* in-memory backend: report each changed key after a successful apply;
+ * @p before (the state before, NULL if the key is new) may be taken by
+ * the hook (moved out and zeroed); @p after (NULL if removed) is the
+ * backend's own record: valid until the backend changes again */
+/* in-memory backend: a pointer the owner may keep with a peer's record,
+ * for a @p conf the backend handed out (walk, commit hook); NULL at
+ * first. The binding keeps the live peer there: a hint it checks. */
+void **ctl_mem_user(const struct wgc_peer_conf *conf);
+
 void ctl_mem_set_commit_hook(struct wgc_mem_backend *mb,
 		void (*fn)(void *ctx, const uint8_t *key,
-			const struct wgc_peer_conf *before,
+			struct wgc_peer_conf *before,
 			const struct wgc_peer_conf *after), void *ctx);
 
 /* growable text buffer */

@@ -142,6 +142,9 @@ reply_conf_error(struct wgc_control *ctl, struct MHD_Connection *conn,
 		return reply_error(ctl, conn, 409, "conflict", "%s", err->msg);
 	case WGC_CONF_ENOENT:
 		return reply_error(ctl, conn, 404, "not_found", "%s", err->msg);
+	case WGC_CONF_ENOSPC:
+		return reply_error(ctl, conn, 507, "table_full", "%s",
+			err->msg);
 	default:
 		return reply_error(ctl, conn, 500, "internal", "%s", err->msg);
 	}
@@ -372,6 +375,54 @@ bad:
 
 /* -------------------------------------------------------------- peers */
 
+/* A page of GET /v1/peers is written as text directly: the same JSON as
+ * peer_json() (keys, CIDRs and endpoints need no escaping), without a
+ * cJSON tree of 10 000 peers and cJSON's number round trips. */
+struct list_walk {
+	struct sbuf b;
+	unsigned long limit, n;
+	uint8_t last[WGC_KEY_LEN];
+	bool more;
+};
+
+static int
+list_one(void *arg, const struct wgc_peer_conf *pc,
+		const struct wgc_control_peer_stats *st)
+{
+	struct list_walk *lw = arg;
+	char b64[WGC_KEY_B64_LEN + 1], buf[WGC_ADDR_STR_LEN];
+	uint32_t i;
+
+	if (lw->n == lw->limit) {
+		lw->more = true;
+		return 1;
+	}
+	memcpy(lw->last, pc->public_key, WGC_KEY_LEN);
+	wgc_key_to_base64(pc->public_key, b64);
+	sbuf_printf(&lw->b, "%s{\"public_key\":\"%s\",\"endpoint\":",
+		lw->n > 0 ? "," : "", b64);
+	if (pc->endpoint.addr.family != 0)
+		sbuf_printf(&lw->b, "\"%s\"", wgc_endpoint_format(
+			&pc->endpoint, buf, sizeof(buf)));
+	else
+		sbuf_printf(&lw->b, "null");
+	sbuf_printf(&lw->b, ",\"allowed_ips\":[");
+	for (i = 0; i < pc->n_allowed_ips; i++)
+		sbuf_printf(&lw->b, "%s\"%s\"", i > 0 ? "," : "",
+			wgc_cidr_format(&pc->allowed_ips[i], buf,
+				sizeof(buf)));
+	sbuf_printf(&lw->b, "],\"persistent_keepalive\":%u,"
+		"\"has_preshared_key\":%s,\"stats\":{\"rx_bytes\":%" PRIu64
+		",\"tx_bytes\":%" PRIu64 ",\"rx_packets\":%" PRIu64
+		",\"tx_packets\":%" PRIu64 ",\"last_handshake\":%" PRId64 "}}",
+		pc->persistent_keepalive,
+		wgc_key_is_zero(pc->preshared_key) ? "false" : "true",
+		st->rx_bytes, st->tx_bytes, st->rx_packets, st->tx_packets,
+		st->last_handshake_sec);
+	lw->n++;
+	return lw->b.oom ? 1 : 0;
+}
+
 static enum MHD_Result
 list_peers(struct wgc_control *ctl, struct MHD_Connection *conn)
 {
@@ -381,11 +432,9 @@ list_peers(struct wgc_control *ctl, struct MHD_Connection *conn)
 		MHD_GET_ARGUMENT_KIND, "after");
 	uint8_t cursor[WGC_KEY_LEN];
 	char url[WGC_KEY_B64URL_LEN + 1];
-	unsigned long limit = PEERS_LIMIT_DEFAULT, n = 0;
-	struct wgc_peer_conf pc;
-	struct wgc_control_peer_stats st;
-	bool have_cursor = false, more = false;
-	cJSON *o, *a;
+	unsigned long limit = PEERS_LIMIT_DEFAULT;
+	struct list_walk lw;
+	bool have_cursor = false;
 
 	if (ls != NULL) {
 		char *end = NULL;
@@ -404,34 +453,25 @@ list_peers(struct wgc_control *ctl, struct MHD_Connection *conn)
 				"base64url)");
 		have_cursor = true;
 	}
-	o = cJSON_CreateObject();
-	a = cJSON_AddArrayToObject(o, "peers");
+	memset(&lw, 0, sizeof(lw));
+	lw.limit = limit;
+	sbuf_printf(&lw.b, "{\"peers\":[");
 	pthread_mutex_lock(&ctl->lock);
-	while (ctl->ops->peer_next(ctl->ctx, have_cursor ? cursor : NULL,
-			&pc, &st) == 0) {
-		if (n == limit) {
-			more = true;
-			wgc_peer_conf_free(&pc);
-			break;
-		}
-		memcpy(cursor, pc.public_key, WGC_KEY_LEN);
-		have_cursor = true;
-		cJSON_AddItemToArray(a, peer_json(&pc, &st));
-		wgc_peer_conf_free(&pc);
-		n++;
-	}
+	ctl_walk(ctl->ops, ctl->ctx, have_cursor ? cursor : NULL, limit + 1,
+		true, list_one, &lw);
 	pthread_mutex_unlock(&ctl->lock);
-	if (more) {
-		wgc_key_to_base64url(cursor, url);
-		cJSON_AddStringToObject(o, "next", url);
+	if (lw.more) {
+		wgc_key_to_base64url(lw.last, url);
+		sbuf_printf(&lw.b, "],\"next\":\"%s\"}", url);
 	} else {
-		cJSON_AddNullToObject(o, "next");
+		sbuf_printf(&lw.b, "],\"next\":null}");
 	}
-	if (cJSON_IsInvalid(o) || a == NULL) {
-		cJSON_Delete(o);
+	if (lw.b.oom) {
+		sbuf_free(&lw.b);
 		return reply_error(ctl, conn, 500, "internal", "out of memory");
 	}
-	return reply_json(ctl, conn, 200, o);
+	return reply_text(ctl, conn, 200, lw.b.p, lw.b.len,
+		"application/json");
 }
 
 static enum MHD_Result
@@ -548,12 +588,14 @@ bulk_peers(struct wgc_control *ctl, struct MHD_Connection *conn,
 	uint32_t i = 0, *idx = NULL;
 	cJSON *j, *o;
 	uint64_t count;
+	double t0 = ctl_ms(), t1, t2, t3;
 	int rc;
 
 	memset(&cs, 0, sizeof(cs));
 	j = parse_body(rq, &err);
 	if (j == NULL)
 		return reply_conf_error(ctl, conn, &err);
+	t1 = ctl_ms();
 	if (!cJSON_IsArray(j)) {
 		cJSON_Delete(j);
 		return reply_error(ctl, conn, 400, "bad_request",
@@ -599,10 +641,15 @@ bulk_peers(struct wgc_control *ctl, struct MHD_Connection *conn,
 		free(idx);
 		idx = NULL;
 	}
+	t2 = ctl_ms();
 	pthread_mutex_lock(&ctl->lock);
 	rc = ctl_apply_locked(ctl, &cs, &err);
 	count = ctl->ops->peer_count(ctl->ctx);
 	pthread_mutex_unlock(&ctl->lock);
+	t3 = ctl_ms();
+	if (cs.n > 10000)
+		CTL_LOG(NOTICE, "bulk: %u peers: JSON %.0f ms, validation %.0f "
+			"ms, apply %.0f ms", cs.n, t1 - t0, t2 - t1, t3 - t2);
 	if (rc != 0)
 		goto fail;
 	o = cJSON_CreateObject();
@@ -843,6 +890,24 @@ static const char * const peer_families[] = {
 	"wgc_peer_last_handshake_seconds",
 };
 
+static int
+metrics_one(void *arg, const struct wgc_peer_conf *pc,
+		const struct wgc_control_peer_stats *st)
+{
+	struct metrics_stream *ms = arg;
+	char b64[WGC_KEY_B64_LEN + 1];
+
+	ms->first = false;
+	memcpy(ms->last, pc->public_key, WGC_KEY_LEN);
+	wgc_key_to_base64(pc->public_key, b64);
+	sbuf_printf(&ms->b, "%s{public_key=\"%s\"} %" PRId64 "\n",
+		peer_families[ms->family], b64,
+		ms->family == 0 ? (int64_t)st->rx_bytes :
+		ms->family == 1 ? (int64_t)st->tx_bytes :
+		st->last_handshake_sec);
+	return 0;
+}
+
 static ssize_t
 metrics_reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
@@ -852,29 +917,16 @@ metrics_reader(void *cls, uint64_t pos, char *buf, size_t max)
 
 	(void)pos;
 	while (ms->off == ms->b.len) {
-		struct wgc_peer_conf pc;
-		struct wgc_control_peer_stats st;
-		char b64[WGC_KEY_B64_LEN + 1];
-		unsigned int k = 0;
+		unsigned int k;
 
 		if (ms->done)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		ms->b.len = 0;
 		ms->off = 0;
 		pthread_mutex_lock(&ctl->lock);
-		while (k < METRICS_PEERS_BATCH && ctl->ops->peer_next(ctl->ctx,
-				ms->first ? NULL : ms->last, &pc, &st) == 0) {
-			ms->first = false;
-			memcpy(ms->last, pc.public_key, WGC_KEY_LEN);
-			wgc_key_to_base64(pc.public_key, b64);
-			wgc_peer_conf_free(&pc);
-			sbuf_printf(&ms->b, "%s{public_key=\"%s\"} %" PRId64
-				"\n", peer_families[ms->family], b64,
-				ms->family == 0 ? (int64_t)st.rx_bytes :
-				ms->family == 1 ? (int64_t)st.tx_bytes :
-				st.last_handshake_sec);
-			k++;
-		}
+		k = (unsigned int)ctl_walk(ctl->ops, ctl->ctx,
+			ms->first ? NULL : ms->last, METRICS_PEERS_BATCH, true,
+			metrics_one, ms);
 		pthread_mutex_unlock(&ctl->lock);
 		if (k < METRICS_PEERS_BATCH) {
 			/* this family is complete: next one, from the start */

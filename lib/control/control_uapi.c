@@ -19,12 +19,14 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <rte_lcore.h>
 #include <sodium.h>
 
 #include "control_priv.h"
 
 #define UAPI_LINE_MAX 4096
 #define UAPI_SET_MAX (1024ull << 20)
+#define UAPI_REQ_TIMEOUTS 3   /* a request's budget, in control timeouts */
 
 /* ------------------------------------------------------------ parsing */
 
@@ -140,8 +142,14 @@ wgc_uapi_parse_set(const char *text, size_t len, struct wgc_changeset *cs,
 			} else if (strcmp(key, "listen_port") == 0) {
 				if (!parse_u64(val, 65535, &v))
 					BAD("listen_port: not 0..65535");
-				cs->iface.listen_port = (uint16_t)v;
-				cs->iface_fields |= WGC_IFACE_F_LISTEN_PORT;
+				/* 0 asks for a random port: `wg setconf`
+				 * sends it for a file without ListenPort; a
+				 * concentrator keeps its port */
+				if (v != 0) {
+					cs->iface.listen_port = (uint16_t)v;
+					cs->iface_fields |=
+						WGC_IFACE_F_LISTEN_PORT;
+				}
 			} else if (strcmp(key, "fwmark") == 0) {
 				if (!parse_u64(val, UINT32_MAX, &v))
 					BAD("fwmark: not a 32-bit number");
@@ -216,18 +224,42 @@ out:
 	return 0;
 }
 
+static int
+get_one(void *arg, const struct wgc_peer_conf *pc,
+		const struct wgc_control_peer_stats *st)
+{
+	char hex[WGC_KEY_HEX_LEN + 1], buf[WGC_ADDR_STR_LEN];
+	struct sbuf *b = arg;
+	uint32_t i;
+
+	wgc_key_to_hex(pc->public_key, hex);
+	sbuf_printf(b, "public_key=%s\n", hex);
+	wgc_key_to_hex(pc->preshared_key, hex);
+	sbuf_printf(b, "preshared_key=%s\n", hex);
+	sodium_memzero(hex, sizeof(hex));
+	sbuf_printf(b, "protocol_version=1\n");
+	if (pc->endpoint.addr.family != 0)
+		sbuf_printf(b, "endpoint=%s\n", wgc_endpoint_format(
+			&pc->endpoint, buf, sizeof(buf)));
+	sbuf_printf(b, "last_handshake_time_sec=%" PRId64 "\n"
+		"last_handshake_time_nsec=%" PRId64 "\n"
+		"tx_bytes=%" PRIu64 "\nrx_bytes=%" PRIu64 "\n"
+		"persistent_keepalive_interval=%u\n",
+		st->last_handshake_sec, st->last_handshake_nsec,
+		st->tx_bytes, st->rx_bytes, pc->persistent_keepalive);
+	for (i = 0; i < pc->n_allowed_ips; i++)
+		sbuf_printf(b, "allowed_ip=%s\n", wgc_cidr_format(
+			&pc->allowed_ips[i], buf, sizeof(buf)));
+	return b->oom ? 1 : 0;
+}
+
 int
 wgc_uapi_format_get(const struct wgc_control_ops *ops, void *ctx, char **out,
 		size_t *out_len)
 {
-	char hex[WGC_KEY_HEX_LEN + 1], buf[WGC_ADDR_STR_LEN];
+	char hex[WGC_KEY_HEX_LEN + 1];
 	struct wgc_iface_conf iface;
-	struct wgc_peer_conf pc;
-	struct wgc_control_peer_stats st;
-	uint8_t last[WGC_KEY_LEN];
 	struct sbuf b = { 0 };
-	bool first = true;
-	uint32_t i;
 	int rc;
 
 	*out = NULL;
@@ -243,28 +275,7 @@ wgc_uapi_format_get(const struct wgc_control_ops *ops, void *ctx, char **out,
 	if (iface.fwmark != 0)
 		sbuf_printf(&b, "fwmark=%u\n", iface.fwmark);
 	wgc_iface_conf_free(&iface);
-	while (ops->peer_next(ctx, first ? NULL : last, &pc, &st) == 0) {
-		first = false;
-		memcpy(last, pc.public_key, WGC_KEY_LEN);
-		wgc_key_to_hex(pc.public_key, hex);
-		sbuf_printf(&b, "public_key=%s\n", hex);
-		wgc_key_to_hex(pc.preshared_key, hex);
-		sbuf_printf(&b, "preshared_key=%s\n", hex);
-		sbuf_printf(&b, "protocol_version=1\n");
-		if (pc.endpoint.addr.family != 0)
-			sbuf_printf(&b, "endpoint=%s\n", wgc_endpoint_format(
-				&pc.endpoint, buf, sizeof(buf)));
-		sbuf_printf(&b, "last_handshake_time_sec=%" PRId64 "\n"
-			"last_handshake_time_nsec=%" PRId64 "\n"
-			"tx_bytes=%" PRIu64 "\nrx_bytes=%" PRIu64 "\n"
-			"persistent_keepalive_interval=%u\n",
-			st.last_handshake_sec, st.last_handshake_nsec,
-			st.tx_bytes, st.rx_bytes, pc.persistent_keepalive);
-		for (i = 0; i < pc.n_allowed_ips; i++)
-			sbuf_printf(&b, "allowed_ip=%s\n", wgc_cidr_format(
-				&pc.allowed_ips[i], buf, sizeof(buf)));
-		wgc_peer_conf_free(&pc);
-	}
+	ctl_walk(ops, ctx, NULL, UINT64_MAX, true, get_one, &b);
 	sodium_memzero(hex, sizeof(hex));
 	if (b.oom) {
 		if (b.p != NULL)
@@ -283,6 +294,7 @@ wgc_uapi_format_get(const struct wgc_control_ops *ops, void *ctx, char **out,
 
 struct reader {
 	int fd;
+	double deadline;       /* ms (CLOCK_MONOTONIC): the request's end */
 	char buf[65536];
 	size_t start, end;
 };
@@ -307,8 +319,20 @@ read_line(struct reader *r, char *line, size_t max, size_t *len)
 			line[n++] = ch;
 		}
 		{
-			ssize_t k = read(r->fd, r->buf, sizeof(r->buf));
+			struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+			double left = r->deadline - ctl_ms();
+			ssize_t k;
+			int pr;
 
+			/* a client that sends too slowly is cut off */
+			if (left <= 0)
+				return -1;
+			pr = poll(&pfd, 1, (int)(left + 1));
+			if (pr < 0 && errno == EINTR)
+				continue;
+			if (pr <= 0)
+				return -1;
+			k = read(r->fd, r->buf, sizeof(r->buf));
 			if (k < 0 && errno == EINTR)
 				continue;
 			if (k <= 0)
@@ -346,6 +370,8 @@ errno_of(enum wgc_conf_err_kind k)
 		return EEXIST;
 	case WGC_CONF_EIO:
 		return EIO;
+	case WGC_CONF_ENOSPC:
+		return ENOSPC;
 	default:
 		return EINVAL;
 	}
@@ -365,11 +391,18 @@ uapi_serve(struct wgc_control *ctl, int fd)
 	r->start = r->end = 0;
 	for (;;) {
 		struct wgc_conf_error err = { 0 };
-		int e = 0, rc = read_line(r, line, UAPI_LINE_MAX, &len);
+		int e = 0, rc;
 
+		/* each request must arrive within UAPI_REQ_TIMEOUTS times the
+		 * control timeout (the first line within one timeout) */
+		r->deadline = ctl_ms() + 1000.0 * ctl->conf.timeout;
+		rc = read_line(r, line, UAPI_LINE_MAX, &len);
 		if (rc <= 0)
 			break;
-		ctl->cnt.uapi_requests++;
+		r->deadline = ctl_ms() + 1000.0 * ctl->conf.timeout *
+			UAPI_REQ_TIMEOUTS;
+		__atomic_fetch_add(&ctl->cnt.uapi_requests, 1,
+			__ATOMIC_RELAXED);
 		if (strcmp(line, "get=1") == 0) {
 			char *out = NULL;
 			size_t out_len = 0;
@@ -425,7 +458,8 @@ uapi_serve(struct wgc_control *ctl, int fd)
 					sodium_memzero(b.p, b.len);
 				sbuf_free(&b);
 				e = EPROTO;
-				ctl->cnt.uapi_errors++;
+				__atomic_fetch_add(&ctl->cnt.uapi_errors, 1,
+					__ATOMIC_RELAXED);
 				snprintf(tail, sizeof(tail), "errno=%d\n\n", -e);
 				send_all(fd, tail, strlen(tail));
 				break;
@@ -448,11 +482,13 @@ uapi_serve(struct wgc_control *ctl, int fd)
 			sbuf_free(&b);
 		} else {
 			CTL_LOG(NOTICE, "uapi: unknown operation");
-			ctl->cnt.uapi_errors++;
+			__atomic_fetch_add(&ctl->cnt.uapi_errors, 1,
+				__ATOMIC_RELAXED);
 			break;
 		}
 		if (e != 0)
-			ctl->cnt.uapi_errors++;
+			__atomic_fetch_add(&ctl->cnt.uapi_errors, 1,
+				__ATOMIC_RELAXED);
 		snprintf(tail, sizeof(tail), "errno=%d\n\n", -e);
 		if (send_all(fd, tail, strlen(tail)) != 0)
 			break;
@@ -460,6 +496,74 @@ uapi_serve(struct wgc_control *ctl, int fd)
 	sodium_memzero(line, sizeof(line));
 	sodium_memzero(r, sizeof(*r));
 	free(r);
+}
+
+struct uapi_conn {
+	struct wgc_control *ctl;
+	int fd;
+	unsigned int slot;
+};
+
+static void *
+uapi_conn_thread(void *arg)
+{
+	struct uapi_conn *c = arg;
+	struct wgc_control *ctl = c->ctl;
+
+	uapi_serve(ctl, c->fd);
+	pthread_mutex_lock(&ctl->uapi_mu);
+	ctl->uapi_conn_fd[c->slot] = -1;
+	close(c->fd);
+	ctl->uapi_active--;
+	pthread_cond_broadcast(&ctl->uapi_cv);
+	pthread_mutex_unlock(&ctl->uapi_mu);
+	free(c);
+	/* the lcore id the backend may have taken for this thread */
+	rte_thread_unregister();
+	return NULL;
+}
+
+/* Serve one accepted client in a thread of its own; 0, or -1 when every
+ * slot is busy (the caller waits and retries). */
+static int
+uapi_spawn(struct wgc_control *ctl, int fd)
+{
+	struct uapi_conn *c;
+	pthread_attr_t at;
+	pthread_t th;
+	unsigned int i;
+	int rc;
+
+	c = malloc(sizeof(*c));
+	if (c == NULL)
+		return -1;
+	pthread_mutex_lock(&ctl->uapi_mu);
+	for (i = 0; i < RTE_DIM(ctl->uapi_conn_fd); i++)
+		if (ctl->uapi_conn_fd[i] < 0)
+			break;
+	if (i == RTE_DIM(ctl->uapi_conn_fd)) {
+		pthread_mutex_unlock(&ctl->uapi_mu);
+		free(c);
+		return -1;
+	}
+	c->ctl = ctl;
+	c->fd = fd;
+	c->slot = i;
+	ctl->uapi_conn_fd[i] = fd;
+	ctl->uapi_active++;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&th, &at, uapi_conn_thread, c);
+	pthread_attr_destroy(&at);
+	if (rc != 0) {
+		ctl->uapi_conn_fd[i] = -1;
+		ctl->uapi_active--;
+		pthread_mutex_unlock(&ctl->uapi_mu);
+		free(c);
+		return -1;
+	}
+	pthread_mutex_unlock(&ctl->uapi_mu);
+	return 0;
 }
 
 static void *
@@ -484,11 +588,22 @@ uapi_thread(void *arg)
 			break;
 		if (!(pfd[0].revents & POLLIN))
 			continue;
+		/* every slot busy: wait for one (the clients time out) */
+		pthread_mutex_lock(&ctl->uapi_mu);
+		while (ctl->uapi_active == RTE_DIM(ctl->uapi_conn_fd) &&
+				!ctl->uapi_stopping)
+			pthread_cond_wait(&ctl->uapi_cv, &ctl->uapi_mu);
+		if (ctl->uapi_stopping) {
+			pthread_mutex_unlock(&ctl->uapi_mu);
+			break;
+		}
+		pthread_mutex_unlock(&ctl->uapi_mu);
 		fd = accept4(ctl->uapi_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;
 		if (ctl_check_peer(ctl, fd) != 0) {
-			ctl->cnt.uapi_refused++;
+			__atomic_fetch_add(&ctl->cnt.uapi_refused, 1,
+				__ATOMIC_RELAXED);
 			CTL_LOG(NOTICE, "uapi: refused a client (credentials)");
 			close(fd);
 			continue;
@@ -497,8 +612,10 @@ uapi_thread(void *arg)
 		tv.tv_usec = 0;
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		uapi_serve(ctl, fd);
-		close(fd);
+		if (uapi_spawn(ctl, fd) != 0) {
+			CTL_LOG(ERR, "uapi: no thread for a client");
+			close(fd);
+		}
 	}
 	return NULL;
 }
@@ -513,9 +630,19 @@ uapi_start(struct wgc_control *ctl)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
+	pthread_mutex_init(&ctl->uapi_mu, NULL);
+	pthread_cond_init(&ctl->uapi_cv, NULL);
+	ctl->uapi_sync = true;
+	for (r = 0; r < (int)RTE_DIM(ctl->uapi_conn_fd); r++)
+		ctl->uapi_conn_fd[r] = -1;
 	ctl->uapi_fd = ctl_unix_listen(ctl, ctl->uapi_path);
 	if (ctl->uapi_fd < 0)
 		return -1;
+	/* a client gone between poll() and accept() never blocks the
+	 * thread (accepted sockets are blocking: they do not inherit it) */
+	if (fcntl(ctl->uapi_fd, F_SETFL, fcntl(ctl->uapi_fd, F_GETFL) |
+			O_NONBLOCK) != 0)
+		goto fail;
 	if (pipe2(ctl->uapi_stop, O_CLOEXEC) != 0)
 		goto fail;
 	if (pthread_create(&ctl->uapi_thread, NULL, uapi_thread, ctl) != 0)
@@ -533,9 +660,23 @@ void
 uapi_stop(struct wgc_control *ctl)
 {
 	if (ctl->uapi_running) {
+		unsigned int i;
+
 		if (write(ctl->uapi_stop[1], "x", 1) != 1)
 			CTL_LOG(ERR, "uapi: cannot signal the thread");
+		pthread_mutex_lock(&ctl->uapi_mu);
+		ctl->uapi_stopping = true;
+		pthread_cond_broadcast(&ctl->uapi_cv);
+		pthread_mutex_unlock(&ctl->uapi_mu);
 		pthread_join(ctl->uapi_thread, NULL);
+		/* cut the clients still connected, wait for their threads */
+		pthread_mutex_lock(&ctl->uapi_mu);
+		for (i = 0; i < RTE_DIM(ctl->uapi_conn_fd); i++)
+			if (ctl->uapi_conn_fd[i] >= 0)
+				shutdown(ctl->uapi_conn_fd[i], SHUT_RDWR);
+		while (ctl->uapi_active > 0)
+			pthread_cond_wait(&ctl->uapi_cv, &ctl->uapi_mu);
+		pthread_mutex_unlock(&ctl->uapi_mu);
 		ctl->uapi_running = false;
 	}
 	if (ctl->uapi_fd >= 0) {
@@ -547,5 +688,10 @@ uapi_stop(struct wgc_control *ctl)
 		close(ctl->uapi_stop[0]);
 		close(ctl->uapi_stop[1]);
 		ctl->uapi_stop[0] = ctl->uapi_stop[1] = -1;
+	}
+	if (ctl->uapi_sync) {
+		pthread_cond_destroy(&ctl->uapi_cv);
+		pthread_mutex_destroy(&ctl->uapi_mu);
+		ctl->uapi_sync = false;
 	}
 }

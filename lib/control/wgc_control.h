@@ -77,6 +77,18 @@ struct wgc_control_ops {
 	int (*peer_next)(void *ctx, const uint8_t *after,
 			struct wgc_peer_conf *conf, struct wgc_control_peer_stats *stats);
 	/**
+	 * Optional, a faster peer_next() loop: call @p fn for up to @p max
+	 * peers in key order after @p after (NULL = from the first), without
+	 * copies: @p conf and @p st (NULL unless @p stats) are valid during
+	 * the call only. @p fn returns 0 to go on. Same view as peer_next().
+	 * @return the number of peers passed to @p fn.
+	 */
+	uint64_t (*peer_walk)(void *ctx, const uint8_t *after, uint64_t max,
+			bool stats,
+			int (*fn)(void *arg, const struct wgc_peer_conf *conf,
+				const struct wgc_control_peer_stats *st),
+			void *arg);
+	/**
 	 * Apply a change set atomically: either every change is applied or
 	 * none (state unchanged), in order. Changing an existing peer keeps
 	 * its session, keys and counters; only removal ends them. Errors set
@@ -99,7 +111,7 @@ struct wgc_control_ops {
 struct wgc_mem_backend;
 
 /**
- * Create the reference backend: ordered skip list of peers (O(log n)
+ * Create the reference backend: ordered index of peers (O(log n)
  * lookup, insert and resume), hash index of allowed IPs (conflicts),
  * undo log for all-or-nothing apply. @p iface may be NULL.
  */
@@ -137,8 +149,10 @@ struct wgc_peers_backend;
  * Bind the control plane to the live peer table (built when lib/peers
  * is): the configuration is shadowed in an in-memory backend (ordering,
  * all-or-nothing validation), then each change is pushed to lib/peers
- * under its writer lock; changed peers keep their sessions. Peers already
- * in @p t are imported. Listen-port changes are refused (restart).
+ * under its writer lock, all or nothing (a table that refuses undoes the
+ * live part and the shadow); changed peers keep their sessions. Peers
+ * already in @p t are imported. Listen-port changes need
+ * wgc_peers_backend_set_listen_port().
  *
  * @param id     the device identity (private key changes), or NULL
  * @param iface  the interface as configured (name, key, port, addresses)
@@ -150,6 +164,14 @@ struct wgc_peers_backend *wgc_peers_backend_create(struct wgc_peers *t,
 void wgc_peers_backend_set_stats(struct wgc_peers_backend *pb,
 		int (*fn)(void *ctx, struct wgc_stat *out, unsigned int max),
 		void *ctx);
+
+/**
+ * Let the binding change the listen port live: @p fn moves the data
+ * plane's outer UDP port (0 or a negative errno; on error nothing may have
+ * changed). Without it, a listen-port change is refused (422).
+ */
+void wgc_peers_backend_set_listen_port(struct wgc_peers_backend *pb,
+		int (*fn)(void *ctx, uint16_t port), void *ctx);
 
 /** Free the binding (not the peer table). */
 void wgc_peers_backend_destroy(struct wgc_peers_backend *pb);

@@ -159,7 +159,7 @@ encap_one(struct wgc_net_port *p, struct net_lcore *lc, struct wgc_view *v,
 			RTE_BE16(RTE_ETHER_TYPE_IPV6);
 	}
 	u = (struct rte_udp_hdr *)(d + l2 + l3);
-	u->src_port = p->listen_port;
+	u->src_port = __atomic_load_n(&p->listen_port, __ATOMIC_RELAXED);
 	u->dst_port = dst->port;
 	u->dgram_len = rte_cpu_to_be_16((uint16_t)(plen + UDP_HLEN));
 	u->dgram_cksum = 0;

@@ -150,7 +150,9 @@ parse_udp(const struct wgc_net_port *p, const struct wgc_view *v,
 		drop(r, WGC_NET_DROP_UDP_LEN);
 		return;
 	}
-	if (u->dst_port != p->listen_port) {
+	/* the control plane may move the port at any time */
+	if (u->dst_port != __atomic_load_n(&p->listen_port,
+			__ATOMIC_RELAXED)) {
 		drop(r, WGC_NET_DROP_UDP_PORT);
 		return;
 	}

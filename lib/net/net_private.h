@@ -88,7 +88,7 @@ struct wgc_net_port {
 	struct rte_ether_addr mac;
 	uint16_t vlan;
 	rte_be16_t vlan_tci_be;     /* vlan in network order */
-	rte_be16_t listen_port;     /* network order */
+	rte_be16_t listen_port;     /* network order; atomic (control) */
 	uint16_t mtu;
 	uint8_t nb_ip4;
 	uint8_t nb_ip6;

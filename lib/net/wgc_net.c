@@ -241,6 +241,24 @@ wgc_net_port_create(const struct wgc_net_port_conf *c)
 	return p;
 }
 
+int
+wgc_net_port_set_listen_port(struct wgc_net_port *p, uint16_t port)
+{
+	if (p == NULL || port == 0)
+		return -EINVAL;
+	__atomic_store_n(&p->listen_port, rte_cpu_to_be_16(port),
+		__ATOMIC_RELAXED);
+	NET_LOG(INFO, "%s: listen port %u", p->name, port);
+	return 0;
+}
+
+uint16_t
+wgc_net_port_listen_port(const struct wgc_net_port *p)
+{
+	return rte_be_to_cpu_16(__atomic_load_n(&p->listen_port,
+		__ATOMIC_RELAXED));
+}
+
 void
 wgc_net_port_free(struct wgc_net_port *p)
 {

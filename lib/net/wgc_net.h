@@ -227,6 +227,18 @@ struct wgc_net_port;
 struct wgc_net_port *wgc_net_port_create(const struct wgc_net_port_conf *conf);
 
 /**
+ * Move the UDP listen port live (any thread): workers match received
+ * datagrams against it and use it as the source port of what they send
+ * from their next packet on (a relaxed atomic; no lock, no restart).
+ *
+ * @return 0, or -EINVAL for port 0.
+ */
+int wgc_net_port_set_listen_port(struct wgc_net_port *port, uint16_t udp_port);
+
+/** The current UDP listen port (host order). */
+uint16_t wgc_net_port_listen_port(const struct wgc_net_port *port);
+
+/**
  * Free a port: held and queued views are released. The caller makes sure
  * no lcore uses the port any more. NULL is allowed.
  */

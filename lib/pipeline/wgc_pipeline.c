@@ -955,16 +955,18 @@ stage_timers(struct wgc_pipeline *pl, uint64_t now)
 static void
 stage_reconcile(struct wgc_pipeline *pl)
 {
+	const struct wgc_peers_fast *f = wgc_peers_fast(pl->peers);
 	struct wgc_peer *p;
 	unsigned int k;
 
+	/* a slice of slots, not of peers: wgc_peers_next() would scan a
+	 * sparse table's empty slots to its end on every poll (a million
+	 * slots per poll while a large table fills, with the lock held) */
 	for (k = 0; k < RECONCILE_SLICE; k++) {
-		p = wgc_peers_next(pl->peers, &pl->scan_pos);
-		if (p == NULL) {
+		if (pl->scan_pos >= f->max_peers)
 			pl->scan_pos = 0;
-			break;
-		}
-		if (p->persistent_keepalive !=
+		p = wgc_peers_get(f, pl->scan_pos++);
+		if (p != NULL && p->persistent_keepalive !=
 				p->proto.timers.persistent_keepalive_interval)
 			wgc_pipeline_peer_changed(pl, p);
 	}
