@@ -26,13 +26,15 @@ static const char label_cookie[] = "cookie--";
 void
 wgc_cookie_peer_init(struct wgc_peer_proto *peer)
 {
-	struct wgc_peer_cookie *c = &peer->cookie;
+	memset(&peer->cookie, 0, sizeof(peer->cookie));
+}
 
-	memset(c, 0, sizeof(*c));
-	wgc_blake2s_2(c->mac1_key, label_mac1, 8, peer->remote_static,
-		WGC_KEY_LEN);
-	wgc_blake2s_2(c->decryption_key, label_cookie, 8, peer->remote_static,
-		WGC_KEY_LEN);
+/* HASH(label || S_r): the peer's mac1 or cookie decryption key */
+static void
+peer_key(uint8_t key[WGC_HASH_LEN], const char *label,
+		const struct wgc_peer_proto *peer)
+{
+	wgc_blake2s_2(key, label, 8, peer->remote_static, WGC_KEY_LEN);
 }
 
 static size_t
@@ -156,6 +158,8 @@ wgc_cookie_consume_reply(struct wgc_identity *id, struct wgc_index_table *t,
 	struct wgc_index_entry *e;
 	struct wgc_peer_proto *peer;
 	uint8_t cookie[WGC_COOKIE_LEN];
+	uint8_t key[WGC_HASH_LEN];
+	int rc;
 
 	if (len != WGC_MSG_COOKIE_REPLY_LEN ||
 			wgc_get_le32(msg) != WGC_MSG_COOKIE_REPLY) {
@@ -174,9 +178,12 @@ wgc_cookie_consume_reply(struct wgc_identity *id, struct wgc_index_table *t,
 		wgc_count(id, WGC_CNT_DROP_BAD_STATE);
 		return -EINVAL;
 	}
-	if (wgc_xaead_open(cookie, r->encrypted_cookie,
-			sizeof(r->encrypted_cookie), peer->cookie.last_mac1_sent,
-			WGC_MAC_LEN, r->nonce, peer->cookie.decryption_key) < 0) {
+	peer_key(key, label_cookie, peer);
+	rc = wgc_xaead_open(cookie, r->encrypted_cookie,
+		sizeof(r->encrypted_cookie), peer->cookie.last_mac1_sent,
+		WGC_MAC_LEN, r->nonce, key);
+	wgc_wipe(key, sizeof(key));
+	if (rc < 0) {
 		wgc_count(id, WGC_CNT_DROP_DECRYPT);
 		return -EBADMSG;
 	}
@@ -197,9 +204,12 @@ wgc_cookie_add_macs(struct wgc_peer_proto *peer, uint8_t *msg, size_t len,
 	struct wgc_peer_cookie *c = &peer->cookie;
 	struct wgc_msg_macs *macs =
 		(struct wgc_msg_macs *)(msg + len - sizeof(*macs));
+	uint8_t key[WGC_HASH_LEN];
 
-	wgc_blake2s_mac(macs->mac1, WGC_MAC_LEN, c->mac1_key, WGC_HASH_LEN,
+	peer_key(key, label_mac1, peer);
+	wgc_blake2s_mac(macs->mac1, WGC_MAC_LEN, key, WGC_HASH_LEN,
 		msg, len - sizeof(*macs));
+	wgc_wipe(key, sizeof(key));
 	memcpy(c->last_mac1_sent, macs->mac1, WGC_MAC_LEN);
 	c->have_sent_mac1 = true;
 	if (c->valid && wgc_age(now, c->birthdate) <
