@@ -20,21 +20,6 @@
 #define ROUNDS 7
 
 static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v, unsigned int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
-
-static int
 run_raw(struct rte_mempool *mp, uint64_t *cycles)
 {
 	struct rte_mbuf *m[BURST];
@@ -94,11 +79,11 @@ perf_iobuf(void)
 	printf("perf_iobuf: burst %d, %d bursts x %d rounds, median per packet\n",
 		BURST, ITERS, ROUNDS);
 	printf("  raw  alloc_bulk+free_bulk : %6.2f cycles  %7.1f Mpps\n",
-		median(raw, ROUNDS), hz / median(raw, ROUNDS) / 1e6);
+		wgc_test_median(raw, ROUNDS), hz / wgc_test_median(raw, ROUNDS) / 1e6);
 	printf("  views alloc+claim+release: %6.2f cycles  %7.1f Mpps\n",
-		median(views, ROUNDS), hz / median(views, ROUNDS) / 1e6);
+		wgc_test_median(views, ROUNDS), hz / wgc_test_median(views, ROUNDS) / 1e6);
 	printf("  views / raw throughput    : %.3f (goal >= 0.90)\n",
-		median(ratio, ROUNDS));
+		wgc_test_median(ratio, ROUNDS));
 	printf("  command: build/test/wgc-test iobuf_perf (EAL: $WGC_TEST_EAL)\n");
 	return TEST_SUCCESS;
 }

@@ -256,21 +256,6 @@ raw_seal_cold(struct wgc_aead_engine *e, uint16_t size, unsigned int total,
 	return TEST_SUCCESS;
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v, unsigned int n)
-{
-	qsort(v, n, sizeof(v[0]), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 #define ROUNDS_MAX 31
 
 /* sizes and rounds can be narrowed for profiling */
@@ -349,16 +334,16 @@ test_perf_pipeline(void)
 
 		if (only != 0 && only != sizes[i])
 			continue;
-		mrs = median(rs[i], rounds);
-		mrc = median(rc[i], rounds);
+		mrs = wgc_test_median(rs[i], rounds);
+		mrc = wgc_test_median(rc[i], rounds);
 		printf("  %4u B inner:", sizes[i]);
-		print_fig("encrypt", median(enc[i], rounds), sizes[i], hz);
+		print_fig("encrypt", wgc_test_median(enc[i], rounds), sizes[i], hz);
 		print_fig("raw seal", mrs, sizes[i], hz);
-		printf(" encrypt/seal %3.0f%%\n", 100.0 * median(qe[i], rounds));
+		printf(" encrypt/seal %3.0f%%\n", 100.0 * wgc_test_median(qe[i], rounds));
 		printf("  %4u B inner:", sizes[i]);
-		print_fig("decrypt", median(dec[i], rounds), sizes[i], hz);
-		print_fig("raw open", median(ro[i], rounds), sizes[i], hz);
-		printf(" decrypt/open %3.0f%%\n", 100.0 * median(qd[i], rounds));
+		print_fig("decrypt", wgc_test_median(dec[i], rounds), sizes[i], hz);
+		print_fig("raw open", wgc_test_median(ro[i], rounds), sizes[i], hz);
+		printf(" decrypt/open %3.0f%%\n", 100.0 * wgc_test_median(qd[i], rounds));
 		printf("  %4u B inner: (diagnostic) raw seal on cold input "
 			"(%u fresh mbufs, as the pipeline's): %.0f cyc, "
 			"%+.0f over hot\n", sizes[i], ROUND, mrc, mrc - mrs);
@@ -600,13 +585,13 @@ test_perf_pipeline_eth(void)
 		if (only != 0 && only != sizes[i])
 			continue;
 		printf("  %4u B inner:", sizes[i]);
-		print_fig("encrypt", median(enc[i], rounds), sizes[i], hz);
-		print_fig("raw seal", median(rs[i], rounds), sizes[i], hz);
-		printf(" encrypt/seal %3.0f%%\n", 100.0 * median(qe[i], rounds));
+		print_fig("encrypt", wgc_test_median(enc[i], rounds), sizes[i], hz);
+		print_fig("raw seal", wgc_test_median(rs[i], rounds), sizes[i], hz);
+		printf(" encrypt/seal %3.0f%%\n", 100.0 * wgc_test_median(qe[i], rounds));
 		printf("  %4u B inner:", sizes[i]);
-		print_fig("decrypt", median(dec[i], rounds), sizes[i], hz);
-		print_fig("raw open", median(ro[i], rounds), sizes[i], hz);
-		printf(" decrypt/open %3.0f%%\n", 100.0 * median(qd[i], rounds));
+		print_fig("decrypt", wgc_test_median(dec[i], rounds), sizes[i], hz);
+		print_fig("raw open", wgc_test_median(ro[i], rounds), sizes[i], hz);
+		printf(" decrypt/open %3.0f%%\n", 100.0 * wgc_test_median(qd[i], rounds));
 	}
 	wgc_aead_engine_free(e);
 	return TEST_SUCCESS;

@@ -49,6 +49,9 @@ void wgc_test_fail_report(const char *file, int line, const char *expr,
 /** The current test keeps DPDK heap memory on purpose (e.g. a cache). */
 void wgc_test_heap_check_skip(void);
 
+/** Median of n values (benchmarks: medians of rounds); sorts v. */
+double wgc_test_median(double *v, unsigned int n);
+
 /**
  * Check that every mempool is full (no object in use).
  *
