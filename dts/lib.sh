@@ -158,10 +158,12 @@ dts_wgc_launch() {
 }
 
 # dts_capture NS IF PCAP FILTER: tshark writes IF's FILTER traffic to PCAP
-# (in the background, tracked) until dts_capture_stop
+# (in the background, tracked) until dts_capture_stop or DTS_CAP_MAX
+# packets (20 000: a TCP test at Gbit/s would otherwise leave hundreds of
+# MB for the checks to decode)
 dts_capture() {
 	ip netns exec "$1" tshark -q -i "$2" -w "$3" -f "$4" \
-		>"$3.log" 2>&1 &
+		-c "${DTS_CAP_MAX:-20000}" >"$3.log" 2>&1 &
 	DTS_CAP_PID=$!
 	dts_track $DTS_CAP_PID "$3.log"
 	sleep 1
