@@ -32,7 +32,7 @@ dts_init() {
 	fi
 	DTS_TMP=$(mktemp -d "/tmp/wgc-dts-$DTS_NAME.XXXXXX")
 	trap dts_cleanup EXIT
-	trap 'exit 1' INT TERM
+	trap 'exit 1' INT TERM HUP PIPE
 }
 
 dts_log() {
