@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -392,6 +393,7 @@ uapi_serve(struct wgc_control *ctl, int fd)
 	for (;;) {
 		struct wgc_conf_error err = { 0 };
 		int e = 0, rc;
+		bool big;
 
 		/* each request must arrive within UAPI_REQ_TIMEOUTS times the
 		 * control timeout (the first line within one timeout) */
@@ -464,10 +466,12 @@ uapi_serve(struct wgc_control *ctl, int fd)
 				send_all(fd, tail, strlen(tail));
 				break;
 			}
+			big = false;
 			if (wgc_uapi_parse_set(b.p != NULL ? b.p : "", b.len,
 					&cs, &err) != 0) {
 				e = errno_of(err.kind);
 			} else {
+				big = cs.n > 10000;
 				pthread_mutex_lock(&ctl->lock);
 				if (ctl_apply_locked(ctl, &cs, &err) != 0)
 					e = errno_of(err.kind);
@@ -480,6 +484,10 @@ uapi_serve(struct wgc_control *ctl, int fd)
 			if (b.p != NULL)
 				sodium_memzero(b.p, b.len);
 			sbuf_free(&b);
+			/* a `wg setconf` of many peers leaves its request text
+			 * and change set in freed heap: give it back */
+			if (big)
+				malloc_trim(0);
 		} else {
 			CTL_LOG(NOTICE, "uapi: unknown operation");
 			__atomic_fetch_add(&ctl->cnt.uapi_errors, 1,
