@@ -65,10 +65,11 @@ extern const size_t wgc_default_config_len;
 #define MAX_EAL_ARGS 128
 #define MIN_PEERS 1024u
 /* virtio-user inner port: descriptors per queue, and what its frames need
- * beyond the MTU in a default-pool buffer (Ethernet + VLAN + CRC, the
- * transport trailer, 64-byte alignment slack) */
+ * beyond the MTU in a default-pool buffer (what drivers/ethdev checks:
+ * frame headers, the transport trailer, 64-byte alignment slack) */
 #define VIRTIO_QUEUE_SIZE 1024u
-#define VIRTIO_POOL_EXTRA_ROOM (22u + WGC_IOBUF_TRAILER_MAX + 63u)
+#define VIRTIO_POOL_EXTRA_ROOM (WGC_ETHDEV_FRAME_HDR_MAX + \
+	WGC_IOBUF_TRAILER_MAX + 63u)
 
 static volatile sig_atomic_t stop;
 static volatile sig_atomic_t dump;

@@ -29,7 +29,7 @@ RTE_LOG_REGISTER(wgc_logtype_ethdev, wgc.ethdev, INFO);
 
 #define DEFAULT_DESC 1024
 #define POOL_CACHE 256u
-#define MAX_FRAME_HDR (RTE_ETHER_HDR_LEN + 4 + RTE_ETHER_CRC_LEN)
+#define MAX_FRAME_HDR WGC_ETHDEV_FRAME_HDR_MAX
 
 static uint32_t pool_seq; /* pool names stay unique if one is kept */
 

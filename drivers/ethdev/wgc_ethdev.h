@@ -48,6 +48,12 @@ extern "C" {
 #define WGC_ETHDEV_QUEUES_MAX 16
 
 /** How to open a port. Zero values pick defaults. */
+/** Most bytes a frame adds to an IP packet on a port: Ethernet, one VLAN
+ * tag, CRC. A pool given in wgc_ethdev_conf needs buffers of at least
+ * RTE_PKTMBUF_HEADROOM + the MTU + this + WGC_IOBUF_TRAILER_MAX, rounded
+ * up to 64 bytes. */
+#define WGC_ETHDEV_FRAME_HDR_MAX (RTE_ETHER_HDR_LEN + 4 + RTE_ETHER_CRC_LEN)
+
 struct wgc_ethdev_conf {
 	const char *devname;      /**< vdev string, device name or PCI address */
 	uint16_t nb_rx_queues;    /**< RX queues, one per worker (0: 1) */

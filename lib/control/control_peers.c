@@ -193,17 +193,6 @@ vec_reset(struct pb_vec *v)
 	}
 }
 
-/* Wait (up to ~100 ms, writer lock held) for removed peers' slots to pass
- * their grace period. */
-static void
-slots_reclaim(struct wgc_peers_backend *pb)
-{
-	unsigned int tries = 0;
-
-	while (wgc_peers_reclaim(pb->t) > 0 && tries++ < 1000)
-		usleep(100);
-}
-
 /* A peer removed early comes back as it was configured (a new session:
  * its slot was needed by the change that now failed). */
 static void
@@ -259,7 +248,7 @@ live_undo(struct wgc_peers_backend *pb)
 		wgc_peers_remove(pb->t, pb->created.v[i].p);
 	if (!pb->early)
 		return;
-	slots_reclaim(pb);
+	/* wgc_peers_add() waits for the removed peers' grace period */
 	for (i = 0; i < pb->n_chg; i++)
 		if (pb->chg[i].removed_early)
 			live_recreate(pb, &pb->chg[i]);
@@ -327,7 +316,6 @@ push_live(struct wgc_peers_backend *pb, const struct wgc_changeset *cs,
 				c->removed_early = true;
 				pb->early = true;
 			}
-			slots_reclaim(pb);
 		}
 	}
 	/* 1: slots for the new peers */
