@@ -7,7 +7,7 @@ set -e
 
 PKGS="build-essential pkg-config meson ninja-build python3
 libdpdk-dev dpdk libipsec-mb-dev libsodium-dev libcjson-dev
-libmicrohttpd-dev libssl-dev
+libmicrohttpd-dev libssl-dev libcurl4-openssl-dev etcd-server etcd-client
 clang libclang-rt-14-dev
 wireguard-go wireguard-tools iproute2 iperf3 iputils-ping ethtool
 tshark python3-scapy curl procps psmisc util-linux kmod"
