@@ -375,3 +375,190 @@ out:
 
 WGC_TEST_REGISTER(control_health_during_bulk_autotest, fast,
 	test_health_during_bulk);
+
+/* ------------------------------------------------------------- audit */
+
+static char *
+read_file_all(FILE *f)
+{
+	long n;
+	char *s;
+
+	fflush(f);
+	n = ftell(f);
+	if (n < 0 || (s = calloc(1, (size_t)n + 1)) == NULL)
+		return NULL;
+	rewind(f);
+	if (fread(s, 1, (size_t)n, f) != (size_t)n) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static unsigned int
+count_lines(const char *s, const char *needle)
+{
+	unsigned int n = 0;
+
+	while ((s = strstr(s, needle)) != NULL) {
+		n++;
+		s++;
+	}
+	return n;
+}
+
+#define PSK "SZt1Nj6fkIy9U3SpZ8d6VWBvH+BdoHFnJBUxzrhWeOY="
+#define PSK_HEX "499b75363e9f908cbd5374a967c77a55606f1fe05da07167241531ceb85678e6"
+#define PUB "BP7axYdCBskJN7oy0xRHKsjHv5ht5DP+K5a5kQqrLRM="
+#define PUB_URL "BP7axYdCBskJN7oy0xRHKsjHv5ht5DP-K5a5kQqrLRM="
+#define PUB_HEX "04fedac5874206c90937ba32d314472ac8c7bf986de433fe2b96b9910aab2d13"
+
+/*
+ * One audit line per accepted change, with the uid of the client (from
+ * SO_PEERCRED), the operation and the peer's key; refused changes write
+ * none; no secret ever appears.
+ */
+static int
+test_audit(void)
+{
+	struct http_resp r = { 0 };
+	char want[256], *log = NULL, *out;
+	FILE *f = tmpfile();
+	int rc = TEST_FAILED, fd;
+
+	TEST_ASSERT_NOT_NULL(f, "tmpfile");
+	if (start_with_monitor(NULL, NULL) != 0)
+		goto out;
+	rte_openlog_stream(f);
+	REQ("PUT", "/v1/peers/" PUB_URL, "{\"allowed_ips\": [\"10.7.0.2/32\"],"
+		" \"preshared_key\": \"" PSK "\"}");
+	TEST_ASSERT_EQUAL(r.status, 201, "%s", r.body);
+	REQ("PATCH", "/v1/interface", "{\"private_key\": "
+		"\"//////////////////////////////////////////8=\", "
+		"\"listen_port\": 51999}");
+	TEST_ASSERT_EQUAL(r.status, 200, "%s", r.body);
+	/* refused: conflict, bad JSON */
+	REQ("POST", "/v1/peers", "[{\"public_key\": \"L+V9o0fNYkMVKNqsX7spBzD/"
+		"9oSvxM/C7ZCZX1jLO3Q=\", \"allowed_ips\": [\"10.7.0.2/32\"]}]");
+	TEST_ASSERT_EQUAL(r.status, 409, "%s", r.body);
+	REQ("POST", "/v1/peers", "[{");
+	TEST_ASSERT_EQUAL(r.status, 400, "%s", r.body);
+	/* UAPI */
+	fd = unix_connect(fx.uapi);
+	TEST_ASSERT(fd >= 0, "uapi");
+	TEST_ASSERT_SUCCESS(write_full(fd, "set=1\npublic_key=" PUB_HEX
+		"\npreshared_key=" PSK_HEX "\n\n", strlen("set=1\npublic_key="
+		PUB_HEX "\npreshared_key=" PSK_HEX "\n\n")), "write");
+	shutdown(fd, SHUT_WR);
+	{
+		size_t len;
+
+		out = read_all(fd, &len);
+	}
+	close(fd);
+	TEST_ASSERT(out != NULL && strcmp(out, "errno=0\n\n") == 0, "%s",
+		out != NULL ? out : "");
+	free(out);
+	REQ("DELETE", "/v1/peers/" PUB_URL, NULL);
+	TEST_ASSERT_EQUAL(r.status, 204, "%s", r.body);
+	rte_openlog_stream(NULL);
+	log = read_file_all(f);
+	TEST_ASSERT_NOT_NULL(log, "log");
+	printf("%s", log);
+	TEST_ASSERT_EQUAL(count_lines(log, "wgc.audit: "), 4u, "one line per "
+		"accepted change: %s", log);
+	snprintf(want, sizeof(want), "wgc.audit: uid=%u via=rest op=replace "
+		"peer=" PUB "\n", (unsigned int)getuid());
+	TEST_ASSERT(strstr(log, want) != NULL, "PUT: want %s in %s", want,
+		log);
+	snprintf(want, sizeof(want), "wgc.audit: uid=%u via=rest "
+		"interface=private_key,listen_port listen_port=51999\n",
+		(unsigned int)getuid());
+	TEST_ASSERT(strstr(log, want) != NULL, "PATCH: want %s in %s", want,
+		log);
+	snprintf(want, sizeof(want), "wgc.audit: uid=%u via=uapi op=upsert "
+		"peer=" PUB "\n", (unsigned int)getuid());
+	TEST_ASSERT(strstr(log, want) != NULL, "UAPI: want %s in %s", want,
+		log);
+	snprintf(want, sizeof(want), "wgc.audit: uid=%u via=rest op=remove "
+		"peer=" PUB "\n", (unsigned int)getuid());
+	TEST_ASSERT(strstr(log, want) != NULL, "DELETE: want %s in %s", want,
+		log);
+	TEST_ASSERT(strstr(log, PSK) == NULL && strcasestr(log, PSK_HEX) ==
+		NULL && strstr(log, "//////////") == NULL, "a secret in the "
+		"log: %s", log);
+	rc = TEST_SUCCESS;
+out:
+	rte_openlog_stream(NULL);
+	free(log);
+	fclose(f);
+	http_resp_free(&r);
+	stop_with_monitor();
+	return rc;
+}
+
+WGC_TEST_REGISTER(control_audit_autotest, fast, test_audit);
+
+/* ---------------------------------------------------------- promtool */
+
+/*
+ * `promtool check metrics` (Debian's prometheus package, installed by
+ * devtools/install-deps.sh) finds no problem in /metrics?peers=1.
+ */
+static int
+test_promtool(void)
+{
+	struct http_resp r = { 0 };
+	char path[128], cmd[256], buf[512];
+	unsigned int problems = 0;
+	FILE *f, *p;
+	int rc = TEST_FAILED, st;
+
+	TEST_ASSERT(system("command -v promtool >/dev/null") == 0,
+		"promtool missing: run devtools/install-deps.sh "
+		"(Debian package prometheus)");
+	TEST_ASSERT_SUCCESS(start_with_monitor(NULL, NULL), "start");
+	TEST_ASSERT_SUCCESS(wgc_monitor_set_workers(mon, 2, beat, NULL),
+		"workers");
+	REQ("PUT", "/v1/peers", "[{\"public_key\": \"" PUB "\", "
+		"\"allowed_ips\": [\"10.7.0.2/32\", \"fd00::2/128\"]}, "
+		"{\"public_key\": \"L+V9o0fNYkMVKNqsX7spBzD/9oSvxM/C7ZCZX1jLO3Q="
+		"\"}]");
+	TEST_ASSERT_EQUAL(r.status, 200, "%s", r.body);
+	REQ("GET", "/metrics?peers=1", NULL);
+	TEST_ASSERT_EQUAL(r.status, 200, "%s", r.body);
+	TEST_ASSERT(strstr(r.body, "wireguard_sent_bytes_total{interface="
+		"\"wgcctl0\",public_key=\"" PUB "\",allowed_ips=\"10.7.0.2/32,"
+		"fd00::2/128\"} 0\n") != NULL, "exporter names: %s", r.body);
+	TEST_ASSERT(strstr(r.body, "# TYPE wireguard_latest_handshake_seconds "
+		"gauge\n") != NULL, "%s", r.body);
+	snprintf(path, sizeof(path), "%s/metrics.txt", fx.dir);
+	f = fopen(path, "w");
+	if (f == NULL || fwrite(r.body, 1, r.body_len, f) != r.body_len) {
+		if (f != NULL)
+			fclose(f);
+		goto out;
+	}
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "promtool check metrics < %s 2>&1", path);
+	p = popen(cmd, "r");
+	if (p == NULL)
+		goto out;
+	while (fgets(buf, sizeof(buf), p) != NULL) {
+		printf("promtool: %s", buf);
+		problems++;
+	}
+	st = pclose(p);
+	printf("promtool check metrics: %u problems, exit %d\n", problems,
+		WEXITSTATUS(st));
+	TEST_ASSERT(problems == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		"promtool found %u problems", problems);
+	rc = TEST_SUCCESS;
+out:
+	http_resp_free(&r);
+	stop_with_monitor();
+	return rc;
+}
+
+WGC_TEST_REGISTER(control_metrics_promtool_autotest, fast, test_promtool);

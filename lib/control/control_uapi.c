@@ -520,6 +520,13 @@ uapi_serve(struct wgc_control *ctl, long uid, int fd)
 						ctl->uapi_budget);
 				__atomic_fetch_add(&ctl->cnt.uapi_errors, 1,
 					__ATOMIC_RELAXED);
+				/* read the rest of the request without keeping
+				 * it (within the request's deadline), so that
+				 * the client reads the answer, not a reset */
+				while (why != SET_IO && read_line(r, line,
+						UAPI_LINE_MAX, &len) == 1 &&
+						len != 0)
+					;
 				snprintf(tail, sizeof(tail), "errno=%d\n\n", -e);
 				send_all(fd, tail, strlen(tail));
 				break;
