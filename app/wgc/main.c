@@ -58,6 +58,7 @@
 #include "wgc_proto.h"
 #include "wgc_tun.h"
 
+#include "log.h"
 #include "telemetry.h"
 
 extern const char wgc_default_config[];
@@ -778,6 +779,8 @@ setup(struct wgc_daemon *d, const char *prog)
 			"added (vhost-user shares memory by fd)\n");
 	}
 	eal_argv[n] = NULL;
+	if (wgc_app_log_init() != 0)
+		fprintf(stderr, "wgc: log stream: %s\n", strerror(errno));
 	if (rte_eal_init(n, eal_argv) < 0) {
 		fprintf(stderr, "wgc: EAL init failed: %s\n",
 			rte_strerror(rte_errno));
