@@ -90,6 +90,7 @@ def main():
     urlkey = KEY.replace("+", "-").replace("/", "_")
     urlkey2 = KEY2.replace("+", "-").replace("/", "_")
     reqs = [
+        ("PUT", "/v1/peers", [], 200),          # start without peers
         ("GET", "/v1/interface", None, 200),
         ("PATCH", "/v1/interface", {"listen_port": 51821}, 200),
         ("PATCH", "/v1/interface", {"listen_port": 70000}, 422),

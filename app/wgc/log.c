@@ -24,6 +24,7 @@
 #include "log.h"
 
 static bool to_journal;
+static bool journal_socket;  /* sd_journal_send() drops silently without */
 
 /* RTE_LOG_EMERG (1) .. RTE_LOG_DEBUG (8) -> LOG_EMERG (0) .. LOG_DEBUG */
 static int
@@ -45,7 +46,7 @@ log_write(void *cookie, const char *buf, size_t size)
 		n--;
 	if (to_journal) {
 #ifdef WGC_HAVE_LIBSYSTEMD
-		if (sd_journal_send("MESSAGE=%.*s", (int)n, buf,
+		if (journal_socket && sd_journal_send("MESSAGE=%.*s", (int)n, buf,
 				"PRIORITY=%d", priority(),
 				"SYSLOG_IDENTIFIER=wgc", NULL) == 0)
 			return (ssize_t)size;
@@ -79,6 +80,7 @@ wgc_app_log_init(void)
 	FILE *f;
 
 	to_journal = wgc_app_log_journal();
+	journal_socket = access("/run/systemd/journal/socket", W_OK) == 0;
 	f = fopencookie(NULL, "w", io);
 	if (f == NULL)
 		return -1;
