@@ -477,6 +477,9 @@ ctl_health(struct wgc_control *ctl, char *msg, size_t len)
 				__ATOMIC_RELAXED));
 		return -1;
 	}
+	if (ctl->ops->health != NULL && ctl->ops->health(ctl->ctx, msg,
+			len) != 0)
+		return -1;
 	return wgc_monitor_health(ctl->monitor, msg, len);
 }
 

@@ -115,7 +115,11 @@ struct wgc_control_ops {
 	int (*stats_read)(void *ctx, struct wgc_stat *out, unsigned int max);
 	/** stats_read needs no lock (metrics answer during a long apply) */
 	bool stats_unlocked;
-	/** Optional: 0 if healthy, else -1 with a reason in @p msg. */
+	/**
+	 * Optional: 0 if healthy, else -1 with a reason in @p msg. Called
+	 * without the control lock (/v1/health never waits behind an
+	 * apply): must be safe against every other call.
+	 */
 	int (*health)(void *ctx, char *msg, size_t len);
 };
 
