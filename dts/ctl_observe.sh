@@ -202,9 +202,10 @@ health_during_bulk() {
 	slow=0
 	bad=0
 	while kill -0 $cp 2>/dev/null; do
+		[ $((n % 2)) -eq 0 ] && u=/v1/health || u=/metrics
 		t=$(curl -s --max-time 2 --unix-socket "$REST" \
 			-o "$DTS_TMP/h.json" -w '%{http_code} %{time_total}' \
-			http://wgc/v1/health)
+			"http://wgc$u")
 		case $t in
 		"200 "*) n=$((n + 1)) ;;
 		*) bad=$((bad + 1)) ;;
@@ -213,11 +214,12 @@ health_during_bulk() {
 		sleep 0.05
 	done
 	wait $cp
-	echo "PUT of $BULK peers: HTTP $(cat "$DTS_TMP/bulk.code"); health" \
-		"answered $n times during it ($bad failed), slowest ${slow} s"
+	echo "PUT of $BULK peers: HTTP $(cat "$DTS_TMP/bulk.code");" \
+		"/v1/health and /metrics answered $n times during it" \
+		"($bad failed), slowest ${slow} s"
 	[ "$(cat "$DTS_TMP/bulk.code")" = 200 ] && [ $n -ge 1 ] && [ $bad -eq 0 ]
 }
-dts_check "/v1/health answers while a $BULK-peer PUT is applied" \
+dts_check "/v1/health, /metrics answer while a $BULK-peer PUT is applied" \
 	health_during_bulk
 sed 's/^/    /' "$DTS_TMP/check.out"
 
