@@ -61,12 +61,16 @@ start_with_monitor(const struct wgc_control_ops *ops,
 	return fx.ctl != NULL ? 0 : -1;
 }
 
+/* also each test's teardown: idempotent, so that a failed assertion
+ * (an early return) still stops the servers and removes the directory */
 static void
 stop_with_monitor(void)
 {
 	fixture_fini(&fx);
+	memset(&fx, 0, sizeof(fx));
 	wgc_monitor_free(mon);
 	mon = NULL;
+	rte_openlog_stream(NULL); /* the audit test's capture */
 }
 
 #define REQ(method, url, body) do { \
@@ -166,8 +170,8 @@ out:
 	return rc;
 }
 
-WGC_TEST_REGISTER(control_health_pool_pressure_autotest, fast,
-	test_pool_pressure);
+WGC_TEST_REGISTER_FULL(control_health_pool_pressure_autotest, fast, NULL,
+	test_pool_pressure, stop_with_monitor);
 
 /* ---------------------------------------------- workers and links */
 
@@ -265,8 +269,8 @@ out:
 	return rc;
 }
 
-WGC_TEST_REGISTER(control_health_workers_links_autotest, fast,
-	test_workers_links);
+WGC_TEST_REGISTER_FULL(control_health_workers_links_autotest, fast, NULL,
+	test_workers_links, stop_with_monitor);
 
 /* ------------------------------------ health while a change applies */
 
@@ -404,8 +408,8 @@ out:
 	return rc;
 }
 
-WGC_TEST_REGISTER(control_health_during_bulk_autotest, fast,
-	test_health_during_bulk);
+WGC_TEST_REGISTER_FULL(control_health_during_bulk_autotest, fast, NULL,
+	test_health_during_bulk, stop_with_monitor);
 
 /* ------------------------------------------------------------- audit */
 
@@ -529,7 +533,8 @@ out:
 	return rc;
 }
 
-WGC_TEST_REGISTER(control_audit_autotest, fast, test_audit);
+WGC_TEST_REGISTER_FULL(control_audit_autotest, fast, NULL,
+	test_audit, stop_with_monitor);
 
 /* ---------------------------------------------------------- promtool */
 
@@ -592,4 +597,5 @@ out:
 	return rc;
 }
 
-WGC_TEST_REGISTER(control_metrics_promtool_autotest, fast, test_promtool);
+WGC_TEST_REGISTER_FULL(control_metrics_promtool_autotest, fast, NULL,
+	test_promtool, stop_with_monitor);
