@@ -849,9 +849,12 @@ test_conf_keys(void)
 		WGC_MSS_CLAMP_AUTO, 0));
 	TEST_CHECK(conf_ok("{\"inner\": {\"mss_clamp\": 1300}}", 1300, 0));
 	TEST_CHECK(conf_ok("{\"inner\": {\"mss_clamp\": 536, "
-		"\"port_mtu\": 9000}}", 536, 9000));
-	TEST_CHECK(conf_ok("{\"inner\": {\"port_mtu\": 1420}}",
+		"\"port_mtu\": 9000, \"type\": \"ethdev\"}}", 536, 9000));
+	TEST_CHECK(conf_ok("{\"inner\": {\"port_mtu\": 1420, "
+		"\"type\": \"virtio_user\", \"name\": \"/tmp/x\"}}",
 		WGC_MSS_CLAMP_OFF, 1420));
+	TEST_CHECK(conf_bad("{\"inner\": {\"port_mtu\": 1500}}",
+		"inner.port_mtu: only for the ethdev and virtio_user"));
 	TEST_CHECK(conf_bad("{\"inner\": {\"mss_clamp\": \"on\"}}",
 		"inner.mss_clamp: \"on\" is not one of off, auto"));
 	TEST_CHECK(conf_bad("{\"inner\": {\"mss_clamp\": 535}}",
@@ -866,10 +869,12 @@ test_conf_keys(void)
 		"\"mss_clamp\": 2}}", "mss_clamp"));
 	TEST_CHECK(conf_bad("{\"inner\": {\"port_mtu\": 575}}",
 		"inner.port_mtu"));
-	TEST_CHECK(conf_bad("{\"inner\": {\"port_mtu\": 1400}}",
+	TEST_CHECK(conf_bad("{\"inner\": {\"port_mtu\": 1400, "
+		"\"type\": \"ethdev\"}}",
 		"inner.port_mtu: 1400 is below inner.mtu 1420"));
 	TEST_CHECK(conf_bad("{\"inner\": {\"port_mtu\": 1400, "
-		"\"mtu\": 1500}}", "below inner.mtu 1500"));
+		"\"mtu\": 1500, \"type\": \"ethdev\"}}",
+		"below inner.mtu 1500"));
 	return TEST_SUCCESS;
 }
 WGC_TEST_REGISTER(inner_conf_autotest, fast, test_conf_keys);

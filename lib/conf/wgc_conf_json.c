@@ -950,6 +950,10 @@ parse_inner(struct wgc_startup_conf *c, const cJSON *j,
 			return unknown_key(err, path, k);
 		}
 	}
+	if (c->inner.port_mtu != 0 && c->inner.type == WGC_INNER_TUN)
+		return wgc_conf_error_set(err, WGC_CONF_EVALUE,
+			"inner.port_mtu: only for the ethdev and virtio_user "
+			"edges (a TUN has inner.mtu)");
 	if (c->inner.port_mtu != 0 && c->inner.port_mtu < c->inner.mtu)
 		return wgc_conf_error_set(err, WGC_CONF_EVALUE,
 			"inner.port_mtu: %u is below inner.mtu %u",
