@@ -855,7 +855,7 @@ print_state(struct wgc_daemon *d)
 		st.keepalive_rx, st.inner_tx, st.inner_rx, st.encap_ok,
 		st.outer_tx, st.staged, st.roamed, st.handshake_tx,
 		st.keepalive_tx);
-	printf("wgc: stats: icmp_tx %" PRIu64 " icmp_rate_limited %" PRIu64
+	printf("wgc: inner mtu: icmp_tx %" PRIu64 " icmp_rate_limited %" PRIu64
 		" mss_clamped %" PRIu64 "\n", st.icmp_tx, st.icmp_rate_limited,
 		st.mss_clamped);
 	for (i = 0; i < WGC_PL_DROP__MAX; i++)
@@ -868,7 +868,7 @@ print_state(struct wgc_daemon *d)
 		" nd_na_tx %" PRIu64 " nd_ns_tx %" PRIu64 "\n", ns.rx_wg,
 		ns.rx_arp, ns.rx_nd, ns.rx_echo, ns.tx_encap, ns.arp_reply_tx,
 		ns.nd_na_tx, ns.nd_ns_tx);
-	printf("wgc: net: rx_icmp_error %" PRIu64 "\n", ns.rx_icmp_error);
+	printf("wgc: net icmp: rx_icmp_error %" PRIu64 "\n", ns.rx_icmp_error);
 	for (i = 0; i < WGC_NET_DROP__MAX; i++)
 		if (ns.drop[i] != 0)
 			printf("wgc: drop: net.%s %" PRIu64 "\n",
