@@ -37,6 +37,10 @@ static bool rig_inner_l2;
  * a test fast-forwards minutes in microseconds */
 static uint64_t (*rig_wall_clock)(void);
 
+/* called on the pipeline configuration of the next dev_init() before the
+ * pipeline is created (NULL: none), e.g. to set the MTU handling */
+static void (*rig_conf)(struct wgc_pipeline_conf *pc);
+
 struct ring_edge {
 	struct rte_ring *rx;
 	struct rte_ring *tx;
@@ -152,6 +156,8 @@ dev_init(struct dev *d, const char *name, uint8_t seed, uint8_t ip_last,
 	pc.mtu = 1420;
 	pc.clock = rig_clock;
 	pc.wall_clock = rig_wall_clock;
+	if (rig_conf != NULL)
+		rig_conf(&pc);
 	d->pl = wgc_pipeline_create(&pc);
 	return d->pl == NULL ? TEST_FAILED : TEST_SUCCESS;
 }

@@ -866,6 +866,175 @@ test_net_rx_dispatch(void)
 WGC_TEST_REGISTER_FULL(net_rx_dispatch_autotest, fast, net_setup,
 	test_net_rx_dispatch, net_teardown);
 
+/* ---- ICMP errors arriving on the outer port ---- */
+
+/*
+ * An ICMP (v4) error from src to dst (us) quoting qlen bytes of an IPv4 /
+ * UDP datagram qsrc:51820 -> 192.0.2.7:40000.
+ */
+static int
+mk_icmp_err4(struct frame *f, uint8_t type, uint8_t code, uint32_t qsrc,
+		uint16_t qlen)
+{
+	uint8_t *ic, *q;
+
+	f->d = new_view(&f->v, (uint16_t)(14 + 20 + 8 + qlen));
+	if (f->d == NULL)
+		return -1;
+	put_l2(f->d, &our_mac, &peer_mac, -1, 0x0800);
+	f->l3 = 14;
+	f->l4 = 34;
+	ip4_hdr(f->d + 14, ip4("192.0.2.254"), ip4("10.0.0.1"), 1,
+		(uint16_t)(8 + qlen));
+	ic = f->d + 34;
+	ic[0] = type;
+	ic[1] = code;
+	put16(ic + 6, 1280);
+	q = ic + 8;
+	if (qlen >= 28) {
+		ip4_hdr(q, qsrc, ip4("192.0.2.7"), 17, 8 + 100);
+		put16(q + 20, LPORT);
+		put16(q + 22, 40000);
+		put16(q + 24, 108);
+	}
+	put16(ic + 2, ref_fold(ref_sum(ic, 8 + qlen, 0)));
+	return 0;
+}
+
+/* an ICMPv6 error from 2001:db8::fe to fd00::1 quoting qlen bytes of an
+ * IPv6 / UDP datagram qsrc -> 2001:db8::7 */
+static int
+mk_icmp_err6(struct frame *f, uint8_t type, uint8_t code, const char *qsrc,
+		uint16_t qlen)
+{
+	uint8_t s[16], t[16], qs[16], *ic, *q;
+
+	f->d = new_view(&f->v, (uint16_t)(14 + 40 + 8 + qlen));
+	if (f->d == NULL)
+		return -1;
+	put_l2(f->d, &our_mac, &peer_mac, -1, 0x86dd);
+	ip6("2001:db8::fe", s);
+	ip6("fd00::1", t);
+	ip6(qsrc, qs);
+	f->l3 = 14;
+	f->l4 = 54;
+	ip6_hdr(f->d + 14, s, t, 58, (uint16_t)(8 + qlen), 64);
+	ic = f->d + 54;
+	ic[0] = type;
+	ic[1] = code;
+	put16(ic + 6, 1280);
+	q = ic + 8;
+	if (qlen >= 48) {
+		ip6(qsrc, qs);
+		ip6("2001:db8::7", t);
+		ip6_hdr(q, qs, t, 17, 108, 64);
+		put16(q + 40, LPORT);
+		put16(q + 42, 40000);
+	}
+	put16(ic + 2, ref_l4_6(f->d + 14, ic, 8 + qlen, 58));
+	return 0;
+}
+
+/* classified as an ICMP error, then consumed and counted by wgc_net_rx */
+static int
+expect_icmp_err(struct frame *f, const char *what)
+{
+	struct wgc_net_stats before, after;
+	struct wgc_net_meta m;
+	int rc;
+
+	rc = classify_one(f, WGC_NET_CLASS_ICMP_ERR, 0);
+	if (rc != TEST_SUCCESS) {
+		printf("  case: %s\n", what);
+		wgc_view_release(&f->v);
+		return rc;
+	}
+	wgc_net_stats_get(port, &before);
+	TEST_ASSERT_EQUAL(wgc_net_rx(port, &f->v, &m, 1), 0, "%s: rx", what);
+	TEST_ASSERT(wgc_view_is_empty(&f->v), "%s: view not taken", what);
+	wgc_net_stats_get(port, &after);
+	TEST_ASSERT_EQUAL(after.rx_icmp_error, before.rx_icmp_error + 1,
+		"%s: counter", what);
+	TEST_ASSERT_EQUAL(after.rx_echo + after.rx_arp + after.rx_nd,
+		before.rx_echo + before.rx_arp + before.rx_nd,
+		"%s: not queued for the slow path", what);
+	return TEST_SUCCESS;
+}
+
+static int
+test_net_icmp_errors(void)
+{
+	uint32_t us = ip4("10.0.0.1");
+	struct wgc_view out[8];
+	struct frame f;
+	uint16_t n;
+
+	/* valid errors about our own datagrams: consumed, counted */
+	TEST_ASSERT_SUCCESS(mk_icmp_err4(&f, 3, 4, us, 28), "build");
+	TEST_CHECK(expect_icmp_err(&f, "frag needed"));
+	TEST_ASSERT_SUCCESS(mk_icmp_err4(&f, 3, 3, us, 128), "build");
+	TEST_CHECK(expect_icmp_err(&f, "port unreachable, long quote"));
+	TEST_ASSERT_SUCCESS(mk_icmp_err4(&f, 11, 0, us, 28), "build");
+	TEST_CHECK(expect_icmp_err(&f, "time exceeded"));
+	TEST_ASSERT_SUCCESS(mk_icmp_err4(&f, 12, 0, us, 28), "build");
+	TEST_CHECK(expect_icmp_err(&f, "parameter problem"));
+	TEST_ASSERT_SUCCESS(mk_icmp_err6(&f, 2, 0, "fd00::1", 48), "build");
+	TEST_CHECK(expect_icmp_err(&f, "packet too big"));
+	TEST_ASSERT_SUCCESS(mk_icmp_err6(&f, 1, 4, "fd00::1", 200), "build");
+	TEST_CHECK(expect_icmp_err(&f, "v6 port unreachable"));
+	TEST_ASSERT_SUCCESS(mk_icmp_err6(&f, 3, 0, "fd00::1", 48), "build");
+	TEST_CHECK(expect_icmp_err(&f, "v6 time exceeded"));
+	TEST_ASSERT_SUCCESS(mk_icmp_err6(&f, 4, 1, "fd00::1", 48), "build");
+	TEST_CHECK(expect_icmp_err(&f, "v6 parameter problem"));
+
+	/* malformed: counted drops */
+	TEST_ASSERT_SUCCESS(mk_icmp_err4(&f, 3, 4, us, 28), "build");
+	f.d[f.l4 + 20] ^= 1;
+	TEST_CHECK(expect_drop(&f, WGC_NET_DROP_ICMP_ERROR, "checksum"));
+	TEST_ASSERT_SUCCESS(mk_icmp_err4(&f, 3, 4, us, 12), "build");
+	TEST_CHECK(expect_drop(&f, WGC_NET_DROP_ICMP_ERROR, "quote short"));
+	TEST_ASSERT_SUCCESS(mk_icmp_err4(&f, 3, 4, us, 0), "build");
+	TEST_CHECK(expect_drop(&f, WGC_NET_DROP_ICMP_ERROR, "no quote"));
+	TEST_ASSERT_SUCCESS(mk_icmp_err4(&f, 3, 16, us, 28), "build");
+	TEST_CHECK(expect_drop(&f, WGC_NET_DROP_ICMP_ERROR, "code 16"));
+	TEST_ASSERT_SUCCESS(mk_icmp_err4(&f, 11, 2, us, 28), "build");
+	TEST_CHECK(expect_drop(&f, WGC_NET_DROP_ICMP_ERROR, "code 2"));
+	TEST_ASSERT_SUCCESS(mk_icmp_err4(&f, 3, 4, ip4("10.0.0.9"), 28),
+		"build");
+	TEST_CHECK(expect_drop(&f, WGC_NET_DROP_ICMP_ERROR,
+		"about a datagram that is not ours"));
+	TEST_ASSERT_SUCCESS(mk_icmp_err4(&f, 3, 4, us, 28), "build");
+	f.d[f.l4 + 8] = 0x65;   /* quoted version 6 */
+	put16(f.d + f.l4 + 2, 0);
+	put16(f.d + f.l4 + 2, ref_fold(ref_sum(f.d + f.l4, 36, 0)));
+	TEST_CHECK(expect_drop(&f, WGC_NET_DROP_ICMP_ERROR, "quoted v6"));
+	TEST_ASSERT_SUCCESS(mk_icmp_err6(&f, 2, 0, "fd00::1", 48), "build");
+	f.d[f.l4 + 30] ^= 1;
+	TEST_CHECK(expect_drop(&f, WGC_NET_DROP_ICMP_ERROR, "v6 checksum"));
+	TEST_ASSERT_SUCCESS(mk_icmp_err6(&f, 2, 0, "fd00::1", 40), "build");
+	TEST_CHECK(expect_drop(&f, WGC_NET_DROP_ICMP_ERROR, "v6 quote short"));
+	TEST_ASSERT_SUCCESS(mk_icmp_err6(&f, 2, 1, "fd00::1", 48), "build");
+	TEST_CHECK(expect_drop(&f, WGC_NET_DROP_ICMP_ERROR, "PTB code 1"));
+	TEST_ASSERT_SUCCESS(mk_icmp_err6(&f, 1, 9, "fd00::1", 48), "build");
+	TEST_CHECK(expect_drop(&f, WGC_NET_DROP_ICMP_ERROR, "unreach code 9"));
+	TEST_ASSERT_SUCCESS(mk_icmp_err6(&f, 2, 0, "fd00::9", 48), "build");
+	TEST_CHECK(expect_drop(&f, WGC_NET_DROP_ICMP_ERROR,
+		"v6 about a datagram that is not ours"));
+
+	/* the slow path has nothing to answer */
+	n = wgc_net_slow_poll(port, 1000, out, RTE_DIM(out));
+	{
+		struct wgc_net_stats st;
+
+		wgc_net_stats_get(port, &st);
+		TEST_ASSERT_EQUAL(st.echo_reply_tx, 0u, "no reply to errors");
+	}
+	wgc_view_release_all(out, n);
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER_FULL(net_icmp_errors_autotest, fast, net_setup,
+	test_net_icmp_errors, net_teardown);
+
 static int
 test_net_arp_reply(void)
 {

@@ -329,6 +329,42 @@ virtio_user_stale_socket(const char *name)
 	close(fd);
 }
 
+/* L3 MTU of an ethdev / virtio_user inner port */
+static uint16_t
+inner_port_mtu(const struct wgc_inner_conf *in)
+{
+	if (in->port_mtu != 0)
+		return in->port_mtu;
+	return RTE_MAX(in->mtu, (uint16_t)RTE_ETHER_MTU);
+}
+
+/* ICMP error sources, MSS clamping: from inner.addresses, inner.mss_clamp */
+static void
+setup_inner_l3(const struct wgc_inner_conf *in, struct wgc_pipeline_conf *plc)
+{
+	unsigned int i;
+
+	for (i = 0; i < in->n_addresses; i++) {
+		const struct wgc_cidr *c = &in->addresses[i];
+
+		if (c->addr.family == AF_INET && plc->icmp_src4.family == 0) {
+			plc->icmp_src4.family = AF_INET;
+			memcpy(&plc->icmp_src4.ip4, c->addr.bytes, 4);
+		} else if (c->addr.family == AF_INET6 &&
+				plc->icmp_src6.family == 0) {
+			plc->icmp_src6.family = AF_INET6;
+			memcpy(plc->icmp_src6.ip6, c->addr.bytes, 16);
+		}
+	}
+	if (in->mss_clamp == WGC_MSS_CLAMP_AUTO) {
+		plc->mss4 = (uint16_t)(in->mtu - 40);
+		plc->mss6 = (uint16_t)(in->mtu - 60);
+	} else if (in->mss_clamp != WGC_MSS_CLAMP_OFF) {
+		plc->mss4 = in->mss_clamp;
+		plc->mss6 = in->mss_clamp;
+	}
+}
+
 static int
 setup_inner(struct wgc_daemon *d, struct wgc_pipeline_edge *edge,
 		bool *l2)
@@ -393,7 +429,9 @@ setup_inner(struct wgc_daemon *d, struct wgc_pipeline_edge *edge,
 	}
 	ec.nb_rx_queues = d->nb_workers;
 	ec.nb_tx_queues = d->nb_workers;
-	ec.mtu = in->mtu;
+	/* the inner link may carry packets longer than the tunnel MTU: they
+	 * get an ICMP error instead of vanishing at the port */
+	ec.mtu = inner_port_mtu(in);
 	ec.socket_id = SOCKET_ID_ANY;
 	d->inner_eth = wgc_ethdev_open(&ec);
 	if (d->inner_eth == NULL) {
@@ -493,6 +531,9 @@ stats_pipeline(const struct wgc_pipeline_stats *st, int32_t w,
 	PUT(roamed);
 	PUT(handshake_tx);
 	PUT(keepalive_tx);
+	PUT(icmp_tx);
+	PUT(icmp_rate_limited);
+	PUT(mss_clamped);
 #undef PUT
 	for (i = 0; i < WGC_PL_DROP__MAX; i++)
 		n = stat_put(out, n, max, "drops",
@@ -600,6 +641,7 @@ daemon_stats(void *ctx, struct wgc_stat *out, unsigned int max)
 	PUT(rx_arp);
 	PUT(rx_nd);
 	PUT(rx_echo);
+	PUT(rx_icmp_error);
 	PUT(tx_encap);
 	PUT(tx_held);
 	PUT(arp_reply_tx);
@@ -841,8 +883,8 @@ setup(struct wgc_daemon *d, const char *prog)
 		 * (drivers/ethdev checks), and buffers for every descriptor
 		 * of its queues on top of the usual count
 		 */
-		d->pool = wgc_iobuf_default_pool_create(d->conf.inner.mtu +
-			VIRTIO_POOL_EXTRA_ROOM, WGC_IOBUF_DEFAULT_POOL_SIZE +
+		d->pool = wgc_iobuf_default_pool_create(
+			inner_port_mtu(&d->conf.inner) + VIRTIO_POOL_EXTRA_ROOM, WGC_IOBUF_DEFAULT_POOL_SIZE +
 			2u * VIRTIO_QUEUE_SIZE * d->nb_workers,
 			rte_socket_id());
 	else
@@ -896,6 +938,7 @@ setup(struct wgc_daemon *d, const char *prog)
 	plc.tx_recycler = wgc_ethdev_recycler(d->outer);
 	plc.nb_workers = d->nb_workers;
 	plc.mtu = d->conf.inner.mtu;
+	setup_inner_l3(&d->conf.inner, &plc);
 	plc.qsbr = d->qsbr;
 	d->pl = wgc_pipeline_create(&plc);
 	if (d->pl == NULL) {
@@ -957,6 +1000,9 @@ print_state(struct wgc_daemon *d)
 		st.keepalive_rx, st.inner_tx, st.inner_rx, st.encap_ok,
 		st.outer_tx, st.staged, st.roamed, st.handshake_tx,
 		st.keepalive_tx);
+	printf("wgc: inner mtu: icmp_tx %" PRIu64 " icmp_rate_limited %" PRIu64
+		" mss_clamped %" PRIu64 "\n", st.icmp_tx, st.icmp_rate_limited,
+		st.mss_clamped);
 	for (i = 0; i < WGC_PL_DROP__MAX; i++)
 		if (st.drop[i] != 0)
 			printf("wgc: drop: pipeline.%s %" PRIu64 "\n",
@@ -967,6 +1013,7 @@ print_state(struct wgc_daemon *d)
 		" nd_na_tx %" PRIu64 " nd_ns_tx %" PRIu64 "\n", ns.rx_wg,
 		ns.rx_arp, ns.rx_nd, ns.rx_echo, ns.tx_encap, ns.arp_reply_tx,
 		ns.nd_na_tx, ns.nd_ns_tx);
+	printf("wgc: net icmp: rx_icmp_error %" PRIu64 "\n", ns.rx_icmp_error);
 	for (i = 0; i < WGC_NET_DROP__MAX; i++)
 		if (ns.drop[i] != 0)
 			printf("wgc: drop: net.%s %" PRIu64 "\n",

@@ -349,7 +349,18 @@ struct wgc_inner_conf {
 	struct wgc_cidr *addresses; /**< malloc'd */
 	uint16_t mtu;              /**< default 1420 */
 	bool offload;              /**< TUN IFF_VNET_HDR offloads (true) */
+	uint16_t port_mtu;         /**< ethdev / virtio_user port MTU
+	                            *   (0: the larger of 1500 and mtu) */
+	uint16_t mss_clamp;        /**< WGC_MSS_CLAMP_OFF, _AUTO or an MSS */
 };
+
+/** inner.mss_clamp "off" */
+#define WGC_MSS_CLAMP_OFF 0
+/** inner.mss_clamp "auto": MTU - 40 (IPv4), MTU - 60 (IPv6) */
+#define WGC_MSS_CLAMP_AUTO 1
+/** Range of a numeric inner.mss_clamp. */
+#define WGC_MSS_CLAMP_MIN 536
+#define WGC_MSS_CLAMP_MAX 9000
 
 /** The control plane. */
 struct wgc_control_conf {

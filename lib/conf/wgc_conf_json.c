@@ -861,6 +861,37 @@ parse_outer(struct wgc_startup_conf *c, const cJSON *j,
 	return 0;
 }
 
+/* inner.mss_clamp: "off", "auto" or an MSS */
+static int
+parse_mss_clamp(const cJSON *k, const char *sp, uint16_t *out,
+		struct wgc_conf_error *err)
+{
+	uint64_t v;
+
+	if (cJSON_IsString(k)) {
+		if (strcmp(k->valuestring, "off") == 0) {
+			*out = WGC_MSS_CLAMP_OFF;
+			return 0;
+		}
+		if (strcmp(k->valuestring, "auto") == 0) {
+			*out = WGC_MSS_CLAMP_AUTO;
+			return 0;
+		}
+		return wgc_conf_error_set(err, WGC_CONF_EVALUE,
+			"%s: \"%.32s\" is not one of off, auto or a number "
+			"%u..%u", sp, k->valuestring, WGC_MSS_CLAMP_MIN,
+			WGC_MSS_CLAMP_MAX);
+	}
+	if (!cJSON_IsNumber(k))
+		return type_error(err, sp, "\"off\", \"auto\" or an integer",
+			k);
+	if (get_uint(k, sp, WGC_MSS_CLAMP_MIN, WGC_MSS_CLAMP_MAX, &v,
+			err) != 0)
+		return -1;
+	*out = (uint16_t)v;
+	return 0;
+}
+
 static int
 parse_inner(struct wgc_startup_conf *c, const cJSON *j,
 		struct wgc_conf_error *err)
@@ -907,10 +938,26 @@ parse_inner(struct wgc_startup_conf *c, const cJSON *j,
 		} else if (strcmp(k->string, "offload") == 0) {
 			if (get_bool(k, sp, &c->inner.offload, err) != 0)
 				return -1;
+		} else if (strcmp(k->string, "port_mtu") == 0) {
+			if (get_uint(k, sp, 576, 9000, &v, err) != 0)
+				return -1;
+			c->inner.port_mtu = (uint16_t)v;
+		} else if (strcmp(k->string, "mss_clamp") == 0) {
+			if (parse_mss_clamp(k, sp, &c->inner.mss_clamp,
+					err) != 0)
+				return -1;
 		} else {
 			return unknown_key(err, path, k);
 		}
 	}
+	if (c->inner.port_mtu != 0 && c->inner.type == WGC_INNER_TUN)
+		return wgc_conf_error_set(err, WGC_CONF_EVALUE,
+			"inner.port_mtu: only for the ethdev and virtio_user "
+			"edges (a TUN has inner.mtu)");
+	if (c->inner.port_mtu != 0 && c->inner.port_mtu < c->inner.mtu)
+		return wgc_conf_error_set(err, WGC_CONF_EVALUE,
+			"inner.port_mtu: %u is below inner.mtu %u",
+			c->inner.port_mtu, c->inner.mtu);
 	if (c->inner.type == WGC_INNER_TUN &&
 			strlen(c->inner.name) >= WGC_IFNAME_LEN)
 		return wgc_conf_error_set(err, WGC_CONF_EVALUE,

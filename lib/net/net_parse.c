@@ -2,8 +2,9 @@
 
 /*
  * Classification of received frames: Ethernet (+ one 802.1Q tag), ARP,
- * IPv4, IPv6, UDP to our listen port, ICMP / ICMPv6 echo and ND. Runs on
- * the workers: reads only the port's configuration, no shared writes.
+ * IPv4, IPv6, UDP to our listen port, ICMP / ICMPv6 echo, errors and ND.
+ * Runs on the workers: reads only the port's configuration, no shared
+ * writes.
  */
 
 #include <netinet/in.h>
@@ -180,6 +181,61 @@ parse_udp(const struct wgc_net_port *p, const struct wgc_view *v,
 	r->cls = WGC_NET_CLASS_WG;
 }
 
+/*
+ * An ICMP error (IPv4: destination unreachable, time exceeded, parameter
+ * problem) quotes the header of a packet we sent: a valid checksum, a
+ * known code and a quoted IPv4 header from one of our addresses, else it
+ * is malformed. wgc consumes it (no path MTU is learnt from it).
+ */
+static bool
+icmp4_is_error(uint8_t type)
+{
+	return type == ICMP4_DEST_UNREACH || type == ICMP4_TIME_EXCEEDED ||
+		type == ICMP4_PARAM_PROBLEM;
+}
+
+static void
+parse_icmp4_error(const struct wgc_net_port *p, const uint8_t *ic,
+		uint32_t l4len, struct net_parse *r)
+{
+	const struct rte_ipv4_hdr *q = (const struct rte_ipv4_hdr *)(ic + 8);
+	static const uint8_t max_code[13] = { [ICMP4_DEST_UNREACH] = 15,
+		[ICMP4_TIME_EXCEEDED] = 1, [ICMP4_PARAM_PROBLEM] = 2 };
+
+	if (l4len < 8 + IP4_HLEN || ic[1] > max_code[ic[0]] ||
+			rte_raw_cksum(ic, l4len) != 0xffff ||
+			(q->version_ihl >> 4) != 4 ||
+			our_ip4(p, q->src_addr) < 0) {
+		drop(r, WGC_NET_DROP_ICMP_ERROR);
+		return;
+	}
+	r->l4len = (uint16_t)l4len;
+	r->cls = WGC_NET_CLASS_ICMP_ERR;
+}
+
+/* ICMPv6 errors: destination unreachable, packet too big, time exceeded,
+ * parameter problem; checks as for IPv4 */
+static void
+parse_icmp6_error(const struct wgc_net_port *p,
+		const struct rte_ipv6_hdr *ip, const uint8_t *ic,
+		uint32_t l4len, struct net_parse *r)
+{
+	const struct rte_ipv6_hdr *q = (const struct rte_ipv6_hdr *)(ic + 8);
+	static const uint8_t max_code[5] = { [1] = 8, [2] = 0, [3] = 1,
+		[4] = 3 };
+
+	if (l4len < 8 + IP6_HLEN || ic[1] > max_code[ic[0]] ||
+			net_cksum6(ip->src_addr, ip->dst_addr, IPPROTO_ICMP6,
+				ic, l4len) != 0 ||
+			(rte_be_to_cpu_32(q->vtc_flow) >> 28) != 6 ||
+			our_ip6(p, q->src_addr) < 0) {
+		drop(r, WGC_NET_DROP_ICMP_ERROR);
+		return;
+	}
+	r->l4len = (uint16_t)l4len;
+	r->cls = WGC_NET_CLASS_ICMP_ERR;
+}
+
 static void
 parse_ip4(const struct wgc_net_port *p, const struct wgc_view *v,
 		struct net_parse *r, struct wgc_net_meta *m)
@@ -237,6 +293,10 @@ parse_ip4(const struct wgc_net_port *p, const struct wgc_view *v,
 		const struct rte_icmp_hdr *ic =
 			(const struct rte_icmp_hdr *)(d + r->l4);
 
+		if (l4len >= sizeof(*ic) && icmp4_is_error(ic->icmp_type)) {
+			parse_icmp4_error(p, d + r->l4, l4len, r);
+			return;
+		}
 		if (l4len < sizeof(*ic) ||
 				ic->icmp_type != RTE_IP_ICMP_ECHO_REQUEST ||
 				ic->icmp_code != 0 ||
@@ -359,6 +419,10 @@ parse_ip6(const struct wgc_net_port *p, const struct wgc_view *v,
 		}
 		if (ic[0] == ND_NS || ic[0] == ND_NA) {
 			parse_nd(p, d, ip, l4len, mcast, r);
+			return;
+		}
+		if (ic[0] >= 1 && ic[0] <= 4 && !mcast) {
+			parse_icmp6_error(p, ip, ic, l4len, r);
 			return;
 		}
 		if (ic[0] != ICMP6_ECHO_REQUEST || ic[1] != 0 || mcast ||
@@ -503,6 +567,10 @@ wgc_net_rx(struct wgc_net_port *p, struct wgc_view *v,
 				meta[k] = *m;
 			}
 			k++;
+			break;
+		case WGC_NET_CLASS_ICMP_ERR:
+			st->rx_icmp_error++;
+			wgc_view_claim(&drops[nd++], &v[i]);
 			break;
 		case WGC_NET_CLASS_ARP:
 		case WGC_NET_CLASS_ND:

@@ -44,6 +44,9 @@ extern int wgc_logtype_net;
 #define ND_OPT_LEN 8            /* one link-layer address option */
 
 #define IPPROTO_ICMP6 58
+#define ICMP4_DEST_UNREACH 3
+#define ICMP4_TIME_EXCEEDED 11
+#define ICMP4_PARAM_PROBLEM 12
 #define ICMP6_ECHO_REQUEST 128
 #define ICMP6_ECHO_REPLY 129
 #define ND_NS 135

@@ -263,6 +263,9 @@ wgc_net_slow_input(struct wgc_net_port *p, uint64_t now, struct wgc_view *v,
 	case WGC_NET_CLASS_DROP:
 		net_lcore(p)->st.drop[r.reason]++;
 		break;
+	case WGC_NET_CLASS_ICMP_ERR:
+		net_lcore(p)->st.rx_icmp_error++;
+		break;
 	default:
 		/* wireguard traffic has no business here */
 		net_lcore(p)->st.drop[WGC_NET_DROP_PROTO]++;

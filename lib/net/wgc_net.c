@@ -45,6 +45,7 @@ static const char * const drop_names[WGC_NET_DROP__MAX] = {
 	[WGC_NET_DROP_NO_MBUF] = "no_mbuf",
 	[WGC_NET_DROP_TOO_BIG] = "too_big",
 	[WGC_NET_DROP_ECHO_RATE] = "echo_rate",
+	[WGC_NET_DROP_ICMP_ERROR] = "icmp_error",
 };
 
 static const char * const class_names[] = {
@@ -52,6 +53,7 @@ static const char * const class_names[] = {
 	[WGC_NET_CLASS_ARP] = "arp",
 	[WGC_NET_CLASS_ND] = "nd",
 	[WGC_NET_CLASS_ECHO] = "echo",
+	[WGC_NET_CLASS_ICMP_ERR] = "icmp_error",
 	[WGC_NET_CLASS_DROP] = "drop",
 };
 

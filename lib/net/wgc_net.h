@@ -28,7 +28,9 @@
  * - wgc_net_rx() takes every view it is given: wireguard-class views are
  *   compacted to the front and handed back; ARP / ND / echo views go to the
  *   port's slow-path ring (owned by lib/net until wgc_net_slow_poll() turns
- *   them into replies); dropped views are released and counted.
+ *   them into replies); ICMP / ICMPv6 errors about packets we sent are
+ *   counted (rx_icmp_error) and released, never forwarded; dropped views
+ *   are released and counted.
  * - wgc_net_encap() takes every view: views ready to send are compacted to
  *   the front and handed back; views whose next hop is not resolved yet are
  *   handed to the slow path, which holds a few per neighbour (bounded) and
@@ -99,6 +101,8 @@ enum wgc_net_class {
 	WGC_NET_CLASS_ARP,      /**< ARP for us: slow path */
 	WGC_NET_CLASS_ND,       /**< ICMPv6 NS / NA: slow path */
 	WGC_NET_CLASS_ECHO,     /**< ICMP / ICMPv6 echo request to us */
+	WGC_NET_CLASS_ICMP_ERR, /**< ICMP / ICMPv6 error about a packet we
+	                         *   sent: consumed and counted */
 	WGC_NET_CLASS_DROP,     /**< see reason */
 };
 
@@ -131,6 +135,7 @@ enum wgc_net_drop {
 	WGC_NET_DROP_NO_MBUF,         /**< slow path: no buffer for a reply */
 	WGC_NET_DROP_TOO_BIG,         /**< encap: outer packet above the MTU */
 	WGC_NET_DROP_ECHO_RATE,       /**< echo request over the reply rate */
+	WGC_NET_DROP_ICMP_ERROR,      /**< malformed ICMP / ICMPv6 error */
 	WGC_NET_DROP__MAX
 };
 
@@ -152,6 +157,7 @@ struct wgc_net_stats {
 	uint64_t rx_arp;               /**< ARP to the slow path */
 	uint64_t rx_nd;                /**< ND to the slow path */
 	uint64_t rx_echo;              /**< echo requests to the slow path */
+	uint64_t rx_icmp_error;        /**< ICMP errors to us, consumed */
 	uint64_t tx_encap;             /**< packets encapsulated, ready */
 	uint64_t tx_held;              /**< packets handed to the hold queue */
 	uint64_t arp_reply_tx;         /**< ARP replies sent */

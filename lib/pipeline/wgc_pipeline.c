@@ -14,6 +14,7 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "pl_private.h"
 #include "wgc_pipeline.h"
 
 RTE_LOG_REGISTER(wgc_logtype_pipeline, wgc.pipeline, INFO);
@@ -42,6 +43,7 @@ struct worker {
 	struct wgc_pipeline_stats st;       /* first: own cache lines */
 	struct wgc_aead_engine *engine;
 	uint64_t heartbeat;                 /* poll loops run */
+	struct pl_bucket icmp;              /* ICMP errors to the inner side */
 	bool online;
 } __rte_cache_aligned;
 
@@ -86,6 +88,8 @@ static const char * const drop_names[WGC_PL_DROP__MAX] = {
 	[WGC_PL_DROP_PARK_EXPIRED] = "park_expired",
 	[WGC_PL_DROP_PARK_GAVE_UP] = "park_gave_up",
 	[WGC_PL_DROP_STAGE_TX_FULL] = "stage_tx_full",
+	[WGC_PL_DROP_TOO_BIG] = "too_big",
+	[WGC_PL_DROP_TOO_BIG_NO_DF] = "too_big_no_df",
 };
 
 const char *
@@ -411,6 +415,11 @@ worker_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 			} else {
 				run.data++;
 				run.bytes += dv[i].len;
+				if ((pl->c.mss4 | pl->c.mss6) != 0 &&
+						pl_mss_clamp(dv[i].data,
+							dv[i].len, pl->c.mss4,
+							pl->c.mss6))
+					wk->st.mss_clamped++;
 				if (pl->c.inner_l2)
 					add_ether(pl, &dv[i]);
 				wgc_view_claim(&out[no++], &dv[i]);
@@ -574,10 +583,10 @@ static unsigned int
 worker_inner(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 		uint64_t now)
 {
-	struct wgc_view v[BURST], ev[BURST];
+	struct wgc_view v[BURST], ev[BURST], icmp[BURST];
 	struct wgc_keypair *kps[BURST];
 	struct wgc_peer *peers[BURST];
-	uint16_t n, i, ne = 0;
+	uint16_t n, i, ne = 0, ni = 0;
 
 	n = pl->c.inner.rx(pl->c.inner.ctx, w, v, BURST);
 	if (n == 0)
@@ -615,6 +624,15 @@ worker_inner(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 			wgc_view_release(&v[i]);
 			continue;
 		}
+		if (unlikely(v[i].len > pl->c.mtu)) {
+			ni += pl_inner_too_big(&pl->c, &wk->icmp, &wk->st,
+				&v[i], now, &icmp[ni]);
+			continue;
+		}
+		if ((pl->c.mss4 | pl->c.mss6) != 0 &&
+				pl_mss_clamp(v[i].data, v[i].len, pl->c.mss4,
+					pl->c.mss6))
+			wk->st.mss_clamped++;
 		kp = wgc_keypair_current(&p->proto, now);
 		if (kp == NULL) {
 			park(pl, wk, p, &v[i], now);
@@ -626,6 +644,12 @@ worker_inner(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 	}
 	if (ne > 0)
 		seal_and_send(pl, w, wk, ev, kps, peers, ne, now, false);
+	if (ni > 0) {
+		if (pl->c.inner_l2)
+			for (i = 0; i < ni; i++)
+				add_ether(pl, &icmp[i]);
+		pl->c.inner.tx(pl->c.inner.ctx, w, icmp, ni);
+	}
 	return n;
 }
 
@@ -1154,6 +1178,11 @@ wgc_pipeline_create(const struct wgc_pipeline_conf *c)
 		if (c->qsbr != NULL &&
 				rte_rcu_qsbr_thread_register(c->qsbr, i) != 0)
 			goto fail;
+		/* the pipeline's rate, shared out between the workers */
+		pl_bucket_init(&pl->w[i].icmp, RTE_MAX(1u, (c->icmp_rate != 0 ?
+			c->icmp_rate : PL_ICMP_RATE) / c->nb_workers),
+			RTE_MAX(1u, (c->icmp_burst != 0 ? c->icmp_burst :
+			PL_ICMP_BURST) / c->nb_workers), pl->c.clock());
 	}
 	wgc_peers_lock(pl->peers);
 	wgc_peers_set_on_remove(pl->peers, on_peer_remove, pl);

@@ -14,9 +14,11 @@
  *   -> WireGuard type: 4 -> receiver index -> keypair -> decap in place ->
  *   allowed-IPs source check -> inner TX queue w; 1/2/3 -> the bounded
  *   handshake ring (never processed on a worker);
- * - inner RX queue w -> allowed-IPs destination -> peer -> current keypair?
- *   encap in place -> lib/net outer headers -> outer TX queue w; else the
- *   packet is staged on the peer (bounded) and a handshake is requested;
+ * - inner RX queue w -> allowed-IPs destination -> peer -> longer than the
+ *   MTU? ICMP error back on inner TX queue w (rate-limited) -> TCP MSS
+ *   clamp -> current keypair? encap in place -> lib/net outer headers ->
+ *   outer TX queue w; else the packet is staged on the peer (bounded) and
+ *   a handshake is requested;
  * - rte_rcu_qsbr quiescent state.
  *
  * The handshake stage (wgc_pipeline_main_poll(), main lcore) consumes the handshake ring under the peer table's
@@ -89,6 +91,9 @@ enum wgc_pipeline_drop {
 	WGC_PL_DROP_PARK_EXPIRED,     /**< parked longer than the bound */
 	WGC_PL_DROP_PARK_GAVE_UP,     /**< parked, handshake attempts over */
 	WGC_PL_DROP_STAGE_TX_FULL,    /**< stage -> worker 0 ring full */
+	WGC_PL_DROP_TOO_BIG,          /**< inner packet above the MTU (IPv4
+	                               *   with DF, IPv6): ICMP error sent */
+	WGC_PL_DROP_TOO_BIG_NO_DF,    /**< IPv4 without DF above the MTU */
 	WGC_PL_DROP__MAX
 };
 
@@ -107,6 +112,9 @@ struct wgc_pipeline_stats {
 	uint64_t roamed;          /**< endpoint changes */
 	uint64_t handshake_tx;    /**< stage: initiations/responses/cookies */
 	uint64_t keepalive_tx;    /**< stage: keepalives sent */
+	uint64_t icmp_tx;         /**< ICMP too-big errors to the inner side */
+	uint64_t icmp_rate_limited; /**< ... not sent: over the rate */
+	uint64_t mss_clamped;     /**< TCP SYNs whose MSS was lowered */
 	uint64_t drop[WGC_PL_DROP__MAX];
 } __rte_cache_aligned;
 
@@ -127,7 +135,19 @@ struct wgc_pipeline_conf {
 	/** buffers the handshake stage originates (initiations, keepalives) */
 	struct wgc_recycler *tx_recycler;
 	uint16_t nb_workers;             /**< 1..WGC_PIPELINE_WORKERS_MAX */
-	uint16_t mtu;                    /**< inner MTU (padding bound) */
+	uint16_t mtu;                    /**< inner MTU (padding bound);
+	                                  *   longer inner packets get an ICMP
+	                                  *   error (see below) */
+	/** source of the ICMP errors sent to the inner side (family 0:
+	 * the destination of the packet the error is about) */
+	struct wgc_net_addr icmp_src4;
+	struct wgc_net_addr icmp_src6;
+	uint32_t icmp_rate;              /**< ICMP errors per second, all
+	                                  *   workers together (0: 1000) */
+	uint32_t icmp_burst;             /**< ... in a burst of (0: 50) */
+	uint16_t mss4;                   /**< clamp the MSS of TCP SYNs over
+	                                  *   IPv4, both directions (0: off) */
+	uint16_t mss6;                   /**< ... over IPv6 (0: off) */
 	struct rte_rcu_qsbr *qsbr;       /**< workers report here (id = w) */
 	uint32_t handshake_ring_size;    /**< power of 2 (0: 4096) */
 	enum wgc_aead_engine_type engine; /**< transport AEAD (0: auto) */
