@@ -476,7 +476,7 @@ test_too_big(void)
 	TEST_ASSERT_EQUAL(n, 1u, "one more after 1 ms");
 
 	/* every buffer back once the staged packet goes */
-	wgc_peer_stage_purge(wgc_peers_route4(wgc_peers_fast(A.peers),
+	wgc_peer_stage_purge(A.peers, wgc_peers_route4(wgc_peers_fast(A.peers),
 		rte_cpu_to_be_32(WGC_TEST_IPV4(10, 0, 2, 9))));
 	TEST_ASSERT(rte_mempool_full(pool), "pool full (%u in use)",
 		rte_mempool_in_use_count(pool));
