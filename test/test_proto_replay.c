@@ -232,6 +232,7 @@ struct race {
 struct race_arg {
 	struct race *rc;
 	unsigned int t;
+	cpu_set_t cpus;
 };
 
 static void *
@@ -243,6 +244,7 @@ race_thread(void *arg)
 	uint32_t perm[RACE_BLOCK];
 	uint32_t b, i, j, tmp;
 
+	pthread_setaffinity_np(pthread_self(), sizeof(a->cpus), &a->cpus);
 	for (b = 0; b < RACE_N / RACE_BLOCK; b++) {
 		while (b > __atomic_load_n(&rc->done[!a->t], __ATOMIC_ACQUIRE) +
 				RACE_SKEW)
@@ -278,7 +280,6 @@ test_replay_race(void)
 	struct race rc;
 	struct race_arg args[2];
 	pthread_t th[2];
-	pthread_attr_t attr;
 	cpu_set_t cpus;
 	unsigned int t, missed = 0;
 	uint32_t c;
@@ -293,15 +294,13 @@ test_replay_race(void)
 	for (t = 0; t < CPU_SETSIZE && t < (unsigned int)sysconf(
 			_SC_NPROCESSORS_ONLN); t++)
 		CPU_SET(t, &cpus);
-	pthread_attr_init(&attr);
-	pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
 	for (t = 0; t < 2; t++) {
 		args[t].rc = &rc;
 		args[t].t = t;
-		TEST_ASSERT_SUCCESS(pthread_create(&th[t], &attr, race_thread,
+		args[t].cpus = cpus;
+		TEST_ASSERT_SUCCESS(pthread_create(&th[t], NULL, race_thread,
 			&args[t]), "thread");
 	}
-	pthread_attr_destroy(&attr);
 	for (t = 0; t < 2; t++)
 		pthread_join(th[t], NULL);
 	for (c = 0; c < RACE_N; c++)
