@@ -861,6 +861,9 @@ print_state(struct wgc_daemon *d)
 		" nd_na_tx %" PRIu64 " nd_ns_tx %" PRIu64 "\n", ns.rx_wg,
 		ns.rx_arp, ns.rx_nd, ns.rx_echo, ns.tx_encap, ns.arp_reply_tx,
 		ns.nd_na_tx, ns.nd_ns_tx);
+	printf("wgc: net frag: rx_frag %" PRIu64 " rx_reassembled %" PRIu64
+		" tx_fragmented %" PRIu64 " tx_frags %" PRIu64 "\n",
+		ns.rx_frag, ns.rx_reassembled, ns.tx_fragmented, ns.tx_frags);
 	for (i = 0; i < WGC_NET_DROP__MAX; i++)
 		if (ns.drop[i] != 0)
 			printf("wgc: drop: net.%s %" PRIu64 "\n",
