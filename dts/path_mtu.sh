@@ -19,7 +19,7 @@
 # Pings of 1372 B both ways (IPv4 inner over each outer family, IPv6 inner
 # over IPv6 outer), iperf3 TCP both ways, the start-up MTU warning, the
 # fragment counters, a clean stop with full pools. PMDS="af_packet tap"
-# (default both). Run as root, from the build directory or the source tree.
+# (default both); WGC_WORKERS=2 for two workers. Run as root, from the build directory or the source tree.
 
 DTS_NAME=path_mtu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,6 +31,18 @@ PORT=51830
 CPORT=51831
 IPORT=5231
 PMDS=${PMDS:-"af_packet tap"}
+# WGC_WORKERS=2: two workers (both on CPU 1) on two queues: a peer's
+# fragments (hashed on its addresses) and its whole datagrams (addresses
+# and ports) may be decrypted on different workers under one keypair
+if [ "${WGC_WORKERS:-1}" = 2 ]; then
+	LCORES='"--lcores", "0@0,1@1,2@1"'
+	QP=",qpairs=2"
+	WORKERS="1, 2"
+else
+	LCORES='"-l", "0-1"'
+	QP=""
+	WORKERS="1"
+fi
 
 dts_init
 for t in wireguard-go wg iperf3 ethtool ping; do
@@ -95,13 +107,13 @@ wgc_start() {
 		vdev="net_tap0,iface=wf-ot"
 		port=net_tap0
 	else
-		vdev="net_af_packet0,iface=wf-wv"
+		vdev="net_af_packet0,iface=wf-wv$QP"
 		port=net_af_packet0
 	fi
 	cat >"$DTS_TMP/wgc.json" <<EOF
 {
 	"eal": ["--no-huge", "-m", "384", "--no-pci", "--no-shconf",
-		"-l", "0-1", "--file-prefix", "wf-pmtu", "--vdev", "$vdev",
+		$LCORES, "--file-prefix", "wf-pmtu", "--vdev", "$vdev",
 		"--log-level", "*:notice"],
 	"interface": { "name": "wf", "private_key": "$wsk",
 		"listen_port": $PORT },
@@ -109,7 +121,7 @@ wgc_start() {
 		"ipv6": "fd79::1/64", "mtu": 1400 } ],
 	"inner": { "type": "tun", "name": "wf-t0",
 		"addresses": ["10.79.0.1/24", "fd79:1::1/64"], "mtu": 1420 },
-	"workers": [1],
+	"workers": [$WORKERS],
 	"control": { "socket": "$DTS_TMP/rest.sock", "state_dir": "" },
 	"peers": [ { "public_key": "$cpk",
 		"allowed_ips": ["10.79.0.2/32", "fd79:1::2/128"] } ]
@@ -192,6 +204,13 @@ for pmd in $PMDS; do
 		iperf_tcp 10.79.0.1 "" "$pmd outer4 client->wgc"
 	dts_check "$pmd/outer4: TCP wgc side -> client" \
 		iperf_tcp 10.79.0.1 "-R" "$pmd outer4 wgc->client"
+	if [ "${WGC_WORKERS:-1}" = 2 ]; then
+		# which workers decrypted (fragments and whole datagrams of the
+		# peer may take different queues)
+		curl -s --unix-socket "$DTS_TMP/rest.sock" \
+			http://wgc/metrics 2>/dev/null |
+			grep 'decap_ok.*worker="[01]"' | sed "s/^/info: $pmd: /"
+	fi
 	l4=$(frag_line "$log")
 	echo "info: $pmd outer4: $l4"
 	dts_check "$pmd/outer4: wgc sent fragments" \
