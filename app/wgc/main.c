@@ -270,6 +270,7 @@ setup_outer(struct wgc_daemon *d)
 	ec.nb_rx_queues = d->nb_workers;
 	ec.nb_tx_queues = d->nb_workers;
 	ec.mtu = o->mtu;
+	ec.set_mtu = true;
 	/* a datagram reassembled from outer fragments is linearized into
 	 * one buffer: room for a tunnel-MTU packet sealed over IPv6 */
 	ec.data_room = RTE_PKTMBUF_HEADROOM + RTE_ALIGN_CEIL(d->conf.inner.mtu +
