@@ -309,6 +309,10 @@ setup_outer(struct wgc_daemon *d)
 	nc.tx_ip4_cksum_offload = caps->tx_ipv4_cksum;
 	nc.tx_udp_cksum_offload = caps->tx_udp_cksum;
 	nc.pool = wgc_ethdev_pool(d->outer);
+	/* outer reassembly pins at most 1/8 of the port's pool, all
+	 * lcores' tables together (each datagram up to 8 fragments) */
+	nc.frag_entries = RTE_MAX(4u, RTE_MIN(64u, nc.pool->size / 8 /
+		(RTE_LIBRTE_IP_FRAG_MAX_FRAG * rte_lcore_count())));
 	nc.socket_id = SOCKET_ID_ANY;
 	d->net = wgc_net_port_create(&nc);
 	if (d->net == NULL) {
