@@ -14,7 +14,7 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 
-#include "wgc_peers.h"
+#include "peers_private.h"
 
 RTE_LOG_REGISTER(wgc_logtype_peers, wgc.peers, INFO);
 #define PEERS_LOG(level, fmt, ...) \
@@ -59,7 +59,14 @@ struct wgc_peers {
 	void *on_remove_ctx;
 	void (*on_change)(void *ctx, struct wgc_peer *p);
 	void *on_change_ctx;
+	struct wgc_park *park;          /* packets waiting for handshakes */
 };
+
+struct wgc_park *
+peers_park(const struct wgc_peers *t)
+{
+	return t->park;
+}
 
 /* zeroed memory for the peer in slot id, or NULL */
 static struct wgc_peer *
@@ -102,6 +109,9 @@ peer_destroy(struct wgc_peers *t, struct wgc_peer *p)
 {
 	uint32_t id = p->id;
 
+	/* a worker inside its read side may have parked a packet after
+	 * wgc_peers_remove() purged: the grace period is over now */
+	park_purge(t->park, p);
 	if (p->aips != p->aips_inline)
 		rte_free(p->aips);
 	peer_release(t, p, id);
@@ -168,11 +178,14 @@ wgc_peers_create(const struct wgc_peers_params *prm)
 	t->chunks = rte_zmalloc_socket("wgc_peer_chunks",
 		sizeof(*t->chunks) * RTE_ALIGN_CEIL(prm->max_peers, PEER_CHUNK) /
 		PEER_CHUNK, 0, prm->socket_id);
+	t->park = park_create(prm->park_capacity, prm->park_max_age_ns,
+		prm->socket_id);
 	t->chunk_used = rte_zmalloc_socket("wgc_peer_chunk_used",
 		RTE_ALIGN_CEIL(prm->max_peers, PEER_CHUNK) / PEER_CHUNK, 0,
 		prm->socket_id);
 	if (t->fast.slots == NULL || t->free_ids == NULL ||
-			t->chunks == NULL || t->chunk_used == NULL) {
+			t->chunks == NULL || t->chunk_used == NULL ||
+			t->park == NULL) {
 		rte_errno = ENOMEM;
 		goto fail;
 	}
@@ -329,6 +342,7 @@ wgc_peers_free(struct wgc_peers *t)
 	rte_lpm_free(t->fast.lpm4);
 	rte_lpm6_free(t->fast.lpm6);
 	rte_hash_free(t->by_key);
+	park_free(t->park);
 	rte_free(t->fast.slots);
 	rte_free(t->free_ids);
 	if (t->chunks != NULL) {
@@ -477,7 +491,8 @@ wgc_peers_add(struct wgc_peers *t, const uint8_t public_key[WGC_KEY_LEN],
 		return NULL;
 	}
 	rte_seqlock_init(&p->ep_lock);
-	rte_spinlock_init(&p->stage_lock);
+	p->park_head = UINT32_MAX;
+	p->park_tail = UINT32_MAX;
 	p->id = id;
 	p->aips = p->aips_inline;
 	rc = rte_hash_add_key_data(t->by_key, public_key, p);
@@ -502,7 +517,7 @@ wgc_peers_remove(struct wgc_peers *t, struct wgc_peer *p)
 	t->count--;
 	if (t->on_remove != NULL)
 		t->on_remove(t->on_remove_ctx, p);
-	wgc_peer_stage_purge(p);
+	park_purge(t->park, p);
 	/* keypairs are retired through the index table's own RCU */
 	wgc_peer_proto_fini(&p->proto);
 	t->deferred++;
@@ -889,76 +904,40 @@ wgc_peer_stats_get(const struct wgc_peer *p, struct wgc_peer_stats *s)
 }
 
 unsigned int
-wgc_peer_stage(struct wgc_peer *p, struct wgc_view *v)
+wgc_peer_stage(struct wgc_peers *t, struct wgc_peer *p, struct wgc_view *v,
+		uint64_t now)
 {
-	struct rte_mbuf *m, *old = NULL;
-
 	if (wgc_view_is_empty(v))
 		return 0;
 	if (wgc_recycler_mempool(v->recycler) == NULL) {
 		wgc_view_release(v);
-		__atomic_fetch_add(&p->stats.staged_dropped, 1,
-			__ATOMIC_RELAXED);
+		park_count_unparkable(t->park, p);
 		return 1;
 	}
-	m = wgc_view_to_mbuf(v);
-	m->next = NULL;
-	rte_spinlock_lock(&p->stage_lock);
-	if (p->staged >= WGC_PEER_STAGED_MAX) {
-		old = p->stage_head;
-		p->stage_head = old->next;
-		if (p->stage_head == NULL)
-			p->stage_tail = NULL;
-		old->next = NULL;
-		p->staged--;
-	}
-	if (p->stage_tail != NULL)
-		p->stage_tail->next = m;
-	else
-		p->stage_head = m;
-	p->stage_tail = m;
-	__atomic_store_n(&p->staged, p->staged + 1, __ATOMIC_RELAXED);
-	rte_spinlock_unlock(&p->stage_lock);
-	if (old != NULL) {
-		rte_pktmbuf_free(old);
-		__atomic_fetch_add(&p->stats.staged_dropped, 1,
-			__ATOMIC_RELAXED);
-		return 1;
-	}
-	return 0;
+	return park_put(t->park, p, wgc_view_to_mbuf(v), now);
 }
 
 unsigned int
-wgc_peer_unstage(struct wgc_peer *p, struct rte_mbuf **out, unsigned int n)
+wgc_peer_unstage(struct wgc_peers *t, struct wgc_peer *p,
+		struct rte_mbuf **out, unsigned int n)
 {
-	unsigned int k = 0;
-
-	if (wgc_peer_staged(p) == 0)
-		return 0;
-	rte_spinlock_lock(&p->stage_lock);
-	while (k < n && p->stage_head != NULL) {
-		struct rte_mbuf *m = p->stage_head;
-
-		p->stage_head = m->next;
-		m->next = NULL;
-		out[k++] = m;
-	}
-	if (p->stage_head == NULL)
-		p->stage_tail = NULL;
-	__atomic_store_n(&p->staged, p->staged - k, __ATOMIC_RELAXED);
-	rte_spinlock_unlock(&p->stage_lock);
-	return k;
+	return park_take(t->park, p, out, n);
 }
 
 void
-wgc_peer_stage_purge(struct wgc_peer *p)
+wgc_peer_stage_purge(struct wgc_peers *t, struct wgc_peer *p)
 {
-	struct rte_mbuf *m[32];
-	unsigned int n;
+	park_purge(t->park, p);
+}
 
-	while ((n = wgc_peer_unstage(p, m, RTE_DIM(m))) != 0) {
-		rte_pktmbuf_free_bulk(m, n);
-		__atomic_fetch_add(&p->stats.staged_dropped, n,
-			__ATOMIC_RELAXED);
-	}
+unsigned int
+wgc_peers_park_expire(struct wgc_peers *t, uint64_t now)
+{
+	return park_expire(t->park, now);
+}
+
+void
+wgc_peers_park_stats(const struct wgc_peers *t, struct wgc_park_stats *s)
+{
+	park_stats(t->park, s);
 }
