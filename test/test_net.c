@@ -656,12 +656,31 @@ test_net_classify_drops(void)
 	ip = f.d + f.l3;
 	put16(ip + 6, 0x2000);  /* MF */
 	REIP4CK();
-	TEST_CHECK(expect_drop(&f, WGC_NET_DROP_IP4_FRAG, "first fragment"));
+	TEST_CHECK(classify_one(&f, WGC_NET_CLASS_FRAG, 0));
+	wgc_view_release(&f.v);
 	UDP4();
 	ip = f.d + f.l3;
 	put16(ip + 6, 0x0010);  /* offset 128 */
 	REIP4CK();
-	TEST_CHECK(expect_drop(&f, WGC_NET_DROP_IP4_FRAG, "later fragment"));
+	TEST_CHECK(classify_one(&f, WGC_NET_CLASS_FRAG, 0));
+	wgc_view_release(&f.v);
+	UDP4();
+	ip = f.d + f.l3;
+	put16(ip + 6, 0x2010);
+	ip[9] = 6;              /* a TCP fragment is not reassembled */
+	REIP4CK();
+	TEST_CHECK(expect_drop(&f, WGC_NET_DROP_IP4_FRAG, "TCP fragment"));
+	UDP4();
+	ip = f.d + f.l3;
+	put16(ip + 2, (uint16_t)(get16(ip + 2) - 1));
+	put16(ip + 6, 0x2000);  /* MF with a length not a multiple of 8 */
+	REIP4CK();
+	TEST_CHECK(expect_drop(&f, WGC_NET_DROP_FRAG_MALFORMED, "odd MF"));
+	UDP4();
+	ip = f.d + f.l3;
+	put16(ip + 6, 0x1fff);  /* offset 65528: past 64 KiB */
+	REIP4CK();
+	TEST_CHECK(expect_drop(&f, WGC_NET_DROP_FRAG_MALFORMED, "> 64 KiB"));
 	UDP4();
 	ip = f.d + f.l3;
 	put16(ip + 6, 0x4000);  /* DF alone is fine */

@@ -110,7 +110,7 @@ addr_eq(const struct wgc_net_addr *a, const struct wgc_net_addr *b)
 static inline int
 encap_one(struct wgc_net_port *p, struct net_lcore *lc, struct wgc_view *v,
 		const struct wgc_net_endpoint *dst, struct wgc_net_addr *nh,
-		struct encap_cache *c)
+		struct encap_cache *c, bool frag)
 {
 	uint16_t l2 = p->vlan ? ETH_HLEN + VLAN_HLEN : ETH_HLEN;
 	bool v4 = dst->addr.family == AF_INET;
@@ -120,6 +120,7 @@ encap_one(struct wgc_net_port *p, struct net_lcore *lc, struct wgc_view *v,
 	struct rte_ether_hdr *eh;
 	struct rte_udp_hdr *u;
 	struct rte_mbuf *m;
+	bool offload = true;
 	uint8_t *d;
 	int resolved;
 
@@ -133,8 +134,15 @@ encap_one(struct wgc_net_port *p, struct net_lcore *lc, struct wgc_view *v,
 	if (c->route_rc != 0)
 		return -WGC_NET_DROP_NO_ROUTE;
 	*nh = c->nh;
-	if (plen + UDP_HLEN + l3 > p->mtu)
-		return -WGC_NET_DROP_TOO_BIG;
+	if (plen + UDP_HLEN + l3 > p->mtu) {
+		if (!frag || plen + UDP_HLEN + l3 > UINT16_MAX)
+			return -WGC_NET_DROP_TOO_BIG;
+		/* fragments: checksums in software over the whole datagram */
+		m = view_mbuf(v);
+		if (m != NULL)
+			m->ol_flags &= ~RTE_MBUF_F_TX_OFFLOAD_MASK;
+		offload = false;
+	}
 	d = wgc_view_prepend(v, (uint16_t)(l2 + l3 + UDP_HLEN));
 	if (d == NULL)
 		return -WGC_NET_DROP_NO_HEADROOM;
@@ -163,7 +171,8 @@ encap_one(struct wgc_net_port *p, struct net_lcore *lc, struct wgc_view *v,
 	u->dst_port = dst->port;
 	u->dgram_len = rte_cpu_to_be_16((uint16_t)(plen + UDP_HLEN));
 	u->dgram_cksum = 0;
-	m = (p->tx_ip4_offload || p->tx_udp_offload) ? view_mbuf(v) : NULL;
+	m = offload && (p->tx_ip4_offload || p->tx_udp_offload) ?
+		view_mbuf(v) : NULL;
 	if (m != NULL) {
 		m->ol_flags &= ~RTE_MBUF_F_TX_OFFLOAD_MASK;
 		m->l2_len = l2;
@@ -221,33 +230,67 @@ encap_one(struct wgc_net_port *p, struct net_lcore *lc, struct wgc_view *v,
 	return resolved;
 }
 
-uint16_t
-wgc_net_encap(struct wgc_net_port *p, struct wgc_view *v,
-		const struct wgc_net_endpoint *dst, uint16_t n)
+/*
+ * Encap v[0..n-1] into out (out == v without fragmentation: a view never
+ * becomes more than one frame then).
+ */
+static inline uint16_t
+encap_burst(struct wgc_net_port *p, struct wgc_view *v,
+		const struct wgc_net_endpoint *dst, uint16_t n,
+		struct wgc_view *out, uint16_t max, bool frag)
 {
 	struct slow_item items[WGC_IOBUF_BURST_MAX];
 	struct wgc_view drops[WGC_IOBUF_BURST_MAX];
+	struct wgc_view fv[WGC_NET_FRAG_MAX];
 	struct net_lcore *lc = net_lcore(p);
 	struct wgc_net_stats *st = &lc->st;
 	struct encap_cache cache = { .valid = false };
-	uint16_t i, k = 0, ni = 0, nd = 0;
-	int rc;
+	uint16_t l2 = p->vlan ? ETH_HLEN + VLAN_HLEN : ETH_HLEN;
+	uint16_t i, j, k = 0, ni = 0, nd = 0;
+	struct wgc_net_addr nh;
+	int rc, nf;
 
 	for (i = 0; i < n; i++) {
-		if (ni == RTE_DIM(items) || nd == RTE_DIM(drops)) {
+		if ((size_t)ni + WGC_NET_FRAG_MAX > RTE_DIM(items) ||
+				nd == RTE_DIM(drops)) {
 			st->tx_held += net_slow_enqueue(p, st, items, ni);
 			ni = 0;
 			wgc_view_release_all(drops, nd);
 			nd = 0;
 		}
-		rc = encap_one(p, lc, &v[i], &dst[i], &items[ni].nh, &cache);
-		if (rc == 1) {
+		rc = encap_one(p, lc, &v[i], &dst[i], &nh, &cache, frag);
+		if (rc >= 0 && unlikely(v[i].len > (uint32_t)l2 + p->mtu)) {
+			nf = net_frag_split(p, lc, &v[i], l2,
+				dst[i].addr.family == AF_INET, fv,
+				(uint16_t)RTE_MIN(max - k,
+					(int)WGC_NET_FRAG_MAX));
+			if (nf < 0) {
+				rc = nf;
+			} else if (rc == 1) {
+				st->tx_encap += nf;
+				for (j = 0; j < nf; j++)
+					wgc_view_claim(&out[k++], &fv[j]);
+				continue;
+			} else {
+				for (j = 0; j < nf; j++) {
+					items[ni].kind = SLOW_HOLD;
+					items[ni].nh = nh;
+					wgc_view_claim(&items[ni++].v, &fv[j]);
+				}
+				continue;
+			}
+		}
+		if (rc == 1 && k < max) {
 			st->tx_encap++;
-			if (k != i)
-				wgc_view_claim(&v[k], &v[i]);
+			if (out != v || k != i)
+				wgc_view_claim(&out[k], &v[i]);
 			k++;
+		} else if (rc == 1) {
+			st->drop[WGC_NET_DROP_TOO_BIG]++;
+			wgc_view_claim(&drops[nd++], &v[i]);
 		} else if (rc == 0) {
 			items[ni].kind = SLOW_HOLD;
+			items[ni].nh = nh;
 			wgc_view_claim(&items[ni].v, &v[i]);
 			ni++;
 		} else {
@@ -258,4 +301,19 @@ wgc_net_encap(struct wgc_net_port *p, struct wgc_view *v,
 	st->tx_held += net_slow_enqueue(p, st, items, ni);
 	wgc_view_release_all(drops, nd);
 	return k;
+}
+
+uint16_t
+wgc_net_encap(struct wgc_net_port *p, struct wgc_view *v,
+		const struct wgc_net_endpoint *dst, uint16_t n)
+{
+	return encap_burst(p, v, dst, n, v, n, false);
+}
+
+uint16_t
+wgc_net_encap_frag(struct wgc_net_port *p, struct wgc_view *v,
+		const struct wgc_net_endpoint *dst, uint16_t n,
+		struct wgc_view *out, uint16_t max)
+{
+	return encap_burst(p, v, dst, n, out, max, true);
 }

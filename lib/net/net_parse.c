@@ -180,6 +180,33 @@ parse_udp(const struct wgc_net_port *p, const struct wgc_view *v,
 	r->cls = WGC_NET_CLASS_WG;
 }
 
+/*
+ * A fragment: UDP to one of our addresses goes to reassembly; bad offsets
+ * and lengths are refused here (RFC 791 / 8200: a fragment with more to
+ * come carries a multiple of 8 bytes; a datagram ends below 64 KiB).
+ * frag: offset in 8-byte units (13 bits) and M as its lowest flag bit
+ * (IPv4 layout; the IPv6 caller converts).
+ */
+static void
+parse_frag(struct net_parse *r, bool ours, uint16_t frag, uint32_t len,
+		uint32_t hlen, unsigned int not_ours)
+{
+	uint32_t ofs = (uint32_t)(frag & RTE_IPV4_HDR_OFFSET_MASK) * 8;
+	bool more = (frag & RTE_IPV4_HDR_MF_FLAG) != 0;
+
+	if (!ours) {
+		drop(r, not_ours);
+		return;
+	}
+	if (len == 0 || (more && (len & 7) != 0) ||
+			ofs + len + hlen > UINT16_MAX) {
+		drop(r, WGC_NET_DROP_FRAG_MALFORMED);
+		return;
+	}
+	r->l4len = (uint16_t)len;
+	r->cls = WGC_NET_CLASS_FRAG;
+}
+
 static void
 parse_ip4(const struct wgc_net_port *p, const struct wgc_view *v,
 		struct net_parse *r, struct wgc_net_meta *m)
@@ -213,22 +240,28 @@ parse_ip4(const struct wgc_net_port *p, const struct wgc_view *v,
 		drop(r, WGC_NET_DROP_IP4_CKSUM);
 		return;
 	}
-	if ((ip->fragment_offset &
-			RTE_BE16(RTE_IPV4_HDR_MF_FLAG |
-				RTE_IPV4_HDR_OFFSET_MASK)) != 0) {
-		drop(r, WGC_NET_DROP_IP4_FRAG);
-		return;
-	}
 	m->src.addr.family = AF_INET;
 	m->src.addr.ip4 = ip->src_addr;
 	m->src.port = 0;
 	r->addr_idx = (int8_t)our_ip4(p, ip->dst_addr);
+	r->l4 = (uint16_t)(r->l3 + ihl);
+	l4len = tot - ihl;
+	if ((ip->fragment_offset &
+			RTE_BE16(RTE_IPV4_HDR_MF_FLAG |
+				RTE_IPV4_HDR_OFFSET_MASK)) != 0) {
+		if (r->addr_idx < 0) {
+			drop(r, WGC_NET_DROP_NOT_OUR_IP);
+			return;
+		}
+		parse_frag(r, ip->next_proto_id == IPPROTO_UDP,
+			rte_be_to_cpu_16(ip->fragment_offset), l4len, ihl,
+			WGC_NET_DROP_IP4_FRAG);
+		return;
+	}
 	if (r->addr_idx < 0) {
 		drop(r, WGC_NET_DROP_NOT_OUR_IP);
 		return;
 	}
-	r->l4 = (uint16_t)(r->l3 + ihl);
-	l4len = tot - ihl;
 	if (ip->next_proto_id == IPPROTO_UDP) {
 		parse_udp(p, v, r, m, l4len, ip, false, ol_flags);
 		return;
@@ -371,6 +404,18 @@ parse_ip6(const struct wgc_net_port *p, const struct wgc_view *v,
 		r->cls = WGC_NET_CLASS_ECHO;
 		return;
 	}
+	if (ip->proto == IPPROTO_FRAGMENT && !mcast && l4len >= 8) {
+		const uint8_t *fh = d + r->l4;
+		uint16_t fd = (uint16_t)((fh[2] << 8) | fh[3]);
+
+		r->l4 = (uint16_t)(r->l4 + 8);
+		/* offset (13 bits) and M in the IPv4 layout */
+		parse_frag(r, fh[0] == IPPROTO_UDP,
+			(uint16_t)((fd >> 3) | ((fd & 1) ?
+			 RTE_IPV4_HDR_MF_FLAG : 0)), l4len - 8, 8,
+			WGC_NET_DROP_IP6_EXT);
+		return;
+	}
 	if (ip6_ext(ip->proto)) {
 		drop(r, WGC_NET_DROP_IP6_EXT);
 		return;
@@ -478,6 +523,7 @@ wgc_net_rx(struct wgc_net_port *p, struct wgc_view *v,
 	struct net_lcore *lc = net_lcore(p);
 	struct wgc_net_stats *st = &lc->st;
 	uint16_t i, k = 0, ni = 0, nd = 0;
+	bool frags = false;
 
 	for (i = 0; i < n; i++) {
 		struct wgc_net_meta *m = &meta[i];
@@ -491,6 +537,20 @@ wgc_net_rx(struct wgc_net_port *p, struct wgc_view *v,
 			nd = 0;
 		}
 		parse_frame(p, &v[i], &r, m);
+		if (unlikely(r.cls == WGC_NET_CLASS_FRAG)) {
+			if (!frags) {
+				frags = true;
+				net_frag_begin(p, lc);
+			}
+			/* a whole datagram back: classify it as received */
+			if (net_frag_input(p, lc, &v[i], &r) == 0)
+				continue;
+			parse_frame(p, &v[i], &r, m);
+			if (r.cls == WGC_NET_CLASS_FRAG) {
+				r.cls = WGC_NET_CLASS_DROP;
+				r.reason = WGC_NET_DROP_FRAG_MALFORMED;
+			}
+		}
 		m->cls = r.cls;
 		m->reason = r.reason;
 		switch (r.cls) {
@@ -525,5 +585,7 @@ wgc_net_rx(struct wgc_net_port *p, struct wgc_view *v,
 	}
 	net_slow_enqueue(p, st, items, ni);
 	wgc_view_release_all(drops, nd);
+	if (frags)
+		net_frag_end(lc);
 	return k;
 }

@@ -10,6 +10,7 @@
  *   net_encap.c    route + outer encap (workers)
  *   net_neigh.c    neighbour table, requests, timers, hold queues (slow)
  *   net_slow.c     ARP / ND / echo replies and the slow-path poll (slow)
+ *   net_frag.c     outer reassembly (rte_ip_frag) and fragmentation
  */
 
 #include <stdbool.h>
@@ -77,9 +78,13 @@ struct neigh_entry {
 	uint64_t next_ms;
 } __rte_cache_aligned;
 
-/* per-lcore private state: counters plus the IPv4 id counter */
+struct net_frag;
+
+/* per-lcore private state: counters, IP id counters, reassembly */
 struct net_lcore {
 	struct wgc_net_stats st;
+	struct net_frag *frag;      /* NULL: non-EAL slot */
+	uint32_t ip6_id;
 	uint16_t ip_id;
 } __rte_cache_aligned;
 
@@ -116,6 +121,8 @@ struct wgc_net_port {
 	uint32_t echo_rate;
 	uint64_t last_scan_ms;
 	uint32_t flush_pending;
+	uint32_t frag_entries;
+	uint64_t frag_cycles;       /* reassembly timeout in TSC cycles */
 
 	struct net_lcore lc[RTE_MAX_LCORE + 1];
 };
@@ -184,6 +191,17 @@ net_pad_min(struct wgc_view *v)
 /* net_parse.c */
 void net_parse_frame(const struct wgc_net_port *p, const struct wgc_view *v,
 		struct net_parse *r, struct wgc_net_meta *m);
+
+/* net_frag.c */
+int net_frag_create(struct wgc_net_port *p, int socket_id);
+void net_frag_free(struct wgc_net_port *p);
+void net_frag_begin(struct wgc_net_port *p, struct net_lcore *lc);
+int net_frag_input(struct wgc_net_port *p, struct net_lcore *lc,
+		struct wgc_view *v, const struct net_parse *r);
+void net_frag_end(struct net_lcore *lc);
+int net_frag_split(struct wgc_net_port *p, struct net_lcore *lc,
+		struct wgc_view *v, uint16_t l2, bool v4, struct wgc_view *out,
+		uint16_t max);
 
 /* net_neigh.c */
 uint32_t net_neigh_hash(const struct wgc_net_addr *a);

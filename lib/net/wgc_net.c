@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_ring_elem.h>
@@ -45,6 +46,10 @@ static const char * const drop_names[WGC_NET_DROP__MAX] = {
 	[WGC_NET_DROP_NO_MBUF] = "no_mbuf",
 	[WGC_NET_DROP_TOO_BIG] = "too_big",
 	[WGC_NET_DROP_ECHO_RATE] = "echo_rate",
+	[WGC_NET_DROP_FRAG_TIMEOUT] = "frag_timeout",
+	[WGC_NET_DROP_FRAG_TABLE_FULL] = "frag_table_full",
+	[WGC_NET_DROP_FRAG_MALFORMED] = "frag_malformed",
+	[WGC_NET_DROP_FRAG_NO_ROOM] = "frag_no_room",
 };
 
 static const char * const class_names[] = {
@@ -53,6 +58,7 @@ static const char * const class_names[] = {
 	[WGC_NET_CLASS_ND] = "nd",
 	[WGC_NET_CLASS_ECHO] = "echo",
 	[WGC_NET_CLASS_DROP] = "drop",
+	[WGC_NET_CLASS_FRAG] = "frag",
 };
 
 const char *
@@ -123,6 +129,7 @@ wgc_net_port_create(const struct wgc_net_port_conf *c)
 			(c->nb_ip4 == 0 && c->nb_ip6 == 0) ||
 			c->vlan > 4094 || c->listen_port == 0 ||
 			(c->mtu != 0 && (c->mtu < 576 || c->mtu > 9000)) ||
+			c->frag_entries > 65536 ||
 			rte_is_zero_ether_addr(&c->mac) ||
 			rte_is_multicast_ether_addr(&c->mac)) {
 		rte_errno = EINVAL;
@@ -210,6 +217,9 @@ wgc_net_port_create(const struct wgc_net_port_conf *c)
 	p->echo_rate = c->echo_rate ? c->echo_rate : 1000;
 	p->echo_max = (uint64_t)(c->echo_burst ? c->echo_burst : 50) * 1000;
 	p->echo_tokens = p->echo_max;
+	p->frag_entries = c->frag_entries ? c->frag_entries : 64;
+	p->frag_cycles = (uint64_t)(c->frag_timeout_ms ? c->frag_timeout_ms :
+		2000) * rte_get_tsc_hz() / 1000;
 
 	p->neigh_mask = size - 1;
 	p->neigh = rte_zmalloc_socket("wgc_net_neigh",
@@ -220,12 +230,14 @@ wgc_net_port_create(const struct wgc_net_port_conf *c)
 	snprintf(rname, sizeof(rname), "wgcn_%s", c->name);
 	p->slow = rte_ring_create_elem(rname, sizeof(struct slow_item), ring,
 		c->socket_id, RING_F_SC_DEQ);
-	if (p->neigh == NULL || p->held == NULL || p->slow == NULL) {
+	if (p->neigh == NULL || p->held == NULL || p->slow == NULL ||
+			net_frag_create(p, c->socket_id) != 0) {
 		int err = p->slow == NULL && rte_errno == EEXIST ?
 			EEXIST : ENOMEM;
 
 		NET_LOG(ERR, "%s: cannot allocate tables: %s", c->name,
 			rte_strerror(err));
+		net_frag_free(p);
 		rte_ring_free(p->slow);
 		rte_free(p->held);
 		rte_free(p->neigh);
@@ -269,6 +281,7 @@ wgc_net_port_free(struct wgc_net_port *p)
 	while (rte_ring_sc_dequeue_elem(p->slow, &it, sizeof(it)) == 0)
 		wgc_view_release(&it.v);
 	net_neigh_free_all(p);
+	net_frag_free(p);
 	rte_ring_free(p->slow);
 	rte_free(p->held);
 	rte_free(p->neigh);

@@ -28,7 +28,10 @@
  * - wgc_net_rx() takes every view it is given: wireguard-class views are
  *   compacted to the front and handed back; ARP / ND / echo views go to the
  *   port's slow-path ring (owned by lib/net until wgc_net_slow_poll() turns
- *   them into replies); dropped views are released and counted.
+ *   them into replies); UDP fragments to one of our addresses go to the
+ *   calling lcore's reassembly table (rte_ip_frag) and come back as one
+ *   wireguard-class view when their datagram is complete; dropped views
+ *   are released and counted.
  * - wgc_net_encap() takes every view: views ready to send are compacted to
  *   the front and handed back; views whose next hop is not resolved yet are
  *   handed to the slow path, which holds a few per neighbour (bounded) and
@@ -43,6 +46,11 @@
  * and the MAC and retries if the writer changed the entry meanwhile. Slots
  * are never freed back to the heap while the port exists, so readers need
  * no RCU. The writer is a single lcore by contract.
+ *
+ * Reassembly is per lcore (one table each, created with the port for
+ * every EAL lcore): all fragments of a datagram must reach the same lcore,
+ * which RSS does (it hashes fragments on the addresses only). It holds at
+ * most frag_entries x RTE_LIBRTE_IP_FRAG_MAX_FRAG buffers per lcore.
  *
  * wgc_net_rx(), wgc_net_classify(), wgc_net_encap(), wgc_net_route() and
  * wgc_net_neigh_lookup() may run on any lcore at once (the slow-path lcore
@@ -100,6 +108,7 @@ enum wgc_net_class {
 	WGC_NET_CLASS_ND,       /**< ICMPv6 NS / NA: slow path */
 	WGC_NET_CLASS_ECHO,     /**< ICMP / ICMPv6 echo request to us */
 	WGC_NET_CLASS_DROP,     /**< see reason */
+	WGC_NET_CLASS_FRAG,     /**< UDP fragment to us: reassembly */
 };
 
 /** Why a packet was dropped (index into wgc_net_stats.drop[]). */
@@ -112,9 +121,12 @@ enum wgc_net_drop {
 	WGC_NET_DROP_IP4_HDR,         /**< IPv4 version / IHL */
 	WGC_NET_DROP_IP4_LEN,         /**< IPv4 total length vs frame */
 	WGC_NET_DROP_IP4_CKSUM,       /**< IPv4 header checksum */
-	WGC_NET_DROP_IP4_FRAG,        /**< IPv4 fragment */
+	WGC_NET_DROP_IP4_FRAG,        /**< IPv4 fragment not reassembled
+	                               *   (not UDP, not in an mbuf, or a
+	                               *   non-EAL thread) */
 	WGC_NET_DROP_IP6_HDR,         /**< IPv6 version / payload length */
-	WGC_NET_DROP_IP6_EXT,         /**< IPv6 extension header */
+	WGC_NET_DROP_IP6_EXT,         /**< IPv6 extension header (or a
+	                               *   fragment not reassembled) */
 	WGC_NET_DROP_NOT_OUR_IP,      /**< destination not one of ours */
 	WGC_NET_DROP_PROTO,           /**< not UDP / ICMP / ICMPv6 */
 	WGC_NET_DROP_UDP_LEN,         /**< UDP length vs IP payload */
@@ -131,6 +143,14 @@ enum wgc_net_drop {
 	WGC_NET_DROP_NO_MBUF,         /**< slow path: no buffer for a reply */
 	WGC_NET_DROP_TOO_BIG,         /**< encap: outer packet above the MTU */
 	WGC_NET_DROP_ECHO_RATE,       /**< echo request over the reply rate */
+	WGC_NET_DROP_FRAG_TIMEOUT,    /**< fragment of a datagram never
+	                               *   completed in frag_timeout_ms */
+	WGC_NET_DROP_FRAG_TABLE_FULL, /**< no free reassembly entry */
+	WGC_NET_DROP_FRAG_MALFORMED,  /**< bad offset or length, overlap,
+	                               *   duplicate, too many fragments,
+	                               *   > 64 KiB: its datagram is dropped */
+	WGC_NET_DROP_FRAG_NO_ROOM,    /**< reassembled datagram does not fit
+	                               *   one buffer of its pool */
 	WGC_NET_DROP__MAX
 };
 
@@ -162,6 +182,10 @@ struct wgc_net_stats {
 	uint64_t neigh_learned;        /**< entries created or updated */
 	uint64_t neigh_expired;        /**< entries removed (timeout/failure) */
 	uint64_t hold_flushed;         /**< held packets sent after resolution */
+	uint64_t rx_frag;              /**< fragments taken for reassembly */
+	uint64_t rx_reassembled;       /**< datagrams reassembled */
+	uint64_t tx_fragmented;        /**< datagrams sent as fragments */
+	uint64_t tx_frags;             /**< fragments they became */
 	uint64_t drop[WGC_NET_DROP__MAX]; /**< drops by reason */
 } __rte_cache_aligned;
 
@@ -192,6 +216,10 @@ struct wgc_net_port_conf {
 	uint32_t stale_ms;             /**< stale entries re-probed after (0: 60000) */
 	uint32_t echo_rate;            /**< echo replies per second (0: 1000) */
 	uint32_t echo_burst;           /**< ... in a burst of (0: 50) */
+	uint32_t frag_entries;         /**< datagrams in reassembly per lcore
+	                                *   (0: 64); each holds at most
+	                                *   RTE_LIBRTE_IP_FRAG_MAX_FRAG buffers */
+	uint32_t frag_timeout_ms;      /**< reassembly time limit (0: 2000) */
 	int socket_id;                 /**< NUMA socket */
 };
 
@@ -271,6 +299,14 @@ uint16_t wgc_net_rx(struct wgc_net_port *port, struct wgc_view *v,
 		struct wgc_net_meta *meta, uint16_t n);
 
 /**
+ * Expire reassembly entries older than frag_timeout_ms on the calling
+ * lcore and free what they held (wgc_net_rx() does the same on every
+ * burst with a fragment). Call it on every poll of a worker; it costs a
+ * TSC read once the lcore has seen a fragment, nothing before.
+ */
+void wgc_net_frag_poll(struct wgc_net_port *port);
+
+/**
  * Next hop for a destination: the destination itself when it is inside
  * one of the port's prefixes, else the gateway of its family.
  *
@@ -295,6 +331,29 @@ int wgc_net_route(const struct wgc_net_port *port,
  */
 uint16_t wgc_net_encap(struct wgc_net_port *port, struct wgc_view *v,
 		const struct wgc_net_endpoint *dst, uint16_t n);
+
+/** Most fragments one datagram is split into on transmission. */
+#define WGC_NET_FRAG_MAX 8
+
+/**
+ * wgc_net_encap() with outer fragmentation: a packet above the port's MTU
+ * leaves as fragments (IPv4 without DF, IPv6 with a fragment header), the
+ * first in its own buffer, the others copied into fresh single-segment
+ * buffers of the same pool (the port's pool for views not in an mbuf).
+ * Ownership as wgc_net_encap(), with the ready frames in out.
+ *
+ * @param out
+ *   Ready frames (fragments of one packet consecutive, in order); must
+ *   not overlap v.
+ * @param max
+ *   Room in out; a packet whose fragments do not fit is dropped
+ *   (too_big).
+ * @return
+ *   Number of frames in out.
+ */
+uint16_t wgc_net_encap_frag(struct wgc_net_port *port, struct wgc_view *v,
+		const struct wgc_net_endpoint *dst, uint16_t n,
+		struct wgc_view *out, uint16_t max);
 
 /**
  * Run the slow path: answer queued ARP / ND / echo packets, learn

@@ -295,6 +295,7 @@ worker_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 	struct rx_run run = { .kp = NULL };
 	uint16_t n, nwg, nd = 0, no = 0, i;
 
+	wgc_net_frag_poll(pl->c.net);
 	n = pl->c.outer.rx(pl->c.outer.ctx, w, v, BURST);
 	if (n == 0)
 		return 0;
@@ -481,6 +482,8 @@ seal_and_send(struct wgc_pipeline *pl, uint16_t q, struct worker *wk,
 		bool keepalive)
 {
 	struct wgc_net_endpoint dst[BURST];
+	/* room for every packet of the burst in two outer fragments */
+	struct wgc_view fo[2 * BURST];
 	uint32_t len[BURST];
 	uint8_t status[BURST];
 	struct tx_run run = { .kp = NULL };
@@ -531,14 +534,14 @@ seal_and_send(struct wgc_pipeline *pl, uint16_t q, struct worker *wk,
 	tx_run_flush(pl, wk, &run, now, keepalive);
 	if (k == 0)
 		return;
-	ready = wgc_net_encap(pl->c.net, ev, dst, k);
+	ready = wgc_net_encap_frag(pl->c.net, ev, dst, k, fo, RTE_DIM(fo));
 	if (ready == 0)
 		return;
 	if (wk == &pl->stage) {
-		stage_tx(pl, ev, ready);
+		stage_tx(pl, fo, ready);
 	} else {
 		wk->st.outer_tx += ready;
-		pl->c.outer.tx(pl->c.outer.ctx, q, ev, ready);
+		pl->c.outer.tx(pl->c.outer.ctx, q, fo, ready);
 	}
 }
 
