@@ -146,8 +146,16 @@ tcp() {
 for impl in ${WD_MTU_IMPLS:-wgc wggo}; do
 	dts_log "---- $impl behind the router"
 	dts_check "$impl: namespaces, router, wireguard-go client" setup_net $impl
-	dts_check "$impl: server up behind a 1400-byte link" start_$impl
-	for fam in 4 6; do
+	# no server: the path checks would only time out (one failure)
+	fams="4 6"
+	if start_$impl >"$T/start.out" 2>&1; then
+		dts_ok "$impl: server up behind a 1400-byte link"
+	else
+		dts_fail "$impl: server up behind a 1400-byte link (path checks not run)"
+		tail -5 "$T/start.out" "$T/wgc.log" 2>/dev/null
+		fams=""
+	fi
+	for fam in $fams; do
 		if [ $fam = 6 ]; then
 			ip netns exec $NC wg set wdm-g0 peer "$wpk" \
 				endpoint "[fd97::1]:$PORT"
@@ -173,8 +181,10 @@ for impl in ${WD_MTU_IMPLS:-wgc wggo}; do
 			>"$T/stats.json"
 		jq -c '.interface | with_entries(select(.key |
 			test("frag|reass")))' "$T/stats.json" | sed 's/^/info: /'
-		# TODO(frag): the counter names of outer reassembly and
-		# fragmentation are not merged yet; assert both > 0 here.
+		dts_check "wgc reassembled the client's fragments" test \
+			"$(jq '.interface.net_rx_reassembled // 0' "$T/stats.json")" -gt 0
+		dts_check "wgc fragmented its own datagrams" test \
+			"$(jq '.interface.net_tx_fragmented // 0' "$T/stats.json")" -gt 0
 		dts_wgc_stop $WGC_PID "$T/wgc.log"
 	else
 		kill $E2E_WGGO_PID
