@@ -105,12 +105,6 @@ client_b() {
 	kill -0 $FLOOD_PID
 }
 
-stop() {
-	kill "$1" 2>/dev/null
-	dts_wait_exit "$1" 30
-	dts_untrack "$1"
-}
-
 for impl in ${WD_HS_IMPLS:-wgc wggo}; do
 	dts_log "---- $impl under a handshake flood"
 	dts_check "$impl: namespaces, bridge, client A" setup_net $impl
@@ -141,8 +135,7 @@ for impl in ${WD_HS_IMPLS:-wgc wggo}; do
 	echo "figure: $impl: client A's ping loss during the flood: $loss" \
 		"($(grep transmitted "$T/ping-$impl.log"))" | tee -a "$T/figures"
 	if [ $impl = wgc ]; then
-		curl -s --unix-socket "$T/rest.sock" http://wgc/v1/stats \
-			>"$T/stats.json"
+		e2e_rest "$T/rest.sock" /v1/stats >"$T/stats.json"
 		jq -c '.interface | with_entries(select(.key |
 			test("cookie|mac|ratelim|handshake")))' "$T/stats.json"
 		jq -c '.drops | with_entries(select(.key | test("handshake")))' \
@@ -155,10 +148,10 @@ for impl in ${WD_HS_IMPLS:-wgc wggo}; do
 			"$T/stats.json")" -gt 0
 		dts_wgc_stop $WGC_PID "$T/wgc.log"
 	else
-		stop $SRV_PID
+		e2e_stop $SRV_PID
 	fi
-	stop $A_PID
-	stop $B_PID
+	e2e_stop $A_PID
+	e2e_stop $B_PID
 done
 cat "$T/figures"
 

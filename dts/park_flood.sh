@@ -99,8 +99,8 @@ EOF
 	dts_wgc_launch $NW "$T/wgc.json" "$T/wgc.log" &&
 	curl -sf --unix-socket "$REST" --json "@$T/peers.json" \
 		http://wgc/v1/peers >/dev/null &&
-	[ "$(curl -s --unix-socket "$REST" http://wgc/v1/interface |
-		jq .peers)" = $((NPEERS + NDEAD + 1)) ]
+	[ "$(e2e_rest "$REST" /v1/interface | jq .peers)" = \
+		$((NPEERS + NDEAD + 1)) ]
 }
 
 start_wggo() {
@@ -112,7 +112,7 @@ start_wggo() {
 	[ "$(ip netns exec $NW wg show wdp-t0 peers | wc -l)" = $((NPEERS + NDEAD + 1)) ]
 }
 
-stats() { curl -s --unix-socket "$REST" http://wgc/v1/stats; }
+stats() { e2e_rest "$REST" /v1/stats; }
 
 # sweep: UDP to every endpoint-less peer's address for SWEEP_S seconds
 sweep() {
@@ -131,17 +131,8 @@ print("sweep: %d datagrams to %d endpoint-less peers" % (n, len(dsts)))
 ' "$T/dsts" "$SWEEP_S"
 }
 
-iperf_tcp() {
-	ip netns exec $NW timeout 20 iperf3 -s -1 -B 10.91.0.1 -p 5291 \
-		>"$T/iperf-s.log" 2>&1 &
-	spid=$!
-	sleep 0.5
-	ip netns exec $NC timeout 15 iperf3 -c 10.91.0.1 -p 5291 -t 2 $1 \
-		>"$T/iperf-c.log" 2>&1
-	rc=$?
-	wait $spid
-	grep -E "sender|receiver" "$T/iperf-c.log" | sed "s/^/info: $impl $1: /"
-	[ $rc -eq 0 ] && grep -q receiver "$T/iperf-c.log"
+tcp() {
+	e2e_iperf_tcp $NW $NC 10.91.0.1 5291 "$impl TCP $1" $2
 }
 
 for impl in ${WD_PARK_IMPLS:-wgc wggo}; do
@@ -167,10 +158,8 @@ for impl in ${WD_PARK_IMPLS:-wgc wggo}; do
 		dts_retry 5 ip netns exec $NC ping -c 5 -i 0.2 -W 1 10.91.0.1
 	dts_check "$impl: server -> client ping after the sweep" \
 		dts_retry 5 ip netns exec $NW ping -c 5 -i 0.2 -W 1 10.91.0.2
-	dts_check "$impl: iperf3 TCP client -> server" iperf_tcp ""
-	cat "$T/check.out"
-	dts_check "$impl: iperf3 TCP server -> client" iperf_tcp -R
-	cat "$T/check.out"
+	dts_check "$impl: iperf3 TCP client -> server" tcp "client -> server"
+	dts_check "$impl: iperf3 TCP server -> client" tcp "server -> client" -R
 	if [ $impl = wgc ]; then
 		ne=$(stats | jq '.drops.no_endpoint // 0')
 		dts_log "drops.no_endpoint $ne"
@@ -193,13 +182,11 @@ for impl in ${WD_PARK_IMPLS:-wgc wggo}; do
 		# $T/stats.jsonl while parking (below 1/8 + the traffic's).
 		dts_wgc_stop $WGC_PID "$T/wgc.log"
 	else
-		kill $E2E_WGGO_PID
-		dts_wait_exit $E2E_WGGO_PID 30
-		dts_untrack $E2E_WGGO_PID
+		e2e_stop $E2E_WGGO_PID
 	fi
-	kill $CLIENT_PID
-	dts_wait_exit $CLIENT_PID 30
-	dts_untrack $CLIENT_PID
+	e2e_stop $CLIENT_PID
 done
+
+cat "$T/figures" 2>/dev/null
 
 dts_done

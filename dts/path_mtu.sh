@@ -124,23 +124,11 @@ frags() {
 	[ "${n:-0}" -gt 0 ]
 }
 
-# tcp [-R]: iperf3 TCP for 2 s from the client (-R: server -> client);
-# at least 1 MB must arrive (a stalled path moves nothing)
+# tcp [-R]: iperf3 TCP from the client (-R: server -> client)
 tcp() {
-	ip netns exec $SRV timeout 20 iperf3 -s -1 -B 10.99.0.1 -p 5295 \
-		>"$T/iperf-s.log" 2>&1 &
-	spid=$!
-	sleep 0.5
-	ip netns exec $NC timeout 15 iperf3 -J -c 10.99.0.1 -p 5295 -t 2 $1 \
-		>"$T/iperf-c.json" 2>&1
-	wait $spid
-	bytes=$(jq '.end.sum_received.bytes // 0' "$T/iperf-c.json")
-	mbit=$(jq '(.end.sum_received.bits_per_second // 0) / 1e6 |
-		floor' "$T/iperf-c.json")
 	dir="client -> server"; [ "$1" = -R ] && dir="server -> client"
-	echo "figure: $impl outer IPv$fam TCP $dir: $mbit Mbit/s" |
-		tee -a "$T/figures"
-	[ "${bytes:-0}" -gt 1000000 ]
+	e2e_iperf_tcp $SRV $NC 10.99.0.1 5295 \
+		"$impl outer IPv$fam TCP $dir" $1
 }
 
 for impl in ${WD_MTU_IMPLS:-wgc wggo}; do
@@ -177,8 +165,7 @@ for impl in ${WD_MTU_IMPLS:-wgc wggo}; do
 		dts_check "$tag: iperf3 TCP server -> client" tcp -R
 	done
 	if [ $impl = wgc ]; then
-		curl -s --unix-socket "$T/rest.sock" http://wgc/v1/stats \
-			>"$T/stats.json"
+		e2e_rest "$T/rest.sock" /v1/stats >"$T/stats.json"
 		jq -c '.interface | with_entries(select(.key |
 			test("frag|reass")))' "$T/stats.json" | sed 's/^/info: /'
 		dts_check "wgc reassembled the client's fragments" test \
@@ -187,13 +174,9 @@ for impl in ${WD_MTU_IMPLS:-wgc wggo}; do
 			"$(jq '.interface.net_tx_fragmented // 0' "$T/stats.json")" -gt 0
 		dts_wgc_stop $WGC_PID "$T/wgc.log"
 	else
-		kill $E2E_WGGO_PID
-		dts_wait_exit $E2E_WGGO_PID 30
-		dts_untrack $E2E_WGGO_PID
+		e2e_stop $E2E_WGGO_PID
 	fi
-	kill $CLIENT_PID
-	dts_wait_exit $CLIENT_PID 30
-	dts_untrack $CLIENT_PID
+	e2e_stop $CLIENT_PID
 done
 cat "$T/figures" 2>/dev/null
 
