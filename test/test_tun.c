@@ -723,9 +723,10 @@ live_pattern(uint32_t off, uint32_t len)
 	}
 	/* perf runs stream past LIVE_TOTAL (and past 4 GiB, where off + len
 	 * wraps): the content is not checked there, any window will do */
-	RTE_VERIFY(len <= sizeof(tab) - LIVE_TOTAL);
-	if (off >= LIVE_TOTAL)
-		off %= LIVE_TOTAL;
+	if (off >= LIVE_TOTAL || off + len > sizeof(tab))
+		off = (uint32_t)((uint64_t)off % LIVE_TOTAL);
+	if (off + len > sizeof(tab))
+		off = 0;
 	return tab + off;
 }
 

@@ -56,6 +56,7 @@ struct wgc_pipeline {
 	struct rte_ring *tx_ring;           /* stage -> worker 0 -> outer */
 	struct wgc_timer_wheel *wheel;
 	struct wgc_ratelimiter *rl;
+	struct wgc_ephemeral_pool *eph;     /* the stage's ephemeral keys */
 	struct wgc_recycler any_mbuf;       /* frees mbufs of any pool */
 	uint64_t last_reclaim;
 	uint32_t scan_pos;                  /* reconciliation cursor */
@@ -1019,6 +1020,8 @@ wgc_pipeline_main_poll(struct wgc_pipeline *pl)
 	unsigned int n, i, work = 0;
 	bool under_load;
 
+	/* handshakes made here take ephemerals generated while idle */
+	wgc_ephemeral_pool_bind(pl->eph);
 	/* the host stack's slow path needs no peer state */
 	n = wgc_net_slow_poll(pl->c.net, now / 1000000, out, RTE_DIM(out));
 	if (n > 0)
@@ -1046,6 +1049,9 @@ wgc_pipeline_main_poll(struct wgc_pipeline *pl)
 		wgc_peers_reclaim(pl->peers);
 	}
 	wgc_peers_unlock(pl->peers);
+	if (work == 0)
+		wgc_ephemeral_pool_refill(pl->eph, 1);
+	wgc_ephemeral_pool_bind(NULL);
 	return work;
 }
 
@@ -1129,8 +1135,12 @@ wgc_pipeline_create(const struct wgc_pipeline_conf *c)
 		pl->c.clock());
 	snprintf(n, sizeof(n), "%s_rl", c->name);
 	pl->rl = wgc_ratelimiter_create(n, 8192, SOCKET_ID_ANY);
-	if (pl->hs_ring == NULL || pl->ev_ring == NULL || pl->tx_ring == NULL || pl->wheel == NULL ||
-			pl->rl == NULL)
+	snprintf(n, sizeof(n), "%s_eph", c->name);
+	pl->eph = wgc_ephemeral_pool_create(n, WGC_PIPELINE_EPHEMERALS,
+		SOCKET_ID_ANY);
+	if (pl->hs_ring == NULL || pl->ev_ring == NULL ||
+			pl->tx_ring == NULL || pl->wheel == NULL ||
+			pl->rl == NULL || pl->eph == NULL)
 		goto fail;
 	pl->stage.engine = wgc_aead_engine_create(c->engine, SOCKET_ID_ANY);
 	if (pl->stage.engine == NULL)
@@ -1199,6 +1209,7 @@ wgc_pipeline_free(struct wgc_pipeline *pl)
 	wgc_peers_unlock(pl->peers);
 	wgc_timer_wheel_free(pl->wheel);
 	wgc_ratelimiter_free(pl->rl);
+	wgc_ephemeral_pool_free(pl->eph);
 	wgc_aead_engine_free(pl->stage.engine);
 	for (i = 0; i < WGC_PIPELINE_WORKERS_MAX; i++) {
 		wgc_aead_engine_free(pl->w[i].engine);

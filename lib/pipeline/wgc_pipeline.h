@@ -51,6 +51,10 @@ extern "C" {
 /** Packets per burst on every edge. */
 #define WGC_PIPELINE_BURST 32
 
+/** Ephemeral key pairs the handshake stage keeps ready (generated one per
+ * idle poll; a flood that empties it falls back to generating on demand). */
+#define WGC_PIPELINE_EPHEMERALS 64
+
 /** Most workers. */
 #define WGC_PIPELINE_WORKERS_MAX 16
 
