@@ -354,7 +354,7 @@ static const char full_config[] =
 	"    \"listen_port\": 51999, \"max_peers\": 100000},\n"
 	"  \"outer\": [{\"port\": \"net_af_packet0\", \"ipv4\": \"192.0.2.1/24\",\n"
 	"    \"gateway4\": \"192.0.2.254\", \"ipv6\": \"2001:db8::1/64\",\n"
-	"    \"gateway6\": \"2001:db8::fe\", \"vlan\": 100}],\n"
+	"    \"gateway6\": \"2001:db8::fe\", \"vlan\": 100, \"mtu\": 9000}],\n"
 	"  \"inner\": {\"type\": \"virtio_user\", \"name\": \"/tmp/vu.sock\",\n"
 	"    \"addresses\": [\"10.8.0.1/16\"], \"mtu\": 1400},\n"
 	"  \"workers\": [1, 2],\n"
@@ -409,6 +409,7 @@ test_conf_startup(void)
 	TEST_ASSERT(c.outer[0].has_ipv6 && c.outer[0].gateway6.family ==
 		AF_INET6, "v6");
 	TEST_ASSERT_EQUAL(c.outer[0].vlan, 100, "vlan");
+	TEST_ASSERT_EQUAL(c.outer[0].mtu, 9000, "outer mtu");
 	TEST_ASSERT_EQUAL(c.inner.type, WGC_INNER_VIRTIO_USER, "inner type");
 	TEST_ASSERT_EQUAL(c.inner.mtu, 1400, "mtu");
 	TEST_ASSERT_EQUAL(c.iface.mtu, 1400, "iface mtu");
@@ -470,6 +471,15 @@ test_conf_startup(void)
 	TEST_CHECK(startup_expect_fail(
 		"{\"outer\": [{\"port\": \"a\", \"vlan\": 4095}]}",
 		WGC_CONF_EVALUE, "outer[0].vlan"));
+	TEST_CHECK(startup_expect_fail(
+		"{\"outer\": [{\"port\": \"a\", \"mtu\": 9001}]}",
+		WGC_CONF_EVALUE, "outer[0].mtu"));
+	TEST_CHECK(startup_expect_fail(
+		"{\"outer\": [{\"port\": \"a\", \"mtu\": \"1400\"}]}",
+		WGC_CONF_ESCHEMA, "outer[0].mtu"));
+	TEST_CHECK(startup_expect_fail(
+		"{\"outer\": [{\"port\": \"a\", \"ipv6\": \"fd00::1/64\", "
+		"\"mtu\": 1200}]}", WGC_CONF_EVALUE, "below IPv6"));
 	TEST_CHECK(startup_expect_fail(
 		"{\"outer\": [{\"port\": \"a\"}, {\"port\": \"a\"}]}",
 		WGC_CONF_EVALUE, "outer[1].port"));

@@ -217,6 +217,35 @@ setup_workers(struct wgc_daemon *d)
 	return 0;
 }
 
+/* WireGuard per packet beyond the inner packet: UDP + header + tag */
+#define WG_OVERHEAD (8 + 32)
+
+/*
+ * A tunnel-MTU packet sealed (padding stops at the tunnel MTU) must fit
+ * the outer MTU over each configured family, or it leaves as fragments:
+ * say so at start-up (fragmentation works; this is a hint, not a fault).
+ */
+static void
+mtu_check(uint16_t inner, uint16_t outer, bool v4, bool v6)
+{
+	unsigned int f;
+
+	for (f = 0; f < 2; f++) {
+		unsigned int ip = f ? 40 : 20, fit;
+
+		if (!(f ? v6 : v4) || inner + WG_OVERHEAD + ip <= outer)
+			continue;
+		fit = outer > ip + WG_OVERHEAD ?
+			(outer - ip - WG_OVERHEAD) & ~15u : 0;
+		fprintf(stderr, "wgc: warning: inner mtu %u needs an outer "
+			"MTU of %u over IPv%c, the outer port has %u: inner "
+			"packets above %u B leave as outer fragments (set "
+			"inner.mtu to %u to avoid them)\n", inner,
+			inner + WG_OVERHEAD + ip, f ? '6' : '4', outer, fit,
+			outer - ip - WG_OVERHEAD);
+	}
+}
+
 static int
 setup_outer(struct wgc_daemon *d)
 {
@@ -240,6 +269,11 @@ setup_outer(struct wgc_daemon *d)
 	ec.devname = o->port;
 	ec.nb_rx_queues = d->nb_workers;
 	ec.nb_tx_queues = d->nb_workers;
+	ec.mtu = o->mtu;
+	/* a datagram reassembled from outer fragments is linearized into
+	 * one buffer: room for a tunnel-MTU packet sealed over IPv6 */
+	ec.data_room = RTE_PKTMBUF_HEADROOM + RTE_ALIGN_CEIL(d->conf.inner.mtu +
+		WG_OVERHEAD + 40 + WGC_ETHDEV_FRAME_HDR_MAX, 64);
 	ec.socket_id = SOCKET_ID_ANY;
 	d->outer = wgc_ethdev_open(&ec);
 	if (d->outer == NULL) {
@@ -248,6 +282,7 @@ setup_outer(struct wgc_daemon *d)
 		return -1;
 	}
 	caps = wgc_ethdev_caps(d->outer);
+	mtu_check(d->conf.inner.mtu, caps->mtu, o->has_ipv4, o->has_ipv6);
 	nc.name = "outer0";
 	nc.mac = *wgc_ethdev_mac(d->outer);
 	nc.vlan = o->vlan;
@@ -556,6 +591,10 @@ daemon_stats(void *ctx, struct wgc_stat *out, unsigned int max)
 	PUT(neigh_learned);
 	PUT(neigh_expired);
 	PUT(hold_flushed);
+	PUT(rx_frag);
+	PUT(rx_reassembled);
+	PUT(tx_fragmented);
+	PUT(tx_frags);
 #undef PUT
 	for (i = 0; i < WGC_NET_DROP__MAX; i++) {
 		snprintf(name, sizeof(name), "net_%s", wgc_net_drop_name(i));

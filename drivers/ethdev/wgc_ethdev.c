@@ -130,7 +130,7 @@ wgc_ethdev_open(const struct wgc_ethdev_conf *c)
 	struct rte_eth_txconf txconf;
 	struct wgc_ethdev *e;
 	char pname[RTE_MEMPOOL_NAMESIZE];
-	uint16_t nb_rxd, nb_txd, q, mtu;
+	uint16_t nb_rxd, nb_txd, q, mtu, pmd_mtu;
 	unsigned int nb_mbufs, room;
 	int socket, rc;
 
@@ -157,7 +157,10 @@ wgc_ethdev_open(const struct wgc_ethdev_conf *c)
 
 	e->nb_rxq = c->nb_rx_queues ? c->nb_rx_queues : 1;
 	e->nb_txq = c->nb_tx_queues ? c->nb_tx_queues : e->nb_rxq;
-	mtu = c->mtu ? c->mtu : RTE_ETHER_MTU;
+	/* no MTU given: the port's, as the PMD reports it (else 1500) */
+	if (rte_eth_dev_get_mtu(e->port_id, &pmd_mtu) != 0 || pmd_mtu == 0)
+		pmd_mtu = RTE_ETHER_MTU;
+	mtu = c->mtu ? c->mtu : pmd_mtu;
 	if (e->nb_rxq > WGC_ETHDEV_QUEUES_MAX ||
 			e->nb_txq > WGC_ETHDEV_QUEUES_MAX ||
 			e->nb_rxq > info.max_rx_queues ||
@@ -224,6 +227,16 @@ wgc_ethdev_open(const struct wgc_ethdev_conf *c)
 	if (rc != 0) {
 		ETH_LOG(ERR, "%s: configure: %s", e->name, rte_strerror(-rc));
 		goto fail;
+	}
+	/* some PMDs (net_tap, net_af_packet: the kernel interface) apply
+	 * an MTU only when told so, jumbo frames included */
+	if (mtu != pmd_mtu) {
+		rc = rte_eth_dev_set_mtu(e->port_id, mtu);
+		if (rc != 0 && rc != -ENOTSUP)
+			ETH_LOG(WARNING, "%s: the PMD refuses MTU %u (%s): "
+				"frames above %u may not pass", e->name, mtu,
+				rte_strerror(-rc), pmd_mtu);
+		rc = 0;
 	}
 
 	nb_rxd = c->nb_rxd ? c->nb_rxd : DEFAULT_DESC;

@@ -339,6 +339,8 @@ struct wgc_outer_conf {
 	struct wgc_cidr ipv6;
 	struct wgc_addr gateway6;  /**< family 0 = none */
 	uint16_t vlan;             /**< 0 = untagged, else 1..4094 */
+	uint16_t mtu;              /**< L3 MTU 576..9000; 0 = the port's
+	                            *   as its PMD reports it */
 };
 
 /** The inner edge. */

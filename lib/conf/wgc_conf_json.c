@@ -811,6 +811,10 @@ parse_outer_one(struct wgc_outer_conf *o, const cJSON *j, const char *path,
 			if (get_uint(k, sp, 0, 4094, &v, err) != 0)
 				return -1;
 			o->vlan = (uint16_t)v;
+		} else if (strcmp(k->string, "mtu") == 0) {
+			if (get_uint(k, sp, 576, 9000, &v, err) != 0)
+				return -1;
+			o->mtu = (uint16_t)v;
 		} else {
 			return unknown_key(err, path, k);
 		}
@@ -824,6 +828,10 @@ parse_outer_one(struct wgc_outer_conf *o, const cJSON *j, const char *path,
 	if (o->gateway6.family != 0 && !o->has_ipv6)
 		return wgc_conf_error_set(err, WGC_CONF_EVALUE,
 			"%s.gateway6: needs ipv6", path);
+	if (o->has_ipv6 && o->mtu != 0 && o->mtu < 1280)
+		return wgc_conf_error_set(err, WGC_CONF_EVALUE,
+			"%s.mtu: %u is below IPv6's minimum link MTU 1280",
+			path, o->mtu);
 	return 0;
 }
 

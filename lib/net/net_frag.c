@@ -142,6 +142,18 @@ wgc_net_frag_poll(struct wgc_net_port *p)
 	frag_expire(lc, f);
 }
 
+void
+wgc_net_frag_flush(struct wgc_net_port *p)
+{
+	struct net_lcore *lc = net_lcore(p);
+	struct net_frag *f = lc->frag;
+
+	if (f == NULL)
+		return;
+	f->now = UINT64_MAX;
+	frag_expire(lc, f);
+}
+
 /* copy a chain into one fresh buffer of mp; NULL if it does not fit */
 static struct rte_mbuf *
 frag_copy(struct rte_mbuf *m, struct rte_mempool *mp)

@@ -307,6 +307,12 @@ uint16_t wgc_net_rx(struct wgc_net_port *port, struct wgc_view *v,
 void wgc_net_frag_poll(struct wgc_net_port *port);
 
 /**
+ * Drop every datagram in reassembly on the calling lcore, its fragments
+ * counted as timed out (tests and fuzzers: a known empty state).
+ */
+void wgc_net_frag_flush(struct wgc_net_port *port);
+
+/**
  * Next hop for a destination: the destination itself when it is inside
  * one of the port's prefixes, else the gateway of its family.
  *

@@ -33,8 +33,8 @@
  *   control thread must not be an online reader of that qsbr: when the
  *   defer queue is full it waits for a grace period
  *   (rte_rcu_qsbr_synchronize()).
- * - The replay window of a keypair has a single owner: all packets of one
- *   keypair must be decapsulated by one lcore at a time.
+ * - Packets of one keypair may be decapsulated on several lcores at once:
+ *   the replay window takes its spinlock around each check-and-update.
  *
  * Time: every function takes `now`, monotonic nanoseconds from the caller's
  * (injectable) clock; wgc_handshake_create_initiation() also takes the wall
@@ -368,23 +368,37 @@ unsigned int wgc_index_table_reclaim(struct wgc_index_table *t);
 #define WGC_REPLAY_WORDS (WGC_REPLAY_BITS / 64)
 #define WGC_REPLAY_WINDOW (WGC_REPLAY_BITS - 64) /**< 8128 counters */
 
-/** Replay window; one owner thread. */
+/**
+ * Replay window. Several lcores may check counters of one keypair at once
+ * (RSS hashes a peer's outer fragments on the addresses only, its whole
+ * datagrams on the ports too, so they may reach different workers): the
+ * check-and-update runs under the window's spinlock, which sits on the
+ * window's first cache line; an uncontended lock costs one atomic
+ * exchange per run of packets of one keypair in a burst.
+ */
 struct wgc_replay {
+	rte_spinlock_t lock; /**< serialises check-and-update */
 	uint64_t next;      /**< highest accepted counter + 1 (0: none) */
 	uint64_t bitmap[WGC_REPLAY_WORDS];
 };
 
-/** Reset the window (nothing seen). */
+/** Reset the window (nothing seen). No lcore may use it meanwhile. */
 void wgc_replay_init(struct wgc_replay *r);
 
 /**
- * Check a counter of an authenticated packet and mark it seen.
+ * Check a counter of an authenticated packet and mark it seen. The caller
+ * holds r->lock (or is the window's only user).
  *
  * @return
  *   true if the counter is new, inside the window and below
  *   WGC_REJECT_AFTER_MESSAGES; false if it must be dropped.
  */
 bool wgc_replay_check(struct wgc_replay *r, uint64_t counter);
+
+/**
+ * wgc_replay_check() under r->lock: any lcore or thread, concurrently.
+ */
+bool wgc_replay_check_shared(struct wgc_replay *r, uint64_t counter);
 
 /* ---- Keypairs ---- */
 
@@ -806,8 +820,7 @@ uint16_t wgc_transport_encap_burst(struct wgc_aead_engine *e,
 
 /**
  * Decapsulate a burst of transport messages in place. Worker-safe; the
- * calling lcore must own the replay windows of these keypairs.
- *
+ * lcore (the replay windows take their locks).
  * For each view (a whole type-4 message): check the keypair may receive
  * (age < REJECT_AFTER_TIME), open in place, then check and update the
  * replay window (only after authentication), strip header and tag. The

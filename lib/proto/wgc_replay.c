@@ -7,6 +7,9 @@
  * window is WGC_REPLAY_BITS - 64 = 8128 counters: one word is always the
  * partially used current word.
  *
+ * Callers serialise on r->lock (wgc_replay_check_shared(), or one lock
+ * per run of a keypair's packets in wgc_transport_accept_burst()).
+ *
  * Counters are stored shifted by one (r->next = highest + 1) so that an
  * all-zero window means "nothing seen" and counter 0 is accepted once.
  */
@@ -19,6 +22,18 @@ void
 wgc_replay_init(struct wgc_replay *r)
 {
 	memset(r, 0, sizeof(*r));
+	rte_spinlock_init(&r->lock);
+}
+
+bool
+wgc_replay_check_shared(struct wgc_replay *r, uint64_t counter)
+{
+	bool ok;
+
+	rte_spinlock_lock(&r->lock);
+	ok = wgc_replay_check(r, counter);
+	rte_spinlock_unlock(&r->lock);
+	return ok;
 }
 
 bool

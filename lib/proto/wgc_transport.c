@@ -6,8 +6,9 @@
  * Per packet, around the AEAD, only: validity checks, one atomic
  * fetch-add for the send counter, the 16-byte header, and (receive) the
  * replay window after authentication. Ops live on the stack in chunks of
- * WGC_TRANSPORT_BURST_MAX; nothing is allocated and no lock is taken
- * (except the rare key confirmation).
+ * WGC_TRANSPORT_BURST_MAX; nothing is allocated; the only lock is the
+ * replay window's, once per run of one keypair's packets (and the rare key
+ * confirmation's).
  */
 
 #include <string.h>
@@ -254,6 +255,7 @@ wgc_transport_accept_burst(struct wgc_view *views,
 		struct wgc_keypair *const kps[], uint16_t n, uint8_t status[],
 		const uint64_t counters[], bool key_confirmed[])
 {
+	struct wgc_keypair *locked = NULL;
 	uint16_t i, ok = 0;
 
 	for (i = 0; i < n; i++) {
@@ -264,6 +266,13 @@ wgc_transport_accept_burst(struct wgc_view *views,
 			key_confirmed[i] = false;
 		if (status[i] != WGC_TRANSPORT_OK)
 			continue;
+		/* one lock per run of a keypair's packets */
+		if (kp != locked) {
+			if (locked != NULL)
+				rte_spinlock_unlock(&locked->replay.lock);
+			rte_spinlock_lock(&kp->replay.lock);
+			locked = kp;
+		}
 		if (unlikely(!wgc_replay_check(&kp->replay, counters[i]))) {
 			status[i] = WGC_TRANSPORT_REPLAY;
 			count(kp, WGC_CNT_TRANSPORT_REPLAY);
@@ -280,6 +289,8 @@ wgc_transport_accept_burst(struct wgc_view *views,
 		}
 		ok++;
 	}
+	if (locked != NULL)
+		rte_spinlock_unlock(&locked->replay.lock);
 	return ok;
 }
 

@@ -109,6 +109,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			wgc_view_release(&v);
 		}
 	}
+	/* fragments in reassembly are fuzz_frag's business */
+	wgc_net_frag_flush(p);
 	/* slow path: replies, learning, timers (time moves 250 ms a frame) */
 	now_ms += 250;
 	n = wgc_net_slow_poll(p, now_ms, out, RTE_DIM(out));
