@@ -87,7 +87,12 @@ start_wgc() {
 		"allowed_ips": ["10.99.0.2/32", "fd99::2/128"] } ]
 }
 EOF
+	# net_tap gives the kernel side wgc's MAC: another one, or the
+	# kernel's link-local address fails DAD against wgc's (same EUI-64)
+	# and the router cannot resolve wgc's IPv6 address for forwarding
 	dts_wgc_launch $NR "$T/wgc.json" "$T/wgc.log" &&
+	ip -n $NR link set wdm-tap0 down &&
+	ip -n $NR link set wdm-tap0 address 02:00:00:00:95:fe &&
 	router_link wdm-tap0 &&
 	ip netns exec $NR sysctl -qw net.ipv6.conf.wdm-t0.accept_dad=0
 }
@@ -168,6 +173,8 @@ for impl in ${WD_MTU_IMPLS:-wgc wggo}; do
 		e2e_rest "$T/rest.sock" /v1/stats >"$T/stats.json"
 		jq -c '.interface | with_entries(select(.key |
 			test("frag|reass")))' "$T/stats.json" | sed 's/^/info: /'
+		jq -c '.drops | with_entries(select(.value > 0))' \
+			"$T/stats.json" | sed 's/^/info: drops: /'
 		dts_check "wgc reassembled the client's fragments" test \
 			"$(jq '.interface.net_rx_reassembled // 0' "$T/stats.json")" -gt 0
 		dts_check "wgc fragmented its own datagrams" test \

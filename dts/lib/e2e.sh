@@ -123,5 +123,6 @@ e2e_iperf_tcp() {
 	_e_m=$(jq '(.end.sum_received.bits_per_second // 0) / 1e6 | floor' \
 		"$DTS_TMP/iperf-c.json" 2>/dev/null)
 	echo "figure: $5: ${_e_m:-0} Mbit/s" | tee -a "$DTS_TMP/figures"
+	jq -r '.error // empty' "$DTS_TMP/iperf-c.json" 2>/dev/null
 	[ "${_e_b:-0}" -gt 1000000 ]
 }
