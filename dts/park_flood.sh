@@ -177,9 +177,11 @@ for impl in ${WD_PARK_IMPLS:-wgc wggo}; do
 			test "$pmax" -gt 0
 		dts_check "parked packets within the pools' budget" \
 			test "$pmax" -le "$plim"
-		# TODO(pool occupancy in /v1/stats, being added on another
-		# branch): assert and print the highest occupancy seen in
-		# $T/stats.jsonl while parking (below 1/8 + the traffic's).
+		# TODO(obs branch: pool occupancy in /v1/stats, not merged
+		# yet): print the highest default-pool occupancy seen in
+		# $T/stats.jsonl while parking, and assert that in_use is back
+		# to its idle value once the sweep and iperf3 are over (before
+		# SIGTERM: the exit check below frees parked packets itself).
 		dts_wgc_stop $WGC_PID "$T/wgc.log"
 	else
 		e2e_stop $E2E_WGGO_PID
