@@ -14,7 +14,8 @@
 #
 # Client A holds a session and pings every 10 ms during the flood; client B
 # starts 2 s into it and must complete its handshake (and ping) while the
-# flood runs, having received a cookie reply. wgc's counters must show
+# flood runs (24 s: room for a few of B's 5 s initiation retries), having
+# received a cookie reply. wgc's counters must show
 # cookie replies sent (under-load mode) and the per-source rate limiter's
 # drops. Client A's loss during the flood is printed, not asserted, for wgc
 # and for wireguard-go in wgc's place (same run, same flood;
@@ -28,7 +29,7 @@ NW=wdhw
 NC=wdhc
 NN=wdhn
 PORT=51971
-FLOOD_S=${WD_HS_SECONDS:-16}
+FLOOD_S=${WD_HS_SECONDS:-24}
 
 dts_init
 umask 077
@@ -101,7 +102,7 @@ client_b() {
 	B_PID=$E2E_WGGO_PID &&
 	ip netns exec $NN wg set wdh-b peer "$wpk" \
 		endpoint 192.168.97.1:$PORT allowed-ips 10.97.0.0/24 &&
-	dts_retry 14 ip netns exec $NN ping -c 1 -W 1 10.97.0.1 &&
+	dts_retry 20 ip netns exec $NN ping -c 1 -W 1 10.97.0.1 &&
 	kill -0 $FLOOD_PID
 }
 
