@@ -436,9 +436,10 @@ WGC_TEST_REGISTER_FULL(control_rest_paging_autotest, fast, rest_setup,
 static int
 check_exposition(const char *text)
 {
-	char seen[64][80], cur[80] = "";
+	char seen[64][80], cur[80] = "", help[80] = "", type[80] = "";
 	unsigned int n_seen = 0, i;
 	const char *line = text;
+	int labelled = -1;
 
 	while (line != NULL && *line != '\0') {
 		const char *nl = strchr(line, '\n');
@@ -447,6 +448,10 @@ check_exposition(const char *text)
 		size_t k = 0;
 
 		TEST_ASSERT(nl != NULL, "unterminated line");
+		if (strncmp(line, "# HELP ", 7) == 0)
+			sscanf(line + 7, "%79s", help);
+		if (strncmp(line, "# TYPE ", 7) == 0)
+			sscanf(line + 7, "%79s", type);
 		if (line[0] != '#') {
 			while (k < len && k < sizeof(name) - 1 &&
 					line[k] != '{' && line[k] != ' ') {
@@ -466,7 +471,17 @@ check_exposition(const char *text)
 					snprintf(seen[n_seen++], sizeof(seen[0]),
 						"%s", cur);
 				snprintf(cur, sizeof(cur), "%s", name);
+				TEST_ASSERT(strcmp(help, name) == 0 &&
+					strcmp(type, name) == 0,
+					"family %s without HELP and TYPE", name);
+				labelled = -1;
 			}
+			/* no unlabelled total beside labelled series */
+			if (labelled < 0)
+				labelled = line[k] == '{';
+			TEST_ASSERT(labelled == (line[k] == '{'),
+				"family %s mixes labelled and unlabelled "
+				"series", name);
 		}
 		line = nl != NULL ? nl + 1 : NULL;
 	}
@@ -503,9 +518,13 @@ test_rest_misc(void)
 	TEST_ASSERT(strstr(r.body, "wgc_peer_rx_bytes_total") == NULL,
 		"no per-peer series by default");
 	TEST_CHECK(check_exposition(r.body));
+	/* a device total and per-worker series never share a family */
 	TEST_ASSERT(strstr(r.body, "# TYPE wgc_rx_packets_total counter\n"
-		"wgc_rx_packets_total 0\nwgc_rx_packets_total{worker=\"0\"} 0\n")
-		!= NULL, "grouped family: %s", r.body);
+		"wgc_rx_packets_total 0\n# HELP") != NULL,
+		"device total alone: %s", r.body);
+	TEST_ASSERT(strstr(r.body, "# TYPE wgc_worker_rx_packets_total "
+		"counter\nwgc_worker_rx_packets_total{worker=\"0\"} 0\n")
+		!= NULL, "per-worker family: %s", r.body);
 	REQ("POST", "/v1/peers", "[{\"public_key\": "
 		"\"L+V9o0fNYkMVKNqsX7spBzD/9oSvxM/C7ZCZX1jLO3Q=\"}]");
 	EXPECT(200, NULL);

@@ -371,3 +371,90 @@ test_uapi_slow_clients(void)
 }
 WGC_TEST_REGISTER_FULL(control_uapi_slow_clients_autotest, fast, uapi_setup,
 	test_uapi_slow_clients, uapi_teardown);
+
+/* set=1 text of @p n peers, each with one allowed IP (no final blank line) */
+static char *
+peers_text(unsigned int n)
+{
+	struct sbuf b = { 0 };
+	unsigned int i;
+
+	sbuf_printf(&b, "set=1\n");
+	for (i = 0; i < n; i++) {
+		uint8_t k[WGC_KEY_LEN];
+		char hex[WGC_KEY_HEX_LEN + 1];
+
+		test_key(i + 1, k);
+		wgc_key_to_hex(k, hex);
+		sbuf_printf(&b, "public_key=%s\nallowed_ip=10.1.%u.%u/32\n",
+			hex, (i >> 8) & 255, i & 255);
+	}
+	return b.oom ? NULL : b.p;
+}
+
+/*
+ * Request memory is bounded: one set=1 larger than uapi_set_max gets
+ * errno=-EMSGSIZE, and the requests of all clients together may hold at
+ * most uapi_budget (errno=-ENOMEM beyond); nothing is applied, and the
+ * budget is whole again afterwards.
+ */
+static int
+test_uapi_bounds(void)
+{
+	char *big, *out, *mid;
+	size_t len;
+	int a;
+
+	fx.ctl->uapi_set_max = 8192;
+	big = peers_text(200);           /* about 20 kB */
+	TEST_ASSERT_NOT_NULL(big, "text");
+	len = strlen(big);
+	big = realloc(big, len + 2);
+	memcpy(big + len, "\n", 2);
+	out = uapi_call(fx.uapi, big);
+	TEST_ASSERT(out != NULL && strcmp(out, "errno=-90\n\n") == 0,
+		"too big: '%s'", out != NULL ? out : "(none)");
+	free(out);
+	TEST_ASSERT_EQUAL(wgc_mem_backend_ops.peer_count(fx.mb), 0u,
+		"nothing applied");
+	/* within the bound: applied */
+	fx.ctl->uapi_set_max = 1u << 20;
+	out = uapi_call(fx.uapi, big);
+	TEST_ASSERT(out != NULL && strcmp(out, "errno=0\n\n") == 0,
+		"within the bound: '%s'", out != NULL ? out : "(none)");
+	free(out);
+	TEST_ASSERT_EQUAL(wgc_mem_backend_ops.peer_count(fx.mb), 200u,
+		"applied");
+
+	/* two clients: the first holds 64 KiB of the 100 kB budget */
+	fx.ctl->uapi_budget = 100000;
+	mid = peers_text(400);           /* about 40 kB, request open */
+	TEST_ASSERT_NOT_NULL(mid, "text");
+	a = unix_connect(fx.uapi);
+	TEST_ASSERT(a >= 0, "connect");
+	TEST_ASSERT_SUCCESS(write_full(a, mid, strlen(mid)), "write");
+	usleep(300000);
+	out = uapi_call(fx.uapi, big);
+	TEST_ASSERT(out != NULL && strcmp(out, "errno=-12\n\n") == 0,
+		"over the budget: '%s'", out != NULL ? out : "(none)");
+	free(out);
+	/* the first client completes its request */
+	TEST_ASSERT_SUCCESS(write_full(a, "\n", 1), "end");
+	shutdown(a, SHUT_WR);
+	out = read_all(a, &len);
+	close(a);
+	TEST_ASSERT(out != NULL && strcmp(out, "errno=0\n\n") == 0,
+		"first client: '%s'", out != NULL ? out : "(none)");
+	free(out);
+	TEST_ASSERT_EQUAL(wgc_mem_backend_ops.peer_count(fx.mb), 400u,
+		"first client applied");
+	pthread_mutex_lock(&fx.ctl->uapi_mu);
+	len = fx.ctl->uapi_held;
+	pthread_mutex_unlock(&fx.ctl->uapi_mu);
+	TEST_ASSERT_EQUAL(len, 0u, "budget returned");
+	free(mid);
+	free(big);
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER_FULL(control_uapi_bounds_autotest, fast, uapi_setup,
+	test_uapi_bounds, uapi_teardown);

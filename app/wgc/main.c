@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -57,6 +58,7 @@
 #include "wgc_proto.h"
 #include "wgc_tun.h"
 
+#include "log.h"
 #include "telemetry.h"
 
 extern const char wgc_default_config[];
@@ -131,6 +133,7 @@ struct wgc_daemon {
 	struct wgc_pipeline *pl;
 	struct wgc_peers_backend *pb;
 	struct wgc_control *ctl;
+	struct wgc_monitor *mon;
 	bool once;
 	uint16_t nb_workers;
 	unsigned int lcores[WGC_PIPELINE_WORKERS_MAX];
@@ -496,6 +499,7 @@ stat_put(struct wgc_stat *out, unsigned int n, unsigned int max,
 {
 	if (n >= max)
 		return n;
+	memset(&out[n], 0, sizeof(out[n]));
 	snprintf(out[n].name, sizeof(out[n].name), "%s", name);
 	snprintf(out[n].label, sizeof(out[n].label), "%s", label);
 	out[n].worker = worker;
@@ -531,6 +535,22 @@ stats_pipeline(const struct wgc_pipeline_stats *st, int32_t w,
 	return n;
 }
 
+/* a level (gauge) of the parking lot; label: a pool's name */
+static unsigned int
+park_gauge(struct wgc_stat *out, unsigned int n, unsigned int max,
+		const char *name, const char *pool, uint64_t v, const char *help)
+{
+	n = stat_put(out, n, max, name, pool, -1, v);
+	if (n > 0 && n <= max && strcmp(out[n - 1].name, name) == 0) {
+		out[n - 1].gauge = true;
+		out[n - 1].help = help;
+		if (pool[0] != '\0')
+			snprintf(out[n - 1].label_key,
+				sizeof(out[n - 1].label_key), "pool");
+	}
+	return n;
+}
+
 /* the parking lot: packets waiting for handshakes, by pool, and why
  * parked packets were dropped */
 static unsigned int
@@ -542,17 +562,51 @@ stats_park(struct wgc_daemon *d, struct wgc_stat *out, unsigned int n,
 	unsigned int i;
 
 	wgc_peers_park_stats(d->peers, &ks);
-	n = stat_put(out, n, max, "parked", "", -1, ks.parked);
-	n = stat_put(out, n, max, "parked_max", "", -1, ks.parked_max);
+	n = park_gauge(out, n, max, "parked", "", ks.parked,
+		"Packets parked for peers whose handshake is in flight.");
+	n = park_gauge(out, n, max, "parked_max", "", ks.parked_max,
+		"Most packets parked at once since start.");
 	for (i = 0; i < ks.nb_pools; i++) {
-		n = stat_put(out, n, max, "parked_pool", ks.pool[i].mp->name,
-			-1, ks.pool[i].parked);
-		n = stat_put(out, n, max, "parked_pool_limit",
-			ks.pool[i].mp->name, -1, ks.pool[i].limit);
+		n = park_gauge(out, n, max, "parked_pool", ks.pool[i].mp->name,
+			ks.pool[i].parked, "Buffers of a pool parked now.");
+		n = park_gauge(out, n, max, "parked_pool_limit",
+			ks.pool[i].mp->name, ks.pool[i].limit,
+			"Buffers of a pool that may be parked (1/8 of it).");
 	}
 	for (i = 0; i < WGC_PARK_DROP__MAX; i++) {
 		snprintf(name, sizeof(name), "park_%s", wgc_park_drop_name(i));
 		n = stat_put(out, n, max, "drops", name, -1, ks.drop[i]);
+	}
+	return n;
+}
+
+/* the TUN edge's counters and the handshake stage's backlog */
+static unsigned int
+stats_edges(struct wgc_daemon *d, struct wgc_stat *out, unsigned int n,
+		unsigned int max)
+{
+	if (d->tun != NULL) {
+		struct wgc_tun_stats ts;
+
+		wgc_tun_stats(d->tun, &ts);
+#define PUT(f) n = stat_put(out, n, max, "tun_" #f, "", -1, ts.f)
+		PUT(rx_packets);
+		PUT(rx_bytes);
+		PUT(rx_nobuf);
+		PUT(rx_errors);
+		PUT(tx_packets);
+		PUT(tx_bytes);
+		PUT(tx_errors);
+		PUT(tx_gro);
+		PUT(rx_gso);
+#undef PUT
+	}
+	n = stat_put(out, n, max, "handshake_queue", "", -1,
+		wgc_pipeline_handshake_backlog(d->pl));
+	if (n > 0 && n <= max) {
+		out[n - 1].gauge = true;
+		out[n - 1].help = "Handshake messages waiting for the "
+			"handshake stage.";
 	}
 	return n;
 }
@@ -600,7 +654,69 @@ daemon_stats(void *ctx, struct wgc_stat *out, unsigned int max)
 		snprintf(name, sizeof(name), "net_%s", wgc_net_drop_name(i));
 		n = stat_put(out, n, max, "drops", name, -1, ns.drop[i]);
 	}
+	n = stats_edges(d, out, n, max);
 	return (int)stats_park(d, out, n, max);
+}
+
+/* rte_telemetry's /wgc/stats: the above and the monitor's figures */
+static int
+daemon_stats_all(void *ctx, struct wgc_stat *out, unsigned int max)
+{
+	struct wgc_daemon *d = ctx;
+	int n = daemon_stats(ctx, out, max), k;
+
+	k = wgc_monitor_stats(d->mon, out + n, max - (unsigned int)n);
+	return n + RTE_MAX(k, 0);
+}
+
+static uint64_t
+worker_heartbeat(void *ctx, unsigned int w)
+{
+	struct wgc_daemon *d = ctx;
+
+	return wgc_pipeline_heartbeat(d->pl, (uint16_t)w);
+}
+
+/* the health monitor: every pool, the ports' links, worker heartbeats */
+static int
+setup_monitor(struct wgc_daemon *d)
+{
+	const struct wgc_ethdev *eth[2] = { d->outer, d->inner_eth };
+	static const char * const names[2] = { "outer", "inner" };
+	unsigned int i;
+	int rc;
+
+	d->mon = wgc_monitor_create(NULL);
+	if (d->mon == NULL) {
+		fprintf(stderr, "wgc: monitor: out of memory\n");
+		return -1;
+	}
+	rc = wgc_monitor_add_pool(d->mon, d->pool);
+	for (i = 0; i < RTE_DIM(eth) && rc == 0; i++) {
+		if (eth[i] == NULL)
+			continue;
+		rc = wgc_monitor_add_pool(d->mon, wgc_ethdev_pool(eth[i]));
+		if (rc == 0)
+			rc = wgc_monitor_add_port(d->mon, names[i],
+				wgc_ethdev_port_id(eth[i]));
+	}
+	if (rc == 0)
+		rc = wgc_monitor_set_workers(d->mon, d->nb_workers,
+			worker_heartbeat, d);
+	if (rc != 0) {
+		fprintf(stderr, "wgc: monitor: %s\n", strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* PATCH /v1/interface listen_port, UAPI listen_port=: the workers match
@@ -666,6 +782,7 @@ setup_control(struct wgc_daemon *d)
 	cp.ifname = d->conf.iface.name;
 	cp.ops = &wgc_peers_backend_ops;
 	cp.ctx = d->pb;
+	cp.monitor = d->mon;
 	/* --once: the state directory still applies, no sockets */
 	cp.no_rest = d->once;
 	cp.no_uapi = d->once;
@@ -746,6 +863,8 @@ setup(struct wgc_daemon *d, const char *prog)
 			"added (vhost-user shares memory by fd)\n");
 	}
 	eal_argv[n] = NULL;
+	if (wgc_app_log_init() != 0)
+		fprintf(stderr, "wgc: log stream: %s\n", strerror(errno));
 	if (rte_eal_init(n, eal_argv) < 0) {
 		fprintf(stderr, "wgc: EAL init failed: %s\n",
 			rte_strerror(rte_errno));
@@ -830,7 +949,7 @@ setup(struct wgc_daemon *d, const char *prog)
 		}
 	}
 	wgc_peers_unlock(d->peers);
-	if (setup_control(d) < 0)
+	if (setup_monitor(d) < 0 || setup_control(d) < 0)
 		return -1;
 	if (wgc_ethdev_start(d->outer) < 0 ||
 			(d->inner_eth != NULL &&
@@ -952,7 +1071,8 @@ daemon_info(void *ctx, const char **name, unsigned int *workers,
 	*name = d->conf.iface.name;
 	*workers = d->nb_workers;
 	*peers = wgc_peers_count(d->peers);
-	*listen_port = d->conf.iface.listen_port;
+	/* the live port (PATCH /v1/interface, wg set may change it) */
+	*listen_port = wgc_net_port_listen_port(d->net);
 }
 
 static int
@@ -965,6 +1085,7 @@ teardown(struct wgc_daemon *d)
 	/* no more changes from outside, then no more traffic */
 	wgc_control_destroy(d->ctl);
 	wgc_peers_backend_destroy(d->pb);
+	wgc_monitor_free(d->mon);
 	if (d->launched) {
 		wgc_pipeline_stop(d->pl);
 		rte_eal_mp_wait_lcore();
@@ -1098,7 +1219,7 @@ main(int argc, char **argv)
 	}
 	{
 		const struct wgc_app_telemetry_ops tops = {
-			.stats = daemon_stats,
+			.stats = daemon_stats_all,
 			.info = daemon_info,
 			.ctx = &d,
 		};
@@ -1120,6 +1241,7 @@ main(int argc, char **argv)
 	while (!once && !stop) {
 		if (wgc_pipeline_main_poll(d.pl) == 0)
 			usleep(200);
+		wgc_monitor_sample(d.mon, mono_ms());
 		if (dump) {
 			dump = 0;
 			print_state(&d);

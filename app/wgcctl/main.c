@@ -4,6 +4,7 @@
  * wgcctl: a small human client of the wgc REST API.
  *
  *   wgcctl [-s SOCKET] show                 interface + table of peers
+ *   wgcctl [-s SOCKET] health               ok / degraded and why
  *   wgcctl [-s SOCKET] get PATH             raw GET (JSON printed)
  *   wgcctl [-s SOCKET] put|patch|post PATH [BODY|-]
  *   wgcctl [-s SOCKET] delete PATH
@@ -205,6 +206,40 @@ show(const char *sock)
 	return 0;
 }
 
+/* `wgcctl health`: one line; exit 0 when ok, 1 when degraded or the
+ * daemon does not answer (for monitoring scripts) */
+static int
+health(const char *sock)
+{
+	const cJSON *st, *why, *up, *peers;
+	struct reply r;
+	cJSON *j;
+	int rc = 1;
+
+	if (request(sock, "GET", "/v1/health", NULL, &r) != 0)
+		return 1;
+	j = cJSON_Parse(r.body);
+	st = cJSON_GetObjectItem(j, "status");
+	if (!cJSON_IsString(st)) {
+		fprintf(stderr, "wgcctl: health: unexpected reply (HTTP %d)\n",
+			r.status);
+	} else {
+		why = cJSON_GetObjectItem(j, "reason");
+		up = cJSON_GetObjectItem(j, "uptime_seconds");
+		peers = cJSON_GetObjectItem(j, "peers");
+		printf("%s%s%s (up %.0f s, %.0f peers)\n", st->valuestring,
+			cJSON_IsString(why) ? ": " : "",
+			cJSON_IsString(why) ? why->valuestring : "",
+			cJSON_IsNumber(up) ? up->valuedouble : 0,
+			cJSON_IsNumber(peers) ? peers->valuedouble : 0);
+		rc = r.status == 200 && strcmp(st->valuestring, "ok") == 0 ?
+			0 : 1;
+	}
+	cJSON_Delete(j);
+	free(r.body);
+	return rc;
+}
+
 static char *
 read_stdin(void)
 {
@@ -235,6 +270,7 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: wgcctl [-s SOCKET] show\n"
+		"       wgcctl [-s SOCKET] health   (exit 1 when degraded)\n"
 		"       wgcctl [-s SOCKET] get PATH\n"
 		"       wgcctl [-s SOCKET] put|patch|post PATH [BODY|-]\n"
 		"       wgcctl [-s SOCKET] delete PATH\n"
@@ -263,6 +299,8 @@ main(int argc, char **argv)
 	cmd = argv[i++];
 	if (strcmp(cmd, "show") == 0)
 		return show(sock);
+	if (strcmp(cmd, "health") == 0)
+		return health(sock);
 	if (strcmp(cmd, "get") == 0)
 		method = "GET";
 	else if (strcmp(cmd, "put") == 0)

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <malloc.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -25,6 +26,7 @@
 #include "control_priv.h"
 
 RTE_LOG_REGISTER(wgc_logtype_control, wgc.control, INFO);
+RTE_LOG_REGISTER(wgc_logtype_audit, wgc.audit, INFO);
 
 /* ------------------------------------------------------------- sbuf */
 
@@ -78,7 +80,7 @@ sbuf_free(struct sbuf *b)
 /* ------------------------------------------------------------ sockets */
 
 int
-ctl_check_peer(struct wgc_control *ctl, int fd)
+ctl_check_peer(struct wgc_control *ctl, int fd, long *uid)
 {
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
@@ -89,6 +91,8 @@ ctl_check_peer(struct wgc_control *ctl, int fd)
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0)
 		return -1;
+	if (uid != NULL)
+		*uid = (long)cr.uid;
 	if (cr.uid == 0 || cr.uid == geteuid())
 		return 0;
 	if (ctl->gid == (gid_t)-1)
@@ -354,9 +358,63 @@ bad:
 
 /* ---------------------------------------------------------- apply path */
 
+/* at most this many public keys in one audit line, then a count */
+#define AUDIT_KEYS_MAX 4
+
+void
+ctl_audit(const struct wgc_changeset *cs, const struct ctl_who *who)
+{
+	static const char * const iface_fields[] = {
+		"private_key", "listen_port", "fwmark",
+	};
+	char line[600], b64[WGC_KEY_B64_LEN + 1];
+	size_t off = 0;
+	uint32_t i;
+
+#define ADD(...) do { \
+	int k_ = snprintf(line + off, sizeof(line) - off, __VA_ARGS__); \
+	if (k_ > 0) \
+		off = RTE_MIN(off + (size_t)k_, sizeof(line) - 1); \
+} while (0)
+	if (who->uid >= 0)
+		ADD("uid=%ld via=%s", who->uid, who->via);
+	else
+		ADD("uid=- via=%s", who->via);
+	if (cs->iface_fields != 0) {
+		bool first = true;
+
+		ADD(" interface=");
+		for (i = 0; i < RTE_DIM(iface_fields); i++) {
+			if (!(cs->iface_fields & (1u << i)))
+				continue;
+			ADD("%s%s", first ? "" : ",", iface_fields[i]);
+			first = false;
+		}
+		if (cs->iface_fields & WGC_IFACE_F_LISTEN_PORT)
+			ADD(" listen_port=%u", cs->iface.listen_port);
+	}
+	if (cs->replace_peers)
+		ADD(" replace_peers=true");
+	if (cs->n == 1) {
+		wgc_key_to_base64(cs->peers[0].conf.public_key, b64);
+		ADD(" op=%s peer=%s", ctl_op_name(cs->peers[0].op), b64);
+	} else if (cs->n > 1) {
+		ADD(" peers=%u op=%s keys=", cs->n,
+			ctl_op_name(cs->peers[0].op));
+		for (i = 0; i < cs->n && i < AUDIT_KEYS_MAX; i++) {
+			wgc_key_to_base64(cs->peers[i].conf.public_key, b64);
+			ADD("%s%s", i > 0 ? "," : "", b64);
+		}
+		if (cs->n > AUDIT_KEYS_MAX)
+			ADD(",+%u more", cs->n - AUDIT_KEYS_MAX);
+	}
+#undef ADD
+	rte_log(RTE_LOG_NOTICE, wgc_logtype_audit, "wgc.audit: %s\n", line);
+}
+
 int
 ctl_apply_locked(struct wgc_control *ctl, const struct wgc_changeset *cs,
-		struct wgc_conf_error *err)
+		struct wgc_conf_error *err, const struct ctl_who *who)
 {
 	double t0 = ctl_ms(), t1, t2;
 	int rc;
@@ -368,6 +426,9 @@ ctl_apply_locked(struct wgc_control *ctl, const struct wgc_changeset *cs,
 	t2 = ctl_ms();
 	if (rc != 0)
 		return -1;
+	__atomic_store_n(&ctl->peers_cached, ctl->ops->peer_count(ctl->ctx),
+		__ATOMIC_RELAXED);
+	ctl_audit(cs, who);
 	ctl->cnt.changes_applied++;
 	if (ctl->persist.dirfd < 0)
 		return 0;
@@ -397,12 +458,54 @@ int
 wgc_control_apply(struct wgc_control *ctl, const struct wgc_changeset *cs,
 		struct wgc_conf_error *err)
 {
+	static const struct ctl_who daemon = { "daemon", -1 };
 	int rc;
 
 	pthread_mutex_lock(&ctl->lock);
-	rc = ctl_apply_locked(ctl, cs, err);
+	rc = ctl_apply_locked(ctl, cs, err, &daemon);
 	pthread_mutex_unlock(&ctl->lock);
 	return rc;
+}
+
+int
+ctl_health(struct wgc_control *ctl, char *msg, size_t len)
+{
+	if (__atomic_load_n(&ctl->cnt.persist_errors, __ATOMIC_RELAXED) > 0) {
+		snprintf(msg, len, "persistence: state directory write "
+			"failed (%" PRIu64 " changes not persisted)",
+			__atomic_load_n(&ctl->cnt.persist_errors,
+				__ATOMIC_RELAXED));
+		return -1;
+	}
+	if (ctl->ops->health != NULL && ctl->ops->health(ctl->ctx, msg,
+			len) != 0)
+		return -1;
+	return wgc_monitor_health(ctl->monitor, msg, len);
+}
+
+#define STATS_MAX 2048
+
+int
+ctl_stats_collect(struct wgc_control *ctl, struct wgc_stat **out)
+{
+	struct wgc_stat *st = calloc(STATS_MAX, sizeof(*st));
+	int n = 0, k;
+
+	*out = st;
+	if (st == NULL)
+		return 0;
+	if (ctl->ops->stats_read != NULL) {
+		if (ctl->ops->stats_unlocked) {
+			n = ctl->ops->stats_read(ctl->ctx, st, STATS_MAX);
+		} else {
+			pthread_mutex_lock(&ctl->lock);
+			n = ctl->ops->stats_read(ctl->ctx, st, STATS_MAX);
+			pthread_mutex_unlock(&ctl->lock);
+		}
+		n = RTE_MAX(n, 0);
+	}
+	k = wgc_monitor_stats(ctl->monitor, st + n, STATS_MAX - (unsigned)n);
+	return n + RTE_MAX(k, 0);
 }
 
 int
@@ -444,6 +547,7 @@ wgc_control_create(const struct wgc_control_params *p,
 	pthread_mutex_init(&ctl->lock, NULL);
 	ctl->ops = p->ops;
 	ctl->ctx = p->ctx;
+	ctl->monitor = p->monitor;
 	ctl->conf = *p->conf;
 	snprintf(ctl->ifname, sizeof(ctl->ifname), "%s",
 		p->ifname != NULL ? p->ifname : "wgc0");
@@ -477,6 +581,7 @@ wgc_control_create(const struct wgc_control_params *p,
 		pthread_mutex_unlock(&ctl->lock);
 		goto fail;
 	}
+	ctl->peers_cached = ctl->ops->peer_count(ctl->ctx);
 	pthread_mutex_unlock(&ctl->lock);
 	if (p->no_threads)
 		return ctl;

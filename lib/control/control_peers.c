@@ -802,9 +802,9 @@ pb_stats_read(void *ctx, struct wgc_stat *out, unsigned int max)
 	if (pb->id != NULL) {
 		wgc_identity_stats(pb->id, &ps);
 		for (i = 0; i < WGC_CNT_MAX && n < max; i++) {
+			memset(&out[n], 0, sizeof(out[n]));
 			snprintf(out[n].name, sizeof(out[n].name), "proto_%s",
 				wgc_proto_counter_name(i));
-			out[n].label[0] = '\0';
 			out[n].worker = -1;
 			out[n].value = ps.c[i];
 			n++;
@@ -827,6 +827,8 @@ const struct wgc_control_ops wgc_peers_backend_ops = {
 	.peer_walk = pb_peer_walk,
 	.apply = pb_apply,
 	.stats_read = pb_stats_read,
+	/* lib/proto's and the daemon's counters are atomic reads */
+	.stats_unlocked = true,
 	.health = NULL,
 };
 

@@ -17,7 +17,16 @@ extern int wgc_logtype_control;
 	rte_log(RTE_LOG_ ## level, wgc_logtype_control, \
 		"wgc.control: " fmt "\n", ##__VA_ARGS__)
 
+extern int wgc_logtype_audit;
+
 struct MHD_Daemon;
+
+/* who asked for a change (the audit line): the socket and the peer's uid
+ * from SO_PEERCRED; uid -1 for a change from inside the daemon */
+struct ctl_who {
+	const char *via;             /* "rest", "uapi", "daemon" */
+	long uid;
+};
 
 /* control-plane counters (exported in /v1/stats and /metrics) */
 struct ctl_counters {
@@ -51,9 +60,12 @@ struct wgc_control {
 	time_t started;
 	struct ctl_counters cnt;
 	struct persist persist;
+	struct wgc_monitor *monitor;  /* NULL: none */
+	uint64_t peers_cached;       /* peer count after the last apply */
 	/* REST */
 	int rest_fd;
 	struct MHD_Daemon *mhd;
+	uint64_t rest_body_bytes;    /* request bodies held, all clients */
 	/* UAPI */
 	int uapi_fd;
 	int uapi_stop[2];
@@ -68,6 +80,9 @@ struct wgc_control {
 	unsigned int uapi_active;
 	bool uapi_stopping;
 	int uapi_conn_fd[16];        /* -1: free slot */
+	uint64_t uapi_set_max;       /* bytes of one set=1 request */
+	uint64_t uapi_budget;        /* bytes of set=1 text held, all clients */
+	uint64_t uapi_held;          /* ... held now (uapi_mu) */
 };
 
 /* monotonic time in ms (phase timings in the log) */
@@ -80,14 +95,30 @@ ctl_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* peer credentials: 0 allowed, -1 refused */
-int ctl_check_peer(struct wgc_control *ctl, int fd);
+/* peer credentials: 0 allowed, -1 refused; the peer's uid in @p uid
+ * (may be NULL) */
+int ctl_check_peer(struct wgc_control *ctl, int fd, long *uid);
 /* create, bind, chmod 0660, chown group, listen */
 int ctl_unix_listen(struct wgc_control *ctl, const char *path);
 
-/* apply with the lock held */
+/* apply with the lock held; an accepted change writes one audit line */
 int ctl_apply_locked(struct wgc_control *ctl, const struct wgc_changeset *cs,
-		struct wgc_conf_error *err);
+		struct wgc_conf_error *err, const struct ctl_who *who);
+
+/* the audit line of an accepted change (never a secret) */
+void ctl_audit(const struct wgc_changeset *cs, const struct ctl_who *who);
+
+/* /v1/health's verdict without the control lock: 0 ok, -1 with @p msg */
+int ctl_health(struct wgc_control *ctl, char *msg, size_t len);
+
+/* every counter: the backend's, then the monitor's; malloc'd array in
+ * @p out (NULL on error), returns how many */
+int ctl_stats_collect(struct wgc_control *ctl, struct wgc_stat **out);
+
+/* Prometheus text (control_metrics.c): the reply of GET /metrics */
+struct MHD_Response;
+struct MHD_Response *ctl_metrics_response(struct wgc_control *ctl,
+		bool peers);
 
 /* persistence (control_persist.c); lock held */
 int persist_open(struct wgc_control *ctl, struct wgc_conf_error *err);

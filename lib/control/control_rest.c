@@ -16,13 +16,13 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include <rte_lcore.h>
 #include <sodium.h>
 
 #include "control_priv.h"
 
 #define PEERS_LIMIT_DEFAULT 100
 #define PEERS_LIMIT_MAX 10000
-#define METRICS_PEERS_BATCH 256
 
 /* The route table: used by the router for 404/405 and by the test that
  * checks doc/openapi.yaml covers every route. */
@@ -48,7 +48,10 @@ enum route_id {
 
 struct req {
 	struct sbuf body;
+	struct ctl_who who;
+	uint64_t held;         /* bytes of ctl->rest_body_bytes taken */
 	bool too_big;
+	bool too_busy;         /* the bodies of all clients: over budget */
 	bool answered;
 };
 
@@ -361,7 +364,7 @@ patch_interface(struct wgc_control *ctl, struct MHD_Connection *conn,
 	}
 	cJSON_Delete(j);
 	pthread_mutex_lock(&ctl->lock);
-	rc = ctl_apply_locked(ctl, &cs, &err);
+	rc = ctl_apply_locked(ctl, &cs, &err, &rq->who);
 	pthread_mutex_unlock(&ctl->lock);
 	wgc_changeset_free(&cs);
 	if (rc != 0)
@@ -549,7 +552,7 @@ change_peer(struct wgc_control *ctl, struct MHD_Connection *conn,
 		wgc_conf_error_set(&err, WGC_CONF_ENOENT, "no peer %s", b64);
 		goto fail;
 	}
-	rc = ctl_apply_locked(ctl, &cs, &err);
+	rc = ctl_apply_locked(ctl, &cs, &err, &rq->who);
 	pthread_mutex_unlock(&ctl->lock);
 	wgc_changeset_free(&cs);
 	if (rc != 0)
@@ -643,7 +646,7 @@ bulk_peers(struct wgc_control *ctl, struct MHD_Connection *conn,
 	}
 	t2 = ctl_ms();
 	pthread_mutex_lock(&ctl->lock);
-	rc = ctl_apply_locked(ctl, &cs, &err);
+	rc = ctl_apply_locked(ctl, &cs, &err, &rq->who);
 	count = ctl->ops->peer_count(ctl->ctx);
 	pthread_mutex_unlock(&ctl->lock);
 	t3 = ctl_ms();
@@ -666,25 +669,20 @@ fail:
 
 /* ------------------------------------------------ stats, health, metrics */
 
-#define MAX_STATS 1024
-
 static enum MHD_Result
 get_stats(struct wgc_control *ctl, struct MHD_Connection *conn)
 {
-	struct wgc_stat *st = calloc(MAX_STATS, sizeof(*st));
+	struct wgc_stat *st;
 	cJSON *o, *dev, *drops, *workers, *c;
-	int n = 0, i, w;
+	int n, i, w;
 
+	n = ctl_stats_collect(ctl, &st);
 	if (st == NULL)
 		return reply_error(ctl, conn, 500, "internal", "out of memory");
-	pthread_mutex_lock(&ctl->lock);
-	if (ctl->ops->stats_read != NULL)
-		n = ctl->ops->stats_read(ctl->ctx, st, MAX_STATS);
 	o = cJSON_CreateObject();
 	dev = cJSON_AddObjectToObject(o, "interface");
-	cJSON_AddNumberToObject(dev, "peers",
-		(double)ctl->ops->peer_count(ctl->ctx));
-	pthread_mutex_unlock(&ctl->lock);
+	cJSON_AddNumberToObject(dev, "peers", (double)__atomic_load_n(
+		&ctl->peers_cached, __ATOMIC_RELAXED));
 	drops = cJSON_AddObjectToObject(o, "drops");
 	workers = cJSON_AddArrayToObject(o, "workers");
 	for (i = 0; i < n; i++) {
@@ -708,7 +706,26 @@ get_stats(struct wgc_control *ctl, struct MHD_Connection *conn)
 			}
 			dst = wo;
 		}
-		if (st[i].label[0] != '\0') {
+		if (st[i].label_key[0] != '\0') {
+			/* e.g. pools.<pool>.in_use from pool_in_use{pool=} */
+			char grp[24];
+			size_t kl = strlen(st[i].label_key);
+			const char *f = strncmp(st[i].name, st[i].label_key,
+				kl) == 0 && st[i].name[kl] == '_' ?
+				st[i].name + kl + 1 : st[i].name;
+			cJSON *g, *one;
+
+			snprintf(grp, sizeof(grp), "%ss", st[i].label_key);
+			g = cJSON_GetObjectItem(dst, grp);
+			if (g == NULL)
+				g = cJSON_AddObjectToObject(dst, grp);
+			one = cJSON_GetObjectItem(g, st[i].label);
+			if (one == NULL)
+				one = cJSON_AddObjectToObject(g, st[i].label);
+			if (!cJSON_HasObjectItem(one, f))
+				cJSON_AddNumberToObject(one, f,
+					(double)st[i].value);
+		} else if (st[i].label[0] != '\0') {
 			cJSON *sub = st[i].worker < 0 &&
 				strcmp(st[i].name, "drops") == 0 ? drops :
 				cJSON_GetObjectItem(dst, st[i].name);
@@ -751,212 +768,26 @@ get_stats(struct wgc_control *ctl, struct MHD_Connection *conn)
 	return reply_json(ctl, conn, 200, o);
 }
 
+/* never waits for the control lock: answers during a long apply */
 static enum MHD_Result
 get_health(struct wgc_control *ctl, struct MHD_Connection *conn)
 {
-	char msg[128] = "";
-	bool ok = true;
-	uint64_t peers;
+	char msg[256] = "";
+	bool ok;
 	cJSON *o;
 
-	pthread_mutex_lock(&ctl->lock);
-	if (ctl->ops->health != NULL &&
-			ctl->ops->health(ctl->ctx, msg, sizeof(msg)) != 0)
-		ok = false;
-	peers = ctl->ops->peer_count(ctl->ctx);
-	pthread_mutex_unlock(&ctl->lock);
-	if (ctl->cnt.persist_errors > 0) {
-		ok = false;
-		snprintf(msg, sizeof(msg), "state directory write failed");
-	}
+	ok = ctl_health(ctl, msg, sizeof(msg)) == 0;
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "status", ok ? "ok" : "degraded");
 	if (!ok)
 		cJSON_AddStringToObject(o, "reason", msg);
 	cJSON_AddNumberToObject(o, "uptime_seconds",
 		(double)(time(NULL) - ctl->started));
-	cJSON_AddNumberToObject(o, "peers", (double)peers);
+	cJSON_AddNumberToObject(o, "peers", (double)__atomic_load_n(
+		&ctl->peers_cached, __ATOMIC_RELAXED));
 	cJSON_AddStringToObject(o, "persistence",
 		ctl->persist.dirfd >= 0 ? "on" : "off");
 	return reply_json(ctl, conn, ok ? 200 : 503, o);
-}
-
-static void
-metric_name(char *out, size_t len, const char *name)
-{
-	size_t i;
-
-	snprintf(out, len, "wgc_%s", name);
-	for (i = 0; out[i] != '\0'; i++) {
-		char ch = out[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-				(ch >= '0' && ch <= '9') || ch == '_'))
-			out[i] = '_';
-	}
-}
-
-static void
-metrics_static(struct wgc_control *ctl, struct sbuf *b)
-{
-	struct wgc_stat *st = calloc(MAX_STATS, sizeof(*st));
-	char nm[80];
-	int n = 0, i, k, w;
-	uint64_t peers;
-
-	pthread_mutex_lock(&ctl->lock);
-	if (st != NULL && ctl->ops->stats_read != NULL)
-		n = ctl->ops->stats_read(ctl->ctx, st, MAX_STATS);
-	peers = ctl->ops->peer_count(ctl->ctx);
-	pthread_mutex_unlock(&ctl->lock);
-	sbuf_printf(b, "# HELP wgc_up The control plane is serving.\n"
-		"# TYPE wgc_up gauge\nwgc_up 1\n");
-	sbuf_printf(b, "# HELP wgc_peers Configured peers.\n"
-		"# TYPE wgc_peers gauge\nwgc_peers %" PRIu64 "\n", peers);
-	/* one group per metric family, in order of first appearance */
-	for (i = 0; i < n; i++) {
-		bool seen = false;
-		int j;
-
-		if (strcmp(st[i].name, "peers") == 0)
-			continue;
-		for (k = 0; k < i && !seen; k++)
-			seen = strcmp(st[k].name, st[i].name) == 0;
-		if (seen)
-			continue;
-		metric_name(nm, sizeof(nm), st[i].name);
-		sbuf_printf(b, "# TYPE %s_total counter\n", nm);
-		for (j = i; j < n; j++) {
-			if (strcmp(st[j].name, st[i].name) != 0)
-				continue;
-			sbuf_printf(b, "%s_total", nm);
-			if (st[j].worker >= 0 || st[j].label[0] != '\0') {
-				sbuf_printf(b, "{");
-				if (st[j].worker >= 0)
-					sbuf_printf(b, "worker=\"%d\"%s",
-						st[j].worker,
-						st[j].label[0] != '\0' ?
-						"," : "");
-				if (st[j].label[0] != '\0') {
-					char lbl[40];
-
-					metric_name(lbl, sizeof(lbl),
-						st[j].label);
-					sbuf_printf(b, "reason=\"%s\"",
-						lbl + 4);
-				}
-				sbuf_printf(b, "}");
-			}
-			sbuf_printf(b, " %" PRIu64 "\n", st[j].value);
-		}
-	}
-	free(st);
-	sbuf_printf(b, "# TYPE wgc_control_http_responses_total counter\n");
-	for (w = 1; w <= 5; w++)
-		sbuf_printf(b, "wgc_control_http_responses_total{class=\"%dxx\"}"
-			" %" PRIu64 "\n", w, ctl->cnt.http_status[w]);
-	sbuf_printf(b, "# TYPE wgc_control_refused_total counter\n"
-		"wgc_control_refused_total{socket=\"rest\"} %" PRIu64 "\n"
-		"wgc_control_refused_total{socket=\"uapi\"} %" PRIu64 "\n",
-		ctl->cnt.http_refused, ctl->cnt.uapi_refused);
-	sbuf_printf(b, "# TYPE wgc_control_uapi_requests_total counter\n"
-		"wgc_control_uapi_requests_total %" PRIu64 "\n"
-		"# TYPE wgc_control_changes_total counter\n"
-		"wgc_control_changes_total %" PRIu64 "\n"
-		"# TYPE wgc_control_journal_writes_total counter\n"
-		"wgc_control_journal_writes_total %" PRIu64 "\n"
-		"# TYPE wgc_control_compactions_total counter\n"
-		"wgc_control_compactions_total %" PRIu64 "\n"
-		"# TYPE wgc_control_persist_errors_total counter\n"
-		"wgc_control_persist_errors_total %" PRIu64 "\n",
-		ctl->cnt.uapi_requests, ctl->cnt.changes_applied,
-		ctl->cnt.journal_writes, ctl->cnt.compactions,
-		ctl->cnt.persist_errors);
-}
-
-/* per-peer series streamed in batches (1 M peers never sit in memory) */
-struct metrics_stream {
-	struct wgc_control *ctl;
-	struct sbuf b;
-	size_t off;
-	uint8_t last[WGC_KEY_LEN];
-	bool first;
-	unsigned int family;   /* one pass over the peers per family */
-	bool done;
-};
-
-static const char * const peer_families[] = {
-	"wgc_peer_rx_bytes_total", "wgc_peer_tx_bytes_total",
-	"wgc_peer_last_handshake_seconds",
-};
-
-static int
-metrics_one(void *arg, const struct wgc_peer_conf *pc,
-		const struct wgc_control_peer_stats *st)
-{
-	struct metrics_stream *ms = arg;
-	char b64[WGC_KEY_B64_LEN + 1];
-
-	ms->first = false;
-	memcpy(ms->last, pc->public_key, WGC_KEY_LEN);
-	wgc_key_to_base64(pc->public_key, b64);
-	sbuf_printf(&ms->b, "%s{public_key=\"%s\"} %" PRId64 "\n",
-		peer_families[ms->family], b64,
-		ms->family == 0 ? (int64_t)st->rx_bytes :
-		ms->family == 1 ? (int64_t)st->tx_bytes :
-		st->last_handshake_sec);
-	return 0;
-}
-
-static ssize_t
-metrics_reader(void *cls, uint64_t pos, char *buf, size_t max)
-{
-	struct metrics_stream *ms = cls;
-	struct wgc_control *ctl = ms->ctl;
-	size_t n;
-
-	(void)pos;
-	while (ms->off == ms->b.len) {
-		unsigned int k;
-
-		if (ms->done)
-			return MHD_CONTENT_READER_END_OF_STREAM;
-		ms->b.len = 0;
-		ms->off = 0;
-		pthread_mutex_lock(&ctl->lock);
-		k = (unsigned int)ctl_walk(ctl->ops, ctl->ctx,
-			ms->first ? NULL : ms->last, METRICS_PEERS_BATCH, true,
-			metrics_one, ms);
-		pthread_mutex_unlock(&ctl->lock);
-		if (k < METRICS_PEERS_BATCH) {
-			/* this family is complete: next one, from the start */
-			ms->family++;
-			ms->first = true;
-			if (ms->family == RTE_DIM(peer_families))
-				ms->done = true;
-			else
-				sbuf_printf(&ms->b, "# TYPE %s %s\n",
-					peer_families[ms->family],
-					ms->family == 2 ? "gauge" : "counter");
-		}
-		if (ms->b.oom)
-			return MHD_CONTENT_READER_END_WITH_ERROR;
-	}
-	n = ms->b.len - ms->off;
-	if (n > max)
-		n = max;
-	memcpy(buf, ms->b.p + ms->off, n);
-	ms->off += n;
-	return (ssize_t)n;
-}
-
-static void
-metrics_free(void *cls)
-{
-	struct metrics_stream *ms = cls;
-
-	sbuf_free(&ms->b);
-	free(ms);
 }
 
 static enum MHD_Result
@@ -964,34 +795,11 @@ get_metrics(struct wgc_control *ctl, struct MHD_Connection *conn)
 {
 	const char *pp = MHD_lookup_connection_value(conn,
 		MHD_GET_ARGUMENT_KIND, "peers");
-	const char *ctype = "text/plain; version=0.0.4; charset=utf-8";
 	struct MHD_Response *r;
-	struct metrics_stream *ms;
-	struct sbuf b = { 0 };
 
-	metrics_static(ctl, &b);
-	if (b.oom) {
-		sbuf_free(&b);
+	r = ctl_metrics_response(ctl, pp != NULL && strcmp(pp, "1") == 0);
+	if (r == NULL)
 		return reply_error(ctl, conn, 500, "internal", "out of memory");
-	}
-	if (pp == NULL || strcmp(pp, "1") != 0)
-		return reply_text(ctl, conn, 200, b.p, b.len, ctype);
-	ms = calloc(1, sizeof(*ms));
-	if (ms == NULL) {
-		sbuf_free(&b);
-		return reply_error(ctl, conn, 500, "internal", "out of memory");
-	}
-	ms->ctl = ctl;
-	ms->first = true;
-	sbuf_printf(&b, "# TYPE wgc_peer_rx_bytes_total counter\n");
-	ms->b = b;
-	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 65536,
-		metrics_reader, ms, metrics_free);
-	if (r == NULL) {
-		metrics_free(ms);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
 	return queue(ctl, conn, 200, r);
 }
 
@@ -1104,6 +912,59 @@ dispatch(struct wgc_control *ctl, struct MHD_Connection *conn,
 	return reply_error(ctl, conn, 404, "not_found", "no route");
 }
 
+/* the request bodies of every client together (one thread each) */
+#define REST_BODY_BUDGET(ctl) (3 * ((ctl)->conf.max_body + 1))
+
+static void
+body_release(struct wgc_control *ctl, struct req *rq)
+{
+	if (rq->body.p != NULL)
+		sodium_memzero(rq->body.p, rq->body.len);
+	__atomic_fetch_sub(&ctl->rest_body_bytes, rq->held, __ATOMIC_RELAXED);
+	rq->held = 0;
+	sbuf_free(&rq->body);
+}
+
+/* 0, or -1 when out of memory; a body too large for the client or for
+ * the budget of all clients sets too_big / too_busy (answered at the end) */
+static int
+body_append(struct wgc_control *ctl, struct req *rq, const char *data,
+		size_t n)
+{
+	if (rq->body.len + n > ctl->conf.max_body) {
+		rq->too_big = true;
+		body_release(ctl, rq);
+		return 0;
+	}
+	if (rq->body.cap - rq->body.len <= n) {
+		size_t cap = rq->body.cap == 0 ? 4096 : rq->body.cap;
+		uint64_t more;
+		char *q;
+
+		while (cap - rq->body.len <= n)
+			cap *= 2;
+		cap = RTE_MIN(cap, (size_t)ctl->conf.max_body + 1);
+		more = cap - rq->body.cap;
+		if (__atomic_add_fetch(&ctl->rest_body_bytes, more,
+				__ATOMIC_RELAXED) > REST_BODY_BUDGET(ctl)) {
+			__atomic_fetch_sub(&ctl->rest_body_bytes, more,
+				__ATOMIC_RELAXED);
+			rq->too_busy = true;
+			body_release(ctl, rq);
+			return 0;
+		}
+		rq->held += more;
+		q = realloc(rq->body.p, cap);
+		if (q == NULL)
+			return -1;
+		rq->body.p = q;
+		rq->body.cap = cap;
+	}
+	memcpy(rq->body.p + rq->body.len, data, n);
+	rq->body.len += n;
+	return 0;
+}
+
 static enum MHD_Result
 handler(void *cls, struct MHD_Connection *conn, const char *url,
 		const char *method, const char *version,
@@ -1123,9 +984,12 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 		*con_cls = rq;
 		__atomic_fetch_add(&ctl->cnt.http_requests, 1,
 			__ATOMIC_RELAXED);
+		rq->who.via = "rest";
+		rq->who.uid = -1;
 		ci = MHD_get_connection_info(conn,
 			MHD_CONNECTION_INFO_CONNECTION_FD);
-		if (ci == NULL || ctl_check_peer(ctl, ci->connect_fd) != 0) {
+		if (ci == NULL || ctl_check_peer(ctl, ci->connect_fd,
+				&rq->who.uid) != 0) {
 			__atomic_fetch_add(&ctl->cnt.http_refused, 1,
 				__ATOMIC_RELAXED);
 			rq->answered = true;
@@ -1153,32 +1017,10 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
-		if (!rq->too_big) {
-			if (rq->body.len + *upload_data_size >
-					ctl->conf.max_body) {
-				rq->too_big = true;
-				sbuf_free(&rq->body);
-			} else {
-				if (rq->body.cap - rq->body.len <=
-						*upload_data_size) {
-					size_t cap = rq->body.cap == 0 ? 4096 :
-						rq->body.cap;
-					char *q;
-
-					while (cap - rq->body.len <=
-							*upload_data_size)
-						cap *= 2;
-					q = realloc(rq->body.p, cap);
-					if (q == NULL)
-						return MHD_NO;
-					rq->body.p = q;
-					rq->body.cap = cap;
-				}
-				memcpy(rq->body.p + rq->body.len, upload_data,
-					*upload_data_size);
-				rq->body.len += *upload_data_size;
-			}
-		}
+		if (!rq->too_big && !rq->too_busy &&
+				body_append(ctl, rq, upload_data,
+					*upload_data_size) != 0)
+			return MHD_NO;
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
@@ -1189,6 +1031,10 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 		return reply_error(ctl, conn, 413, "payload_too_large",
 			"body larger than %" PRIu64 " bytes",
 			ctl->conf.max_body);
+	if (rq->too_busy)
+		return reply_error(ctl, conn, 503, "busy",
+			"request bodies of all clients above %" PRIu64
+			" bytes: retry", REST_BODY_BUDGET(ctl));
 	if (!has_body(method) && rq->body.len > 0)
 		return reply_error(ctl, conn, 400, "bad_request",
 			"%s takes no body", method);
@@ -1199,16 +1045,19 @@ static void
 completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		enum MHD_RequestTerminationCode toe)
 {
+	struct wgc_control *ctl = cls;
 	struct req *rq = *con_cls;
+	unsigned int lc = rte_lcore_id();
 
-	(void)cls;
 	(void)conn;
 	(void)toe;
+	/* the lcore id the backend may have taken for this connection's
+	 * thread (never an EAL thread's own) */
+	if (lc != LCORE_ID_ANY && rte_lcore_has_role(lc, ROLE_NON_EAL))
+		rte_thread_unregister();
 	if (rq == NULL)
 		return;
-	if (rq->body.p != NULL)
-		sodium_memzero(rq->body.p, rq->body.len);
-	sbuf_free(&rq->body);
+	body_release(ctl, rq);
 	free(rq);
 	*con_cls = NULL;
 }
@@ -1229,7 +1078,10 @@ rest_start(struct wgc_control *ctl)
 	ctl->rest_fd = ctl_unix_listen(ctl, ctl->conf.socket);
 	if (ctl->rest_fd < 0)
 		return -1;
-	ctl->mhd = MHD_start_daemon(MHD_USE_POLL_INTERNAL_THREAD |
+	/* a thread per connection: a big PUT being parsed or applied (the
+	 * apply itself serialised by ctl->lock) never delays /v1/health */
+	ctl->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
 		MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL, handler, ctl,
 		MHD_OPTION_LISTEN_SOCKET, ctl->rest_fd,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)ctl->conf.timeout,

@@ -26,7 +26,10 @@
 #include "control_priv.h"
 
 #define UAPI_LINE_MAX 4096
-#define UAPI_SET_MAX (1024ull << 20)
+/* bytes of one set=1 request (a `wg setconf` of 1M peers with one allowed
+ * IP each is about 150 MB) and of all clients' requests held at once */
+#define UAPI_SET_MAX (256ull << 20)
+#define UAPI_BUDGET (384ull << 20)
 #define UAPI_REQ_TIMEOUTS 3   /* a request's budget, in control timeouts */
 
 /* ------------------------------------------------------------ parsing */
@@ -378,9 +381,41 @@ errno_of(enum wgc_conf_err_kind k)
 	}
 }
 
-static void
-uapi_serve(struct wgc_control *ctl, int fd)
+/* take @p n bytes of the budget shared by every client: 0 or -1 */
+static int
+budget_take(struct wgc_control *ctl, uint64_t n)
 {
+	int rc = -1;
+
+	pthread_mutex_lock(&ctl->uapi_mu);
+	if (ctl->uapi_held + n <= ctl->uapi_budget) {
+		ctl->uapi_held += n;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&ctl->uapi_mu);
+	return rc;
+}
+
+static void
+budget_give(struct wgc_control *ctl, uint64_t n)
+{
+	pthread_mutex_lock(&ctl->uapi_mu);
+	ctl->uapi_held -= n;
+	pthread_mutex_unlock(&ctl->uapi_mu);
+}
+
+/* why a set=1 request was not read whole */
+enum set_fail {
+	SET_OK,
+	SET_IO,        /* connection: closed, timed out, line too long */
+	SET_TOO_BIG,   /* larger than uapi_set_max */
+	SET_BUDGET,    /* all clients together: more than uapi_budget */
+};
+
+static void
+uapi_serve(struct wgc_control *ctl, long uid, int fd)
+{
+	const struct ctl_who who = { "uapi", uid };
 	struct reader *r = malloc(sizeof(*r));
 	char line[UAPI_LINE_MAX + 1];
 	char tail[32];
@@ -428,13 +463,18 @@ uapi_serve(struct wgc_control *ctl, int fd)
 		} else if (strcmp(line, "set=1") == 0) {
 			struct sbuf b = { 0 };
 			struct wgc_changeset cs;
+			enum set_fail why = SET_OK;
 
 			for (;;) {
 				rc = read_line(r, line, UAPI_LINE_MAX, &len);
-				if (rc != 1 || len == 0)
+				if (rc != 1) {
+					why = SET_IO;
 					break;
-				if (b.len + len + 1 > UAPI_SET_MAX) {
-					rc = -1;
+				}
+				if (len == 0)
+					break;
+				if (b.len + len + 1 > ctl->uapi_set_max) {
+					why = SET_TOO_BIG;
 					break;
 				}
 				if (b.cap - b.len <= len + 1) {
@@ -443,9 +483,16 @@ uapi_serve(struct wgc_control *ctl, int fd)
 
 					while (cap - b.len <= len + 1)
 						cap *= 2;
+					cap = RTE_MIN(cap, (size_t)
+						ctl->uapi_set_max + 1);
+					if (budget_take(ctl, cap - b.cap) != 0) {
+						why = SET_BUDGET;
+						break;
+					}
 					q = realloc(b.p, cap);
 					if (q == NULL) {
-						b.oom = true;
+						budget_give(ctl, cap - b.cap);
+						why = SET_BUDGET;
 						break;
 					}
 					b.p = q;
@@ -455,13 +502,31 @@ uapi_serve(struct wgc_control *ctl, int fd)
 				b.p[b.len + len] = '\n';
 				b.len += len + 1;
 			}
-			if (rc != 1 || b.oom) {
+			if (why != SET_OK) {
 				if (b.p != NULL)
 					sodium_memzero(b.p, b.len);
+				budget_give(ctl, b.cap);
 				sbuf_free(&b);
-				e = EPROTO;
+				e = why == SET_TOO_BIG ? EMSGSIZE :
+					why == SET_BUDGET ? ENOMEM : EPROTO;
+				if (why == SET_TOO_BIG)
+					CTL_LOG(NOTICE, "uapi: set refused: "
+						"request larger than %" PRIu64
+						" bytes", ctl->uapi_set_max);
+				else if (why == SET_BUDGET)
+					CTL_LOG(NOTICE, "uapi: set refused: "
+						"requests of all clients above "
+						"%" PRIu64 " bytes",
+						ctl->uapi_budget);
 				__atomic_fetch_add(&ctl->cnt.uapi_errors, 1,
 					__ATOMIC_RELAXED);
+				/* read the rest of the request without keeping
+				 * it (within the request's deadline), so that
+				 * the client reads the answer, not a reset */
+				while (why != SET_IO && read_line(r, line,
+						UAPI_LINE_MAX, &len) == 1 &&
+						len != 0)
+					;
 				snprintf(tail, sizeof(tail), "errno=%d\n\n", -e);
 				send_all(fd, tail, strlen(tail));
 				break;
@@ -473,7 +538,8 @@ uapi_serve(struct wgc_control *ctl, int fd)
 			} else {
 				big = cs.n > 10000;
 				pthread_mutex_lock(&ctl->lock);
-				if (ctl_apply_locked(ctl, &cs, &err) != 0)
+				if (ctl_apply_locked(ctl, &cs, &err,
+						&who) != 0)
 					e = errno_of(err.kind);
 				pthread_mutex_unlock(&ctl->lock);
 				wgc_changeset_free(&cs);
@@ -483,6 +549,7 @@ uapi_serve(struct wgc_control *ctl, int fd)
 					err.msg);
 			if (b.p != NULL)
 				sodium_memzero(b.p, b.len);
+			budget_give(ctl, b.cap);
 			sbuf_free(&b);
 			/* a `wg setconf` of many peers leaves its request text
 			 * and change set in freed heap: give it back */
@@ -508,6 +575,7 @@ uapi_serve(struct wgc_control *ctl, int fd)
 
 struct uapi_conn {
 	struct wgc_control *ctl;
+	long uid;
 	int fd;
 	unsigned int slot;
 };
@@ -518,7 +586,7 @@ uapi_conn_thread(void *arg)
 	struct uapi_conn *c = arg;
 	struct wgc_control *ctl = c->ctl;
 
-	uapi_serve(ctl, c->fd);
+	uapi_serve(ctl, c->uid, c->fd);
 	pthread_mutex_lock(&ctl->uapi_mu);
 	ctl->uapi_conn_fd[c->slot] = -1;
 	close(c->fd);
@@ -534,7 +602,7 @@ uapi_conn_thread(void *arg)
 /* Serve one accepted client in a thread of its own; 0, or -1 when every
  * slot is busy (the caller waits and retries). */
 static int
-uapi_spawn(struct wgc_control *ctl, int fd)
+uapi_spawn(struct wgc_control *ctl, int fd, long uid)
 {
 	struct uapi_conn *c;
 	pthread_attr_t at;
@@ -555,6 +623,7 @@ uapi_spawn(struct wgc_control *ctl, int fd)
 		return -1;
 	}
 	c->ctl = ctl;
+	c->uid = uid;
 	c->fd = fd;
 	c->slot = i;
 	ctl->uapi_conn_fd[i] = fd;
@@ -585,6 +654,7 @@ uapi_thread(void *arg)
 			{ .fd = ctl->uapi_stop[0], .events = POLLIN },
 		};
 		struct timeval tv;
+		long uid = -1;
 		int fd;
 
 		if (poll(pfd, 2, -1) < 0) {
@@ -609,7 +679,7 @@ uapi_thread(void *arg)
 		fd = accept4(ctl->uapi_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;
-		if (ctl_check_peer(ctl, fd) != 0) {
+		if (ctl_check_peer(ctl, fd, &uid) != 0) {
 			__atomic_fetch_add(&ctl->cnt.uapi_refused, 1,
 				__ATOMIC_RELAXED);
 			CTL_LOG(NOTICE, "uapi: refused a client (credentials)");
@@ -620,7 +690,7 @@ uapi_thread(void *arg)
 		tv.tv_usec = 0;
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		if (uapi_spawn(ctl, fd) != 0) {
+		if (uapi_spawn(ctl, fd, uid) != 0) {
 			CTL_LOG(ERR, "uapi: no thread for a client");
 			close(fd);
 		}
@@ -638,6 +708,10 @@ uapi_start(struct wgc_control *ctl)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
+	if (ctl->uapi_set_max == 0)
+		ctl->uapi_set_max = UAPI_SET_MAX;
+	if (ctl->uapi_budget == 0)
+		ctl->uapi_budget = UAPI_BUDGET;
 	pthread_mutex_init(&ctl->uapi_mu, NULL);
 	pthread_cond_init(&ctl->uapi_cv, NULL);
 	ctl->uapi_sync = true;

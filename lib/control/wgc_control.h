@@ -15,10 +15,12 @@
  * reference backend (wgc_mem_backend_*) used by the tests and by a
  * control-only server.
  *
- * Threads: the REST server and the UAPI server each run in one thread of
- * their own; every backend call is made with the control plane's mutex
- * held, so a backend sees a single writer and needs no locking of its own
- * against other control calls (it still must be safe against its workers).
+ * Threads: the REST server serves each connection in a thread of its
+ * own, and so does the UAPI server; every backend call (but an unlocked
+ * stats_read) is made with the control plane's mutex held, so a backend
+ * sees a single writer and needs no locking of its own against other
+ * control calls (it still must be safe against its workers). Health and
+ * metrics never wait for that mutex behind a long change.
  */
 
 #include <stdbool.h>
@@ -42,14 +44,19 @@ struct wgc_control_peer_stats {
 };
 
 /**
- * One counter of the device. @p worker -1 is a device total; @p label is a
- * drop reason ("" for none), e.g. {"drops", "bad_mac", 0, 12}.
+ * One counter (or gauge) of the device. @p worker -1 is a device total;
+ * @p label is the value of the label named @p label_key ("" = "reason",
+ * a drop reason), "" for none, e.g. {"drops", "bad_mac", 0, 12}. Give
+ * zeroed entries (unset fields: a counter, generic help text).
  */
 struct wgc_stat {
 	char name[48];
 	char label[32];
 	int32_t worker;
 	uint64_t value;
+	bool gauge;                /**< a level, not a running total */
+	char label_key[15];        /**< name of @p label's label */
+	const char *help;          /**< static text, NULL: generic */
 };
 
 /**
@@ -100,9 +107,19 @@ struct wgc_control_ops {
 	 */
 	int (*apply)(void *ctx, const struct wgc_changeset *cs,
 			struct wgc_conf_error *err);
-	/** Optional: fill up to @p max counters; returns how many. */
+	/**
+	 * Optional: fill up to @p max counters; returns how many. Called
+	 * without the control lock when stats_unlocked is set (then it must
+	 * be safe against every other call), else with it.
+	 */
 	int (*stats_read)(void *ctx, struct wgc_stat *out, unsigned int max);
-	/** Optional: 0 if healthy, else -1 with a reason in @p msg. */
+	/** stats_read needs no lock (metrics answer during a long apply) */
+	bool stats_unlocked;
+	/**
+	 * Optional: 0 if healthy, else -1 with a reason in @p msg. Called
+	 * without the control lock (/v1/health never waits behind an
+	 * apply): must be safe against every other call.
+	 */
 	int (*health)(void *ctx, char *msg, size_t len);
 };
 
@@ -179,6 +196,66 @@ void wgc_peers_backend_destroy(struct wgc_peers_backend *pb);
 /** Ops of the lib/peers binding (ctx = the wgc_peers_backend). */
 extern const struct wgc_control_ops wgc_peers_backend_ops;
 
+/* ------------------------------------------------- health monitor */
+
+struct rte_mempool;
+struct wgc_monitor;
+
+/** Pressure bound of a pool: percent of its buffers in use. */
+#define WGC_MONITOR_POOL_PCT 90u
+/** Consecutive 1 s samples above the bound before health degrades. */
+#define WGC_MONITOR_POOL_SAMPLES 5u
+/** Consecutive 1 s samples without a worker heartbeat: stalled. */
+#define WGC_MONITOR_STALL_SAMPLES 3u
+
+/** Bounds of wgc_monitor_create() (0: the defaults above). */
+struct wgc_monitor_params {
+	uint32_t pool_pct;
+	uint32_t pool_samples;
+	uint32_t stall_samples;
+};
+
+/**
+ * Create a monitor of pools, ports and worker heartbeats; @p p may be
+ * NULL (defaults). Give it to the control plane (params.monitor): its
+ * verdict is part of /v1/health, its figures of /v1/stats and /metrics.
+ * Any thread, before the control plane starts.
+ */
+struct wgc_monitor *wgc_monitor_create(const struct wgc_monitor_params *p);
+
+/** Free (the control plane that used it destroyed first). */
+void wgc_monitor_free(struct wgc_monitor *m);
+
+/** Watch a pool (one entry per pool however often added). 0 or -errno. */
+int wgc_monitor_add_pool(struct wgc_monitor *m, const struct rte_mempool *mp);
+
+/** Watch an ethdev port: link state and rte_eth_stats. 0 or -errno. */
+int wgc_monitor_add_port(struct wgc_monitor *m, const char *name,
+		uint16_t port_id);
+
+/**
+ * Watch @p n workers: @p beat returns worker w's heartbeat counter, which
+ * must advance between two samples while the worker runs. 0 or -errno.
+ */
+int wgc_monitor_set_workers(struct wgc_monitor *m, unsigned int n,
+		uint64_t (*beat)(void *ctx, unsigned int w), void *ctx);
+
+/**
+ * Sample (main loop; does work at most once per 1000 ms of @p now_ms,
+ * a monotonic clock): pool occupancy, links, port counters, heartbeats.
+ * A pool counts as under pressure after pool_samples consecutive samples
+ * above pool_pct; a worker as stalled after stall_samples samples without
+ * a heartbeat. One thread only.
+ */
+void wgc_monitor_sample(struct wgc_monitor *m, uint64_t now_ms);
+
+/** 0 if healthy, else -1 and the first problem in @p msg. Any thread. */
+int wgc_monitor_health(struct wgc_monitor *m, char *msg, size_t len);
+
+/** The last sample as counters and gauges; returns how many. Any thread. */
+int wgc_monitor_stats(struct wgc_monitor *m, struct wgc_stat *out,
+		unsigned int max);
+
 /* --------------------------------------------------- control plane */
 
 /** Parameters of wgc_control_create(). */
@@ -190,6 +267,7 @@ struct wgc_control_params {
 	bool no_rest;                        /**< do not serve REST */
 	bool no_uapi;                        /**< do not serve the UAPI */
 	bool no_threads;                     /**< load state only (tests) */
+	struct wgc_monitor *monitor;         /**< pools, links, workers */
 };
 
 struct wgc_control;

@@ -321,6 +321,45 @@ park_stats(struct wgc_park *k, struct wgc_park_stats *s)
 	rte_spinlock_unlock(&k->lock);
 }
 
+unsigned int
+wgc_peer_stage(struct wgc_peers *t, struct wgc_peer *p, struct wgc_view *v,
+		uint64_t now)
+{
+	if (wgc_view_is_empty(v))
+		return 0;
+	if (wgc_recycler_mempool(v->recycler) == NULL) {
+		wgc_view_release(v);
+		park_count_unparkable(t->park, p);
+		return 1;
+	}
+	return park_put(t->park, p, wgc_view_to_mbuf(v), now);
+}
+
+unsigned int
+wgc_peer_unstage(struct wgc_peers *t, struct wgc_peer *p,
+		struct rte_mbuf **out, unsigned int n)
+{
+	return park_take(t->park, p, out, n);
+}
+
+void
+wgc_peer_stage_purge(struct wgc_peers *t, struct wgc_peer *p)
+{
+	park_purge(t->park, p);
+}
+
+unsigned int
+wgc_peers_park_expire(struct wgc_peers *t, uint64_t now)
+{
+	return park_expire(t->park, now);
+}
+
+void
+wgc_peers_park_stats(const struct wgc_peers *t, struct wgc_park_stats *s)
+{
+	park_stats(t->park, s);
+}
+
 static const char * const park_drop_names[WGC_PARK_DROP__MAX] = {
 	[WGC_PARK_DROP_PEER_CAP] = "peer_cap",
 	[WGC_PARK_DROP_POOL_SHARE] = "pool_share",

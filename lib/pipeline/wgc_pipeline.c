@@ -41,6 +41,7 @@ struct hs_item {
 struct worker {
 	struct wgc_pipeline_stats st;       /* first: own cache lines */
 	struct wgc_aead_engine *engine;
+	uint64_t heartbeat;                 /* poll loops run */
 	bool online;
 } __rte_cache_aligned;
 
@@ -677,8 +678,11 @@ wgc_pipeline_worker_main(void *arg)
 		wk->online = true;
 	}
 	PL_LOG(INFO, "worker %u on lcore %u", l->worker, rte_lcore_id());
-	while (!pl->stop)
+	while (!pl->stop) {
 		wgc_pipeline_worker_poll(pl, l->worker);
+		__atomic_store_n(&wk->heartbeat, wk->heartbeat + 1,
+			__ATOMIC_RELAXED);
+	}
 	if (wk->online) {
 		wk->online = false;
 		rte_rcu_qsbr_thread_offline(pl->c.qsbr, l->worker);
@@ -1246,6 +1250,19 @@ wgc_pipeline_stats_sum(const struct wgc_pipeline *pl,
 				sizeof(uint64_t) + WGC_PL_DROP__MAX; i++)
 			b[i] += a[i];
 	}
+}
+
+uint64_t
+wgc_pipeline_heartbeat(const struct wgc_pipeline *pl, uint16_t w)
+{
+	return w < pl->nb_workers ?
+		__atomic_load_n(&pl->w[w].heartbeat, __ATOMIC_RELAXED) : 0;
+}
+
+unsigned int
+wgc_pipeline_handshake_backlog(const struct wgc_pipeline *pl)
+{
+	return rte_ring_count(pl->hs_ring);
 }
 
 uint16_t

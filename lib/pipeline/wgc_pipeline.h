@@ -214,6 +214,15 @@ void wgc_pipeline_stats_sum(const struct wgc_pipeline *pl,
 /** @return a short name of a drop reason, or "?". */
 const char *wgc_pipeline_drop_name(unsigned int reason);
 
+/**
+ * Worker w's heartbeat: the poll loops wgc_pipeline_worker_main() has run
+ * (advances while the worker lives). Any thread.
+ */
+uint64_t wgc_pipeline_heartbeat(const struct wgc_pipeline *pl, uint16_t w);
+
+/** Handshake messages waiting for the stage. Any thread. */
+unsigned int wgc_pipeline_handshake_backlog(const struct wgc_pipeline *pl);
+
 /** @return the number of workers. */
 uint16_t wgc_pipeline_nb_workers(const struct wgc_pipeline *pl);
 
