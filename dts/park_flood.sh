@@ -17,9 +17,10 @@
 # for a few seconds (wgc: through its TUN). Then the real client must work
 # both ways (ping each way, iperf3 TCP each way), wgc must have counted the
 # drops (drops.no_endpoint), parked packets for the dead peers within the
-# pools' budget (parked_max <= the sum of parked_pool_limit; the most
-# parked seen while sweeping is printed) and every pool must be full
-# after SIGTERM.
+# pools' budget (parked_max <= the sum of pools.*.parked_pool_limit; the
+# most parked and the default pool's highest occupancy seen while sweeping
+# are printed), every pool must come back to its idle occupancy once the
+# parked packets expire (before SIGTERM) and be full after SIGTERM.
 # The network checks also run with wireguard-go in wgc's place (same run,
 # same peers added with `wg addconf`): WD_PARK_IMPLS="wgc wggo" (default).
 
@@ -114,6 +115,15 @@ start_wggo() {
 
 stats() { e2e_rest "$REST" /v1/stats; }
 
+# pools_idle: every pool's in_use within 64 of $T/idle.json (monitor: 1 Hz)
+pools_idle() {
+	stats >"$T/now.json"
+	jq -c '.interface.pools | map_values(.in_use)' "$T/now.json"
+	jq -e --slurpfile idle "$T/idle.json" '.interface.pools | to_entries |
+		all(.value.in_use <= ($idle[0][.key] // 0) + 64)' \
+		"$T/now.json" >/dev/null
+}
+
 # sweep: UDP to every endpoint-less peer's address for SWEEP_S seconds
 sweep() {
 	ip netns exec $NW $PY -c '
@@ -143,6 +153,9 @@ for impl in ${WD_PARK_IMPLS:-wgc wggo}; do
 	dts_check "$impl: client -> server ping before the sweep" \
 		dts_retry 10 ip netns exec $NC ping -c 1 -W 1 10.91.0.1
 	if [ $impl = wgc ]; then
+		stats | jq -c '.interface.pools | map_values(.in_use)' \
+			>"$T/idle.json"
+		dts_log "pools in use before the sweep: $(cat "$T/idle.json")"
 		# the most packets parked while sweeping
 		(while :; do stats >>"$T/stats.jsonl"; echo >>"$T/stats.jsonl"
 			sleep 0.2; done) &
@@ -167,21 +180,27 @@ for impl in ${WD_PARK_IMPLS:-wgc wggo}; do
 			test "$ne" -gt 0
 		stats >"$T/stats.json"
 		pmax=$(jq '.interface.parked_max // 0' "$T/stats.json")
-		plim=$(jq '[.interface.parked_pool_limit[]?] | add // 0' \
+		plim=$(jq '[.interface.pools[].parked_pool_limit // 0] | add' \
 			"$T/stats.json")
 		dts_log "parked: most seen while sweeping $(jq -s \
 			'map(.interface.parked // 0) | max' "$T/stats.jsonl")," \
 			"parked_max $pmax, budget $plim;" \
-			"$(jq -c .interface.parked_pool "$T/stats.json")"
+			"$(jq -c '.interface.pools | map_values(.parked_pool)' \
+			"$T/stats.json")"
 		dts_check "packets for the dead peers were parked" \
 			test "$pmax" -gt 0
 		dts_check "parked packets within the pools' budget" \
 			test "$pmax" -le "$plim"
-		# TODO(obs branch: pool occupancy in /v1/stats, not merged
-		# yet): print the highest default-pool occupancy seen in
-		# $T/stats.jsonl while parking, and assert that in_use is back
-		# to its idle value once the sweep and iperf3 are over (before
-		# SIGTERM: the exit check below frees parked packets itself).
+		dts_log "default pool: most in use while sweeping $(jq -s \
+			'map(.interface.pools.wgc_default.in_use // 0) | max' \
+			"$T/stats.jsonl"), peak $(jq \
+			'.interface.pools.wgc_default | "\(.in_use_peak) of \(.size)"' \
+			"$T/stats.json")"
+		# parked packets expire (15 s): then every pool is back to its
+		# idle occupancy (+ 64 for caches and rings in flight)
+		dts_check "every pool back to its idle occupancy after the traffic" \
+			dts_retry 25 pools_idle
+		cat "$T/check.out"
 		dts_wgc_stop $WGC_PID "$T/wgc.log"
 	else
 		e2e_stop $E2E_WGGO_PID
