@@ -21,8 +21,9 @@
 # For IPv4 and IPv6 outer: ping of 1372 B payload (-M do: 1400 B inner
 # IPv4 packets, 1420 B IPv6) both ways, over IPv4 and IPv6 inner, and
 # iperf3 TCP both ways (throughput printed). WD_MTU_IMPLS="wgc wggo".
+# (dts/path_mtu.sh: wgc alone on one 1400-byte veth, on af_packet and tap.)
 
-DTS_NAME=path_mtu
+DTS_NAME=path_mtu_router
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/e2e.sh"
 
