@@ -285,7 +285,7 @@ test_replay_race(void)
 	uint32_t c;
 
 	memset(&rc, 0, sizeof(rc));
-	rc.r = aligned_alloc(64, sizeof(*rc.r));
+	rc.r = aligned_alloc(64, RTE_ALIGN_CEIL(sizeof(*rc.r), 64));
 	rc.accepted = calloc(RACE_N, 1);
 	TEST_ASSERT(rc.r != NULL && rc.accepted != NULL, "alloc");
 	wgc_replay_init(rc.r);

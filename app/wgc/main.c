@@ -273,6 +273,7 @@ setup_outer(struct wgc_daemon *d)
 	ec.nb_rx_queues = d->nb_workers;
 	ec.nb_tx_queues = d->nb_workers;
 	ec.mtu = o->mtu;
+	ec.set_mtu = true;
 	/* a datagram reassembled from outer fragments is linearized into
 	 * one buffer: room for a tunnel-MTU packet sealed over IPv6 */
 	ec.data_room = RTE_PKTMBUF_HEADROOM + RTE_ALIGN_CEIL(d->conf.inner.mtu +
@@ -311,6 +312,10 @@ setup_outer(struct wgc_daemon *d)
 	nc.tx_ip4_cksum_offload = caps->tx_ipv4_cksum;
 	nc.tx_udp_cksum_offload = caps->tx_udp_cksum;
 	nc.pool = wgc_ethdev_pool(d->outer);
+	/* outer reassembly pins at most 1/8 of the port's pool, all
+	 * lcores' tables together (each datagram up to 8 fragments) */
+	nc.frag_entries = RTE_MAX(4u, RTE_MIN(64u, nc.pool->size / 8 /
+		(RTE_LIBRTE_IP_FRAG_MAX_FRAG * rte_lcore_count())));
 	nc.socket_id = SOCKET_ID_ANY;
 	d->net = wgc_net_port_create(&nc);
 	if (d->net == NULL) {
@@ -1006,6 +1011,9 @@ print_state(struct wgc_daemon *d)
 		" nd_na_tx %" PRIu64 " nd_ns_tx %" PRIu64 "\n", ns.rx_wg,
 		ns.rx_arp, ns.rx_nd, ns.rx_echo, ns.tx_encap, ns.arp_reply_tx,
 		ns.nd_na_tx, ns.nd_ns_tx);
+	printf("wgc: net frag: rx_frag %" PRIu64 " rx_reassembled %" PRIu64
+		" tx_fragmented %" PRIu64 " tx_frags %" PRIu64 "\n",
+		ns.rx_frag, ns.rx_reassembled, ns.tx_fragmented, ns.tx_frags);
 	for (i = 0; i < WGC_NET_DROP__MAX; i++)
 		if (ns.drop[i] != 0)
 			printf("wgc: drop: net.%s %" PRIu64 "\n",

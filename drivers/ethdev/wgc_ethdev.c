@@ -230,7 +230,7 @@ wgc_ethdev_open(const struct wgc_ethdev_conf *c)
 	}
 	/* some PMDs (net_tap, net_af_packet: the kernel interface) apply
 	 * an MTU only when told so, jumbo frames included */
-	if (mtu != pmd_mtu) {
+	if (c->set_mtu && mtu != pmd_mtu) {
 		rc = rte_eth_dev_set_mtu(e->port_id, mtu);
 		if (rc != 0 && rc != -ENOTSUP)
 			ETH_LOG(WARNING, "%s: the PMD refuses MTU %u (%s): "

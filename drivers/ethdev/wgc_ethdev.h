@@ -60,9 +60,14 @@ struct wgc_ethdev_conf {
 	uint16_t nb_tx_queues;    /**< TX queues (0: same as nb_rx_queues) */
 	uint16_t nb_rxd;          /**< RX descriptors per queue (0: 1024) */
 	uint16_t nb_txd;          /**< TX descriptors per queue (0: 1024) */
-	uint16_t mtu;             /**< L3 MTU of the port, set on it (0: the
-	                           *   port's as its PMD reports it, else
-	                           *   1500); up to 9000 and the PMD's max */
+	uint16_t mtu;             /**< L3 MTU of the port (0: the port's as
+	                           *   its PMD reports it, else 1500); up to
+	                           *   9000 and the PMD's max */
+	bool set_mtu;             /**< also set it on the port
+	                           *   (rte_eth_dev_set_mtu(): net_tap and
+	                           *   net_af_packet change the kernel
+	                           *   interface's MTU); a PMD that refuses
+	                           *   gets a warning */
 	unsigned int nb_mbufs;    /**< pool size (0: computed from the rings) */
 	uint16_t data_room;       /**< at least this mbuf data room (0: sized
 	                           *   for the MTU and the PMD) */
