@@ -93,3 +93,36 @@ e2e_wait_file() {
 	done
 	[ -e "$1" ]
 }
+
+# e2e_stop PID: SIGTERM a tracked child and reap it (SIGKILL after 3 s)
+e2e_stop() {
+	kill "$1" 2>/dev/null
+	dts_wait_exit "$1" 30
+	dts_untrack "$1"
+}
+
+# e2e_rest SOCK PATH: GET PATH from wgc's REST socket
+e2e_rest() {
+	curl -s --unix-socket "$1" "http://wgc$2"
+}
+
+# e2e_iperf_tcp SRV_NS CLI_NS ADDR PORT TAG [-R]: iperf3 TCP for 2 s from
+# CLI_NS to a one-shot server on ADDR in SRV_NS (-R: the other way);
+# prints "figure: TAG: N Mbit/s" (also appended to $DTS_TMP/figures) and
+# fails unless at least 1 MB arrived (a stalled path moves nothing)
+e2e_iperf_tcp() {
+	ip netns exec "$1" timeout 20 iperf3 -s -1 -B "$3" -p "$4" \
+		>"$DTS_TMP/iperf-s.log" 2>&1 &
+	_e_s=$!
+	sleep 0.5
+	ip netns exec "$2" timeout 15 iperf3 -J -c "$3" -p "$4" -t 2 ${6:-} \
+		>"$DTS_TMP/iperf-c.json" 2>&1
+	wait $_e_s
+	_e_b=$(jq '.end.sum_received.bytes // 0' "$DTS_TMP/iperf-c.json" \
+		2>/dev/null)
+	_e_m=$(jq '(.end.sum_received.bits_per_second // 0) / 1e6 | floor' \
+		"$DTS_TMP/iperf-c.json" 2>/dev/null)
+	echo "figure: $5: ${_e_m:-0} Mbit/s" | tee -a "$DTS_TMP/figures"
+	jq -r '.error // empty' "$DTS_TMP/iperf-c.json" 2>/dev/null
+	[ "${_e_b:-0}" -gt 1000000 ]
+}
