@@ -16,8 +16,9 @@
 #
 # NS defaults to wgc-client, TAP to wgc-wan. NAME (the file's name without
 # .conf) becomes the client's interface: 15 characters at most. Run as
-# root while wgc runs; "down" deletes the namespace (and with it the tap:
-# stop wgc first, or restart it to get wgc-wan back).
+# root while wgc runs; after a restart of wgc, "up" again moves the new
+# tap. "down" deletes the namespace (and with it the tap: stop wgc first,
+# or restart it to get wgc-wan back).
 set -e
 
 usage() {
@@ -37,13 +38,12 @@ esac
 
 case $cmd in
 up)
-	if ! ip netns list | grep -qw "$ns"; then
-		ip link show "$tap" >/dev/null 2>&1 || {
-			echo "$0: no interface $tap: is wgc running (make run)?" >&2
-			exit 1
-		}
+	ip netns list | grep -qw "$ns" || {
 		ip netns add "$ns"
 		ip -n "$ns" link set lo up
+	}
+	# wgc's wire, again after a restart of wgc (a new tap)
+	if ip link show "$tap" >/dev/null 2>&1; then
 		ip link set "$tap" netns "$ns"
 		ip netns exec "$ns" sysctl -qw \
 			"net.ipv6.conf.$tap.accept_dad=0" || true
@@ -52,8 +52,13 @@ up)
 		ip -n "$ns" link set "$tap" up
 		ip netns exec "$ns" ethtool -K "$tap" tx off tso off gso off \
 			>/dev/null 2>&1 || true
+	elif ! ip -n "$ns" link show "$tap" >/dev/null 2>&1; then
+		echo "$0: no interface $tap: is wgc running (make run)?" >&2
+		exit 1
 	fi
-	ip netns exec "$ns" wg-quick up "$conf"
+	ifname=$(basename "$conf" .conf)
+	ip -n "$ns" link show "$ifname" >/dev/null 2>&1 ||
+		ip netns exec "$ns" wg-quick up "$conf"
 	;;
 down)
 	ip netns exec "$ns" wg-quick down "$conf" || true
