@@ -208,6 +208,12 @@ restart_only() {
 }
 dts_check "SIGHUP, restart-only settings: refused by name, nothing half-applied" \
 	restart_only
+cp "$conf.base" "$conf"
+no_peers() {
+	hup | grep -q 'no "peers": peers left as they are' &&
+		[ "$(npeers)" = 2 ]
+}
+dts_check "SIGHUP, a file without \"peers\": the peers stay" no_peers
 dts_check "tunnel still up after the refused reloads" \
 	ip netns exec $NC ping -c 2 -W 2 10.8.0.1
 

@@ -165,10 +165,14 @@ wgc_app_reload(const struct wgc_startup_conf *running,
 			err.msg);
 		goto out;
 	}
-	printf("wgc: reload: %s: %u peers added, %u changed, %u removed, %u "
-		"unchanged%s%s%s\n", path, st.added, st.changed, st.removed,
-		st.unchanged, next.peers_given ? "" : " (no \"peers\": kept)",
-		(st.iface_fields & WGC_IFACE_F_PRIVATE_KEY) != 0 ?
+	if (next.peers_given)
+		printf("wgc: reload: %s: %u peers added, %u changed, %u "
+			"removed, %u unchanged", path, st.added, st.changed,
+			st.removed, st.unchanged);
+	else
+		printf("wgc: reload: %s: no \"peers\": peers left as they are",
+			path);
+	printf("%s%s\n", (st.iface_fields & WGC_IFACE_F_PRIVATE_KEY) != 0 ?
 		", new private key" : "",
 		(st.iface_fields & WGC_IFACE_F_LISTEN_PORT) != 0 ?
 		", new listen port" : "");
