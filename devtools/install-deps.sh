@@ -17,13 +17,17 @@ if [ "${1:-}" = deb ]; then
 	PKGS="$PKGS debhelper dpkg-dev fakeroot"
 fi
 
+# one dpkg-query for all: the names not reported as installed are missing
 # shellcheck disable=SC2086
-installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' $PKGS \
-	2>/dev/null | awk '$2 == "installed" { print $1 }')
-missing=""
-for p in $PKGS; do
-	echo "$installed" | grep -qx "$p" || missing="$missing $p"
-done
+missing=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' $PKGS \
+	2>/dev/null | awk -v want="$PKGS" '
+	$2 == "installed" { ok[$1] = 1 }
+	END {
+		n = split(want, w, /[ \n]+/)
+		for (i = 1; i <= n; i++)
+			if (w[i] != "" && !(w[i] in ok))
+				printf " %s", w[i]
+	}')
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
