@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -985,14 +986,39 @@ first_start_key(struct wgc_daemon *d)
 	return 0;
 }
 
+/*
+ * wgcctl beside this binary (a build tree: build/app/wgcctl), else the
+ * one in PATH (installed: sbin/wgc, bin/wgcctl)
+ */
+static void
+wgcctl_path(char *out, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	snprintf(out, len, "wgcctl");
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash == NULL || (size_t)(slash - exe) + 8 >= len)
+		return;
+	snprintf(slash + 1, sizeof(exe) - (size_t)(slash + 1 - exe), "wgcctl");
+	if (access(exe, X_OK) == 0)
+		snprintf(out, len, "%s", exe);
+}
+
 /* how to reach the daemon and add a client, once it is up */
 static void
 print_first_steps(const struct wgc_daemon *d)
 {
 	const struct wgc_iface_conf *i = &d->conf.iface;
 	const struct wgc_control_conf *cc = &d->conf.control;
+	bool other = strcmp(cc->socket, "/run/wgc/wgc.sock") != 0;
 	struct wgc_endpoint e;
 	char ep[WGC_ADDR_STR_LEN] = "(no outer address)";
+	char ctl[PATH_MAX];
 
 	if (d->once || cc->socket[0] == '\0')
 		return;
@@ -1001,12 +1027,12 @@ print_first_steps(const struct wgc_daemon *d)
 		e.port = wgc_net_port_listen_port(d->net);
 		wgc_endpoint_format(&e, ep, sizeof(ep));
 	}
+	wgcctl_path(ctl, sizeof(ctl));
 	printf("wgc: clients reach %s; add one with:\n"
-		"wgc:   wgcctl%s%s peer add --generate --name NAME > NAME.conf\n"
+		"wgc:   %s%s%s peer add --generate --name NAME > NAME.conf\n"
 		"wgc: (a wg-quick config; README.md shows a client in a "
-		"network namespace)\n", ep,
-		strcmp(cc->socket, "/run/wgc/wgc.sock") != 0 ? " -s " : "",
-		strcmp(cc->socket, "/run/wgc/wgc.sock") != 0 ? cc->socket : "");
+		"network namespace)\n", ep, ctl, other ? " -s " : "",
+		other ? cc->socket : "");
 }
 
 /* SIGHUP: reload the startup file, telling systemd around it */

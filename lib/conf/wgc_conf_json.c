@@ -529,12 +529,13 @@ add_endpoints(cJSON *o, const struct wgc_iface_conf *i)
 	cJSON *a = cJSON_AddArrayToObject(o, "endpoints");
 	struct wgc_endpoint e;
 	char buf[WGC_ADDR_STR_LEN];
-	uint32_t k;
+	uint32_t k, n = i->n_outer_addrs;
 
 	if (a == NULL)
 		return -1;
-	for (k = 0; k < i->n_outer_addrs && k < sizeof(i->outer_addrs) / sizeof(i->outer_addrs[0]) &&
-			i->listen_port != 0; k++) {
+	if (n > sizeof(i->outer_addrs) / sizeof(i->outer_addrs[0]))
+		n = sizeof(i->outer_addrs) / sizeof(i->outer_addrs[0]);
+	for (k = 0; k < n && i->listen_port != 0; k++) {
 		cJSON *s;
 
 		e.addr = i->outer_addrs[k];
