@@ -13,6 +13,7 @@
 #     datagram socket of this test, WATCHDOG_USEC=1 s): READY=1 once up,
 #     WATCHDOG=1 twice a second, RELOADING=1 then READY=1 on SIGHUP,
 #     STOPPING=1 on SIGTERM
+#   - wgcctl peer add against a daemon without an inner prefix, or none
 # No namespaces, no traffic (net_null).
 
 DTS_NAME=install_unit
@@ -80,7 +81,8 @@ cat >"$DTS_TMP/wgc.json" <<EOF
 	"eal": ["--no-huge", "-m", "256", "--no-pci", "--no-shconf",
 		"--file-prefix", "wgc-dts-unit", "--vdev", "net_null0,no-rx=1",
 		"--log-level", "*:notice"],
-	"interface": { "name": "wgcunit0", "listen_port": 51820 },
+	"interface": { "name": "wgcunit0", "listen_port": 51820,
+		"private_key": "$(wg genkey)" },
 	"outer": [ { "port": "net_null0", "ipv4": "192.0.2.1/24" } ],
 	"inner": { "type": "ethdev", "name": "none", "mtu": 1420 },
 	"control": { "socket": "$DTS_TMP/rest.sock", "state_dir": "",
@@ -133,6 +135,25 @@ reloading() {
 			grep -q "^READY=1" && kill -0 $pid
 }
 dts_check "SIGHUP: RELOADING=1, then READY=1; still running" reloading
+# bad input for wgcctl peer add: one line, non-zero, nothing added
+noprefix() {
+	"$(dirname "$wgc")/wgcctl" -s "$DTS_TMP/rest.sock" peer add \
+		--generate >"$DTS_TMP/add.out" 2>"$DTS_TMP/add.err"
+	rc=$?
+	cat "$DTS_TMP/add.err"
+	[ $rc -eq 1 ] && [ ! -s "$DTS_TMP/add.out" ] &&
+		[ "$(wc -l <"$DTS_TMP/add.err")" -eq 1 ] &&
+		grep -q "no inner address" "$DTS_TMP/add.err"
+}
+dts_check "wgcctl peer add without an inner prefix: one line, exit 1" noprefix
+down() {
+	"$(dirname "$wgc")/wgcctl" -s "$DTS_TMP/nosuch.sock" peer add \
+		--generate 2>"$DTS_TMP/add.err"
+	rc=$?
+	cat "$DTS_TMP/add.err"
+	[ $rc -eq 1 ] && [ "$(wc -l <"$DTS_TMP/add.err")" -eq 1 ]
+}
+dts_check "wgcctl peer add, no daemon: one line, exit 1" down
 stopping() {
 	kill -TERM $pid
 	wait $pid

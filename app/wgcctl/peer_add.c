@@ -97,11 +97,15 @@ next_free(const struct wgc_cidr *p, const struct taken *t, uint32_t *from,
 		struct wgc_addr *out)
 {
 	unsigned int hostbits = (p->addr.family == AF_INET ? 32 : 128) - p->len;
-	uint64_t last = hostbits >= 32 ? MAX_HOSTS : (1ull << hostbits) - 1;
+	uint64_t last;
 	uint32_t h;
 	size_t k;
 
-	if (p->addr.family == AF_INET)
+	/* no host besides the interface's own address in a /31, /32, /128 */
+	if (hostbits < (p->addr.family == AF_INET ? 2u : 1u))
+		return -1;
+	last = hostbits >= 32 ? MAX_HOSTS : (1ull << hostbits) - 1;
+	if (p->addr.family == AF_INET && hostbits < 32)
 		last--;              /* broadcast */
 	if (last > MAX_HOSTS)
 		last = MAX_HOSTS;
