@@ -12,7 +12,7 @@ libdpdk-dev dpdk libipsec-mb-dev libsodium-dev libcjson-dev
 libmicrohttpd-dev libssl-dev libsystemd-dev systemd
 clang libclang-rt-14-dev
 wireguard-go wireguard-tools iproute2 iperf3 iputils-ping ethtool
-tshark python3-scapy curl jq procps psmisc util-linux kmod"
+tshark python3-scapy curl jq qrencode procps psmisc util-linux bsdutils kmod"
 if [ "${1:-}" = deb ]; then
 	PKGS="$PKGS debhelper dpkg-dev fakeroot"
 fi

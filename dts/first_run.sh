@@ -28,7 +28,7 @@ NH=wgcfr-host
 NC=wgcfr-cl
 CLIENT=wgcfr-lap
 dts_init
-for t in jq wg-quick wireguard-go; do
+for t in jq wg-quick wireguard-go qrencode script; do
 	command -v $t >/dev/null || {
 		echo "$DTS_NAME: $t missing (devtools/install-deps.sh)" >&2
 		echo "dts: 0 passed, 1 failed"
@@ -232,6 +232,19 @@ dts_check "restart: same private key, peers kept" restart
 dts_check "client-netns.sh up again takes the new tap" client
 dts_check "ping after the restart" \
 	dts_retry 10 ip netns exec $NC ping -c 2 -W 2 10.8.0.1
+
+# on a terminal, with qrencode: the same config as a QR code on stderr,
+# stdout still the plain file
+qr() {
+	script -qec "ip netns exec $NH '$wgcctl' -s '$sock' peer add \
+		--generate --name phone >'$DTS_TMP/phone.conf'" \
+		"$DTS_TMP/qr.tty" >/dev/null
+	n=$(grep -c '█' "$DTS_TMP/qr.tty")
+	echo "$n QR lines"
+	[ "$n" -ge 20 ] && grep -q "^# wgc client phone" "$DTS_TMP/phone.conf" &&
+		! grep -q '█' "$DTS_TMP/phone.conf"
+}
+dts_check "QR code on a terminal (qrencode), config file clean" qr
 
 ip netns exec $NC wg-quick down "$cconf" >/dev/null 2>&1
 dts_wgc_stop "$WGC_PID" "$log"
