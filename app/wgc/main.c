@@ -113,6 +113,8 @@ set_signals(bool restart)
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
+	/* a reload request never interrupts the setup's blocking calls */
+	sa.sa_flags = SA_RESTART;
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_flags = restart ? SA_RESTART : 0;
 	sigaction(SIGINT, &sa, NULL);
@@ -975,7 +977,7 @@ first_start_key(struct wgc_daemon *d)
 		return 0;
 	wgc_key_generate(sk);
 	rc = wgc_iface_set_private_key(&d->conf.iface, sk);
-	memset(sk, 0, sizeof(sk));
+	explicit_bzero(sk, sizeof(sk));
 	if (rc != 0) {
 		fprintf(stderr, "wgc: cannot generate a private key\n");
 		return -1;
