@@ -2,14 +2,16 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Run every fuzz target for N seconds on a copy of its seed corpus; fail if
-# any target finds a crash, a leak of pool buffers or a sanitizer error.
+# any target finds a crash, a leak (LeakSanitizer, and pool buffers) or a
+# sanitizer error.
 #   devtools/fuzz.sh BUILDDIR [SECONDS]
 set -u
 builddir=${1:?usage: fuzz.sh BUILDDIR [SECONDS]}
 secs=${2:-60}
 work=$(mktemp -d /tmp/wgc-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
+# LeakSanitizer on: a target frees, or keeps reachable, what it allocates
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 fail=0
 pass=0

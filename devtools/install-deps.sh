@@ -9,7 +9,8 @@ set -e
 
 PKGS="build-essential pkg-config meson ninja-build python3
 libdpdk-dev dpdk libipsec-mb-dev libsodium-dev libcjson-dev
-libmicrohttpd-dev libssl-dev libsystemd-dev systemd
+libmicrohttpd-dev libssl-dev libcurl4-openssl-dev libsystemd-dev systemd
+etcd-server etcd-client
 clang libclang-rt-14-dev
 wireguard-go wireguard-tools iproute2 iperf3 iputils-ping ethtool
 tshark python3-scapy curl jq qrencode procps psmisc util-linux bsdutils kmod"

@@ -29,11 +29,21 @@ if [ ! -f "$log" ]; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
-# add up the per-suite closing lines (each appears once per test run)
+# add up the per-suite closing lines (each appears once per test run); a
+# test that failed without printing one (a crash, a timeout) counts as one
+# failure
 awk '
+	/^test: / { intest = 1; closed = 0; bad = 0 }
+	/^result: / { bad = ($0 !~ /exit status 0$/) }
 	/^(wgc-test|dts): [0-9]+ passed, [0-9]+ failed/ {
-		p += $2; f += $4; if ($6 != "") s += $6; runs++
+		p += $2; f += $4; if ($6 != "") s += $6; runs++; closed = 1
 	}
+	/^==========/ && intest {
+		if (bad && !closed && !expected) { f++; runs++ }
+		intest = 0
+	}
+	/^test: .*(unknown-test-name|unknown-suite)/ { expected = 1 }
+	/^test: / && !/(unknown-test-name|unknown-suite)/ { expected = 0 }
 	END {
 		if (runs == 0) { print "run-tests: no suite reported results"; f = 1 }
 		printf "total: %d passed, %d failed, %d skipped\n", p, f, s

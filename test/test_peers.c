@@ -1064,7 +1064,8 @@ test_peers_staging(void)
 	uint8_t key[WGC_KEY_LEN];
 	unsigned int i, n, dropped = 0;
 
-	mp = rte_pktmbuf_pool_create("tp_stage", 255, 0, 0,
+	/* large enough that its parking share (1/8) exceeds one peer's cap */
+	mp = rte_pktmbuf_pool_create("tp_stage", 2047, 0, 0,
 		RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	TEST_ASSERT_NOT_NULL(mp, "pool");
 	wgc_recycler_mempool_init(&rc, mp);
@@ -1083,12 +1084,12 @@ test_peers_staging(void)
 		*rte_pktmbuf_mtod(m, uint32_t *) = i;
 		m->data_len = m->pkt_len = 4;
 		wgc_view_from_mbuf(&v, m, &rc);
-		dropped += wgc_peer_stage(p, &v);
+		dropped += wgc_peer_stage(t, p, &v, 0);
 		TEST_ASSERT(wgc_view_is_empty(&v), "view consumed");
 	}
 	TEST_ASSERT_EQUAL(dropped, 5u, "oldest dropped");
 	TEST_ASSERT_EQUAL(wgc_peer_staged(p), WGC_PEER_STAGED_MAX, "bounded");
-	n = wgc_peer_unstage(p, out, 10);
+	n = wgc_peer_unstage(t, p, out, 10);
 	TEST_ASSERT_EQUAL(n, 10u, "unstage 10");
 	for (i = 0; i < n; i++)
 		TEST_ASSERT_EQUAL(*rte_pktmbuf_mtod(out[i], uint32_t *), i + 5,

@@ -398,3 +398,89 @@ test_pipeline_initiation_answers(void)
 
 WGC_TEST_REGISTER_FULL(pipeline_initiation_answers_autotest, fast,
 	pl_setup_fake_clock, test_pipeline_initiation_answers, pl_teardown);
+
+/*
+ * Traffic for peers that cannot answer never pins the pool: packets for
+ * peers without an endpoint are dropped at once (no_endpoint); packets for
+ * peers whose handshakes go unanswered are parked within the pool's share
+ * and expire; the established session keeps working throughout; the pool
+ * is full again once traffic stops.
+ */
+static int
+test_pipeline_parking(void)
+{
+	struct wgc_pipeline_stats sa;
+	struct wgc_park_stats ks;
+	uint8_t key[WGC_KEY_LEN];
+	unsigned int i, k, in_use_max = 0;
+	const unsigned int share = 2047 / WGC_PARK_POOL_SHARE;
+
+	TEST_ASSERT_NOT_NULL(add_peer(&A, B.pub, 2, 2), "peer B on A");
+	TEST_ASSERT_NOT_NULL(add_peer(&B, A.pub, 1, 0), "peer A on B");
+	/* peers 10.0.10-13/24 without an endpoint, 10.0.14-15/24 whose
+	 * endpoint (192.0.2.99) never answers */
+	for (k = 0; k < 6; k++) {
+		memset(key, 0x60 + k, sizeof(key));
+		TEST_ASSERT_NOT_NULL(add_peer(&A, key, (uint8_t)(10 + k),
+			k < 4 ? 0 : 99), "peer %u", k);
+	}
+	TEST_CHECK(transfer(&A, &B, WGC_TEST_IPV4(10, 0, 1, 1),
+		WGC_TEST_IPV4(10, 0, 2, 1), 3, 100));
+	for (i = 0; i < 3000; i++) {
+		struct rte_mbuf *m = make_packet(pool,
+			WGC_TEST_IPV4(10, 0, 1, 1),
+			WGC_TEST_IPV4(10, 0, 10 + i % 6, 1), 200, i);
+
+		TEST_ASSERT_NOT_NULL(m, "alloc %u: pool exhausted", i);
+		while (rte_ring_enqueue(A.inner_in, m) != 0)
+			run(1);
+		if (i % 32 == 31) {
+			run(1);
+			in_use_max = RTE_MAX(in_use_max,
+				rte_mempool_in_use_count(pool));
+			/* the established session still works both ways */
+			if (i % 640 == 639) {
+				TEST_CHECK(transfer(&A, &B,
+					WGC_TEST_IPV4(10, 0, 1, 1),
+					WGC_TEST_IPV4(10, 0, 2, 1), 8, 1000));
+				TEST_CHECK(transfer(&B, &A,
+					WGC_TEST_IPV4(10, 0, 2, 1),
+					WGC_TEST_IPV4(10, 0, 1, 1), 8, 1000));
+			}
+		}
+	}
+	while (rte_ring_count(A.inner_in) != 0)
+		run(1);
+	run(2);
+	wgc_pipeline_stats_sum(A.pl, &sa);
+	TEST_ASSERT(sa.drop[WGC_PL_DROP_NO_ENDPOINT] == 2000u,
+		"endpoint-less peers' packets dropped at once (%" PRIu64 ")",
+		sa.drop[WGC_PL_DROP_NO_ENDPOINT]);
+	wgc_peers_park_stats(A.peers, &ks);
+	TEST_ASSERT(ks.parked_max <= share, "parked at most the pool's share "
+		"(%" PRIu64 " > %u)", ks.parked_max, share);
+	TEST_ASSERT_EQUAL(ks.parked_max, (uint64_t)share, "share reached");
+	TEST_ASSERT(ks.drop[WGC_PARK_DROP_POOL_SHARE] > 0, "share drops");
+	TEST_ASSERT_EQUAL(sa.drop[WGC_PL_DROP_STAGED_OVERFLOW],
+		ks.drop[WGC_PARK_DROP_POOL_SHARE] +
+		ks.drop[WGC_PARK_DROP_PEER_CAP], "pipeline counts them");
+	TEST_ASSERT(in_use_max < share + 300, "pool never near exhaustion "
+		"(%u in use)", in_use_max);
+	/* traffic stops: the parked packets expire, the pool is full */
+	fake_ns += WGC_PARK_MAX_AGE_NS + WGC_NSEC_PER_SEC;
+	run(2);
+	wgc_peers_park_stats(A.peers, &ks);
+	TEST_ASSERT_EQUAL(ks.parked, 0u, "nothing parked");
+	wgc_pipeline_stats_sum(A.pl, &sa);
+	TEST_ASSERT(sa.drop[WGC_PL_DROP_PARK_EXPIRED] +
+		sa.drop[WGC_PL_DROP_PARK_GAVE_UP] > 0, "expiry counted");
+	ring_drain(wire_ab);
+	ring_drain(wire_ba);
+	TEST_ASSERT(rte_mempool_in_use_count(pool) <= 2 * 32,
+		"pool full but for caches (%u in use)",
+		rte_mempool_in_use_count(pool));
+	return TEST_SUCCESS;
+}
+
+WGC_TEST_REGISTER_FULL(pipeline_parking_autotest, fast, pl_setup_fake_clock,
+	test_pipeline_parking, pl_teardown);

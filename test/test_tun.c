@@ -721,8 +721,12 @@ live_pattern(uint32_t off, uint32_t len)
 			tab[i] = pattern(i);
 		done = true;
 	}
+	/* perf runs stream past LIVE_TOTAL (and past 4 GiB, where off + len
+	 * wraps): the content is not checked there, any window will do */
+	if (off >= LIVE_TOTAL || off + len > sizeof(tab))
+		off = (uint32_t)((uint64_t)off % LIVE_TOTAL);
 	if (off + len > sizeof(tab))
-		off %= LIVE_TOTAL;
+		off = 0;
 	return tab + off;
 }
 
@@ -742,6 +746,10 @@ live_build(struct wgc_view *v, uint16_t sport, uint16_t dport, uint8_t flags,
 	if (wgc_view_alloc_bulk(&rec, v, 1) != 1)
 		return -1;
 	b = wgc_view_append(v, (uint16_t)len);
+	if (b == NULL) {
+		wgc_view_release(v);
+		return -1;
+	}
 	memset(b, 0, hl);
 	b[0] = 0x45;
 	be16(b + 2, (uint16_t)len);

@@ -510,6 +510,32 @@ stats_pipeline(const struct wgc_pipeline_stats *st, int32_t w,
 	return n;
 }
 
+/* the parking lot: packets waiting for handshakes, by pool, and why
+ * parked packets were dropped */
+static unsigned int
+stats_park(struct wgc_daemon *d, struct wgc_stat *out, unsigned int n,
+		unsigned int max)
+{
+	struct wgc_park_stats ks;
+	char name[32];
+	unsigned int i;
+
+	wgc_peers_park_stats(d->peers, &ks);
+	n = stat_put(out, n, max, "parked", "", -1, ks.parked);
+	n = stat_put(out, n, max, "parked_max", "", -1, ks.parked_max);
+	for (i = 0; i < ks.nb_pools; i++) {
+		n = stat_put(out, n, max, "parked_pool", ks.pool[i].mp->name,
+			-1, ks.pool[i].parked);
+		n = stat_put(out, n, max, "parked_pool_limit",
+			ks.pool[i].mp->name, -1, ks.pool[i].limit);
+	}
+	for (i = 0; i < WGC_PARK_DROP__MAX; i++) {
+		snprintf(name, sizeof(name), "park_%s", wgc_park_drop_name(i));
+		n = stat_put(out, n, max, "drops", name, -1, ks.drop[i]);
+	}
+	return n;
+}
+
 /* extra counters of /v1/stats and /metrics: pipeline (total, per worker,
  * the handshake stage as worker nb_workers) and lib/net; lib/proto's come
  * from the binding itself */
@@ -549,7 +575,7 @@ daemon_stats(void *ctx, struct wgc_stat *out, unsigned int max)
 		snprintf(name, sizeof(name), "net_%s", wgc_net_drop_name(i));
 		n = stat_put(out, n, max, "drops", name, -1, ns.drop[i]);
 	}
-	return (int)n;
+	return (int)stats_park(d, out, n, max);
 }
 
 /* PATCH /v1/interface listen_port, UAPI listen_port=: the workers match

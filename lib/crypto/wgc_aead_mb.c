@@ -29,6 +29,7 @@
 
 struct mb_priv {
 	IMB_MGR *mgr;
+	void *mgr_mem;              /* what mgr lives in (DPDK memory) */
 	uint8_t nonce[MB_CHUNK][16] __rte_aligned(16);
 	uint8_t tag[MB_CHUNK][WGC_AEAD_TAG_LEN] __rte_aligned(16);
 	uint8_t aad_dummy[16];
@@ -148,7 +149,7 @@ mb_free(struct wgc_aead_engine *e)
 
 	if (p == NULL)
 		return;
-	free_mb_mgr(p->mgr);
+	rte_free(p->mgr_mem);
 	rte_free(p);
 	e->priv = NULL;
 }
@@ -164,19 +165,27 @@ wgc_aead_mb_init(struct wgc_aead_engine *e, int socket_id)
 {
 	struct mb_priv *p;
 	IMB_ARCH arch = IMB_ARCH_NONE;
+	void *mem;
 
 	p = rte_zmalloc_socket("wgc_aead_mb", sizeof(*p), RTE_CACHE_LINE_SIZE,
 		socket_id);
 	if (p == NULL)
 		return -ENOMEM;
-	p->mgr = alloc_mb_mgr(0);
-	if (p->mgr == NULL) {
+	/* the manager in DPDK memory on the engine's socket, not malloc'd:
+	 * everything an engine holds is freed by wgc_aead_engine_free() */
+	mem = rte_zmalloc_socket("wgc_aead_mb_mgr", imb_get_mb_mgr_size(),
+		RTE_CACHE_LINE_SIZE, socket_id);
+	if (mem == NULL) {
 		rte_free(p);
 		return -ENOMEM;
 	}
-	init_mb_mgr_auto(p->mgr, &arch);
-	if (arch == IMB_ARCH_NONE || imb_get_errno(p->mgr) != 0) {
-		free_mb_mgr(p->mgr);
+	p->mgr_mem = mem;
+	p->mgr = imb_set_pointers_mb_mgr(mem, 0, 1);
+	if (p->mgr != NULL)
+		init_mb_mgr_auto(p->mgr, &arch);
+	if (p->mgr == NULL || arch == IMB_ARCH_NONE ||
+			imb_get_errno(p->mgr) != 0) {
+		rte_free(mem);
 		rte_free(p);
 		return -ENOTSUP;
 	}

@@ -58,6 +58,41 @@ extern "C" {
 /** Staged packets per peer while a handshake is in flight. */
 #define WGC_PEER_STAGED_MAX 128
 
+/** Entries of a table's parking lot, every peer together (default). */
+#define WGC_PARK_CAPACITY 4096
+/** At most 1/WGC_PARK_POOL_SHARE of a pool's buffers are parked. */
+#define WGC_PARK_POOL_SHARE 8
+/** A packet parked longer than this is dropped (default, 15 s: three
+ * handshake attempts). */
+#define WGC_PARK_MAX_AGE_NS (15ull * 1000 * 1000 * 1000)
+/** Distinct pools whose packets can be parked. */
+#define WGC_PARK_POOLS_MAX 8
+
+/** Why a parked packet was dropped. */
+enum wgc_park_drop {
+	WGC_PARK_DROP_PEER_CAP,   /**< the peer had WGC_PEER_STAGED_MAX */
+	WGC_PARK_DROP_POOL_SHARE, /**< its pool's share was parked */
+	WGC_PARK_DROP_LOT_FULL,   /**< the lot's entries were all taken */
+	WGC_PARK_DROP_EXPIRED,    /**< parked longer than the max age */
+	WGC_PARK_DROP_PURGED,     /**< handshake gave up, peer removed */
+	WGC_PARK_DROP_UNPARKABLE, /**< not mbuf-backed, or too many pools */
+	WGC_PARK_DROP__MAX
+};
+
+/** The parking lot's state (wgc_peers_park_stats()). */
+struct wgc_park_stats {
+	uint64_t parked;          /**< packets parked now */
+	uint64_t parked_max;      /**< most packets parked at once */
+	uint64_t capacity;        /**< entries of the lot */
+	uint64_t drop[WGC_PARK_DROP__MAX]; /**< by enum wgc_park_drop */
+	uint32_t nb_pools;        /**< pools seen */
+	struct {
+		const struct rte_mempool *mp;
+		uint32_t parked;      /**< its buffers parked now */
+		uint32_t limit;       /**< its share (size / POOL_SHARE) */
+	} pool[WGC_PARK_POOLS_MAX];
+};
+
 /** Allowed IPs stored in the peer itself (one IPv4 and one IPv6 address
  * per road warrior is the common case); more go to a heap array. */
 #define WGC_PEER_AIPS_INLINE 2
@@ -96,7 +131,7 @@ struct wgc_peer_stats {
 	uint64_t rx_packets;
 	uint64_t tx_bytes;       /**< inner bytes sent (before encap) */
 	uint64_t tx_packets;
-	uint64_t staged_dropped; /**< staged packets dropped (overflow, give up) */
+	uint64_t staged_dropped; /**< parked packets dropped (any reason) */
 };
 
 /**
@@ -114,17 +149,17 @@ struct wgc_peer {
 	rte_seqlock_t ep_lock;
 	struct wgc_peer_endpoint endpoint;
 	uint32_t n_aips;                 /**< allowed IPs in aips */
-	/** staged packets (mbufs linked through m->next), any thread */
-	rte_spinlock_t stage_lock;
+	/** parked packets: their number and the first and last of the
+	 * peer's entries in the table's parking lot (under its lock) */
 	uint16_t staged;
+	uint32_t park_head;
+	uint32_t park_tail;
 	/** allowed IPs, writers only: aips_inline, or a heap array once a
 	 * peer has more than WGC_PEER_AIPS_INLINE */
 	struct wgc_prefix *aips;
 	struct wgc_prefix aips_inline[WGC_PEER_AIPS_INLINE];
 	/** written by workers: a cache line of its own (with cold fields) */
 	struct wgc_peer_stats stats __rte_cache_aligned;
-	struct rte_mbuf *stage_head;
-	struct rte_mbuf *stage_tail;
 	uint64_t last_handshake_wall_ns; /**< 0 = never (handshake stage) */
 };
 
@@ -139,6 +174,8 @@ struct wgc_peers_params {
 	int socket_id;               /**< or SOCKET_ID_ANY */
 	struct rte_rcu_qsbr *qsbr;   /**< workers' RCU variable, or NULL */
 	struct wgc_identity *identity; /**< the device identity */
+	uint32_t park_capacity;      /**< parking lot entries (0: default) */
+	uint64_t park_max_age_ns;    /**< parking time bound (0: default) */
 	/** called (writer, lock held) before a peer is torn down, e.g. to
 	 * unschedule it from a timer wheel; may be NULL */
 	void (*on_remove)(void *ctx, struct wgc_peer *p);
@@ -403,31 +440,55 @@ wgc_peer_stats_add(struct wgc_peer *p, uint64_t rx_pkts, uint64_t rx_bytes,
 void wgc_peer_stats_get(const struct wgc_peer *p, struct wgc_peer_stats *s);
 
 /**
- * Stage an mbuf-backed view while the peer has no usable keypair. When
- * WGC_PEER_STAGED_MAX are staged the oldest one is dropped (as the Linux
- * module does). Any thread.
+ * Park an mbuf-backed view while the peer has no usable keypair. The
+ * table's parking lot keeps every parked packet in arrival order and
+ * drops the oldest one concerned when a bound is reached: the peer's
+ * WGC_PEER_STAGED_MAX, its pool's share (1/WGC_PARK_POOL_SHARE of the
+ * pool's buffers), or the lot's capacity. Any thread (workers inside
+ * their RCU read side).
  *
  * @param v
- *   A view whose recycler is a mempool recycler; it is empty afterwards
- *   (staged, or released if it is not mbuf-backed).
+ *   A view; it is empty afterwards (parked, or released if it is not
+ *   mbuf-backed).
+ * @param now
+ *   The caller's monotonic clock (ns), for the age bound.
  * @return
- *   Number of packets dropped to make room (0 or 1), or 1 if v could not
- *   be staged (not mbuf-backed); those are counted in staged_dropped.
+ *   Number of packets dropped (to make room, or v itself when it cannot
+ *   be parked); each is counted in the peer's staged_dropped and in the
+ *   lot's counters.
  */
-unsigned int wgc_peer_stage(struct wgc_peer *p, struct wgc_view *v);
+unsigned int wgc_peer_stage(struct wgc_peers *t, struct wgc_peer *p,
+		struct wgc_view *v, uint64_t now);
 
 /**
- * Take up to n staged packets (oldest first) as mbufs whose data window
- * is the staged view. Any thread.
+ * Take up to n parked packets of p (oldest first) as mbufs whose data
+ * window is the parked view. Any thread.
  *
  * @return
  *   Number of mbufs in out.
  */
-unsigned int wgc_peer_unstage(struct wgc_peer *p, struct rte_mbuf **out,
-		unsigned int n);
+unsigned int wgc_peer_unstage(struct wgc_peers *t, struct wgc_peer *p,
+		struct rte_mbuf **out, unsigned int n);
 
-/** Drop every staged packet (counted). Any thread. */
-void wgc_peer_stage_purge(struct wgc_peer *p);
+/** Drop every packet parked for p (counted as purged). Any thread. */
+void wgc_peer_stage_purge(struct wgc_peers *t, struct wgc_peer *p);
+
+/**
+ * Drop every packet parked longer than the lot's max age (oldest first).
+ * Any thread; the handshake stage calls it on every poll (it costs one
+ * load when nothing is parked).
+ *
+ * @return
+ *   Number of packets dropped.
+ */
+unsigned int wgc_peers_park_expire(struct wgc_peers *t, uint64_t now);
+
+/** Read the parking lot's state and counters. Any thread. */
+void wgc_peers_park_stats(const struct wgc_peers *t,
+		struct wgc_park_stats *s);
+
+/** @return the name of an enum wgc_park_drop reason. */
+const char *wgc_park_drop_name(unsigned int reason);
 
 /** @return the number of staged packets (racy). */
 static inline unsigned int

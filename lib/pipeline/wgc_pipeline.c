@@ -56,6 +56,7 @@ struct wgc_pipeline {
 	struct rte_ring *tx_ring;           /* stage -> worker 0 -> outer */
 	struct wgc_timer_wheel *wheel;
 	struct wgc_ratelimiter *rl;
+	struct wgc_ephemeral_pool *eph;     /* the stage's ephemeral keys */
 	struct wgc_recycler any_mbuf;       /* frees mbufs of any pool */
 	uint64_t last_reclaim;
 	uint32_t scan_pos;                  /* reconciliation cursor */
@@ -81,6 +82,9 @@ static const char * const drop_names[WGC_PL_DROP__MAX] = {
 	[WGC_PL_DROP_STAGED_OVERFLOW] = "staged_overflow",
 	[WGC_PL_DROP_INNER_NOT_IP] = "inner_not_ip",
 	[WGC_PL_DROP_EVENT_FULL] = "event_ring_full",
+	[WGC_PL_DROP_PARK_EXPIRED] = "park_expired",
+	[WGC_PL_DROP_PARK_GAVE_UP] = "park_gave_up",
+	[WGC_PL_DROP_STAGE_TX_FULL] = "stage_tx_full",
 };
 
 const char *
@@ -141,21 +145,26 @@ pl_now(const struct wgc_pipeline *pl)
 	return pl->c.clock();
 }
 
-static inline void
+static inline bool
 post_event(struct wgc_pipeline *pl, struct worker *wk, uint32_t id,
 		unsigned int ev)
 {
 	void *e = (void *)(uintptr_t)(((uint64_t)id << 2) | ev);
 
-	if (rte_ring_mp_enqueue(pl->ev_ring, e) != 0)
-		wk->st.drop[WGC_PL_DROP_EVENT_FULL]++;
+	if (rte_ring_mp_enqueue(pl->ev_ring, e) == 0)
+		return true;
+	wk->st.drop[WGC_PL_DROP_EVENT_FULL]++;
+	return false;
 }
 
+/* the flag stands for an event in the ring: a lost event clears it, so
+ * that the next packet asks again */
 static inline void
 want_handshake(struct wgc_pipeline *pl, struct worker *wk, struct wgc_peer *p)
 {
-	if (__atomic_exchange_n(&p->handshake_wanted, 1, __ATOMIC_RELAXED) == 0)
-		post_event(pl, wk, p->id, EV_WANT_HANDSHAKE);
+	if (__atomic_exchange_n(&p->handshake_wanted, 1, __ATOMIC_RELAXED) == 0 &&
+			!post_event(pl, wk, p->id, EV_WANT_HANDSHAKE))
+		__atomic_store_n(&p->handshake_wanted, 0, __ATOMIC_RELAXED);
 }
 
 /* the source (or destination) of an inner packet routes to this peer? */
@@ -536,6 +545,30 @@ seal_and_send(struct wgc_pipeline *pl, uint16_t q, struct worker *wk,
 
 /* ---- worker: inner side ---- */
 
+/*
+ * No session with p: park the packet and ask for a handshake. A peer
+ * without an endpoint cannot be reached until it initiates itself (a road
+ * warrior that has not connected): its packets are dropped at once, as
+ * the Linux module does, and never hold a buffer.
+ */
+static void
+park(struct wgc_pipeline *pl, struct worker *wk, struct wgc_peer *p,
+		struct wgc_view *v, uint64_t now)
+{
+	struct wgc_peer_endpoint ep;
+
+	wgc_peer_endpoint_get(p, &ep);
+	if (ep.family == 0) {
+		wk->st.drop[WGC_PL_DROP_NO_ENDPOINT]++;
+		wgc_view_release(v);
+		return;
+	}
+	wk->st.staged++;
+	wk->st.drop[WGC_PL_DROP_STAGED_OVERFLOW] +=
+		wgc_peer_stage(pl->peers, p, v, now);
+	want_handshake(pl, wk, p);
+}
+
 static unsigned int
 worker_inner(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 		uint64_t now)
@@ -583,10 +616,7 @@ worker_inner(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 		}
 		kp = wgc_keypair_current(&p->proto, now);
 		if (kp == NULL) {
-			wk->st.staged++;
-			wk->st.drop[WGC_PL_DROP_STAGED_OVERFLOW] +=
-				wgc_peer_stage(p, &v[i]);
-			want_handshake(pl, wk, p);
+			park(pl, wk, p, &v[i], now);
 			continue;
 		}
 		kps[ne] = kp;
@@ -684,10 +714,12 @@ stage_tx(struct wgc_pipeline *pl, struct wgc_view *v, unsigned int n)
 			continue;
 		}
 		m = wgc_view_to_mbuf(&v[i]);
-		if (rte_ring_mp_enqueue(pl->tx_ring, m) != 0)
+		if (rte_ring_mp_enqueue(pl->tx_ring, m) != 0) {
 			rte_pktmbuf_free(m);
-		else
+			pl->stage.st.drop[WGC_PL_DROP_STAGE_TX_FULL]++;
+		} else {
 			pl->stage.st.outer_tx++;
+		}
 	}
 }
 
@@ -753,7 +785,7 @@ flush_staged(struct wgc_pipeline *pl, struct wgc_peer *p, uint64_t now,
 
 	if (kp == NULL)
 		return;
-	while ((n = wgc_peer_unstage(p, m, BURST)) != 0) {
+	while ((n = wgc_peer_unstage(pl->peers, p, m, BURST)) != 0) {
 		for (i = 0; i < n; i++) {
 			wgc_view_from_mbuf(&ev[i], m[i], &pl->any_mbuf);
 			kps[i] = kp;
@@ -926,8 +958,11 @@ stage_timers(struct wgc_pipeline *pl, uint64_t now)
 
 			if (a & WGC_TIMER_ZERO_KEYS)
 				wgc_peer_proto_clear(pp[i]);
-			if (a & WGC_TIMER_GIVE_UP)
-				wgc_peer_stage_purge(p);
+			if (a & WGC_TIMER_GIVE_UP) {
+				pl->stage.st.drop[WGC_PL_DROP_PARK_GAVE_UP] +=
+					wgc_peer_staged(p);
+				wgc_peer_stage_purge(pl->peers, p);
+			}
 			if (a & WGC_TIMER_SEND_INITIATION)
 				send_initiation(pl, p,
 					(a & WGC_TIMER_RETRY) != 0, now);
@@ -982,6 +1017,8 @@ wgc_pipeline_main_poll(struct wgc_pipeline *pl)
 	unsigned int n, i, work = 0;
 	bool under_load;
 
+	/* handshakes made here take ephemerals generated while idle */
+	wgc_ephemeral_pool_bind(pl->eph);
 	/* the host stack's slow path needs no peer state */
 	n = wgc_net_slow_poll(pl->c.net, now / 1000000, out, RTE_DIM(out));
 	if (n > 0)
@@ -1001,12 +1038,17 @@ wgc_pipeline_main_poll(struct wgc_pipeline *pl)
 		stage_event(pl, (uintptr_t)ev[i], now);
 	work += n;
 	work += stage_timers(pl, now);
+	pl->stage.st.drop[WGC_PL_DROP_PARK_EXPIRED] +=
+		wgc_peers_park_expire(pl->peers, now);
 	stage_reconcile(pl);
 	if (now - pl->last_reclaim > RECLAIM_INTERVAL_NS) {
 		pl->last_reclaim = now;
 		wgc_peers_reclaim(pl->peers);
 	}
 	wgc_peers_unlock(pl->peers);
+	if (work == 0)
+		wgc_ephemeral_pool_refill(pl->eph, 1);
+	wgc_ephemeral_pool_bind(NULL);
 	return work;
 }
 
@@ -1090,8 +1132,12 @@ wgc_pipeline_create(const struct wgc_pipeline_conf *c)
 		pl->c.clock());
 	snprintf(n, sizeof(n), "%s_rl", c->name);
 	pl->rl = wgc_ratelimiter_create(n, 8192, SOCKET_ID_ANY);
-	if (pl->hs_ring == NULL || pl->ev_ring == NULL || pl->tx_ring == NULL || pl->wheel == NULL ||
-			pl->rl == NULL)
+	snprintf(n, sizeof(n), "%s_eph", c->name);
+	pl->eph = wgc_ephemeral_pool_create(n, WGC_PIPELINE_EPHEMERALS,
+		SOCKET_ID_ANY);
+	if (pl->hs_ring == NULL || pl->ev_ring == NULL ||
+			pl->tx_ring == NULL || pl->wheel == NULL ||
+			pl->rl == NULL || pl->eph == NULL)
 		goto fail;
 	pl->stage.engine = wgc_aead_engine_create(c->engine, SOCKET_ID_ANY);
 	if (pl->stage.engine == NULL)
@@ -1155,11 +1201,12 @@ wgc_pipeline_free(struct wgc_pipeline *pl)
 	while ((p = wgc_peers_next(pl->peers, &pos)) != NULL) {
 		if (pl->wheel != NULL)
 			wgc_timer_wheel_schedule(pl->wheel, &p->proto, 0);
-		wgc_peer_stage_purge(p);
+		wgc_peer_stage_purge(pl->peers, p);
 	}
 	wgc_peers_unlock(pl->peers);
 	wgc_timer_wheel_free(pl->wheel);
 	wgc_ratelimiter_free(pl->rl);
+	wgc_ephemeral_pool_free(pl->eph);
 	wgc_aead_engine_free(pl->stage.engine);
 	for (i = 0; i < WGC_PIPELINE_WORKERS_MAX; i++) {
 		wgc_aead_engine_free(pl->w[i].engine);

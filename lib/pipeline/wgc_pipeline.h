@@ -51,6 +51,10 @@ extern "C" {
 /** Packets per burst on every edge. */
 #define WGC_PIPELINE_BURST 32
 
+/** Ephemeral key pairs the handshake stage keeps ready (generated one per
+ * idle poll; a flood that empties it falls back to generating on demand). */
+#define WGC_PIPELINE_EPHEMERALS 64
+
 /** Most workers. */
 #define WGC_PIPELINE_WORKERS_MAX 16
 
@@ -79,9 +83,12 @@ enum wgc_pipeline_drop {
 	WGC_PL_DROP_NO_PEER,          /**< inner destination: no peer */
 	WGC_PL_DROP_NO_ENDPOINT,      /**< peer has no endpoint yet */
 	WGC_PL_DROP_ENCAP,            /**< encap failed (room, counter) */
-	WGC_PL_DROP_STAGED_OVERFLOW,  /**< oldest staged packet dropped */
+	WGC_PL_DROP_STAGED_OVERFLOW,  /**< a parking bound dropped one */
 	WGC_PL_DROP_INNER_NOT_IP,     /**< inner RX: not IPv4/IPv6 */
 	WGC_PL_DROP_EVENT_FULL,       /**< event ring full (event lost) */
+	WGC_PL_DROP_PARK_EXPIRED,     /**< parked longer than the bound */
+	WGC_PL_DROP_PARK_GAVE_UP,     /**< parked, handshake attempts over */
+	WGC_PL_DROP_STAGE_TX_FULL,    /**< stage -> worker 0 ring full */
 	WGC_PL_DROP__MAX
 };
 

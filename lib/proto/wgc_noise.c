@@ -237,8 +237,7 @@ wgc_handshake_create_initiation(struct wgc_peer_proto *peer,
 		peer->remote_static, WGC_KEY_LEN);
 
 	/* e */
-	wgc_x25519_generate(hs->ephemeral_private);
-	if (wgc_x25519_public(e_pub, hs->ephemeral_private) < 0)
+	if (wgc_ephemeral_next(hs->ephemeral_private, e_pub) < 0)
 		goto fail;
 	memcpy(m->unencrypted_ephemeral, e_pub, WGC_KEY_LEN);
 	mix_ephemeral(hs->chaining_key, hs->hash, e_pub);
@@ -429,9 +428,8 @@ wgc_handshake_create_response(struct wgc_peer_proto *peer,
 	wgc_put_le32((uint8_t *)&m->receiver_index, hs->remote_index);
 
 	/* e */
-	wgc_x25519_generate(hs->ephemeral_private);
 	ret = -ENOKEY;
-	if (wgc_x25519_public(e_pub, hs->ephemeral_private) < 0)
+	if (wgc_ephemeral_next(hs->ephemeral_private, e_pub) < 0)
 		goto fail;
 	memcpy(m->unencrypted_ephemeral, e_pub, WGC_KEY_LEN);
 	mix_ephemeral(hs->chaining_key, hs->hash, e_pub);

@@ -68,6 +68,10 @@ extern uint8_t wgc_noise_init_chaining_key[WGC_HASH_LEN];
 extern uint8_t wgc_noise_init_hash[WGC_HASH_LEN];
 void wgc_noise_constants_init(void);
 
+/* a fresh ephemeral pair: the calling thread's pool, else generated
+ * (wgc_ephemeral.c); 0 or -1 */
+int wgc_ephemeral_next(uint8_t priv[WGC_KEY_LEN], uint8_t pub[WGC_KEY_LEN]);
+
 /* Index table (wgc_index.c). */
 int wgc_index_insert(struct wgc_index_table *t, struct wgc_index_entry *e);
 void wgc_index_replace(struct wgc_index_table *t, struct wgc_index_entry *old,

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#ifndef _WGC_CLUSTER_H_
+#define _WGC_CLUSTER_H_
+
+/**
+ * @file
+ * Concentrators sharing their peers: an etcd v3 client over etcd's JSON
+ * gateway (libcurl + cJSON), the store behind `control.cluster`.
+ *
+ * Keys and values are byte strings (the gateway's base64 is handled
+ * here). Revisions are etcd's 64-bit store revisions. Every call is
+ * bounded by the client's timeout and fails over to the next endpoint;
+ * errors are negative errno values:
+ * - -EHOSTUNREACH: no endpoint answered (connect failure, timeout);
+ * - -EIO: an endpoint answered with an HTTP or gRPC error;
+ * - -EBADMSG: an answer that is not what the gateway sends;
+ * - -E2BIG: a key or value beyond WGC_ETCD_VALUE_MAX;
+ * - -ENOMEM.
+ *
+ * Threads: a struct wgc_etcd is used by one thread at a time (the control
+ * plane's cluster thread); a watch runs on a thread of its own and calls
+ * its callback there. Never from a worker: every call blocks on the
+ * network.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Largest key or value handled (etcd's default request limit is
+ * 1.5 MiB; a peer's JSON is a few hundred bytes). */
+#define WGC_ETCD_VALUE_MAX (64 * 1024)
+/** Endpoints of one client. */
+#define WGC_ETCD_ENDPOINTS_MAX 8
+
+struct wgc_etcd;
+
+/**
+ * Create a client. Control thread.
+ *
+ * @param endpoints
+ *   Base URLs (`http://127.0.0.1:2379`); the first that answers is used
+ *   until it fails.
+ * @param timeout_ms
+ *   Bound of every request (connect included); 0: 2000.
+ * @return
+ *   The client, or NULL with errno set (EINVAL for a bad URL or count,
+ *   ENOMEM).
+ */
+struct wgc_etcd *wgc_etcd_create(const char *const *endpoints,
+		unsigned int nb_endpoints, unsigned int timeout_ms);
+
+/** Free a client (NULL is a no-op). Its thread. */
+void wgc_etcd_free(struct wgc_etcd *e);
+
+/** One key-value pair as etcd stores it. */
+struct wgc_etcd_kv {
+	const uint8_t *key;
+	size_t key_len;
+	const uint8_t *value;     /**< NULL for a delete event */
+	size_t value_len;
+	int64_t mod_revision;
+	bool deleted;             /**< watch events: a DELETE */
+};
+
+/** Called once per pair; a non-zero return stops the walk (returned). */
+typedef int (*wgc_etcd_kv_cb)(void *ctx, const struct wgc_etcd_kv *kv);
+
+/**
+ * Read every key under prefix at one revision, in pages of `page` keys
+ * (etcd's `limit`), calling cb for each in key order. Client's thread.
+ *
+ * @param revision
+ *   The revision to read at; 0: the newest (the first page's, kept for
+ *   the following pages so that the walk is one consistent snapshot).
+ * @param rev_out
+ *   The revision read (watch from rev_out + 1 to follow the changes).
+ * @return
+ *   The number of pairs, the callback's non-zero return, or a negative
+ *   errno (-ENOENT... as above; a compacted revision is -ESTALE).
+ */
+int64_t wgc_etcd_range_prefix(struct wgc_etcd *e, const void *prefix,
+		size_t prefix_len, int64_t revision, unsigned int page,
+		wgc_etcd_kv_cb cb, void *ctx, int64_t *rev_out);
+
+/**
+ * Read one key. Client's thread.
+ *
+ * @return
+ *   1 and the pair through cb, 0 if the key does not exist, or a
+ *   negative errno.
+ */
+int wgc_etcd_get(struct wgc_etcd *e, const void *key, size_t key_len,
+		wgc_etcd_kv_cb cb, void *ctx);
+
+/**
+ * Put a key, optionally only if its mod_revision is still expect_rev
+ * (0: only if it does not exist; -1: unconditionally), in one etcd
+ * transaction. Client's thread.
+ *
+ * @param lease
+ *   A lease id the key is attached to, or 0.
+ * @param rev_out
+ *   The revision of the write (NULL: not wanted).
+ * @return
+ *   0, -ECANCELED if the comparison failed (nothing written), or a
+ *   negative errno.
+ */
+int wgc_etcd_put(struct wgc_etcd *e, const void *key, size_t key_len,
+		const void *value, size_t value_len, int64_t expect_rev,
+		int64_t lease, int64_t *rev_out);
+
+/**
+ * Delete a key (a missing key is not an error). Client's thread.
+ *
+ * @return
+ *   The number of keys deleted (0 or 1), or a negative errno.
+ */
+int wgc_etcd_delete(struct wgc_etcd *e, const void *key, size_t key_len,
+		int64_t *rev_out);
+
+/** Grant a lease of ttl seconds; its id in *id. Client's thread. */
+int wgc_etcd_lease_grant(struct wgc_etcd *e, unsigned int ttl, int64_t *id);
+
+/**
+ * Renew a lease once. Client's thread.
+ *
+ * @return
+ *   0, -ENOENT if the lease expired (grant a new one), or a negative
+ *   errno.
+ */
+int wgc_etcd_lease_keepalive(struct wgc_etcd *e, int64_t id);
+
+struct wgc_etcd_watch;
+
+/** What a watch reports besides its events. */
+enum wgc_etcd_watch_state {
+	WGC_ETCD_WATCH_UP,        /**< the stream is established */
+	WGC_ETCD_WATCH_DOWN,      /**< lost; retrying with backoff */
+	WGC_ETCD_WATCH_COMPACTED, /**< the revision was compacted: the
+				   * watch stopped; read the prefix again */
+};
+
+/** Watch callbacks, called on the watch's own thread. */
+struct wgc_etcd_watch_ops {
+	/** one event (a put or a delete) under the prefix, in order */
+	int (*event)(void *ctx, const struct wgc_etcd_kv *kv);
+	/** state changes; rev: the last revision delivered */
+	void (*state)(void *ctx, enum wgc_etcd_watch_state s, int64_t rev);
+};
+
+/**
+ * Follow every change under prefix from revision from_rev on, on a
+ * thread of its own: events are delivered in revision order; a broken
+ * stream is reopened (backoff 100 ms doubling to 5 s) from the revision
+ * after the last one delivered, so nothing is lost or repeated. Control
+ * thread.
+ *
+ * @return
+ *   The watch, or NULL with errno set.
+ */
+struct wgc_etcd_watch *wgc_etcd_watch_start(const char *const *endpoints,
+		unsigned int nb_endpoints, const void *prefix,
+		size_t prefix_len, int64_t from_rev,
+		const struct wgc_etcd_watch_ops *ops, void *ctx);
+
+/** Stop a watch and join its thread (bounded by ~200 ms). */
+void wgc_etcd_watch_stop(struct wgc_etcd_watch *w);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _WGC_CLUSTER_H_ */
