@@ -11,15 +11,30 @@
 # wgc starts with no peer; the client is added through wgc's REST API.
 # Pings and runs iperf3 through the tunnel, prints the handshake time,
 # bytes and rates, stops wgc (SIGTERM) and removes everything. Needs root;
-# without root (or wireguard-go) it falls back to `wgc --once` on the
-# embedded default configuration (net_null, no NIC).
+# without root (or wireguard-go) it falls back to `wgc --once` on a
+# net_null configuration (no NIC, no TUN, nothing persisted).
 set -u
 builddir=${1:-build}
 wgc=$(cd "$builddir" && pwd)/app/wgc
 
 if [ "$(id -u)" -ne 0 ] || ! command -v wireguard-go >/dev/null 2>&1; then
 	echo "demo: not root or no wireguard-go: running wgc --once instead"
-	exec "$wgc" --once
+	conf=$(mktemp /tmp/wgc-demo-once.XXXXXX)
+	cat >"$conf" <<EOF
+{
+	"eal": ["--no-huge", "-m", "256", "--no-pci", "--no-shconf",
+		"--file-prefix", "wgc-demo-once", "--vdev", "net_null0",
+		"--log-level", "*:notice"],
+	"interface": { "name": "wgcdemo0", "listen_port": 51820 },
+	"outer": [ { "port": "net_null0", "ipv4": "192.0.2.2/24" } ],
+	"inner": { "type": "ethdev", "name": "none", "mtu": 1420 },
+	"control": { "state_dir": "" }
+}
+EOF
+	"$wgc" --once --config "$conf"
+	rc=$?
+	rm -f "$conf"
+	exit $rc
 fi
 
 NS=wgcdemo-s

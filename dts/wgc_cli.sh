@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # The daemon's command line and startup config as an operator meets them:
-# the embedded default starts and stops cleanly, every bad flag or config
+# a net_null config starts and stops cleanly, every bad flag or config
 # gets a clear message and a non-zero exit (never a crash), a private key
 # file readable by others is refused, SIGTERM and SIGINT stop a running
 # daemon with exit 0 and full pools. No namespaces, no traffic.
@@ -57,8 +57,9 @@ expect_once() {
 			"$DTS_TMP/out" && grep -q -- "$pat" "$DTS_TMP/out"
 }
 
-dts_check "embedded default: --once starts and stops, pools full" \
-	expect_once "port: net_null0"
+conf "$DTS_TMP/null.json"
+dts_check "net_null config: --once starts and stops, pools full" \
+	expect_once "port: net_null0" --config "$DTS_TMP/null.json"
 dts_check "unknown flag: usage, exit non-zero" expect_fail "usage:" --bogus
 dts_check "--config without a file: usage" expect_fail "usage:" --config
 dts_check "missing config file: named in the error" \

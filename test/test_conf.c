@@ -566,3 +566,49 @@ test_conf_example(void)
 	return TEST_SKIPPED;
 }
 WGC_TEST_REGISTER(conf_example_autotest, fast, test_conf_example);
+
+/*
+ * The interface learns where peers reach it (the first outer port's
+ * addresses) and reports it as "endpoints" with the listen port; the
+ * "peers" key is told apart from no key (a SIGHUP reload keeps the peers
+ * of a file without one).
+ */
+static int
+test_conf_endpoints(void)
+{
+	static const char with[] =
+		"{\"interface\": {\"listen_port\": 51820},"
+		" \"outer\": [{\"port\": \"p\", \"ipv4\": \"192.0.2.2/24\","
+		" \"ipv6\": \"2001:db8::2/64\"}], \"peers\": []}";
+	static const char without[] =
+		"{\"outer\": [{\"port\": \"p\", \"ipv4\": \"192.0.2.2/24\"}]}";
+	struct wgc_startup_conf c;
+	struct wgc_conf_error err;
+	cJSON *j, *e;
+	char *txt;
+
+	wgc_startup_conf_init(&c);
+	TEST_ASSERT_SUCCESS(wgc_startup_conf_parse(&c, with, sizeof(with) - 1,
+		&err), "%s", err.msg);
+	TEST_ASSERT(c.peers_given, "peers key seen");
+	TEST_ASSERT_EQUAL(c.iface.n_outer_addrs, 2u, "two outer addresses");
+	j = wgc_iface_conf_to_json(&c.iface, 0);
+	TEST_ASSERT_NOT_NULL(j, "json");
+	e = cJSON_GetObjectItem(j, "endpoints");
+	txt = cJSON_PrintUnformatted(e);
+	TEST_ASSERT(txt != NULL && strcmp(txt,
+		"[\"192.0.2.2:51820\",\"[2001:db8::2]:51820\"]") == 0,
+		"endpoints %s", txt != NULL ? txt : "(null)");
+	free(txt);
+	cJSON_Delete(j);
+	wgc_startup_conf_free(&c);
+
+	wgc_startup_conf_init(&c);
+	TEST_ASSERT_SUCCESS(wgc_startup_conf_parse(&c, without,
+		sizeof(without) - 1, &err), "%s", err.msg);
+	TEST_ASSERT(!c.peers_given, "no peers key");
+	TEST_ASSERT_EQUAL(c.iface.n_outer_addrs, 1u, "one outer address");
+	wgc_startup_conf_free(&c);
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER(conf_endpoints_autotest, fast, test_conf_endpoints);

@@ -656,6 +656,69 @@ test_control_peers_replace_full(void)
 WGC_TEST_REGISTER(control_peers_replace_full_autotest, fast,
 	test_control_peers_replace_full);
 
+/*
+ * wgc_control_sync() (SIGHUP reload) against a live table with room for 8
+ * peers: a file of 9 is refused as a whole (507 class), the 4 live peers
+ * and the port stay; a file of 8 that keeps 2 of them replaces the rest.
+ */
+static int
+test_control_peers_sync_full(void)
+{
+	struct wgc_iface_conf ic = fixture_iface(
+		"GGRoqKrq7rEv0VBk+aqphXrbjDH6arZozFPntKx3/GM=");
+	struct wgc_control_sync_stats st;
+	struct wgc_conf_error err = { 0 };
+	struct wgc_peer_conf want[9];
+	struct wgc_iface_conf file = { 0 };
+	struct live_rig g;
+	struct http_resp r = { 0 };
+	uint8_t k[WGC_KEY_LEN];
+	char dir[64];
+	unsigned int i;
+
+	memset(&g, 0, sizeof(g));
+	snprintf(dir, sizeof(dir), "/tmp/wgcctl2-sync-XXXXXX");
+	TEST_ASSERT_NOT_NULL(mkdtemp(dir), "dir");
+	TEST_ASSERT_SUCCESS(rig_start(&g, dir, &ic), "rig");
+	TEST_ASSERT_SUCCESS(put_all(&g, bulk_body(100, 4, 1, -1), &r), "fill");
+	TEST_ASSERT_EQUAL(r.status, 200, "fill: %s", r.body);
+	http_resp_free(&r);
+	memset(want, 0, sizeof(want));
+	for (i = 0; i < 9; i++) {
+		char ip[32];
+
+		test_key(i < 2 ? 100 + i : 400 + i, want[i].public_key);
+		want[i].allowed_ips = calloc(1, sizeof(struct wgc_cidr));
+		want[i].n_allowed_ips = 1;
+		snprintf(ip, sizeof(ip), "10.%u.%u.1/32", i < 2 ? 1 : 4, i);
+		wgc_cidr_parse(&want[i].allowed_ips[0], ip, WGC_CIDR_ROUTE,
+			NULL);
+	}
+	TEST_ASSERT_FAIL(wgc_control_sync(g.f.ctl, &file, want, 9, true, &st,
+		&err), "9 peers in a table of 8");
+	TEST_ASSERT_EQUAL(err.kind, WGC_CONF_ENOSPC, "%s", err.msg);
+	TEST_ASSERT_EQUAL(wgc_peers_count(g.t), 4u, "the 4 are still there");
+	for (i = 0; i < 4; i++) {
+		test_key(100 + i, k);
+		wgc_peers_lock(g.t);
+		TEST_ASSERT_NOT_NULL(wgc_peers_lookup(g.t, k), "peer %u", i);
+		wgc_peers_unlock(g.t);
+	}
+	TEST_ASSERT_SUCCESS(wgc_control_sync(g.f.ctl, &file, want, 8, true,
+		&st, &err), "8 peers: %s", err.msg);
+	TEST_ASSERT(st.removed == 2 && st.unchanged == 2 && st.added == 6,
+		"stats %u %u %u", st.removed, st.unchanged, st.added);
+	TEST_ASSERT_EQUAL(wgc_peers_count(g.t), 8u, "8 live");
+	for (i = 0; i < 9; i++)
+		wgc_peer_conf_free(&want[i]);
+	rig_stop(&g);
+	wgc_iface_conf_free(&ic);
+	rm_rf(dir);
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER(control_peers_sync_full_autotest, fast,
+	test_control_peers_sync_full);
+
 /* ---------------------------------------- ordered index against a model */
 
 static int

@@ -6,9 +6,12 @@
  *   wgc [--config FILE] [--once]
  *
  * Without --config it runs on the embedded default (config/default.json):
- * a net_null outer port, no NIC needed. --once starts everything, prints
- * the state and stops (no control sockets). SIGINT/SIGTERM stop cleanly;
- * SIGUSR1 prints the counters.
+ * a net_tap outer port (kernel side wgc-wan), a TUN wgc0, state in
+ * /var/lib/wgc with a private key generated at first start; no NIC needed.
+ * --once starts everything, prints the state and stops (no control
+ * sockets). SIGINT/SIGTERM stop cleanly; SIGUSR1 prints the counters;
+ * SIGHUP reloads the --config file (reload.c). Under systemd it reports
+ * readiness, reloads, stopping and watchdog pings (notify.c).
  *
  * Threads: the main lcore runs the handshake stage (handshakes, timers,
  * ARP/ND); each worker lcore runs one pipeline loop on its own RX/TX
@@ -26,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -59,6 +63,8 @@
 #include "wgc_tun.h"
 
 #include "log.h"
+#include "notify.h"
+#include "reload.h"
 #include "telemetry.h"
 
 extern const char wgc_default_config[];
@@ -75,6 +81,7 @@ extern const size_t wgc_default_config_len;
 
 static volatile sig_atomic_t stop;
 static volatile sig_atomic_t dump;
+static volatile sig_atomic_t reload;
 static pthread_t main_thread;
 
 static void
@@ -82,6 +89,10 @@ on_signal(int sig)
 {
 	if (sig == SIGUSR1) {
 		dump = 1;
+		return;
+	}
+	if (sig == SIGHUP) {
+		reload = 1;
 		return;
 	}
 	stop = 1;
@@ -104,6 +115,9 @@ set_signals(bool restart)
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
+	/* a reload request never interrupts the setup's blocking calls */
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_flags = restart ? SA_RESTART : 0;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -838,6 +852,7 @@ setup_control(struct wgc_daemon *d)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGUSR1);
+	sigaddset(&block, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	d->ctl = wgc_control_create(&cp, &err);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -1179,6 +1194,99 @@ teardown(struct wgc_daemon *d)
 	return rc;
 }
 
+/* ---- first start ---- */
+
+/*
+ * A configuration without a private key and a state directory that holds
+ * none yet: generate one; the control plane writes it there (0600) and
+ * loads it at every later start.
+ */
+static int
+first_start_key(struct wgc_daemon *d)
+{
+	const struct wgc_control_conf *cc = &d->conf.control;
+	uint8_t sk[WGC_KEY_LEN];
+	char path[sizeof(cc->state_dir) + 16];
+	struct stat st;
+	int rc;
+
+	if (!wgc_key_is_zero(d->conf.iface.private_key) ||
+			cc->state_dir[0] == '\0' || !cc->state_wins)
+		return 0;
+	snprintf(path, sizeof(path), "%s/private_key", cc->state_dir);
+	if (stat(path, &st) == 0 || errno != ENOENT)
+		return 0;
+	wgc_key_generate(sk);
+	rc = wgc_iface_set_private_key(&d->conf.iface, sk);
+	explicit_bzero(sk, sizeof(sk));
+	if (rc != 0) {
+		fprintf(stderr, "wgc: cannot generate a private key\n");
+		return -1;
+	}
+	if (!d->once)
+		printf("wgc: first start: new private key, kept in %s "
+			"(0600)\n", path);
+	return 0;
+}
+
+/*
+ * wgcctl beside this binary (a build tree: build/app/wgcctl), else the
+ * one in PATH (installed: sbin/wgc, bin/wgcctl)
+ */
+static void
+wgcctl_path(char *out, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	snprintf(out, len, "wgcctl");
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash == NULL || (size_t)(slash - exe) + 8 >= len)
+		return;
+	snprintf(slash + 1, sizeof(exe) - (size_t)(slash + 1 - exe), "wgcctl");
+	if (access(exe, X_OK) == 0)
+		snprintf(out, len, "%s", exe);
+}
+
+/* how to reach the daemon and add a client, once it is up */
+static void
+print_first_steps(const struct wgc_daemon *d)
+{
+	const struct wgc_iface_conf *i = &d->conf.iface;
+	const struct wgc_control_conf *cc = &d->conf.control;
+	bool other = strcmp(cc->socket, "/run/wgc/wgc.sock") != 0;
+	struct wgc_endpoint e;
+	char ep[WGC_ADDR_STR_LEN] = "(no outer address)";
+	char ctl[PATH_MAX];
+
+	if (d->once || cc->socket[0] == '\0')
+		return;
+	if (i->n_outer_addrs > 0) {
+		e.addr = i->outer_addrs[0];
+		e.port = wgc_net_port_listen_port(d->net);
+		wgc_endpoint_format(&e, ep, sizeof(ep));
+	}
+	wgcctl_path(ctl, sizeof(ctl));
+	printf("wgc: clients reach %s; add one with:\n"
+		"wgc:   %s%s%s peer add --generate --name NAME > NAME.conf\n"
+		"wgc: (a wg-quick config; README.md shows a client in a "
+		"network namespace)\n", ep, ctl, other ? " -s " : "",
+		other ? cc->socket : "");
+}
+
+/* SIGHUP: reload the startup file, telling systemd around it */
+static void
+handle_reload(struct wgc_daemon *d, const char *config_path)
+{
+	wgc_app_notify_reloading();
+	wgc_app_reload(&d->conf, d->ctl, config_path);
+	wgc_app_notify_ready("reloaded");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1229,6 +1337,10 @@ main(int argc, char **argv)
 	}
 
 	d.once = once;
+	if (first_start_key(&d) < 0) {
+		wgc_startup_conf_free(&d.conf);
+		return EXIT_FAILURE;
+	}
 	main_thread = pthread_self();
 	set_signals(false);
 	/*
@@ -1283,6 +1395,16 @@ main(int argc, char **argv)
 			fprintf(stderr, "wgc: telemetry commands not "
 				"registered\n");
 	}
+	print_first_steps(&d);
+	fflush(stdout);
+	if (!once) {
+		char status[96];
+
+		snprintf(status, sizeof(status), "%u workers, %u peers, port %u",
+			d.nb_workers, wgc_peers_count(d.peers),
+			wgc_net_port_listen_port(d.net));
+		wgc_app_notify_ready(status);
+	}
 	/* peers are scheduled once the stage runs: persistent keepalives */
 	{
 		struct wgc_peer *p;
@@ -1301,7 +1423,14 @@ main(int argc, char **argv)
 			dump = 0;
 			print_state(&d);
 		}
+		if (reload) {
+			reload = 0;
+			handle_reload(&d, config_path);
+		}
+		wgc_app_notify_watchdog();
 	}
+	if (!once)
+		wgc_app_notify_stopping();
 	if (once)
 		wgc_pipeline_main_poll(d.pl);
 	rc = teardown(&d);

@@ -8,6 +8,7 @@
  *   wgcctl [-s SOCKET] get PATH             raw GET (JSON printed)
  *   wgcctl [-s SOCKET] put|patch|post PATH [BODY|-]
  *   wgcctl [-s SOCKET] delete PATH
+ *   wgcctl [-s SOCKET] peer add --generate [--name NAME]   (peer_add.c)
  *
  * SOCKET defaults to /run/wgc/wgc.sock (or $WGC_SOCKET). Exit status: 0 on
  * 2xx, 1 otherwise (the error JSON is printed on stderr).
@@ -24,6 +25,8 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+
+#include "wgcctl.h"
 
 struct reply {
 	int status;
@@ -265,6 +268,19 @@ read_stdin(void)
 	return b;
 }
 
+/* the REST client for the subcommands of other files (wgcctl.h) */
+int
+wgcctl_request(const char *sock, const char *method, const char *path,
+		const char *body, struct wgcctl_reply *out)
+{
+	struct reply r;
+	int rc = request(sock, method, path, body, &r);
+
+	out->status = r.status;
+	out->body = r.body;
+	return rc;
+}
+
 static void
 usage(void)
 {
@@ -274,6 +290,8 @@ usage(void)
 		"       wgcctl [-s SOCKET] get PATH\n"
 		"       wgcctl [-s SOCKET] put|patch|post PATH [BODY|-]\n"
 		"       wgcctl [-s SOCKET] delete PATH\n"
+		"       wgcctl [-s SOCKET] peer add --generate [--name NAME] "
+		"[--endpoint HOST:PORT] [--keepalive S]\n"
 		"SOCKET: $WGC_SOCKET or /run/wgc/wgc.sock\n");
 }
 
@@ -301,6 +319,8 @@ main(int argc, char **argv)
 		return show(sock);
 	if (strcmp(cmd, "health") == 0)
 		return health(sock);
+	if (strcmp(cmd, "peer") == 0)
+		return wgcctl_peer(sock, argc - i, argv + i);
 	if (strcmp(cmd, "get") == 0)
 		method = "GET";
 	else if (strcmp(cmd, "put") == 0)

@@ -248,6 +248,9 @@ struct wgc_iface_conf {
 	uint32_t max_peers;                /**< table capacity, 0 = default */
 	uint32_t n_addresses;
 	struct wgc_cidr *addresses;        /**< inner addresses, malloc'd */
+	uint32_t n_outer_addrs;
+	struct wgc_addr outer_addrs[2];    /**< where peers reach wgc (outer
+	                                    *   port IPv4, IPv6), read-only */
 };
 
 /** Free owned memory and wipe the private key. */
@@ -273,7 +276,8 @@ int wgc_iface_load_key_file(struct wgc_iface_conf *i,
 
 /**
  * Interface as JSON without the private key: name, public_key (or null),
- * listen_port, mtu, addresses, and "peers" = @p n_peers.
+ * listen_port, mtu, addresses, endpoints (outer address:listen_port, where
+ * peers reach wgc) and "peers" = @p n_peers.
  */
 cJSON *wgc_iface_conf_to_json(const struct wgc_iface_conf *i,
 		uint64_t n_peers);
@@ -387,6 +391,7 @@ struct wgc_startup_conf {
 	uint32_t *workers;         /**< lcore ids; empty = all but main */
 	uint32_t n_peers;
 	struct wgc_peer_conf *peers;
+	bool peers_given;          /**< the file has a "peers" key */
 	struct wgc_control_conf control;
 };
 

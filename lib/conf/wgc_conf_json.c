@@ -522,6 +522,34 @@ wgc_iface_load_key_file(struct wgc_iface_conf *i, struct wgc_conf_error *err)
 	return 0;
 }
 
+/* "endpoints": the outer addresses with the listen port */
+static int
+add_endpoints(cJSON *o, const struct wgc_iface_conf *i)
+{
+	cJSON *a = cJSON_AddArrayToObject(o, "endpoints");
+	struct wgc_endpoint e;
+	char buf[WGC_ADDR_STR_LEN];
+	uint32_t k, n = i->n_outer_addrs;
+
+	if (a == NULL)
+		return -1;
+	if (n > sizeof(i->outer_addrs) / sizeof(i->outer_addrs[0]))
+		n = sizeof(i->outer_addrs) / sizeof(i->outer_addrs[0]);
+	for (k = 0; k < n && i->listen_port != 0; k++) {
+		cJSON *s;
+
+		e.addr = i->outer_addrs[k];
+		e.port = i->listen_port;
+		s = cJSON_CreateString(wgc_endpoint_format(&e, buf,
+			sizeof(buf)));
+		if (s == NULL || !cJSON_AddItemToArray(a, s)) {
+			cJSON_Delete(s);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 cJSON *
 wgc_iface_conf_to_json(const struct wgc_iface_conf *i, uint64_t n_peers)
 {
@@ -547,6 +575,8 @@ wgc_iface_conf_to_json(const struct wgc_iface_conf *i, uint64_t n_peers)
 				(double)n_peers) == NULL)
 		goto fail;
 	if (add_cidr_array(o, "addresses", i->addresses, i->n_addresses) < 0)
+		goto fail;
+	if (add_endpoints(o, i) < 0)
 		goto fail;
 	return o;
 fail:
@@ -1186,8 +1216,10 @@ wgc_startup_conf_parse(struct wgc_startup_conf *c, const char *json,
 				"name") != NULL;
 		} else if (strcmp(k->string, "workers") == 0)
 			r = parse_workers(c, k, err);
-		else if (strcmp(k->string, "peers") == 0)
+		else if (strcmp(k->string, "peers") == 0) {
 			r = parse_peers(c, k, err);
+			c->peers_given = true;
+		}
 		else if (strcmp(k->string, "control") == 0)
 			r = parse_control(c, k, err);
 		else
@@ -1198,8 +1230,15 @@ wgc_startup_conf_parse(struct wgc_startup_conf *c, const char *json,
 	if (!have_inner_name)
 		snprintf(c->inner.name, sizeof(c->inner.name), "%s",
 			c->iface.name);
-	/* the interface reports the inner addresses and MTU */
+	/* the interface reports the inner addresses and MTU, and where
+	 * peers reach it (the first outer port's addresses) */
 	c->iface.mtu = c->inner.mtu;
+	if (c->n_outer > 0 && c->outer[0].has_ipv4)
+		c->iface.outer_addrs[c->iface.n_outer_addrs++] =
+			c->outer[0].ipv4.addr;
+	if (c->n_outer > 0 && c->outer[0].has_ipv6)
+		c->iface.outer_addrs[c->iface.n_outer_addrs++] =
+			c->outer[0].ipv6.addr;
 	if (c->inner.n_addresses > 0) {
 		c->iface.addresses = malloc(c->inner.n_addresses *
 			sizeof(*c->iface.addresses));

@@ -298,6 +298,33 @@ void wgc_control_destroy(struct wgc_control *ctl);
 int wgc_control_apply(struct wgc_control *ctl, const struct wgc_changeset *cs,
 		struct wgc_conf_error *err);
 
+/** What wgc_control_sync() did. */
+struct wgc_control_sync_stats {
+	uint32_t iface_fields;       /**< WGC_IFACE_F_* changed */
+	uint32_t added;
+	uint32_t changed;
+	uint32_t removed;
+	uint32_t unchanged;
+};
+
+/**
+ * Make the device match a configuration, like `wg syncconf`: compare the
+ * interface's private key (a zero key in @p iface keeps the running one)
+ * and listen port (0 keeps it) and, when @p with_peers, every peer field
+ * with the backend, then apply only the differences through
+ * wgc_control_apply()'s path (journal included), all or nothing. Peers
+ * kept or changed keep their sessions; a peer of @p peers without an
+ * endpoint keeps its current one; peers not in @p peers are removed.
+ * Any thread but a backend callback (takes the control plane's mutex).
+ *
+ * @return 0 (also when nothing differs), or -1 with @p err set and
+ *   nothing changed.
+ */
+int wgc_control_sync(struct wgc_control *ctl,
+		const struct wgc_iface_conf *iface,
+		const struct wgc_peer_conf *peers, uint32_t n, bool with_peers,
+		struct wgc_control_sync_stats *st, struct wgc_conf_error *err);
+
 /** Write a snapshot and truncate the journal now. 0 or -1. */
 int wgc_control_compact(struct wgc_control *ctl);
 
