@@ -157,8 +157,8 @@ etcd_json_kv(const cJSON *kv, struct wgc_etcd_kv *out, uint8_t **kb,
 	return bad ? -EBADMSG : 0;
 }
 
-int
-etcd_url_ok(const char *url)
+static int
+url_ok(const char *url)
 {
 	const char *h;
 
@@ -170,4 +170,37 @@ etcd_url_ok(const char *url)
 	/* host[:port] only: the client appends /v3/... */
 	return strchr(h, '/') == NULL && strchr(h, '?') == NULL &&
 		strchr(h, ' ') == NULL;
+}
+
+int
+etcd_urls_init(struct etcd_urls *u, const char *const *endpoints,
+		unsigned int n)
+{
+	unsigned int i;
+
+	memset(u, 0, sizeof(*u));
+	if (endpoints == NULL || n == 0 || n > WGC_ETCD_ENDPOINTS_MAX)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (!url_ok(endpoints[i]))
+			return -EINVAL;
+	for (i = 0; i < n; i++) {
+		u->url[i] = strdup(endpoints[i]);
+		if (u->url[i] == NULL) {
+			etcd_urls_free(u);
+			return -ENOMEM;
+		}
+		u->n++;
+	}
+	return 0;
+}
+
+void
+etcd_urls_free(struct etcd_urls *u)
+{
+	unsigned int i;
+
+	for (i = 0; i < u->n; i++)
+		free(u->url[i]);
+	u->n = 0;
 }

@@ -16,8 +16,7 @@
 
 struct wgc_etcd {
 	CURL *curl;
-	char *url[WGC_ETCD_ENDPOINTS_MAX];
-	unsigned int nb_url;
+	struct etcd_urls u;
 	unsigned int cur;               /* the endpoint in use */
 	unsigned int timeout_ms;
 	struct etcd_buf ans;
@@ -28,19 +27,8 @@ wgc_etcd_create(const char *const *endpoints, unsigned int nb_endpoints,
 		unsigned int timeout_ms)
 {
 	struct wgc_etcd *e;
-	unsigned int i;
+	int rc;
 
-	if (endpoints == NULL || nb_endpoints == 0 ||
-			nb_endpoints > WGC_ETCD_ENDPOINTS_MAX) {
-		errno = EINVAL;
-		return NULL;
-	}
-	for (i = 0; i < nb_endpoints; i++) {
-		if (!etcd_url_ok(endpoints[i])) {
-			errno = EINVAL;
-			return NULL;
-		}
-	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		errno = ENOMEM;
 		return NULL;
@@ -50,35 +38,26 @@ wgc_etcd_create(const char *const *endpoints, unsigned int nb_endpoints,
 		errno = ENOMEM;
 		return NULL;
 	}
+	rc = etcd_urls_init(&e->u, endpoints, nb_endpoints);
 	e->timeout_ms = timeout_ms != 0 ? timeout_ms : 2000;
 	e->ans.max = ETCD_ANSWER_MAX;
-	e->curl = curl_easy_init();
-	if (e->curl == NULL)
-		goto fail;
-	for (i = 0; i < nb_endpoints; i++) {
-		e->url[i] = strdup(endpoints[i]);
-		if (e->url[i] == NULL)
-			goto fail;
-		e->nb_url++;
+	e->curl = rc == 0 ? curl_easy_init() : NULL;
+	if (e->curl == NULL) {
+		wgc_etcd_free(e);
+		errno = rc != 0 ? -rc : ENOMEM;
+		return NULL;
 	}
 	return e;
-fail:
-	wgc_etcd_free(e);
-	errno = ENOMEM;
-	return NULL;
 }
 
 void
 wgc_etcd_free(struct wgc_etcd *e)
 {
-	unsigned int i;
-
 	if (e == NULL)
 		return;
 	if (e->curl != NULL)
 		curl_easy_cleanup(e->curl);
-	for (i = 0; i < e->nb_url; i++)
-		free(e->url[i]);
+	etcd_urls_free(&e->u);
 	free(e->ans.p);
 	free(e);
 }
@@ -118,12 +97,12 @@ call(struct wgc_etcd *e, const char *path, const char *body, cJSON **out)
 	int rc = -EHOSTUNREACH;
 
 	*out = NULL;
-	for (tries = 0; tries < e->nb_url; tries++) {
+	for (tries = 0; tries < e->u.n; tries++) {
 		char url[256];
 		long status = 0;
 		CURLcode cc;
 
-		snprintf(url, sizeof(url), "%s/v3/%s", e->url[e->cur], path);
+		snprintf(url, sizeof(url), "%s/v3/%s", e->u.url[e->cur], path);
 		etcd_buf_reset(&e->ans);
 		curl_easy_reset(e->curl);
 		curl_easy_setopt(e->curl, CURLOPT_URL, url);
@@ -144,7 +123,7 @@ call(struct wgc_etcd *e, const char *path, const char *body, cJSON **out)
 		if (cc != CURLE_OK || status == 503) {
 			CLUSTER_LOG(DEBUG, "%s: %s", url, cc != CURLE_OK ?
 				curl_easy_strerror(cc) : "unavailable");
-			e->cur = (e->cur + 1) % e->nb_url;
+			e->cur = (e->cur + 1) % e->u.n;
 			rc = -EHOSTUNREACH;
 			continue;
 		}

@@ -50,7 +50,15 @@ int64_t etcd_json_i64(const cJSON *o, const char *name, int64_t def,
  * (free both, even on failure) */
 int etcd_json_kv(const cJSON *kv, struct wgc_etcd_kv *out, uint8_t **kb,
 		uint8_t **vb);
-/* check a base URL (http://host:port, no path) */
-int etcd_url_ok(const char *url);
+/* the endpoints of a client or a watch: base URLs, checked and copied */
+struct etcd_urls {
+	char *url[WGC_ETCD_ENDPOINTS_MAX];
+	unsigned int n;
+};
+
+/* 0, -EINVAL (a count or URL that is not http://host[:port]) or -ENOMEM */
+int etcd_urls_init(struct etcd_urls *u, const char *const *endpoints,
+		unsigned int n);
+void etcd_urls_free(struct etcd_urls *u);
 
 #endif /* _WGC_CLUSTER_PRIVATE_H_ */

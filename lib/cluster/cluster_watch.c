@@ -25,8 +25,7 @@
 struct wgc_etcd_watch {
 	pthread_t thread;
 	volatile int stop;
-	char *url[WGC_ETCD_ENDPOINTS_MAX];
-	unsigned int nb_url;
+	struct etcd_urls u;
 	uint8_t *prefix;
 	size_t prefix_len;
 	int64_t next_rev;           /* the first revision not delivered */
@@ -192,7 +191,7 @@ watch_main(void *arg)
 	while (!w->stop) {
 		int64_t before = w->next_rev;
 
-		watch_stream(w, w->url[u]);
+		watch_stream(w, w->u.url[u]);
 		if (w->stop)
 			break;
 		if (w->compacted) {
@@ -209,7 +208,7 @@ watch_main(void *arg)
 		/* progress made: retry at once; else back off */
 		backoff = w->next_rev != before ? BACKOFF_MIN_MS :
 			RTE_MIN(backoff * 2, (unsigned int)BACKOFF_MAX_MS);
-		u = (u + 1) % w->nb_url;
+		u = (u + 1) % w->u.n;
 		sleep_ms(w, backoff);
 	}
 	return NULL;
@@ -221,64 +220,54 @@ wgc_etcd_watch_start(const char *const *endpoints, unsigned int nb_endpoints,
 		const struct wgc_etcd_watch_ops *ops, void *ctx)
 {
 	struct wgc_etcd_watch *w;
-	unsigned int i;
+	int rc;
 
-	if (endpoints == NULL || nb_endpoints == 0 ||
-			nb_endpoints > WGC_ETCD_ENDPOINTS_MAX || ops == NULL ||
-			ops->event == NULL || from_rev <= 0 ||
+	if (ops == NULL || ops->event == NULL || from_rev <= 0 ||
 			prefix_len > WGC_ETCD_VALUE_MAX) {
 		errno = EINVAL;
 		return NULL;
 	}
-	for (i = 0; i < nb_endpoints; i++) {
-		if (!etcd_url_ok(endpoints[i])) {
-			errno = EINVAL;
-			return NULL;
-		}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		errno = ENOMEM;
+		return NULL;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return NULL;
 	w = calloc(1, sizeof(*w));
-	if (w == NULL)
+	if (w == NULL) {
+		errno = ENOMEM;
 		return NULL;
+	}
+	rc = etcd_urls_init(&w->u, endpoints, nb_endpoints);
 	w->ops = *ops;
 	w->ctx = ctx;
 	w->next_rev = from_rev;
 	w->line.max = ETCD_ANSWER_MAX;
 	w->prefix = malloc(prefix_len > 0 ? prefix_len : 1);
-	if (w->prefix == NULL)
-		goto fail;
-	memcpy(w->prefix, prefix, prefix_len);
-	w->prefix_len = prefix_len;
-	for (i = 0; i < nb_endpoints; i++) {
-		w->url[i] = strdup(endpoints[i]);
-		if (w->url[i] == NULL)
-			goto fail;
-		w->nb_url++;
+	if (rc == 0 && w->prefix == NULL)
+		rc = -ENOMEM;
+	if (rc == 0) {
+		memcpy(w->prefix, prefix, prefix_len);
+		w->prefix_len = prefix_len;
+		if (pthread_create(&w->thread, NULL, watch_main, w) != 0)
+			rc = -ENOMEM;
 	}
-	if (pthread_create(&w->thread, NULL, watch_main, w) != 0)
-		goto fail;
+	if (rc != 0) {
+		etcd_urls_free(&w->u);
+		free(w->prefix);
+		free(w);
+		errno = -rc;
+		return NULL;
+	}
 	return w;
-fail:
-	for (i = 0; i < w->nb_url; i++)
-		free(w->url[i]);
-	free(w->prefix);
-	free(w);
-	errno = ENOMEM;
-	return NULL;
 }
 
 void
 wgc_etcd_watch_stop(struct wgc_etcd_watch *w)
 {
-	unsigned int i;
-
 	if (w == NULL)
 		return;
 	w->stop = 1;
 	pthread_join(w->thread, NULL);
-	for (i = 0; i < w->nb_url; i++)
-		free(w->url[i]);
+	etcd_urls_free(&w->u);
 	free(w->prefix);
 	free(w->line.p);
 	free(w);
