@@ -166,12 +166,20 @@ dts_capture() {
 		-c "${DTS_CAP_MAX:-20000}" >"$3.log" 2>&1 &
 	DTS_CAP_PID=$!
 	dts_track $DTS_CAP_PID "$3.log"
-	sleep 1
+	# capturing once tshark says so (a loaded machine takes seconds)
+	i=0
+	while [ $i -lt 100 ] && ! grep -q "Capturing on" "$3.log" 2>/dev/null
+	do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sleep 0.2
 }
 
 dts_capture_stop() {
 	sleep 0.3
-	kill $DTS_CAP_PID 2>/dev/null
+	# SIGINT: tshark finishes writing the file before it exits
+	kill -INT $DTS_CAP_PID 2>/dev/null
 	wait $DTS_CAP_PID 2>/dev/null
 	dts_untrack $DTS_CAP_PID
 }
