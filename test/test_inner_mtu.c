@@ -32,6 +32,7 @@
 #include "wgc_peers.h"
 #include "wgc_pipeline.h"
 #include "wgc_test.h"
+#include "test_ref.h"
 #include "pipeline_rig.h"
 
 #define MTU 1420
@@ -141,39 +142,6 @@ im_teardown(void)
 }
 
 /* ---- reference checksums and packet builders ---- */
-
-static uint32_t
-ref_sum(const uint8_t *p, size_t len, uint32_t sum)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t
-ref_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 /* the L4 checksum of an IPv4 or IPv6 packet, pseudo-header included:
  * 0 when the stored checksum is right */

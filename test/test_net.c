@@ -20,6 +20,7 @@
 #include "wgc_iobuf.h"
 #include "wgc_net.h"
 #include "wgc_test.h"
+#include "test_ref.h"
 
 #define POOL_N 255
 #define LPORT 51820
@@ -52,27 +53,6 @@ ip6(const char *s, uint8_t *a)
 	inet_pton(AF_INET6, s, a);
 }
 
-/* reference Internet checksum: big-endian 16-bit words, folded */
-static uint32_t
-ref_sum(const uint8_t *p, size_t len, uint32_t sum)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t
-ref_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* checksum (host order) over an IPv4 / IPv6 pseudo-header + l4 */
 static uint16_t
 ref_l4_4(const uint8_t *ip, const uint8_t *l4, uint32_t len, uint8_t proto)
@@ -88,19 +68,6 @@ ref_l4_6(const uint8_t *ip, const uint8_t *l4, uint32_t len, uint8_t proto)
 	uint32_t s = ref_sum(ip + 8, 32, 0) + proto + len;
 
 	return ref_fold(ref_sum(l4, len, s));
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
 static int

@@ -181,14 +181,11 @@ unsigned int
 park_put(struct wgc_park *k, struct wgc_peer *p, struct rte_mbuf *m,
 		uint64_t now)
 {
-	uint64_t before = 0, after = 0;
 	struct park_entry *e;
+	unsigned int dropped = 0;
 	uint32_t pi, idx;
-	unsigned int r;
 
 	rte_spinlock_lock(&k->lock);
-	for (r = 0; r < WGC_PARK_DROP__MAX; r++)
-		before += k->drop[r];
 	pi = pool_index(k, m->pool);
 	if (pi == NONE) {
 		k->drop[WGC_PARK_DROP_UNPARKABLE]++;
@@ -198,14 +195,17 @@ park_put(struct wgc_park *k, struct wgc_peer *p, struct rte_mbuf *m,
 		rte_pktmbuf_free(m);
 		return 1;
 	}
-	if (p->staged >= WGC_PEER_STAGED_MAX)
+	if (p->staged >= WGC_PEER_STAGED_MAX) {
 		drop_entry(k, p->park_head, WGC_PARK_DROP_PEER_CAP);
+		dropped++;
+	}
 	while (k->pools[pi].parked >= k->pools[pi].limit &&
 			drop_oldest(k, pi, WGC_PARK_DROP_POOL_SHARE))
-		;
+		dropped++;
 	skip_holes(k);
-	while (k->tail - k->head == k->cap)
-		drop_oldest(k, NONE, WGC_PARK_DROP_LOT_FULL);
+	while (k->tail - k->head == k->cap &&
+			drop_oldest(k, NONE, WGC_PARK_DROP_LOT_FULL))
+		dropped++;
 	idx = (uint32_t)(k->tail & k->mask);
 	k->tail++;
 	e = &k->e[idx];
@@ -224,10 +224,8 @@ park_put(struct wgc_park *k, struct wgc_peer *p, struct rte_mbuf *m,
 	__atomic_store_n(&k->live, k->live + 1, __ATOMIC_RELAXED);
 	if (k->live > k->parked_max)
 		k->parked_max = k->live;
-	for (r = 0; r < WGC_PARK_DROP__MAX; r++)
-		after += k->drop[r];
 	rte_spinlock_unlock(&k->lock);
-	return (unsigned int)(after - before);
+	return dropped;
 }
 
 void
