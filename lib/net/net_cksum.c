@@ -6,10 +6,8 @@
  * so it has to be fast: from 64 bytes on, 64-byte blocks are summed with
  * AVX2 (16-bit words, vpmaddwd) when the CPU has it; the rest, and short
  * buffers, as 64-bit words with end-around carry (RFC 1071: the one's
- * complement sum does not depend on the word size).
- * 1452 bytes on Zen 4: ~40 cycles (the previous vectorised 32-bit loop:
- * ~63; rte_raw_cksum at -O2 for corei7: ~700). Without AVX2, large
- * buffers take the 64-bit loop (~1 cycle per 8 bytes).
+ * complement sum does not depend on the word size). Without AVX2, large
+ * buffers take the 64-bit loop. Cycle counts: doc/benchmarks.md.
  */
 
 #include <stddef.h>
@@ -89,8 +87,7 @@ sum_tail(const uint8_t *p, size_t len, uint64_t s)
  * vpmaddwd into 32-bit lanes. vpmaddwd is signed, so each word is biased
  * by 0x8000 first (w ^ 0x8000 == w - 0x8000 as int16) and the bias is
  * added back per word: one load, xor, multiply-add and add per 32 bytes,
- * no widening shuffles (~40 cycles for 1452 bytes, against ~63 for the
- * vectorised 32-bit loop it replaces; Zen 4).
+ * no widening shuffles.
  */
 __attribute__((target("avx2")))
 static uint16_t

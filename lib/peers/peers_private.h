@@ -26,9 +26,9 @@ struct wgc_park;
 #define TBL8_MAX 65536u
 
 /*
- * Peer memory comes in chunks of PEER_CHUNK peers indexed by slot id (one
- * rte_malloc per peer cost 128 B of allocator header on 704 B, and ids
- * are handed out densely). A chunk is allocated with its first peer and
+ * Peer memory comes in chunks of PEER_CHUNK peers indexed by slot id: one
+ * rte_malloc per peer would add an allocator header to every peer, and
+ * ids are handed out densely. A chunk is allocated with its first peer and
  * freed with its last, after that peer's grace period.
  */
 #define PEER_CHUNK 64u
