@@ -6,13 +6,17 @@
 # dts_init; checks are counted by dts_ok / dts_fail / dts_check and
 # dts_done prints "dts: N passed, N failed" and exits. Sections:
 #   checks        dts_init dts_ok dts_fail dts_check dts_retry dts_done
-#   processes     dts_track dts_untrack dts_stop dts_wait_line dts_wait_exit
+#   processes     dts_track dts_untrack dts_stop dts_wait dts_wait_line
+#                 dts_wait_exit dts_wait_file
 #   tools, keys   dts_need dts_tool dts_keys
-#   topology      dts_netns dts_veth dts_addr dts_ipv6_off dts_offloads_off
+#   topology      dts_netns dts_veth dts_pair dts_addr dts_ipv6_off
+#                 dts_offloads_off dts_bridge dts_lan
 #   wgc           dts_conf dts_wgc_launch dts_wgc_stop dts_rest
 #   wireguard-go  dts_wggo dts_wggo_stop
 #   captures      dts_capture dts_capture_stop dts_tshark_all_wg
-#   measuring     dts_iperf_tcp dts_rx dts_field dts_median dts_wait_file
+#                 dts_bt_capture
+#   wgc-loadgen   dts_loadgen_bin dts_lg
+#   measuring     dts_iperf_tcp dts_rx dts_field dts_median
 
 DTS_PASS=0
 DTS_FAIL=0
@@ -130,17 +134,27 @@ dts_stop() {
 	dts_untrack "$1"
 }
 
+# dts_wait PID TENTHS CMD...: run CMD (quietly) every 0.1 s until it
+# succeeds, at most TENTHS/10 s and while PID lives
+dts_wait() {
+	_t_pid=$1
+	_t_n=$2
+	shift 2
+	_t_i=0
+	while [ $_t_i -lt "$_t_n" ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		kill -0 "$_t_pid" 2>/dev/null || return 1
+		sleep 0.1
+		_t_i=$((_t_i + 1))
+	done
+	return 1
+}
+
 # dts_wait_line FILE REGEX PID [TENTHS]: wait until FILE has a line
 # matching REGEX (grep -E) while PID lives, at most TENTHS/10 s (10 s)
 dts_wait_line() {
-	_w_i=0
-	while [ $_w_i -lt "${4:-100}" ]; do
-		grep -Eq "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$3" 2>/dev/null || break
-		sleep 0.1
-		_w_i=$((_w_i + 1))
-	done
-	grep -Eq "$2" "$1" 2>/dev/null
+	dts_wait "$3" "${4:-100}" grep -Eq "$2" "$1" ||
+		grep -Eq "$2" "$1" 2>/dev/null
 }
 
 # dts_wait_exit PID [TENTHS]: wait for a child to exit by itself, at most
@@ -232,6 +246,30 @@ dts_veth() {
 	dts_offloads_off "$3" "$4"
 }
 
+# dts_bridge NS BR IF...: a bridge BR in NS (up), the IFs its ports
+dts_bridge() {
+	_b_ns=$1
+	_b_br=$2
+	shift 2
+	ip -n "$_b_ns" link show "$_b_br" >/dev/null 2>&1 ||
+		ip -n "$_b_ns" link add "$_b_br" type bridge || return 1
+	ip -n "$_b_ns" link set "$_b_br" up || return 1
+	for _b in "$@"; do
+		ip -n "$_b_ns" link set "$_b" master "$_b_br" || return 1
+	done
+}
+
+# dts_pair NS_W IF_W NS_C IF_C ADDRS_C [MTU]: the usual two namespaces,
+# joined by a veth: IF_W in NS_W for wgc's port (without IPv6: the kernel
+# leaves wgc's addresses alone), IF_C in NS_C with ADDRS_C
+dts_pair() {
+	dts_netns "$1"
+	dts_netns "$3"
+	dts_veth "$1" "$2" "$3" "$4" ${6:-} &&
+	dts_addr "$3" "$4" "$5" &&
+	dts_ipv6_off "$1" "$2"
+}
+
 # dts_addr NS IF ADDR...: addresses (also comma separated) on IF; IPv6
 # ones without duplicate address detection
 dts_addr() {
@@ -256,6 +294,19 @@ dts_ipv6_off() {
 	for _i in "$@"; do
 		ip netns exec "$_i_ns" sysctl -qw \
 			"net.ipv6.conf.$_i.disable_ipv6=1" 2>/dev/null
+	done
+}
+
+# dts_lan NS IF MTU MAC ADDRS HOSTS: the protected network on the kernel
+# side of an inner port wgc drives (a tap): IF up with MTU and ADDRS,
+# offloads off, HOSTS (the tunnel's side) reached through MAC, the port's
+# address (ADDRS and HOSTS comma separated)
+dts_lan() {
+	dts_offloads_off "$1" "$2"
+	ip -n "$1" link set "$2" up mtu "$3" &&
+	dts_addr "$1" "$2" "$5" || return 1
+	for _h in $(echo "$6" | tr , ' '); do
+		ip -n "$1" neigh replace "$_h" lladdr "$4" dev "$2" || return 1
 	done
 }
 
@@ -296,6 +347,7 @@ dts_conf() {
 	shift
 	_c_peers="[]"
 	_c_vdev=""
+	_c_outer_dflt=""
 	_c_uapi_set=0
 	_c_uapi=""
 	set -- name= key= port=51820 prefix= mem=384 "lcores=-l 0-1" eal= \
@@ -327,8 +379,7 @@ dts_conf() {
 			;;
 		esac
 	done
-	[ -n "$_c_outer" ] || _c_outer=${_c_outer_dflt:-}
-	_c_outer_dflt=""
+	[ -n "$_c_outer" ] || _c_outer=$_c_outer_dflt
 	# shellcheck disable=SC2086
 	jq -n --arg prefix "$_c_prefix" --arg mem "$_c_mem" \
 		--arg lcores "$_c_lcores" --arg eal "$_c_eal" \
@@ -368,7 +419,6 @@ dts_conf() {
 		| if $peers == [] then del(.peers) else . end
 		| '"$_c_json" >"$_c_out"
 }
-_c_outer_dflt=""
 
 # _dts_conf_peer ARRAY PUBKEY [ep=E] [ips=A,B] [psk=K] [ka=N]: ARRAY with
 # one more peer
@@ -454,12 +504,7 @@ dts_wggo() {
 	DTS_WGGO_PID=$!
 	E2E_WGGO_PID=$DTS_WGGO_PID
 	dts_track "$DTS_WGGO_PID" "$_g_log"
-	_g_i=0
-	while [ ! -S "/var/run/wireguard/$_g_if.sock" ] && [ $_g_i -lt 50 ]
-	do
-		sleep 0.1
-		_g_i=$((_g_i + 1))
-	done
+	dts_wait $DTS_WGGO_PID 50 test -S "/var/run/wireguard/$_g_if.sock"
 	ip netns exec "$_g_ns" wg set "$_g_if" private-key "$_g_key" \
 		listen-port "$_g_port" "$@" &&
 	dts_addr "$_g_ns" "$_g_if" "$_g_addrs" &&
@@ -502,6 +547,21 @@ dts_capture_stop() {
 	dts_untrack $DTS_CAP_PID
 }
 
+# dts_bt_capture NS IF PORT: dts/badtraffic.py records a session's first
+# 21 WireGuard datagrams to or from PORT on IF in $DTS_TMP/cap.pcap (the
+# replays' material), in the background (DTS_BT_PID); returns once it
+# listens
+dts_bt_capture() {
+	rm -f "$DTS_TMP/cap.ready"
+	ip netns exec "$1" "$PY" "$DTS_DIR/badtraffic.py" capture --iface "$2" \
+		--port "$3" --out "$DTS_TMP/cap.pcap" --count 21 --timeout 15 \
+		--ready "$DTS_TMP/cap.ready" >"$DTS_TMP/capture.log" 2>&1 &
+	DTS_BT_PID=$!
+	dts_track $DTS_BT_PID "$DTS_TMP/capture.log"
+	dts_wait_file "$DTS_TMP/cap.ready" 10
+	sleep 0.3
+}
+
 # dts_tshark_all_wg PCAP PORT FILTER: every UDP datagram from PORT that
 # matches FILTER in PCAP decodes as valid WireGuard (and there is one)
 dts_tshark_all_wg() {
@@ -516,6 +576,37 @@ dts_tshark_all_wg() {
 	echo "tshark: $total datagrams from wgc, $wgok valid WireGuard;" \
 		"types: $types"
 	[ "$total" -gt 0 ] && [ "$total" -eq "$wgok" ]
+}
+
+# ---- wgc-loadgen ----
+
+# dts_loadgen_bin: LG = wgc-loadgen ($LOADGEN, else the build's), or the
+# suite fails at once
+dts_loadgen_bin() {
+	LG=${LOADGEN:-$(dts_tool wgc-loadgen)} || {
+		echo "$DTS_NAME: build/app/wgc-loadgen not found (ninja -C build)"
+		echo "dts: 0 passed, 1 failed"
+		exit 1
+	}
+}
+
+# dts_lg NS NAME KEYFILE PEERKEY TARGET ARGS...: run $LG in NS as the peer
+# of KEYFILE towards PEERKEY at TARGET (3 s timeout), its command and
+# output in $DTS_TMP/NAME.log (dumped on failure); returns its status
+dts_lg() {
+	_l_ns=$1
+	_l_log=$DTS_TMP/$2.log
+	_l_key=$3
+	_l_peer=$4
+	_l_target=$5
+	shift 5
+	echo "+ wgc-loadgen $*" >"$_l_log"
+	ip netns exec "$_l_ns" "$LG" --private-key-file "$_l_key" \
+		--peer-key "$_l_peer" --target "$_l_target" --timeout 3 "$@" \
+		>>"$_l_log" 2>&1
+	_l_rc=$?
+	DTS_LOGS="$DTS_LOGS $_l_log"
+	return $_l_rc
 }
 
 # ---- measuring ----

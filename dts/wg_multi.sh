@@ -35,16 +35,10 @@ wg genpsk >"$DTS_TMP/badpsk"
 for n in $NM $NS $N1 $N2; do
 	dts_netns $n
 done
-ip -n $NS link add wgcdev-br type bridge
-ip -n $NS link set wgcdev-br up
-# veth NAME_IN_NS NS NAME_ON_BRIDGE
-veth() {
-	dts_veth "$2" "$1" $NS "$3" &&
-	ip -n $NS link set "$3" master wgcdev-br
-}
-veth wgcdev-mv $NM wgcdev-ms
-veth wgcdev-1v $N1 wgcdev-s1
-veth wgcdev-2v $N2 wgcdev-s2
+dts_veth $NM wgcdev-mv $NS wgcdev-ms
+dts_veth $N1 wgcdev-1v $NS wgcdev-s1
+dts_veth $N2 wgcdev-2v $NS wgcdev-s2
+dts_bridge $NS wgcdev-br wgcdev-ms wgcdev-s1 wgcdev-s2
 dts_ipv6_off $NM
 dts_addr $N1 wgcdev-1v 192.168.79.2/24
 dts_addr $N2 wgcdev-2v 192.168.79.3/24
