@@ -28,11 +28,7 @@ COUNT=${BADTRAFFIC_COUNT:-40}
 
 dts_init
 dts_need wireguard-go wg ethtool "$PY"
-LG=${LOADGEN:-$(dts_tool wgc-loadgen)} || {
-	echo "$DTS_NAME: build/app/wgc-loadgen not found (ninja -C build)"
-	echo "dts: 0 passed, 1 failed"
-	exit 1
-}
+dts_loadgen_bin
 T=$DTS_TMP
 dts_keys w c
 WPUB=$wpk
@@ -63,15 +59,9 @@ else
 fi
 
 lg() {
-	lgn=$1
+	lg_name=$1
 	shift
-	echo "+ wgc-loadgen $*" >"$T/$lgn.log"
-	ip netns exec $NC "$LG" --private-key-file "$T/c.key" \
-		--peer-key "$WPUB" --target $TARGET --timeout 3 "$@" \
-		>>"$T/$lgn.log" 2>&1
-	rc=$?
-	DTS_LOGS="$DTS_LOGS $T/$lgn.log"
-	return $rc
+	dts_lg $NC "$lg_name" "$T/c.key" "$WPUB" $TARGET "$@"
 }
 
 if lg ping1 --ping --ping-count 2 --inner-src 10.212.0.2 \
@@ -82,17 +72,10 @@ else
 fi
 
 # capture a real session for the replays
-rm -f "$T/cap.ready"
-ip netns exec $NC "$PY" "$here/badtraffic.py" capture --iface wgce2e-cv \
-	--port $PORT --out "$T/cap.pcap" --count 21 --timeout 15 \
-	--ready "$T/cap.ready" >"$T/capture.log" 2>&1 &
-cpid=$!
-dts_track $cpid "$T/capture.log"
-dts_wait_file "$T/cap.ready" 10
-sleep 0.3
+dts_bt_capture $NC wgce2e-cv $PORT
 lg capstream --stream 20 --size 100 --pps 200 --inner-src 10.212.0.2 \
 	--inner-dst 10.212.0.1
-wait $cpid
+wait $DTS_BT_PID
 if grep -q "captured 21 messages" "$T/capture.log"; then
 	dts_ok "captured a session for replay"
 else

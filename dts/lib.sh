@@ -55,24 +55,24 @@ dts_fail() {
 
 # dts_check NAME CMD...: run CMD, count its result
 dts_check() {
-	name=$1
+	_ck_name=$1
 	shift
 	if "$@" >"$DTS_TMP/check.out" 2>&1; then
-		dts_ok "$name"
+		dts_ok "$_ck_name"
 	else
-		dts_fail "$name"
+		dts_fail "$_ck_name"
 		sed 's/^/    /' "$DTS_TMP/check.out" | tail -20
 	fi
 }
 
 # dts_retry SECONDS CMD...: run CMD until it succeeds or time runs out
 dts_retry() {
-	t=$1
+	_r_t=$1
 	shift
-	while [ "$t" -gt 0 ]; do
+	while [ "$_r_t" -gt 0 ]; do
 		"$@" && return 0
 		sleep 1
-		t=$((t - 1))
+		_r_t=$((_r_t - 1))
 	done
 	"$@"
 }
@@ -84,11 +84,11 @@ dts_track() {
 }
 
 dts_untrack() {
-	new=""
-	for p in $DTS_PIDS; do
-		[ "$p" = "$1" ] || new="$new $p"
+	_u_new=""
+	for _u_p in $DTS_PIDS; do
+		[ "$_u_p" = "$1" ] || _u_new="$_u_new $_u_p"
 	done
-	DTS_PIDS=$new
+	DTS_PIDS=$_u_new
 }
 
 dts_dump_logs() {
@@ -461,18 +461,16 @@ dts_wgc_launch() {
 
 # dts_wgc_stop PID LOG: SIGTERM, wait, check exit 0 and full pools
 dts_wgc_stop() {
-	pid=$1
-	log=$2
-	kill -TERM "$pid" 2>/dev/null
-	wait "$pid"
-	rc=$?
-	dts_untrack "$pid"
-	if [ $rc -eq 0 ]; then
+	kill -TERM "$1" 2>/dev/null
+	wait "$1"
+	_ws_rc=$?
+	dts_untrack "$1"
+	if [ $_ws_rc -eq 0 ]; then
 		dts_ok "wgc exits 0 on SIGTERM"
 	else
-		dts_fail "wgc exits 0 on SIGTERM (exit $rc)"
+		dts_fail "wgc exits 0 on SIGTERM (exit $_ws_rc)"
 	fi
-	if grep -Eq "default pool ([0-9]+)/\1 buffers free" "$log"; then
+	if grep -Eq "default pool ([0-9]+)/\1 buffers free" "$2"; then
 		dts_ok "pools full after stop"
 	else
 		dts_fail "pools full after stop"
@@ -530,12 +528,7 @@ dts_capture() {
 	DTS_CAP_PID=$!
 	dts_track $DTS_CAP_PID "$3.log"
 	# capturing once tshark says so (a loaded machine takes seconds)
-	i=0
-	while [ $i -lt 100 ] && ! grep -q "Capturing on" "$3.log" 2>/dev/null
-	do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	dts_wait $DTS_CAP_PID 100 grep -q "Capturing on" "$3.log"
 	sleep 0.2
 }
 
@@ -565,17 +558,17 @@ dts_bt_capture() {
 # dts_tshark_all_wg PCAP PORT FILTER: every UDP datagram from PORT that
 # matches FILTER in PCAP decodes as valid WireGuard (and there is one)
 dts_tshark_all_wg() {
-	total=$(tshark -r "$1" -d udp.port=="$2",wg \
+	_ts_all=$(tshark -r "$1" -d udp.port=="$2",wg \
 		-Y "$3 && udp.srcport==$2" 2>/dev/null | wc -l)
-	wgok=$(tshark -r "$1" -d udp.port=="$2",wg \
+	_ts_ok=$(tshark -r "$1" -d udp.port=="$2",wg \
 		-Y "$3 && udp.srcport==$2 && wg.type && !_ws.malformed" \
 		2>/dev/null | wc -l)
-	types=$(tshark -r "$1" -d udp.port=="$2",wg -T fields -e wg.type \
+	_ts_types=$(tshark -r "$1" -d udp.port=="$2",wg -T fields -e wg.type \
 		-Y "$3 && udp.srcport==$2" 2>/dev/null | sort | uniq -c |
 		tr '\n' ' ')
-	echo "tshark: $total datagrams from wgc, $wgok valid WireGuard;" \
-		"types: $types"
-	[ "$total" -gt 0 ] && [ "$total" -eq "$wgok" ]
+	echo "tshark: $_ts_all datagrams from wgc, $_ts_ok valid WireGuard;" \
+		"types: $_ts_types"
+	[ "$_ts_all" -gt 0 ] && [ "$_ts_all" -eq "$_ts_ok" ]
 }
 
 # ---- wgc-loadgen ----

@@ -47,11 +47,8 @@ fi
 dts_init
 dts_need wireguard-go wg iperf3 ethtool ping
 dts_keys w c
-dts_netns $NW
-dts_netns $NC
-dts_veth $NW wf-wv $NC wf-cv 1400
-dts_ipv6_off $NW all wf-wv
-dts_addr $NC wf-cv 192.168.79.2/24 fd79::2/64
+dts_pair $NW wf-wv $NC wf-cv 192.168.79.2/24,fd79::2/64 1400
+dts_ipv6_off $NW
 
 # a fresh wireguard-go per wgc instance (a restarted wgc knows no session)
 client_start() {

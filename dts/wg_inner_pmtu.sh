@@ -27,11 +27,7 @@ NY=wi-y
 MAC=02:00:00:00:83:01
 dts_init
 dts_keys x y
-dts_netns $NX
-dts_netns $NY
-dts_veth $NX wi-xv $NY wi-yv
-dts_addr $NY wi-yv 192.168.83.2/24
-dts_ipv6_off $NX wi-xv
+dts_pair $NX wi-xv $NY wi-yv 192.168.83.2/24
 
 REST=$DTS_TMP/rest.sock
 dts_conf "$DTS_TMP/wgc.json" name=wi-x key="$xsk" port=51830 prefix=wi-pmtu \
@@ -44,12 +40,7 @@ log=$DTS_TMP/wgc.log
 start() {
 	dts_wgc_launch $NX "$DTS_TMP/wgc.json" "$log" || return 1
 	# the protected network behind the tap: a 1500-byte link
-	dts_offloads_off $NX wi-xt
-	ip -n $NX link set wi-xt up mtu 1500 &&
-	ip -n $NX addr add 10.83.0.1/24 dev wi-xt &&
-	ip -n $NX addr add fd83::1/64 dev wi-xt nodad &&
-	ip -n $NX neigh replace 10.83.0.2 lladdr $MAC dev wi-xt &&
-	ip -n $NX neigh replace fd83::2 lladdr $MAC dev wi-xt &&
+	dts_lan $NX wi-xt 1500 $MAC 10.83.0.1/24,fd83::1/64 10.83.0.2,fd83::2 &&
 	ip -n $NX link show wi-xt | grep -q "mtu 1500"
 }
 client() {

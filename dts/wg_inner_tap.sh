@@ -22,11 +22,7 @@ NY=wgcdev-y
 MAC=02:00:00:00:81:01
 dts_init
 dts_keys x y
-dts_netns $NX
-dts_netns $NY
-dts_veth $NX wgcdev-xv $NY wgcdev-yv
-dts_addr $NY wgcdev-yv 192.168.81.2/24
-dts_ipv6_off $NX wgcdev-xv
+dts_pair $NX wgcdev-xv $NY wgcdev-yv 192.168.81.2/24
 
 dts_conf "$DTS_TMP/wgc.json" name=wgcdev-x key="$xsk" prefix=wgc-dev-itap \
 	vdev=net_af_packet0,iface=wgcdev-xv vdev=net_tap0,iface=wgcdev-xt,mac=$MAC \
@@ -37,12 +33,7 @@ log=$DTS_TMP/wgc.log
 start() {
 	dts_wgc_launch $NX "$DTS_TMP/wgc.json" "$log" || return 1
 	# the protected network behind the tap
-	dts_offloads_off $NX wgcdev-xt
-	ip -n $NX link set wgcdev-xt up mtu 1420 &&
-	ip -n $NX addr add 10.81.0.1/24 dev wgcdev-xt &&
-	ip -n $NX addr add fd81::1/64 dev wgcdev-xt nodad &&
-	ip -n $NX neigh replace 10.81.0.2 lladdr $MAC dev wgcdev-xt &&
-	ip -n $NX neigh replace fd81::2 lladdr $MAC dev wgcdev-xt
+	dts_lan $NX wgcdev-xt 1420 $MAC 10.81.0.1/24,fd81::1/64 10.81.0.2,fd81::2
 }
 client() {
 	dts_wggo $NY wgcdev-gy "$DTS_TMP/y.key" 0 10.81.0.2/24,fd81::2/64 \
