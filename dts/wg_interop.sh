@@ -36,12 +36,9 @@ CPORT=51821
 dts_init
 dts_need wireguard-go wg iperf3 ethtool ping
 dts_keys w c
-dts_netns $NW
-dts_netns $NC
-dts_veth $NW wgcdev-wv $NC wgcdev-cv
-dts_addr $NC wgcdev-cv 192.168.77.2/24 fd78::2/64
-# the kernel in ns w must not answer for wgc's address nor send IPv6 noise
-dts_ipv6_off $NW all wgcdev-wv
+dts_pair $NW wgcdev-wv $NC wgcdev-cv 192.168.77.2/24,fd78::2/64
+# no IPv6 noise from the kernel in ns w (but IPv6 on the TUN)
+dts_ipv6_off $NW
 ip netns exec $NW sysctl -qw net.ipv6.conf.default.disable_ipv6=0
 
 # conf [KEY=VALUE...]: wgc.json, the base configuration plus changes
@@ -190,6 +187,9 @@ dts_capture $NC wgcdev-cv "$DTS_TMP/cap6.pcapng" "udp and src host fd78::1"
 dts_check "client's endpoint set to [fd78::1]:$PORT" \
 	ip netns exec $NC wg set wgcdev-g0 peer "$wpk" \
 	endpoint "[fd78::1]:$PORT"
+# the client may have learned wgc's address from wgc's own solicitation
+# (the keepalive to [fd78::2]): forget it, so that it has to ask
+ip -n $NC -6 neigh flush dev wgcdev-cv
 dts_check "ND: client resolves wgc's IPv6 outer address" \
 	dts_retry 5 ping_c fd78::1
 dts_check "ping IPv4 inner over IPv6 outer (client initiates)" \
