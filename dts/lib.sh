@@ -221,6 +221,7 @@ dts_keys() {
 
 # ---- topology ----
 
+# dts_netns NS: a fresh namespace NS (deleted at exit), loopback up
 dts_netns() {
 	ip netns del "$1" 2>/dev/null
 	ip netns add "$1"
