@@ -15,23 +15,17 @@
 # net_null configuration (no NIC, no TUN, nothing persisted).
 set -u
 builddir=${1:-build}
-wgc=$(cd "$builddir" && pwd)/app/wgc
+WGC=$(cd "$builddir" && pwd)/app/wgc
+DTS_NAME=demo
+here=$(cd "$(dirname "$0")/../dts" && pwd)
+. "$here/lib.sh"
 
 if [ "$(id -u)" -ne 0 ] || ! command -v wireguard-go >/dev/null 2>&1; then
 	echo "demo: not root or no wireguard-go: running wgc --once instead"
 	conf=$(mktemp /tmp/wgc-demo-once.XXXXXX)
-	cat >"$conf" <<EOF
-{
-	"eal": ["--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-		"--file-prefix", "wgc-demo-once", "--vdev", "net_null0",
-		"--log-level", "*:notice"],
-	"interface": { "name": "wgcdemo0", "listen_port": 51820 },
-	"outer": [ { "port": "net_null0", "ipv4": "192.0.2.2/24" } ],
-	"inner": { "type": "ethdev", "name": "none", "mtu": 1420 },
-	"control": { "state_dir": "" }
-}
-EOF
-	"$wgc" --once --config "$conf"
+	dts_conf "$conf" name=wgcdemo0 prefix=wgc-demo-once mem=256 lcores= \
+		workers= vdev=net_null0 ipv4=192.0.2.2/24 inner=ethdev iname=none
+	"$WGC" --once --config "$conf"
 	rc=$?
 	rm -f "$conf"
 	exit $rc
@@ -39,70 +33,21 @@ fi
 
 NS=wgcdemo-s
 NC=wgcdemo-c
-tmp=$(mktemp -d /tmp/wgc-demo.XXXXXX)
-wgc_pid=""
-go_pid=""
-cleanup() {
-	[ -n "$go_pid" ] && kill "$go_pid" 2>/dev/null
-	[ -n "$wgc_pid" ] && kill "$wgc_pid" 2>/dev/null && wait "$wgc_pid"
-	ip netns del $NS 2>/dev/null
-	ip netns del $NC 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP PIPE
-
+dts_init
+tmp=$DTS_TMP
 step() { printf '\n== %s\n' "$*"; }
 
 step "network namespaces $NS and $NC, veth pair, offloads off"
-for n in $NS $NC; do
-	ip netns del $n 2>/dev/null
-	ip netns add $n
-	ip -n $n link set lo up
-done
-ip link del wgcdemo-sv 2>/dev/null
-ip link add wgcdemo-sv type veth peer name wgcdemo-cv
-ip link set wgcdemo-sv netns $NS
-ip link set wgcdemo-cv netns $NC
-ip -n $NS link set wgcdemo-sv up
-ip -n $NC link set wgcdemo-cv up
-ip -n $NC addr add 192.168.78.2/24 dev wgcdemo-cv
-for x in "$NS wgcdemo-sv" "$NC wgcdemo-cv"; do
-	set -- $x
-	ip netns exec "$1" ethtool -K "$2" tx off tso off gso off gro off \
-		rx off >/dev/null 2>&1
-done
-ip netns exec $NS sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-
-ssk=$(wg genkey); spk=$(echo "$ssk" | wg pubkey)
-csk=$(wg genkey); cpk=$(echo "$csk" | wg pubkey)
-echo "$csk" >"$tmp/client.key"
-cat >"$tmp/wgc.json" <<EOF
-{
-	"eal": ["--no-huge", "-m", "384", "--no-pci", "--no-shconf",
-		"-l", "0-1", "--file-prefix", "wgc-demo",
-		"--vdev", "net_af_packet0,iface=wgcdemo-sv",
-		"--log-level", "*:notice"],
-	"interface": { "name": "wgcdemo", "private_key": "$ssk",
-		"listen_port": 51820 },
-	"outer": [ { "port": "net_af_packet0", "ipv4": "192.168.78.1/24" } ],
-	"inner": { "type": "tun", "name": "wgcdemo0",
-		"addresses": ["10.78.0.1/24"], "mtu": 1420 },
-	"workers": [1],
-	"control": { "socket": "$tmp/wgc.sock", "state_dir": "" },
-	"peers": []
-}
-EOF
+dts_pair $NS wgcdemo-sv $NC wgcdemo-cv 192.168.78.2/24
+dts_ipv6_off $NS
+dts_keys s c
+dts_conf "$tmp/wgc.json" name=wgcdemo key="$ssk" prefix=wgc-demo \
+	vdev=net_af_packet0,iface=wgcdemo-sv ipv4=192.168.78.1/24 \
+	iname=wgcdemo0 addr=10.78.0.1/24 sock="$tmp/wgc.sock"
 
 step "wgc (server, public key $spk)"
-ip netns exec $NS "$wgc" --config "$tmp/wgc.json" >"$tmp/wgc.log" 2>&1 &
-wgc_pid=$!
-i=0
-while ! grep -q "^wgc: up" "$tmp/wgc.log" && [ $i -lt 100 ]; do
-	kill -0 $wgc_pid 2>/dev/null || break
-	sleep 0.1
-	i=$((i + 1))
-done
+dts_wgc_launch $NS "$tmp/wgc.json" "$tmp/wgc.log"
+wgc_pid=$WGC_PID
 grep "^wgc:" "$tmp/wgc.log" || { cat "$tmp/wgc.log"; exit 1; }
 
 step "the client's peer is added through wgc's REST API"
@@ -113,17 +58,9 @@ curl -sf --unix-socket "$tmp/wgc.sock" --json \
 echo
 
 step "wireguard-go client (public key $cpk), configured with wg"
-ip netns exec $NC wireguard-go -f wgcdemo-g0 >"$tmp/go.log" 2>&1 &
-go_pid=$!
-i=0
-while [ ! -S /var/run/wireguard/wgcdemo-g0.sock ] && [ $i -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-ip netns exec $NC wg set wgcdemo-g0 private-key "$tmp/client.key" \
-	peer "$spk" endpoint 192.168.78.1:51820 allowed-ips 10.78.0.0/24
-ip -n $NC addr add 10.78.0.2/24 dev wgcdemo-g0
-ip -n $NC link set wgcdemo-g0 up
+WGGO_LOG_LEVEL=error dts_wggo $NC wgcdemo-g0 "$tmp/c.key" 0 10.78.0.2/24 \
+	"$tmp/go.log" peer "$spk" endpoint 192.168.78.1:51820 \
+	allowed-ips 10.78.0.0/24
 ip netns exec $NC wg show wgcdemo-g0
 
 step "first ping through the tunnel (triggers the handshake)"
@@ -178,7 +115,7 @@ step "stopping wgc (SIGTERM): its counters"
 kill -TERM $wgc_pid
 wait $wgc_pid
 rc=$?
-wgc_pid=""
+dts_untrack $wgc_pid
 grep -E "^wgc: (stats|peer|drop|proto|net|outer|tun|stopping)" "$tmp/wgc.log"
 echo "wgc exit code: $rc"
 [ $rc -eq 0 ]

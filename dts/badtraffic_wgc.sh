@@ -17,7 +17,7 @@
 
 DTS_NAME=badtraffic_wgc
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib/e2e.sh"
+. "$here/lib.sh"
 
 NC=wgce2e-c
 NW=wgce2e-w
@@ -27,68 +27,30 @@ TARGET=10.211.0.2:$PORT
 COUNT=${BADTRAFFIC_COUNT:-40}
 
 dts_init
-umask 077
-e2e_need wireguard-go wg ethtool "$PY"
-LG=${LOADGEN:-$(e2e_find_tool wgc-loadgen)} || {
-	echo "$DTS_NAME: build/app/wgc-loadgen not found (ninja -C build)"
-	echo "dts: 0 passed, 1 failed"
-	exit 1
-}
-WGCBIN=${WGC:-$(e2e_find_tool wgc)} || {
-	echo "$DTS_NAME: build/app/wgc not found (ninja -C build)"
-	echo "dts: 0 passed, 1 failed"
-	exit 1
-}
+dts_need wireguard-go wg ethtool "$PY"
+dts_loadgen_bin
 T=$DTS_TMP
-
-wg genkey >"$T/w.key"
-wg genkey >"$T/c.key"
-WPUB=$(wg pubkey <"$T/w.key")
-CPUB=$(wg pubkey <"$T/c.key")
+dts_keys w c
+WPUB=$wpk
+CPUB=$cpk
 
 dts_netns $NC
 dts_netns $NW
 # no IPv6 chatter from either kernel: it would be counted by wgc too
-for ns in $NC $NW; do
-	ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	ip netns exec $ns sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-done
-e2e_veth $NC wgce2e-cv 10.211.0.1/24 $NW wgce2e-wv 10.211.0.2/24 9000
-ip -n $NW addr flush dev wgce2e-wv
-ip netns exec $NW sysctl -qw net.ipv6.conf.wgce2e-wv.disable_ipv6=1
+dts_ipv6_off $NC
+dts_ipv6_off $NW
+dts_veth $NC wgce2e-cv $NW wgce2e-wv 9000
+dts_addr $NC wgce2e-cv 10.211.0.1/24
 # the kernel must not process wgc's frames (as with a NIC under a PMD)
 ip -n $NW link add wgce2e-br1 type bridge
 ip -n $NW link set wgce2e-wv master wgce2e-br1
 
-cat >"$T/wgc.json" <<EOF
-{
-	"eal": ["-l", "0-1", "--no-huge", "-m", "384", "--no-pci",
-		"--no-shconf", "--file-prefix", "wgce2e-bad",
-		"--vdev", "net_af_packet0,iface=wgce2e-wv",
-		"--log-level", "*:notice"],
-	"interface": {
-		"name": "wgce2e1",
-		"private_key": "$(cat "$T/w.key")",
-		"listen_port": $PORT
-	},
-	"outer": [ { "port": "net_af_packet0", "ipv4": "10.211.0.2/24" } ],
-	"inner": { "type": "tun", "name": "$TUN",
-		"addresses": ["10.212.0.1/24"], "mtu": 1420 },
-	"workers": [1],
-	"peers": [ { "public_key": "$CPUB",
-		"allowed_ips": ["10.212.0.2/32"] } ]
-}
-EOF
+dts_conf "$T/wgc.json" name=wgce2e1 key="$wsk" port=$PORT prefix=wgce2e-bad \
+	vdev=net_af_packet0,iface=wgce2e-wv ipv4=10.211.0.2/24 iname=$TUN \
+	addr=10.212.0.1/24 sock="$T/rest.sock" "peer=$CPUB ips=10.212.0.2/32"
 LOG=$T/wgc.log
-ip netns exec $NW "$WGCBIN" --config "$T/wgc.json" >"$LOG" 2>&1 &
-WPID=$!
-dts_track $WPID "$LOG"
-i=0
-while ! grep -q "^wgc: up" "$LOG" 2>/dev/null &&
-		kill -0 $WPID 2>/dev/null && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+dts_wgc_launch $NW "$T/wgc.json" "$LOG"
+WPID=$WGC_PID
 if grep -q "^wgc: up" "$LOG"; then
 	dts_ok "wgc up on af_packet with a TUN"
 else
@@ -97,15 +59,9 @@ else
 fi
 
 lg() {
-	lgn=$1
+	lg_name=$1
 	shift
-	echo "+ wgc-loadgen $*" >"$T/$lgn.log"
-	ip netns exec $NC "$LG" --private-key-file "$T/c.key" \
-		--peer-key "$WPUB" --target $TARGET --timeout 3 "$@" \
-		>>"$T/$lgn.log" 2>&1
-	rc=$?
-	DTS_LOGS="$DTS_LOGS $T/$lgn.log"
-	return $rc
+	dts_lg $NC "$lg_name" "$T/c.key" "$WPUB" $TARGET "$@"
 }
 
 if lg ping1 --ping --ping-count 2 --inner-src 10.212.0.2 \
@@ -116,17 +72,10 @@ else
 fi
 
 # capture a real session for the replays
-rm -f "$T/cap.ready"
-ip netns exec $NC "$PY" "$here/badtraffic.py" capture --iface wgce2e-cv \
-	--port $PORT --out "$T/cap.pcap" --count 21 --timeout 15 \
-	--ready "$T/cap.ready" >"$T/capture.log" 2>&1 &
-cpid=$!
-dts_track $cpid "$T/capture.log"
-e2e_wait_file "$T/cap.ready" 10
-sleep 0.3
+dts_bt_capture $NC wgce2e-cv $PORT
 lg capstream --stream 20 --size 100 --pps 200 --inner-src 10.212.0.2 \
 	--inner-dst 10.212.0.1
-wait $cpid
+wait $DTS_BT_PID
 if grep -q "captured 21 messages" "$T/capture.log"; then
 	dts_ok "captured a session for replay"
 else
@@ -171,7 +120,7 @@ ip_stat() {
 
 MAC=$(ip -n $NW link show wgce2e-wv | awk '/link\/ether/ { print $2 }')
 sleep 1
-rx0=$(e2e_rx $NW $TUN)
+rx0=$(dts_rx $NW $TUN)
 cats=$("$PY" "$here/badtraffic.py" list | awk '{ print $1 }')
 for c in $cats; do
 	rq0=$(ip_stat $NW ReasmReqds)
@@ -183,7 +132,7 @@ for c in $cats; do
 	rc=$?
 	sleep 0.5
 	snap "$T/after"
-	sent=$(e2e_field sent "$T/bad-$c.log" | head -n 1)
+	sent=$(dts_field sent "$T/bad-$c.log" | head -n 1)
 	delta "$T/before" "$T/after" >"$T/delta-$c"
 	total=$(awk '/^total/ { print $2 }' "$T/delta-$c")
 	reasons=$(grep -v '^total' "$T/delta-$c" | tr '\n' ' ')
@@ -192,7 +141,7 @@ for c in $cats; do
 		# kernel reassembles fragments before the PMD sees them and
 		# keeps lone fragments (ReasmReqds/ReasmOKs of wgc's netns).
 		# wgc sees (and must drop) only the whole datagrams.
-		whole=$(e2e_field whole "$T/bad-$c.log")
+		whole=$(dts_field whole "$T/bad-$c.log")
 		rq=$(($(ip_stat $NW ReasmReqds) - rq0))
 		ok=$(($(ip_stat $NW ReasmOKs) - ok0))
 		echo "$DTS_NAME: fragments: kernel reassembly requests +$rq," \
@@ -216,7 +165,7 @@ for c in $cats; do
 		echo "    counters after:" $(cat "$T/after")
 	fi
 done
-rx1=$(e2e_rx $NW $TUN)
+rx1=$(dts_rx $NW $TUN)
 if [ "$rx1" -eq "$rx0" ]; then
 	dts_ok "no hostile frame (replays included) reached the TUN"
 else

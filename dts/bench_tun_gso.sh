@@ -26,7 +26,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 dts_init
 
-wgc=$(dts_wgc_bin)
 runs=${BENCH_RUNS:-3}
 secs=${BENCH_SECS:-5}
 modes=${BENCH_MODES:-"off on"}
@@ -34,29 +33,9 @@ NS=wgctun-s
 NC=wgctun-c
 T=$DTS_TMP
 
-dts_netns $NS
-dts_netns $NC
-ip link del wgctun-sv 2>/dev/null
-ip link add wgctun-sv type veth peer name wgctun-cv
-ip link set wgctun-sv netns $NS
-ip link set wgctun-cv netns $NC
-ip -n $NS link set wgctun-sv up
-ip -n $NC link set wgctun-cv up
-ip -n $NC addr add 192.168.79.2/24 dev wgctun-cv
-dts_offloads_off $NS wgctun-sv
-dts_offloads_off $NC wgctun-cv
-ip netns exec $NS sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-
-ssk=$(wg genkey)
-spk=$(echo "$ssk" | wg pubkey)
-csk=$(wg genkey)
-cpk=$(echo "$csk" | wg pubkey)
-echo "$csk" >"$T/client.key"
-
-# median of the numbers on stdin
-median() {
-	sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
-}
+dts_pair $NS wgctun-sv $NC wgctun-cv 192.168.79.2/24
+dts_ipv6_off $NS
+dts_keys s c
 
 # iperf3 ARGS: one run from wgc's namespace to the client; prints Mbit/s
 iperf_run() {
@@ -73,46 +52,18 @@ iperf_run() {
 
 for mode in $modes; do
 	[ "$mode" = on ] && off=true || off=false
-	cat >"$T/wgc.json" <<EOF
-{
-	"eal": ["--no-huge", "-m", "384", "--no-pci", "--no-shconf",
-		"-l", "0-1", "--file-prefix", "wgctun-bench",
-		"--vdev", "net_af_packet0,iface=wgctun-sv",
-		"--log-level", "*:notice"],
-	"interface": { "name": "wgctun", "private_key": "$ssk",
-		"listen_port": 51830 },
-	"outer": [ { "port": "net_af_packet0", "ipv4": "192.168.79.1/24" } ],
-	"inner": { "type": "tun", "name": "wgctun0", "offload": $off,
-		"addresses": ["10.79.0.1/24"], "mtu": 1420 },
-	"workers": [1],
-	"control": { "socket": "$T/wgc.sock", "state_dir": "",
-		"uapi_dir": "" },
-	"peers": [ { "public_key": "$cpk", "allowed_ips": ["10.79.0.2/32"] } ]
-}
-EOF
+	dts_conf "$T/wgc.json" name=wgctun key="$ssk" port=51830 \
+		prefix=wgctun-bench vdev=net_af_packet0,iface=wgctun-sv \
+		ipv4=192.168.79.1/24 iname=wgctun0 addr=10.79.0.1/24 \
+		sock="$T/wgc.sock" uapi= "peer=$cpk ips=10.79.0.2/32" \
+		"json=.inner.offload = $off"
 	log=$T/wgc-$mode.log
-	ip netns exec $NS "$wgc" --config "$T/wgc.json" >"$log" 2>&1 &
-	wpid=$!
-	dts_track $wpid "$log"
-	i=0
-	while ! grep -q "^wgc: up" "$log" && [ $i -lt 100 ]; do
-		kill -0 $wpid 2>/dev/null || break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	ip netns exec $NC wireguard-go -f wgctun-g0 >"$T/go.log" 2>&1 &
-	gpid=$!
-	dts_track $gpid "$T/go.log"
-	i=0
-	while [ ! -S /var/run/wireguard/wgctun-g0.sock ] && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	ip netns exec $NC wg set wgctun-g0 private-key "$T/client.key" \
-		peer "$spk" endpoint 192.168.79.1:51830 \
-		allowed-ips 10.79.0.0/24
-	ip -n $NC addr add 10.79.0.2/24 dev wgctun-g0
-	ip -n $NC link set wgctun-g0 up
+	dts_wgc_launch $NS "$T/wgc.json" "$log"
+	wpid=$WGC_PID
+	WGGO_LOG_LEVEL=error dts_wggo $NC wgctun-g0 "$T/c.key" 0 \
+		10.79.0.2/24 "$T/go.log" peer "$spk" \
+		endpoint 192.168.79.1:51830 allowed-ips 10.79.0.0/24
+	gpid=$DTS_WGGO_PID
 	dts_check "offload $mode: tunnel up (ping)" dts_retry 5 \
 		ip netns exec $NC ping -c 1 -W 2 10.79.0.1
 	enc=""
@@ -125,14 +76,14 @@ EOF
 		enc="$enc ${e:-0}"
 		dec="$dec ${d:-0}"
 	done
-	me=$(echo $enc | tr ' ' '\n' | median)
-	md=$(echo $dec | tr ' ' '\n' | median)
+	# shellcheck disable=SC2086
+	me=$(dts_median $enc)
+	# shellcheck disable=SC2086
+	md=$(dts_median $dec)
 	eval "enc_$mode=$me; dec_$mode=$md"
 	dts_check "offload $mode: TCP data flows both ways" \
 		awk "BEGIN { exit !($me > 0 && $md > 0) }"
-	kill $gpid 2>/dev/null
-	wait $gpid 2>/dev/null
-	dts_untrack $gpid
+	dts_stop $gpid
 	dts_wgc_stop $wpid "$log"
 	grep -E "^wgc: tun" "$log" | sed "s/^/offload $mode: /"
 	if [ "$mode" = on ]; then

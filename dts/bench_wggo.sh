@@ -37,7 +37,7 @@
 
 DTS_NAME=bench_wggo
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib/e2e.sh"
+. "$here/lib.sh"
 
 RUNS=${BENCH_RUNS:-3}
 N64=${BENCH_N64:-300000}
@@ -57,24 +57,18 @@ PORT=51820
 TUN=wgce2e-t0
 
 dts_init
-umask 077
-e2e_need wireguard-go wg ethtool "$PY"
-LG=${LOADGEN:-$(e2e_find_tool wgc-loadgen)} || {
-	echo "$DTS_NAME: build/app/wgc-loadgen not found (ninja -C build)"
-	echo "dts: 0 passed, 1 failed"
-	exit 1
-}
-WGCBIN=${WGC:-$(e2e_find_tool wgc)}
+dts_need wireguard-go wg ethtool "$PY"
+dts_loadgen_bin
 T=$DTS_TMP
-
-wg genkey >"$T/b.key"
-wg genkey >"$T/a.key"
-BPUB=$(wg pubkey <"$T/b.key")
-APUB=$(wg pubkey <"$T/a.key")
+dts_keys b a
+BPUB=$bpk
+APUB=$apk
 
 dts_netns $NA
 dts_netns $NB
-e2e_veth $NA wgce2e-va 10.201.0.1/24 $NB wgce2e-vb 10.201.0.2/24 1500
+dts_veth $NA wgce2e-va $NB wgce2e-vb 1500
+dts_addr $NA wgce2e-va 10.201.0.1/24
+dts_addr $NB wgce2e-vb 10.201.0.2/24
 # decrypted packets go to 10.203.0.9: a blackhole route drops them
 # silently (with forwarding on, no ICMP is generated)
 ip netns exec $NB sysctl -qw net.ipv4.ip_forward=1
@@ -94,11 +88,11 @@ run_point() {
 	r=1
 	while [ $r -le "$RUNS" ]; do
 		rm -f "$T/rx.ready"
-		ip netns exec $NB "$PY" "$E2E_LIB/rxrate.py" $TUN --idle 1 \
+		ip netns exec $NB "$PY" "$here/lib/rxrate.py" $TUN --idle 1 \
 			--max 120 --ready "$T/rx.ready" >"$T/rx.log" 2>&1 &
 		rpid=$!
 		dts_track $rpid
-		e2e_wait_file "$T/rx.ready" 5
+		dts_wait_file "$T/rx.ready" 5
 		cmd="ip netns exec $NA $LG --private-key-file $T/a.key \
 --peer-key $BPUB --target 10.201.0.2:$PORT --lcore 0 --stream $n \
 --size $size --inner-src 10.202.0.2 --inner-dst 10.203.0.9 $RAW"
@@ -106,9 +100,9 @@ run_point() {
 		$cmd >"$T/lg.log" 2>&1
 		lrc=$?
 		wait $rpid
-		sent=$(e2e_field pps "$T/lg.log" | head -n 1)
-		got=$(e2e_field packets "$T/rx.log")
-		pps=$(e2e_field pps "$T/rx.log")
+		sent=$(dts_field pps "$T/lg.log" | head -n 1)
+		got=$(dts_field packets "$T/rx.log")
+		pps=$(dts_field pps "$T/rx.log")
 		if [ $lrc -ne 0 ]; then
 			cat "$T/lg.log"
 			return 1
@@ -119,8 +113,8 @@ run_point() {
 		sent_list="$sent_list $sent"
 		r=$((r + 1))
 	done
-	med=$(e2e_median $pps_list)
-	smed=$(e2e_median $sent_list)
+	med=$(dts_median $pps_list)
+	smed=$(dts_median $sent_list)
 	echo "$DTS_NAME: MEDIAN target=$tgt size=$size delivered_pps=$med" \
 		"offered_pps=$smed"
 	eval "RES_${tgt}_${size}=$med"
@@ -130,20 +124,20 @@ run_point() {
 # probe TARGET SIZE PPS N: paced stream; sets DELIVERED (TUN rx delta)
 probe() {
 	rm -f "$T/rx.ready"
-	ip netns exec $NB "$PY" "$E2E_LIB/rxrate.py" $TUN --idle 1 \
+	ip netns exec $NB "$PY" "$here/lib/rxrate.py" $TUN --idle 1 \
 		--max 30 --ready "$T/rx.ready" >"$T/rx.log" 2>&1 &
 	rpid=$!
 	dts_track $rpid
-	e2e_wait_file "$T/rx.ready" 5
+	dts_wait_file "$T/rx.ready" 5
 	ip netns exec $NA "$LG" --private-key-file "$T/a.key" \
 		--peer-key "$BPUB" --target 10.201.0.2:$PORT --lcore 0 \
 		--stream "$4" --size "$2" --pps "$3" --inner-src 10.202.0.2 \
 		--inner-dst 10.203.0.9 $RAW >"$T/lg.log" 2>&1
 	lrc=$?
 	wait $rpid
-	DELIVERED=$(e2e_field total "$T/rx.log")
+	DELIVERED=$(dts_field total "$T/rx.log")
 	DELIVERED=${DELIVERED:-0}
-	ACHIEVED=$(e2e_field pps "$T/lg.log" | head -n 1)
+	ACHIEVED=$(dts_field pps "$T/lg.log" | head -n 1)
 	ACHIEVED=${ACHIEVED:-0}
 	[ $lrc -ne 0 ] && cat "$T/lg.log"
 	return $lrc
@@ -209,10 +203,9 @@ bench_target() {
 
 # ---- wireguard-go
 case " $TARGETS " in *" wggo "*)
-	WGGO_LOG_LEVEL=error e2e_wggo_start $NB $TUN "$T/b.key" $PORT \
-		10.202.0.1/24 "$T/wggo.log" &&
-		ip netns exec $NB wg set $TUN peer "$APUB" \
-			allowed-ips 10.202.0.2/32
+	WGGO_LOG_LEVEL=error dts_wggo $NB $TUN "$T/b.key" $PORT \
+		10.202.0.1/24 "$T/wggo.log" peer "$APUB" \
+		allowed-ips 10.202.0.2/32
 	if ip netns exec $NA "$LG" --private-key-file "$T/a.key" \
 			--peer-key "$BPUB" --target 10.201.0.2:$PORT \
 			--handshake-only >"$T/hs.log" 2>&1; then
@@ -222,9 +215,7 @@ case " $TARGETS " in *" wggo "*)
 		dts_fail "wireguard-go handshake"
 		cat "$T/hs.log"
 	fi
-	kill "$E2E_WGGO_PID" 2>/dev/null
-	wait "$E2E_WGGO_PID" 2>/dev/null
-	dts_untrack "$E2E_WGGO_PID" 2>/dev/null
+	dts_stop "$DTS_WGGO_PID"
 	i=0
 	while ip -n $NB link show $TUN >/dev/null 2>&1 && [ $i -lt 50 ]; do
 		sleep 0.1
@@ -236,7 +227,7 @@ esac
 # ---- wgc: af_packet outer port on the veth, TUN inner side
 wgc_measured=no
 case " $TARGETS " in *" wgc "*)
-	if [ -z "$WGCBIN" ]; then
+	if [ ! -x "$(dts_wgc_bin)" ]; then
 		echo "$DTS_NAME: wgc: not measured (build/app/wgc not built)"
 	else
 		# the kernel side of the veth keeps no address (wgc owns it)
@@ -255,35 +246,13 @@ case " $TARGETS " in *" wgc "*)
 			ip -n $NB link set wgce2e-vb master wgce2e-br ||
 			echo "$DTS_NAME: kernel path not bypassed"
 		fi
-		cat >"$T/wgc.json" <<EOF
-{
-	"eal": ["-l", "$WGC_LCORES", "--no-huge", "-m", "512", "--no-pci",
-		"--no-shconf", "--file-prefix", "wgce2e-bench",
-		"--vdev", "net_af_packet0,iface=wgce2e-vb",
-		"--log-level", "*:notice"],
-	"interface": {
-		"name": "wgce2e0",
-		"private_key": "$(cat "$T/b.key")",
-		"listen_port": $PORT
-	},
-	"outer": [ { "port": "net_af_packet0", "ipv4": "10.201.0.2/24" } ],
-	"inner": { "type": "tun", "name": "$TUN",
-		"addresses": ["10.202.0.1/24"], "mtu": 1420 },
-	"workers": [1],
-	"peers": [ { "public_key": "$APUB",
-		"allowed_ips": ["10.202.0.2/32"] } ]
-}
-EOF
-		ip netns exec $NB "$WGCBIN" --config "$T/wgc.json" \
-			>"$T/wgc.log" 2>&1 &
-		wpid=$!
-		dts_track $wpid "$T/wgc.log"
-		i=0
-		while ! grep -q "^wgc: up" "$T/wgc.log" 2>/dev/null &&
-				kill -0 $wpid 2>/dev/null && [ $i -lt 100 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
+		dts_conf "$T/wgc.json" name=wgce2e0 key="$bsk" port=$PORT \
+			prefix=wgce2e-bench mem=512 "lcores=-l $WGC_LCORES" \
+			vdev=net_af_packet0,iface=wgce2e-vb ipv4=10.201.0.2/24 \
+			iname=$TUN addr=10.202.0.1/24 sock="$T/rest.sock" \
+			"peer=$APUB ips=10.202.0.2/32"
+		dts_wgc_launch $NB "$T/wgc.json" "$T/wgc.log"
+		wpid=$WGC_PID
 		ip -n $NB link set $TUN up 2>/dev/null
 		rm -f "$T/hs.log"
 		if ip -n $NB link show $TUN >/dev/null 2>&1 &&

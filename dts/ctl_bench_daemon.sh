@@ -24,21 +24,13 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-cat >"$dir/wgc.json" <<EOF
-{
-	"eal": ["--no-huge", "-m", "6144", "--no-pci", "--no-shconf",
-		"-l", "0-1", "--file-prefix", "wgc-ctl-benchd",
-		"--vdev", "net_null0", "--log-level", "*:notice"],
-	"interface": { "name": "wgcctl-bd", "listen_port": 51820,
-		"private_key": "GGRoqKrq7rEv0VBk+aqphXrbjDH6arZozFPntKx3/GM=",
-		"max_peers": $n },
-	"outer": [ { "port": "net_null0", "ipv4": "192.0.2.1/24" } ],
-	"inner": { "type": "ethdev", "name": "none", "mtu": 1420 },
-	"workers": [1],
-	"control": { "socket": "$rest", "state_dir": "$dir/state",
-		"uapi_dir": "/var/run/wireguard", "max_body": 67108864 }
-}
-EOF
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+dts_conf "$dir/wgc.json" name=wgcctl-bd prefix=wgc-ctl-benchd mem=6144 \
+	key=GGRoqKrq7rEv0VBk+aqphXrbjDH6arZozFPntKx3/GM= vdev=net_null0 \
+	ipv4=192.0.2.1/24 inner=ethdev iname=none sock="$rest" \
+	state="$dir/state" uapi=/var/run/wireguard \
+	"json=.interface.max_peers = $n | .control.max_body = 67108864"
 
 /usr/bin/python3 - "$dir" "$n" <<'EOF'
 import base64, hashlib, json, sys

@@ -17,36 +17,18 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
 wgc=$(dts_wgc_bin)
-PY=/usr/bin/python3
 DRV=$here/ctl_live_crash.py
 ROUNDS=${WGC_CRASH_ROUNDS:-5}
 
 dts_init
-for t in curl jq; do
-	if ! command -v $t >/dev/null 2>&1; then
-		echo "$DTS_NAME: $t missing (devtools/install-deps.sh)"
-		echo "dts: 0 passed, 1 failed"
-		exit 1
-	fi
-done
+dts_need curl jq
 umask 077
 REST=$DTS_TMP/rest.sock
-cat >"$DTS_TMP/wgc.json" <<EOF
-{
-	"eal": ["--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-		"-l", "0-1", "--file-prefix", "wgclive-crash",
-		"--vdev", "net_null0", "--log-level", "*:notice"],
-	"interface": { "name": "wgclive-cr", "private_key": "$(wg genkey 2>/dev/null || echo "")",
-		"listen_port": 51820, "max_peers": 8192 },
-	"outer": [ { "port": "net_null0", "ipv4": "192.0.2.1/24" } ],
-	"inner": { "type": "ethdev", "name": "none", "mtu": 1420 },
-	"peers": [],
-	"control": { "socket": "$REST", "state_dir": "$DTS_TMP/state",
-		"uapi_dir": "" }
-}
-EOF
 # no wg: no private key (the control plane does not need one)
-sed -i 's/"private_key": "",//' "$DTS_TMP/wgc.json"
+dts_conf "$DTS_TMP/wgc.json" name=wgclive-cr key="$(wg genkey 2>/dev/null)" \
+	prefix=wgclive-crash mem=256 vdev=net_null0 ipv4=192.0.2.1/24 \
+	inner=ethdev iname=none workers= sock="$REST" \
+	state="$DTS_TMP/state" uapi= 'json=.interface.max_peers = 8192'
 
 WGC_PID=""
 wgc_start() {
@@ -54,15 +36,7 @@ wgc_start() {
 		>>"$DTS_TMP/wgc.log" 2>&1 &
 	WGC_PID=$!
 	dts_track $WGC_PID "$DTS_TMP/wgc.log"
-	i=0
-	while [ $i -lt 150 ]; do
-		curl -s --unix-socket "$REST" http://wgc/v1/health \
-			>/dev/null 2>&1 && return 0
-		kill -0 $WGC_PID 2>/dev/null || return 1
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
+	dts_wait $WGC_PID 150 curl -s --unix-socket "$REST" http://wgc/v1/health
 }
 
 $PY "$DRV" init "$DTS_TMP/model.json"

@@ -19,9 +19,6 @@ DTS_NAME=ctl_live_traffic
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-wgc=$(dts_wgc_bin)
-PY=/usr/bin/python3
-
 NA=wgclive-a
 NB=wgclive-b
 IF=wgclive-tr
@@ -31,49 +28,19 @@ NPEERS=${WGC_LIVE_PEERS:-10000}
 FLOW_S=30
 
 dts_init
-for t in wireguard-go wg curl jq iperf3 ethtool ping; do
-	if ! command -v $t >/dev/null 2>&1; then
-		echo "$DTS_NAME: $t missing (devtools/install-deps.sh)"
-		echo "dts: 0 passed, 1 failed"
-		exit 1
-	fi
-done
+dts_need wireguard-go wg curl jq iperf3 ethtool ping
 umask 077
 REST=$DTS_TMP/rest.sock
-wsk=$(wg genkey); wpk=$(echo "$wsk" | wg pubkey)
-csk=$(wg genkey); cpk=$(echo "$csk" | wg pubkey)
-echo "$csk" >"$DTS_TMP/client.key"
+dts_keys w c
+dts_pair $NA wgclive-av $NB wgclive-bv 192.168.82.2/24
+dts_ipv6_off $NA
 
-dts_netns $NA
-dts_netns $NB
-ip link add wgclive-av type veth peer name wgclive-bv
-ip link set wgclive-av netns $NA
-ip link set wgclive-bv netns $NB
-ip -n $NA link set wgclive-av up
-ip -n $NB link set wgclive-bv up
-ip -n $NB addr add 192.168.82.2/24 dev wgclive-bv
-dts_offloads_off $NA wgclive-av
-dts_offloads_off $NB wgclive-bv
-ip netns exec $NA sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-
-cat >"$DTS_TMP/wgc.json" <<EOF
-{
-	"eal": ["--no-huge", "-m", "640", "--no-pci", "--no-shconf",
-		"-l", "0-1", "--file-prefix", "wgclive-tr",
-		"--vdev", "net_af_packet0,iface=wgclive-av",
-		"--log-level", "*:notice"],
-	"interface": { "name": "$IF", "private_key": "$wsk",
-		"listen_port": $PORT, "max_peers": 16384 },
-	"outer": [ { "port": "net_af_packet0", "ipv4": "192.168.82.1/24" } ],
-	"inner": { "type": "tun", "name": "wgclive-t1",
-		"addresses": ["10.82.0.1/24"], "mtu": 1420 },
-	"workers": [1],
-	"peers": [ { "public_key": "$cpk",
-		"endpoint": "192.168.82.2:$CPORT",
-		"allowed_ips": ["10.82.0.2/32"] } ],
-	"control": { "socket": "$REST", "state_dir": "$DTS_TMP/state" }
-}
-EOF
+dts_conf "$DTS_TMP/wgc.json" name=$IF key="$wsk" port=$PORT mem=640 \
+	prefix=wgclive-tr vdev=net_af_packet0,iface=wgclive-av \
+	ipv4=192.168.82.1/24 iname=wgclive-t1 addr=10.82.0.1/24 \
+	sock="$REST" state="$DTS_TMP/state" \
+	"peer=$cpk ep=192.168.82.2:$CPORT ips=10.82.0.2/32" \
+	'json=.interface.max_peers = 16384'
 
 WGC_PID=""
 wgc_start() {
@@ -81,20 +48,9 @@ wgc_start() {
 }
 
 client_start() {
-	ip netns exec $NB wireguard-go -f wgclive-g9 \
-		>"$DTS_TMP/go.log" 2>&1 &
-	dts_track $! "$DTS_TMP/go.log"
-	i=0
-	while [ $i -lt 50 ]; do
-		[ -S /var/run/wireguard/wgclive-g9.sock ] && break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	ip netns exec $NB wg set wgclive-g9 private-key "$DTS_TMP/client.key" \
-		listen-port $CPORT peer "$wpk" endpoint 192.168.82.1:$PORT \
-		allowed-ips 10.82.0.0/24 &&
-	ip -n $NB addr add 10.82.0.2/24 dev wgclive-g9 &&
-	ip -n $NB link set wgclive-g9 up
+	dts_wggo $NB wgclive-g9 "$DTS_TMP/c.key" $CPORT 10.82.0.2/24 \
+		"$DTS_TMP/go.log" peer "$wpk" endpoint 192.168.82.1:$PORT \
+		allowed-ips 10.82.0.0/24
 }
 
 # api METHOD PATH [@FILE|JSON]: status in $DTS_TMP/st, seconds in $DTS_TMP/t

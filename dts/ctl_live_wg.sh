@@ -26,8 +26,6 @@ DTS_NAME=ctl_live_wg
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-wgc=$(dts_wgc_bin)
-
 NW=wgclive-w
 NB=wgclive-s
 IF=wgclive
@@ -36,62 +34,33 @@ PORT=51820
 CPORT=51821
 
 dts_init
-for t in wireguard-go wg curl jq ethtool ping; do
-	if ! command -v $t >/dev/null 2>&1; then
-		echo "$DTS_NAME: $t missing (devtools/install-deps.sh)"
-		echo "dts: 0 passed, 1 failed"
-		exit 1
-	fi
-done
+dts_need wireguard-go wg curl jq ethtool ping
 umask 077
 REST=$DTS_TMP/rest.sock
 STATE=$DTS_TMP/state
-
-wsk=$(wg genkey); wpk=$(echo "$wsk" | wg pubkey)
+dts_keys w
 for n in 1 2 3 4 5 6; do
-	wg genkey >"$DTS_TMP/k$n"
-	eval "p$n=\$(wg pubkey <\"$DTS_TMP/k$n\")"
+	dts_keys k$n
+	eval "p$n=\$k${n}pk"
 done
 
 # ---- network ----
 dts_netns $NW
 dts_netns $NB
-ip -n $NB link add wgclive-br type bridge
-ip -n $NB link set wgclive-br up
-# veth NAME_IN_NS NS NAME_ON_BRIDGE
-veth() {
-	ip link add "$1" type veth peer name "$3"
-	ip link set "$1" netns "$2"
-	ip link set "$3" netns $NB
-	ip -n $NB link set "$3" master wgclive-br up
-	ip -n "$2" link set "$1" up
-	dts_offloads_off "$2" "$1"
-	dts_offloads_off $NB "$3"
-}
-veth wgclive-wv $NW wgclive-sw
-ip netns exec $NW sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+dts_veth $NW wgclive-wv $NB wgclive-sw
+dts_bridge $NB wgclive-br wgclive-sw
+dts_ipv6_off $NW
 for n in 1 2 3 4; do
 	dts_netns wgclive-$n
-	veth wgclive-${n}v wgclive-$n wgclive-s$n
-	ip -n wgclive-$n addr add 192.168.81.$((n + 1))/24 dev wgclive-${n}v
+	dts_veth wgclive-$n wgclive-${n}v $NB wgclive-s$n
+	dts_bridge $NB wgclive-br wgclive-s$n
+	dts_addr wgclive-$n wgclive-${n}v 192.168.81.$((n + 1))/24
 done
 
-cat >"$DTS_TMP/wgc.json" <<EOF
-{
-	"eal": ["--no-huge", "-m", "384", "--no-pci", "--no-shconf",
-		"-l", "0-1", "--file-prefix", "wgclive-wg",
-		"--vdev", "net_af_packet0,iface=wgclive-wv",
-		"--log-level", "*:notice"],
-	"interface": { "name": "$IF", "private_key": "$wsk",
-		"listen_port": $PORT },
-	"outer": [ { "port": "net_af_packet0", "ipv4": "192.168.81.1/24" } ],
-	"inner": { "type": "tun", "name": "wgclive-t0",
-		"addresses": ["10.81.0.1/24"], "mtu": 1420 },
-	"workers": [1],
-	"peers": [],
-	"control": { "socket": "$REST", "state_dir": "$STATE" }
-}
-EOF
+dts_conf "$DTS_TMP/wgc.json" name=$IF key="$wsk" port=$PORT \
+	prefix=wgclive-wg vdev=net_af_packet0,iface=wgclive-wv \
+	ipv4=192.168.81.1/24 iname=wgclive-t0 addr=10.81.0.1/24 \
+	sock="$REST" state="$STATE"
 
 WGC_PID=""
 wgc_start() {
@@ -102,21 +71,9 @@ wgc_start() {
 
 # client_start N: wireguard-go wgclive-gN talking to wgc
 client_start() {
-	ns=wgclive-$1
-	ip netns exec $ns wireguard-go -f wgclive-g$1 \
-		>"$DTS_TMP/go$1.log" 2>&1 &
-	dts_track $! "$DTS_TMP/go$1.log"
-	i=0
-	while [ $i -lt 50 ]; do
-		[ -S /var/run/wireguard/wgclive-g$1.sock ] && break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	ip netns exec $ns wg set wgclive-g$1 private-key "$DTS_TMP/k$1" \
-		listen-port $CPORT peer "$wpk" \
-		endpoint 192.168.81.1:$PORT allowed-ips 10.81.0.0/24 &&
-	ip -n $ns addr add 10.81.0.$(($1 + 1))/24 dev wgclive-g$1 &&
-	ip -n $ns link set wgclive-g$1 up
+	dts_wggo wgclive-$1 wgclive-g$1 "$DTS_TMP/k$1.key" $CPORT \
+		10.81.0.$(($1 + 1))/24 "$DTS_TMP/go$1.log" peer "$wpk" \
+		endpoint 192.168.81.1:$PORT allowed-ips 10.81.0.0/24
 }
 
 ping_from() { # ping_from N DST [COUNT]: every reply must come back

@@ -16,33 +16,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 wgc=$(dts_wgc_bin)
 wgcctl=$(dirname "$wgc")/wgcctl
-PY=/usr/bin/python3
 BULK=${WGC_OBSERVE_BULK:-100000}
 PREFIX=wo-observe
 
 dts_init
-for t in curl promtool; do
-	if ! command -v $t >/dev/null 2>&1; then
-		echo "$DTS_NAME: $t missing (devtools/install-deps.sh)"
-		echo "dts: 0 passed, 1 failed"
-		exit 1
-	fi
-done
+dts_need curl promtool
 REST=$DTS_TMP/rest.sock
-cat >"$DTS_TMP/wgc.json" <<EOF
-{
-	"eal": ["--no-huge", "-m", "512", "--no-pci", "--no-shconf",
-		"-l", "0-1", "--file-prefix", "$PREFIX",
-		"--vdev", "net_null0", "--log-level", "*:notice"],
-	"interface": { "name": "wo-obs0", "listen_port": 51931,
-		"max_peers": $((BULK + 1024)) },
-	"outer": [ { "port": "net_null0", "ipv4": "192.0.2.1/24" } ],
-	"inner": { "type": "ethdev", "name": "none", "mtu": 1420 },
-	"peers": [],
-	"control": { "socket": "$REST", "state_dir": "$DTS_TMP/state",
-		"uapi_dir": "$DTS_TMP" }
-}
-EOF
+dts_conf "$DTS_TMP/wgc.json" name=wo-obs0 port=51931 prefix=$PREFIX mem=512 \
+	vdev=net_null0 ipv4=192.0.2.1/24 inner=ethdev iname=none workers= \
+	sock="$REST" state="$DTS_TMP/state" uapi="$DTS_TMP" \
+	"json=.interface.max_peers = $((BULK + 1024))"
 
 get() {
 	curl -s --max-time 10 --unix-socket "$REST" "http://wgc$1"
@@ -54,14 +37,7 @@ wgc_start() {
 		2>"$DTS_TMP/wgc.err" &
 	WGC_PID=$!
 	dts_track $WGC_PID "$DTS_TMP/wgc.err"
-	i=0
-	while [ $i -lt 150 ]; do
-		get /v1/health >/dev/null 2>&1 && return 0
-		kill -0 $WGC_PID 2>/dev/null || return 1
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
+	dts_wait $WGC_PID 150 get /v1/health
 }
 
 dts_check "wgc starts" wgc_start

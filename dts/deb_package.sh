@@ -77,18 +77,9 @@ baseline() {
 		! echo "$avx" | grep -v -i avx | grep -q .
 }
 dts_check "CPU baseline x86-64-v2, no -march=native" baseline
-cat >"$DTS_TMP/wgc.json" <<EOF2
-{
-	"eal": ["--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-		"--file-prefix", "wgc-dts-deb", "--vdev", "net_null0,no-rx=1",
-		"--log-level", "*:notice"],
-	"interface": { "name": "wgcdeb0", "listen_port": 51820 },
-	"outer": [ { "port": "net_null0", "ipv4": "192.0.2.1/24" } ],
-	"inner": { "type": "ethdev", "name": "none", "mtu": 1420 },
-	"control": { "socket": "$DTS_TMP/rest.sock", "state_dir": "",
-		"uapi_dir": "" }
-}
-EOF2
+dts_conf "$DTS_TMP/wgc.json" name=wgcdeb0 prefix=wgc-dts-deb mem=256 lcores= \
+	workers= vdev=net_null0,no-rx=1 ipv4=192.0.2.1/24 inner=ethdev \
+	iname=none sock="$DTS_TMP/rest.sock" uapi=
 runs() {
 	timeout 60 "$root/usr/sbin/wgc" --once --config "$DTS_TMP/wgc.json" &&
 		"$root/usr/bin/wgcctl" 2>&1 | grep -q "peer add --generate"

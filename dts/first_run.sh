@@ -28,13 +28,7 @@ NH=wgcfr-host
 NC=wgcfr-cl
 CLIENT=wgcfr-lap
 dts_init
-for t in jq wg-quick wireguard-go qrencode script; do
-	command -v $t >/dev/null || {
-		echo "$DTS_NAME: $t missing (devtools/install-deps.sh)" >&2
-		echo "dts: 0 passed, 1 failed"
-		exit 1
-	}
-done
+dts_need jq wg-quick wireguard-go qrencode script
 if wg show $CLIENT >/dev/null 2>&1 ||
 		ip netns list | grep -qw -e $NH -e $NC; then
 	echo "$DTS_NAME: $CLIENT / $NH / $NC in use (another run?)" >&2

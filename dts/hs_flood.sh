@@ -23,7 +23,7 @@
 
 DTS_NAME=hs_flood
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib/e2e.sh"
+. "$here/lib.sh"
 
 NW=wdhw
 NC=wdhc
@@ -32,76 +32,54 @@ PORT=51971
 FLOOD_S=${WD_HS_SECONDS:-24}
 
 dts_init
-umask 077
-e2e_need wireguard-go wg curl jq ethtool ping "$PY"
+dts_need wireguard-go wg curl jq ethtool ping "$PY"
 T=$DTS_TMP
-for k in w a b; do wg genkey >"$T/$k.key"; done
-wpk=$(wg pubkey <"$T/w.key")
-apk=$(wg pubkey <"$T/a.key")
-bpk=$(wg pubkey <"$T/b.key")
+dts_keys w a b
 
 setup_net() {
 	dts_netns $NW
 	dts_netns $NC
 	dts_netns $NN
-	e2e_veth $NW wdh-w 192.168.97.1/24 $NC wdh-cw 192.168.97.9/24 1500
-	e2e_veth $NN wdh-n 192.168.97.3/24 $NC wdh-cn 192.168.97.8/24 1500
-	ip -n $NC addr flush dev wdh-cw
-	ip -n $NC addr flush dev wdh-cn
-	ip -n $NC link add wdh-br type bridge
-	ip -n $NC link set wdh-cw master wdh-br
-	ip -n $NC link set wdh-cn master wdh-br
-	ip -n $NC link set wdh-br up
+	dts_veth $NW wdh-w $NC wdh-cw 1500
+	dts_veth $NN wdh-n $NC wdh-cn 1500
+	dts_addr $NN wdh-n 192.168.97.3/24
+	dts_bridge $NC wdh-br wdh-cw wdh-cn
 	dts_offloads_off $NC wdh-br
 	ip -n $NC addr add 192.168.97.2/24 dev wdh-br
 	for i in $(seq 100 131); do
 		ip -n $NC addr add 192.168.97.$i/32 dev wdh-br
 	done
 	# wgc owns its outer address itself
-	[ "$1" = wgc ] && ip -n $NW addr flush dev wdh-w
-	ip netns exec $NW sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	e2e_wggo_start $NC wdh-a "$T/a.key" 51972 10.97.0.2/24 \
-		"$T/a-$1.log" &&
-	A_PID=$E2E_WGGO_PID &&
-	ip netns exec $NC wg set wdh-a peer "$wpk" \
-		endpoint 192.168.97.1:$PORT allowed-ips 10.97.0.0/24
+	[ "$1" = wgc ] || dts_addr $NW wdh-w 192.168.97.1/24
+	dts_ipv6_off $NW
+	dts_wggo $NC wdh-a "$T/a.key" 51972 10.97.0.2/24 "$T/a-$1.log" \
+		peer "$wpk" endpoint 192.168.97.1:$PORT allowed-ips 10.97.0.0/24
+	rc=$?
+	A_PID=$DTS_WGGO_PID
+	return $rc
 }
 
 start_wgc() {
-	cat >"$T/wgc.json" <<EOF
-{
-	"eal": ["--no-huge", "-m", "384", "--no-pci", "--no-shconf",
-		"-l", "0-1", "--file-prefix", "wd-hs",
-		"--vdev", "net_af_packet0,iface=wdh-w",
-		"--log-level", "*:notice"],
-	"interface": { "name": "wdh", "private_key": "$(cat "$T/w.key")",
-		"listen_port": $PORT },
-	"outer": [ { "port": "net_af_packet0", "ipv4": "192.168.97.1/24" } ],
-	"inner": { "type": "tun", "name": "wdh-t0",
-		"addresses": ["10.97.0.1/24"], "mtu": 1420 },
-	"workers": [1],
-	"control": { "socket": "$T/rest.sock", "state_dir": "" },
-	"peers": [ { "public_key": "$apk", "allowed_ips": ["10.97.0.2/32"] },
-		{ "public_key": "$bpk", "allowed_ips": ["10.97.0.3/32"] } ]
-}
-EOF
+	dts_conf "$T/wgc.json" name=wdh key="$wsk" port=$PORT prefix=wd-hs \
+		vdev=net_af_packet0,iface=wdh-w ipv4=192.168.97.1/24 \
+		iname=wdh-t0 addr=10.97.0.1/24 sock="$T/rest.sock" \
+		"peer=$apk ips=10.97.0.2/32" "peer=$bpk ips=10.97.0.3/32" &&
 	dts_wgc_launch $NW "$T/wgc.json" "$T/wgc.log"
 }
 
 start_wggo() {
-	WGGO_LOG_LEVEL=error e2e_wggo_start $NW wdh-t0 "$T/w.key" $PORT \
-		10.97.0.1/24 "$T/server.log" &&
-	SRV_PID=$E2E_WGGO_PID &&
-	ip netns exec $NW wg set wdh-t0 peer "$apk" allowed-ips 10.97.0.2/32 \
-		peer "$bpk" allowed-ips 10.97.0.3/32
+	WGGO_LOG_LEVEL=error dts_wggo $NW wdh-t0 "$T/w.key" $PORT \
+		10.97.0.1/24 "$T/server.log" \
+		peer "$apk" allowed-ips 10.97.0.2/32 \
+		peer "$bpk" allowed-ips 10.97.0.3/32 &&
+	SRV_PID=$DTS_WGGO_PID
 }
 
 client_b() {
-	e2e_wggo_start $NN wdh-b "$T/b.key" 51973 10.97.0.3/24 \
-		"$T/b-$impl.log" &&
-	B_PID=$E2E_WGGO_PID &&
-	ip netns exec $NN wg set wdh-b peer "$wpk" \
-		endpoint 192.168.97.1:$PORT allowed-ips 10.97.0.0/24 &&
+	dts_wggo $NN wdh-b "$T/b.key" 51973 10.97.0.3/24 "$T/b-$impl.log" \
+		peer "$wpk" endpoint 192.168.97.1:$PORT \
+		allowed-ips 10.97.0.0/24 &&
+	B_PID=$DTS_WGGO_PID &&
 	dts_retry 20 ip netns exec $NN ping -c 1 -W 1 10.97.0.1 &&
 	kill -0 $FLOOD_PID
 }
@@ -119,7 +97,7 @@ for impl in ${WD_HS_IMPLS:-wgc wggo}; do
 		--ready "$T/flood.ready" >"$T/flood-$impl.log" 2>&1 &
 	FLOOD_PID=$!
 	dts_track $FLOOD_PID "$T/flood-$impl.log"
-	e2e_wait_file "$T/flood.ready" 10
+	dts_wait_file "$T/flood.ready" 10
 	ip netns exec $NC ping -q -i 0.01 -W 1 -w $((FLOOD_S - 3)) 10.97.0.1 \
 		>"$T/ping-$impl.log" 2>&1 &
 	PING_PID=$!
@@ -136,7 +114,7 @@ for impl in ${WD_HS_IMPLS:-wgc wggo}; do
 	echo "figure: $impl: client A's ping loss during the flood: $loss" \
 		"($(grep transmitted "$T/ping-$impl.log"))" | tee -a "$T/figures"
 	if [ $impl = wgc ]; then
-		e2e_rest "$T/rest.sock" /v1/stats >"$T/stats.json"
+		dts_rest "$T/rest.sock" /v1/stats >"$T/stats.json"
 		jq -c '.interface | with_entries(select(.key |
 			test("cookie|mac|ratelim|handshake")))' "$T/stats.json"
 		jq -c '.drops | with_entries(select(.key | test("handshake")))' \
@@ -149,10 +127,10 @@ for impl in ${WD_HS_IMPLS:-wgc wggo}; do
 			"$T/stats.json")" -gt 0
 		dts_wgc_stop $WGC_PID "$T/wgc.log"
 	else
-		e2e_stop $SRV_PID
+		dts_stop $SRV_PID
 	fi
-	e2e_stop $A_PID
-	e2e_stop $B_PID
+	dts_stop $A_PID
+	dts_stop $B_PID
 done
 cat "$T/figures"
 

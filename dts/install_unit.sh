@@ -76,19 +76,10 @@ verify() {
 dts_check "systemd-analyze verify: clean" verify
 
 # sd_notify, as systemd's manager receives it
-cat >"$DTS_TMP/wgc.json" <<EOF
-{
-	"eal": ["--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-		"--file-prefix", "wgc-dts-unit", "--vdev", "net_null0,no-rx=1",
-		"--log-level", "*:notice"],
-	"interface": { "name": "wgcunit0", "listen_port": 51820,
-		"private_key": "$(wg genkey)" },
-	"outer": [ { "port": "net_null0", "ipv4": "192.0.2.1/24" } ],
-	"inner": { "type": "ethdev", "name": "none", "mtu": 1420 },
-	"control": { "socket": "$DTS_TMP/rest.sock", "state_dir": "",
-		"uapi_dir": "" }
-}
-EOF
+dts_keys u
+dts_conf "$DTS_TMP/wgc.json" name=wgcunit0 key="$usk" prefix=wgc-dts-unit \
+	mem=256 lcores= workers= vdev=net_null0,no-rx=1 ipv4=192.0.2.1/24 \
+	inner=ethdev iname=none sock="$DTS_TMP/rest.sock" uapi=
 /usr/bin/python3 - "$DTS_TMP/notify.sock" "$DTS_TMP/notify.log" <<'PY' &
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -106,11 +97,7 @@ with open(sys.argv[2], "w", buffering=1) as f:
 PY
 lpid=$!
 dts_track $lpid
-i=0
-while [ ! -S "$DTS_TMP/notify.sock" ] && [ $i -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+dts_wait $lpid 50 test -S "$DTS_TMP/notify.sock"
 NOTIFY_SOCKET=$DTS_TMP/notify.sock WATCHDOG_USEC=1000000 \
 	"$wgc" --config "$DTS_TMP/wgc.json" >"$DTS_TMP/wgc.log" 2>&1 &
 pid=$!

@@ -20,7 +20,7 @@
 
 DTS_NAME=loadgen_wggo
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib/e2e.sh"
+. "$here/lib.sh"
 
 NA=wgce2e-a
 NB=wgce2e-b
@@ -29,33 +29,27 @@ PORT=51820
 TARGET=10.201.0.2:$PORT
 
 dts_init
-umask 077
-e2e_need wireguard-go wg ethtool "$PY"
-LG=${LOADGEN:-$(e2e_find_tool wgc-loadgen)} || {
-	echo "$DTS_NAME: build/app/wgc-loadgen not found (ninja -C build)"
-	echo "dts: 0 passed, 1 failed"
-	exit 1
-}
+dts_need wireguard-go wg ethtool "$PY"
+dts_loadgen_bin
 T=$DTS_TMP
 
-wg genkey >"$T/b.key"
-wg genkey >"$T/a.key"
-wg genkey >"$T/x.key"
+dts_keys b a x
 wg genpsk >"$T/psk"
 wg genpsk >"$T/psk2"
-BPUB=$(wg pubkey <"$T/b.key")
-APUB=$(wg pubkey <"$T/a.key")
-XPUB=$(wg pubkey <"$T/x.key")
+BPUB=$bpk
+APUB=$apk
+XPUB=$xpk
 
 dts_netns $NA
 dts_netns $NB
 # MTU 9000 on the link so that badtraffic's oversized frames reach the
 # target instead of being dropped by the veth
-e2e_veth $NA wgce2e-va 10.201.0.1/24 $NB wgce2e-vb 10.201.0.2/24 9000
+dts_veth $NA wgce2e-va $NB wgce2e-vb 9000
+dts_addr $NA wgce2e-va 10.201.0.1/24
+dts_addr $NB wgce2e-vb 10.201.0.2/24
 
-if e2e_wggo_start $NB $WG "$T/b.key" $PORT 10.202.0.1/24 "$T/wggo.log" &&
-		ip netns exec $NB wg set $WG peer "$APUB" \
-			allowed-ips 10.202.0.2/32; then
+if dts_wggo $NB $WG "$T/b.key" $PORT 10.202.0.1/24 "$T/wggo.log" \
+		peer "$APUB" allowed-ips 10.202.0.2/32; then
 	dts_ok "wireguard-go up with a TUN"
 else
 	dts_fail "wireguard-go up with a TUN"
@@ -64,15 +58,9 @@ fi
 
 # lg NAME ARGS...: run wgc-loadgen in ns A, log to $T/NAME.log, return rc
 lg() {
-	lgn=$1
+	lg_name=$1
 	shift
-	echo "+ wgc-loadgen $*" >"$T/$lgn.log"
-	ip netns exec $NA "$LG" --private-key-file "$T/a.key" \
-		--peer-key "$BPUB" --target $TARGET --timeout 3 "$@" \
-		>>"$T/$lgn.log" 2>&1
-	rc=$?
-	DTS_LOGS="$DTS_LOGS $T/$lgn.log"
-	return $rc
+	dts_lg $NA "$lg_name" "$T/a.key" "$BPUB" $TARGET "$@"
 }
 
 # bad arguments: exit 1 and a message, no traffic
@@ -95,7 +83,7 @@ fi
 
 # 1. handshake
 if lg hs --handshake-only; then
-	dts_ok "handshake with wireguard-go ($(e2e_field ms "$T/hs.log") ms)"
+	dts_ok "handshake with wireguard-go ($(dts_field ms "$T/hs.log") ms)"
 else
 	dts_fail "handshake with wireguard-go"
 fi
@@ -122,13 +110,13 @@ stream_check() {
 	size=$3
 	shift 3
 	rm -f "$T/sink.ready"
-	ip netns exec $NB "$PY" "$E2E_LIB/udpsink.py" 10.202.0.1 9 \
+	ip netns exec $NB "$PY" "$here/lib/udpsink.py" 10.202.0.1 9 \
 		--expect "$n" --idle 2 --max 20 --ready "$T/sink.ready" \
 		>"$T/sink-$name.log" 2>&1 &
 	spid=$!
 	dts_track $spid "$T/sink-$name.log"
-	e2e_wait_file "$T/sink.ready" 5
-	rx0=$(e2e_rx $NB $WG)
+	dts_wait_file "$T/sink.ready" 5
+	rx0=$(dts_rx $NB $WG)
 	if lg "$name" --stream "$n" --size "$size" --pps 20000 \
 			--inner-src 10.202.0.2 --inner-dst 10.202.0.1 \
 			--dport 9 "$@"; then
@@ -137,9 +125,9 @@ stream_check() {
 		dts_fail "$name: loadgen sent $n packets"
 	fi
 	wait $spid
-	rx1=$(e2e_rx $NB $WG)
-	got=$(e2e_field received "$T/sink-$name.log")
-	dist=$(e2e_field distinct "$T/sink-$name.log")
+	rx1=$(dts_rx $NB $WG)
+	got=$(dts_field received "$T/sink-$name.log")
+	dist=$(dts_field distinct "$T/sink-$name.log")
 	if [ "$got" = "$n" ] && [ "$dist" = "$n" ]; then
 		dts_ok "$name: $n/$n datagrams in a UDP socket behind the TUN"
 	else
@@ -180,17 +168,10 @@ rc=$?
 	dts_fail "wrong peer key: handshake times out, exit 3 (rc $rc)"
 
 # 5. capture a real session (initiation + transport) for the replays
-rm -f "$T/cap.ready"
-ip netns exec $NA "$PY" "$here/badtraffic.py" capture --iface wgce2e-va \
-	--port $PORT --out "$T/cap.pcap" --count 21 --timeout 15 \
-	--ready "$T/cap.ready" >"$T/capture.log" 2>&1 &
-cpid=$!
-dts_track $cpid "$T/capture.log"
-e2e_wait_file "$T/cap.ready" 10
-sleep 0.3
+dts_bt_capture $NA wgce2e-va $PORT
 lg capstream --stream 20 --size 100 --pps 200 --psk-file "$T/psk" \
 	--inner-src 10.202.0.2 --inner-dst 10.202.0.1 --dport 9
-wait $cpid
+wait $DTS_BT_PID
 if grep -q "captured 21 messages" "$T/capture.log"; then
 	dts_ok "captured a session for replay"
 else
@@ -199,7 +180,7 @@ fi
 
 # 6. the barrage
 sleep 1
-rx0=$(e2e_rx $NB $WG)
+rx0=$(dts_rx $NB $WG)
 COUNT=50
 ip netns exec $NA "$PY" "$here/badtraffic.py" send --iface wgce2e-va \
 	--target $TARGET --count $COUNT --pcap "$T/cap.pcap" \
@@ -214,13 +195,13 @@ else
 	dts_fail "badtraffic: 11 categories x $COUNT frames sent (rc $rc, $ncat)"
 fi
 sleep 1
-rx1=$(e2e_rx $NB $WG)
+rx1=$(dts_rx $NB $WG)
 if [ "$rx1" -eq "$rx0" ]; then
 	dts_ok "no hostile frame (replays included) reached the TUN"
 else
 	dts_fail "hostile frames reached the TUN: rx +$((rx1 - rx0))"
 fi
-if kill -0 "$E2E_WGGO_PID" 2>/dev/null; then
+if kill -0 "$DTS_WGGO_PID" 2>/dev/null; then
 	dts_ok "wireguard-go survived the barrage"
 else
 	dts_fail "wireguard-go survived the barrage"

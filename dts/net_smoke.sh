@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # net_smoke: drivers/ethdev + lib/net on net_af_packet over a veth pair.
@@ -17,104 +17,56 @@
 # Run as root from the build directory (meson test --suite dts does), or
 # with BUILD=path/to/build.
 
-set -u
-HERE=$(cd "$(dirname "$0")" && pwd)
+DTS_NAME=net_smoke
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
 BUILD=${BUILD:-${MESON_BUILD_ROOT:-$(pwd)}}
 BIN=$BUILD/test/wgc-net-smoke
-PY=/usr/bin/python3
 NA=wgcnet-a
 NB=wgcnet-b
 IFA=wgcnet0
 IFB=wgcnet1
-LOG=$(mktemp /tmp/wgcnet-smoke.XXXXXX)
-ALLLOG=$(mktemp /tmp/wgcnet-smoke-all.XXXXXX)
 PID=
-pass=0
-fail=0
-
-stop_smoke() {
-	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-		kill -TERM "$PID" 2>/dev/null
-		sleep 1
-		kill -KILL "$PID" 2>/dev/null
-	fi
-	PID=
-}
-
-del_ns() {
-	ip netns del $NA 2>/dev/null
-	ip netns del $NB 2>/dev/null
-}
-
-cleanup() {
-	stop_smoke
-	del_ns
-	rm -f "$LOG" "$ALLLOG"
-}
-trap cleanup EXIT
-
-check() {
-	local what=$1
-	shift
-	if "$@" >/dev/null 2>&1; then
-		echo "ok   - $what"
-		pass=$((pass + 1))
-	else
-		echo "FAIL - $what"
-		fail=$((fail + 1))
-	fi
-}
-
-finish() {
-	if [ $fail -ne 0 ]; then
-		echo "---- wgc-net-smoke logs ----"
-		cat "$ALLLOG"
-	fi
-	echo "dts: $pass passed, $fail failed"
-	[ $fail -eq 0 ]
-	exit $?
-}
+dts_init
+dts_need "$BIN"
+LOG=$DTS_TMP/smoke.log
+ALLLOG=$DTS_TMP/all.log
+DTS_LOGS=$ALLLOG
 
 # two namespaces joined by a veth; the kernel of a keeps out of the way
 make_ns() {
-	del_ns
-	ip netns add $NA
-	ip netns add $NB
-	ip link add $IFA netns $NA type veth peer name $IFB netns $NB
-	ip netns exec $NA sysctl -qw net.ipv6.conf.$IFA.disable_ipv6=1
-	ip netns exec $NA ip link set $IFA up
-	ip netns exec $NA ethtool -K $IFA tx off tso off gso off >/dev/null 2>&1
-	ip netns exec $NB ip link set lo up
-	ip netns exec $NB ip link set $IFB up
-	ip netns exec $NB ethtool -K $IFB tx off tso off gso off >/dev/null 2>&1
+	[ -n "$PID" ] && dts_stop $PID
+	PID=
+	dts_netns $NA
+	dts_netns $NB
+	dts_veth $NA $IFA $NB $IFB
+	dts_ipv6_off $NA $IFA
 }
 
 # start wgc-net-smoke in namespace a with extra options; sets PID and MAC
 start_smoke() {
 	ip netns exec $NA "$BIN" --no-huge -m 256 --no-pci --no-shconf \
 		--file-prefix wgcnet-smoke --log-level='*:notice' -- \
-		--port net_af_packet_wgcnet0,iface=$IFA \
 		--listen-port 51820 --seconds 120 "$@" >"$LOG" 2>&1 &
 	PID=$!
-	for _ in $(seq 50); do
-		grep -q '^ready' "$LOG" && break
-		sleep 0.2
-	done
+	dts_track $PID
+	dts_wait_line "$LOG" '^ready' $PID
 	MAC=$(sed -n 's/^ready mac=\([^ ]*\).*/\1/p' "$LOG" | tr 'A-F' 'a-f')
 }
 
 # stop it and check it gave every buffer back
 end_smoke() {
-	local tag=$1 rc
-
+	tag=$1
 	kill -TERM $PID
 	wait $PID
 	rc=$?
+	dts_untrack $PID
 	PID=
 	echo "---- $tag" >>"$ALLLOG"
 	cat "$LOG" >>"$ALLLOG"
-	check "${tag}clean exit (every buffer back)" test $rc -eq 0
-	check "${tag}pool in use: 0" grep -q '^pool in use: 0$' "$LOG"
+	dts_check "${tag}clean exit (every buffer back)" test $rc -eq 0
+	dts_check "${tag}pool in use: 0" grep -q '^pool in use: 0$' "$LOG"
 }
 
 udp_echo() {
@@ -135,36 +87,30 @@ sys.exit(1)
 EOF
 }
 
-if [ "$(id -u)" != 0 ] || [ ! -x "$BIN" ]; then
-	echo "needs root and $BIN"
-	fail=1
-	finish
-fi
-
 # ---- untagged, against the kernel ----
 make_ns
-ip netns exec $NB ip addr add 10.77.0.2/24 dev $IFB
-ip netns exec $NB ip addr add fd00:77::2/64 dev $IFB nodad
-start_smoke --ip4 10.77.0.1/24 --gw4 10.77.0.2 \
+dts_addr $NB $IFB 10.77.0.2/24 fd00:77::2/64
+start_smoke --port net_af_packet_wgcnet0,iface=$IFA \
+	--ip4 10.77.0.1/24 --gw4 10.77.0.2 \
 	--ip6 fd00:77::1/64 --gw6 fd00:77::2
-check "wgc-net-smoke started" grep -q '^ready' "$LOG"
+dts_check "wgc-net-smoke started" grep -q '^ready' "$LOG"
 
-check "ping 10.77.0.1 (ARP + ICMP echo)" \
+dts_check "ping 10.77.0.1 (ARP + ICMP echo)" \
 	ip netns exec $NB ping -c 3 -i 0.2 -W 2 10.77.0.1
-check "kernel learned wgc's MAC by ARP" \
+dts_check "kernel learned wgc's MAC by ARP" \
 	sh -c "ip netns exec $NB ip neigh show 10.77.0.1 dev $IFB | grep -qi 'lladdr $MAC'"
 # the kernel may have learned our MAC from our own gateway request:
 # forget it, so that it has to ask (ARP request -> our reply)
 ip netns exec $NB ip neigh flush dev $IFB
-check "ping 10.77.0.1 after flushing the kernel's neighbours" \
+dts_check "ping 10.77.0.1 after flushing the kernel's neighbours" \
 	ip netns exec $NB ping -c 2 -i 0.2 -W 2 10.77.0.1
-check "ping6 fd00:77::1 (NS/NA + ICMPv6 echo)" \
+dts_check "ping6 fd00:77::1 (NS/NA + ICMPv6 echo)" \
 	ip netns exec $NB ping -6 -c 3 -i 0.2 -W 2 fd00:77::1
-check "kernel learned wgc's MAC by ND" \
+dts_check "kernel learned wgc's MAC by ND" \
 	sh -c "ip netns exec $NB ip -6 neigh show fd00:77::1 dev $IFB | grep -qi 'lladdr $MAC'"
-check "UDP over IPv4 echoed by encap (kernel verified checksums)" \
+dts_check "UDP over IPv4 echoed by encap (kernel verified checksums)" \
 	udp_echo 10.77.0.1 x
-check "UDP over IPv6 echoed by encap (kernel verified checksums)" \
+dts_check "UDP over IPv6 echoed by encap (kernel verified checksums)" \
 	udp_echo fd00:77::1 y
 # a datagram to another port: dropped and counted
 ip netns exec $NB $PY -c "import socket; socket.socket(socket.AF_INET, \
@@ -172,29 +118,30 @@ socket.SOCK_DGRAM).sendto(b'x' * 10, ('10.77.0.1', 9999))"
 sleep 0.5
 end_smoke ""
 GWMAC=$(ip netns exec $NB cat /sys/class/net/$IFB/address)
-check "gateway4 resolved by ARP" \
+dts_check "gateway4 resolved by ARP" \
 	grep -Eiq "^neigh 10.77.0.2 $GWMAC (reachable|stale|probe)" "$LOG"
-check "gateway6 resolved by NS" \
+dts_check "gateway6 resolved by NS" \
 	grep -Eiq "^neigh fd00:77::2 $GWMAC (reachable|stale|probe)" "$LOG"
-check "wrong-port datagram counted" grep -q '^drop udp_port=1$' "$LOG"
-check "ARP requests answered" grep -Eq 'arp_reply_tx=[1-9]' "$LOG"
-check "neighbour solicitations answered" grep -Eq 'nd_na_tx=[1-9]' "$LOG"
-check "echo replies counted" \
+dts_check "wrong-port datagram counted" grep -q '^drop udp_port=1$' "$LOG"
+dts_check "ARP requests answered" grep -Eq 'arp_reply_tx=[1-9]' "$LOG"
+dts_check "neighbour solicitations answered" grep -Eq 'nd_na_tx=[1-9]' "$LOG"
+dts_check "echo replies counted" \
 	grep -Eq 'echo_reply_tx=([6-9]|[1-9][0-9]+) ' "$LOG"
 
 # ---- VLAN 100, scapy speaks tagged frames ----
 make_ns
-ip netns exec $NB sysctl -qw net.ipv6.conf.$IFB.disable_ipv6=1
-start_smoke --ip4 10.77.0.1/24 --ip6 fd00:77::1/64 --vlan 100
-check "[vlan 100] wgc-net-smoke started" grep -q '^ready' "$LOG"
-VOUT=$(ip netns exec $NB $PY "$HERE/net_smoke_vlan.py" $IFB "$MAC" 2>&1)
+dts_ipv6_off $NB $IFB
+start_smoke --port net_af_packet_wgcnet0,iface=$IFA --ip4 10.77.0.1/24 \
+	--ip6 fd00:77::1/64 --vlan 100
+dts_check "[vlan 100] wgc-net-smoke started" grep -q '^ready' "$LOG"
+VOUT=$(ip netns exec $NB $PY "$here/net_smoke_vlan.py" $IFB "$MAC" 2>&1)
 echo "$VOUT"
-pass=$((pass + $(echo "$VOUT" | grep -c '^ok')))
-fail=$((fail + $(echo "$VOUT" | grep -c '^FAIL')))
-[ "$(echo "$VOUT" | grep -c '^ok')" -gt 0 ] || fail=$((fail + 1))
+DTS_PASS=$((DTS_PASS + $(echo "$VOUT" | grep -c '^ok')))
+DTS_FAIL=$((DTS_FAIL + $(echo "$VOUT" | grep -c '^FAIL')))
+[ "$(echo "$VOUT" | grep -c '^ok')" -gt 0 ] || dts_fail "[vlan 100] scapy checks ran"
 echo "$VOUT" >>"$ALLLOG"
 end_smoke "[vlan 100] "
-check "[vlan 100] tagged frames classified (no vlan drop for them)" \
+dts_check "[vlan 100] tagged frames classified (no vlan drop for them)" \
 	grep -Eq 'rx_arp=[1-9]' "$LOG"
 
 # ---- net_tap, 2 queues: RSS and TX checksum offloads when offered ----
@@ -216,30 +163,22 @@ for i in range(16):
 sys.exit(0 if good == 16 else 1)
 EOF
 }
-del_ns
-ip netns add $NA
-ip netns exec $NA ip link set lo up
-ip netns exec $NA "$BIN" --no-huge -m 256 --no-pci --no-shconf \
-	--file-prefix wgcnet-smoke --log-level='*:notice' -- \
-	--port net_tap_wgcnet0,iface=wgcnett0 --queues 2 \
-	--ip4 10.78.0.1/24 --listen-port 51820 --seconds 120 >"$LOG" 2>&1 &
-PID=$!
-for _ in $(seq 50); do
-	grep -q '^ready' "$LOG" && break
-	sleep 0.2
-done
-check "[tap] wgc-net-smoke started on net_tap" grep -q '^ready' "$LOG"
+ip netns del $NB
+dts_netns $NA
+start_smoke --port net_tap_wgcnet0,iface=wgcnett0 --queues 2 \
+	--ip4 10.78.0.1/24
+dts_check "[tap] wgc-net-smoke started on net_tap" grep -q '^ready' "$LOG"
 ip netns exec $NA ip addr add 10.78.0.2/24 dev wgcnett0
 ip netns exec $NA ip link set wgcnett0 up
-ip netns exec $NA ethtool -K wgcnett0 tx off tso off gso off >/dev/null 2>&1
-check "[tap] ping through net_tap" \
+dts_offloads_off $NA wgcnett0
+dts_check "[tap] ping through net_tap" \
 	ip netns exec $NA ping -c 2 -i 0.2 -W 2 10.78.0.1
-check "[tap] 16 UDP flows echoed (checksums verified by the kernel)" \
+dts_check "[tap] 16 UDP flows echoed (checksums verified by the kernel)" \
 	tap_flows
 end_smoke "[tap] "
 echo "[tap] $(grep '^ready' "$LOG")"
 if grep -q '^ready.* rss=1' "$LOG"; then
-	check "[tap] RSS spread the flows over both queues" \
+	dts_check "[tap] RSS spread the flows over both queues" \
 		sh -c "grep -Eq '^queue 0: [1-9]' '$LOG' && grep -Eq '^queue 1: [1-9]' '$LOG'"
 fi
-finish
+dts_done

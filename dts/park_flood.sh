@@ -26,7 +26,7 @@
 
 DTS_NAME=park_flood
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib/e2e.sh"
+. "$here/lib.sh"
 
 NW=wdpw
 NC=wdpc
@@ -38,11 +38,9 @@ SWEEP_S=${WD_PARK_SECONDS:-4}
 REST=""
 
 dts_init
-umask 077
-e2e_need wireguard-go wg curl jq iperf3 ethtool ping "$PY"
+dts_need wireguard-go wg curl jq iperf3 ethtool ping "$PY"
 T=$DTS_TMP
-wg genkey >"$T/w.key"; wpk=$(wg pubkey <"$T/w.key")
-wg genkey >"$T/c.key"; cpk=$(wg pubkey <"$T/c.key")
+dts_keys w c
 
 # the endpoint-less peers: a JSON array for REST, a wg config for wg addconf
 # (the last NDEAD with the dead endpoint)
@@ -67,53 +65,42 @@ EOF
 setup_net() {
 	dts_netns $NW
 	dts_netns $NC
-	e2e_veth $NW wdp-wv 192.168.91.1/24 $NC wdp-cv 192.168.91.2/24 1500
+	dts_veth $NW wdp-wv $NC wdp-cv 1500
+	dts_addr $NC wdp-cv 192.168.91.2/24
 	# wgc owns its outer address itself
-	[ "$1" = wgc ] && ip -n $NW addr flush dev wdp-wv
-	ip netns exec $NW sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	e2e_wggo_start $NC wdp-g0 "$T/c.key" $CPORT 10.91.0.2/16 \
-		"$T/client-$1.log"
-	CLIENT_PID=$E2E_WGGO_PID
-	ip netns exec $NC wg set wdp-g0 peer "$wpk" \
+	[ "$1" = wgc ] || dts_addr $NW wdp-wv 192.168.91.1/24
+	dts_ipv6_off $NW
+	dts_wggo $NC wdp-g0 "$T/c.key" $CPORT 10.91.0.2/16 \
+		"$T/client-$1.log" peer "$wpk" \
 		endpoint 192.168.91.1:$PORT allowed-ips 10.91.0.0/16
+	rc=$?
+	CLIENT_PID=$DTS_WGGO_PID
+	return $rc
 }
 
 start_wgc() {
 	REST=$T/rest.sock
-	cat >"$T/wgc.json" <<EOF
-{
-	"eal": ["--no-huge", "-m", "384", "--no-pci", "--no-shconf",
-		"-l", "0-1", "--file-prefix", "wd-park",
-		"--vdev", "net_af_packet0,iface=wdp-wv",
-		"--log-level", "*:notice"],
-	"interface": { "name": "wdp", "private_key": "$(cat "$T/w.key")",
-		"listen_port": $PORT },
-	"outer": [ { "port": "net_af_packet0", "ipv4": "192.168.91.1/24" } ],
-	"inner": { "type": "tun", "name": "wdp-t0",
-		"addresses": ["10.91.0.1/16"], "mtu": 1420 },
-	"workers": [1],
-	"control": { "socket": "$REST", "state_dir": "" },
-	"peers": [ { "public_key": "$cpk", "endpoint": "192.168.91.2:$CPORT",
-		"allowed_ips": ["10.91.0.2/32"] } ]
-}
-EOF
+	dts_conf "$T/wgc.json" name=wdp key="$wsk" port=$PORT prefix=wd-park \
+		vdev=net_af_packet0,iface=wdp-wv ipv4=192.168.91.1/24 \
+		iname=wdp-t0 addr=10.91.0.1/16 sock="$REST" \
+		"peer=$cpk ep=192.168.91.2:$CPORT ips=10.91.0.2/32" &&
 	dts_wgc_launch $NW "$T/wgc.json" "$T/wgc.log" &&
 	curl -sf --unix-socket "$REST" --json "@$T/peers.json" \
 		http://wgc/v1/peers >/dev/null &&
-	[ "$(e2e_rest "$REST" /v1/interface | jq .peers)" = \
+	[ "$(dts_rest "$REST" /v1/interface | jq .peers)" = \
 		$((NPEERS + NDEAD + 1)) ]
 }
 
 start_wggo() {
-	WGGO_LOG_LEVEL=error e2e_wggo_start $NW wdp-t0 "$T/w.key" $PORT 10.91.0.1/16 \
-		"$T/server.log" &&
-	ip netns exec $NW wg set wdp-t0 peer "$cpk" \
+	WGGO_LOG_LEVEL=error dts_wggo $NW wdp-t0 "$T/w.key" $PORT \
+		10.91.0.1/16 "$T/server.log" peer "$cpk" \
 		endpoint 192.168.91.2:$CPORT allowed-ips 10.91.0.2/32 &&
 	ip netns exec $NW wg addconf wdp-t0 "$T/peers.conf" &&
-	[ "$(ip netns exec $NW wg show wdp-t0 peers | wc -l)" = $((NPEERS + NDEAD + 1)) ]
+	[ "$(ip netns exec $NW wg show wdp-t0 peers | wc -l)" = \
+		$((NPEERS + NDEAD + 1)) ]
 }
 
-stats() { e2e_rest "$REST" /v1/stats; }
+stats() { dts_rest "$REST" /v1/stats; }
 
 # pools_idle: every pool's in_use within 64 of $T/idle.json (monitor: 1 Hz)
 pools_idle() {
@@ -142,7 +129,7 @@ print("sweep: %d datagrams to %d endpoint-less peers" % (n, len(dsts)))
 }
 
 tcp() {
-	e2e_iperf_tcp $NW $NC 10.91.0.1 5291 "$impl TCP $1" $2
+	dts_iperf_tcp $NW $NC 10.91.0.1 5291 "$impl TCP $1" $2
 }
 
 for impl in ${WD_PARK_IMPLS:-wgc wggo}; do
@@ -203,9 +190,9 @@ for impl in ${WD_PARK_IMPLS:-wgc wggo}; do
 		cat "$T/check.out"
 		dts_wgc_stop $WGC_PID "$T/wgc.log"
 	else
-		e2e_stop $E2E_WGGO_PID
+		dts_stop $DTS_WGGO_PID
 	fi
-	e2e_stop $CLIENT_PID
+	dts_stop $CLIENT_PID
 done
 
 cat "$T/figures" 2>/dev/null

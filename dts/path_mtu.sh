@@ -35,98 +35,44 @@ PMDS=${PMDS:-"af_packet tap"}
 # fragments (hashed on its addresses) and its whole datagrams (addresses
 # and ports) may be decrypted on different workers under one keypair
 if [ "${WGC_WORKERS:-1}" = 2 ]; then
-	LCORES='"--lcores", "0@0,1@1,2@1"'
+	LCORES="--lcores 0@0,1@1,2@1"
 	QP=",qpairs=2"
-	WORKERS="1, 2"
+	WORKERS="1,2"
 else
-	LCORES='"-l", "0-1"'
+	LCORES="-l 0-1"
 	QP=""
 	WORKERS="1"
 fi
 
 dts_init
-for t in wireguard-go wg iperf3 ethtool ping; do
-	if ! command -v $t >/dev/null 2>&1; then
-		echo "$DTS_NAME: $t missing (devtools/install-deps.sh)"
-		echo "dts: 0 passed, 1 failed"
-		exit 1
-	fi
-done
-
-wsk=$(wg genkey); wpk=$(echo "$wsk" | wg pubkey)
-csk=$(wg genkey); cpk=$(echo "$csk" | wg pubkey)
-echo "$csk" >"$DTS_TMP/client.key"
-
-dts_netns $NW
-dts_netns $NC
-ip link del wf-wv 2>/dev/null
-ip link add wf-wv mtu 1400 type veth peer name wf-cv mtu 1400
-ip link set wf-wv netns $NW
-ip link set wf-cv netns $NC
-ip netns exec $NW sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-ip netns exec $NW sysctl -qw net.ipv6.conf.wf-wv.disable_ipv6=1
-ip -n $NW link set wf-wv up
-ip -n $NC link set wf-cv up
-ip -n $NC addr add 192.168.79.2/24 dev wf-cv
-ip -n $NC addr add fd79::2/64 dev wf-cv nodad
-dts_offloads_off $NW wf-wv
-dts_offloads_off $NC wf-cv
+dts_need wireguard-go wg iperf3 ethtool ping
+dts_keys w c
+dts_pair $NW wf-wv $NC wf-cv 192.168.79.2/24,fd79::2/64 1400
+dts_ipv6_off $NW
 
 # a fresh wireguard-go per wgc instance (a restarted wgc knows no session)
 client_start() {
-	if [ -n "${GO_PID:-}" ]; then
-		kill $GO_PID
-		wait $GO_PID 2>/dev/null
-		dts_untrack $GO_PID
-		ip -n $NC link del wf-g0 2>/dev/null
-		rm -f /var/run/wireguard/wf-g0.sock
-	fi
-	ip netns exec $NC wireguard-go -f wf-g0 \
-		>"$DTS_TMP/wireguard-go.log" 2>&1 &
-	GO_PID=$!
-	dts_track $GO_PID "$DTS_TMP/wireguard-go.log"
-	i=0
-	while [ $i -lt 50 ]; do
-		[ -S /var/run/wireguard/wf-g0.sock ] && break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	ip netns exec $NC wg set wf-g0 private-key "$DTS_TMP/client.key" \
-		listen-port $CPORT peer "$wpk" \
-		endpoint 192.168.79.1:$PORT \
-		allowed-ips 10.79.0.0/24,fd79:1::/64 &&
-	ip -n $NC link set wf-g0 mtu 1420 &&
-	ip -n $NC addr add 10.79.0.2/24 dev wf-g0 &&
-	ip -n $NC addr add fd79:1::2/64 dev wf-g0 nodad &&
-	ip -n $NC link set wf-g0 up
+	[ -n "${GO_PID:-}" ] && dts_wggo_stop $GO_PID $NC wf-g0
+	dts_wggo $NC wf-g0 "$DTS_TMP/c.key" $CPORT 10.79.0.2/24,fd79:1::2/64 \
+		"$DTS_TMP/wireguard-go.log" peer "$wpk" \
+		endpoint 192.168.79.1:$PORT allowed-ips 10.79.0.0/24,fd79:1::/64
+	rc=$?
+	GO_PID=$DTS_WGGO_PID
+	return $rc
 }
 
 # wgc_start PMD LOG
 wgc_start() {
 	if [ "$1" = tap ]; then
 		vdev="net_tap0,iface=wf-ot"
-		port=net_tap0
 	else
 		vdev="net_af_packet0,iface=wf-wv$QP"
-		port=net_af_packet0
 	fi
-	cat >"$DTS_TMP/wgc.json" <<EOF
-{
-	"eal": ["--no-huge", "-m", "384", "--no-pci", "--no-shconf",
-		$LCORES, "--file-prefix", "wf-pmtu", "--vdev", "$vdev",
-		"--log-level", "*:notice"],
-	"interface": { "name": "wf", "private_key": "$wsk",
-		"listen_port": $PORT },
-	"outer": [ { "port": "$port", "ipv4": "192.168.79.1/24",
-		"ipv6": "fd79::1/64", "mtu": 1400 } ],
-	"inner": { "type": "tun", "name": "wf-t0",
-		"addresses": ["10.79.0.1/24", "fd79:1::1/64"], "mtu": 1420 },
-	"workers": [$WORKERS],
-	"control": { "socket": "$DTS_TMP/rest.sock", "state_dir": "" },
-	"peers": [ { "public_key": "$cpk",
-		"allowed_ips": ["10.79.0.2/32", "fd79:1::2/128"] } ]
-}
-EOF
+	dts_conf "$DTS_TMP/wgc.json" name=wf key="$wsk" port=$PORT \
+		prefix=wf-pmtu "lcores=$LCORES" workers=$WORKERS vdev=$vdev \
+		ipv4=192.168.79.1/24 ipv6=fd79::1/64 omtu=1400 iname=wf-t0 \
+		addr=10.79.0.1/24,fd79:1::1/64 sock="$DTS_TMP/rest.sock" \
+		"peer=$cpk ips=10.79.0.2/32,fd79:1::2/128"
 	ip netns exec $NW sysctl -qw net.ipv6.conf.default.disable_ipv6=0
 	dts_wgc_launch $NW "$DTS_TMP/wgc.json" "$2" || return 1
 	ip netns exec $NW sysctl -qw net.ipv6.conf.wf-t0.accept_dad=0 \

@@ -25,7 +25,7 @@
 
 DTS_NAME=path_mtu_router
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib/e2e.sh"
+. "$here/lib.sh"
 
 NC=wdmc
 NR=wdmr
@@ -35,59 +35,43 @@ CPORT=51896
 MAC=02:00:00:00:95:01
 
 dts_init
-umask 077
-e2e_need wireguard-go wg curl jq iperf3 ethtool ping "$PY"
+dts_need wireguard-go wg curl jq iperf3 ethtool ping "$PY"
 T=$DTS_TMP
-wg genkey >"$T/w.key"; wpk=$(wg pubkey <"$T/w.key")
-wg genkey >"$T/c.key"; cpk=$(wg pubkey <"$T/c.key")
+dts_keys w c
 
 setup_net() {
 	dts_netns $NC
 	dts_netns $NR
-	e2e_veth $NC wdm-c 192.168.95.2/24 $NR wdm-rc 192.168.95.254/24 1400
-	ip -n $NC addr add fd95::2/64 dev wdm-c nodad
-	ip -n $NR addr add fd95::fe/64 dev wdm-rc nodad
+	dts_veth $NC wdm-c $NR wdm-rc 1400
+	dts_addr $NC wdm-c 192.168.95.2/24 fd95::2/64
+	dts_addr $NR wdm-rc 192.168.95.254/24 fd95::fe/64
 	ip -n $NC route add default via 192.168.95.254
 	ip -n $NC route add default via fd95::fe
 	ip netns exec $NR sysctl -qw net.ipv4.ip_forward=1
 	ip netns exec $NR sysctl -qw net.ipv6.conf.all.forwarding=1
-	e2e_wggo_start $NC wdm-g0 "$T/c.key" $CPORT 10.99.0.2/24 \
-		"$T/client-$1.log"
-	CLIENT_PID=$E2E_WGGO_PID
-	ip -n $NC addr add fd99::2/64 dev wdm-g0 nodad &&
-	ip netns exec $NC wg set wdm-g0 peer "$wpk" \
-		endpoint 192.168.96.1:$PORT allowed-ips 10.99.0.0/24,fd99::/64
+	dts_wggo $NC wdm-g0 "$T/c.key" $CPORT 10.99.0.2/24,fd99::2/64 \
+		"$T/client-$1.log" peer "$wpk" endpoint 192.168.96.1:$PORT \
+		allowed-ips 10.99.0.0/24,fd99::/64
+	rc=$?
+	CLIENT_PID=$DTS_WGGO_PID
+	return $rc
 }
 
 # the router's side of a 1400-byte link towards the server
 router_link() {
 	ip -n $NR link set "$1" mtu 1400 up &&
-	ip -n $NR addr add 192.168.96.254/24 dev "$1" &&
-	ip -n $NR addr add fd97::fe/64 dev "$1" nodad &&
+	dts_addr $NR "$1" 192.168.96.254/24 fd97::fe/64 &&
 	dts_offloads_off $NR "$1"
 }
 
 start_wgc() {
 	SRV=$NR
-	cat >"$T/wgc.json" <<EOF
-{
-	"eal": ["--no-huge", "-m", "384", "--no-pci", "--no-shconf",
-		"-l", "0-1", "--file-prefix", "wd-mtu",
-		"--vdev", "net_tap0,iface=wdm-tap0,mac=$MAC",
-		"--log-level", "*:notice"],
-	"interface": { "name": "wdm", "private_key": "$(cat "$T/w.key")",
-		"listen_port": $PORT },
-	"outer": [ { "port": "net_tap0", "mtu": 1400,
-		"ipv4": "192.168.96.1/24", "gateway4": "192.168.96.254",
-		"ipv6": "fd97::1/64", "gateway6": "fd97::fe" } ],
-	"inner": { "type": "tun", "name": "wdm-t0",
-		"addresses": ["10.99.0.1/24", "fd99::1/64"], "mtu": 1420 },
-	"workers": [1],
-	"control": { "socket": "$T/rest.sock", "state_dir": "" },
-	"peers": [ { "public_key": "$cpk", "endpoint": "192.168.95.2:$CPORT",
-		"allowed_ips": ["10.99.0.2/32", "fd99::2/128"] } ]
-}
-EOF
+	dts_conf "$T/wgc.json" name=wdm key="$wsk" port=$PORT prefix=wd-mtu \
+		vdev=net_tap0,iface=wdm-tap0,mac=$MAC omtu=1400 \
+		ipv4=192.168.96.1/24 gw4=192.168.96.254 \
+		ipv6=fd97::1/64 gw6=fd97::fe iname=wdm-t0 \
+		addr=10.99.0.1/24,fd99::1/64 sock="$T/rest.sock" \
+		"peer=$cpk ep=192.168.95.2:$CPORT ips=10.99.0.2/32,fd99::2/128"
 	# net_tap gives the kernel side wgc's MAC: another one, or the
 	# kernel's link-local address fails DAD against wgc's (same EUI-64)
 	# and the router cannot resolve wgc's IPv6 address for forwarding
@@ -101,18 +85,13 @@ EOF
 start_wggo() {
 	SRV=$NS
 	dts_netns $NS
-	ip link add wdm-rs netns $NR type veth peer name wdm-s netns $NS &&
+	dts_veth $NR wdm-rs $NS wdm-s 1400 &&
 	router_link wdm-rs &&
-	ip -n $NS link set wdm-s mtu 1400 up &&
-	ip -n $NS addr add 192.168.96.1/24 dev wdm-s &&
-	ip -n $NS addr add fd97::1/64 dev wdm-s nodad &&
+	dts_addr $NS wdm-s 192.168.96.1/24 fd97::1/64 &&
 	ip -n $NS route add default via 192.168.96.254 &&
 	ip -n $NS route add default via fd97::fe &&
-	dts_offloads_off $NS wdm-s &&
-	WGGO_LOG_LEVEL=error e2e_wggo_start $NS wdm-t0 "$T/w.key" $PORT \
-		10.99.0.1/24 "$T/server.log" &&
-	ip -n $NS addr add fd99::1/64 dev wdm-t0 nodad &&
-	ip netns exec $NS wg set wdm-t0 peer "$cpk" \
+	WGGO_LOG_LEVEL=error dts_wggo $NS wdm-t0 "$T/w.key" $PORT \
+		10.99.0.1/24,fd99::1/64 "$T/server.log" peer "$cpk" \
 		endpoint 192.168.95.2:$CPORT allowed-ips 10.99.0.2/32,fd99::2/128
 }
 
@@ -133,7 +112,7 @@ frags() {
 # tcp [-R]: iperf3 TCP from the client (-R: server -> client)
 tcp() {
 	dir="client -> server"; [ "$1" = -R ] && dir="server -> client"
-	e2e_iperf_tcp $SRV $NC 10.99.0.1 5295 \
+	dts_iperf_tcp $SRV $NC 10.99.0.1 5295 \
 		"$impl outer IPv$fam TCP $dir" $1
 }
 
@@ -171,7 +150,7 @@ for impl in ${WD_MTU_IMPLS:-wgc wggo}; do
 		dts_check "$tag: iperf3 TCP server -> client" tcp -R
 	done
 	if [ $impl = wgc ]; then
-		e2e_rest "$T/rest.sock" /v1/stats >"$T/stats.json"
+		dts_rest "$T/rest.sock" /v1/stats >"$T/stats.json"
 		jq -c '.interface | with_entries(select(.key |
 			test("frag|reass")))' "$T/stats.json" | sed 's/^/info: /'
 		jq -c '.drops | with_entries(select(.value > 0))' \
@@ -182,9 +161,9 @@ for impl in ${WD_MTU_IMPLS:-wgc wggo}; do
 			"$(jq '.interface.net_tx_fragmented // 0' "$T/stats.json")" -gt 0
 		dts_wgc_stop $WGC_PID "$T/wgc.log"
 	else
-		e2e_stop $E2E_WGGO_PID
+		dts_stop $DTS_WGGO_PID
 	fi
-	e2e_stop $CLIENT_PID
+	dts_stop $CLIENT_PID
 done
 cat "$T/figures" 2>/dev/null
 

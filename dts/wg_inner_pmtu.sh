@@ -22,76 +22,31 @@ DTS_NAME=wg_inner_pmtu
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-wgc=$(dts_wgc_bin)
-
 NX=wi-x
 NY=wi-y
 MAC=02:00:00:00:83:01
 dts_init
-
-xsk=$(wg genkey); xpk=$(echo "$xsk" | wg pubkey)
-ysk=$(wg genkey); ypk=$(echo "$ysk" | wg pubkey)
-echo "$ysk" >"$DTS_TMP/y.key"
-
-dts_netns $NX
-dts_netns $NY
-ip link del wi-xv 2>/dev/null
-ip link add wi-xv type veth peer name wi-yv
-ip link set wi-xv netns $NX
-ip link set wi-yv netns $NY
-ip -n $NX link set wi-xv up
-ip -n $NY link set wi-yv up
-ip -n $NY addr add 192.168.83.2/24 dev wi-yv
-ip netns exec $NX sysctl -qw net.ipv6.conf.wi-xv.disable_ipv6=1
-dts_offloads_off $NX wi-xv
-dts_offloads_off $NY wi-yv
+dts_keys x y
+dts_pair $NX wi-xv $NY wi-yv 192.168.83.2/24
 
 REST=$DTS_TMP/rest.sock
-cat >"$DTS_TMP/wgc.json" <<EOF
-{
-	"eal": ["--no-huge", "-m", "384", "--no-pci", "--no-shconf",
-		"-l", "0-1", "--file-prefix", "wi-pmtu",
-		"--vdev", "net_af_packet0,iface=wi-xv",
-		"--vdev", "net_tap0,iface=wi-xt,mac=$MAC",
-		"--log-level", "*:notice"],
-	"interface": { "name": "wi-x", "private_key": "$xsk",
-		"listen_port": 51830 },
-	"outer": [ { "port": "net_af_packet0", "ipv4": "192.168.83.1/24" } ],
-	"inner": { "type": "ethdev", "name": "net_tap0", "mtu": 1420,
-		"addresses": ["10.83.0.254/24"], "mss_clamp": "auto" },
-	"workers": [1],
-	"control": { "socket": "$REST", "uapi_dir": "", "state_dir": "" },
-	"peers": [ { "public_key": "$ypk",
-		"allowed_ips": ["10.83.0.2/32", "fd83::2/128"] } ]
-}
-EOF
+dts_conf "$DTS_TMP/wgc.json" name=wi-x key="$xsk" port=51830 prefix=wi-pmtu \
+	vdev=net_af_packet0,iface=wi-xv vdev=net_tap0,iface=wi-xt,mac=$MAC \
+	ipv4=192.168.83.1/24 inner=ethdev iname=net_tap0 addr=10.83.0.254/24 \
+	sock="$REST" uapi= "peer=$ypk ips=10.83.0.2/32,fd83::2/128" \
+	'json=.inner.mss_clamp = "auto"'
 
 log=$DTS_TMP/wgc.log
 start() {
 	dts_wgc_launch $NX "$DTS_TMP/wgc.json" "$log" || return 1
 	# the protected network behind the tap: a 1500-byte link
-	dts_offloads_off $NX wi-xt
-	ip -n $NX link set wi-xt up mtu 1500 &&
-	ip -n $NX addr add 10.83.0.1/24 dev wi-xt &&
-	ip -n $NX addr add fd83::1/64 dev wi-xt nodad &&
-	ip -n $NX neigh replace 10.83.0.2 lladdr $MAC dev wi-xt &&
-	ip -n $NX neigh replace fd83::2 lladdr $MAC dev wi-xt &&
+	dts_lan $NX wi-xt 1500 $MAC 10.83.0.1/24,fd83::1/64 10.83.0.2,fd83::2 &&
 	ip -n $NX link show wi-xt | grep -q "mtu 1500"
 }
 client() {
-	ip netns exec $NY wireguard-go -f wi-gy >"$DTS_TMP/go.log" 2>&1 &
-	dts_track $! "$DTS_TMP/go.log"
-	i=0
-	while [ ! -S /var/run/wireguard/wi-gy.sock ] && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	ip netns exec $NY wg set wi-gy private-key "$DTS_TMP/y.key" \
-		peer "$xpk" endpoint 192.168.83.1:51830 \
-		allowed-ips 10.83.0.0/24,fd83::/64 &&
-	ip -n $NY addr add 10.83.0.2/24 dev wi-gy &&
-	ip -n $NY addr add fd83::2/64 dev wi-gy nodad &&
-	ip -n $NY link set wi-gy mtu 1420 up
+	dts_wggo $NY wi-gy "$DTS_TMP/y.key" 0 10.83.0.2/24,fd83::2/64 \
+		"$DTS_TMP/go.log" peer "$xpk" endpoint 192.168.83.1:51830 \
+		allowed-ips 10.83.0.0/24,fd83::/64
 }
 pingx() { ip netns exec "$1" ping -c 1 -W 1 "$2"; }
 stat() {

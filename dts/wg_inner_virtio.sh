@@ -32,7 +32,7 @@
 
 DTS_NAME=wg_inner_virtio
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib/e2e.sh"
+. "$here/lib.sh"
 
 wgc=$(dts_wgc_bin)
 fwd=$(dirname "$wgc")/wgc-vhost-fwd
@@ -45,17 +45,17 @@ MAC=02:00:00:00:86:01
 PORT=51820
 
 dts_init
-e2e_need wireguard-go wg iperf3 ethtool ping "$fwd"
+dts_need wireguard-go wg iperf3 ethtool ping "$fwd"
 
 # WGC_WORKERS=2: two workers (both on CPU 1), two virtio queue pairs, two
 # vhost queues forwarded to a two-queue tap, two af_packet queue pairs
 if [ "${WGC_WORKERS:-1}" = 2 ]; then
-	LCORES='"--lcores", "0@0,1@1,2@1"'
+	LCORES="--lcores 0@0,1@1,2@1"
 	QP=",qpairs=2"
-	WORKERS="1, 2"
+	WORKERS="1,2"
 	NQ=2
 else
-	LCORES='"-l", "0-1"'
+	LCORES="-l 0-1"
 	QP=""
 	WORKERS="1"
 	NQ=1
@@ -70,38 +70,23 @@ else
 	VU_OPT=""
 	VH_OPT=""
 fi
-EALMEM='"--no-huge", "-m", "384"'
+EALMEM=.
 if [ "${WGC_VH_HUGE:-0}" = 1 ]; then
 	free=$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages \
 		2>/dev/null || echo 0)
 	if [ "$free" -ge 192 ]; then
-		EALMEM='"-m", "384", "--in-memory"'
+		EALMEM='.eal |= map(select(. != "--no-huge")) + ["--in-memory"]'
 		dts_log "wgc on hugepages ($free free)"
 	else
 		dts_log "only $free hugepages free: --no-huge"
 	fi
 fi
 
-wsk=$(wg genkey); wpk=$(echo "$wsk" | wg pubkey)
-csk=$(wg genkey); cpk=$(echo "$csk" | wg pubkey)
-echo "$csk" >"$DTS_TMP/c.key"
-lsk=$(wg genkey); lpk=$(echo "$lsk" | wg pubkey)
-echo "$lsk" >"$DTS_TMP/l.key"
+dts_keys w c l
 sock=$DTS_TMP/vhost.sock
 
-dts_netns $NW
-dts_netns $NC
+dts_pair $NW wgcvh-wv $NC wgcvh-cv 192.168.86.2/24
 dts_netns $NN
-ip link del wgcvh-wv 2>/dev/null
-ip link add wgcvh-wv type veth peer name wgcvh-cv
-ip link set wgcvh-wv netns $NW
-ip link set wgcvh-cv netns $NC
-ip -n $NW link set wgcvh-wv up
-ip -n $NC link set wgcvh-cv up
-ip -n $NC addr add 192.168.86.2/24 dev wgcvh-cv
-ip netns exec $NW sysctl -qw net.ipv6.conf.wgcvh-wv.disable_ipv6=1
-dts_offloads_off $NW wgcvh-wv
-dts_offloads_off $NC wgcvh-cv
 
 # ---- the vhost-user backend and the protected network
 flog=$DTS_TMP/fwd.log
@@ -113,34 +98,18 @@ start_fwd() {
 	FWD_PID=$!
 	dts_track $FWD_PID "$flog"
 	dts_wait_line "$flog" "^fwd: up" $FWD_PID && [ -S "$sock" ] || return 1
-	dts_offloads_off $NN wgcvh-nt
-	ip -n $NN link set wgcvh-nt up mtu 1420 &&
-	ip -n $NN addr add 10.86.0.1/24 dev wgcvh-nt &&
-	ip -n $NN addr add fd86::1/64 dev wgcvh-nt nodad &&
-	ip -n $NN neigh replace 10.86.0.2 lladdr $MAC dev wgcvh-nt &&
-	ip -n $NN neigh replace fd86::2 lladdr $MAC dev wgcvh-nt
+	dts_lan $NN wgcvh-nt 1420 $MAC 10.86.0.1/24,fd86::1/64 10.86.0.2,fd86::2
 }
 
 # ---- wgc; inner.name carries the socket path and virtio_user devargs
+# wgc_conf KEY=VALUE...: wgc.json with these inner.* parameters
 wgc_conf() {
-	cat <<EOF
-{
-	"eal": [$EALMEM, "--no-pci", "--no-shconf",
-		$LCORES, "--file-prefix", "wgcvh-wgc",
-		"--vdev", "net_af_packet0,iface=wgcvh-wv$QP",
-		"--log-level", "*:notice"],
-	"interface": { "name": "wgcvh", "private_key": "$wsk",
-		"listen_port": $PORT },
-	"outer": [ { "port": "net_af_packet0", "ipv4": "192.168.86.1/24" } ],
-	"inner": $1,
-	"workers": [$WORKERS],
-	"control": { "socket": "$DTS_TMP/rest.sock", "uapi_dir": "",
-		"state_dir": "" },
-	"peers": [ { "public_key": "$cpk",
-		"allowed_ips": ["10.86.0.2/32", "fd86::2/128"] },
-		{ "public_key": "$lpk", "allowed_ips": ["10.86.5.2/32"] } ]
-}
-EOF
+	dts_conf "$DTS_TMP/wgc.json" name=wgcvh key="$wsk" port=$PORT \
+		prefix=wgcvh-wgc "lcores=$LCORES" workers=$WORKERS \
+		vdev=net_af_packet0,iface=wgcvh-wv$QP ipv4=192.168.86.1/24 \
+		sock="$DTS_TMP/rest.sock" uapi= "json=$EALMEM" \
+		"peer=$cpk ips=10.86.0.2/32,fd86::2/128" \
+		"peer=$lpk ips=10.86.5.2/32" "$@"
 }
 log=$DTS_TMP/wgc.log
 start_wgc() {
@@ -159,12 +128,9 @@ inner_mac() {
 	grep -q "^wgc: inner port: virtio_user_wgc mac $MAC" "$log"
 }
 client() {
-	e2e_wggo_start $NC wgcvh-g "$DTS_TMP/c.key" \
-		51821 10.86.0.2/24 "$DTS_TMP/go.log" &&
-	ip netns exec $NC wg set wgcvh-g peer "$wpk" \
-		endpoint 192.168.86.1:$PORT allowed-ips 10.86.0.0/24,fd86::/64 &&
-	ip -n $NC addr add fd86::2/64 dev wgcvh-g nodad &&
-	ip -n $NC link set wgcvh-g mtu 1420
+	dts_wggo $NC wgcvh-g "$DTS_TMP/c.key" 51821 10.86.0.2/24,fd86::2/64 \
+		"$DTS_TMP/go.log" peer "$wpk" endpoint 192.168.86.1:$PORT \
+		allowed-ips 10.86.0.0/24,fd86::/64
 }
 pingx() { ip netns exec "$1" ping -c 1 -W 1 "$2"; }
 handshake() {
@@ -193,18 +159,18 @@ tcp() {
 # interface); prints the rate at which IF in NS received them
 stream() {
 	rm -f "$DTS_TMP/rx.ready"
-	ip netns exec "$1" "$PY" "$E2E_LIB/rxrate.py" "$2" --idle 1 --max 30 \
+	ip netns exec "$1" "$PY" "$here/lib/rxrate.py" "$2" --idle 1 --max 30 \
 		--ready "$DTS_TMP/rx.ready" >"$DTS_TMP/rx.log" 2>&1 &
 	r=$!
-	e2e_wait_file "$DTS_TMP/rx.ready" 5
+	dts_wait_file "$DTS_TMP/rx.ready" 5
 	ip netns exec $NC "$lg" --private-key-file "$DTS_TMP/l.key" \
 		--peer-key "$wpk" --target 192.168.86.1:$PORT --lcore 0 \
 		--stream "$4" --size "$3" --inner-src 10.86.5.2 \
 		--inner-dst 10.86.0.9 >"$DTS_TMP/lg.log" 2>&1
 	wait $r
-	echo "$3 B: sent $(e2e_field pps "$DTS_TMP/lg.log" | head -n 1) pps," \
-		"delivered $(e2e_field packets "$DTS_TMP/rx.log") of $4 at" \
-		"$(e2e_field pps "$DTS_TMP/rx.log") pps"
+	echo "$3 B: sent $(dts_field pps "$DTS_TMP/lg.log" | head -n 1) pps," \
+		"delivered $(dts_field packets "$DTS_TMP/rx.log") of $4 at" \
+		"$(dts_field pps "$DTS_TMP/rx.log") pps"
 }
 streams() {
 	for sz in 64 1420; do
@@ -235,8 +201,7 @@ stop_fwd() {
 		"$flog"
 }
 
-wgc_conf "{ \"type\": \"virtio_user\", \"name\": \"$sock,mac=$MAC$VU_OPT\", \
-\"mtu\": 1420 }" >"$DTS_TMP/wgc.json"
+wgc_conf inner=virtio_user iname="$sock,mac=$MAC$VU_OPT"
 
 # without a backend, a vhost-user client cannot start: a clear error
 no_backend() {
@@ -326,8 +291,7 @@ info "virtio_user inner edge: client -> inner $rate_virtio," \
 
 # ---- optional: the same transfer with a TUN inner edge, for comparison
 if [ "${WGC_VH_COMPARE:-0}" = 1 ]; then
-	wgc_conf "{ \"type\": \"tun\", \"name\": \"wgcvh-t\", \
-\"addresses\": [\"10.86.0.1/24\"], \"mtu\": 1420 }" >"$DTS_TMP/wgc.json"
+	wgc_conf iname=wgcvh-t addr=10.86.0.1/24
 	if start_wgc && dts_retry 10 pingx $NC 10.86.0.1 >/dev/null &&
 			tcp $NW 10.86.0.1 $NC && cp "$DTS_TMP/rate" \
 			"$DTS_TMP/rate1" && tcp $NW 10.86.0.1 $NC -R; then

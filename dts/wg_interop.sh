@@ -19,83 +19,35 @@ DTS_NAME=wg_interop
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-wgc=$(dts_wgc_bin)
-
 NW=wgcdev-w
 NC=wgcdev-c
 # WGC_WORKERS=2: two workers (both on CPU 1), two af_packet queue pairs
-# (kernel fanout), two TUN queues
+# (kernel fanout), two TUN queues; the positional parameters hold the
+# variant's dts_conf parameters
 if [ "${WGC_WORKERS:-1}" = 2 ]; then
-	LCORES='"--lcores", "0@0,1@1,2@1"'
-	QP=",qpairs=2"
-	WORKERS="1, 2"
+	set -- "lcores=--lcores 0@0,1@1,2@1" workers=1,2 \
+		vdev=net_af_packet0,iface=wgcdev-wv,qpairs=2
 else
-	LCORES='"-l", "0-1"'
-	QP=""
-	WORKERS="1"
+	set -- vdev=net_af_packet0,iface=wgcdev-wv
 fi
 PORT=51820
 CPORT=51821
 
 dts_init
-for t in wireguard-go wg iperf3 ethtool ping; do
-	if ! command -v $t >/dev/null 2>&1; then
-		echo "$DTS_NAME: $t missing (devtools/install-deps.sh)"
-		echo "dts: 0 passed, 1 failed"
-		exit 1
-	fi
-done
-
-# keys
-wsk=$(wg genkey); wpk=$(echo "$wsk" | wg pubkey)
-csk=$(wg genkey); cpk=$(echo "$csk" | wg pubkey)
-echo "$csk" >"$DTS_TMP/client.key"
-
-# namespaces and the veth pair
-dts_netns $NW
-dts_netns $NC
-ip link del wgcdev-wv 2>/dev/null
-ip link add wgcdev-wv type veth peer name wgcdev-cv
-ip link set wgcdev-wv netns $NW
-ip link set wgcdev-cv netns $NC
-ip -n $NW link set wgcdev-wv up
-ip -n $NC link set wgcdev-cv up
-ip -n $NC addr add 192.168.77.2/24 dev wgcdev-cv
-ip -n $NC addr add fd78::2/64 dev wgcdev-cv nodad
-dts_offloads_off $NW wgcdev-wv
-dts_offloads_off $NC wgcdev-cv
-# the kernel in ns w must not answer for wgc's address nor send IPv6 noise
-ip netns exec $NW sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-ip netns exec $NW sysctl -qw net.ipv6.conf.wgcdev-wv.disable_ipv6=1
+dts_need wireguard-go wg iperf3 ethtool ping
+dts_keys w c
+dts_pair $NW wgcdev-wv $NC wgcdev-cv 192.168.77.2/24,fd78::2/64
+# no IPv6 noise from the kernel in ns w (but IPv6 on the TUN)
+dts_ipv6_off $NW
 ip netns exec $NW sysctl -qw net.ipv6.conf.default.disable_ipv6=0
 
-cat >"$DTS_TMP/wgc.json" <<EOF
-{
-	"eal": ["--no-huge", "-m", "384", "--no-pci", "--no-shconf",
-		$LCORES, "--file-prefix", "wgc-dev-interop",
-		"--vdev", "net_af_packet0,iface=wgcdev-wv$QP",
-		"--log-level", "*:notice"],
-	"interface": {
-		"name": "wgcdev",
-		"private_key": "$wsk",
-		"listen_port": $PORT
-	},
-	"outer": [ { "port": "net_af_packet0", "ipv4": "192.168.77.1/24" } ],
-	"inner": {
-		"type": "tun",
-		"name": "wgcdev-t0",
-		"addresses": ["10.77.0.1/24", "fd77::1/64"],
-		"mtu": 1420
-	},
-	"workers": [$WORKERS],
-	"control": { "socket": "$DTS_TMP/rest.sock", "state_dir": "" },
-	"peers": [ {
-		"public_key": "$cpk",
-		"endpoint": "192.168.77.2:$CPORT",
-		"allowed_ips": ["10.77.0.2/32", "fd77::2/128"]
-	} ]
+# conf [KEY=VALUE...]: wgc.json, the base configuration plus changes
+conf() {
+	dts_conf "$DTS_TMP/wgc.json" name=wgcdev key="$wsk" port=$PORT \
+		prefix=wgc-dev-interop ipv4=192.168.77.1/24 iname=wgcdev-t0 \
+		addr=10.77.0.1/24,fd77::1/64 sock="$DTS_TMP/rest.sock" "$@"
 }
-EOF
+conf "$@" "peer=$cpk ep=192.168.77.2:$CPORT ips=10.77.0.2/32,fd77::2/128"
 
 WGC_PID=""
 wgc_start() {
@@ -109,22 +61,9 @@ wgc_start() {
 }
 
 client_start() {
-	ip netns exec $NC wireguard-go -f wgcdev-g0 \
-		>"$DTS_TMP/wireguard-go.log" 2>&1 &
-	GO_PID=$!
-	dts_track $GO_PID "$DTS_TMP/wireguard-go.log"
-	i=0
-	while [ $i -lt 50 ]; do
-		[ -S /var/run/wireguard/wgcdev-g0.sock ] && break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	ip netns exec $NC wg set wgcdev-g0 private-key "$DTS_TMP/client.key" \
-		listen-port $CPORT peer "$wpk" endpoint 192.168.77.1:$PORT \
-		allowed-ips 10.77.0.0/24,fd77::/64 &&
-	ip -n $NC addr add 10.77.0.2/24 dev wgcdev-g0 &&
-	ip -n $NC addr add fd77::2/64 dev wgcdev-g0 nodad &&
-	ip -n $NC link set wgcdev-g0 up
+	dts_wggo $NC wgcdev-g0 "$DTS_TMP/c.key" $CPORT 10.77.0.2/24,fd77::2/64 \
+		"$DTS_TMP/wireguard-go.log" peer "$wpk" \
+		endpoint 192.168.77.1:$PORT allowed-ips 10.77.0.0/24,fd77::/64
 }
 
 ping_c() { ip netns exec $NC ping -c 1 -W 1 "$@"; }
@@ -220,9 +159,7 @@ dts_wgc_stop $WGC_PID "$DTS_TMP/wgc2.log"
 
 # ---- phase 3: persistent keepalive: wgc handshakes and keeps the path
 # open without any traffic ----
-sed 's/"allowed_ips": \["10.77.0.2\/32", "fd77::2\/128"\]/&, "persistent_keepalive": 1/' \
-	"$DTS_TMP/wgc.json" >"$DTS_TMP/wgc3.json" &&
-	mv "$DTS_TMP/wgc3.json" "$DTS_TMP/wgc.json"
+conf "$@" "peer=$cpk ep=192.168.77.2:$CPORT ips=10.77.0.2/32,fd77::2/128 ka=1"
 dts_check "wgc restarts with persistent_keepalive 1" \
 	wgc_start "$DTS_TMP/wgc3.log"
 sleep 3.5
@@ -242,16 +179,17 @@ dts_check "wgc sends persistent keepalives" keepalives
 dts_wgc_stop $WGC_PID "$DTS_TMP/wgc3.log"
 
 # ---- phase 4: IPv6 outer transport ----
-sed -e 's|"ipv4": "192.168.77.1/24"|&, "ipv6": "fd78::1/64"|' \
-	-e 's|"endpoint": "192.168.77.2:'$CPORT'"|"endpoint": "[fd78::2]:'$CPORT'"|' \
-	"$DTS_TMP/wgc.json" >"$DTS_TMP/wgc4.json" &&
-	mv "$DTS_TMP/wgc4.json" "$DTS_TMP/wgc.json"
+conf "$@" ipv6=fd78::1/64 \
+	"peer=$cpk ep=[fd78::2]:$CPORT ips=10.77.0.2/32,fd77::2/128 ka=1"
 dts_check "wgc restarts with an IPv6 outer address" \
 	wgc_start "$DTS_TMP/wgc4.log"
 dts_capture $NC wgcdev-cv "$DTS_TMP/cap6.pcapng" "udp and src host fd78::1"
 dts_check "client's endpoint set to [fd78::1]:$PORT" \
 	ip netns exec $NC wg set wgcdev-g0 peer "$wpk" \
 	endpoint "[fd78::1]:$PORT"
+# the client may have learned wgc's address from wgc's own solicitation
+# (the keepalive to [fd78::2]): forget it, so that it has to ask
+ip -n $NC -6 neigh flush dev wgcdev-cv
 dts_check "ND: client resolves wgc's IPv6 outer address" \
 	dts_retry 5 ping_c fd78::1
 dts_check "ping IPv4 inner over IPv6 outer (client initiates)" \

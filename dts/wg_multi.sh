@@ -19,8 +19,6 @@ DTS_NAME=wg_multi
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-wgc=$(dts_wgc_bin)
-
 NM=wgcdev-m
 NS=wgcdev-s
 N1=wgcdev-1
@@ -28,65 +26,27 @@ N2=wgcdev-2
 PORT=51820
 
 dts_init
-for t in wireguard-go wg tshark ethtool ping; do
-	if ! command -v $t >/dev/null 2>&1; then
-		echo "$DTS_NAME: $t missing (devtools/install-deps.sh)"
-		echo "dts: 0 passed, 1 failed"
-		exit 1
-	fi
-done
-
-msk=$(wg genkey); mpk=$(echo "$msk" | wg pubkey)
-k1=$(wg genkey); p1=$(echo "$k1" | wg pubkey)
-k2=$(wg genkey); p2=$(echo "$k2" | wg pubkey)
+dts_need wireguard-go wg tshark ethtool ping
+dts_keys m k1 k2
 psk=$(wg genpsk)
-echo "$k1" >"$DTS_TMP/k1"
-echo "$k2" >"$DTS_TMP/k2"
 echo "$psk" >"$DTS_TMP/psk"
 wg genpsk >"$DTS_TMP/badpsk"
 
 for n in $NM $NS $N1 $N2; do
 	dts_netns $n
 done
-ip -n $NS link add wgcdev-br type bridge
-ip -n $NS link set wgcdev-br up
-# veth NAME_IN_NS NS NAME_ON_BRIDGE
-veth() {
-	ip link del "$1" 2>/dev/null
-	ip link add "$1" type veth peer name "$3"
-	ip link set "$1" netns "$2"
-	ip link set "$3" netns $NS
-	ip -n $NS link set "$3" master wgcdev-br up
-	ip -n "$2" link set "$1" up
-	dts_offloads_off "$2" "$1"
-	dts_offloads_off $NS "$3"
-}
-veth wgcdev-mv $NM wgcdev-ms
-veth wgcdev-1v $N1 wgcdev-s1
-veth wgcdev-2v $N2 wgcdev-s2
-ip netns exec $NM sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-ip -n $N1 addr add 192.168.79.2/24 dev wgcdev-1v
-ip -n $N2 addr add 192.168.79.3/24 dev wgcdev-2v
+dts_veth $NM wgcdev-mv $NS wgcdev-ms
+dts_veth $N1 wgcdev-1v $NS wgcdev-s1
+dts_veth $N2 wgcdev-2v $NS wgcdev-s2
+dts_bridge $NS wgcdev-br wgcdev-ms wgcdev-s1 wgcdev-s2
+dts_ipv6_off $NM
+dts_addr $N1 wgcdev-1v 192.168.79.2/24
+dts_addr $N2 wgcdev-2v 192.168.79.3/24
 
-cat >"$DTS_TMP/wgc.json" <<EOF
-{
-	"eal": ["--no-huge", "-m", "384", "--no-pci", "--no-shconf",
-		"-l", "0-1", "--file-prefix", "wgc-dev-multi",
-		"--vdev", "net_af_packet0,iface=wgcdev-mv",
-		"--log-level", "*:notice"],
-	"interface": { "name": "wgcdev-m", "private_key": "$msk",
-		"listen_port": $PORT },
-	"outer": [ { "port": "net_af_packet0", "ipv4": "192.168.79.1/24" } ],
-	"inner": { "type": "tun", "name": "wgcdev-t1",
-		"addresses": ["10.79.0.1/24"], "mtu": 1420 },
-	"workers": [1],
-	"control": { "socket": "$DTS_TMP/rest.sock", "state_dir": "" },
-	"peers": [
-		{ "public_key": "$p1", "preshared_key": "$psk",
-		  "allowed_ips": ["10.79.0.2/32"] }
-	]
-}
-EOF
+dts_conf "$DTS_TMP/wgc.json" name=wgcdev-m key="$msk" port=$PORT \
+	prefix=wgc-dev-multi vdev=net_af_packet0,iface=wgcdev-mv \
+	ipv4=192.168.79.1/24 iname=wgcdev-t1 addr=10.79.0.1/24 \
+	sock="$DTS_TMP/rest.sock" "peer=$k1pk psk=$psk ips=10.79.0.2/32"
 
 log=$DTS_TMP/wgc.log
 start_wgc() {
@@ -95,21 +55,12 @@ start_wgc() {
 
 # client NS IFNAME KEYFILE INNER [PSKFILE]
 client() {
-	ip netns exec "$1" wireguard-go -f "$2" >"$DTS_TMP/$2.log" 2>&1 &
-	dts_track $! "$DTS_TMP/$2.log"
-	i=0
-	while [ ! -S "/var/run/wireguard/$2.sock" ] && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
 	pskarg=""
 	[ -n "${5:-}" ] && pskarg="preshared-key $5"
 	# shellcheck disable=SC2086
-	ip netns exec "$1" wg set "$2" private-key "$3" listen-port 51821 \
+	dts_wggo "$1" "$2" "$3" 51821 "$4/24" "$DTS_TMP/$2.log" \
 		peer "$mpk" endpoint 192.168.79.1:$PORT \
-		allowed-ips 10.79.0.0/24 $pskarg &&
-	ip -n "$1" addr add "$4/24" dev "$2" &&
-	ip -n "$1" link set "$2" up
+		allowed-ips 10.79.0.0/24 $pskarg
 }
 
 pingn() { ip netns exec "$1" ping -c 1 -W 1 "$2"; }
@@ -118,15 +69,15 @@ dts_check "wgc starts with one peer" start_wgc
 # peer 2 arrives at runtime through the REST API
 add_p2() {
 	curl -sf --unix-socket "$DTS_TMP/rest.sock" --json \
-		"[{\"public_key\": \"$p2\", \"allowed_ips\": [\"10.79.0.3/32\"]}]" \
+		"[{\"public_key\": \"$k2pk\", \"allowed_ips\": [\"10.79.0.3/32\"]}]" \
 		http://wgc/v1/peers
 }
 dts_check "peer 2 added through REST" add_p2
 # capture what wgc sends towards peer 2 for the tshark check
 dts_capture $NS wgcdev-s2 "$DTS_TMP/cap.pcapng" "udp and src host 192.168.79.1"
 dts_check "peer 1 (preshared key) configured" \
-	client $N1 wgcdev-g1 "$DTS_TMP/k1" 10.79.0.2 "$DTS_TMP/psk"
-dts_check "peer 2 configured" client $N2 wgcdev-g2 "$DTS_TMP/k2" 10.79.0.3
+	client $N1 wgcdev-g1 "$DTS_TMP/k1.key" 10.79.0.2 "$DTS_TMP/psk"
+dts_check "peer 2 configured" client $N2 wgcdev-g2 "$DTS_TMP/k2.key" 10.79.0.3
 dts_check "peer 1 pings wgc (PSK handshake)" dts_retry 10 pingn $N1 10.79.0.1
 dts_check "peer 2 pings wgc" dts_retry 10 pingn $N2 10.79.0.1
 both() {

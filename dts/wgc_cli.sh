@@ -14,24 +14,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 wgc=$(dts_wgc_bin)
 dts_init
 
-EAL='"--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-		"--file-prefix", "wgc-cli", "--vdev", "net_null0",
-		"--log-level", "*:notice"'
-
-# conf FILE [INTERFACE-EXTRA] [TOP-EXTRA] [OUTER]: a startup config on
-# net_null
+# conf FILE [KEY=VALUE...]: a startup config on net_null (dts_conf)
 conf() {
-	outer=${4:-'{ "port": "net_null0", "ipv4": "192.0.2.1/24" }'}
-	cat >"$1" <<EOF
-{
-	"eal": [$EAL],
-	"interface": { "name": "wgccli0", "listen_port": 51820 $2 },
-	"outer": [ $outer ],
-	"inner": { "type": "ethdev", "name": "none", "mtu": 1420 },
-	"control": { "socket": "$DTS_TMP/rest.sock", "state_dir": "" }
-	$3
-}
-EOF
+	f=$1
+	shift
+	dts_conf "$f" name=wgccli0 prefix=wgc-cli mem=256 lcores= workers= \
+		vdev=net_null0 ipv4=192.0.2.1/24 inner=ethdev iname=none \
+		sock="$DTS_TMP/rest.sock" "$@"
 }
 
 # expect_fail PATTERN ARGS...: wgc exits non-zero (not by a signal) and
@@ -68,24 +57,21 @@ dts_check "missing config file: named in the error" \
 printf '{ "interface": { "name": "x", }' >"$DTS_TMP/broken.json"
 dts_check "malformed JSON: an error, not a crash" \
 	expect_fail "broken.json" --config "$DTS_TMP/broken.json"
-conf "$DTS_TMP/unknown.json" ', "listen_prot": 1'
+conf "$DTS_TMP/unknown.json" 'json=.interface.listen_prot = 1'
 dts_check "unknown key: named" \
 	expect_fail 'listen_prot' --config "$DTS_TMP/unknown.json"
-conf "$DTS_TMP/port.json" ', "listen_port": 70000'
+conf "$DTS_TMP/port.json" 'json=.interface.listen_port = 70000'
 dts_check "listen_port out of range: refused" \
 	expect_fail 'listen_port' --config "$DTS_TMP/port.json"
-conf "$DTS_TMP/two.json" "" "" \
-	'{ "port": "net_null0", "ipv4": "192.0.2.1/24" },
-	 { "port": "net_null1", "ipv4": "198.51.100.1/24" }'
+conf "$DTS_TMP/two.json" \
+	'json=.outer += [{ "port": "net_null1", "ipv4": "198.51.100.1/24" }]'
 dts_check "two outer ports: refused, not silently ignored" \
 	expect_fail "drives one" --config "$DTS_TMP/two.json"
-conf "$DTS_TMP/badpeer.json" "" ', "peers": [ { "public_key": "nope",
-	"allowed_ips": ["10.1.0.0/24"] } ]'
+conf "$DTS_TMP/badpeer.json" "peer=nope ips=10.1.0.0/24"
 dts_check "bad peer key: refused with the peer named" \
 	expect_fail "peers\[0\]" --config "$DTS_TMP/badpeer.json"
-conf "$DTS_TMP/badcidr.json" "" ', "peers": [ { "public_key":
-	"HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=",
-	"allowed_ips": ["10.1.0.0/33"] } ]'
+conf "$DTS_TMP/badcidr.json" \
+	"peer=HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw= ips=10.1.0.0/33"
 dts_check "bad allowed IP: refused" \
 	expect_fail "10.1.0.0/33" --config "$DTS_TMP/badcidr.json"
 
@@ -99,7 +85,8 @@ else
 fi
 echo "$sk" >"$DTS_TMP/key"
 chmod 600 "$DTS_TMP/key"
-conf "$DTS_TMP/keyfile.json" ", \"private_key_file\": \"$DTS_TMP/key\""
+conf "$DTS_TMP/keyfile.json" \
+	"json=.interface.private_key_file = \"$DTS_TMP/key\""
 dts_check "private_key_file 0600: up with the matching public key" \
 	expect_once "public key $pk" --config "$DTS_TMP/keyfile.json"
 dts_check "the private key never appears in the output" \

@@ -16,56 +16,27 @@ DTS_NAME=wgc_pair
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-wgc=$(dts_wgc_bin)
-
 NA=wgcdev-a
 NB=wgcdev-b
 dts_init
-
-ska=$(wg genkey); pka=$(echo "$ska" | wg pubkey)
-skb=$(wg genkey); pkb=$(echo "$skb" | wg pubkey)
-
+dts_keys a b
 dts_netns $NA
 dts_netns $NB
-ip link del wgcdev-av 2>/dev/null
-ip link add wgcdev-av type veth peer name wgcdev-bv
-ip link set wgcdev-av netns $NA
-ip link set wgcdev-bv netns $NB
-for x in "$NA wgcdev-av" "$NB wgcdev-bv"; do
-	set -- $x
-	ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"
-	ip -n "$1" link set "$2" up
-	dts_offloads_off "$1" "$2"
-done
+dts_veth $NA wgcdev-av $NB wgcdev-bv
+dts_ipv6_off $NA wgcdev-av
+dts_ipv6_off $NB wgcdev-bv
 
-# conf NAME PRIVKEY MAINLCORE WORKER IF OUTER4 OUTER6 TUN TUNADDR PEERPUB
-#      PEERNET [ENDPOINT]
+# conf NAME MAINLCORE WORKER IF OUTER4 OUTER6 TUN TUNADDR PEER...
 conf() {
-	ep=""
-	[ -n "${12:-}" ] && ep="\"endpoint\": \"${12}\","
-	cat <<EOF
-{
-	"eal": ["--no-huge", "-m", "384", "--no-pci", "--no-shconf",
-		"-l", "0-1", "--main-lcore", "$3", "--file-prefix", "wgc-dev-$1",
-		"--vdev", "net_af_packet0,iface=$5", "--log-level", "*:notice"],
-	"interface": { "name": "$1", "private_key": "$2",
-		"listen_port": 51820 },
-	"outer": [ { "port": "net_af_packet0", "ipv4": "$6",
-		"ipv6": "$7" } ],
-	"inner": { "type": "tun", "name": "$8", "addresses": ["$9"],
-		"mtu": 1420 },
-	"workers": [$4],
-	"control": { "socket": "$DTS_TMP/$1.sock", "uapi_dir": "",
-		"state_dir": "" },
-	"peers": [ { "public_key": "${10}", $ep
-		"allowed_ips": ["${11}"] } ]
+	dts_conf "$DTS_TMP/${1#wgcdev-}.json" name=$1 prefix=wgc-dev-$1 \
+		"lcores=-l 0-1 --main-lcore $2" workers=$3 \
+		vdev=net_af_packet0,iface=$4 ipv4=$5 ipv6=$6 iname=$7 addr=$8 \
+		sock="$DTS_TMP/$1.sock" uapi= "$9" "${10}"
 }
-EOF
-}
-conf wgcdev-a "$ska" 0 1 wgcdev-av 192.168.80.1/24 fd80::1/64 wgcdev-ta \
-	10.80.1.1/24 "$pkb" 10.80.2.0/24 "[fd80::2]:51820" >"$DTS_TMP/a.json"
-conf wgcdev-b "$skb" 1 0 wgcdev-bv 192.168.80.2/24 fd80::2/64 wgcdev-tb \
-	10.80.2.1/24 "$pka" 10.80.1.0/24 >"$DTS_TMP/b.json"
+conf wgcdev-a 0 1 wgcdev-av 192.168.80.1/24 fd80::1/64 wgcdev-ta \
+	10.80.1.1/24 key="$ask" "peer=$bpk ep=[fd80::2]:51820 ips=10.80.2.0/24"
+conf wgcdev-b 1 0 wgcdev-bv 192.168.80.2/24 fd80::2/64 wgcdev-tb \
+	10.80.2.1/24 key="$bsk" "peer=$apk ips=10.80.1.0/24"
 
 # start NS NAME TUN ROUTE
 start() {
