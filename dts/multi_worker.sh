@@ -27,66 +27,31 @@ PORT=51820
 N=3
 
 dts_init
-for t in wireguard-go wg curl ping; do
-	if ! command -v $t >/dev/null 2>&1; then
-		echo "$DTS_NAME: $t missing (devtools/install-deps.sh)"
-		echo "dts: 0 passed, 1 failed"
-		exit 1
-	fi
-done
-
-umask 077
-msk=$(wg genkey); mpk=$(echo "$msk" | wg pubkey)
+dts_need wireguard-go wg curl ping
+dts_keys m c1 c2 c3
 dts_netns $NM
 dts_netns $NS
-ip -n $NS link add wgcmw-br type bridge
-ip -n $NS link set wgcmw-br up
-# veth NAME_IN_NS NS NAME_ON_BRIDGE
-veth() {
-	ip link del "$1" 2>/dev/null
-	ip link add "$1" type veth peer name "$3"
-	ip link set "$1" netns "$2"
-	ip link set "$3" netns $NS
-	ip -n $NS link set "$3" master wgcmw-br up
-	ip -n "$2" link set "$1" up
-	dts_offloads_off "$2" "$1"
-	dts_offloads_off $NS "$3"
-}
-veth wgcmw-mv $NM wgcmw-ms
-ip netns exec $NM sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-
-peers=""
+dts_veth $NM wgcmw-mv $NS wgcmw-ms
+dts_ipv6_off $NM
+bports=wgcmw-ms
+set --
 i=1
 while [ $i -le $N ]; do
 	dts_netns wgcmw-$i
-	veth wgcmw-${i}v wgcmw-$i wgcmw-s$i
-	ip -n wgcmw-$i addr add 192.168.81.$((i + 1))/24 dev wgcmw-${i}v
-	wg genkey >"$DTS_TMP/k$i"
-	pk=$(wg pubkey <"$DTS_TMP/k$i")
-	[ -n "$peers" ] && peers="$peers,"
-	peers="$peers
-		{ \"public_key\": \"$pk\",
-		  \"allowed_ips\": [\"10.81.0.$((i + 1))/32\"] }"
+	dts_veth wgcmw-$i wgcmw-${i}v $NS wgcmw-s$i
+	dts_addr wgcmw-$i wgcmw-${i}v 192.168.81.$((i + 1))/24
+	bports="$bports wgcmw-s$i"
+	eval "pk=\$c${i}pk"
+	set -- "$@" "peer=$pk ips=10.81.0.$((i + 1))/32"
 	i=$((i + 1))
 done
-
-cat >"$DTS_TMP/wgc.json" <<EOF
-{
-	"eal": ["--no-huge", "-m", "384", "--no-pci", "--no-shconf",
-		"--lcores", "0@0,1@1,2@1", "--file-prefix", "wgcmw",
-		"--vdev", "net_af_packet0,iface=wgcmw-mv,qpairs=2",
-		"--log-level", "*:notice"],
-	"interface": { "name": "wgcmw-m", "private_key": "$msk",
-		"listen_port": $PORT },
-	"outer": [ { "port": "net_af_packet0", "ipv4": "192.168.81.1/24" } ],
-	"inner": { "type": "tun", "name": "wgcmw-t",
-		"addresses": ["10.81.0.1/24"], "mtu": 1420 },
-	"workers": [1, 2],
-	"control": { "socket": "$DTS_TMP/rest.sock", "state_dir": "" },
-	"peers": [$peers
-	]
-}
-EOF
+# shellcheck disable=SC2086
+dts_bridge $NS wgcmw-br $bports
+dts_conf "$DTS_TMP/wgc.json" name=wgcmw-m key="$msk" port=$PORT \
+	prefix=wgcmw "lcores=--lcores 0@0,1@1,2@1" \
+	vdev=net_af_packet0,iface=wgcmw-mv,qpairs=2 ipv4=192.168.81.1/24 \
+	iname=wgcmw-t addr=10.81.0.1/24 workers=1,2 \
+	sock="$DTS_TMP/rest.sock" "$@"
 
 log=$DTS_TMP/wgc.log
 dts_check "wgc starts with two workers and three peers" \
@@ -94,20 +59,9 @@ dts_check "wgc starts with two workers and three peers" \
 
 # client I: wireguard-go in ns wgcmw-I listening on source port 51900+I
 client() {
-	ip netns exec wgcmw-$1 wireguard-go -f wgcmw-g$1 \
-		>"$DTS_TMP/g$1.log" 2>&1 &
-	dts_track $! "$DTS_TMP/g$1.log"
-	j=0
-	while [ ! -S "/var/run/wireguard/wgcmw-g$1.sock" ] && [ $j -lt 50 ]
-	do
-		sleep 0.1
-		j=$((j + 1))
-	done
-	ip netns exec wgcmw-$1 wg set wgcmw-g$1 private-key "$DTS_TMP/k$1" \
-		listen-port $((51900 + $1)) peer "$mpk" \
-		endpoint 192.168.81.1:$PORT allowed-ips 10.81.0.0/24 &&
-	ip -n wgcmw-$1 addr add 10.81.0.$(($1 + 1))/24 dev wgcmw-g$1 &&
-	ip -n wgcmw-$1 link set wgcmw-g$1 up
+	dts_wggo wgcmw-$1 wgcmw-g$1 "$DTS_TMP/c$1.key" $((51900 + $1)) \
+		10.81.0.$(($1 + 1))/24 "$DTS_TMP/g$1.log" \
+		peer "$mpk" endpoint 192.168.81.1:$PORT allowed-ips 10.81.0.0/24
 }
 
 pingn() { ip netns exec "$1" ping -c 1 -W 1 "$2" >/dev/null; }
