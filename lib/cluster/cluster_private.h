@@ -105,6 +105,7 @@ struct wgc_cluster {
 	pthread_cond_t cv;
 	struct cluster_ev *q;
 	uint32_t q_len, q_cap;
+	uint32_t q_ready;            /* q[0, q_ready): whole revisions */
 	bool compacted;              /* the watch stopped: read it all again */
 	bool watch_up;
 	char reason[160];            /* why etcd is out of reach */

@@ -236,8 +236,10 @@ watch_event(void *ctx, const struct wgc_etcd_kv *kv)
 	if (cluster_peer_key(c, kv->key, kv->key_len, pub) != 0)
 		return 0;
 	pthread_mutex_lock(&c->mu);
-	/* bounded: the watch waits for the sync thread */
-	while (c->q_len >= CLUSTER_QUEUE_MAX && !c->stop && !c->compacted) {
+	/* bounded: the watch waits for the sync thread (a message beyond
+	 * the bound is taken whole; the gateway bounds its size) */
+	while (c->q_len >= CLUSTER_QUEUE_MAX && c->q_ready > 0 && !c->stop &&
+			!c->compacted) {
 		struct timespec ts;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -281,6 +283,19 @@ nomem:
 	pthread_mutex_unlock(&c->mu);
 	CLUSTER_LOG(ERR, "watch: out of memory; a full read follows");
 	return -ENOMEM;
+}
+
+/* the events queued so far are whole revisions: the sync may take them */
+static void
+watch_end(void *ctx, int64_t rev)
+{
+	struct wgc_cluster *c = ctx;
+
+	pthread_mutex_lock(&c->mu);
+	c->q_ready = c->q_len;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	RTE_SET_USED(rev);
 }
 
 static void
@@ -331,6 +346,7 @@ watch_close(struct wgc_cluster *c)
 	for (i = 0; i < c->q_len; i++)
 		free(c->q[i].value);
 	c->q_len = 0;
+	c->q_ready = 0;
 	c->compacted = false;
 	c->watch_up = false;
 	pthread_mutex_unlock(&c->mu);
@@ -342,6 +358,7 @@ watch_open(struct wgc_cluster *c)
 	static const struct wgc_etcd_watch_ops ops = {
 		.event = watch_event,
 		.state = watch_state,
+		.end = watch_end,
 	};
 	const char *ep[WGC_CLUSTER_ETCD_MAX];
 	int64_t from;
@@ -447,17 +464,19 @@ apply_events(struct wgc_cluster *c)
 	int64_t rev;
 
 	pthread_mutex_lock(&c->mu);
-	q = c->q;
-	n = c->q_len;
-	c->q = NULL;
-	c->q_len = 0;
-	c->q_cap = 0;
-	pthread_cond_broadcast(&c->cv);
-	pthread_mutex_unlock(&c->mu);
-	if (n == 0) {
-		free(q);
+	n = c->q_ready;
+	q = n > 0 ? malloc(n * sizeof(*q)) : NULL;
+	if (q == NULL) {
+		pthread_mutex_unlock(&c->mu);
 		return 0;
 	}
+	/* whole revisions only: the rest of a message stays queued */
+	memcpy(q, c->q, n * sizeof(*q));
+	memmove(c->q, c->q + n, (c->q_len - n) * sizeof(*q));
+	c->q_len -= n;
+	c->q_ready = 0;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
 	for (off = 0; off < n; off += APPLY_CHUNK)
 		apply_chunk(c, q + off, RTE_MIN(n - off, APPLY_CHUNK));
 	for (i = 0; i < n; i++)
@@ -484,7 +503,7 @@ wait_events(struct wgc_cluster *c, unsigned int ms)
 		ts.tv_nsec -= 1000000000;
 	}
 	pthread_mutex_lock(&c->mu);
-	if (c->q_len == 0 && !c->compacted && !c->stop)
+	if (c->q_ready == 0 && !c->compacted && !c->stop)
 		pthread_cond_timedwait(&c->cv, &c->mu, &ts);
 	pthread_mutex_unlock(&c->mu);
 }

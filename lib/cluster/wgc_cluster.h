@@ -187,6 +187,9 @@ struct wgc_etcd_watch_ops {
 	int (*event)(void *ctx, const struct wgc_etcd_kv *kv);
 	/** state changes; rev: the last revision delivered */
 	void (*state)(void *ctx, enum wgc_etcd_watch_state s, int64_t rev);
+	/** optional: every event up to revision rev was delivered (the end
+	 * of a message: a transaction's events are never split) */
+	void (*end)(void *ctx, int64_t rev);
 };
 
 /**
