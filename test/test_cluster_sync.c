@@ -526,6 +526,8 @@ test_cluster_write(void)
 		strstr(r.body, "cluster_write_unavailable") != NULL,
 		"cluster counters in /metrics");
 	http_resp_free(&r);
+	TEST_ASSERT_EQUAL(get_has("/v1/stats", "\"cluster_writes\":5"), 200,
+		"writes counted in /v1/stats");
 
 	/* etcd stopped: writes 503, nothing applied, health degraded */
 	etcd_stop();
