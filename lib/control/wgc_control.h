@@ -353,7 +353,8 @@ struct wgc_control_cluster_ops {
 	 */
 	int (*write)(void *ctx, const struct wgc_changeset *cs,
 			struct wgc_conf_error *err);
-	/** GET /v1/cluster: a new JSON object (NULL: out of memory) */
+	/** GET /v1/cluster: a new JSON object (NULL: out of memory); every
+	 * callback is required */
 	cJSON *(*status)(void *ctx);
 	/** 0 if the store is in reach, else -1 and a reason in @p msg */
 	int (*health)(void *ctx, char *msg, size_t len);
