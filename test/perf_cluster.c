@@ -44,13 +44,11 @@ perf_teardown(void)
 	etcd_teardown();
 }
 
+/* seconds, monotonic */
 static double
 now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	return (double)ms_now() / 1e3;
 }
 
 /* VmRSS or VmHWM of this process, KiB */
