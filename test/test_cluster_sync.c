@@ -187,6 +187,8 @@ local_add(unsigned int seed)
 static int
 test_cluster_sync(void)
 {
+	static const unsigned int edge[] = { 248u << 16, 252u << 16,
+		204u << 16 };
 	const char *const ep[] = { etcd_url };
 	struct wgc_etcd *e = wgc_etcd_create(ep, 1, 0);
 	struct wgc_etcd_op ops[100];
@@ -202,6 +204,10 @@ test_cluster_sync(void)
 	/* 300 peers in etcd, two malformed values, two foreign keys */
 	for (i = 1; i <= 300; i++)
 		TEST_ASSERT_SUCCESS(put_peer(e, i, 0, &rev), "put %u", i);
+	/* names starting with '-', '_' and 'z': the first and the last
+	 * slices of the full read (the others start with 'A') */
+	for (i = 0; i < RTE_DIM(edge); i++)
+		TEST_ASSERT_SUCCESS(put_peer(e, edge[i], 0, NULL), "put edge");
 	peer_key(301, keys[0], sizeof(keys[0]));
 	TEST_ASSERT_SUCCESS(wgc_etcd_put(e, keys[0], strlen(keys[0]),
 		"not json", 8, -1, 0, NULL), "malformed 1");
@@ -235,7 +241,9 @@ test_cluster_sync(void)
 	TEST_ASSERT_SUCCESS(wgc_cluster_wait_applied(c, rev, 10000),
 		"full read applied");
 	wgc_cluster_stats_get(c, &st);
-	TEST_ASSERT_EQUAL(count(), 300u, "300 peers");
+	TEST_ASSERT_EQUAL(count(), 303u, "303 peers");
+	for (i = 0; i < RTE_DIM(edge); i++)
+		TEST_ASSERT_EQUAL(keepalive_of(edge[i]), 0u, "edge peer %u", i);
 	TEST_ASSERT_EQUAL(st.skipped_malformed, 2u, "2 malformed");
 	TEST_ASSERT_EQUAL(st.full_syncs, 1u, "one full read");
 	TEST_ASSERT_EQUAL(session(9000), 0u, "a peer not in etcd removed");
@@ -288,7 +296,7 @@ test_cluster_sync(void)
 			keys[0], sizeof(keys[0])), &rev), 1, "delete %u", i);
 	TEST_ASSERT_SUCCESS(wgc_cluster_wait_applied(c, rev, 5000),
 		"watch applied");
-	TEST_ASSERT_EQUAL(count(), 290u, "290 peers");
+	TEST_ASSERT_EQUAL(count(), 293u, "293 peers");
 	TEST_ASSERT_EQUAL(keepalive_of(1), 25u, "peer 1 changed");
 	TEST_ASSERT_EQUAL(keepalive_of(290), 25u, "peer 290 changed");
 	TEST_ASSERT_EQUAL(session(5), s9000, "changed peer kept its session");
@@ -345,11 +353,11 @@ test_cluster_sync(void)
 	TEST_ASSERT_NOT_NULL(c, "restart");
 	TEST_ASSERT_SUCCESS(wgc_cluster_wait_applied(c, rev, 8000),
 		"resynced");
-	WAIT_FOR(count() == 291, 3000);
+	WAIT_FOR(count() == 294, 3000);
 	wgc_cluster_stats_get(c, &st);
 	TEST_ASSERT_EQUAL(st.compactions, 1u, "compaction seen");
 	TEST_ASSERT_EQUAL(st.full_syncs, 1u, "one full read");
-	TEST_ASSERT_EQUAL(count(), 291u, "291 peers");
+	TEST_ASSERT_EQUAL(count(), 294u, "294 peers");
 	TEST_ASSERT_EQUAL(keepalive_of(3), 9u, "peer 3");
 	TEST_ASSERT_EQUAL(keepalive_of(1000), 9u, "peer 1000");
 	TEST_ASSERT_EQUAL(session(5), s9000, "peer 5 kept its session");

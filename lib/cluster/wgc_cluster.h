@@ -91,6 +91,15 @@ int64_t wgc_etcd_range_prefix(struct wgc_etcd *e, const void *prefix,
 		wgc_etcd_kv_cb cb, void *ctx, int64_t *rev_out);
 
 /**
+ * wgc_etcd_range_prefix() over the keys in [key, end) (a range of a
+ * prefix read piecewise, at one revision). Client's thread.
+ */
+int64_t wgc_etcd_range(struct wgc_etcd *e, const void *key, size_t key_len,
+		const void *end, size_t end_len, int64_t revision,
+		unsigned int page, wgc_etcd_kv_cb cb, void *ctx,
+		int64_t *rev_out);
+
+/**
  * Read one key. Client's thread.
  *
  * @return
