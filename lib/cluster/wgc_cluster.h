@@ -6,7 +6,9 @@
 /**
  * @file
  * Concentrators sharing their peers: an etcd v3 client over etcd's JSON
- * gateway (libcurl + cJSON), the store behind `control.cluster`.
+ * gateway (libcurl + cJSON), the store behind `control.cluster`, and a
+ * node of a cluster (wgc_cluster_start()): its peers synced from etcd,
+ * REST and UAPI writes sent there, its node record (doc/cluster.md).
  *
  * Keys and values are byte strings (the gateway's base64 is handled
  * here). Revisions are etcd's 64-bit store revisions. Every call is
