@@ -518,6 +518,14 @@ test_cluster_write(void)
 	TEST_ASSERT_SUCCESS(local(1002, &pc), "uapi change applied");
 	wgc_peer_conf_free(&pc);
 	TEST_ASSERT_EQUAL(etcd_count(e), 301, "uapi change in etcd");
+	/* the same peer twice in one set: in order, on etcd's value */
+	snprintf(body, sizeof(body), "public_key=%s\nallowed_ip=10.3.0.2/32\n"
+		"public_key=%s\npersistent_keepalive_interval=5\n", hex, hex);
+	TEST_ASSERT_EQUAL(uapi_set(body), 0, "uapi set of one peer twice");
+	TEST_ASSERT_SUCCESS(local(1002, &pc), "peer 1002");
+	TEST_ASSERT(pc.persistent_keepalive == 5 && pc.n_allowed_ips == 2,
+		"both changes, allowed IPs appended (%u)", pc.n_allowed_ips);
+	wgc_peer_conf_free(&pc);
 
 	/* GET /v1/cluster: this node and its record */
 	TEST_ASSERT_SUCCESS(rest("GET", "/v1/cluster", NULL, 200, &r), "get");
@@ -534,7 +542,7 @@ test_cluster_write(void)
 		strstr(r.body, "cluster_write_unavailable") != NULL,
 		"cluster counters in /metrics");
 	http_resp_free(&r);
-	TEST_ASSERT_EQUAL(get_has("/v1/stats", "\"cluster_writes\":5"), 200,
+	TEST_ASSERT_EQUAL(get_has("/v1/stats", "\"cluster_writes\":6"), 200,
 		"writes counted in /v1/stats");
 
 	/* etcd stopped: writes 503, nothing applied, health degraded */

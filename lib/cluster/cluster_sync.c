@@ -479,9 +479,13 @@ apply_chunk(struct wgc_cluster *c, const struct cluster_ev *ev, uint32_t n)
 		if (ch->conf.endpoint.addr.family == 0)
 			ch->fields &= ~WGC_PEER_F_ENDPOINT;
 	}
-	if (i < n)
+	if (i < n) {
 		CLUSTER_LOG(ERR, "watch batch: out of memory; %u changes "
-			"dropped", n - i);
+			"dropped: a full read follows", n - i);
+		pthread_mutex_lock(&c->mu);
+		c->compacted = true;
+		pthread_mutex_unlock(&c->mu);
+	}
 	if (cs.n > 0 && wgc_control_apply_via(c->ctl, &cs, "cluster",
 			&err) != 0) {
 		CLUSTER_LOG(WARNING, "watch batch of %u: %s; applying one by "
