@@ -143,6 +143,15 @@ int cluster_peer_parse(const uint8_t pub[WGC_KEY_LEN], const void *value,
 /* a peer's value (malloc'd text, with its preshared key), NULL: ENOMEM */
 char *cluster_peer_value(const struct wgc_peer_conf *p, size_t *len);
 
+/* the revision kept in the state directory (cluster_rev.c): the one
+ * kept for this prefix (0: none), and keeping one */
+int64_t cluster_rev_load(struct wgc_cluster *c);
+void cluster_rev_save(struct wgc_cluster *c, int64_t rev);
+/* the watch and its queue (cluster_queue.c), on the sync thread: open
+ * after the revision applied (0 or -errno), close and empty the queue */
+int cluster_watch_open(struct wgc_cluster *c);
+void cluster_watch_close(struct wgc_cluster *c);
+
 /* node records (cluster_node.c), on the sync thread: refresh when due */
 void cluster_node_tick(struct wgc_cluster *c);
 /* delete this node's record (stop) */
