@@ -4,7 +4,7 @@
  * control.cluster in the daemon: lib/cluster bound to the control plane,
  * the state directory (the applied revision), and the node record's
  * address (the outer addresses and listen port), version and handshake
- * rate (messages of types 1-3 the workers received) and the peers held.
+ * rate (messages of types 1-3 the workers received).
  */
 
 #include <errno.h>
@@ -13,42 +13,23 @@
 
 #include "cluster.h"
 #include "wgc_cluster.h"
-#include "wgc_peers.h"
 #include "wgc_pipeline.h"
-
-/* what the node record reads */
-struct rec_src {
-	struct wgc_pipeline *pl;
-	struct wgc_peers *peers;
-};
-
-static struct rec_src src;
 
 static uint64_t
 handshakes(void *ctx)
 {
 	struct wgc_pipeline_stats st;
 
-	const struct rec_src *s = ctx;
-
-	if (s->pl == NULL)
+	if (ctx == NULL)
 		return 0;
-	wgc_pipeline_stats_sum(s->pl, &st);
+	wgc_pipeline_stats_sum(ctx, &st);
 	return st.handshake_rx;
-}
-
-static uint64_t
-peers_held(void *ctx)
-{
-	const struct rec_src *s = ctx;
-
-	return s->peers != NULL ? wgc_peers_count(s->peers) : 0;
 }
 
 int
 wgc_app_cluster_start(const struct wgc_startup_conf *conf,
 		struct wgc_control *ctl, struct wgc_pipeline *pl,
-		struct wgc_peers *peers, struct wgc_cluster **out)
+		struct wgc_cluster **out)
 {
 	const struct wgc_cluster_conf *cc = &conf->control.cluster;
 	struct wgc_cluster_params p;
@@ -77,11 +58,8 @@ wgc_app_cluster_start(const struct wgc_startup_conf *conf,
 	p.state_dir = conf->control.state_dir;
 	p.address = addr;
 	p.version = WGC_VERSION;
-	src.pl = pl;
-	src.peers = peers;
 	p.handshakes = handshakes;
-	p.peers = peers_held;
-	p.cb_ctx = &src;
+	p.cb_ctx = pl;
 	*out = wgc_cluster_start(&p);
 	if (*out == NULL) {
 		fprintf(stderr, "wgc: control.cluster: %s\n", strerror(errno));

@@ -12,21 +12,19 @@
 #include "wgc_conf.h"
 #include "wgc_control.h"
 
-struct wgc_peers;
 struct wgc_pipeline;
 struct wgc_cluster;
 
 /**
  * Start the cluster of @p conf (NULL and nothing done without
- * control.cluster). @p pl and @p peers give the node record its
- * handshake rate and the peers held.
+ * control.cluster). @p pl gives the node record its handshake rate.
  * Main thread.
  *
  * @return 0 (*out set, NULL without a cluster), or -1 with a message.
  */
 int wgc_app_cluster_start(const struct wgc_startup_conf *conf,
 		struct wgc_control *ctl, struct wgc_pipeline *pl,
-		struct wgc_peers *peers, struct wgc_cluster **out);
+		struct wgc_cluster **out);
 
 /** Leave the cluster (NULL is a no-op). Main thread. */
 void wgc_app_cluster_stop(struct wgc_cluster *c);

@@ -1016,7 +1016,7 @@ setup(struct wgc_daemon *d, const char *prog)
 	wgc_peers_unlock(d->peers);
 	if (setup_monitor(d) < 0 || setup_control(d) < 0 || (!d->once &&
 			wgc_app_cluster_start(&d->conf, d->ctl, d->pl,
-				d->peers, &d->cluster) < 0))
+				&d->cluster) < 0))
 		return -1;
 	if (wgc_ethdev_start(d->outer) < 0 ||
 			(d->inner_eth != NULL &&

@@ -236,7 +236,8 @@ struct wgc_cluster_params {
 	const char *version;       /**< node record: wgc's version */
 	/** node record: handshakes so far (a rate is derived); optional */
 	uint64_t (*handshakes)(void *ctx);
-	/** node record: peers held now; optional (else the peers synced) */
+	/** node record: peers held now; optional (else the control
+	 * plane's count) */
 	uint64_t (*peers)(void *ctx);
 	void *cb_ctx;              /**< of handshakes() and peers() */
 	unsigned int timeout_ms;   /**< bound of an etcd call; 0: 2000 */

@@ -111,6 +111,12 @@ wgc_control_apply_via(struct wgc_control *ctl, const struct wgc_changeset *cs,
 	return apply_local(ctl, cs, err, &who);
 }
 
+uint64_t
+wgc_control_peer_count(struct wgc_control *ctl)
+{
+	return __atomic_load_n(&ctl->peers_cached, __ATOMIC_RELAXED);
+}
+
 int
 ctl_cluster_health(struct wgc_control *ctl, char *msg, size_t len)
 {

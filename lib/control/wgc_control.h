@@ -370,6 +370,9 @@ struct wgc_control_cluster_ops {
 void wgc_control_set_cluster(struct wgc_control *ctl,
 		const struct wgc_control_cluster_ops *ops, void *ctx);
 
+/** Peers the device holds after the last change. Any thread. */
+uint64_t wgc_control_peer_count(struct wgc_control *ctl);
+
 /**
  * Apply a change set locally, never through the cluster's writer hook,
  * audited as @p via ("cluster": the store's changes, on-demand installs,
