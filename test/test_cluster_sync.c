@@ -581,3 +581,124 @@ test_cluster_write(void)
 
 WGC_TEST_REGISTER_FULL(cluster_write_autotest, fast, sync_setup,
 	test_cluster_write, sync_teardown);
+
+/* another writer of peer 3000: adds 10.6.0.<i>/32, read-modify-write
+ * with a compare of the mod_revision read */
+struct racer {
+	struct wgc_etcd *e;
+	int64_t rev;
+	int rc;
+};
+
+struct racer_read {
+	int64_t mod;
+	cJSON *j;
+};
+
+static int
+racer_kv(void *ctx, const struct wgc_etcd_kv *kv)
+{
+	struct racer_read *r = ctx;
+
+	r->mod = kv->mod_revision;
+	r->j = cJSON_ParseWithLength((const char *)kv->value, kv->value_len);
+	return 0;
+}
+
+#define RACE_N 40
+
+static void *
+racer_main(void *arg)
+{
+	struct racer *rc = arg;
+	char key[128], ip[32];
+	size_t kl = peer_key(3000, key, sizeof(key));
+	unsigned int i, tries;
+
+	for (i = 1; i <= RACE_N && rc->rc == 0; i++) {
+		for (tries = 0; tries < 1000; tries++) {
+			struct racer_read r = { 0, NULL };
+			cJSON *a;
+			char *v;
+			int x;
+
+			if (wgc_etcd_get(rc->e, key, kl, racer_kv, &r) != 1 ||
+					r.j == NULL) {
+				cJSON_Delete(r.j);
+				rc->rc = -EIO;
+				break;
+			}
+			snprintf(ip, sizeof(ip), "10.6.0.%u/32", i);
+			a = cJSON_GetObjectItem(r.j, "allowed_ips");
+			cJSON_AddItemToArray(a, cJSON_CreateString(ip));
+			v = cJSON_PrintUnformatted(r.j);
+			cJSON_Delete(r.j);
+			x = v == NULL ? -ENOMEM : wgc_etcd_put(rc->e, key, kl,
+				v, strlen(v), r.mod, 0, &rc->rev);
+			cJSON_free(v);
+			if (x == 0)
+				break;
+			if (x != -ECANCELED) {
+				rc->rc = x;
+				break;
+			}
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Writes compare the stored peer's mod_revision: this node's UAPI
+ * changes (each adds an allowed IP to the stored peer) and another
+ * writer's (each adds another), interleaved, lose none.
+ */
+static int
+test_cluster_write_race(void)
+{
+	const char *const ep[] = { etcd_url };
+	struct racer rc = { wgc_etcd_create(ep, 1, 0), 0, 0 };
+	struct wgc_cluster_stats st;
+	struct wgc_peer_conf pc;
+	struct wgc_cluster *c;
+	char hex[80], body[200];
+	uint8_t k[WGC_KEY_LEN];
+	pthread_t t;
+	unsigned int i;
+	int e = 0;
+
+	TEST_ASSERT_NOT_NULL(rc.e, "client");
+	c = start();
+	TEST_ASSERT_NOT_NULL(c, "cluster start");
+	TEST_ASSERT_SUCCESS(wgc_cluster_wait_applied(c, 0, 5000), "synced");
+	test_key(3000, k);
+	for (i = 0; i < WGC_KEY_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", k[i]);
+	snprintf(body, sizeof(body), "public_key=%s\nallowed_ip=10.4.0.1/32\n",
+		hex);
+	TEST_ASSERT_EQUAL(uapi_set(body), 0, "create");
+	TEST_ASSERT_SUCCESS(pthread_create(&t, NULL, racer_main, &rc),
+		"racer");
+	for (i = 1; i <= RACE_N && e == 0; i++) {
+		snprintf(body, sizeof(body), "public_key=%s\n"
+			"allowed_ip=10.5.0.%u/32\n", hex, i);
+		e = uapi_set(body);
+	}
+	pthread_join(t, NULL);
+	TEST_ASSERT_EQUAL(e, 0, "every set answered errno=0");
+	TEST_ASSERT_SUCCESS(rc.rc, "the other writer");
+	TEST_ASSERT_SUCCESS(wgc_cluster_wait_applied(c, rc.rev, 5000),
+		"applied");
+	TEST_ASSERT_SUCCESS(local(3000, &pc), "peer");
+	TEST_ASSERT_EQUAL(pc.n_allowed_ips, 1u + 2 * RACE_N,
+		"no change lost");
+	wgc_peer_conf_free(&pc);
+	wgc_cluster_stats_get(c, &st);
+	printf("write conflicts retried: %" PRIu64 "\n", st.write_conflicts);
+	wgc_cluster_stop(c);
+	cur = NULL;
+	wgc_etcd_free(rc.e);
+	return TEST_SUCCESS;
+}
+
+WGC_TEST_REGISTER_FULL(cluster_write_race_autotest, fast, sync_setup,
+	test_cluster_write_race, sync_teardown);

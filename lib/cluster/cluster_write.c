@@ -16,12 +16,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
 #include "cluster_private.h"
 
-#define WRITE_TRIES 5
+/* compare failures before 409; each waits a little longer (2 ms more, plus
+ * up to 4 ms of jitter, so that writers racing on a key fall apart) */
+#define WRITE_TRIES 16
 
 /* one key of a write */
 struct wr_item {
@@ -261,6 +264,12 @@ write_batch(struct wgc_cluster *c, const struct wgc_changeset *cs,
 		pthread_mutex_lock(&c->mu);
 		c->st.write_conflicts++;
 		pthread_mutex_unlock(&c->mu);
+		{
+			struct timespec ts = { 0, (long)(2 * (tries + 1) +
+				randombytes_uniform(5)) * 1000000 };
+
+			nanosleep(&ts, NULL);
+		}
 	}
 	return -ECANCELED;
 }
