@@ -370,6 +370,18 @@ test_cluster_sync(void)
 WGC_TEST_REGISTER_FULL(cluster_sync_autotest, fast, sync_setup,
 	test_cluster_sync, sync_teardown);
 
+/* test peer seed's key in hex (UAPI) */
+static void
+key_hex(unsigned int seed, char hex[2 * WGC_KEY_LEN + 1])
+{
+	uint8_t k[WGC_KEY_LEN];
+	unsigned int i;
+
+	test_key(seed, k);
+	for (i = 0; i < WGC_KEY_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", k[i]);
+}
+
 /* one UAPI set=1 request; the errno it answers, or -1 */
 static int
 uapi_set(const char *body)
@@ -509,9 +521,7 @@ test_cluster_write(void)
 	TEST_ASSERT_EQUAL(etcd_count(e), 300, "deleted in etcd");
 
 	/* UAPI: wg set */
-	test_key(1002, k);
-	for (i = 0; i < WGC_KEY_LEN; i++)
-		snprintf(hex + 2 * i, 3, "%02x", k[i]);
+	key_hex(1002, hex);
 	snprintf(body, sizeof(body), "public_key=%s\nallowed_ip=10.3.0.1/32\n",
 		hex);
 	TEST_ASSERT_EQUAL(uapi_set(body), 0, "uapi set");
@@ -661,7 +671,6 @@ test_cluster_write_race(void)
 	struct wgc_peer_conf pc;
 	struct wgc_cluster *c;
 	char hex[80], body[200];
-	uint8_t k[WGC_KEY_LEN];
 	pthread_t t;
 	unsigned int i;
 	int e = 0;
@@ -670,9 +679,7 @@ test_cluster_write_race(void)
 	c = start();
 	TEST_ASSERT_NOT_NULL(c, "cluster start");
 	TEST_ASSERT_SUCCESS(wgc_cluster_wait_applied(c, 0, 5000), "synced");
-	test_key(3000, k);
-	for (i = 0; i < WGC_KEY_LEN; i++)
-		snprintf(hex + 2 * i, 3, "%02x", k[i]);
+	key_hex(3000, hex);
 	snprintf(body, sizeof(body), "public_key=%s\nallowed_ip=10.4.0.1/32\n",
 		hex);
 	TEST_ASSERT_EQUAL(uapi_set(body), 0, "create");
