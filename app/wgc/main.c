@@ -64,6 +64,7 @@
 
 #include "log.h"
 #include "notify.h"
+#include "cluster.h"
 #include "reload.h"
 #include "telemetry.h"
 
@@ -147,6 +148,7 @@ struct wgc_daemon {
 	struct wgc_pipeline *pl;
 	struct wgc_peers_backend *pb;
 	struct wgc_control *ctl;
+	struct wgc_cluster *cluster;  /* control.cluster, else NULL */
 	struct wgc_monitor *mon;
 	bool once;
 	uint16_t nb_workers;
@@ -1012,7 +1014,9 @@ setup(struct wgc_daemon *d, const char *prog)
 		}
 	}
 	wgc_peers_unlock(d->peers);
-	if (setup_monitor(d) < 0 || setup_control(d) < 0)
+	if (setup_monitor(d) < 0 || setup_control(d) < 0 || (!d->once &&
+			wgc_app_cluster_start(&d->conf, d->ctl, d->pl,
+				&d->cluster) < 0))
 		return -1;
 	if (wgc_ethdev_start(d->outer) < 0 ||
 			(d->inner_eth != NULL &&
@@ -1153,6 +1157,7 @@ teardown(struct wgc_daemon *d)
 
 	wgc_app_telemetry_detach();
 	/* no more changes from outside, then no more traffic */
+	wgc_app_cluster_stop(d->cluster);
 	wgc_control_destroy(d->ctl);
 	wgc_peers_backend_destroy(d->pb);
 	wgc_monitor_free(d->mon);
