@@ -16,14 +16,16 @@
  * Threads: the main lcore runs the handshake stage (handshakes, timers,
  * ARP/ND); each worker lcore runs one pipeline loop on its own RX/TX
  * queues (lib/pipeline); the control plane (lib/control: REST, UAPI,
- * persistence) runs in its own threads and changes the live peer table
- * through ctl's binding (wgc_peers_backend_*), serialised with the
- * handshake stage by the table's writer mutex. Workers never lock.
+ * persistence) runs in its own threads. Every change of peers or of the
+ * interface goes through the device's apply (lib/device), serialised with
+ * the handshake stage by the peer table's writer mutex. Workers never
+ * lock. This file keeps EAL, the edges and the signals.
  *
- * Startup order: config -> peer table with the config's peers -> pipeline
- * (nothing runs yet) -> control plane (the state directory wins over the
- * config's peers when control.state_wins; sockets open) -> ports start ->
- * workers launch. Traffic therefore only ever sees the final peer set.
+ * Startup order: config -> device (identity, empty peer table) -> edges ->
+ * pipeline (nothing runs yet) -> the config's peers through the device's
+ * apply -> control plane (the state directory wins over the config's
+ * peers when control.state_wins; sockets open) -> ports start -> workers
+ * launch. Traffic therefore only ever sees the final peer set.
  */
 
 #include <errno.h>
@@ -54,6 +56,7 @@
 
 #include "wgc_conf.h"
 #include "wgc_control.h"
+#include "wgc_device.h"
 #include "wgc_ethdev.h"
 #include "wgc_iobuf.h"
 #include "wgc_net.h"
@@ -137,15 +140,16 @@ usage(const char *prog)
 struct wgc_daemon {
 	struct wgc_startup_conf conf;
 	struct rte_mempool *pool;
-	struct wgc_identity *id;
 	struct rte_rcu_qsbr *qsbr;
+	struct wgc_device *dev;
+	/* the device's (freed with it) */
+	struct wgc_identity *id;
 	struct wgc_peers *peers;
+	struct wgc_pipeline *pl;
 	struct wgc_ethdev *outer;
 	struct wgc_net_port *net;
 	struct wgc_tun *tun;
 	struct wgc_ethdev *inner_eth;
-	struct wgc_pipeline *pl;
-	struct wgc_peers_backend *pb;
 	struct wgc_control *ctl;
 	struct wgc_monitor *mon;
 	bool once;
@@ -505,48 +509,6 @@ setup_inner(struct wgc_daemon *d, struct wgc_pipeline_edge *edge,
 	return 0;
 }
 
-static int
-add_peer(struct wgc_daemon *d, const struct wgc_peer_conf *pc, uint32_t i)
-{
-	struct wgc_peer *p;
-	uint32_t k;
-	char b64[WGC_KEY_B64_LEN + 1];
-
-	wgc_key_to_base64(pc->public_key, b64);
-	p = wgc_peers_add(d->peers, pc->public_key,
-		wgc_key_is_zero(pc->preshared_key) ? NULL : pc->preshared_key);
-	if (p == NULL) {
-		fprintf(stderr, "wgc: peers[%u] %s: %s\n", i, b64,
-			rte_strerror(rte_errno));
-		return -1;
-	}
-	if (pc->endpoint.addr.family != 0) {
-		struct wgc_peer_endpoint ep = { 0 };
-
-		ep.family = pc->endpoint.addr.family == AF_INET ? 4 : 6;
-		memcpy(ep.addr, pc->endpoint.addr.bytes, ep.family == 4 ? 4 : 16);
-		ep.port = pc->endpoint.port;
-		wgc_peer_endpoint_set(p, &ep);
-	}
-	for (k = 0; k < pc->n_allowed_ips; k++) {
-		const struct wgc_cidr *c = &pc->allowed_ips[k];
-		struct wgc_prefix pf = { 0 };
-		int rc;
-
-		pf.family = c->addr.family == AF_INET ? 4 : 6;
-		pf.len = c->len;
-		memcpy(pf.addr, c->addr.bytes, pf.family == 4 ? 4 : 16);
-		rc = wgc_peers_prefix_add(d->peers, p, &pf);
-		if (rc != 0) {
-			fprintf(stderr, "wgc: peers[%u].allowed_ips[%u]: %s\n",
-				i, k, strerror(-rc));
-			return -1;
-		}
-	}
-	p->persistent_keepalive = pc->persistent_keepalive;
-	return 0;
-}
-
 /* ---- control plane ---- */
 
 static unsigned int
@@ -819,13 +781,6 @@ setup_control(struct wgc_daemon *d)
 	char uapi[sizeof(cc->uapi_dir) + 32];
 	sigset_t block, old;
 
-	d->pb = wgc_peers_backend_create(d->peers, d->id, &d->conf.iface);
-	if (d->pb == NULL) {
-		fprintf(stderr, "wgc: control binding: %s\n", strerror(errno));
-		return -1;
-	}
-	wgc_peers_backend_set_stats(d->pb, daemon_stats, d);
-	wgc_peers_backend_set_listen_port(d->pb, daemon_set_port, d);
 	snprintf(uapi, sizeof(uapi), "%s/%s.sock", cc->uapi_dir,
 		d->conf.iface.name);
 	if (!d->once && socket_in_use(cc->socket)) {
@@ -841,8 +796,8 @@ setup_control(struct wgc_daemon *d)
 	}
 	cp.conf = cc;
 	cp.ifname = d->conf.iface.name;
-	cp.ops = &wgc_peers_backend_ops;
-	cp.ctx = d->pb;
+	cp.ops = &wgc_device_ops;
+	cp.ctx = d->dev;
 	cp.monitor = d->mon;
 	/* --once: the state directory still applies, no sockets */
 	cp.no_rest = d->once;
@@ -900,12 +855,12 @@ static int
 setup(struct wgc_daemon *d, const char *prog)
 {
 	struct wgc_peers_params pp = { 0 };
+	struct wgc_device_params dp = { 0 };
 	struct wgc_pipeline_conf plc = { 0 };
+	struct wgc_conf_error err = { 0 };
 	char *eal_argv[MAX_EAL_ARGS];
-	const uint8_t *sk = NULL;
 	size_t qsz;
 	int i, n = 0;
-	uint32_t k;
 
 	eal_argv[n++] = (char *)(uintptr_t)prog;
 	for (i = 0; i < d->conf.eal_argc && n < MAX_EAL_ARGS - 2; i++)
@@ -954,13 +909,6 @@ setup(struct wgc_daemon *d, const char *prog)
 			rte_strerror(rte_errno));
 		return -1;
 	}
-	if (!wgc_key_is_zero(d->conf.iface.private_key))
-		sk = d->conf.iface.private_key;
-	d->id = wgc_identity_create(d->conf.iface.name, sk, SOCKET_ID_ANY);
-	if (d->id == NULL) {
-		fprintf(stderr, "wgc: identity: %s\n", rte_strerror(rte_errno));
-		return -1;
-	}
 	qsz = rte_rcu_qsbr_get_memsize(d->nb_workers);
 	d->qsbr = rte_zmalloc("wgc_qsbr", qsz, RTE_CACHE_LINE_SIZE);
 	if (d->qsbr == NULL || rte_rcu_qsbr_init(d->qsbr, d->nb_workers) != 0) {
@@ -973,13 +921,20 @@ setup(struct wgc_daemon *d, const char *prog)
 		RTE_MAX(MIN_PEERS, 2 * d->conf.n_peers);
 	pp.socket_id = SOCKET_ID_ANY;
 	pp.qsbr = d->qsbr;
-	pp.identity = d->id;
-	d->peers = wgc_peers_create(&pp);
-	if (d->peers == NULL) {
-		fprintf(stderr, "wgc: peer table: %s\n",
-			rte_strerror(rte_errno));
+	dp.iface = &d->conf.iface;
+	dp.peers = &pp;
+	dp.socket_id = SOCKET_ID_ANY;
+	dp.set_listen_port = daemon_set_port;
+	dp.set_listen_port_ctx = d;
+	dp.stats = daemon_stats;
+	dp.stats_ctx = d;
+	d->dev = wgc_device_create(&dp);
+	if (d->dev == NULL) {
+		fprintf(stderr, "wgc: device: %s\n", rte_strerror(rte_errno));
 		return -1;
 	}
+	d->id = wgc_device_identity(d->dev);
+	d->peers = wgc_device_peers(d->dev);
 	if (setup_outer(d) < 0)
 		return -1;
 	plc.outer.rx = eth_rx;
@@ -1004,14 +959,12 @@ setup(struct wgc_daemon *d, const char *prog)
 		fprintf(stderr, "wgc: pipeline: %s\n", rte_strerror(rte_errno));
 		return -1;
 	}
-	wgc_peers_lock(d->peers);
-	for (k = 0; k < d->conf.n_peers; k++) {
-		if (add_peer(d, &d->conf.peers[k], k) < 0) {
-			wgc_peers_unlock(d->peers);
-			return -1;
-		}
+	wgc_device_set_pipeline(d->dev, d->pl);
+	if (wgc_device_load(d->dev, d->conf.peers, d->conf.n_peers,
+			&err) != 0) {
+		fprintf(stderr, "wgc: config: %s\n", err.msg);
+		return -1;
 	}
-	wgc_peers_unlock(d->peers);
 	if (setup_monitor(d) < 0 || setup_control(d) < 0)
 		return -1;
 	if (wgc_ethdev_start(d->outer) < 0 ||
@@ -1154,7 +1107,6 @@ teardown(struct wgc_daemon *d)
 	wgc_app_telemetry_detach();
 	/* no more changes from outside, then no more traffic */
 	wgc_control_destroy(d->ctl);
-	wgc_peers_backend_destroy(d->pb);
 	wgc_monitor_free(d->mon);
 	if (d->launched) {
 		wgc_pipeline_stop(d->pl);
@@ -1166,8 +1118,8 @@ teardown(struct wgc_daemon *d)
 		wgc_ethdev_stop(d->inner_eth);
 	if (d->pl != NULL)
 		print_state(d);
-	wgc_pipeline_free(d->pl);
-	wgc_peers_free(d->peers);
+	/* the pipeline, the peer table and the identity */
+	wgc_device_destroy(d->dev);
 	wgc_net_port_free(d->net);
 	wgc_tun_close(d->tun);
 	if (wgc_ethdev_close_checked(d->inner_eth) != 0) {
@@ -1175,7 +1127,6 @@ teardown(struct wgc_daemon *d)
 		rc = -1;
 	}
 	wgc_ethdev_close(d->outer);
-	wgc_identity_free(d->id);
 	rte_free(d->qsbr);
 	if (d->pool != NULL) {
 		in_use = rte_mempool_in_use_count(d->pool);
@@ -1404,16 +1355,6 @@ main(int argc, char **argv)
 			d.nb_workers, wgc_peers_count(d.peers),
 			wgc_net_port_listen_port(d.net));
 		wgc_app_notify_ready(status);
-	}
-	/* peers are scheduled once the stage runs: persistent keepalives */
-	{
-		struct wgc_peer *p;
-		uint32_t pos = 0;
-
-		wgc_peers_lock(d.peers);
-		while ((p = wgc_peers_next(d.peers, &pos)) != NULL)
-			wgc_peers_peer_changed(d.peers, p);
-		wgc_peers_unlock(d.peers);
 	}
 	while (!once && !stop) {
 		if (wgc_pipeline_main_poll(d.pl) == 0)

@@ -191,10 +191,10 @@ ctl_op_name(enum wgc_peer_op op)
 /* ------------------------------------------------------------- walking */
 
 uint64_t
-ctl_walk(const struct wgc_control_ops *ops, void *ctx, const uint8_t *after,
+ctl_walk(const struct wgc_device_ops *ops, void *ctx, const uint8_t *after,
 		uint64_t max, bool stats, ctl_walk_fn fn, void *arg)
 {
-	struct wgc_control_peer_stats st;
+	struct wgc_device_peer_stats st;
 	struct wgc_peer_conf pc;
 	uint8_t last[WGC_KEY_LEN];
 	uint64_t n = 0;

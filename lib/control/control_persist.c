@@ -469,7 +469,7 @@ struct snap_writer {
 
 static int
 write_peer_line(void *arg, const struct wgc_peer_conf *pc,
-		const struct wgc_control_peer_stats *st)
+		const struct wgc_device_peer_stats *st)
 {
 	struct snap_writer *sw = arg;
 

@@ -191,7 +191,7 @@ reply_method(struct wgc_control *ctl, struct MHD_Connection *conn,
 /* ------------------------------------------------------------ helpers */
 
 static cJSON *
-stats_json(const struct wgc_control_peer_stats *st)
+stats_json(const struct wgc_device_peer_stats *st)
 {
 	cJSON *s = cJSON_CreateObject();
 
@@ -205,7 +205,7 @@ stats_json(const struct wgc_control_peer_stats *st)
 }
 
 static cJSON *
-peer_json(const struct wgc_peer_conf *pc, const struct wgc_control_peer_stats *st)
+peer_json(const struct wgc_peer_conf *pc, const struct wgc_device_peer_stats *st)
 {
 	cJSON *o = wgc_peer_conf_to_json(pc);
 
@@ -390,7 +390,7 @@ struct list_walk {
 
 static int
 list_one(void *arg, const struct wgc_peer_conf *pc,
-		const struct wgc_control_peer_stats *st)
+		const struct wgc_device_peer_stats *st)
 {
 	struct list_walk *lw = arg;
 	char b64[WGC_KEY_B64_LEN + 1], buf[WGC_ADDR_STR_LEN];
@@ -482,7 +482,7 @@ get_peer(struct wgc_control *ctl, struct MHD_Connection *conn,
 		const uint8_t *key, unsigned int status)
 {
 	struct wgc_peer_conf pc;
-	struct wgc_control_peer_stats st;
+	struct wgc_device_peer_stats st;
 	char b64[WGC_KEY_B64_LEN + 1];
 	int rc;
 

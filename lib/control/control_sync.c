@@ -34,7 +34,7 @@ key_cmp(const void *a, const void *b)
 /* a backend peer the configuration does not name is removed */
 static int
 sync_walk_one(void *arg, const struct wgc_peer_conf *conf,
-		const struct wgc_control_peer_stats *st)
+		const struct wgc_device_peer_stats *st)
 {
 	struct sync_walk *w = arg;
 	const uint8_t *k = conf->public_key;

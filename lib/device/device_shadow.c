@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
 /*
- * The in-memory reference backend.
+ * The configuration shadow: the device's configuration in key order, and
+ * on its own a configuration without a data plane (wgc_mem_backend_ops).
  *
  * Peers live in an ordered index by public key (a sorted array of sorted
  * blocks, binary searched on 8-byte key prefixes): lookup and "first key
  * after K" (paging cursors) are O(log n), insert and delete move at most
  * one block. Allowed IPs are
  * indexed in a chained hash (prefix -> owner) to detect conflicts in O(1).
- * apply() is all-or-nothing with an undo log: before a peer (or the
- * interface) is first touched by a change set, its old state is saved;
- * on error every touched peer is removed and the saved ones re-inserted.
+ * A change set is applied in two phases: shadow_prepare() makes every
+ * change with an undo log (before a peer or the interface is first
+ * touched, its old state is saved), then shadow_commit() drops the log or
+ * shadow_abort() removes every touched peer and re-inserts the saved ones.
+ * Between the two, shadow_changes() reports each changed key once.
  */
 
 #include <errno.h>
@@ -22,7 +25,7 @@
 #include <rte_jhash.h>
 #include <sodium.h>
 
-#include "control_priv.h"
+#include "device_private.h"
 
 /* entries per block of the ordered index */
 #define OIX_BLOCK 128
@@ -31,16 +34,16 @@
 struct mem_peer {
 	struct wgc_peer_conf conf;
 	/* counters (test hooks, control-only server): NULL = all zero */
-	struct wgc_control_peer_stats *stats;
+	struct wgc_device_peer_stats *stats;
 	uint64_t session;
 	uint32_t gen;          /* apply generation that touched it */
 	uint32_t undo_idx;     /* its first undo record when gen is current */
 	void *user;            /* the owner's hint (ctl_mem_user()) */
 };
 
-static const struct wgc_control_peer_stats zero_stats;
+static const struct wgc_device_peer_stats zero_stats;
 
-static inline const struct wgc_control_peer_stats *
+static inline const struct wgc_device_peer_stats *
 peer_stats(const struct mem_peer *p)
 {
 	return p->stats != NULL ? p->stats : &zero_stats;
@@ -48,7 +51,7 @@ peer_stats(const struct mem_peer *p)
 
 /* set a peer's counters; -1 on ENOMEM */
 static int
-peer_stats_set(struct mem_peer *p, const struct wgc_control_peer_stats *st)
+peer_stats_set(struct mem_peer *p, const struct wgc_device_peer_stats *st)
 {
 	if (p->stats == NULL) {
 		if (memcmp(st, &zero_stats, sizeof(*st)) == 0)
@@ -70,7 +73,7 @@ struct aip {
 /* a peer's state before the running apply changed it */
 struct undo_saved {
 	uint64_t session;
-	struct wgc_control_peer_stats stats;
+	struct wgc_device_peer_stats stats;
 	struct wgc_peer_conf conf;
 };
 
@@ -110,11 +113,9 @@ struct wgc_mem_backend {
 	uint64_t next_session;
 	uint32_t gen;          /* apply generation (never 0) */
 	bool fake_handshakes;
-	/* called once per changed key after a successful apply */
-	void (*commit)(void *ctx, const uint8_t *key,
-		struct wgc_peer_conf *before,
-		const struct wgc_peer_conf *after);
-	void *commit_ctx;
+	/* the interface before the prepared change */
+	struct wgc_iface_conf saved_iface;
+	bool prepared;
 	struct aip **buckets;
 	uint64_t nbuckets;
 	uint64_t naip;
@@ -796,7 +797,7 @@ apply_one(struct wgc_mem_backend *mb, const struct wgc_changeset *cs,
 		mb->undo[p->undo_idx].node = p;
 		if (mb->fake_handshakes) {
 			/* a distinct second per session */
-			struct wgc_control_peer_stats st = { 0 };
+			struct wgc_device_peer_stats st = { 0 };
 
 			st.last_handshake_sec = (int64_t)time(NULL) -
 				100000000 + (int64_t)p->session;
@@ -817,10 +818,13 @@ nomem:
 	return wgc_conf_error_set(err, WGC_CONF_EIO, "out of memory");
 }
 
-/* Report every changed key once: its state before this apply (the
- * earliest undo record) and now. */
-static void
-commit_changes(struct wgc_mem_backend *mb)
+/* Report every changed key of the prepared change once: its state before
+ * (the earliest undo record) and now. */
+void
+shadow_changes(struct wgc_mem_backend *mb,
+		void (*fn)(void *ctx, const uint8_t *key,
+			const struct wgc_peer_conf *before,
+			const struct wgc_peer_conf *after), void *ctx)
 {
 	uint64_t i;
 
@@ -841,22 +845,20 @@ commit_changes(struct wgc_mem_backend *mb)
 		/* a key has at most one "existed" record (nodes created in
 		 * this apply are never recorded as existing), so an absent
 		 * key is reported once */
-		mb->commit(mb->commit_ctx, u->key,
-			u->saved != NULL ? &u->saved->conf : NULL,
+		fn(ctx, u->key, u->saved != NULL ? &u->saved->conf : NULL,
 			p != NULL ? &p->conf : NULL);
 	}
 }
 
-static int
-mem_apply(void *ctx, const struct wgc_changeset *cs,
+int
+shadow_prepare(struct wgc_mem_backend *mb, const struct wgc_changeset *cs,
 		struct wgc_conf_error *err)
 {
-	struct wgc_mem_backend *mb = ctx;
-	struct wgc_iface_conf saved;
 	uint32_t i;
 
-	if (wgc_iface_conf_copy(&saved, &mb->iface) != 0)
+	if (wgc_iface_conf_copy(&mb->saved_iface, &mb->iface) != 0)
 		return wgc_conf_error_set(err, WGC_CONF_EIO, "out of memory");
+	mb->prepared = true;
 	if (++mb->gen == 0)
 		mb->gen = 1; /* 0 marks a node no apply touches now */
 	if (cs->iface_fields & WGC_IFACE_F_PRIVATE_KEY) {
@@ -876,16 +878,50 @@ mem_apply(void *ctx, const struct wgc_changeset *cs,
 	for (i = 0; i < cs->n; i++)
 		if (apply_one(mb, cs, i, err) != 0)
 			goto fail;
-	if (mb->commit != NULL)
-		commit_changes(mb);
-	undo_free(mb);
-	wgc_iface_conf_free(&saved);
 	return 0;
 fail:
+	shadow_abort(mb);
+	return -1;
+}
+
+void
+shadow_commit(struct wgc_mem_backend *mb)
+{
+	if (!mb->prepared)
+		return;
+	undo_free(mb);
+	wgc_iface_conf_free(&mb->saved_iface);
+	mb->prepared = false;
+}
+
+void
+shadow_abort(struct wgc_mem_backend *mb)
+{
+	if (!mb->prepared)
+		return;
 	rollback(mb);
 	wgc_iface_conf_free(&mb->iface);
-	mb->iface = saved;
-	return -1;
+	mb->iface = mb->saved_iface;
+	memset(&mb->saved_iface, 0, sizeof(mb->saved_iface));
+	mb->prepared = false;
+}
+
+const struct wgc_iface_conf *
+shadow_iface(const struct wgc_mem_backend *mb)
+{
+	return &mb->iface;
+}
+
+static int
+mem_apply(void *ctx, const struct wgc_changeset *cs,
+		struct wgc_conf_error *err)
+{
+	struct wgc_mem_backend *mb = ctx;
+
+	if (shadow_prepare(mb, cs, err) != 0)
+		return -1;
+	shadow_commit(mb);
+	return 0;
 }
 
 /* ------------------------------------------------------------- reads */
@@ -908,7 +944,7 @@ mem_peer_count(void *ctx)
 
 static int
 copy_out(const struct mem_peer *p, struct wgc_peer_conf *conf,
-		struct wgc_control_peer_stats *stats)
+		struct wgc_device_peer_stats *stats)
 {
 	if (conf != NULL && wgc_peer_conf_copy(conf, &p->conf) != 0)
 		return -ENOMEM;
@@ -919,7 +955,7 @@ copy_out(const struct mem_peer *p, struct wgc_peer_conf *conf,
 
 static int
 mem_peer_get(void *ctx, const uint8_t key[WGC_KEY_LEN],
-		struct wgc_peer_conf *conf, struct wgc_control_peer_stats *stats)
+		struct wgc_peer_conf *conf, struct wgc_device_peer_stats *stats)
 {
 	struct mem_peer *p = sl_lookup(ctx, key);
 
@@ -930,7 +966,7 @@ mem_peer_get(void *ctx, const uint8_t key[WGC_KEY_LEN],
 
 static int
 mem_peer_next(void *ctx, const uint8_t *after, struct wgc_peer_conf *conf,
-		struct wgc_control_peer_stats *stats)
+		struct wgc_device_peer_stats *stats)
 {
 	struct wgc_mem_backend *mb = ctx;
 	struct mem_peer *p;
@@ -953,7 +989,7 @@ mem_peer_next(void *ctx, const uint8_t *after, struct wgc_peer_conf *conf,
 static uint64_t
 mem_peer_walk(void *ctx, const uint8_t *after, uint64_t max, bool stats,
 		int (*fn)(void *arg, const struct wgc_peer_conf *conf,
-			const struct wgc_control_peer_stats *st), void *arg)
+			const struct wgc_device_peer_stats *st), void *arg)
 {
 	struct wgc_mem_backend *mb = ctx;
 	struct oix_pos pos = { 0, 0 };
@@ -1016,7 +1052,7 @@ mem_stats_read(void *ctx, struct wgc_stat *out, unsigned int max)
 	return (int)n;
 }
 
-const struct wgc_control_ops wgc_mem_backend_ops = {
+const struct wgc_device_ops wgc_mem_backend_ops = {
 	.iface_get = mem_iface_get,
 	.peer_count = mem_peer_count,
 	.peer_get = mem_peer_get,
@@ -1071,6 +1107,7 @@ wgc_mem_backend_destroy(struct wgc_mem_backend *mb)
 			en = e->next;
 			free(e);
 		}
+	shadow_abort(mb);
 	undo_free(mb);
 	free(mb->undo);
 	free(mb->buckets);
@@ -1080,7 +1117,7 @@ wgc_mem_backend_destroy(struct wgc_mem_backend *mb)
 
 int
 wgc_mem_backend_set_stats(struct wgc_mem_backend *mb,
-		const uint8_t key[WGC_KEY_LEN], const struct wgc_control_peer_stats *st)
+		const uint8_t key[WGC_KEY_LEN], const struct wgc_device_peer_stats *st)
 {
 	struct mem_peer *p = sl_lookup(mb, key);
 
@@ -1107,19 +1144,9 @@ wgc_mem_backend_fake_handshakes(struct wgc_mem_backend *mb, bool on)
 }
 
 void **
-ctl_mem_user(const struct wgc_peer_conf *conf)
+shadow_user(const struct wgc_peer_conf *conf)
 {
 	struct mem_peer *p = container_of(conf, struct mem_peer, conf);
 
 	return &p->user;
-}
-
-void
-ctl_mem_set_commit_hook(struct wgc_mem_backend *mb,
-		void (*fn)(void *ctx, const uint8_t *key,
-			struct wgc_peer_conf *before,
-			const struct wgc_peer_conf *after), void *ctx)
-{
-	mb->commit = fn;
-	mb->commit_ctx = ctx;
 }
