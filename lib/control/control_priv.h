@@ -134,14 +134,6 @@ uint64_t ctl_walk(const struct wgc_device_ops *ops, void *ctx,
 		const uint8_t *after, uint64_t max, bool stats, ctl_walk_fn fn,
 		void *arg);
 
-/* name of a change operation in journal records */
-const char *ctl_op_name(enum wgc_peer_op op);
-
-/* change set <-> JSON (journal records) */
-cJSON *ctl_changeset_to_json(const struct wgc_changeset *cs, bool secrets);
-int ctl_changeset_from_json(const cJSON *j, struct wgc_changeset *cs,
-		struct wgc_conf_error *err);
-
 /* REST (control_rest.c); the route table ends with a NULL path */
 struct ctl_route {
 	const char *path;      /* "{key}" marks the public-key segment */
