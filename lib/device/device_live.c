@@ -165,6 +165,8 @@ undo_push(struct live_undo_vec *v, struct wgc_peer *p,
 static void
 peer_remove(struct wgc_device *dev, struct wgc_peer *p)
 {
+	if (dev->pl != NULL)
+		wgc_pipeline_peer_removed(dev->pl, p);
 	wgc_peers_remove(dev->t, p);
 }
 
@@ -282,8 +284,8 @@ make_room(struct wgc_device *dev)
 	uint64_t need = 0, i;
 
 	for (i = 0; i < dev->n_chg; i++)
-		if (dev->chg[i].after != NULL &&
-				wgc_peers_lookup(dev->t, dev->chg[i].key) == NULL)
+		if (dev->chg[i].after != NULL && wgc_peers_lookup(dev->t,
+				dev->chg[i].key) == NULL)
 			need++;
 	if (wgc_peers_count(dev->t) + need <= wgc_peers_capacity(dev->t))
 		return;

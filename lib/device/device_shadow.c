@@ -1117,7 +1117,8 @@ wgc_mem_backend_destroy(struct wgc_mem_backend *mb)
 
 int
 wgc_mem_backend_set_stats(struct wgc_mem_backend *mb,
-		const uint8_t key[WGC_KEY_LEN], const struct wgc_device_peer_stats *st)
+		const uint8_t key[WGC_KEY_LEN],
+		const struct wgc_device_peer_stats *st)
 {
 	struct mem_peer *p = sl_lookup(mb, key);
 

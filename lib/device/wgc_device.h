@@ -83,7 +83,8 @@ struct wgc_device_ops {
 	 * @return 0 or -ENOENT.
 	 */
 	int (*peer_get)(void *ctx, const uint8_t key[WGC_KEY_LEN],
-			struct wgc_peer_conf *conf, struct wgc_device_peer_stats *stats);
+			struct wgc_peer_conf *conf,
+			struct wgc_device_peer_stats *stats);
 	/**
 	 * Ordered iteration (memcmp order of public keys): the first peer
 	 * whose key is strictly greater than @p after (NULL = the first
@@ -91,7 +92,8 @@ struct wgc_device_ops {
 	 * @return 0 or -ENOENT at the end.
 	 */
 	int (*peer_next)(void *ctx, const uint8_t *after,
-			struct wgc_peer_conf *conf, struct wgc_device_peer_stats *stats);
+			struct wgc_peer_conf *conf,
+			struct wgc_device_peer_stats *stats);
 	/**
 	 * Optional, a faster peer_next() loop: call @p fn for up to @p max
 	 * peers in key order after @p after (NULL = from the first), without

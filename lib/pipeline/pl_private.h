@@ -87,7 +87,6 @@ struct wgc_pipeline {
 	struct wgc_ephemeral_pool *eph;     /* the stage's ephemeral keys */
 	struct wgc_recycler any_mbuf;       /* frees mbufs of any pool */
 	uint64_t last_reclaim;
-	uint32_t scan_pos;                  /* reconciliation cursor */
 	volatile bool stop;
 	uint16_t nb_workers;
 	struct worker stage;                /* the stage's counters + engine */
@@ -176,10 +175,6 @@ void pl_handshake_done(struct wgc_pipeline *pl, struct wgc_peer *p,
  * the view is released */
 void pl_stage_handshake(struct wgc_pipeline *pl, struct hs_item *it,
 		uint64_t now, bool under_load);
-
-/* hooks of the peer table */
-void pl_on_peer_change(void *ctx, struct wgc_peer *p);
-void pl_on_peer_remove(void *ctx, struct wgc_peer *p);
 
 /* ---- endpoint conversions ---- */
 

@@ -201,34 +201,6 @@ stage_timers(struct wgc_pipeline *pl, uint64_t now)
 	return total;
 }
 
-/*
- * Writers are asked to call wgc_peers_peer_changed() after changing a
- * peer; as a safety net the stage also walks the table, a slice per poll,
- * and applies a persistent keepalive whose value the timers have not seen
- * yet (O(slice) per poll, the whole table every few thousand polls).
- */
-#define RECONCILE_SLICE 256
-
-static void
-stage_reconcile(struct wgc_pipeline *pl)
-{
-	const struct wgc_peers_fast *f = wgc_peers_fast(pl->peers);
-	struct wgc_peer *p;
-	unsigned int k;
-
-	/* a slice of slots, not of peers: wgc_peers_next() would scan a
-	 * sparse table's empty slots to its end on every poll (a million
-	 * slots per poll while a large table fills, with the lock held) */
-	for (k = 0; k < RECONCILE_SLICE; k++) {
-		if (pl->scan_pos >= f->max_peers)
-			pl->scan_pos = 0;
-		p = wgc_peers_get(f, pl->scan_pos++);
-		if (p != NULL && p->persistent_keepalive !=
-				p->proto.timers.persistent_keepalive_interval)
-			wgc_pipeline_peer_changed(pl, p);
-	}
-}
-
 unsigned int
 wgc_pipeline_main_poll(struct wgc_pipeline *pl)
 {
@@ -262,7 +234,6 @@ wgc_pipeline_main_poll(struct wgc_pipeline *pl)
 	work += stage_timers(pl, now);
 	pl->stage.st.drop[WGC_PL_DROP_PARK_EXPIRED] +=
 		wgc_peers_park_expire(pl->peers, now);
-	stage_reconcile(pl);
 	if (now - pl->last_reclaim > RECLAIM_INTERVAL_NS) {
 		pl->last_reclaim = now;
 		wgc_peers_reclaim(pl->peers);
@@ -285,15 +256,7 @@ wgc_pipeline_peer_changed(struct wgc_pipeline *pl, struct wgc_peer *p)
 }
 
 void
-pl_on_peer_change(void *ctx, struct wgc_peer *p)
+wgc_pipeline_peer_removed(struct wgc_pipeline *pl, struct wgc_peer *p)
 {
-	wgc_pipeline_peer_changed(ctx, p);
-}
-
-void
-pl_on_peer_remove(void *ctx, struct wgc_peer *p)
-{
-	struct wgc_pipeline *pl = ctx;
-
 	wgc_timer_wheel_schedule(pl->wheel, &p->proto, 0);
 }

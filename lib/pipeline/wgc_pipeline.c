@@ -181,10 +181,6 @@ wgc_pipeline_create(const struct wgc_pipeline_conf *c)
 			RTE_MAX(1u, (c->icmp_burst != 0 ? c->icmp_burst :
 			PL_ICMP_BURST) / c->nb_workers), pl->c.clock());
 	}
-	wgc_peers_lock(pl->peers);
-	wgc_peers_set_on_remove(pl->peers, pl_on_peer_remove, pl);
-	wgc_peers_set_on_change(pl->peers, pl_on_peer_change, pl);
-	wgc_peers_unlock(pl->peers);
 	PL_LOG(INFO, "%s: %u workers, engine %s, handshake ring %u", c->name,
 		c->nb_workers, wgc_aead_engine_name(pl->stage.engine), hs_size);
 	return pl;
@@ -225,8 +221,6 @@ wgc_pipeline_free(struct wgc_pipeline *pl)
 		rte_ring_free(pl->tx_ring);
 	}
 	wgc_peers_lock(pl->peers);
-	wgc_peers_set_on_remove(pl->peers, NULL, NULL);
-	wgc_peers_set_on_change(pl->peers, NULL, NULL);
 	/* nothing stays on the wheel that is about to go */
 	while ((p = wgc_peers_next(pl->peers, &pos)) != NULL) {
 		if (pl->wheel != NULL)
