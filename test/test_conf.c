@@ -679,7 +679,8 @@ test_conf_changeset_json(void)
 		wgc_cidr_equal(&back.peers[0].conf.allowed_ips[0], &ip), "ips");
 	TEST_ASSERT(back.peers[1].op == WGC_PEER_OP_REMOVE &&
 		memcmp(back.peers[1].conf.public_key,
-			cs.peers[1].conf.public_key, WGC_KEY_LEN) == 0, "removal");
+			cs.peers[1].conf.public_key, WGC_KEY_LEN) == 0,
+		"removal");
 	wgc_changeset_free(&back);
 	wgc_changeset_free(&cs);
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
 /*
- * Control plane core: life cycle, the apply path (the device, then the journal),
- * socket creation and peer-credential checks, the ordered walk.
+ * Control plane core: life cycle, the apply path (the device, then the
+ * journal), socket creation and peer-credential checks, the ordered walk.
  */
 
 #include <errno.h>
@@ -291,7 +291,7 @@ ctl_apply_locked(struct wgc_control *ctl, const struct wgc_changeset *cs,
 			2 * ctl->persist.snapshot_bytes)
 		persist_compact(ctl);
 	if (cs->n > 10000)
-		CTL_LOG(NOTICE, "apply: %u changes: backend %.0f ms, trim %.0f "
+		CTL_LOG(NOTICE, "apply: %u changes: device %.0f ms, trim %.0f "
 			"ms, persistence %.0f ms", cs->n, t1 - t0, t2 - t1,
 			ctl_ms() - t2);
 	return 0;

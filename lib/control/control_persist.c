@@ -113,7 +113,7 @@ read_key_file(struct wgc_control *ctl, uint8_t key[WGC_KEY_LEN], bool *found)
 	return 0;
 }
 
-/* Apply a change set straight to the backend (no journaling). */
+/* Apply a change set straight to the device (no journaling). */
 static int
 load_apply(struct wgc_control *ctl, struct wgc_changeset *cs,
 		struct wgc_conf_error *err)

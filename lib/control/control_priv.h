@@ -51,7 +51,7 @@ struct persist {
 };
 
 struct wgc_control {
-	pthread_mutex_t lock;        /* every backend call holds it */
+	pthread_mutex_t lock;        /* every device call holds it */
 	const struct wgc_device_ops *ops;
 	void *ctx;
 	struct wgc_control_conf conf;
@@ -111,7 +111,7 @@ void ctl_audit(const struct wgc_changeset *cs, const struct ctl_who *who);
 /* /v1/health's verdict without the control lock: 0 ok, -1 with @p msg */
 int ctl_health(struct wgc_control *ctl, char *msg, size_t len);
 
-/* every counter: the backend's, then the monitor's; malloc'd array in
+/* every counter: the device's, then the monitor's; malloc'd array in
  * @p out (NULL on error), returns how many */
 int ctl_stats_collect(struct wgc_control *ctl, struct wgc_stat **out);
 
@@ -126,7 +126,7 @@ void persist_close(struct wgc_control *ctl);
 int persist_record(struct wgc_control *ctl, const struct wgc_changeset *cs);
 int persist_compact(struct wgc_control *ctl);
 
-/* walk the backend's peers in key order (peer_walk, or a peer_next loop):
+/* walk the device's peers in key order (peer_walk, or a peer_next loop):
  * see struct wgc_device_ops.peer_walk */
 typedef int (*ctl_walk_fn)(void *arg, const struct wgc_peer_conf *conf,
 		const struct wgc_device_peer_stats *st);

@@ -594,7 +594,7 @@ uapi_conn_thread(void *arg)
 	pthread_cond_broadcast(&ctl->uapi_cv);
 	pthread_mutex_unlock(&ctl->uapi_mu);
 	free(c);
-	/* the lcore id the backend may have taken for this thread */
+	/* the lcore id the device may have taken for this thread */
 	rte_thread_unregister();
 	return NULL;
 }
