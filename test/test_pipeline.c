@@ -370,6 +370,40 @@ out:
 	return rc;
 }
 
+/* the device's counters carry lib/proto's, the pipeline's (total and per
+ * worker, the stage's backlog) and the parking lot's, as on A's stage */
+static int
+device_stats_seen(struct dev *d)
+{
+	static struct wgc_stat st[512];
+	struct wgc_pipeline_stats ps;
+	bool proto = false, total = false, worker = false, queue = false;
+	bool park = false;
+	int n, i;
+
+	wgc_pipeline_stats_sum(d->pl, &ps);
+	n = wgc_device_ops.stats_read(d->dev, st, RTE_DIM(st));
+	TEST_ASSERT(n > 0 && n < (int)RTE_DIM(st), "%d counters", n);
+	for (i = 0; i < n; i++) {
+		if (strcmp(st[i].name, "proto_initiation_sent") == 0)
+			proto = st[i].value == proto_count(d,
+				WGC_CNT_INITIATION_SENT);
+		if (strcmp(st[i].name, "handshake_tx") == 0 &&
+				st[i].worker == -1)
+			total = st[i].value == ps.handshake_tx &&
+				ps.handshake_tx > 0;
+		worker |= strcmp(st[i].name, "outer_rx") == 0 &&
+			st[i].worker == 0;
+		queue |= strcmp(st[i].name, "handshake_queue") == 0 &&
+			st[i].gauge;
+		park |= strcmp(st[i].name, "parked") == 0 && st[i].gauge;
+	}
+	TEST_ASSERT(proto && total && worker && queue && park,
+		"proto %d total %d worker %d queue %d park %d", proto, total,
+		worker, queue, park);
+	return TEST_SUCCESS;
+}
+
 /*
  * The device tells the pipeline of each change itself: a peer added with
  * a persistent keepalive through wgc_device_apply() is on the timer wheel
@@ -398,6 +432,7 @@ test_pipeline_device_changes(void)
 		"B answered");
 	TEST_ASSERT(proto_count(&A, WGC_CNT_SESSION_DERIVED) >= 1,
 		"a session on A");
+	TEST_CHECK(device_stats_seen(&A));
 
 	TEST_ASSERT_SUCCESS(device_change(&A, WGC_PEER_OP_REMOVE, B.pub,
 		NULL, NULL, 0), "remove B from A");

@@ -511,98 +511,7 @@ setup_inner(struct wgc_daemon *d, struct wgc_pipeline_edge *edge,
 
 /* ---- control plane ---- */
 
-static unsigned int
-stat_put(struct wgc_stat *out, unsigned int n, unsigned int max,
-		const char *name, const char *label, int32_t worker,
-		uint64_t value)
-{
-	if (n >= max)
-		return n;
-	memset(&out[n], 0, sizeof(out[n]));
-	snprintf(out[n].name, sizeof(out[n].name), "%s", name);
-	snprintf(out[n].label, sizeof(out[n].label), "%s", label);
-	out[n].worker = worker;
-	out[n].value = value;
-	return n + 1;
-}
-
-/* one set of pipeline counters (device total: worker -1) */
-static unsigned int
-stats_pipeline(const struct wgc_pipeline_stats *st, int32_t w,
-		struct wgc_stat *out, unsigned int n, unsigned int max)
-{
-	unsigned int i;
-
-#define PUT(f) n = stat_put(out, n, max, #f, "", w, st->f)
-	PUT(outer_rx);
-	PUT(wg_rx);
-	PUT(handshake_rx);
-	PUT(decap_ok);
-	PUT(keepalive_rx);
-	PUT(inner_tx);
-	PUT(inner_rx);
-	PUT(encap_ok);
-	PUT(outer_tx);
-	PUT(staged);
-	PUT(roamed);
-	PUT(handshake_tx);
-	PUT(keepalive_tx);
-	PUT(icmp_tx);
-	PUT(icmp_rate_limited);
-	PUT(mss_clamped);
-#undef PUT
-	for (i = 0; i < WGC_PL_DROP__MAX; i++)
-		n = stat_put(out, n, max, "drops",
-			wgc_pipeline_drop_name(i), w, st->drop[i]);
-	return n;
-}
-
-/* a level (gauge) of the parking lot; label: a pool's name */
-static unsigned int
-park_gauge(struct wgc_stat *out, unsigned int n, unsigned int max,
-		const char *name, const char *pool, uint64_t v, const char *help)
-{
-	n = stat_put(out, n, max, name, pool, -1, v);
-	if (n > 0 && n <= max && strcmp(out[n - 1].name, name) == 0) {
-		out[n - 1].gauge = true;
-		out[n - 1].help = help;
-		if (pool[0] != '\0')
-			snprintf(out[n - 1].label_key,
-				sizeof(out[n - 1].label_key), "pool");
-	}
-	return n;
-}
-
-/* the parking lot: packets waiting for handshakes, by pool, and why
- * parked packets were dropped */
-static unsigned int
-stats_park(struct wgc_daemon *d, struct wgc_stat *out, unsigned int n,
-		unsigned int max)
-{
-	struct wgc_park_stats ks;
-	char name[32];
-	unsigned int i;
-
-	wgc_peers_park_stats(d->peers, &ks);
-	n = park_gauge(out, n, max, "parked", "", ks.parked,
-		"Packets parked for peers whose handshake is in flight.");
-	n = park_gauge(out, n, max, "parked_max", "", ks.parked_max,
-		"Most packets parked at once since start.");
-	for (i = 0; i < ks.nb_pools; i++) {
-		n = park_gauge(out, n, max, "parked_pool", ks.pool[i].mp->name,
-			ks.pool[i].parked, "Buffers of a pool parked now.");
-		n = park_gauge(out, n, max, "parked_pool_limit",
-			ks.pool[i].mp->name, ks.pool[i].limit,
-			"Buffers of a pool that may be parked (1/8 of it).");
-	}
-	for (i = 0; i < WGC_PARK_DROP__MAX; i++) {
-		snprintf(name, sizeof(name), "park_%s", wgc_park_drop_name(i));
-		n = stat_put(out, n, max, "drops", name, -1, ks.drop[i]);
-	}
-	return n;
-}
-
-/* the TUN edge's counters and the handshake stage's backlog */
+/* the TUN edge's counters */
 static unsigned int
 stats_edges(struct wgc_daemon *d, struct wgc_stat *out, unsigned int n,
 		unsigned int max)
@@ -611,7 +520,7 @@ stats_edges(struct wgc_daemon *d, struct wgc_stat *out, unsigned int n,
 		struct wgc_tun_stats ts;
 
 		wgc_tun_stats(d->tun, &ts);
-#define PUT(f) n = stat_put(out, n, max, "tun_" #f, "", -1, ts.f)
+#define PUT(f) n = wgc_stat_put(out, n, max, "tun_" #f, "", -1, ts.f)
 		PUT(rx_packets);
 		PUT(rx_bytes);
 		PUT(rx_nobuf);
@@ -623,36 +532,22 @@ stats_edges(struct wgc_daemon *d, struct wgc_stat *out, unsigned int n,
 		PUT(rx_gso);
 #undef PUT
 	}
-	n = stat_put(out, n, max, "handshake_queue", "", -1,
-		wgc_pipeline_handshake_backlog(d->pl));
-	if (n > 0 && n <= max) {
-		out[n - 1].gauge = true;
-		out[n - 1].help = "Handshake messages waiting for the "
-			"handshake stage.";
-	}
 	return n;
 }
 
-/* extra counters of /v1/stats and /metrics: pipeline (total, per worker,
- * the handshake stage as worker nb_workers) and lib/net; lib/proto's come
- * from the binding itself */
+/* the edges' counters for /v1/stats and /metrics: lib/net and the TUN
+ * edge (the device reports lib/proto's, the pipeline's and the parking
+ * lot's itself) */
 static int
 daemon_stats(void *ctx, struct wgc_stat *out, unsigned int max)
 {
 	struct wgc_daemon *d = ctx;
-	struct wgc_pipeline_stats st;
 	struct wgc_net_stats ns;
 	unsigned int n = 0, i;
-	uint16_t w;
 	char name[32];
 
-	wgc_pipeline_stats_sum(d->pl, &st);
-	n = stats_pipeline(&st, -1, out, n, max);
-	for (w = 0; w <= d->nb_workers; w++)
-		if (wgc_pipeline_stats_get(d->pl, w, &st) == 0)
-			n = stats_pipeline(&st, w, out, n, max);
 	wgc_net_stats_get(d->net, &ns);
-#define PUT(f) n = stat_put(out, n, max, "net_" #f, "", -1, ns.f)
+#define PUT(f) n = wgc_stat_put(out, n, max, "net_" #f, "", -1, ns.f)
 	PUT(rx_wg);
 	PUT(rx_arp);
 	PUT(rx_nd);
@@ -675,18 +570,18 @@ daemon_stats(void *ctx, struct wgc_stat *out, unsigned int max)
 #undef PUT
 	for (i = 0; i < WGC_NET_DROP__MAX; i++) {
 		snprintf(name, sizeof(name), "net_%s", wgc_net_drop_name(i));
-		n = stat_put(out, n, max, "drops", name, -1, ns.drop[i]);
+		n = wgc_stat_put(out, n, max, "drops", name, -1, ns.drop[i]);
 	}
-	n = stats_edges(d, out, n, max);
-	return (int)stats_park(d, out, n, max);
+	return (int)stats_edges(d, out, n, max);
 }
 
-/* rte_telemetry's /wgc/stats: the above and the monitor's figures */
+/* rte_telemetry's /wgc/stats: the device's (the edges' included) and the
+ * monitor's figures */
 static int
 daemon_stats_all(void *ctx, struct wgc_stat *out, unsigned int max)
 {
 	struct wgc_daemon *d = ctx;
-	int n = daemon_stats(ctx, out, max), k;
+	int n = RTE_MAX(wgc_device_ops.stats_read(d->dev, out, max), 0), k;
 
 	k = wgc_monitor_stats(d->mon, out + n, max - (unsigned int)n);
 	return n + RTE_MAX(k, 0);

@@ -338,31 +338,6 @@ dev_peer_walk(void *ctx, const uint8_t *after, uint64_t max, bool stats,
 }
 
 static int
-dev_stats_read(void *ctx, struct wgc_stat *out, unsigned int max)
-{
-	struct wgc_device *dev = ctx;
-	struct wgc_proto_stats ps;
-	unsigned int n = 0, i;
-
-	wgc_identity_stats(dev->id, &ps);
-	for (i = 0; i < WGC_CNT_MAX && n < max; i++) {
-		memset(&out[n], 0, sizeof(out[n]));
-		snprintf(out[n].name, sizeof(out[n].name), "proto_%s",
-			wgc_proto_counter_name(i));
-		out[n].worker = -1;
-		out[n].value = ps.c[i];
-		n++;
-	}
-	if (dev->extra_stats != NULL && n < max) {
-		int k = dev->extra_stats(dev->extra_ctx, out + n, max - n);
-
-		if (k > 0)
-			n += (unsigned int)k;
-	}
-	return (int)n;
-}
-
-static int
 dev_apply(void *ctx, const struct wgc_changeset *cs,
 		struct wgc_conf_error *err)
 {
@@ -376,8 +351,8 @@ const struct wgc_device_ops wgc_device_ops = {
 	.peer_next = dev_peer_next,
 	.peer_walk = dev_peer_walk,
 	.apply = dev_apply,
-	.stats_read = dev_stats_read,
-	/* lib/proto's and the daemon's counters are atomic reads */
+	.stats_read = device_stats_read,
+	/* every counter it reports is an atomic read */
 	.stats_unlocked = true,
 	.health = NULL,
 };

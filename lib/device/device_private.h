@@ -88,6 +88,9 @@ void live_commit(struct wgc_device *dev);
 /* forget the running apply's lists */
 void live_reset(struct wgc_device *dev);
 
+/* every counter of the device (device_stats.c): wgc_device_ops.stats_read */
+int device_stats_read(void *ctx, struct wgc_stat *out, unsigned int max);
+
 /* endpoint and prefix conversions between lib/conf and lib/peers */
 void live_to_prefix(const struct wgc_cidr *c, struct wgc_prefix *pf);
 void live_to_endpoint(const struct wgc_endpoint *e,

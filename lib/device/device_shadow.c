@@ -1031,24 +1031,14 @@ mem_stats_read(void *ctx, struct wgc_stat *out, unsigned int max)
 			txp += peer_stats(p)->tx_packets;
 		}
 	}
-#define STAT(nm, lbl, w, v) do { \
-	if (n < max) { \
-		snprintf(out[n].name, sizeof(out[n].name), "%s", nm); \
-		snprintf(out[n].label, sizeof(out[n].label), "%s", lbl); \
-		out[n].worker = (w); \
-		out[n].value = (v); \
-		n++; \
-	} \
-} while (0)
-	STAT("rx_bytes", "", -1, rx);
-	STAT("tx_bytes", "", -1, tx);
-	STAT("rx_packets", "", -1, rxp);
-	STAT("tx_packets", "", -1, txp);
-	STAT("peers", "", -1, mb->n);
-	STAT("allowed_ips", "", -1, mb->naip);
-	STAT("drops", "none", -1, 0);
-	STAT("rx_packets", "", 0, rxp);
-#undef STAT
+	n = wgc_stat_put(out, n, max, "rx_bytes", "", -1, rx);
+	n = wgc_stat_put(out, n, max, "tx_bytes", "", -1, tx);
+	n = wgc_stat_put(out, n, max, "rx_packets", "", -1, rxp);
+	n = wgc_stat_put(out, n, max, "tx_packets", "", -1, txp);
+	n = wgc_stat_put(out, n, max, "peers", "", -1, mb->n);
+	n = wgc_stat_put(out, n, max, "allowed_ips", "", -1, mb->naip);
+	n = wgc_stat_put(out, n, max, "drops", "none", -1, 0);
+	n = wgc_stat_put(out, n, max, "rx_packets", "", 0, rxp);
 	return (int)n;
 }
 

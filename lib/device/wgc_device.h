@@ -134,6 +134,16 @@ struct wgc_device_ops {
 	int (*health)(void *ctx, char *msg, size_t len);
 };
 
+/**
+ * Put one counter at out[n] if n < max (zeroed first: a counter with
+ * generic help). Any thread.
+ *
+ * @return n + 1, or n when full.
+ */
+unsigned int wgc_stat_put(struct wgc_stat *out, unsigned int n,
+		unsigned int max, const char *name, const char *label,
+		int32_t worker, uint64_t value);
+
 /* ------------------------------------------- configuration only */
 
 struct wgc_mem_backend;
@@ -194,8 +204,9 @@ struct wgc_device_params {
 	 */
 	int (*set_listen_port)(void *ctx, uint16_t port);
 	void *set_listen_port_ctx;
-	/** extra counters for /v1/stats and /metrics (edges), or NULL;
-	 * must be safe from any thread */
+	/** the edges' counters for /v1/stats and /metrics, after the
+	 * device's own (lib/proto, pipeline, parking lot), or NULL; must be
+	 * safe from any thread */
 	int (*stats)(void *ctx, struct wgc_stat *out, unsigned int max);
 	void *stats_ctx;
 };
