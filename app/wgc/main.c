@@ -308,9 +308,6 @@ setup_outer(struct wgc_daemon *d)
 	nc.name = "outer0";
 	nc.mac = *wgc_ethdev_mac(d->outer);
 	nc.vlan = o->vlan;
-	/* the port the control plane reports is the one in use */
-	if (d->conf.iface.listen_port == 0)
-		d->conf.iface.listen_port = 51820;
 	nc.listen_port = d->conf.iface.listen_port;
 	nc.mtu = caps->mtu;
 	if (o->has_ipv4) {
@@ -816,6 +813,9 @@ setup(struct wgc_daemon *d, const char *prog)
 		RTE_MAX(MIN_PEERS, 2 * d->conf.n_peers);
 	pp.socket_id = SOCKET_ID_ANY;
 	pp.qsbr = d->qsbr;
+	/* the port the device reports (REST, UAPI) is the one in use */
+	if (d->conf.iface.listen_port == 0)
+		d->conf.iface.listen_port = 51820;
 	dp.iface = &d->conf.iface;
 	dp.peers = &pp;
 	dp.socket_id = SOCKET_ID_ANY;
