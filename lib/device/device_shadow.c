@@ -4,11 +4,9 @@
  * The configuration shadow: the device's configuration in key order, and
  * on its own a configuration without a data plane (wgc_mem_backend_ops).
  *
- * Peers live in an ordered index by public key (a sorted array of sorted
- * blocks, binary searched on 8-byte key prefixes): lookup and "first key
- * after K" (paging cursors) are O(log n), insert and delete move at most
- * one block. Allowed IPs are
- * indexed in a chained hash (prefix -> owner) to detect conflicts in O(1).
+ * Peers live in an ordered index by public key (device_index.c); allowed
+ * IPs are indexed in a chained hash (prefix -> owner) to detect conflicts
+ * in O(1).
  * A change set is applied in two phases: shadow_prepare() makes every
  * change with an undo log (before a peer or the interface is first
  * touched, its old state is saved), then shadow_commit() drops the log or
@@ -21,25 +19,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <rte_byteorder.h>
 #include <rte_jhash.h>
 #include <sodium.h>
 
 #include "device_private.h"
-
-/* entries per block of the ordered index */
-#define OIX_BLOCK 128
-
-/* a peer: 144 bytes with malloc's header, plus its allowed IPs */
-struct mem_peer {
-	struct wgc_peer_conf conf;
-	/* counters (test hooks, control-only server): NULL = all zero */
-	struct wgc_device_peer_stats *stats;
-	uint64_t session;
-	uint32_t gen;          /* apply generation that touched it */
-	uint32_t undo_idx;     /* its first undo record when gen is current */
-	void *user;            /* the owner's hint (ctl_mem_user()) */
-};
+#include "device_shadow.h"
 
 static const struct wgc_device_peer_stats zero_stats;
 
@@ -85,31 +69,9 @@ struct undo {
 	struct undo_saved *saved; /* NULL: the key did not exist */
 };
 
-/*
- * The ordered index: a sorted array of blocks, each a sorted array of up
- * to OIX_BLOCK peers with the first 8 bytes of their key (big-endian, as
- * an integer) beside them. A search is a binary search over the blocks'
- * first prefixes, then over one block's prefixes: the keys themselves are
- * read only on a prefix tie. Insert and delete move at most one block's
- * entries (and, on a split or an emptied block, the block array).
- */
-struct oix_block {
-	uint32_t n;
-	uint64_t pfx[OIX_BLOCK];
-	struct mem_peer *p[OIX_BLOCK];
-};
-
-struct oix_pos {
-	uint32_t b;            /* block; nblocks = end */
-	uint32_t i;
-};
-
 struct wgc_mem_backend {
 	struct wgc_iface_conf iface;
-	struct oix_block **blocks;
-	uint64_t *first;       /* first[b] = blocks[b]->pfx[0] */
-	uint32_t nblocks, capblocks;
-	uint64_t n;
+	struct oix ix;         /* the peers in key order */
 	uint64_t next_session;
 	uint32_t gen;          /* apply generation (never 0) */
 	bool fake_handshakes;
@@ -123,222 +85,6 @@ struct wgc_mem_backend {
 	struct undo *undo;
 	uint64_t n_undo, cap_undo;
 };
-
-/* ----------------------------------------------------- ordered index */
-
-static inline uint64_t
-key_pfx(const uint8_t *key)
-{
-	uint64_t v;
-
-	memcpy(&v, key, sizeof(v));
-	return rte_be_to_cpu_64(v);
-}
-
-/* key (with its prefix kp) against entry i of block bl */
-static inline int
-oix_cmp(const uint8_t *key, uint64_t kp, const struct oix_block *bl,
-		uint32_t i)
-{
-	if (kp != bl->pfx[i])
-		return kp < bl->pfx[i] ? -1 : 1;
-	return memcmp(key, bl->p[i]->conf.public_key, WGC_KEY_LEN);
-}
-
-/* the last block whose first key is <= key (0 if none) */
-static uint32_t
-oix_block_of(const struct wgc_mem_backend *mb, const uint8_t *key,
-		uint64_t kp)
-{
-	uint32_t lo = 0, hi = mb->nblocks;
-
-	/* the first block whose first key is > key */
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
-		int c = kp != mb->first[mid] ? (kp < mb->first[mid] ? -1 : 1) :
-			oix_cmp(key, kp, mb->blocks[mid], 0);
-
-		if (c >= 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo == 0 ? 0 : lo - 1;
-}
-
-/* first index in bl whose key is >= key */
-static uint32_t
-oix_block_lower(const struct oix_block *bl, const uint8_t *key, uint64_t kp)
-{
-	uint32_t lo = 0, hi = bl->n;
-
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
-
-		if (oix_cmp(key, kp, bl, mid) > 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* first position whose key is >= key */
-static struct oix_pos
-oix_lower(const struct wgc_mem_backend *mb, const uint8_t *key)
-{
-	uint64_t kp = key_pfx(key);
-	struct oix_pos pos = { 0, 0 };
-
-	if (mb->nblocks == 0)
-		return pos;
-	pos.b = oix_block_of(mb, key, kp);
-	pos.i = oix_block_lower(mb->blocks[pos.b], key, kp);
-	if (pos.i == mb->blocks[pos.b]->n) {
-		pos.b++;
-		pos.i = 0;
-	}
-	return pos;
-}
-
-static inline struct mem_peer *
-oix_at(const struct wgc_mem_backend *mb, struct oix_pos pos)
-{
-	return pos.b < mb->nblocks ? mb->blocks[pos.b]->p[pos.i] : NULL;
-}
-
-static inline struct oix_pos
-oix_next(const struct wgc_mem_backend *mb, struct oix_pos pos)
-{
-	if (++pos.i == mb->blocks[pos.b]->n) {
-		pos.b++;
-		pos.i = 0;
-	}
-	return pos;
-}
-
-static struct mem_peer *
-sl_lookup(struct wgc_mem_backend *mb, const uint8_t *key)
-{
-	struct mem_peer *x = oix_at(mb, oix_lower(mb, key));
-
-	if (x != NULL && memcmp(x->conf.public_key, key, WGC_KEY_LEN) == 0)
-		return x;
-	return NULL;
-}
-
-/* put block bl at index b of the block array */
-static int
-oix_block_insert(struct wgc_mem_backend *mb, uint32_t b,
-		struct oix_block *bl)
-{
-	if (mb->nblocks == mb->capblocks) {
-		uint32_t cap = mb->capblocks == 0 ? 64 : mb->capblocks * 2;
-		struct oix_block **v;
-		uint64_t *f;
-
-		f = realloc(mb->first, cap * sizeof(*f));
-		if (f == NULL)
-			return -1;
-		mb->first = f;
-		v = realloc(mb->blocks, cap * sizeof(*v));
-		if (v == NULL)
-			return -1;
-		mb->blocks = v;
-		mb->capblocks = cap;
-	}
-	memmove(&mb->blocks[b + 1], &mb->blocks[b],
-		(mb->nblocks - b) * sizeof(mb->blocks[0]));
-	memmove(&mb->first[b + 1], &mb->first[b],
-		(mb->nblocks - b) * sizeof(mb->first[0]));
-	mb->blocks[b] = bl;
-	mb->first[b] = bl->n > 0 ? bl->pfx[0] : 0;
-	mb->nblocks++;
-	return 0;
-}
-
-static struct mem_peer *
-sl_insert(struct wgc_mem_backend *mb, const uint8_t *key)
-{
-	uint64_t kp = key_pfx(key);
-	struct oix_block *bl;
-	struct mem_peer *x;
-	uint32_t b, i;
-
-	x = calloc(1, sizeof(*x));
-	if (x == NULL)
-		return NULL;
-	memcpy(x->conf.public_key, key, WGC_KEY_LEN);
-	if (mb->nblocks == 0) {
-		bl = calloc(1, sizeof(*bl));
-		if (bl == NULL || oix_block_insert(mb, 0, bl) != 0) {
-			free(bl);
-			free(x);
-			return NULL;
-		}
-	}
-	b = oix_block_of(mb, key, kp);
-	bl = mb->blocks[b];
-	if (bl->n == OIX_BLOCK) {
-		struct oix_block *nb = malloc(sizeof(*nb));
-
-		if (nb == NULL) {
-			free(x);
-			return NULL;
-		}
-		nb->n = OIX_BLOCK / 2;
-		memcpy(nb->pfx, &bl->pfx[OIX_BLOCK / 2],
-			nb->n * sizeof(nb->pfx[0]));
-		memcpy(nb->p, &bl->p[OIX_BLOCK / 2], nb->n * sizeof(nb->p[0]));
-		if (oix_block_insert(mb, b + 1, nb) != 0) {
-			free(nb);
-			free(x);
-			return NULL;
-		}
-		bl->n = OIX_BLOCK / 2;
-		if (oix_cmp(key, kp, nb, 0) > 0) {
-			b++;
-			bl = nb;
-		}
-	}
-	i = oix_block_lower(bl, key, kp);
-	memmove(&bl->pfx[i + 1], &bl->pfx[i], (bl->n - i) * sizeof(bl->pfx[0]));
-	memmove(&bl->p[i + 1], &bl->p[i], (bl->n - i) * sizeof(bl->p[0]));
-	bl->pfx[i] = kp;
-	bl->p[i] = x;
-	bl->n++;
-	if (i == 0)
-		mb->first[b] = kp;
-	mb->n++;
-	return x;
-}
-
-static void
-sl_unlink(struct wgc_mem_backend *mb, struct mem_peer *p)
-{
-	struct oix_pos pos = oix_lower(mb, p->conf.public_key);
-	struct oix_block *bl;
-
-	if (oix_at(mb, pos) != p)
-		return;
-	bl = mb->blocks[pos.b];
-	memmove(&bl->pfx[pos.i], &bl->pfx[pos.i + 1],
-		(bl->n - pos.i - 1) * sizeof(bl->pfx[0]));
-	memmove(&bl->p[pos.i], &bl->p[pos.i + 1],
-		(bl->n - pos.i - 1) * sizeof(bl->p[0]));
-	bl->n--;
-	mb->n--;
-	if (bl->n > 0) {
-		mb->first[pos.b] = bl->pfx[0];
-		return;
-	}
-	free(bl);
-	memmove(&mb->blocks[pos.b], &mb->blocks[pos.b + 1],
-		(mb->nblocks - pos.b - 1) * sizeof(mb->blocks[0]));
-	memmove(&mb->first[pos.b], &mb->first[pos.b + 1],
-		(mb->nblocks - pos.b - 1) * sizeof(mb->first[0]));
-	mb->nblocks--;
-}
 
 /* --------------------------------------------------- allowed-IP index */
 
@@ -465,7 +211,7 @@ peer_remove(struct wgc_mem_backend *mb, struct mem_peer *p)
 			mb->undo[p->undo_idx].node == p)
 		mb->undo[p->undo_idx].node = NULL;
 	peer_unindex(mb, p);
-	sl_unlink(mb, p);
+	oix_unlink(&mb->ix, p);
 	peer_free(p);
 }
 
@@ -538,7 +284,7 @@ undo_free(struct wgc_mem_backend *mb)
 static int
 restore_insert(struct wgc_mem_backend *mb, struct undo *u)
 {
-	struct mem_peer *p = sl_insert(mb, u->key);
+	struct mem_peer *p = oix_insert(&mb->ix, u->key);
 	uint32_t i;
 
 	if (p == NULL)
@@ -560,7 +306,7 @@ rollback(struct wgc_mem_backend *mb)
 
 	/* 1: remove the current version of every touched key */
 	for (i = 0; i < mb->n_undo; i++) {
-		p = sl_lookup(mb, mb->undo[i].key);
+		p = oix_lookup(&mb->ix, mb->undo[i].key);
 		if (p != NULL)
 			peer_remove(mb, p);
 	}
@@ -568,7 +314,7 @@ rollback(struct wgc_mem_backend *mb)
 	for (i = 0; i < mb->n_undo; i++) {
 		struct undo *u = &mb->undo[i];
 
-		if (u->saved != NULL && sl_lookup(mb, u->key) == NULL)
+		if (u->saved != NULL && oix_lookup(&mb->ix, u->key) == NULL)
 			restore_insert(mb, u);
 	}
 	undo_free(mb);
@@ -701,7 +447,7 @@ remove_unnamed(struct wgc_mem_backend *mb, const struct wgc_changeset *cs,
 	struct mem_peer *p;
 	uint32_t i;
 
-	if (mb->n == 0)
+	if (mb->ix.n == 0)
 		return 0; /* nothing to remove (a first wg setconf) */
 	if (cs->n > 0) {
 		keys = malloc((size_t)cs->n * WGC_KEY_LEN);
@@ -719,15 +465,15 @@ remove_unnamed(struct wgc_mem_backend *mb, const struct wgc_changeset *cs,
 		uint64_t ngone = 0, k;
 		struct oix_pos pos = { 0, 0 };
 
-		if (mb->n > 0) {
-			gone = malloc(mb->n * sizeof(*gone));
+		if (mb->ix.n > 0) {
+			gone = malloc(mb->ix.n * sizeof(*gone));
 			if (gone == NULL) {
 				free(keys);
 				return wgc_conf_error_set(err, WGC_CONF_EIO,
 					"out of memory");
 			}
 		}
-		for (; (p = oix_at(mb, pos)) != NULL; pos = oix_next(mb, pos))
+		for (; (p = oix_at(&mb->ix, pos)) != NULL; pos = oix_next(&mb->ix, pos))
 			if (cs->n == 0 || bsearch(p->conf.public_key, keys,
 					cs->n, WGC_KEY_LEN, key_cmp) == NULL)
 				gone[ngone++] = p;
@@ -752,7 +498,7 @@ apply_one(struct wgc_mem_backend *mb, const struct wgc_changeset *cs,
 {
 	const struct wgc_peer_change *c = &cs->peers[idx];
 	const uint8_t *key = c->conf.public_key;
-	struct mem_peer *p = sl_lookup(mb, key);
+	struct mem_peer *p = oix_lookup(&mb->ix, key);
 	uint32_t fields = c->fields;
 
 	switch (c->op) {
@@ -788,7 +534,7 @@ apply_one(struct wgc_mem_backend *mb, const struct wgc_changeset *cs,
 	if (p == NULL) {
 		if (undo_push(mb, key, NULL) != 0)
 			goto nomem;
-		p = sl_insert(mb, key);
+		p = oix_insert(&mb->ix, key);
 		if (p == NULL)
 			goto nomem;
 		p->session = ++mb->next_session;
@@ -833,7 +579,7 @@ shadow_changes(struct wgc_mem_backend *mb,
 		/* the record's node, unless it was removed (maybe created
 		 * again: then it has a record of its own, found by key) */
 		struct mem_peer *p = u->node != NULL ? u->node :
-			sl_lookup(mb, u->key);
+			oix_lookup(&mb->ix, u->key);
 
 		if (p != NULL) {
 			if (p->gen != mb->gen)
@@ -939,7 +685,7 @@ mem_peer_count(void *ctx)
 {
 	struct wgc_mem_backend *mb = ctx;
 
-	return mb->n;
+	return mb->ix.n;
 }
 
 static int
@@ -957,7 +703,7 @@ static int
 mem_peer_get(void *ctx, const uint8_t key[WGC_KEY_LEN],
 		struct wgc_peer_conf *conf, struct wgc_device_peer_stats *stats)
 {
-	struct mem_peer *p = sl_lookup(ctx, key);
+	struct mem_peer *p = oix_lookup(&((struct wgc_mem_backend *)ctx)->ix, key);
 
 	if (p == NULL)
 		return -ENOENT;
@@ -972,14 +718,14 @@ mem_peer_next(void *ctx, const uint8_t *after, struct wgc_peer_conf *conf,
 	struct mem_peer *p;
 
 	if (after == NULL) {
-		p = mb->nblocks > 0 ? mb->blocks[0]->p[0] : NULL;
+		p = mb->ix.nblocks > 0 ? mb->ix.blocks[0]->p[0] : NULL;
 	} else {
-		struct oix_pos pos = oix_lower(mb, after);
+		struct oix_pos pos = oix_lower(&mb->ix, after);
 
-		p = oix_at(mb, pos);
+		p = oix_at(&mb->ix, pos);
 		if (p != NULL && memcmp(p->conf.public_key, after,
 				WGC_KEY_LEN) == 0)
-			p = oix_at(mb, oix_next(mb, pos));
+			p = oix_at(&mb->ix, oix_next(&mb->ix, pos));
 	}
 	if (p == NULL)
 		return -ENOENT;
@@ -997,17 +743,17 @@ mem_peer_walk(void *ctx, const uint8_t *after, uint64_t max, bool stats,
 	uint64_t n = 0;
 
 	if (after != NULL) {
-		pos = oix_lower(mb, after);
-		p = oix_at(mb, pos);
+		pos = oix_lower(&mb->ix, after);
+		p = oix_at(&mb->ix, pos);
 		if (p != NULL && memcmp(p->conf.public_key, after,
 				WGC_KEY_LEN) == 0)
-			pos = oix_next(mb, pos);
+			pos = oix_next(&mb->ix, pos);
 	}
-	while (n < max && (p = oix_at(mb, pos)) != NULL) {
+	while (n < max && (p = oix_at(&mb->ix, pos)) != NULL) {
 		n++;
 		if (fn(arg, &p->conf, stats ? peer_stats(p) : NULL) != 0)
 			break;
-		pos = oix_next(mb, pos);
+		pos = oix_next(&mb->ix, pos);
 	}
 	return n;
 }
@@ -1021,10 +767,10 @@ mem_stats_read(void *ctx, struct wgc_stat *out, unsigned int max)
 	unsigned int n = 0;
 
 	/* totals over peers: O(n), only for /v1/stats on small tables */
-	if (mb->n <= 100000) {
+	if (mb->ix.n <= 100000) {
 		struct oix_pos pos = { 0, 0 };
 
-		for (; (p = oix_at(mb, pos)) != NULL; pos = oix_next(mb, pos)) {
+		for (; (p = oix_at(&mb->ix, pos)) != NULL; pos = oix_next(&mb->ix, pos)) {
 			rx += peer_stats(p)->rx_bytes;
 			tx += peer_stats(p)->tx_bytes;
 			rxp += peer_stats(p)->rx_packets;
@@ -1035,7 +781,7 @@ mem_stats_read(void *ctx, struct wgc_stat *out, unsigned int max)
 	n = wgc_stat_put(out, n, max, "tx_bytes", "", -1, tx);
 	n = wgc_stat_put(out, n, max, "rx_packets", "", -1, rxp);
 	n = wgc_stat_put(out, n, max, "tx_packets", "", -1, txp);
-	n = wgc_stat_put(out, n, max, "peers", "", -1, mb->n);
+	n = wgc_stat_put(out, n, max, "peers", "", -1, mb->ix.n);
 	n = wgc_stat_put(out, n, max, "allowed_ips", "", -1, mb->naip);
 	n = wgc_stat_put(out, n, max, "drops", "none", -1, 0);
 	n = wgc_stat_put(out, n, max, "rx_packets", "", 0, rxp);
@@ -1085,13 +831,13 @@ wgc_mem_backend_destroy(struct wgc_mem_backend *mb)
 
 	if (mb == NULL)
 		return;
-	for (b = 0; b < mb->nblocks; b++) {
-		for (k = 0; k < mb->blocks[b]->n; k++)
-			peer_free(mb->blocks[b]->p[k]);
-		free(mb->blocks[b]);
+	for (b = 0; b < mb->ix.nblocks; b++) {
+		for (k = 0; k < mb->ix.blocks[b]->n; k++)
+			peer_free(mb->ix.blocks[b]->p[k]);
+		free(mb->ix.blocks[b]);
 	}
-	free(mb->blocks);
-	free(mb->first);
+	free(mb->ix.blocks);
+	free(mb->ix.first);
 	for (i = 0; i < mb->nbuckets; i++)
 		for (e = mb->buckets[i]; e != NULL; e = en) {
 			en = e->next;
@@ -1110,7 +856,7 @@ wgc_mem_backend_set_stats(struct wgc_mem_backend *mb,
 		const uint8_t key[WGC_KEY_LEN],
 		const struct wgc_device_peer_stats *st)
 {
-	struct mem_peer *p = sl_lookup(mb, key);
+	struct mem_peer *p = oix_lookup(&mb->ix, key);
 
 	if (p == NULL)
 		return -ENOENT;
@@ -1123,7 +869,7 @@ uint64_t
 wgc_mem_backend_session(struct wgc_mem_backend *mb,
 		const uint8_t key[WGC_KEY_LEN])
 {
-	struct mem_peer *p = sl_lookup(mb, key);
+	struct mem_peer *p = oix_lookup(&mb->ix, key);
 
 	return p != NULL ? p->session : 0;
 }
