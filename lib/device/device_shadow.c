@@ -25,20 +25,14 @@
 #include "device_private.h"
 #include "device_shadow.h"
 
-static const struct wgc_device_peer_stats zero_stats;
+const struct wgc_device_peer_stats shadow_zero_stats;
 
-static inline const struct wgc_device_peer_stats *
-peer_stats(const struct mem_peer *p)
-{
-	return p->stats != NULL ? p->stats : &zero_stats;
-}
-
-/* set a peer's counters; -1 on ENOMEM */
-static int
-peer_stats_set(struct mem_peer *p, const struct wgc_device_peer_stats *st)
+int
+shadow_peer_stats_set(struct mem_peer *p,
+		const struct wgc_device_peer_stats *st)
 {
 	if (p->stats == NULL) {
-		if (memcmp(st, &zero_stats, sizeof(*st)) == 0)
+		if (memcmp(st, &shadow_zero_stats, sizeof(*st)) == 0)
 			return 0;
 		p->stats = malloc(sizeof(*p->stats));
 		if (p->stats == NULL)
@@ -47,44 +41,6 @@ peer_stats_set(struct mem_peer *p, const struct wgc_device_peer_stats *st)
 	*p->stats = *st;
 	return 0;
 }
-
-struct aip {
-	struct aip *next;
-	struct wgc_cidr cidr;  /* normalised */
-	struct mem_peer *owner;
-};
-
-/* a peer's state before the running apply changed it */
-struct undo_saved {
-	uint64_t session;
-	struct wgc_device_peer_stats stats;
-	struct wgc_peer_conf conf;
-};
-
-/* 48 bytes a record: a million new peers in one change set (wg setconf)
- * log 48 MB, not the 200 of a saved state each */
-struct undo {
-	uint8_t key[WGC_KEY_LEN];
-	struct mem_peer *node;  /* the key's node since; NULL once removed */
-	struct undo_saved *saved; /* NULL: the key did not exist */
-};
-
-struct wgc_mem_backend {
-	struct wgc_iface_conf iface;
-	struct oix ix;         /* the peers in key order */
-	uint64_t next_session;
-	uint32_t gen;          /* apply generation (never 0) */
-	bool fake_handshakes;
-	/* the interface before the prepared change */
-	struct wgc_iface_conf saved_iface;
-	bool prepared;
-	struct aip **buckets;
-	uint64_t nbuckets;
-	uint64_t naip;
-	/* undo log of the running apply */
-	struct undo *undo;
-	uint64_t n_undo, cap_undo;
-};
 
 /* --------------------------------------------------- allowed-IP index */
 
@@ -195,8 +151,8 @@ peer_unindex(struct wgc_mem_backend *mb, struct mem_peer *p)
 			aip_del(mb, &p->conf.allowed_ips[i]);
 }
 
-static void
-peer_free(struct mem_peer *p)
+void
+shadow_peer_free(struct mem_peer *p)
 {
 	wgc_peer_conf_free(&p->conf);
 	free(p->stats);
@@ -212,7 +168,7 @@ peer_remove(struct wgc_mem_backend *mb, struct mem_peer *p)
 		mb->undo[p->undo_idx].node = NULL;
 	peer_unindex(mb, p);
 	oix_unlink(&mb->ix, p);
-	peer_free(p);
+	shadow_peer_free(p);
 }
 
 static int
@@ -292,7 +248,7 @@ restore_insert(struct wgc_mem_backend *mb, struct undo *u)
 	p->conf = u->saved->conf;    /* take ownership */
 	memset(&u->saved->conf, 0, sizeof(u->saved->conf));
 	p->session = u->saved->session;
-	peer_stats_set(p, &u->saved->stats);
+	shadow_peer_stats_set(p, &u->saved->stats);
 	for (i = 0; i < p->conf.n_allowed_ips; i++)
 		aip_add(mb, &p->conf.allowed_ips[i], p);
 	return 0;
@@ -547,7 +503,7 @@ apply_one(struct wgc_mem_backend *mb, const struct wgc_changeset *cs,
 
 			st.last_handshake_sec = (int64_t)time(NULL) -
 				100000000 + (int64_t)p->session;
-			if (peer_stats_set(p, &st) != 0)
+			if (shadow_peer_stats_set(p, &st) != 0)
 				goto nomem;
 		}
 	} else if (touch(mb, p) != 0) {
@@ -658,8 +614,8 @@ shadow_iface(const struct wgc_mem_backend *mb)
 	return &mb->iface;
 }
 
-static int
-mem_apply(void *ctx, const struct wgc_changeset *cs,
+int
+shadow_apply(void *ctx, const struct wgc_changeset *cs,
 		struct wgc_conf_error *err)
 {
 	struct wgc_mem_backend *mb = ctx;
@@ -670,170 +626,17 @@ mem_apply(void *ctx, const struct wgc_changeset *cs,
 	return 0;
 }
 
-/* ------------------------------------------------------------- reads */
-
-static int
-mem_iface_get(void *ctx, struct wgc_iface_conf *iface)
-{
-	struct wgc_mem_backend *mb = ctx;
-
-	return wgc_iface_conf_copy(iface, &mb->iface) == 0 ? 0 : -ENOMEM;
-}
-
-static uint64_t
-mem_peer_count(void *ctx)
-{
-	struct wgc_mem_backend *mb = ctx;
-
-	return mb->ix.n;
-}
-
-static int
-copy_out(const struct mem_peer *p, struct wgc_peer_conf *conf,
-		struct wgc_device_peer_stats *stats)
-{
-	if (conf != NULL && wgc_peer_conf_copy(conf, &p->conf) != 0)
-		return -ENOMEM;
-	if (stats != NULL)
-		*stats = *peer_stats(p);
-	return 0;
-}
-
-static int
-mem_peer_get(void *ctx, const uint8_t key[WGC_KEY_LEN],
-		struct wgc_peer_conf *conf, struct wgc_device_peer_stats *stats)
-{
-	struct mem_peer *p = oix_lookup(&((struct wgc_mem_backend *)ctx)->ix, key);
-
-	if (p == NULL)
-		return -ENOENT;
-	return copy_out(p, conf, stats);
-}
-
-static int
-mem_peer_next(void *ctx, const uint8_t *after, struct wgc_peer_conf *conf,
-		struct wgc_device_peer_stats *stats)
-{
-	struct wgc_mem_backend *mb = ctx;
-	struct mem_peer *p;
-
-	if (after == NULL) {
-		p = mb->ix.nblocks > 0 ? mb->ix.blocks[0]->p[0] : NULL;
-	} else {
-		struct oix_pos pos = oix_lower(&mb->ix, after);
-
-		p = oix_at(&mb->ix, pos);
-		if (p != NULL && memcmp(p->conf.public_key, after,
-				WGC_KEY_LEN) == 0)
-			p = oix_at(&mb->ix, oix_next(&mb->ix, pos));
-	}
-	if (p == NULL)
-		return -ENOENT;
-	return copy_out(p, conf, stats);
-}
-
-static uint64_t
-mem_peer_walk(void *ctx, const uint8_t *after, uint64_t max, bool stats,
-		int (*fn)(void *arg, const struct wgc_peer_conf *conf,
-			const struct wgc_device_peer_stats *st), void *arg)
-{
-	struct wgc_mem_backend *mb = ctx;
-	struct oix_pos pos = { 0, 0 };
-	struct mem_peer *p;
-	uint64_t n = 0;
-
-	if (after != NULL) {
-		pos = oix_lower(&mb->ix, after);
-		p = oix_at(&mb->ix, pos);
-		if (p != NULL && memcmp(p->conf.public_key, after,
-				WGC_KEY_LEN) == 0)
-			pos = oix_next(&mb->ix, pos);
-	}
-	while (n < max && (p = oix_at(&mb->ix, pos)) != NULL) {
-		n++;
-		if (fn(arg, &p->conf, stats ? peer_stats(p) : NULL) != 0)
-			break;
-		pos = oix_next(&mb->ix, pos);
-	}
-	return n;
-}
-
-static int
-mem_stats_read(void *ctx, struct wgc_stat *out, unsigned int max)
-{
-	struct wgc_mem_backend *mb = ctx;
-	uint64_t rx = 0, tx = 0, rxp = 0, txp = 0;
-	struct mem_peer *p;
-	unsigned int n = 0;
-
-	/* totals over peers: O(n), only for /v1/stats on small tables */
-	if (mb->ix.n <= 100000) {
-		struct oix_pos pos = { 0, 0 };
-
-		for (; (p = oix_at(&mb->ix, pos)) != NULL; pos = oix_next(&mb->ix, pos)) {
-			rx += peer_stats(p)->rx_bytes;
-			tx += peer_stats(p)->tx_bytes;
-			rxp += peer_stats(p)->rx_packets;
-			txp += peer_stats(p)->tx_packets;
-		}
-	}
-	n = wgc_stat_put(out, n, max, "rx_bytes", "", -1, rx);
-	n = wgc_stat_put(out, n, max, "tx_bytes", "", -1, tx);
-	n = wgc_stat_put(out, n, max, "rx_packets", "", -1, rxp);
-	n = wgc_stat_put(out, n, max, "tx_packets", "", -1, txp);
-	n = wgc_stat_put(out, n, max, "peers", "", -1, mb->ix.n);
-	n = wgc_stat_put(out, n, max, "allowed_ips", "", -1, mb->naip);
-	n = wgc_stat_put(out, n, max, "drops", "none", -1, 0);
-	n = wgc_stat_put(out, n, max, "rx_packets", "", 0, rxp);
-	return (int)n;
-}
-
-const struct wgc_device_ops wgc_mem_backend_ops = {
-	.iface_get = mem_iface_get,
-	.peer_count = mem_peer_count,
-	.peer_get = mem_peer_get,
-	.peer_next = mem_peer_next,
-	.peer_walk = mem_peer_walk,
-	.apply = mem_apply,
-	.stats_read = mem_stats_read,
-	.health = NULL,
-};
-
-struct wgc_mem_backend *
-wgc_mem_backend_create(const struct wgc_iface_conf *iface)
-{
-	struct wgc_mem_backend *mb = calloc(1, sizeof(*mb));
-
-	if (mb == NULL)
-		return NULL;
-	mb->nbuckets = 1024;
-	mb->buckets = calloc(mb->nbuckets, sizeof(*mb->buckets));
-	if (mb->buckets == NULL)
-		goto fail;
-	if (iface != NULL && wgc_iface_conf_copy(&mb->iface, iface) != 0)
-		goto fail;
-	if (iface == NULL)
-		snprintf(mb->iface.name, sizeof(mb->iface.name), "wgc0");
-	return mb;
-fail:
-	free(mb->buckets);
-	free(mb);
-	errno = ENOMEM;
-	return NULL;
-}
-
 void
-wgc_mem_backend_destroy(struct wgc_mem_backend *mb)
+shadow_fini(struct wgc_mem_backend *mb)
 {
 	struct aip *e, *en;
 	uint64_t i;
 	uint32_t b, k;
 
-	if (mb == NULL)
-		return;
+	shadow_abort(mb);
 	for (b = 0; b < mb->ix.nblocks; b++) {
 		for (k = 0; k < mb->ix.blocks[b]->n; k++)
-			peer_free(mb->ix.blocks[b]->p[k]);
+			shadow_peer_free(mb->ix.blocks[b]->p[k]);
 		free(mb->ix.blocks[b]);
 	}
 	free(mb->ix.blocks);
@@ -843,47 +646,7 @@ wgc_mem_backend_destroy(struct wgc_mem_backend *mb)
 			en = e->next;
 			free(e);
 		}
-	shadow_abort(mb);
 	undo_free(mb);
 	free(mb->undo);
 	free(mb->buckets);
-	wgc_iface_conf_free(&mb->iface);
-	free(mb);
-}
-
-int
-wgc_mem_backend_set_stats(struct wgc_mem_backend *mb,
-		const uint8_t key[WGC_KEY_LEN],
-		const struct wgc_device_peer_stats *st)
-{
-	struct mem_peer *p = oix_lookup(&mb->ix, key);
-
-	if (p == NULL)
-		return -ENOENT;
-	if (peer_stats_set(p, st) != 0)
-		return -ENOMEM;
-	return 0;
-}
-
-uint64_t
-wgc_mem_backend_session(struct wgc_mem_backend *mb,
-		const uint8_t key[WGC_KEY_LEN])
-{
-	struct mem_peer *p = oix_lookup(&mb->ix, key);
-
-	return p != NULL ? p->session : 0;
-}
-
-void
-wgc_mem_backend_fake_handshakes(struct wgc_mem_backend *mb, bool on)
-{
-	mb->fake_handshakes = on;
-}
-
-void **
-shadow_user(const struct wgc_peer_conf *conf)
-{
-	struct mem_peer *p = container_of(conf, struct mem_peer, conf);
-
-	return &p->user;
 }

@@ -3,7 +3,8 @@
 #ifndef _DEVICE_SHADOW_H_
 #define _DEVICE_SHADOW_H_
 
-/* The shadow's records and their ordered index (device_index.c). */
+/* The shadow's records, their ordered index (device_index.c), the shadow
+ * (device_shadow.c) and its reads (device_shadow_ops.c). */
 
 #include <stdint.h>
 
@@ -74,5 +75,65 @@ struct mem_peer *oix_lookup(struct oix *ix, const uint8_t *key);
 struct mem_peer *oix_insert(struct oix *ix, const uint8_t *key);
 /* take @p p out of the index (not freed) */
 void oix_unlink(struct oix *ix, struct mem_peer *p);
+
+/* ---- the shadow (device_shadow.c) ---- */
+
+struct aip {
+	struct aip *next;
+	struct wgc_cidr cidr;  /* normalised */
+	struct mem_peer *owner;
+};
+
+/* a peer's state before the running apply changed it */
+struct undo_saved {
+	uint64_t session;
+	struct wgc_device_peer_stats stats;
+	struct wgc_peer_conf conf;
+};
+
+/* 48 bytes a record: a million new peers in one change set (wg setconf)
+ * log 48 MB, not the 200 of a saved state each */
+struct undo {
+	uint8_t key[WGC_KEY_LEN];
+	struct mem_peer *node;  /* the key's node since; NULL once removed */
+	struct undo_saved *saved; /* NULL: the key did not exist */
+};
+
+struct wgc_mem_backend {
+	struct wgc_iface_conf iface;
+	struct oix ix;         /* the peers in key order */
+	uint64_t next_session;
+	uint32_t gen;          /* apply generation (never 0) */
+	bool fake_handshakes;
+	/* the interface before the prepared change */
+	struct wgc_iface_conf saved_iface;
+	bool prepared;
+	struct aip **buckets;
+	uint64_t nbuckets;
+	uint64_t naip;
+	/* undo log of the running apply */
+	struct undo *undo;
+	uint64_t n_undo, cap_undo;
+};
+
+/* a peer's counters: zero unless set */
+extern const struct wgc_device_peer_stats shadow_zero_stats;
+
+static inline const struct wgc_device_peer_stats *
+peer_stats(const struct mem_peer *p)
+{
+	return p->stats != NULL ? p->stats : &shadow_zero_stats;
+}
+
+/* set a peer's counters; -1 on ENOMEM */
+int shadow_peer_stats_set(struct mem_peer *p,
+		const struct wgc_device_peer_stats *st);
+/* free a record (wiped) */
+void shadow_peer_free(struct mem_peer *p);
+/* prepare and commit in one: wgc_mem_backend_ops.apply */
+int shadow_apply(void *ctx, const struct wgc_changeset *cs,
+		struct wgc_conf_error *err);
+/* free every record, the indexes and the undo log (not @p mb) */
+void shadow_fini(struct wgc_mem_backend *mb);
 
 #endif /* _DEVICE_SHADOW_H_ */
