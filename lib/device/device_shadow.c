@@ -374,7 +374,8 @@ apply_fields(struct wgc_mem_backend *mb, struct mem_peer *p,
 	if (fields & WGC_PEER_F_ALLOWED_IPS) {
 		if (set_allowed_ips(mb, p, c->conf.allowed_ips,
 				c->conf.n_allowed_ips,
-				c->append_allowed_ips && c->op != WGC_PEER_OP_REPLACE,
+				c->append_allowed_ips &&
+				c->op != WGC_PEER_OP_REPLACE,
 				steal, idx, err) != 0)
 			return -1;
 	}
@@ -429,7 +430,8 @@ remove_unnamed(struct wgc_mem_backend *mb, const struct wgc_changeset *cs,
 					"out of memory");
 			}
 		}
-		for (; (p = oix_at(&mb->ix, pos)) != NULL; pos = oix_next(&mb->ix, pos))
+		for (; (p = oix_at(&mb->ix, pos)) != NULL;
+				pos = oix_next(&mb->ix, pos))
 			if (cs->n == 0 || bsearch(p->conf.public_key, keys,
 					cs->n, WGC_KEY_LEN, key_cmp) == NULL)
 				gone[ngone++] = p;

@@ -47,7 +47,8 @@ static int
 mem_peer_get(void *ctx, const uint8_t key[WGC_KEY_LEN],
 		struct wgc_peer_conf *conf, struct wgc_device_peer_stats *stats)
 {
-	struct mem_peer *p = oix_lookup(&((struct wgc_mem_backend *)ctx)->ix, key);
+	struct wgc_mem_backend *mb = ctx;
+	struct mem_peer *p = oix_lookup(&mb->ix, key);
 
 	if (p == NULL)
 		return -ENOENT;
@@ -114,7 +115,8 @@ mem_stats_read(void *ctx, struct wgc_stat *out, unsigned int max)
 	if (mb->ix.n <= 100000) {
 		struct oix_pos pos = { 0, 0 };
 
-		for (; (p = oix_at(&mb->ix, pos)) != NULL; pos = oix_next(&mb->ix, pos)) {
+		for (; (p = oix_at(&mb->ix, pos)) != NULL;
+				pos = oix_next(&mb->ix, pos)) {
 			rx += peer_stats(p)->rx_bytes;
 			tx += peer_stats(p)->tx_bytes;
 			rxp += peer_stats(p)->rx_packets;
