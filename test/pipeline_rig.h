@@ -17,6 +17,7 @@
 #include <rte_ring.h>
 #include <rte_udp.h>
 
+#include "wgc_device.h"
 #include "wgc_net.h"
 #include "wgc_peers.h"
 #include "wgc_pipeline.h"
@@ -82,6 +83,7 @@ ring_tx(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n)
 }
 
 struct dev {
+	struct wgc_device *dev;      /* owns id, peers and pl */
 	struct wgc_identity *id;
 	struct wgc_peers *peers;
 	struct wgc_net_port *net;
@@ -99,21 +101,27 @@ dev_init(struct dev *d, const char *name, uint8_t seed, uint8_t ip_last,
 		struct rte_mempool *pool, struct wgc_recycler *rc)
 {
 	struct wgc_peers_params pp = { 0 };
+	struct wgc_device_params dp = { 0 };
 	struct wgc_net_port_conf nc = { 0 };
 	struct wgc_pipeline_conf pc = { 0 };
-	uint8_t sk[WGC_KEY_LEN];
+	struct wgc_iface_conf ic = { 0 };
 	char n[32];
 
-	memset(sk, seed, sizeof(sk));
-	d->id = wgc_identity_create(name, sk, SOCKET_ID_ANY);
-	if (d->id == NULL || wgc_identity_public_key(d->id, d->pub) != 0)
-		return TEST_FAILED;
+	snprintf(ic.name, sizeof(ic.name), "%s", name);
+	memset(ic.private_key, seed, sizeof(ic.private_key));
+	ic.listen_port = 51820;
 	pp.name = name;
 	pp.max_peers = 16;
 	pp.socket_id = SOCKET_ID_ANY;
-	pp.identity = d->id;
-	d->peers = wgc_peers_create(&pp);
-	if (d->peers == NULL)
+	dp.iface = &ic;
+	dp.peers = &pp;
+	dp.socket_id = SOCKET_ID_ANY;
+	d->dev = wgc_device_create(&dp);
+	if (d->dev == NULL)
+		return TEST_FAILED;
+	d->id = wgc_device_identity(d->dev);
+	d->peers = wgc_device_peers(d->dev);
+	if (wgc_identity_public_key(d->id, d->pub) != 0)
 		return TEST_FAILED;
 	nc.name = name;
 	memset(&nc.mac, 0, sizeof(nc.mac));
@@ -159,7 +167,10 @@ dev_init(struct dev *d, const char *name, uint8_t seed, uint8_t ip_last,
 	if (rig_conf != NULL)
 		rig_conf(&pc);
 	d->pl = wgc_pipeline_create(&pc);
-	return d->pl == NULL ? TEST_FAILED : TEST_SUCCESS;
+	if (d->pl == NULL)
+		return TEST_FAILED;
+	wgc_device_set_pipeline(d->dev, d->pl);
+	return TEST_SUCCESS;
 }
 
 static __rte_unused void
@@ -174,14 +185,13 @@ ring_drain(struct rte_ring *r)
 static __rte_unused void
 dev_fini(struct dev *d)
 {
-	wgc_pipeline_free(d->pl);
-	wgc_peers_free(d->peers);
+	/* the pipeline, the peer table and the identity */
+	wgc_device_destroy(d->dev);
 	wgc_net_port_free(d->net);
 	ring_drain(d->inner_in);
 	ring_drain(d->inner_out);
 	rte_ring_free(d->inner_in);
 	rte_ring_free(d->inner_out);
-	wgc_identity_free(d->id);
 	memset(d, 0, sizeof(*d));
 }
 

@@ -612,3 +612,91 @@ test_conf_endpoints(void)
 	return TEST_SUCCESS;
 }
 WGC_TEST_REGISTER(conf_endpoints_autotest, fast, test_conf_endpoints);
+
+/* a change set survives its JSON record (the journal's format): ops,
+ * fields, flags, a peer's keys and allowed IPs; the private key never
+ * appears, the preshared key only when asked for; a bad record is refused */
+static int
+test_conf_changeset_json(void)
+{
+	struct wgc_changeset cs = { 0 }, back;
+	struct wgc_peer_change *c;
+	struct wgc_conf_error err;
+	struct wgc_cidr ip;
+	char *txt;
+	cJSON *j;
+
+	cs.iface_fields = WGC_IFACE_F_LISTEN_PORT | WGC_IFACE_F_PRIVATE_KEY;
+	cs.iface.listen_port = 51999;
+	memset(cs.iface.private_key, 0x42, WGC_KEY_LEN);
+	cs.steal_allowed_ips = true;
+	c = wgc_changeset_add(&cs);
+	TEST_ASSERT_NOT_NULL(c, "add");
+	c->op = WGC_PEER_OP_UPDATE;
+	c->fields = WGC_PEER_F_ALLOWED_IPS | WGC_PEER_F_PRESHARED_KEY;
+	c->append_allowed_ips = true;
+	memset(c->conf.public_key, 0x11, WGC_KEY_LEN);
+	memset(c->conf.preshared_key, 0x22, WGC_KEY_LEN);
+	TEST_ASSERT_SUCCESS(wgc_cidr_parse(&ip, "10.9.0.0/16", WGC_CIDR_ROUTE,
+		NULL), "cidr");
+	c->conf.allowed_ips = calloc(1, sizeof(ip));
+	TEST_ASSERT_NOT_NULL(c->conf.allowed_ips, "alloc");
+	c->conf.allowed_ips[0] = ip;
+	c->conf.n_allowed_ips = 1;
+	c = wgc_changeset_add(&cs);
+	TEST_ASSERT_NOT_NULL(c, "add");
+	c->op = WGC_PEER_OP_REMOVE;
+	memset(c->conf.public_key, 0x33, WGC_KEY_LEN);
+
+	j = wgc_changeset_to_json(&cs, false);
+	TEST_ASSERT_NOT_NULL(j, "to json");
+	txt = cJSON_PrintUnformatted(j);
+	TEST_ASSERT_NOT_NULL(txt, "print");
+	TEST_ASSERT(strstr(txt, "private_key") == NULL, "no private key: %s",
+		txt);
+	TEST_ASSERT(strstr(txt, "\"preshared_key\"") == NULL, "no psk: %s",
+		txt);
+	TEST_ASSERT(strstr(txt, "\"op\":\"remove\"") != NULL, "%s", txt);
+	free(txt);
+	cJSON_Delete(j);
+
+	j = wgc_changeset_to_json(&cs, true);
+	TEST_ASSERT_NOT_NULL(j, "to json with secrets");
+	TEST_ASSERT_SUCCESS(wgc_changeset_from_json(j, &back, &err), "%s",
+		err.msg);
+	cJSON_Delete(j);
+	TEST_ASSERT_EQUAL(back.iface_fields, WGC_IFACE_F_LISTEN_PORT,
+		"private key field dropped");
+	TEST_ASSERT_EQUAL(back.iface.listen_port, 51999, "port");
+	TEST_ASSERT(back.steal_allowed_ips && !back.replace_peers, "flags");
+	TEST_ASSERT_EQUAL(back.n, 2u, "two changes");
+	TEST_ASSERT(back.peers[0].op == WGC_PEER_OP_UPDATE &&
+		back.peers[0].fields == cs.peers[0].fields &&
+		back.peers[0].append_allowed_ips, "first change");
+	TEST_ASSERT(memcmp(back.peers[0].conf.preshared_key,
+		cs.peers[0].conf.preshared_key, WGC_KEY_LEN) == 0, "psk");
+	TEST_ASSERT(back.peers[0].conf.n_allowed_ips == 1 &&
+		wgc_cidr_equal(&back.peers[0].conf.allowed_ips[0], &ip), "ips");
+	TEST_ASSERT(back.peers[1].op == WGC_PEER_OP_REMOVE &&
+		memcmp(back.peers[1].conf.public_key,
+			cs.peers[1].conf.public_key, WGC_KEY_LEN) == 0,
+		"removal");
+	wgc_changeset_free(&back);
+	wgc_changeset_free(&cs);
+
+	j = cJSON_Parse("{\"iface_fields\":0,\"listen_port\":0,\"fwmark\":0,"
+		"\"peers\":[{\"op\":\"explode\",\"fields\":0,\"peer\":{}}]}");
+	TEST_ASSERT_NOT_NULL(j, "parse");
+	TEST_ASSERT_FAIL(wgc_changeset_from_json(j, &back, &err), "bad op");
+	TEST_ASSERT(strstr(err.msg, "peers[0]") != NULL, "%s", err.msg);
+	TEST_ASSERT_EQUAL(back.n, 0u, "nothing kept");
+	cJSON_Delete(j);
+	j = cJSON_Parse("{\"iface_fields\":0,\"listen_port\":70000,"
+		"\"fwmark\":0,\"peers\":[]}");
+	TEST_ASSERT_NOT_NULL(j, "parse");
+	TEST_ASSERT_FAIL(wgc_changeset_from_json(j, &back, &err), "port");
+	cJSON_Delete(j);
+	return TEST_SUCCESS;
+}
+
+WGC_TEST_REGISTER(conf_changeset_json_autotest, fast, test_conf_changeset_json);

@@ -25,7 +25,7 @@ static struct wgc_monitor *mon;
 
 /* the fixture with a monitor and a body limit for bulk requests */
 static int
-start_with_monitor(const struct wgc_control_ops *ops,
+start_with_monitor(const struct wgc_device_ops *ops,
 		const struct wgc_monitor_params *mp)
 {
 	struct wgc_iface_conf i =
@@ -342,7 +342,7 @@ test_health_during_bulk(void)
 {
 	/* the mem backend's totals walk the peers: leave them out, so that
 	 * /metrics needs nothing the apply holds */
-	static struct wgc_control_ops ops;
+	static struct wgc_device_ops ops;
 	struct bulk_arg a = { 0 };
 	struct http_resp r = { 0 };
 	struct sbuf b = { 0 };

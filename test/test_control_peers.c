@@ -34,7 +34,10 @@ test_control_peers_binding(void)
 	struct wgc_conf_error err;
 	struct wgc_iface_conf ic = fixture_iface(
 		"GGRoqKrq7rEv0VBk+aqphXrbjDH6arZozFPntKx3/GM=");
-	struct wgc_peers_backend *pb;
+	struct wgc_device_params dp = { 0 };
+	struct wgc_peer_conf start = { 0 };
+	struct wgc_cidr start_ip;
+	struct wgc_device *dev;
 	struct wgc_identity *id;
 	struct wgc_peers *t;
 	struct ctl_fixture f;
@@ -48,26 +51,28 @@ test_control_peers_binding(void)
 	int fd;
 	size_t len;
 
-	id = wgc_identity_create("t_ctlpeers", ic.private_key, SOCKET_ID_ANY);
-	TEST_ASSERT_NOT_NULL(id, "identity");
-	prm.identity = id;
-	t = wgc_peers_create(&prm);
-	TEST_ASSERT_NOT_NULL(t, "table");
-	/* one peer from the "startup config" before the binding exists */
+	dp.iface = &ic;
+	dp.peers = &prm;
+	dp.socket_id = SOCKET_ID_ANY;
+	dev = wgc_device_create(&dp);
+	TEST_ASSERT_NOT_NULL(dev, "device");
+	id = wgc_device_identity(dev);
+	t = wgc_device_peers(dev);
+	/* one peer from the "startup config", before the control plane */
 	test_key(1, a);
 	test_key(2, b);
+	memcpy(start.public_key, a, WGC_KEY_LEN);
+	TEST_ASSERT_SUCCESS(wgc_cidr_parse(&start_ip, "10.1.0.0/24",
+		WGC_CIDR_ROUTE, NULL), "cidr");
+	start.allowed_ips = &start_ip;
+	start.n_allowed_ips = 1;
+	TEST_ASSERT_SUCCESS(wgc_device_load(dev, &start, 1, &err), "load: %s",
+		err.msg);
 	wgc_peers_lock(t);
-	pa = wgc_peers_add(t, a, NULL);
-	{
-		struct wgc_prefix pf = { .family = 4, .len = 24,
-			.addr = { 10, 1, 0, 0 } };
-
-		wgc_peers_prefix_add(t, pa, &pf);
-	}
+	pa = wgc_peers_lookup(t, a);
 	wgc_peers_unlock(t);
-
-	pb = wgc_peers_backend_create(t, id, &ic);
-	TEST_ASSERT_NOT_NULL(pb, "binding");
+	TEST_ASSERT_NOT_NULL(pa, "start-up peer live");
+	TEST_ASSERT(route4(t, "10.1.0.9") == pa, "start-up prefix routed");
 	memset(&f, 0, sizeof(f));
 	snprintf(f.dir, sizeof(f.dir), "/tmp/wgc-ctl-test-XXXXXX");
 	TEST_ASSERT_NOT_NULL(mkdtemp(f.dir), "dir");
@@ -81,8 +86,8 @@ test_control_peers_binding(void)
 	memset(&cp, 0, sizeof(cp));
 	cp.conf = &f.conf;
 	cp.ifname = "wgcctl0";
-	cp.ops = &wgc_peers_backend_ops;
-	cp.ctx = pb;
+	cp.ops = &wgc_device_ops;
+	cp.ctx = dev;
 	f.ctl = wgc_control_create(&cp, &err);
 	TEST_ASSERT_NOT_NULL(f.ctl, "control: %s", err.msg);
 
@@ -180,10 +185,7 @@ test_control_peers_binding(void)
 	TEST_ASSERT_EQUAL(wgc_peers_count(t), 1u, "one live peer");
 
 	wgc_control_destroy(f.ctl);
-	wgc_peers_backend_destroy(pb);
-	wgc_peers_reclaim(t);
-	wgc_peers_free(t);
-	wgc_identity_free(id);
+	wgc_device_destroy(dev);
 	wgc_iface_conf_free(&ic);
 	rm_rf(f.dir);
 	return TEST_SUCCESS;
@@ -255,9 +257,8 @@ uapi_set(const char *path, const char *req)
 }
 
 struct live_rig {
-	struct wgc_identity *id;
+	struct wgc_device *dev;
 	struct wgc_peers *t;
-	struct wgc_peers_backend *pb;
 	struct ctl_fixture f;
 	struct port_hook hook;
 };
@@ -274,17 +275,15 @@ rig_start(struct live_rig *g, const char *dir, const struct wgc_iface_conf *ic)
 	struct wgc_control_params cp;
 	struct wgc_conf_error err;
 
-	g->id = wgc_identity_create("t_ctlaon", ic->private_key, SOCKET_ID_ANY);
-	if (g->id == NULL)
+	struct wgc_device_params dp = {
+		.iface = ic, .peers = &prm, .socket_id = SOCKET_ID_ANY,
+		.set_listen_port = port_hook, .set_listen_port_ctx = &g->hook,
+	};
+
+	g->dev = wgc_device_create(&dp);
+	if (g->dev == NULL)
 		return -1;
-	prm.identity = g->id;
-	g->t = wgc_peers_create(&prm);
-	if (g->t == NULL)
-		return -1;
-	g->pb = wgc_peers_backend_create(g->t, g->id, ic);
-	if (g->pb == NULL)
-		return -1;
-	wgc_peers_backend_set_listen_port(g->pb, port_hook, &g->hook);
+	g->t = wgc_device_peers(g->dev);
 	memset(&g->f, 0, sizeof(g->f));
 	snprintf(g->f.dir, sizeof(g->f.dir), "%s", dir);
 	snprintf(g->f.conf.socket, sizeof(g->f.conf.socket), "%s/rest.sock",
@@ -299,8 +298,8 @@ rig_start(struct live_rig *g, const char *dir, const struct wgc_iface_conf *ic)
 	memset(&cp, 0, sizeof(cp));
 	cp.conf = &g->f.conf;
 	cp.ifname = "wgcctl2a";
-	cp.ops = &wgc_peers_backend_ops;
-	cp.ctx = g->pb;
+	cp.ops = &wgc_device_ops;
+	cp.ctx = g->dev;
 	g->f.ctl = wgc_control_create(&cp, &err);
 	if (g->f.ctl == NULL) {
 		printf("control: %s\n", err.msg);
@@ -313,12 +312,7 @@ static void
 rig_stop(struct live_rig *g)
 {
 	wgc_control_destroy(g->f.ctl);
-	wgc_peers_backend_destroy(g->pb);
-	if (g->t != NULL) {
-		wgc_peers_reclaim(g->t);
-		wgc_peers_free(g->t);
-	}
-	wgc_identity_free(g->id);
+	wgc_device_destroy(g->dev);
 	memset(g, 0, sizeof(*g));
 }
 

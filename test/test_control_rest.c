@@ -118,7 +118,7 @@ test_rest_peer_crud(void)
 	char url[128], a_b64[WGC_KEY_B64_LEN + 1], a_url[WGC_KEY_B64URL_LEN + 1];
 	char b_url[WGC_KEY_B64URL_LEN + 1], body[512];
 	uint8_t a[WGC_KEY_LEN], b[WGC_KEY_LEN];
-	struct wgc_control_peer_stats st = { 0 };
+	struct wgc_device_peer_stats st = { 0 };
 	uint64_t session;
 	const cJSON *s;
 
@@ -285,7 +285,7 @@ static int
 test_rest_bulk(void)
 {
 	struct http_resp r = { 0 };
-	struct wgc_control_peer_stats st = { .last_handshake_sec = 42 };
+	struct wgc_device_peer_stats st = { .last_handshake_sec = 42 };
 	uint8_t k5[WGC_KEY_LEN], k7[WGC_KEY_LEN];
 	uint64_t s5;
 	char *b;
@@ -352,7 +352,7 @@ test_rest_bulk(void)
 	TEST_ASSERT_EQUAL(wgc_mem_backend_session(fx.mb, k5), s5,
 		"untouched peer keeps its session");
 	{
-		struct wgc_control_peer_stats got;
+		struct wgc_device_peer_stats got;
 		struct wgc_peer_conf pc;
 
 		TEST_ASSERT_SUCCESS(wgc_mem_backend_ops.peer_get(fx.mb, k5, &pc,

@@ -46,7 +46,7 @@ session(struct wgc_mem_backend *mb, unsigned int seed)
 static int
 handshake(struct wgc_mem_backend *mb, unsigned int seed, int64_t *t)
 {
-	struct wgc_control_peer_stats st;
+	struct wgc_device_peer_stats st;
 	struct wgc_peer_conf pc;
 	uint8_t k[WGC_KEY_LEN];
 	int rc;

@@ -174,7 +174,7 @@ static int
 test_uapi_server(void)
 {
 	uint8_t b[WGC_KEY_LEN], c[WGC_KEY_LEN];
-	struct wgc_control_peer_stats st = { .last_handshake_sec = 1700000000,
+	struct wgc_device_peer_stats st = { .last_handshake_sec = 1700000000,
 		.last_handshake_nsec = 5, .rx_bytes = 10, .tx_bytes = 20 };
 	struct wgc_peer_conf pc;
 	uint64_t sess;

@@ -306,11 +306,12 @@ test_pipeline_timers(void)
 	TEST_ASSERT_EQUAL(proto_count(&B, WGC_CNT_DROP_REPLAYED_TIMESTAMP),
 		0u, "no initiation looked replayed");
 
-	/* a writer sets a persistent keepalive without telling anyone: the
-	 * stage's reconciliation applies it (a keepalive is due at once) */
+	/* a writer sets a persistent keepalive and tells the stage (a
+	 * keepalive is due at once) */
 	wgc_pipeline_stats_sum(A.pl, &sa);
 	wgc_peers_lock(A.peers);
 	pa->persistent_keepalive = 1;
+	wgc_pipeline_peer_changed(A.pl, pa);
 	wgc_peers_unlock(A.peers);
 	run(3);
 	{
@@ -330,6 +331,124 @@ test_pipeline_timers(void)
 
 WGC_TEST_REGISTER_FULL(pipeline_timers_autotest, fast, pl_setup_fake_clock,
 	test_pipeline_timers, pl_teardown);
+
+/* one peer change through a rig's device: @p ep and @p ip may be NULL */
+static int
+device_change(struct dev *d, enum wgc_peer_op op, const uint8_t *key,
+		const char *ep, const char *ip, uint16_t keepalive)
+{
+	struct wgc_changeset cs = { 0 };
+	struct wgc_peer_change *c = wgc_changeset_add(&cs);
+	struct wgc_conf_error err;
+	int rc = -1;
+
+	if (c == NULL)
+		return -1;
+	c->op = op;
+	memcpy(c->conf.public_key, key, WGC_KEY_LEN);
+	c->fields = WGC_PEER_F_KEEPALIVE;
+	c->conf.persistent_keepalive = keepalive;
+	if (ep != NULL) {
+		c->fields |= WGC_PEER_F_ENDPOINT;
+		if (wgc_endpoint_parse(&c->conf.endpoint, ep, NULL) != 0)
+			goto out;
+	}
+	if (ip != NULL) {
+		c->fields |= WGC_PEER_F_ALLOWED_IPS;
+		c->conf.allowed_ips = calloc(1, sizeof(*c->conf.allowed_ips));
+		if (c->conf.allowed_ips == NULL ||
+				wgc_cidr_parse(c->conf.allowed_ips, ip,
+					WGC_CIDR_ROUTE, NULL) != 0)
+			goto out;
+		c->conf.n_allowed_ips = 1;
+	}
+	rc = wgc_device_apply(d->dev, &cs, &err);
+	if (rc != 0)
+		printf("device apply: %s\n", err.msg);
+out:
+	wgc_changeset_free(&cs);
+	return rc;
+}
+
+/* the device's counters carry lib/proto's, the pipeline's (total and per
+ * worker, the stage's backlog) and the parking lot's, as on A's stage */
+static int
+device_stats_seen(struct dev *d)
+{
+	static struct wgc_stat st[512];
+	struct wgc_pipeline_stats ps;
+	bool proto = false, total = false, worker = false, queue = false;
+	bool park = false;
+	int n, i;
+
+	wgc_pipeline_stats_sum(d->pl, &ps);
+	n = wgc_device_ops.stats_read(d->dev, st, RTE_DIM(st));
+	TEST_ASSERT(n > 0 && n < (int)RTE_DIM(st), "%d counters", n);
+	for (i = 0; i < n; i++) {
+		if (strcmp(st[i].name, "proto_initiation_sent") == 0)
+			proto = st[i].value == proto_count(d,
+				WGC_CNT_INITIATION_SENT);
+		if (strcmp(st[i].name, "handshake_tx") == 0 &&
+				st[i].worker == -1)
+			total = st[i].value == ps.handshake_tx &&
+				ps.handshake_tx > 0;
+		worker |= strcmp(st[i].name, "outer_rx") == 0 &&
+			st[i].worker == 0;
+		queue |= strcmp(st[i].name, "handshake_queue") == 0 &&
+			st[i].gauge;
+		park |= strcmp(st[i].name, "parked") == 0 && st[i].gauge;
+	}
+	TEST_ASSERT(proto && total && worker && queue && park,
+		"proto %d total %d worker %d queue %d park %d", proto, total,
+		worker, queue, park);
+	return TEST_SUCCESS;
+}
+
+/*
+ * The device tells the pipeline of each change itself: a peer added with
+ * a persistent keepalive through wgc_device_apply() is on the timer wheel
+ * at once (nothing scans the table for it), so A initiates without any
+ * traffic; once removed through the device, the peer sends nothing more.
+ */
+static int
+test_pipeline_device_changes(void)
+{
+	uint64_t sent;
+	unsigned int i;
+
+	TEST_ASSERT_SUCCESS(device_change(&A, WGC_PEER_OP_UPSERT, B.pub,
+		"192.0.2.2:51820", "10.0.2.0/24", 1), "B on A");
+	TEST_ASSERT_SUCCESS(device_change(&B, WGC_PEER_OP_UPSERT, A.pub,
+		NULL, "10.0.1.0/24", 0), "A on B");
+	TEST_ASSERT_EQUAL(proto_count(&A, WGC_CNT_INITIATION_SENT), 0u,
+		"nothing sent before the stage ran");
+	for (i = 0; i < 4; i++) {
+		fake_ns += WGC_NSEC_PER_SEC;
+		run(3);
+	}
+	TEST_ASSERT(proto_count(&A, WGC_CNT_INITIATION_SENT) >= 1,
+		"the persistent keepalive started a handshake");
+	TEST_ASSERT(proto_count(&B, WGC_CNT_INITIATION_CONSUMED) >= 1,
+		"B answered");
+	TEST_ASSERT(proto_count(&A, WGC_CNT_SESSION_DERIVED) >= 1,
+		"a session on A");
+	TEST_CHECK(device_stats_seen(&A));
+
+	TEST_ASSERT_SUCCESS(device_change(&A, WGC_PEER_OP_REMOVE, B.pub,
+		NULL, NULL, 0), "remove B from A");
+	TEST_ASSERT_EQUAL(wgc_peers_count(A.peers), 0u, "A has no peer");
+	sent = proto_count(&A, WGC_CNT_INITIATION_SENT);
+	for (i = 0; i < 20; i++) {
+		fake_ns += 30 * WGC_NSEC_PER_SEC;
+		run(2);
+	}
+	TEST_ASSERT_EQUAL(proto_count(&A, WGC_CNT_INITIATION_SENT), sent,
+		"nothing from the removed peer");
+	return TEST_SUCCESS;
+}
+
+WGC_TEST_REGISTER_FULL(pipeline_device_changes_autotest, fast,
+	pl_setup_fake_clock, test_pipeline_device_changes, pl_teardown);
 
 /*
  * A sends data that B can no longer open (B forgot the session): A expects
@@ -353,6 +472,7 @@ test_pipeline_initiation_answers(void)
 
 	/* B forgets A and its session */
 	wgc_peers_lock(B.peers);
+	wgc_pipeline_peer_removed(B.pl, pb);
 	wgc_peers_remove(B.peers, pb);
 	wgc_peers_unlock(B.peers);
 	pb = add_peer(&B, A.pub, 1, 1);

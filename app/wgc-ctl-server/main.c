@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
 /*
- * wgc-ctl-server: the wgc control plane alone, on the in-memory backend.
+ * wgc-ctl-server: the wgc control plane alone, on a configuration without
+ * a data plane (wgc_mem_backend, lib/device).
  * Serves the REST API and the UAPI exactly as the daemon does, with
  * persistence, but moves no packets. Used by dts/ctl_wg_tools.sh (wg
  * against wgc) and the control-plane benchmarks.

@@ -16,14 +16,16 @@
  * Threads: the main lcore runs the handshake stage (handshakes, timers,
  * ARP/ND); each worker lcore runs one pipeline loop on its own RX/TX
  * queues (lib/pipeline); the control plane (lib/control: REST, UAPI,
- * persistence) runs in its own threads and changes the live peer table
- * through ctl's binding (wgc_peers_backend_*), serialised with the
- * handshake stage by the table's writer mutex. Workers never lock.
+ * persistence) runs in its own threads. Every change of peers or of the
+ * interface goes through the device's apply (lib/device), serialised with
+ * the handshake stage by the peer table's writer mutex. Workers never
+ * lock. This file keeps EAL, the edges and the signals.
  *
- * Startup order: config -> peer table with the config's peers -> pipeline
- * (nothing runs yet) -> control plane (the state directory wins over the
- * config's peers when control.state_wins; sockets open) -> ports start ->
- * workers launch. Traffic therefore only ever sees the final peer set.
+ * Startup order: config -> device (identity, empty peer table) -> edges ->
+ * pipeline (nothing runs yet) -> the config's peers through the device's
+ * apply -> control plane (the state directory wins over the config's
+ * peers when control.state_wins; sockets open) -> ports start -> workers
+ * launch. Traffic therefore only ever sees the final peer set.
  */
 
 #include <errno.h>
@@ -54,6 +56,7 @@
 
 #include "wgc_conf.h"
 #include "wgc_control.h"
+#include "wgc_device.h"
 #include "wgc_ethdev.h"
 #include "wgc_iobuf.h"
 #include "wgc_net.h"
@@ -138,15 +141,16 @@ usage(const char *prog)
 struct wgc_daemon {
 	struct wgc_startup_conf conf;
 	struct rte_mempool *pool;
-	struct wgc_identity *id;
 	struct rte_rcu_qsbr *qsbr;
+	struct wgc_device *dev;
+	/* the device's (freed with it) */
+	struct wgc_identity *id;
 	struct wgc_peers *peers;
+	struct wgc_pipeline *pl;
 	struct wgc_ethdev *outer;
 	struct wgc_net_port *net;
 	struct wgc_tun *tun;
 	struct wgc_ethdev *inner_eth;
-	struct wgc_pipeline *pl;
-	struct wgc_peers_backend *pb;
 	struct wgc_control *ctl;
 	struct wgc_cluster *cluster;  /* control.cluster, else NULL */
 	struct wgc_monitor *mon;
@@ -306,9 +310,6 @@ setup_outer(struct wgc_daemon *d)
 	nc.name = "outer0";
 	nc.mac = *wgc_ethdev_mac(d->outer);
 	nc.vlan = o->vlan;
-	/* the port the control plane reports is the one in use */
-	if (d->conf.iface.listen_port == 0)
-		d->conf.iface.listen_port = 51820;
 	nc.listen_port = d->conf.iface.listen_port;
 	nc.mtu = caps->mtu;
 	if (o->has_ipv4) {
@@ -507,142 +508,9 @@ setup_inner(struct wgc_daemon *d, struct wgc_pipeline_edge *edge,
 	return 0;
 }
 
-static int
-add_peer(struct wgc_daemon *d, const struct wgc_peer_conf *pc, uint32_t i)
-{
-	struct wgc_peer *p;
-	uint32_t k;
-	char b64[WGC_KEY_B64_LEN + 1];
-
-	wgc_key_to_base64(pc->public_key, b64);
-	p = wgc_peers_add(d->peers, pc->public_key,
-		wgc_key_is_zero(pc->preshared_key) ? NULL : pc->preshared_key);
-	if (p == NULL) {
-		fprintf(stderr, "wgc: peers[%u] %s: %s\n", i, b64,
-			rte_strerror(rte_errno));
-		return -1;
-	}
-	if (pc->endpoint.addr.family != 0) {
-		struct wgc_peer_endpoint ep = { 0 };
-
-		ep.family = pc->endpoint.addr.family == AF_INET ? 4 : 6;
-		memcpy(ep.addr, pc->endpoint.addr.bytes, ep.family == 4 ? 4 : 16);
-		ep.port = pc->endpoint.port;
-		wgc_peer_endpoint_set(p, &ep);
-	}
-	for (k = 0; k < pc->n_allowed_ips; k++) {
-		const struct wgc_cidr *c = &pc->allowed_ips[k];
-		struct wgc_prefix pf = { 0 };
-		int rc;
-
-		pf.family = c->addr.family == AF_INET ? 4 : 6;
-		pf.len = c->len;
-		memcpy(pf.addr, c->addr.bytes, pf.family == 4 ? 4 : 16);
-		rc = wgc_peers_prefix_add(d->peers, p, &pf);
-		if (rc != 0) {
-			fprintf(stderr, "wgc: peers[%u].allowed_ips[%u]: %s\n",
-				i, k, strerror(-rc));
-			return -1;
-		}
-	}
-	p->persistent_keepalive = pc->persistent_keepalive;
-	return 0;
-}
-
 /* ---- control plane ---- */
 
-static unsigned int
-stat_put(struct wgc_stat *out, unsigned int n, unsigned int max,
-		const char *name, const char *label, int32_t worker,
-		uint64_t value)
-{
-	if (n >= max)
-		return n;
-	memset(&out[n], 0, sizeof(out[n]));
-	snprintf(out[n].name, sizeof(out[n].name), "%s", name);
-	snprintf(out[n].label, sizeof(out[n].label), "%s", label);
-	out[n].worker = worker;
-	out[n].value = value;
-	return n + 1;
-}
-
-/* one set of pipeline counters (device total: worker -1) */
-static unsigned int
-stats_pipeline(const struct wgc_pipeline_stats *st, int32_t w,
-		struct wgc_stat *out, unsigned int n, unsigned int max)
-{
-	unsigned int i;
-
-#define PUT(f) n = stat_put(out, n, max, #f, "", w, st->f)
-	PUT(outer_rx);
-	PUT(wg_rx);
-	PUT(handshake_rx);
-	PUT(decap_ok);
-	PUT(keepalive_rx);
-	PUT(inner_tx);
-	PUT(inner_rx);
-	PUT(encap_ok);
-	PUT(outer_tx);
-	PUT(staged);
-	PUT(roamed);
-	PUT(handshake_tx);
-	PUT(keepalive_tx);
-	PUT(icmp_tx);
-	PUT(icmp_rate_limited);
-	PUT(mss_clamped);
-#undef PUT
-	for (i = 0; i < WGC_PL_DROP__MAX; i++)
-		n = stat_put(out, n, max, "drops",
-			wgc_pipeline_drop_name(i), w, st->drop[i]);
-	return n;
-}
-
-/* a level (gauge) of the parking lot; label: a pool's name */
-static unsigned int
-park_gauge(struct wgc_stat *out, unsigned int n, unsigned int max,
-		const char *name, const char *pool, uint64_t v, const char *help)
-{
-	n = stat_put(out, n, max, name, pool, -1, v);
-	if (n > 0 && n <= max && strcmp(out[n - 1].name, name) == 0) {
-		out[n - 1].gauge = true;
-		out[n - 1].help = help;
-		if (pool[0] != '\0')
-			snprintf(out[n - 1].label_key,
-				sizeof(out[n - 1].label_key), "pool");
-	}
-	return n;
-}
-
-/* the parking lot: packets waiting for handshakes, by pool, and why
- * parked packets were dropped */
-static unsigned int
-stats_park(struct wgc_daemon *d, struct wgc_stat *out, unsigned int n,
-		unsigned int max)
-{
-	struct wgc_park_stats ks;
-	char name[32];
-	unsigned int i;
-
-	wgc_peers_park_stats(d->peers, &ks);
-	n = park_gauge(out, n, max, "parked", "", ks.parked,
-		"Packets parked for peers whose handshake is in flight.");
-	n = park_gauge(out, n, max, "parked_max", "", ks.parked_max,
-		"Most packets parked at once since start.");
-	for (i = 0; i < ks.nb_pools; i++) {
-		n = park_gauge(out, n, max, "parked_pool", ks.pool[i].mp->name,
-			ks.pool[i].parked, "Buffers of a pool parked now.");
-		n = park_gauge(out, n, max, "parked_pool_limit",
-			ks.pool[i].mp->name, ks.pool[i].limit,
-			"Buffers of a pool that may be parked (1/8 of it).");
-	}
-	for (i = 0; i < WGC_PARK_DROP__MAX; i++) {
-		snprintf(name, sizeof(name), "park_%s", wgc_park_drop_name(i));
-		n = stat_put(out, n, max, "drops", name, -1, ks.drop[i]);
-	}
-	return n;
-}
-
-/* the TUN edge's counters and the handshake stage's backlog */
+/* the TUN edge's counters */
 static unsigned int
 stats_edges(struct wgc_daemon *d, struct wgc_stat *out, unsigned int n,
 		unsigned int max)
@@ -651,7 +519,7 @@ stats_edges(struct wgc_daemon *d, struct wgc_stat *out, unsigned int n,
 		struct wgc_tun_stats ts;
 
 		wgc_tun_stats(d->tun, &ts);
-#define PUT(f) n = stat_put(out, n, max, "tun_" #f, "", -1, ts.f)
+#define PUT(f) n = wgc_stat_put(out, n, max, "tun_" #f, "", -1, ts.f)
 		PUT(rx_packets);
 		PUT(rx_bytes);
 		PUT(rx_nobuf);
@@ -663,36 +531,22 @@ stats_edges(struct wgc_daemon *d, struct wgc_stat *out, unsigned int n,
 		PUT(rx_gso);
 #undef PUT
 	}
-	n = stat_put(out, n, max, "handshake_queue", "", -1,
-		wgc_pipeline_handshake_backlog(d->pl));
-	if (n > 0 && n <= max) {
-		out[n - 1].gauge = true;
-		out[n - 1].help = "Handshake messages waiting for the "
-			"handshake stage.";
-	}
 	return n;
 }
 
-/* extra counters of /v1/stats and /metrics: pipeline (total, per worker,
- * the handshake stage as worker nb_workers) and lib/net; lib/proto's come
- * from the binding itself */
+/* the edges' counters for /v1/stats and /metrics: lib/net and the TUN
+ * edge (the device reports lib/proto's, the pipeline's and the parking
+ * lot's itself) */
 static int
 daemon_stats(void *ctx, struct wgc_stat *out, unsigned int max)
 {
 	struct wgc_daemon *d = ctx;
-	struct wgc_pipeline_stats st;
 	struct wgc_net_stats ns;
 	unsigned int n = 0, i;
-	uint16_t w;
 	char name[32];
 
-	wgc_pipeline_stats_sum(d->pl, &st);
-	n = stats_pipeline(&st, -1, out, n, max);
-	for (w = 0; w <= d->nb_workers; w++)
-		if (wgc_pipeline_stats_get(d->pl, w, &st) == 0)
-			n = stats_pipeline(&st, w, out, n, max);
 	wgc_net_stats_get(d->net, &ns);
-#define PUT(f) n = stat_put(out, n, max, "net_" #f, "", -1, ns.f)
+#define PUT(f) n = wgc_stat_put(out, n, max, "net_" #f, "", -1, ns.f)
 	PUT(rx_wg);
 	PUT(rx_arp);
 	PUT(rx_nd);
@@ -715,18 +569,18 @@ daemon_stats(void *ctx, struct wgc_stat *out, unsigned int max)
 #undef PUT
 	for (i = 0; i < WGC_NET_DROP__MAX; i++) {
 		snprintf(name, sizeof(name), "net_%s", wgc_net_drop_name(i));
-		n = stat_put(out, n, max, "drops", name, -1, ns.drop[i]);
+		n = wgc_stat_put(out, n, max, "drops", name, -1, ns.drop[i]);
 	}
-	n = stats_edges(d, out, n, max);
-	return (int)stats_park(d, out, n, max);
+	return (int)stats_edges(d, out, n, max);
 }
 
-/* rte_telemetry's /wgc/stats: the above and the monitor's figures */
+/* rte_telemetry's /wgc/stats: the device's (the edges' included) and the
+ * monitor's figures */
 static int
 daemon_stats_all(void *ctx, struct wgc_stat *out, unsigned int max)
 {
 	struct wgc_daemon *d = ctx;
-	int n = daemon_stats(ctx, out, max), k;
+	int n = RTE_MAX(wgc_device_ops.stats_read(d->dev, out, max), 0), k;
 
 	k = wgc_monitor_stats(d->mon, out + n, max - (unsigned int)n);
 	return n + RTE_MAX(k, 0);
@@ -821,13 +675,6 @@ setup_control(struct wgc_daemon *d)
 	char uapi[sizeof(cc->uapi_dir) + 32];
 	sigset_t block, old;
 
-	d->pb = wgc_peers_backend_create(d->peers, d->id, &d->conf.iface);
-	if (d->pb == NULL) {
-		fprintf(stderr, "wgc: control binding: %s\n", strerror(errno));
-		return -1;
-	}
-	wgc_peers_backend_set_stats(d->pb, daemon_stats, d);
-	wgc_peers_backend_set_listen_port(d->pb, daemon_set_port, d);
 	snprintf(uapi, sizeof(uapi), "%s/%s.sock", cc->uapi_dir,
 		d->conf.iface.name);
 	if (!d->once && socket_in_use(cc->socket)) {
@@ -843,8 +690,8 @@ setup_control(struct wgc_daemon *d)
 	}
 	cp.conf = cc;
 	cp.ifname = d->conf.iface.name;
-	cp.ops = &wgc_peers_backend_ops;
-	cp.ctx = d->pb;
+	cp.ops = &wgc_device_ops;
+	cp.ctx = d->dev;
 	cp.monitor = d->mon;
 	/* --once: the state directory still applies, no sockets */
 	cp.no_rest = d->once;
@@ -902,12 +749,12 @@ static int
 setup(struct wgc_daemon *d, const char *prog)
 {
 	struct wgc_peers_params pp = { 0 };
+	struct wgc_device_params dp = { 0 };
 	struct wgc_pipeline_conf plc = { 0 };
+	struct wgc_conf_error err = { 0 };
 	char *eal_argv[MAX_EAL_ARGS];
-	const uint8_t *sk = NULL;
 	size_t qsz;
 	int i, n = 0;
-	uint32_t k;
 
 	eal_argv[n++] = (char *)(uintptr_t)prog;
 	for (i = 0; i < d->conf.eal_argc && n < MAX_EAL_ARGS - 2; i++)
@@ -956,13 +803,6 @@ setup(struct wgc_daemon *d, const char *prog)
 			rte_strerror(rte_errno));
 		return -1;
 	}
-	if (!wgc_key_is_zero(d->conf.iface.private_key))
-		sk = d->conf.iface.private_key;
-	d->id = wgc_identity_create(d->conf.iface.name, sk, SOCKET_ID_ANY);
-	if (d->id == NULL) {
-		fprintf(stderr, "wgc: identity: %s\n", rte_strerror(rte_errno));
-		return -1;
-	}
 	qsz = rte_rcu_qsbr_get_memsize(d->nb_workers);
 	d->qsbr = rte_zmalloc("wgc_qsbr", qsz, RTE_CACHE_LINE_SIZE);
 	if (d->qsbr == NULL || rte_rcu_qsbr_init(d->qsbr, d->nb_workers) != 0) {
@@ -975,13 +815,23 @@ setup(struct wgc_daemon *d, const char *prog)
 		RTE_MAX(MIN_PEERS, 2 * d->conf.n_peers);
 	pp.socket_id = SOCKET_ID_ANY;
 	pp.qsbr = d->qsbr;
-	pp.identity = d->id;
-	d->peers = wgc_peers_create(&pp);
-	if (d->peers == NULL) {
-		fprintf(stderr, "wgc: peer table: %s\n",
-			rte_strerror(rte_errno));
+	/* the port the device reports (REST, UAPI) is the one in use */
+	if (d->conf.iface.listen_port == 0)
+		d->conf.iface.listen_port = 51820;
+	dp.iface = &d->conf.iface;
+	dp.peers = &pp;
+	dp.socket_id = SOCKET_ID_ANY;
+	dp.set_listen_port = daemon_set_port;
+	dp.set_listen_port_ctx = d;
+	dp.stats = daemon_stats;
+	dp.stats_ctx = d;
+	d->dev = wgc_device_create(&dp);
+	if (d->dev == NULL) {
+		fprintf(stderr, "wgc: device: %s\n", rte_strerror(rte_errno));
 		return -1;
 	}
+	d->id = wgc_device_identity(d->dev);
+	d->peers = wgc_device_peers(d->dev);
 	if (setup_outer(d) < 0)
 		return -1;
 	plc.outer.rx = eth_rx;
@@ -1006,14 +856,12 @@ setup(struct wgc_daemon *d, const char *prog)
 		fprintf(stderr, "wgc: pipeline: %s\n", rte_strerror(rte_errno));
 		return -1;
 	}
-	wgc_peers_lock(d->peers);
-	for (k = 0; k < d->conf.n_peers; k++) {
-		if (add_peer(d, &d->conf.peers[k], k) < 0) {
-			wgc_peers_unlock(d->peers);
-			return -1;
-		}
+	wgc_device_set_pipeline(d->dev, d->pl);
+	if (wgc_device_load(d->dev, d->conf.peers, d->conf.n_peers,
+			&err) != 0) {
+		fprintf(stderr, "wgc: config: %s\n", err.msg);
+		return -1;
 	}
-	wgc_peers_unlock(d->peers);
 	if (setup_monitor(d) < 0 || setup_control(d) < 0 || (!d->once &&
 			wgc_app_cluster_start(&d->conf, d->ctl, d->pl,
 				&d->cluster) < 0))
@@ -1159,7 +1007,6 @@ teardown(struct wgc_daemon *d)
 	/* no more changes from outside, then no more traffic */
 	wgc_app_cluster_stop(d->cluster);
 	wgc_control_destroy(d->ctl);
-	wgc_peers_backend_destroy(d->pb);
 	wgc_monitor_free(d->mon);
 	if (d->launched) {
 		wgc_pipeline_stop(d->pl);
@@ -1171,8 +1018,8 @@ teardown(struct wgc_daemon *d)
 		wgc_ethdev_stop(d->inner_eth);
 	if (d->pl != NULL)
 		print_state(d);
-	wgc_pipeline_free(d->pl);
-	wgc_peers_free(d->peers);
+	/* the pipeline, the peer table and the identity */
+	wgc_device_destroy(d->dev);
 	wgc_net_port_free(d->net);
 	wgc_tun_close(d->tun);
 	if (wgc_ethdev_close_checked(d->inner_eth) != 0) {
@@ -1180,7 +1027,6 @@ teardown(struct wgc_daemon *d)
 		rc = -1;
 	}
 	wgc_ethdev_close(d->outer);
-	wgc_identity_free(d->id);
 	rte_free(d->qsbr);
 	if (d->pool != NULL) {
 		in_use = rte_mempool_in_use_count(d->pool);
@@ -1409,16 +1255,6 @@ main(int argc, char **argv)
 			d.nb_workers, wgc_peers_count(d.peers),
 			wgc_net_port_listen_port(d.net));
 		wgc_app_notify_ready(status);
-	}
-	/* peers are scheduled once the stage runs: persistent keepalives */
-	{
-		struct wgc_peer *p;
-		uint32_t pos = 0;
-
-		wgc_peers_lock(d.peers);
-		while ((p = wgc_peers_next(d.peers, &pos)) != NULL)
-			wgc_peers_peer_changed(d.peers, p);
-		wgc_peers_unlock(d.peers);
 	}
 	while (!once && !stop) {
 		if (wgc_pipeline_main_poll(d.pl) == 0)

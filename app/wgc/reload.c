@@ -2,7 +2,7 @@
 
 /*
  * SIGHUP reload of the startup file (see reload.h). The live part goes
- * through wgc_control_sync(): the same validation, backend apply and
+ * through wgc_control_sync(): the same validation, device apply and
  * journal as a REST or UAPI change, all or nothing.
  */
 

@@ -325,6 +325,26 @@ struct wgc_peer_change *wgc_changeset_add(struct wgc_changeset *cs);
 /** Free every change and the interface part. */
 void wgc_changeset_free(struct wgc_changeset *cs);
 
+/** Name of a change operation ("upsert", "replace", ...). */
+const char *wgc_peer_op_name(enum wgc_peer_op op);
+
+/**
+ * A change set as JSON (a journal record): every field but the private
+ * key; preshared keys only when @p secrets.
+ *
+ * @return a new cJSON object, or NULL (ENOMEM).
+ */
+cJSON *wgc_changeset_to_json(const struct wgc_changeset *cs, bool secrets);
+
+/**
+ * Read a change set written by wgc_changeset_to_json() into @p cs
+ * (zeroed first; free with wgc_changeset_free()).
+ *
+ * @return 0, or -1 with @p err set and @p cs empty.
+ */
+int wgc_changeset_from_json(const cJSON *j, struct wgc_changeset *cs,
+		struct wgc_conf_error *err);
+
 /* ---------------------------------------------- startup configuration */
 
 /** Inner edge type. */

@@ -255,7 +255,7 @@ family_head(struct sbuf *b, const struct peer_family *f)
 
 static int
 metrics_one(void *arg, const struct wgc_peer_conf *pc,
-		const struct wgc_control_peer_stats *st)
+		const struct wgc_device_peer_stats *st)
 {
 	struct metrics_stream *ms = arg;
 	const struct peer_family *f = &peer_families[ms->family];

@@ -113,7 +113,7 @@ read_key_file(struct wgc_control *ctl, uint8_t key[WGC_KEY_LEN], bool *found)
 	return 0;
 }
 
-/* Apply a change set straight to the backend (no journaling). */
+/* Apply a change set straight to the device (no journaling). */
 static int
 load_apply(struct wgc_control *ctl, struct wgc_changeset *cs,
 		struct wgc_conf_error *err)
@@ -289,7 +289,7 @@ load_journal(struct wgc_control *ctl, uint64_t *seq,
 			continue; /* already in the snapshot */
 		}
 		*seq = (uint64_t)s->valuedouble;
-		if (ctl_changeset_from_json(j, &cs, &e2) != 0) {
+		if (wgc_changeset_from_json(j, &cs, &e2) != 0) {
 			cJSON_Delete(j);
 			CTL_LOG(ERR, "state: journal line %" PRIu64 ": %s",
 				lineno, e2.msg);
@@ -469,7 +469,7 @@ struct snap_writer {
 
 static int
 write_peer_line(void *arg, const struct wgc_peer_conf *pc,
-		const struct wgc_control_peer_stats *st)
+		const struct wgc_device_peer_stats *st)
 {
 	struct snap_writer *sw = arg;
 
@@ -480,7 +480,7 @@ write_peer_line(void *arg, const struct wgc_peer_conf *pc,
 	return 0;
 }
 
-/* A journal record (one line), as ctl_changeset_from_json() reads it,
+/* A journal record (one line), as wgc_changeset_from_json() reads it,
  * formatted directly: a 100 000-peer bulk needs no JSON tree. */
 static void
 write_record(FILE *f, const struct wgc_changeset *cs, uint64_t seq)
@@ -499,7 +499,7 @@ write_record(FILE *f, const struct wgc_changeset *cs, uint64_t seq)
 		const struct wgc_peer_change *c = &cs->peers[i];
 
 		fprintf(f, "%s{\"op\":\"%s\",\"fields\":%u,\"append\":%s,"
-			"\"peer\":", i > 0 ? "," : "", ctl_op_name(c->op),
+			"\"peer\":", i > 0 ? "," : "", wgc_peer_op_name(c->op),
 			c->fields, c->append_allowed_ips ? "true" : "false");
 		write_peer_obj(f, &c->conf);
 		fputc('}', f);

@@ -51,8 +51,8 @@ struct persist {
 };
 
 struct wgc_control {
-	pthread_mutex_t lock;        /* every backend call holds it */
-	const struct wgc_control_ops *ops;
+	pthread_mutex_t lock;        /* every device call holds it */
+	const struct wgc_device_ops *ops;
 	void *ctx;
 	struct wgc_control_conf conf;
 	char ifname[WGC_IFNAME_LEN];
@@ -126,7 +126,7 @@ void ctl_audit(const struct wgc_changeset *cs, const struct ctl_who *who);
 /* /v1/health's verdict without the control lock: 0 ok, -1 with @p msg */
 int ctl_health(struct wgc_control *ctl, char *msg, size_t len);
 
-/* every counter: the backend's, then the monitor's; malloc'd array in
+/* every counter: the device's, then the monitor's; malloc'd array in
  * @p out (NULL on error), returns how many */
 int ctl_stats_collect(struct wgc_control *ctl, struct wgc_stat **out);
 
@@ -141,21 +141,13 @@ void persist_close(struct wgc_control *ctl);
 int persist_record(struct wgc_control *ctl, const struct wgc_changeset *cs);
 int persist_compact(struct wgc_control *ctl);
 
-/* walk the backend's peers in key order (peer_walk, or a peer_next loop):
- * see struct wgc_control_ops.peer_walk */
+/* walk the device's peers in key order (peer_walk, or a peer_next loop):
+ * see struct wgc_device_ops.peer_walk */
 typedef int (*ctl_walk_fn)(void *arg, const struct wgc_peer_conf *conf,
-		const struct wgc_control_peer_stats *st);
-uint64_t ctl_walk(const struct wgc_control_ops *ops, void *ctx,
+		const struct wgc_device_peer_stats *st);
+uint64_t ctl_walk(const struct wgc_device_ops *ops, void *ctx,
 		const uint8_t *after, uint64_t max, bool stats, ctl_walk_fn fn,
 		void *arg);
-
-/* name of a change operation in journal records */
-const char *ctl_op_name(enum wgc_peer_op op);
-
-/* change set <-> JSON (journal records) */
-cJSON *ctl_changeset_to_json(const struct wgc_changeset *cs, bool secrets);
-int ctl_changeset_from_json(const cJSON *j, struct wgc_changeset *cs,
-		struct wgc_conf_error *err);
 
 /* REST (control_rest.c); the route table ends with a NULL path */
 struct ctl_route {
@@ -171,20 +163,6 @@ void rest_stop(struct wgc_control *ctl);
 /* UAPI server (control_uapi.c) */
 int uapi_start(struct wgc_control *ctl);
 void uapi_stop(struct wgc_control *ctl);
-
-/* in-memory backend: report each changed key after a successful apply;
- * @p before (the state before, NULL if the key is new) may be taken by
- * the hook (moved out and zeroed); @p after (NULL if removed) is the
- * backend's own record: valid until the backend changes again */
-/* in-memory backend: a pointer the owner may keep with a peer's record,
- * for a @p conf the backend handed out (walk, commit hook); NULL at
- * first. The binding keeps the live peer there: a hint it checks. */
-void **ctl_mem_user(const struct wgc_peer_conf *conf);
-
-void ctl_mem_set_commit_hook(struct wgc_mem_backend *mb,
-		void (*fn)(void *ctx, const uint8_t *key,
-			struct wgc_peer_conf *before,
-			const struct wgc_peer_conf *after), void *ctx);
 
 /* growable text buffer */
 struct sbuf {

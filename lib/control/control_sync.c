@@ -2,9 +2,9 @@
 
 /*
  * Synchronise the device with a configuration, as `wg syncconf` does: the
- * interface fields and the peers are compared with the backend's, and
+ * interface fields and the peers are compared with the device's, and
  * only the differences go through the ordinary apply path (validation,
- * backend, journal), all or nothing. Peers that are unchanged or changed
+ * device, journal), all or nothing. Peers that are unchanged or changed
  * keep their sessions; peers absent from the configuration are removed.
  */
 
@@ -31,10 +31,10 @@ key_cmp(const void *a, const void *b)
 	return memcmp(*x, *y, WGC_KEY_LEN);
 }
 
-/* a backend peer the configuration does not name is removed */
+/* a device's peer the configuration does not name is removed */
 static int
 sync_walk_one(void *arg, const struct wgc_peer_conf *conf,
-		const struct wgc_control_peer_stats *st)
+		const struct wgc_device_peer_stats *st)
 {
 	struct sync_walk *w = arg;
 	const uint8_t *k = conf->public_key;

@@ -230,7 +230,7 @@ out:
 
 static int
 get_one(void *arg, const struct wgc_peer_conf *pc,
-		const struct wgc_control_peer_stats *st)
+		const struct wgc_device_peer_stats *st)
 {
 	char hex[WGC_KEY_HEX_LEN + 1], buf[WGC_ADDR_STR_LEN];
 	struct sbuf *b = arg;
@@ -258,7 +258,7 @@ get_one(void *arg, const struct wgc_peer_conf *pc,
 }
 
 int
-wgc_uapi_format_get(const struct wgc_control_ops *ops, void *ctx, char **out,
+wgc_uapi_format_get(const struct wgc_device_ops *ops, void *ctx, char **out,
 		size_t *out_len)
 {
 	char hex[WGC_KEY_HEX_LEN + 1];
@@ -593,7 +593,7 @@ uapi_conn_thread(void *arg)
 	pthread_cond_broadcast(&ctl->uapi_cv);
 	pthread_mutex_unlock(&ctl->uapi_mu);
 	free(c);
-	/* the lcore id the backend may have taken for this thread */
+	/* the lcore id the device may have taken for this thread */
 	rte_thread_unregister();
 	return NULL;
 }

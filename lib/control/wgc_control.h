@@ -9,15 +9,15 @@
  * cJSON), the WireGuard cross-platform UAPI (so that `wg` works), crash-safe
  * persistence under a state directory, Prometheus metrics.
  *
- * The control plane never touches the data plane's tables itself: it calls
- * a small **backend** (struct wgc_control_ops). The daemon binds it to
- * lib/peers (live table under RCU); lib/control ships an in-memory
- * reference backend (wgc_mem_backend_*) used by the tests and by a
- * control-only server.
+ * The control plane never touches the data plane's tables itself: it reads
+ * and changes a device through the device's operations (struct
+ * wgc_device_ops, lib/device): the daemon's device (wgc_device_ops, whose
+ * apply is the one write path), or a configuration without a data plane
+ * (wgc_mem_backend_ops) in the tests and the control-only server.
  *
  * Threads: the REST server serves each connection in a thread of its
- * own, and so does the UAPI server; every backend call (but an unlocked
- * stats_read) is made with the control plane's mutex held, so a backend
+ * own, and so does the UAPI server; every device call (but an unlocked
+ * stats_read) is made with the control plane's mutex held, so a device
  * sees a single writer and needs no locking of its own against other
  * control calls (it still must be safe against its workers). Health and
  * metrics never wait for that mutex behind a long change.
@@ -28,173 +28,11 @@
 #include <stdint.h>
 
 #include "wgc_conf.h"
+#include "wgc_device.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/** Per-peer counters the backend reports. */
-struct wgc_control_peer_stats {
-	uint64_t rx_bytes;
-	uint64_t tx_bytes;
-	uint64_t rx_packets;
-	uint64_t tx_packets;
-	int64_t last_handshake_sec;  /**< Unix time; 0 = never */
-	int64_t last_handshake_nsec;
-};
-
-/**
- * One counter (or gauge) of the device. @p worker -1 is a device total;
- * @p label is the value of the label named @p label_key ("" = "reason",
- * a drop reason), "" for none, e.g. {"drops", "bad_mac", 0, 12}. Give
- * zeroed entries (unset fields: a counter, generic help text).
- */
-struct wgc_stat {
-	char name[48];
-	char label[32];
-	int32_t worker;
-	uint64_t value;
-	bool gauge;                /**< a level, not a running total */
-	char label_key[15];        /**< name of @p label's label */
-	const char *help;          /**< static text, NULL: generic */
-};
-
-/**
- * The backend boundary: how the control plane reads and changes the live
- * device. Return 0 or a negative errno unless stated.
- */
-struct wgc_control_ops {
-	/** Copy the interface (incl. private key; caller frees). */
-	int (*iface_get)(void *ctx, struct wgc_iface_conf *iface);
-	/** Number of peers. */
-	uint64_t (*peer_count)(void *ctx);
-	/**
-	 * Look up one peer by public key; deep copy into @p conf (caller
-	 * frees with wgc_peer_conf_free()). @p stats may be NULL.
-	 * @return 0 or -ENOENT.
-	 */
-	int (*peer_get)(void *ctx, const uint8_t key[WGC_KEY_LEN],
-			struct wgc_peer_conf *conf, struct wgc_control_peer_stats *stats);
-	/**
-	 * Ordered iteration (memcmp order of public keys): the first peer
-	 * whose key is strictly greater than @p after (NULL = the first
-	 * peer). Must be O(log n) or better, never a scan.
-	 * @return 0 or -ENOENT at the end.
-	 */
-	int (*peer_next)(void *ctx, const uint8_t *after,
-			struct wgc_peer_conf *conf, struct wgc_control_peer_stats *stats);
-	/**
-	 * Optional, a faster peer_next() loop: call @p fn for up to @p max
-	 * peers in key order after @p after (NULL = from the first), without
-	 * copies: @p conf and @p st (NULL unless @p stats) are valid during
-	 * the call only. @p fn returns 0 to go on. Same view as peer_next().
-	 * @return the number of peers passed to @p fn.
-	 */
-	uint64_t (*peer_walk)(void *ctx, const uint8_t *after, uint64_t max,
-			bool stats,
-			int (*fn)(void *arg, const struct wgc_peer_conf *conf,
-				const struct wgc_control_peer_stats *st),
-			void *arg);
-	/**
-	 * Apply a change set atomically: either every change is applied or
-	 * none (state unchanged), in order. Changing an existing peer keeps
-	 * its session, keys and counters; only removal ends them. Errors set
-	 * @p err (kind WGC_CONF_ECONFLICT for an allowed IP owned by another
-	 * peer without steal_allowed_ips, WGC_CONF_ENOENT for UPDATE/REMOVE
-	 * of an absent peer, WGC_CONF_EVALUE for a weak private key) and the
-	 * message starts with "peers[i]" naming the change.
-	 * @return 0 or -1.
-	 */
-	int (*apply)(void *ctx, const struct wgc_changeset *cs,
-			struct wgc_conf_error *err);
-	/**
-	 * Optional: fill up to @p max counters; returns how many. Called
-	 * without the control lock when stats_unlocked is set (then it must
-	 * be safe against every other call), else with it.
-	 */
-	int (*stats_read)(void *ctx, struct wgc_stat *out, unsigned int max);
-	/** stats_read needs no lock (metrics answer during a long apply) */
-	bool stats_unlocked;
-	/**
-	 * Optional: 0 if healthy, else -1 with a reason in @p msg. Called
-	 * without the control lock (/v1/health never waits behind an
-	 * apply): must be safe against every other call.
-	 */
-	int (*health)(void *ctx, char *msg, size_t len);
-};
-
-/* ------------------------------------------------ in-memory backend */
-
-struct wgc_mem_backend;
-
-/**
- * Create the reference backend: ordered index of peers (O(log n)
- * lookup, insert and resume), hash index of allowed IPs (conflicts),
- * undo log for all-or-nothing apply. @p iface may be NULL.
- */
-struct wgc_mem_backend *wgc_mem_backend_create(
-		const struct wgc_iface_conf *iface);
-
-/** Free everything (wipes keys). */
-void wgc_mem_backend_destroy(struct wgc_mem_backend *mb);
-
-/** Ops table for the in-memory backend (ctx = the wgc_mem_backend). */
-extern const struct wgc_control_ops wgc_mem_backend_ops;
-
-/** Test hook: set a peer's counters (e.g. a fake handshake). */
-int wgc_mem_backend_set_stats(struct wgc_mem_backend *mb,
-		const uint8_t key[WGC_KEY_LEN], const struct wgc_control_peer_stats *st);
-
-/** Test hook: the peer's session id (kept across updates), 0 = absent. */
-uint64_t wgc_mem_backend_session(struct wgc_mem_backend *mb,
-		const uint8_t key[WGC_KEY_LEN]);
-
-/**
- * Test hook: when on, every peer created gets a fake handshake time, a
- * distinct second per peer (about three years ago), so that tests can see
- * whether a change kept a peer's session (its handshake time stays).
- */
-void wgc_mem_backend_fake_handshakes(struct wgc_mem_backend *mb, bool on);
-
-/* ------------------------------------- lib/peers (the live device) */
-
-struct wgc_peers;
-struct wgc_identity;
-struct wgc_peers_backend;
-
-/**
- * Bind the control plane to the live peer table (built when lib/peers
- * is): the configuration is shadowed in an in-memory backend (ordering,
- * all-or-nothing validation), then each change is pushed to lib/peers
- * under its writer lock, all or nothing (a table that refuses undoes the
- * live part and the shadow); changed peers keep their sessions. Peers
- * already in @p t are imported. Listen-port changes need
- * wgc_peers_backend_set_listen_port().
- *
- * @param id     the device identity (private key changes), or NULL
- * @param iface  the interface as configured (name, key, port, addresses)
- */
-struct wgc_peers_backend *wgc_peers_backend_create(struct wgc_peers *t,
-		struct wgc_identity *id, const struct wgc_iface_conf *iface);
-
-/** Extra device counters for /v1/stats and /metrics (e.g. pipeline). */
-void wgc_peers_backend_set_stats(struct wgc_peers_backend *pb,
-		int (*fn)(void *ctx, struct wgc_stat *out, unsigned int max),
-		void *ctx);
-
-/**
- * Let the binding change the listen port live: @p fn moves the data
- * plane's outer UDP port (0 or a negative errno; on error nothing may have
- * changed). Without it, a listen-port change is refused (422).
- */
-void wgc_peers_backend_set_listen_port(struct wgc_peers_backend *pb,
-		int (*fn)(void *ctx, uint16_t port), void *ctx);
-
-/** Free the binding (not the peer table). */
-void wgc_peers_backend_destroy(struct wgc_peers_backend *pb);
-
-/** Ops of the lib/peers binding (ctx = the wgc_peers_backend). */
-extern const struct wgc_control_ops wgc_peers_backend_ops;
 
 /* ------------------------------------------------- health monitor */
 
@@ -262,8 +100,8 @@ int wgc_monitor_stats(struct wgc_monitor *m, struct wgc_stat *out,
 struct wgc_control_params {
 	const struct wgc_control_conf *conf; /**< socket, state_dir, ... */
 	const char *ifname;                  /**< UAPI socket name */
-	const struct wgc_control_ops *ops;
-	void *ctx;                           /**< backend context */
+	const struct wgc_device_ops *ops;
+	void *ctx;                           /**< the device (ops context) */
 	bool no_rest;                        /**< do not serve REST */
 	bool no_uapi;                        /**< do not serve the UAPI */
 	bool no_threads;                     /**< load state only (tests) */
@@ -274,8 +112,8 @@ struct wgc_control;
 
 /**
  * Start the control plane: open the state directory (load the snapshot and
- * replay the journal into the backend; state wins over what the backend
- * holds when conf->state_wins, else the backend's state is written to
+ * replay the journal into the device; state wins over what the device
+ * holds when conf->state_wins, else the device's state is written to
  * disk), then create both sockets (0660, optional group, peer credentials
  * checked) and their threads.
  *
@@ -290,10 +128,11 @@ void wgc_control_destroy(struct wgc_control *ctl);
 
 /**
  * Apply a change set through the control plane: validate, apply to the
- * backend, append to the journal (fsync) — what REST and UAPI call.
+ * device (wgc_device_apply()), append to the journal (fsync) — what REST
+ * and UAPI call.
  *
  * @return 0, or -1 with @p err set (state unchanged on disk and live,
- *   except kind WGC_CONF_EIO after the backend applied: see doc/rest.md).
+ *   except kind WGC_CONF_EIO after the device applied: see doc/rest.md).
  */
 int wgc_control_apply(struct wgc_control *ctl, const struct wgc_changeset *cs,
 		struct wgc_conf_error *err);
@@ -311,11 +150,11 @@ struct wgc_control_sync_stats {
  * Make the device match a configuration, like `wg syncconf`: compare the
  * interface's private key (a zero key in @p iface keeps the running one)
  * and listen port (0 keeps it) and, when @p with_peers, every peer field
- * with the backend, then apply only the differences through
+ * with the device, then apply only the differences through
  * wgc_control_apply()'s path (journal included), all or nothing. Peers
  * kept or changed keep their sessions; a peer of @p peers without an
  * endpoint keeps its current one; peers not in @p peers are removed.
- * Any thread but a backend callback (takes the control plane's mutex).
+ * Any thread but a device callback (takes the control plane's mutex).
  *
  * @return 0 (also when nothing differs), or -1 with @p err set and
  *   nothing changed.
@@ -401,10 +240,10 @@ int wgc_uapi_parse_set(const char *text, size_t len, struct wgc_changeset *cs,
 
 /**
  * Write the reply of a UAPI "get=1" request (without the final errno line)
- * with malloc'd @p out / @p out_len. Called with the backend quiescent.
+ * with malloc'd @p out / @p out_len. Called with the device quiescent.
  * @return 0 or a negative errno.
  */
-int wgc_uapi_format_get(const struct wgc_control_ops *ops, void *ctx,
+int wgc_uapi_format_get(const struct wgc_device_ops *ops, void *ctx,
 		char **out, size_t *out_len);
 
 #ifdef __cplusplus

@@ -16,7 +16,7 @@
 
 extern int wgc_logtype_peers;
 #define PEERS_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, wgc_logtype_peers, "peers: " fmt "\n", \
+	rte_log(RTE_LOG_ ## level, wgc_logtype_peers, "wgc.peers: " fmt "\n", \
 		##__VA_ARGS__)
 
 struct wgc_park;
@@ -55,10 +55,6 @@ struct wgc_peers {
 	 * take one before the readers have passed this token */
 	uint64_t lpm6_token;
 	bool lpm6_fence;
-	void (*on_remove)(void *ctx, struct wgc_peer *p);
-	void *on_remove_ctx;
-	void (*on_change)(void *ctx, struct wgc_peer *p);
-	void *on_change_ctx;
 	struct wgc_park *park;          /* packets waiting for handshakes */
 };
 

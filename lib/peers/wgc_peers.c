@@ -86,13 +86,91 @@ wgc_peers_fast(const struct wgc_peers *t)
 	return &t->fast;
 }
 
+/* the slot array, the free-id stack, the peer chunks, the parking lot */
+static int
+create_slots(struct wgc_peers *t, const struct wgc_peers_params *prm)
+{
+	uint32_t nb_chunks = RTE_ALIGN_CEIL(prm->max_peers, PEER_CHUNK) /
+		PEER_CHUNK;
+	uint32_t i;
+
+	t->fast.slots = rte_zmalloc_socket("wgc_peer_slots",
+		sizeof(*t->fast.slots) * prm->max_peers, RTE_CACHE_LINE_SIZE,
+		prm->socket_id);
+	t->free_ids = rte_malloc_socket("wgc_peer_ids",
+		sizeof(*t->free_ids) * prm->max_peers, 0, prm->socket_id);
+	t->chunks = rte_zmalloc_socket("wgc_peer_chunks",
+		sizeof(*t->chunks) * nb_chunks, 0, prm->socket_id);
+	t->chunk_used = rte_zmalloc_socket("wgc_peer_chunk_used", nb_chunks,
+		0, prm->socket_id);
+	t->park = park_create(prm->park_capacity, prm->park_max_age_ns,
+		prm->socket_id);
+	if (t->fast.slots == NULL || t->free_ids == NULL ||
+			t->chunks == NULL || t->chunk_used == NULL ||
+			t->park == NULL) {
+		rte_errno = ENOMEM;
+		return -1;
+	}
+	/* pop order 0, 1, 2...: the stack holds ids in reverse */
+	for (i = 0; i < prm->max_peers; i++)
+		t->free_ids[i] = prm->max_peers - 1 - i;
+	t->nb_free = prm->max_peers;
+	return 0;
+}
+
+/* public key -> peer */
+static int
+create_by_key(struct wgc_peers *t, const struct wgc_peers_params *prm)
+{
+	struct rte_hash_parameters hp = { 0 };
+	char n[RTE_HASH_NAMESIZE];
+
+	snprintf(n, sizeof(n), "%s_key", prm->name);
+	hp.name = n;
+	hp.entries = RTE_MAX(prm->max_peers, 8u);
+	hp.key_len = WGC_KEY_LEN;
+	hp.hash_func = rte_jhash;
+	hp.socket_id = prm->socket_id;
+	/* extendable buckets: every one of max_peers keys fits (a plain
+	 * cuckoo table refuses some near full, e.g. 8125 of 8192) */
+	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
+	t->by_key = rte_hash_create(&hp);
+	return t->by_key == NULL ? -1 : 0;
+}
+
+/* receiver index -> keypair, and the removed peers' grace periods */
+static int
+create_index_and_dq(struct wgc_peers *t, const struct wgc_peers_params *prm)
+{
+	struct rte_rcu_qsbr_dq_parameters dp = { 0 };
+	char n[RTE_HASH_NAMESIZE];
+
+	snprintf(n, sizeof(n), "%s_idx", prm->name);
+	t->index = wgc_index_table_create(n,
+		RTE_MIN(4ull * prm->max_peers + 64, (uint64_t)UINT32_MAX / 2),
+		prm->socket_id, prm->qsbr);
+	if (t->index == NULL)
+		return -1;
+	if (prm->qsbr == NULL)
+		return 0;
+	snprintf(n, sizeof(n), "%s_dq", prm->name);
+	dp.name = n;
+	dp.size = prm->max_peers;
+	dp.esize = sizeof(struct wgc_peer *);
+	dp.trigger_reclaim_limit = 64;
+	dp.max_reclaim_size = 64;
+	dp.free_fn = dq_free_peer;
+	dp.p = t;
+	dp.v = prm->qsbr;
+	t->dq = rte_rcu_qsbr_dq_create(&dp);
+	return t->dq == NULL ? -1 : 0;
+}
+
 struct wgc_peers *
 wgc_peers_create(const struct wgc_peers_params *prm)
 {
-	struct rte_hash_parameters hp = { 0 };
 	struct wgc_peers *t;
-	char n[RTE_HASH_NAMESIZE];
-	uint32_t i;
+	int err;
 
 	if (prm == NULL || prm->name == NULL || prm->max_peers == 0 ||
 			prm->max_peers > WGC_PEERS_MAX ||
@@ -111,87 +189,19 @@ wgc_peers_create(const struct wgc_peers_params *prm)
 	pthread_mutex_init(&t->lock, NULL);
 	t->identity = prm->identity;
 	t->qsbr = prm->qsbr;
-	t->on_remove = prm->on_remove;
-	t->on_remove_ctx = prm->on_remove_ctx;
 	t->fast.max_peers = prm->max_peers;
 	t->fast.def4 = WGC_PEER_ID_NONE;
 	t->fast.def6 = WGC_PEER_ID_NONE;
-
-	t->fast.slots = rte_zmalloc_socket("wgc_peer_slots",
-		sizeof(*t->fast.slots) * prm->max_peers, RTE_CACHE_LINE_SIZE,
-		prm->socket_id);
-	t->free_ids = rte_malloc_socket("wgc_peer_ids",
-		sizeof(*t->free_ids) * prm->max_peers, 0, prm->socket_id);
-	t->chunks = rte_zmalloc_socket("wgc_peer_chunks",
-		sizeof(*t->chunks) * RTE_ALIGN_CEIL(prm->max_peers, PEER_CHUNK) /
-		PEER_CHUNK, 0, prm->socket_id);
-	t->park = park_create(prm->park_capacity, prm->park_max_age_ns,
-		prm->socket_id);
-	t->chunk_used = rte_zmalloc_socket("wgc_peer_chunk_used",
-		RTE_ALIGN_CEIL(prm->max_peers, PEER_CHUNK) / PEER_CHUNK, 0,
-		prm->socket_id);
-	if (t->fast.slots == NULL || t->free_ids == NULL ||
-			t->chunks == NULL || t->chunk_used == NULL ||
-			t->park == NULL) {
-		rte_errno = ENOMEM;
-		goto fail;
-	}
-	/* pop order 0, 1, 2...: the stack holds ids in reverse */
-	for (i = 0; i < prm->max_peers; i++)
-		t->free_ids[i] = prm->max_peers - 1 - i;
-	t->nb_free = prm->max_peers;
-
-	snprintf(n, sizeof(n), "%s_key", prm->name);
-	hp.name = n;
-	hp.entries = RTE_MAX(prm->max_peers, 8u);
-	hp.key_len = WGC_KEY_LEN;
-	hp.hash_func = rte_jhash;
-	hp.socket_id = prm->socket_id;
-	/* extendable buckets: every one of max_peers keys fits (a plain
-	 * cuckoo table refuses some near full, e.g. 8125 of 8192) */
-	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
-	t->by_key = rte_hash_create(&hp);
-	if (t->by_key == NULL)
-		goto fail;
-
-	if (aips_create(t, prm) != 0)
-		goto fail;
-
-	snprintf(n, sizeof(n), "%s_idx", prm->name);
-	t->index = wgc_index_table_create(n,
-		RTE_MIN(4ull * prm->max_peers + 64, (uint64_t)UINT32_MAX / 2),
-		prm->socket_id, prm->qsbr);
-	if (t->index == NULL)
-		goto fail;
-
-	if (prm->qsbr != NULL) {
-		struct rte_rcu_qsbr_dq_parameters dp = { 0 };
-
-		snprintf(n, sizeof(n), "%s_dq", prm->name);
-		dp.name = n;
-		dp.size = prm->max_peers;
-		dp.esize = sizeof(struct wgc_peer *);
-		dp.trigger_reclaim_limit = 64;
-		dp.max_reclaim_size = 64;
-		dp.free_fn = dq_free_peer;
-		dp.p = t;
-		dp.v = prm->qsbr;
-		t->dq = rte_rcu_qsbr_dq_create(&dp);
-		if (t->dq == NULL)
-			goto fail;
-	}
-	return t;
-fail:
+	if (create_slots(t, prm) == 0 && create_by_key(t, prm) == 0 &&
+			aips_create(t, prm) == 0 &&
+			create_index_and_dq(t, prm) == 0)
+		return t;
 	if (rte_errno == 0)
 		rte_errno = ENOMEM;
-	PEERS_LOG(ERR, "%s: create failed: %s", prm->name,
-		rte_strerror(rte_errno));
-	{
-		int err = rte_errno;
-
-		wgc_peers_free(t);
-		rte_errno = err;
-	}
+	err = rte_errno;
+	PEERS_LOG(ERR, "%s: create failed: %s", prm->name, rte_strerror(err));
+	wgc_peers_free(t);
+	rte_errno = err;
 	return NULL;
 }
 
@@ -236,29 +246,6 @@ wgc_peers_free(struct wgc_peers *t)
 	pthread_mutex_unlock(&t->lock);
 	pthread_mutex_destroy(&t->lock);
 	rte_free(t);
-}
-
-void
-wgc_peers_set_on_remove(struct wgc_peers *t,
-		void (*fn)(void *ctx, struct wgc_peer *p), void *ctx)
-{
-	t->on_remove = fn;
-	t->on_remove_ctx = ctx;
-}
-
-void
-wgc_peers_set_on_change(struct wgc_peers *t,
-		void (*fn)(void *ctx, struct wgc_peer *p), void *ctx)
-{
-	t->on_change = fn;
-	t->on_change_ctx = ctx;
-}
-
-void
-wgc_peers_peer_changed(struct wgc_peers *t, struct wgc_peer *p)
-{
-	if (t->on_change != NULL && p != NULL)
-		t->on_change(t->on_change_ctx, p);
 }
 
 void
@@ -395,8 +382,6 @@ wgc_peers_remove(struct wgc_peers *t, struct wgc_peer *p)
 	rte_hash_del_key(t->by_key, p->proto.remote_static);
 	__atomic_store_n(&t->fast.slots[p->id], NULL, __ATOMIC_RELEASE);
 	t->count--;
-	if (t->on_remove != NULL)
-		t->on_remove(t->on_remove_ctx, p);
 	park_purge(t->park, p);
 	/* keypairs are retired through the index table's own RCU */
 	wgc_peer_proto_fini(&p->proto);

@@ -176,10 +176,6 @@ struct wgc_peers_params {
 	struct wgc_identity *identity; /**< the device identity */
 	uint32_t park_capacity;      /**< parking lot entries (0: default) */
 	uint64_t park_max_age_ns;    /**< parking time bound (0: default) */
-	/** called (writer, lock held) before a peer is torn down, e.g. to
-	 * unschedule it from a timer wheel; may be NULL */
-	void (*on_remove)(void *ctx, struct wgc_peer *p);
-	void *on_remove_ctx;
 };
 
 /**
@@ -195,26 +191,6 @@ struct wgc_peers *wgc_peers_create(const struct wgc_peers_params *p);
  * offline on the qsbr variable).
  */
 void wgc_peers_free(struct wgc_peers *t);
-
-/**
- * Set (or replace) the hook called before a peer is torn down. Writer.
- */
-void wgc_peers_set_on_remove(struct wgc_peers *t,
-		void (*fn)(void *ctx, struct wgc_peer *p), void *ctx);
-
-/**
- * Set (or replace) the hook called by wgc_peers_peer_changed(). Writer.
- * The pipeline uses it to reschedule the peer's timers.
- */
-void wgc_peers_set_on_change(struct wgc_peers *t,
-		void (*fn)(void *ctx, struct wgc_peer *p), void *ctx);
-
-/**
- * Tell the data plane that a writer changed a peer's configuration
- * (persistent keepalive, endpoint): calls the on_change hook. Writers call
- * it after wgc_peers_add() and after changing fields of a peer. Writer.
- */
-void wgc_peers_peer_changed(struct wgc_peers *t, struct wgc_peer *p);
 
 /** Take the writers' mutex. */
 void wgc_peers_lock(struct wgc_peers *t);

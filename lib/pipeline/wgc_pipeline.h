@@ -205,9 +205,17 @@ void wgc_pipeline_stop(struct wgc_pipeline *pl);
 
 /**
  * Tell the stage a peer was added or changed (persistent keepalive,
- * endpoint): it is (re)scheduled on the timer wheel. Writer (peers lock).
+ * endpoint): it is (re)scheduled on the timer wheel. The writer of the
+ * peer table calls it after each such change (lib/device); nothing else
+ * looks for changes. Writer (peers lock).
  */
 void wgc_pipeline_peer_changed(struct wgc_pipeline *pl, struct wgc_peer *p);
+
+/**
+ * Tell the stage a peer is about to be removed from the table: it leaves
+ * the timer wheel. Call before wgc_peers_remove(). Writer (peers lock).
+ */
+void wgc_pipeline_peer_removed(struct wgc_pipeline *pl, struct wgc_peer *p);
 
 /**
  * Start a handshake with a peer now, if allowed (rate limit) and it has an

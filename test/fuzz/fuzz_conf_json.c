@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control_priv.h"
 #include "wgc_conf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -55,8 +54,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (wgc_peer_conf_from_json(j, &pc, NULL, WGC_PEER_JSON_PARTIAL,
 				true, "", &err) == 0)
 			wgc_peer_conf_free(&pc);
-		if (ctl_changeset_from_json(j, &cs, &err) == 0) {
-			cJSON *o = ctl_changeset_to_json(&cs, true);
+		if (wgc_changeset_from_json(j, &cs, &err) == 0) {
+			cJSON *o = wgc_changeset_to_json(&cs, true);
 
 			cJSON_Delete(o);
 			wgc_changeset_free(&cs);
