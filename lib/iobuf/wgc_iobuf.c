@@ -33,6 +33,7 @@ wgc_recycler_mempool_init(struct wgc_recycler *r, struct rte_mempool *mp)
 {
 	r->recycle = recycle_mempool;
 	r->ctx = mp;
+	r->mp = mp;
 	snprintf(r->name, sizeof(r->name), "%s", mp->name);
 }
 
@@ -42,15 +43,8 @@ wgc_recycler_ext_init(struct wgc_recycler *r, const char *name,
 {
 	r->recycle = fn;
 	r->ctx = ctx;
+	r->mp = NULL;
 	snprintf(r->name, sizeof(r->name), "%s", name);
-}
-
-struct rte_mempool *
-wgc_recycler_mempool(const struct wgc_recycler *r)
-{
-	if (r->recycle != recycle_mempool)
-		return NULL;
-	return r->ctx;
 }
 
 /*
@@ -138,7 +132,7 @@ static unsigned int
 release_mempool_run(struct wgc_recycler *r, struct wgc_view *v,
 		unsigned int n)
 {
-	struct rte_mempool *mp = r->ctx;
+	struct rte_mempool *mp = r->mp;
 	struct rte_mbuf *odd[WGC_IOBUF_BURST_MAX];
 	void *batch[WGC_IOBUF_BURST_MAX];
 	struct rte_mempool_cache *c;
@@ -180,7 +174,7 @@ wgc_view_release_all(struct wgc_view *v, unsigned int n)
 	/* common case: one recycler (one RX port, or the default pool) */
 	while (n > 0) {
 		r = v[0].recycler;
-		if (likely(r != NULL && r->recycle == recycle_mempool)) {
+		if (likely(r != NULL && r->mp != NULL)) {
 			i = release_mempool_run(r, v, n);
 			v += i;
 			n -= i;
