@@ -363,6 +363,15 @@ test_perf_pipeline(void)
 			"(%u fresh mbufs, as the pipeline's): %.0f cyc, "
 			"%+.0f over hot\n", sizes[i], ROUND, mrc, mrc - mrs);
 	}
+	/* the same ratios in a fixed form for scripts */
+	for (i = 0; i < RTE_DIM(sizes); i++) {
+		if (only != 0 && only != sizes[i])
+			continue;
+		printf("RESULT pipeline size=%u dir=encrypt ratio=%.3f\n",
+			sizes[i], wgc_test_median(qe[i], rounds));
+		printf("RESULT pipeline size=%u dir=decrypt ratio=%.3f\n",
+			sizes[i], wgc_test_median(qd[i], rounds));
+	}
 	wgc_aead_engine_free(e);
 	return TEST_SUCCESS;
 }

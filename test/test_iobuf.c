@@ -269,3 +269,70 @@ test_iobuf_alloc_bulk_all_or_nothing(void)
 }
 WGC_TEST_REGISTER_FULL(iobuf_alloc_bulk_autotest, fast, iobuf_setup,
 	test_iobuf_alloc_bulk_all_or_nothing, iobuf_teardown);
+
+/*
+ * A mempool recycler's release hands plain mbufs back to the pool directly:
+ * shared, chained, attached and foreign mbufs must still be freed as
+ * rte_pktmbuf_free() would, and a reused buffer must come back reset.
+ */
+static int
+test_iobuf_release_odd_mbufs(void)
+{
+	struct rte_mbuf *shared, *head, *tail, *ind, *foreign, *m;
+	struct wgc_view v[6];
+	unsigned int i;
+
+	shared = rte_pktmbuf_alloc(pool_a);
+	head = rte_pktmbuf_alloc(pool_a);
+	tail = rte_pktmbuf_alloc(pool_a);
+	ind = rte_pktmbuf_alloc(pool_a);
+	foreign = rte_pktmbuf_alloc(pool_b);
+	m = rte_pktmbuf_alloc(pool_b);
+	TEST_ASSERT(shared != NULL && head != NULL && tail != NULL &&
+		ind != NULL && foreign != NULL && m != NULL, "alloc");
+	rte_mbuf_refcnt_update(shared, 1);
+	TEST_ASSERT_NOT_NULL(rte_pktmbuf_append(tail, 10), "append");
+	TEST_ASSERT_SUCCESS(rte_pktmbuf_chain(head, tail), "chain");
+	rte_pktmbuf_attach(ind, m);
+	rte_pktmbuf_free(m); /* ind holds the last reference */
+	wgc_view_from_mbuf(&v[0], shared, &rc_a);
+	wgc_view_from_mbuf(&v[1], head, &rc_a);
+	wgc_view_from_mbuf(&v[2], ind, &rc_a);
+	/* a view naming the wrong recycler still frees to the mbuf's pool */
+	wgc_view_from_mbuf(&v[3], foreign, &rc_a);
+	TEST_ASSERT_EQUAL(wgc_view_alloc_bulk(&rc_a, v + 4, 2), 2u, "alloc");
+	wgc_view_release_all(v, RTE_DIM(v));
+	for (i = 0; i < RTE_DIM(v); i++)
+		TEST_ASSERT(wgc_view_is_empty(&v[i]), "view %u not empty", i);
+	TEST_ASSERT_EQUAL(rte_mempool_in_use_count(pool_a), 1u,
+		"a shared mbuf must stay out, everything else back");
+	TEST_ASSERT_EQUAL(rte_mbuf_refcnt_read(shared), 1, "refcnt");
+	TEST_ASSERT_EQUAL(rte_mempool_in_use_count(pool_b), 0u,
+		"detached and foreign mbufs not back in pool b");
+	rte_pktmbuf_free(shared);
+	TEST_ASSERT_EQUAL(rte_mempool_in_use_count(pool_a), 0u, "pool a");
+
+	/* dirty a buffer, give it back, take it again: it is reset */
+	TEST_ASSERT_EQUAL(wgc_view_alloc_bulk(&rc_a, v, 1), 1u, "alloc");
+	m = v[0].backing;
+	m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+	m->packet_type = RTE_PTYPE_L3_IPV4;
+	m->port = 3;
+	m->pkt_len = m->data_len = 77;
+	m->data_off = 0;
+	wgc_view_release_all(v, 1);
+	TEST_ASSERT_EQUAL(wgc_view_alloc_bulk(&rc_a, v, 1), 1u, "alloc");
+	m = v[0].backing;
+	TEST_ASSERT_EQUAL(m->ol_flags, 0u, "ol_flags not reset");
+	TEST_ASSERT_EQUAL(m->packet_type, 0u, "packet_type not reset");
+	TEST_ASSERT_EQUAL(m->port, RTE_MBUF_PORT_INVALID, "port not reset");
+	TEST_ASSERT_EQUAL(m->pkt_len + m->data_len, 0u, "length not reset");
+	TEST_ASSERT_EQUAL(m->data_off, v[0].headroom, "data_off");
+	TEST_ASSERT_EQUAL(v[0].data, rte_pktmbuf_mtod(m, uint8_t *), "data");
+	TEST_ASSERT_EQUAL(v[0].tailroom, rte_pktmbuf_tailroom(m), "tailroom");
+	wgc_view_release_all(v, 1);
+	TEST_ASSERT_EQUAL(rte_mempool_in_use_count(pool_a), 0u, "pool a");
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER_FULL(iobuf_release_odd_autotest, fast, iobuf_setup,
+	test_iobuf_release_odd_mbufs, iobuf_teardown);

@@ -33,6 +33,7 @@ wgc_recycler_mempool_init(struct wgc_recycler *r, struct rte_mempool *mp)
 {
 	r->recycle = recycle_mempool;
 	r->ctx = mp;
+	r->mp = mp;
 	snprintf(r->name, sizeof(r->name), "%s", mp->name);
 }
 
@@ -42,15 +43,8 @@ wgc_recycler_ext_init(struct wgc_recycler *r, const char *name,
 {
 	r->recycle = fn;
 	r->ctx = ctx;
+	r->mp = NULL;
 	snprintf(r->name, sizeof(r->name), "%s", name);
-}
-
-struct rte_mempool *
-wgc_recycler_mempool(const struct wgc_recycler *r)
-{
-	if (r->recycle != recycle_mempool)
-		return NULL;
-	return r->ctx;
 }
 
 /*
@@ -93,6 +87,83 @@ release_mixed(struct wgc_view *v, unsigned int n, void **batch)
 				batch, 0);
 }
 
+/*
+ * Whether m can go straight back to mp: a direct, single-segment mbuf of mp
+ * that nothing else references. That is what rte_pktmbuf_free() would do
+ * with it; any other mbuf takes rte_pktmbuf_free().
+ */
+static inline bool
+mbuf_plain(const struct rte_mbuf *m, const struct rte_mempool *mp)
+{
+	return rte_mbuf_refcnt_read(m) == 1 && RTE_MBUF_DIRECT(m) &&
+		m->next == NULL && m->pool == mp;
+}
+
+/*
+ * The mempool recycler works on the calling lcore's mempool cache in place,
+ * as DPDK's vector PMDs do on RX rearm and TX free: objects are read from
+ * and written to the cache array directly instead of through a bounce
+ * array. When the cache cannot take or give the whole burst (no cache on
+ * this thread, cache empty or full), the ordinary bulk calls do the work.
+ */
+
+/* @return n objects taken from the top of mp's cache, or NULL */
+static inline void **
+cache_take(struct rte_mempool *mp, unsigned int n)
+{
+	struct rte_mempool_cache *c;
+
+	c = rte_mempool_default_cache(mp, rte_lcore_id());
+	if (c == NULL || c->len < n)
+		return NULL;
+	c->len -= n;
+	RTE_MEMPOOL_CACHE_STAT_ADD(c, get_success_bulk, 1);
+	RTE_MEMPOOL_CACHE_STAT_ADD(c, get_success_objs, n);
+	return &c->objs[c->len];
+}
+
+/*
+ * Release the leading views of one mempool recycler r in v[0..n): plain
+ * mbufs go back to the pool's cache (or in one bulk put), the others
+ * through rte_pktmbuf_free() once the plain ones are in. Returns how many
+ * views it took (it stops at the first view of another recycler).
+ */
+static unsigned int
+release_mempool_run(struct wgc_recycler *r, struct wgc_view *v,
+		unsigned int n)
+{
+	struct rte_mempool *mp = r->mp;
+	struct rte_mbuf *odd[WGC_IOBUF_BURST_MAX];
+	void *batch[WGC_IOBUF_BURST_MAX];
+	struct rte_mempool_cache *c;
+	unsigned int i, nb = 0, nodd = 0;
+	struct rte_mbuf *m;
+	void **dst = batch;
+
+	n = RTE_MIN(n, (unsigned int)RTE_DIM(batch));
+	c = rte_mempool_default_cache(mp, rte_lcore_id());
+	if (c != NULL && c->len + n <= c->flushthresh)
+		dst = &c->objs[c->len];
+	for (i = 0; i < n && v[i].recycler == r; i++) {
+		m = v[i].backing;
+		v[i].recycler = NULL;
+		if (likely(mbuf_plain(m, mp)))
+			dst[nb++] = m;
+		else
+			odd[nodd++] = m;
+	}
+	if (dst != batch) {
+		c->len += nb;
+		RTE_MEMPOOL_CACHE_STAT_ADD(c, put_bulk, 1);
+		RTE_MEMPOOL_CACHE_STAT_ADD(c, put_objs, nb);
+	} else if (nb > 0) {
+		rte_mempool_put_bulk(mp, batch, nb);
+	}
+	if (unlikely(nodd > 0))
+		rte_pktmbuf_free_bulk(odd, nodd);
+	return i;
+}
+
 void
 wgc_view_release_all(struct wgc_view *v, unsigned int n)
 {
@@ -102,8 +173,14 @@ wgc_view_release_all(struct wgc_view *v, unsigned int n)
 
 	/* common case: one recycler (one RX port, or the default pool) */
 	while (n > 0) {
-		chunk = RTE_MIN(n, (unsigned int)RTE_DIM(batch));
 		r = v[0].recycler;
+		if (likely(r != NULL && r->mp != NULL)) {
+			i = release_mempool_run(r, v, n);
+			v += i;
+			n -= i;
+			continue;
+		}
+		chunk = RTE_MIN(n, (unsigned int)RTE_DIM(batch));
 		for (i = 0; r != NULL && i < chunk; i++) {
 			if (unlikely(v[i].recycler != r))
 				break;
@@ -130,30 +207,35 @@ wgc_view_alloc_bulk(struct wgc_recycler *r, struct wgc_view *v,
 {
 	struct rte_mempool *mp = wgc_recycler_mempool(r);
 	struct rte_mbuf *m[WGC_IOBUF_BURST_MAX];
+	struct wgc_view tmpl = { .recycler = r };
 	unsigned int done, chunk, i;
-	uint16_t head, tail;
+	void **objs;
 
 	if (mp == NULL)
 		return 0;
-	/* a fresh mbuf is reset: same headroom and tailroom for the pool */
-	head = RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM,
+	/* a reset mbuf: same headroom and tailroom for the whole pool */
+	tmpl.headroom = RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM,
 		rte_pktmbuf_data_room_size(mp));
-	tail = rte_pktmbuf_data_room_size(mp) - head;
+	tmpl.tailroom = rte_pktmbuf_data_room_size(mp) - tmpl.headroom;
 	for (done = 0; done < n; done += chunk) {
 		chunk = RTE_MIN(n - done, (unsigned int)RTE_DIM(m));
-		if (rte_pktmbuf_alloc_bulk(mp, m, chunk) != 0) {
-			wgc_view_release_all(v, done);
-			return 0;
+		/* rte_pktmbuf_alloc_bulk() in one pass with the views */
+		objs = cache_take(mp, chunk);
+		if (objs == NULL) {
+			if (rte_mempool_get_bulk(mp, (void **)m, chunk) != 0) {
+				wgc_view_release_all(v, done);
+				return 0;
+			}
+			objs = (void **)m;
 		}
 		for (i = 0; i < chunk; i++) {
+			struct rte_mbuf *b = objs[i];
 			struct wgc_view *w = &v[done + i];
 
-			w->data = (uint8_t *)m[i]->buf_addr + head;
-			w->len = 0;
-			w->headroom = head;
-			w->tailroom = tail;
-			w->backing = m[i];
-			w->recycler = r;
+			rte_pktmbuf_reset(b);
+			*w = tmpl;
+			w->data = (uint8_t *)b->buf_addr + tmpl.headroom;
+			w->backing = b;
 		}
 	}
 	return n;

@@ -73,6 +73,7 @@ typedef void (*wgc_recycle_t)(struct wgc_recycler *r, void * const *backings,
 struct wgc_recycler {
 	wgc_recycle_t recycle; /**< bulk recycle operation */
 	void *ctx;             /**< owner context: the mempool, or user data */
+	struct rte_mempool *mp; /**< the mempool; NULL for an external one */
 	char name[32];         /**< for logs and tests */
 };
 
@@ -112,12 +113,16 @@ void wgc_recycler_ext_init(struct wgc_recycler *r, const char *name,
 		wgc_recycle_t fn, void *ctx);
 
 /**
- * Tell whether a recycler returns mbufs to a mempool.
+ * Tell whether a recycler returns mbufs to a mempool. Any thread.
  *
  * @return
  *   The mempool, or NULL for an external recycler.
  */
-struct rte_mempool *wgc_recycler_mempool(const struct wgc_recycler *r);
+static inline struct rte_mempool *
+wgc_recycler_mempool(const struct wgc_recycler *r)
+{
+	return r->mp;
+}
 
 /**
  * Make a view of a single-segment mbuf. The view owns the mbuf.

@@ -204,7 +204,7 @@ encap_one(struct wgc_net_port *p, struct net_lcore *lc, struct wgc_view *v,
 		if (m != NULL && p->tx_ip4_offload)
 			m->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
 		else
-			ip->hdr_checksum = (uint16_t)~net_sum(ip, IP4_HLEN, 0);
+			ip->hdr_checksum = (uint16_t)~net_sum_ip4_hdr(ip);
 	} else {
 		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(d + l2);
 

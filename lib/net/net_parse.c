@@ -292,7 +292,8 @@ parse_ip4(const struct wgc_net_port *p, const struct wgc_view *v,
 	fl = ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
 	if (fl == RTE_MBUF_F_RX_IP_CKSUM_BAD ||
 			(fl != RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
-			 net_sum(ip, ihl, 0) != 0xffff)) {
+			 (ihl == IP4_HLEN ? net_sum_ip4_hdr(ip) :
+			  net_sum(ip, ihl, 0)) != 0xffff)) {
 		drop(r, WGC_NET_DROP_IP4_CKSUM);
 		return;
 	}
