@@ -41,6 +41,11 @@ static uint64_t (*rig_wall_clock)(void);
  * pipeline is created (NULL: none), e.g. to set the MTU handling */
 static void (*rig_conf)(struct wgc_pipeline_conf *pc);
 
+/* RCU variable and peer capacity of the next dev_init()'s peer table and
+ * pipeline (NULL / 0: none, 16 peers) */
+static struct rte_rcu_qsbr *rig_qsbr;
+static uint32_t rig_max_peers;
+
 struct ring_edge {
 	struct rte_ring *rx;
 	struct rte_ring *tx;
@@ -109,8 +114,9 @@ dev_init(struct dev *d, const char *name, uint8_t seed, uint8_t ip_last,
 	if (d->id == NULL || wgc_identity_public_key(d->id, d->pub) != 0)
 		return TEST_FAILED;
 	pp.name = name;
-	pp.max_peers = 16;
+	pp.max_peers = rig_max_peers != 0 ? rig_max_peers : 16;
 	pp.socket_id = SOCKET_ID_ANY;
+	pp.qsbr = rig_qsbr;
 	pp.identity = d->id;
 	d->peers = wgc_peers_create(&pp);
 	if (d->peers == NULL)
@@ -156,6 +162,7 @@ dev_init(struct dev *d, const char *name, uint8_t seed, uint8_t ip_last,
 	pc.mtu = 1420;
 	pc.clock = rig_clock;
 	pc.wall_clock = rig_wall_clock;
+	pc.qsbr = rig_qsbr;
 	if (rig_conf != NULL)
 		rig_conf(&pc);
 	d->pl = wgc_pipeline_create(&pc);
