@@ -25,7 +25,15 @@ NW=wgcdev-w
 NC=wgcdev-c
 # WGC_WORKERS=2: two workers (both on CPU 1), two af_packet queue pairs
 # (kernel fanout), two TUN queues
-if [ "${WGC_WORKERS:-1}" = 2 ]; then
+# WGC_HS_LCORE=1: one worker (lcore 1) and handshakes on lcore 2 (both on
+# CPU 1), none on the main lcore
+HS=""
+if [ "${WGC_HS_LCORE:-0}" = 1 ]; then
+	LCORES='"--lcores", "0@0,1@1,2@1"'
+	QP=""
+	WORKERS="1"
+	HS="2"
+elif [ "${WGC_WORKERS:-1}" = 2 ]; then
 	LCORES='"--lcores", "0@0,1@1,2@1"'
 	QP=",qpairs=2"
 	WORKERS="1, 2"
@@ -88,6 +96,7 @@ cat >"$DTS_TMP/wgc.json" <<EOF
 		"mtu": 1420
 	},
 	"workers": [$WORKERS],
+	"handshake_lcores": [$HS],
 	"control": { "socket": "$DTS_TMP/rest.sock", "state_dir": "" },
 	"peers": [ {
 		"public_key": "$cpk",

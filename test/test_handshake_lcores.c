@@ -377,12 +377,13 @@ start_lcores(pthread_t *th, struct wgc_pipeline_launch *l, uint16_t nb)
 	cpu_set_t cpus;
 	int rc = TEST_SUCCESS;
 
-	/* one CPU each (a thread would inherit the main lcore's CPU) */
+	/* one CPU each, the first not the main lcore's (a thread would
+	 * inherit the main lcore's CPU) */
 	for (k = 0; k < nb && rc == TEST_SUCCESS; k++) {
 		l[k].pl = R.pl;
 		l[k].worker = k;
 		CPU_ZERO(&cpus);
-		CPU_SET(ncpu > 0 ? k % ncpu : 0, &cpus);
+		CPU_SET(ncpu > 0 ? (k + 1) % ncpu : 0, &cpus);
 		pthread_attr_init(&attr);
 		pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
 		if (pthread_create(&th[k], &attr, hs_thread, &l[k]) != 0)
@@ -739,3 +740,154 @@ test_handshake_lcores_conf(void)
 
 WGC_TEST_REGISTER(handshake_lcores_conf_autotest, fast,
 	test_handshake_lcores_conf);
+
+/* ---- handshake latency during a bulk control-plane write ---- */
+
+#define LAT_INIT 64             /* initiators, taking turns */
+#define LAT_BULK 100000         /* peers one write adds under the mutex */
+#define LAT_MAX 20000           /* samples kept */
+
+struct bulk {
+	uint64_t hold_ns;           /* how long the mutex was held */
+	int started;
+	int done;
+};
+
+static uint64_t
+real_ns(void)
+{
+	return rte_get_timer_cycles() * WGC_NSEC_PER_SEC / rte_get_timer_hz();
+}
+
+static void *
+bulk_thread(void *arg)
+{
+	struct bulk *b = arg;
+	uint8_t key[WGC_KEY_LEN] = { 0 };
+	uint64_t t0;
+	uint32_t i;
+
+	wgc_peers_lock(R.peers);
+	t0 = real_ns();
+	__atomic_store_n(&b->started, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < LAT_BULK; i++) {
+		struct wgc_peer *p;
+		struct wgc_prefix pf = { .family = 4, .len = 32 };
+
+		memcpy(key, &i, sizeof(i));
+		key[31] = 0xb1;
+		p = wgc_peers_add(R.peers, key, NULL);
+		pf.addr[0] = 10;
+		memcpy(pf.addr + 1, &i, 3);
+		if (p != NULL)
+			wgc_peers_prefix_add(R.peers, p, &pf);
+	}
+	b->hold_ns = real_ns() - t0;
+	wgc_peers_unlock(R.peers);
+	__atomic_store_n(&b->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static int
+u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* one handshake from a turn-taking initiator: its latency in ns (0: no
+ * answer within 10 s) */
+static uint64_t
+one_handshake(struct initiator *in, unsigned int *turn, uint64_t *wall)
+{
+	struct initiator *it = &in[*turn % LAT_INIT];
+	uint64_t t0, end;
+
+	if (++*turn % LAT_INIT == 0)
+		++*wall;
+	__atomic_add_fetch(&fake_ns, 1000 * 1000, __ATOMIC_RELAXED);
+	t0 = real_ns();
+	if (send_initiations(it, 1, *wall) != TEST_SUCCESS)
+		return 0;
+	end = t0 + 10 * WGC_NSEC_PER_SEC;
+	while (!it->answered && real_ns() < end) {
+		wgc_pipeline_worker_poll(R.pl, 0);
+		wgc_pipeline_main_poll(R.pl);
+		take_responses();
+	}
+	return it->answered ? real_ns() - t0 : 0;
+}
+
+static void
+print_latency(const char *load, uint64_t *lat, unsigned int n, uint64_t hold)
+{
+	qsort(lat, n, sizeof(*lat), u64_cmp);
+	printf("RESULT handshake_latency load=%s samples=%u p50_us=%.0f "
+		"p99_us=%.0f max_us=%.0f", load, n,
+		n ? lat[n / 2] / 1e3 : 0.0, n ? lat[n * 99 / 100] / 1e3 : 0.0,
+		n ? lat[n - 1] / 1e3 : 0.0);
+	if (hold != 0)
+		printf(" writer_hold_ms=%.0f", hold / 1e6);
+	printf("\n");
+}
+
+static int
+test_handshake_latency_perf(void)
+{
+	struct initiator *in = calloc(LAT_INIT, sizeof(*in));
+	uint64_t *lat = calloc(LAT_MAX, sizeof(*lat));
+	struct wgc_pipeline_launch l[1];
+	struct bulk b = { 0 };
+	unsigned int i, n, turn = 0;
+	uint64_t wall = 1, t;
+	pthread_t th[1], bt;
+
+	TEST_ASSERT(in != NULL && lat != NULL, "calloc");
+	TEST_CHECK(hs_dev_init(1, LAT_BULK + LAT_INIT + 64));
+	TEST_CHECK(initiators_init(in, LAT_INIT, 3000));
+	wgc_peers_lock(R.peers);
+	for (i = 0; i < LAT_INIT; i++)
+		TEST_ASSERT_SUCCESS(responder_add(&in[i]), "peer");
+	wgc_peers_unlock(R.peers);
+	for (i = 0; i < NSRC; i++)
+		TEST_ASSERT_SUCCESS(rte_ring_enqueue(wire_in,
+			arp_request(SRC_IP(i))), "arp");
+	drain_for(20);
+	ring_drain(wire_out);
+	TEST_CHECK(start_lcores(th, l, 1));
+	printf("handshake_latency_perf: one handshake lcore (a thread on "
+		"CPU 1), initiations one at a time from %u initiators, the "
+		"worker polled by the test thread; then the same while a "
+		"writer adds %u peers with a /32 each under the peer table's "
+		"mutex (one hold)\n", LAT_INIT, LAT_BULK);
+	printf("command: build/test/wgc-test handshake_latency_perf\n");
+
+	for (n = 0; n < 500; n++)
+		lat[n] = one_handshake(in, &turn, &wall);
+	print_latency("none", lat, n, 0);
+
+	TEST_ASSERT_SUCCESS(pthread_create(&bt, NULL, bulk_thread, &b),
+		"writer");
+	while (!__atomic_load_n(&b.started, __ATOMIC_ACQUIRE))
+		usleep(100);
+	n = 0;
+	while (!__atomic_load_n(&b.done, __ATOMIC_ACQUIRE) && n < LAT_MAX) {
+		t = one_handshake(in, &turn, &wall);
+		if (t != 0)
+			lat[n++] = t;
+	}
+	pthread_join(bt, NULL);
+	print_latency("bulk_add_100000_peers", lat, n, b.hold_ns);
+	printf("  (before handshake lcores, handshakes took the same mutex: "
+		"one arriving during the write waited for the rest of the "
+		"writer's hold)\n");
+	stop_lcores(th, 1);
+	initiators_fini(in, LAT_INIT);
+	free(in);
+	free(lat);
+	hs_dev_fini();
+	return TEST_SUCCESS;
+}
+
+WGC_TEST_REGISTER(handshake_latency_perf, perf, test_handshake_latency_perf);
