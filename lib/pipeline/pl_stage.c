@@ -264,6 +264,8 @@ stage_reconcile(struct wgc_pipeline *pl)
  * The first handshake lcore's share when it is the main lcore: inside the
  * RCU read side for this poll only, so that the rest of the main lcore's
  * work (writers' calls that may wait for a grace period) stays outside.
+ * Without RCU (a table that nothing reads concurrently), under the
+ * table's mutex.
  */
 static unsigned int
 main_handshakes(struct wgc_pipeline *pl)
@@ -271,11 +273,15 @@ main_handshakes(struct wgc_pipeline *pl)
 	struct pl_hs *h = &pl->hs[0];
 	unsigned int n;
 
-	if (pl->c.qsbr != NULL)
-		rte_rcu_qsbr_thread_online(pl->c.qsbr, h->rcu_id);
+	if (pl->c.qsbr == NULL) {
+		wgc_peers_lock(pl->peers);
+		n = pl_hs_poll(pl, h);
+		wgc_peers_unlock(pl->peers);
+		return n;
+	}
+	rte_rcu_qsbr_thread_online(pl->c.qsbr, h->rcu_id);
 	n = pl_hs_poll(pl, h);
-	if (pl->c.qsbr != NULL)
-		rte_rcu_qsbr_thread_offline(pl->c.qsbr, h->rcu_id);
+	rte_rcu_qsbr_thread_offline(pl->c.qsbr, h->rcu_id);
 	return n;
 }
 

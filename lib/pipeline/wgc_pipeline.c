@@ -167,6 +167,9 @@ wgc_pipeline_create(const struct wgc_pipeline_conf *c)
 			c->tx_recycler == NULL || c->nb_workers == 0 ||
 			c->nb_workers > WGC_PIPELINE_WORKERS_MAX ||
 			c->nb_handshake > WGC_PIPELINE_HANDSHAKE_MAX ||
+			/* handshake lcores of their own read under RCU */
+			((c->handshake_remote || c->nb_handshake > 1) &&
+			c->qsbr == NULL) ||
 			c->mtu < 576) {
 		rte_errno = EINVAL;
 		return NULL;

@@ -165,7 +165,8 @@ struct wgc_pipeline_conf {
 	 * nb_workers + k): at least nb_workers + nb_handshake threads */
 	struct rte_rcu_qsbr *qsbr;
 	uint32_t handshake_ring_size;    /**< power of 2, each (0: 4096) */
-	/** handshake lcores, 1..WGC_PIPELINE_HANDSHAKE_MAX (0: 1) */
+	/** handshake lcores, 1..WGC_PIPELINE_HANDSHAKE_MAX (0: 1); more
+	 * than one, or handshake_remote, needs qsbr */
 	uint16_t nb_handshake;
 	/** every handshake lcore runs wgc_pipeline_handshake_main() on an
 	 * lcore of its own; false: the first runs in wgc_pipeline_main_poll()
