@@ -100,8 +100,9 @@ hs_dev_init(uint16_t nb, uint32_t max_peers)
 	itab = wgc_index_table_create("hsl_it", 4 * max_peers, SOCKET_ID_ANY,
 		NULL);
 	if (pool == NULL || qsbr == NULL || wire_in == NULL ||
-			wire_out == NULL || itab == NULL ||
-			rte_rcu_qsbr_init(qsbr, 1 + WGC_PIPELINE_HANDSHAKE_MAX) != 0)
+			wire_out == NULL || itab == NULL)
+		return TEST_FAILED;
+	if (rte_rcu_qsbr_init(qsbr, 1 + WGC_PIPELINE_HANDSHAKE_MAX) != 0)
 		return TEST_FAILED;
 	wgc_recycler_mempool_init(&rc, pool);
 	fake_ns = 1000 * WGC_NSEC_PER_SEC;
@@ -177,7 +178,17 @@ responder_add(const struct initiator *in)
 	return wgc_peers_add(R.peers, in->pub, NULL) == NULL ? -1 : 0;
 }
 
-/* an Ethernet frame to the responder's MAC: IPv4/UDP from src, or ARP */
+/* the initiators' source MAC: from their address */
+static void
+src_mac(struct rte_ether_addr *a, uint32_t src)
+{
+	memset(a, 0, sizeof(*a));
+	a->addr_bytes[0] = 0x02;
+	a->addr_bytes[4] = (uint8_t)(src >> 8);
+	a->addr_bytes[5] = (uint8_t)src;
+}
+
+/* an Ethernet frame to the responder's MAC: IPv4/UDP from src */
 static struct rte_mbuf *
 frame(uint32_t src, uint16_t sport, const uint8_t *msg, uint16_t len)
 {
@@ -197,10 +208,7 @@ frame(uint32_t src, uint16_t sport, const uint8_t *msg, uint16_t len)
 	memset(&eh->dst_addr, 0, sizeof(eh->dst_addr));
 	eh->dst_addr.addr_bytes[0] = 0x02;
 	eh->dst_addr.addr_bytes[5] = 1;
-	memset(&eh->src_addr, 0, sizeof(eh->src_addr));
-	eh->src_addr.addr_bytes[0] = 0x02;
-	eh->src_addr.addr_bytes[4] = (uint8_t)(src >> 8);
-	eh->src_addr.addr_bytes[5] = (uint8_t)src;
+	src_mac(&eh->src_addr, src);
 	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 	ip = (struct rte_ipv4_hdr *)(eh + 1);
 	memset(ip, 0, sizeof(*ip));
@@ -238,9 +246,7 @@ arp_request(uint32_t src)
 	}
 	memset(eh, 0, sizeof(*eh) + sizeof(*a));
 	memset(&eh->dst_addr, 0xff, sizeof(eh->dst_addr));
-	eh->src_addr.addr_bytes[0] = 0x02;
-	eh->src_addr.addr_bytes[4] = (uint8_t)(src >> 8);
-	eh->src_addr.addr_bytes[5] = (uint8_t)src;
+	src_mac(&eh->src_addr, src);
 	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
 	a = (struct rte_arp_hdr *)(eh + 1);
 	a->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
@@ -288,11 +294,12 @@ take_responses(void)
 	while (rte_ring_dequeue(wire_out, &o) == 0) {
 		struct rte_mbuf *m = o;
 		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-		size_t off = sizeof(struct rte_ether_hdr) +
-			sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr);
+		size_t off = sizeof(struct rte_ether_hdr) + sizeof(
+			struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr);
 
 		if (m->data_len == off + WGC_MSG_RESPONSE_LEN &&
-				wgc_msg_classify(p + off, WGC_MSG_RESPONSE_LEN) ==
+				wgc_msg_classify(p + off,
+					WGC_MSG_RESPONSE_LEN) ==
 				WGC_MSG_RESPONSE) {
 			e = wgc_index_lookup(itab, wgc_msg_receiver_index(
 				p + off, WGC_MSG_RESPONSE));
@@ -547,7 +554,8 @@ test_handshake_lcores_race(void)
 						ps.c[c]);
 			for (c = 0; c < 2; c++) {
 				wgc_pipeline_handshake_stats_get(R.pl, c, &st0);
-				printf("  lcore %u: tx %" PRIu64 " rx ring %u\n",
+				printf("  lcore %u: tx %" PRIu64
+					" rx ring %u\n",
 					c, st0.handshake_tx,
 					rte_ring_count(wire_in));
 			}

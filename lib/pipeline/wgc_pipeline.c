@@ -129,8 +129,8 @@ hs_create(struct wgc_pipeline *pl, uint16_t k, uint32_t ring_size)
 			h->wk.engine == NULL)
 		return -1;
 	/* a handshake lcore reads peers inside the workers' read side */
-	if (pl->c.qsbr != NULL &&
-			rte_rcu_qsbr_thread_register(pl->c.qsbr, h->rcu_id) != 0)
+	if (pl->c.qsbr != NULL && rte_rcu_qsbr_thread_register(pl->c.qsbr,
+			h->rcu_id) != 0)
 		return -1;
 	return 0;
 }
