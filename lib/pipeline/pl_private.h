@@ -9,10 +9,11 @@
  *   pl_rx.c          worker, outer side: classify, decrypt, deliver inside
  *   pl_tx.c          worker, inner side: route, seal, send or park; the
  *                    stage's frames out on worker 0
- *   pl_handshake.c   handshake messages (cookie check, initiation,
- *                    response, cookie reply)
- *   pl_stage.c       the handshake stage's loop: worker events, timers,
- *                    initiations, keepalives, staged packets
+ *   pl_handshake.c   handshake lcores: their loop and messages (cookie
+ *                    check, initiation, response, cookie reply)
+ *   pl_stage.c       the main lcore's loop and the timer stage: worker
+ *                    events, timers, initiations, keepalives, staged
+ *                    packets
  *   pl_inner.c       inner packets above the tunnel MTU (ICMP errors back
  *                    to the sender, rate-limited) and TCP MSS clamping
  */

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
 /*
- * The handshake stage's loop (main lcore): handshake messages from the
- * workers' ring (pl_handshake.c), worker events, the peers' timers from a
- * timer wheel, initiations, keepalives and staged packets, lib/net's slow
- * path and RCU reclamation. Everything it sends goes to worker 0 through
- * a ring.
+ * The main lcore's loop: lib/net's slow path, the first handshake lcore's
+ * messages when it is the main lcore (pl_handshake.c), and the timer
+ * stage: worker events, the peers' timers from a timer wheel, initiations,
+ * keepalives and staged packets, RCU reclamation, under the peer table's
+ * mutex when it is free and each peer's lock. Everything it sends goes to
+ * worker 0 through a ring.
  */
 
 #include <errno.h>
