@@ -14,6 +14,7 @@
  * reschedule it (the stage owns the timer wheel).
  */
 
+#include <rte_cycles.h>
 #include <rte_rcu_qsbr.h>
 
 #include "pl_private.h"
@@ -188,6 +189,11 @@ pl_hs_poll(struct wgc_pipeline *pl, struct pl_hs *h)
 	return n;
 }
 
+/* idle polls before a handshake lcore naps, and the nap: handshakes come
+ * far apart, and the lcore may share a CPU with a worker */
+#define HS_IDLE_POLLS 4096
+#define HS_NAP_US 50
+
 int
 wgc_pipeline_handshake_main(void *arg)
 {
@@ -195,17 +201,24 @@ wgc_pipeline_handshake_main(void *arg)
 	struct wgc_pipeline *pl = l->pl;
 	struct pl_hs *h = &pl->hs[l->worker];
 	struct rte_rcu_qsbr *qsbr = pl->c.qsbr;
+	unsigned int idle = 0;
 
-	if (qsbr != NULL)
-		rte_rcu_qsbr_thread_online(qsbr, h->rcu_id);
+	rte_rcu_qsbr_thread_online(qsbr, h->rcu_id);
 	while (!pl->stop) {
-		pl_hs_poll(pl, h);
+		if (pl_hs_poll(pl, h) != 0)
+			idle = 0;
+		else if (++idle >= HS_IDLE_POLLS) {
+			/* asleep, the lcore holds nothing: offline, so
+			 * that no writer waits for it */
+			rte_rcu_qsbr_thread_offline(qsbr, h->rcu_id);
+			rte_delay_us_sleep(HS_NAP_US);
+			rte_rcu_qsbr_thread_online(qsbr, h->rcu_id);
+			idle = HS_IDLE_POLLS / 2;
+		}
 		__atomic_store_n(&h->wk.heartbeat, h->wk.heartbeat + 1,
 			__ATOMIC_RELAXED);
-		if (qsbr != NULL)
-			rte_rcu_qsbr_quiescent(qsbr, h->rcu_id);
+		rte_rcu_qsbr_quiescent(qsbr, h->rcu_id);
 	}
-	if (qsbr != NULL)
-		rte_rcu_qsbr_thread_offline(qsbr, h->rcu_id);
+	rte_rcu_qsbr_thread_offline(qsbr, h->rcu_id);
 	return 0;
 }
