@@ -764,7 +764,9 @@ struct bulk {
 static uint64_t
 real_ns(void)
 {
-	return rte_get_timer_cycles() * WGC_NSEC_PER_SEC / rte_get_timer_hz();
+	/* in double: cycles * 10^9 overflows 64 bits after a few seconds */
+	return (uint64_t)((double)rte_get_timer_cycles() * 1e9 /
+		(double)rte_get_timer_hz());
 }
 
 static void *
