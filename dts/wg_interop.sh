@@ -24,7 +24,12 @@ NC=wgcdev-c
 # WGC_WORKERS=2: two workers (both on CPU 1), two af_packet queue pairs
 # (kernel fanout), two TUN queues; the positional parameters hold the
 # variant's dts_conf parameters
-if [ "${WGC_WORKERS:-1}" = 2 ]; then
+# WGC_HS_LCORE=1: one worker (lcore 1) and handshakes on lcore 2 (both on
+# CPU 1), none on the main lcore
+if [ "${WGC_HS_LCORE:-0}" = 1 ]; then
+	set -- "lcores=--lcores 0@0,1@1,2@1" workers=1 \
+		vdev=net_af_packet0,iface=wgcdev-wv 'json=.handshake_lcores = [2]'
+elif [ "${WGC_WORKERS:-1}" = 2 ]; then
 	set -- "lcores=--lcores 0@0,1@1,2@1" workers=1,2 \
 		vdev=net_af_packet0,iface=wgcdev-wv,qpairs=2
 else

@@ -42,6 +42,11 @@ static uint64_t (*rig_wall_clock)(void);
  * pipeline is created (NULL: none), e.g. to set the MTU handling */
 static void (*rig_conf)(struct wgc_pipeline_conf *pc);
 
+/* RCU variable and peer capacity of the next dev_init()'s peer table and
+ * pipeline (NULL / 0: none, 16 peers) */
+static struct rte_rcu_qsbr *rig_qsbr;
+static uint32_t rig_max_peers;
+
 struct ring_edge {
 	struct rte_ring *rx;
 	struct rte_ring *tx;
@@ -114,8 +119,9 @@ dev_init(struct dev *d, const char *name, uint8_t seed, uint8_t ip_last,
 	memset(ic.private_key, seed, sizeof(ic.private_key));
 	ic.listen_port = 51820;
 	pp.name = name;
-	pp.max_peers = 16;
+	pp.max_peers = rig_max_peers != 0 ? rig_max_peers : 16;
 	pp.socket_id = SOCKET_ID_ANY;
+	pp.qsbr = rig_qsbr;
 	dp.iface = &ic;
 	dp.peers = &pp;
 	dp.socket_id = SOCKET_ID_ANY;
@@ -167,6 +173,7 @@ dev_init(struct dev *d, const char *name, uint8_t seed, uint8_t ip_last,
 	pc.mtu = 1420;
 	pc.clock = rig_clock;
 	pc.wall_clock = rig_wall_clock;
+	pc.qsbr = rig_qsbr;
 	if (rig_conf != NULL)
 		rig_conf(&pc);
 	d->pl = wgc_pipeline_create(&pc);

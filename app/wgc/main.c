@@ -158,6 +158,12 @@ struct wgc_daemon {
 	uint16_t nb_workers;
 	unsigned int lcores[WGC_PIPELINE_WORKERS_MAX];
 	struct wgc_pipeline_launch launch[WGC_PIPELINE_WORKERS_MAX];
+	/* handshake lcores other than the main one; hs_on_main: the main
+	 * lcore answers handshakes too (the pipeline's first) */
+	uint16_t nb_hs;
+	bool hs_on_main;
+	unsigned int hs_lcores[WGC_PIPELINE_HANDSHAKE_MAX];
+	struct wgc_pipeline_launch hs_launch[WGC_PIPELINE_HANDSHAKE_MAX];
 	bool launched;
 	bool eal;
 };
@@ -203,11 +209,52 @@ null_tx(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n)
 
 /* ---- setup ---- */
 
+/* handshake_lcores (lib/conf checked that none is a worker) */
+static int
+setup_handshake_lcores(struct wgc_daemon *d)
+{
+	unsigned int lc, i;
+
+	d->hs_on_main = d->conf.n_handshake_lcores == 0;
+	if (d->conf.n_handshake_lcores > WGC_PIPELINE_HANDSHAKE_MAX) {
+		fprintf(stderr, "wgc: handshake_lcores: at most %u\n",
+			WGC_PIPELINE_HANDSHAKE_MAX);
+		return -1;
+	}
+	for (i = 0; i < d->conf.n_handshake_lcores; i++) {
+		lc = d->conf.handshake_lcores[i];
+		if (lc == rte_get_main_lcore()) {
+			d->hs_on_main = true;
+			continue;
+		}
+		if (lc >= RTE_MAX_LCORE || !rte_lcore_is_enabled(lc)) {
+			fprintf(stderr, "wgc: handshake_lcores[%u]: lcore %u is "
+				"not enabled (EAL -l)\n", i, lc);
+			return -1;
+		}
+		d->hs_lcores[d->nb_hs++] = lc;
+	}
+	return 0;
+}
+
+static bool
+is_handshake_lcore(const struct wgc_daemon *d, unsigned int lc)
+{
+	unsigned int k;
+
+	for (k = 0; k < d->nb_hs; k++)
+		if (d->hs_lcores[k] == lc)
+			return true;
+	return false;
+}
+
 static int
 setup_workers(struct wgc_daemon *d)
 {
 	unsigned int lc, i;
 
+	if (setup_handshake_lcores(d) < 0)
+		return -1;
 	if (d->conf.n_workers > 0) {
 		if (d->conf.n_workers > WGC_PIPELINE_WORKERS_MAX) {
 			fprintf(stderr, "wgc: at most %u workers\n",
@@ -229,7 +276,8 @@ setup_workers(struct wgc_daemon *d)
 		RTE_LCORE_FOREACH_WORKER(lc) {
 			if (d->nb_workers == WGC_PIPELINE_WORKERS_MAX)
 				break;
-			d->lcores[d->nb_workers++] = lc;
+			if (!is_handshake_lcore(d, lc))
+				d->lcores[d->nb_workers++] = lc;
 		}
 	}
 	if (d->nb_workers == 0) {
@@ -803,9 +851,11 @@ setup(struct wgc_daemon *d, const char *prog)
 			rte_strerror(rte_errno));
 		return -1;
 	}
-	qsz = rte_rcu_qsbr_get_memsize(d->nb_workers);
+	/* readers: the workers, then the handshake lcores */
+	qsz = rte_rcu_qsbr_get_memsize(d->nb_workers + d->nb_hs + 1);
 	d->qsbr = rte_zmalloc("wgc_qsbr", qsz, RTE_CACHE_LINE_SIZE);
-	if (d->qsbr == NULL || rte_rcu_qsbr_init(d->qsbr, d->nb_workers) != 0) {
+	if (d->qsbr == NULL || rte_rcu_qsbr_init(d->qsbr,
+			d->nb_workers + d->nb_hs + 1) != 0) {
 		fprintf(stderr, "wgc: RCU: no memory\n");
 		return -1;
 	}
@@ -848,6 +898,8 @@ setup(struct wgc_daemon *d, const char *prog)
 	plc.net = d->net;
 	plc.tx_recycler = wgc_ethdev_recycler(d->outer);
 	plc.nb_workers = d->nb_workers;
+	plc.nb_handshake = d->nb_hs + d->hs_on_main;
+	plc.handshake_remote = !d->hs_on_main;
 	plc.mtu = d->conf.inner.mtu;
 	setup_inner_l3(&d->conf.inner, &plc);
 	plc.qsbr = d->qsbr;
@@ -885,6 +937,12 @@ launch_workers(struct wgc_daemon *d)
 		d->launch[w].worker = w;
 		rte_eal_remote_launch(wgc_pipeline_worker_main, &d->launch[w],
 			d->lcores[w]);
+	}
+	for (w = 0; w < d->nb_hs; w++) {
+		d->hs_launch[w].pl = d->pl;
+		d->hs_launch[w].worker = w + d->hs_on_main;
+		rte_eal_remote_launch(wgc_pipeline_handshake_main,
+			&d->hs_launch[w], d->hs_lcores[w]);
 	}
 	d->launched = true;
 }

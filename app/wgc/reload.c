@@ -80,12 +80,9 @@ same_inner(const struct wgc_inner_conf *a, const struct wgc_inner_conf *b)
 }
 
 static bool
-same_workers(const struct wgc_startup_conf *a,
-		const struct wgc_startup_conf *b)
+same_lcores(const uint32_t *a, uint32_t na, const uint32_t *b, uint32_t nb)
 {
-	return a->n_workers == b->n_workers && (a->n_workers == 0 ||
-		memcmp(a->workers, b->workers,
-			a->n_workers * sizeof(*a->workers)) == 0);
+	return na == nb && (na == 0 || memcmp(a, b, na * sizeof(*a)) == 0);
 }
 
 static bool
@@ -122,7 +119,11 @@ wgc_app_reload_restart_only(const struct wgc_startup_conf *a,
 	NAME(same_eal(a, b), "eal");
 	NAME(same_outer(a, b), "outer");
 	NAME(same_inner(&a->inner, &b->inner), "inner");
-	NAME(same_workers(a, b), "workers");
+	NAME(same_lcores(a->workers, a->n_workers, b->workers, b->n_workers),
+		"workers");
+	NAME(same_lcores(a->handshake_lcores, a->n_handshake_lcores,
+		b->handshake_lcores, b->n_handshake_lcores),
+		"handshake_lcores");
 	NAME(same_control(&a->control, &b->control), "control");
 	NAME(strcmp(a->iface.name, b->iface.name) == 0, "interface.name");
 	NAME(a->iface.max_peers == b->iface.max_peers,

@@ -436,7 +436,12 @@ struct wgc_startup_conf {
 	struct wgc_outer_conf *outer;
 	struct wgc_inner_conf inner;
 	uint32_t n_workers;
-	uint32_t *workers;         /**< lcore ids; empty = all but main */
+	uint32_t *workers;         /**< lcore ids; empty = all but main
+	                            *   and the handshake lcores */
+	uint32_t n_handshake_lcores;
+	/** lcore ids that answer handshakes (none of them a worker);
+	 * empty = the main lcore */
+	uint32_t *handshake_lcores;
 	uint32_t n_peers;
 	struct wgc_peer_conf *peers;
 	bool peers_given;          /**< the file has a "peers" key */

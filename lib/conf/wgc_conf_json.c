@@ -673,6 +673,7 @@ wgc_startup_conf_free(struct wgc_startup_conf *c)
 	free(c->outer);
 	free(c->inner.addresses);
 	free(c->workers);
+	free(c->handshake_lcores);
 	for (i = 0; i < c->n_peers; i++)
 		wgc_peer_conf_free(&c->peers[i]);
 	free(c->peers);
@@ -1004,8 +1005,9 @@ parse_inner(struct wgc_startup_conf *c, const cJSON *j,
 	return 0;
 }
 
+/* an array of distinct lcore ids (workers, handshake_lcores) */
 static int
-parse_workers(struct wgc_startup_conf *c, const cJSON *j,
+parse_lcores(const char *key, const cJSON *j, uint32_t **out, uint32_t *nout,
 		struct wgc_conf_error *err)
 {
 	char p[PATH_LEN];
@@ -1015,28 +1017,46 @@ parse_workers(struct wgc_startup_conf *c, const cJSON *j,
 	int n;
 
 	if (!cJSON_IsArray(j))
-		return type_error(err, "workers", "an array of lcore ids", j);
+		return type_error(err, key, "an array of lcore ids", j);
 	n = cJSON_GetArraySize(j);
 	if (n > MAX_LCORE_ID + 1)
 		return wgc_conf_error_set(err, WGC_CONF_EVALUE,
-			"workers: too many entries");
+			"%s: too many entries", key);
 	if (n == 0)
 		return 0;
-	c->workers = calloc((size_t)n, sizeof(*c->workers));
-	if (c->workers == NULL)
+	*out = calloc((size_t)n, sizeof(**out));
+	if (*out == NULL)
 		return wgc_conf_error_set(err, WGC_CONF_EIO, "out of memory");
 	cJSON_ArrayForEach(e, j) {
-		indexpath(p, "workers", i);
+		indexpath(p, key, i);
 		if (get_uint(e, p, 0, MAX_LCORE_ID, &v, err) != 0)
 			return -1;
 		for (k = 0; k < i; k++)
-			if (c->workers[k] == v)
+			if ((*out)[k] == v)
 				return wgc_conf_error_set(err, WGC_CONF_EVALUE,
 					"%s: lcore %u listed twice", p,
 					(unsigned int)v);
-		c->workers[i] = (uint32_t)v;
-		c->n_workers = ++i;
+		(*out)[i] = (uint32_t)v;
+		*nout = ++i;
 	}
+	return 0;
+}
+
+/* a handshake lcore is never a worker */
+static int
+check_handshake_lcores(const struct wgc_startup_conf *c,
+		struct wgc_conf_error *err)
+{
+	uint32_t i, k;
+
+	for (i = 0; i < c->n_handshake_lcores; i++)
+		for (k = 0; k < c->n_workers; k++)
+			if (c->handshake_lcores[i] == c->workers[k])
+				return wgc_conf_error_set(err, WGC_CONF_EVALUE,
+					"handshake_lcores[%u]: lcore %u is also "
+					"workers[%u]: a handshake lcore cannot "
+					"be a worker", i,
+					c->handshake_lcores[i], k);
 	return 0;
 }
 
@@ -1219,7 +1239,12 @@ wgc_startup_conf_parse(struct wgc_startup_conf *c, const char *json,
 			have_inner_name = cJSON_GetObjectItemCaseSensitive(k,
 				"name") != NULL;
 		} else if (strcmp(k->string, "workers") == 0)
-			r = parse_workers(c, k, err);
+			r = parse_lcores("workers", k, &c->workers,
+				&c->n_workers, err);
+		else if (strcmp(k->string, "handshake_lcores") == 0)
+			r = parse_lcores("handshake_lcores", k,
+				&c->handshake_lcores, &c->n_handshake_lcores,
+				err);
 		else if (strcmp(k->string, "peers") == 0) {
 			r = parse_peers(c, k, err);
 			c->peers_given = true;
@@ -1231,6 +1256,8 @@ wgc_startup_conf_parse(struct wgc_startup_conf *c, const char *json,
 		if (r != 0)
 			goto out;
 	}
+	if (check_handshake_lcores(c, err) != 0)
+		goto out;
 	if (!have_inner_name)
 		snprintf(c->inner.name, sizeof(c->inner.name), "%s",
 			c->iface.name);

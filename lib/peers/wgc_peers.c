@@ -132,10 +132,24 @@ create_by_key(struct wgc_peers *t, const struct wgc_peers_params *prm)
 	hp.hash_func = rte_jhash;
 	hp.socket_id = prm->socket_id;
 	/* extendable buckets: every one of max_peers keys fits (a plain
-	 * cuckoo table refuses some near full, e.g. 8125 of 8192) */
+	 * cuckoo table refuses some near full); with readers (handshake
+	 * lcores), lock-free lookups and key slots reused after a grace
+	 * period */
 	hp.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
+	if (prm->qsbr != NULL)
+		hp.extra_flag |= RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF;
 	t->by_key = rte_hash_create(&hp);
-	return t->by_key == NULL ? -1 : 0;
+	if (t->by_key == NULL)
+		return -1;
+	if (prm->qsbr != NULL) {
+		struct rte_hash_rcu_config hc = { 0 };
+
+		hc.v = prm->qsbr;
+		hc.mode = RTE_HASH_QSBR_MODE_DQ;
+		if (rte_hash_rcu_qsbr_add(t->by_key, &hc) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* receiver index -> keypair, and the removed peers' grace periods */
@@ -252,6 +266,12 @@ void
 wgc_peers_lock(struct wgc_peers *t)
 {
 	pthread_mutex_lock(&t->lock);
+}
+
+bool
+wgc_peers_trylock(struct wgc_peers *t)
+{
+	return pthread_mutex_trylock(&t->lock) == 0;
 }
 
 void

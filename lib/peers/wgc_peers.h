@@ -15,11 +15,15 @@
  * - the receiver index table of lib/proto (created and owned here).
  *
  * Threads: workers read (wgc_peers_get(), wgc_peers_route4/6(), endpoint,
- * counters, staging) without locks inside an rte_rcu_qsbr read side.
- * Writers (the handshake stage and the control plane) hold the table's
- * mutex (wgc_peers_lock()) around every function marked "writer". A removed
- * peer is unlinked at once, wiped and freed after a grace period; its slot
- * id is reused only then, so a stale id never names another peer. Writers
+ * counters, staging) without locks inside an rte_rcu_qsbr read side;
+ * handshake lcores also look peers up by key there (wgc_peers_lookup())
+ * and change one peer's protocol state under that peer's own lock
+ * (wgc_peer_proto_lock()), never the table's. Writers (the timer stage and
+ * the control plane) hold the table's mutex (wgc_peers_lock()) around
+ * every function marked "writer", and a peer's lock inside it when they
+ * change its protocol state. A removed peer is unlinked at once, torn down
+ * under its lock, wiped and freed after a grace period; its slot id is
+ * reused only then, so a stale id never names another peer. Writers
  * may sleep (bounded by WGC_PEERS_GRACE_WAIT_MS) waiting for the readers:
  * wgc_peers_add() at capacity, wgc_peers_prefix_add() of an IPv6 prefix
  * after an IPv6 delete; never call them from a worker.
@@ -195,6 +199,9 @@ void wgc_peers_free(struct wgc_peers *t);
 /** Take the writers' mutex. */
 void wgc_peers_lock(struct wgc_peers *t);
 
+/** Take the writers' mutex if it is free. @return true if taken. */
+bool wgc_peers_trylock(struct wgc_peers *t);
+
 /** Release the writers' mutex. */
 void wgc_peers_unlock(struct wgc_peers *t);
 
@@ -230,7 +237,11 @@ struct wgc_peer *wgc_peers_add(struct wgc_peers *t,
  */
 void wgc_peers_remove(struct wgc_peers *t, struct wgc_peer *p);
 
-/** @return the peer with this public key, or NULL. Writer. */
+/**
+ * @return the peer with this public key, or NULL. Writer; or, with a
+ * qsbr given at creation, any thread inside its RCU read side (the peer
+ * may be removed meanwhile: see struct wgc_peer_proto's removed).
+ */
 struct wgc_peer *wgc_peers_lookup(struct wgc_peers *t,
 		const uint8_t public_key[WGC_KEY_LEN]);
 

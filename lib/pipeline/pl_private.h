@@ -9,10 +9,11 @@
  *   pl_rx.c          worker, outer side: classify, decrypt, deliver inside
  *   pl_tx.c          worker, inner side: route, seal, send or park; the
  *                    stage's frames out on worker 0
- *   pl_handshake.c   handshake messages (cookie check, initiation,
- *                    response, cookie reply)
- *   pl_stage.c       the handshake stage's loop: worker events, timers,
- *                    initiations, keepalives, staged packets
+ *   pl_handshake.c   handshake lcores: their loop and messages (cookie
+ *                    check, initiation, response, cookie reply)
+ *   pl_stage.c       the main lcore's loop and the timer stage: worker
+ *                    events, timers, initiations, keepalives, staged
+ *                    packets
  *   pl_inner.c       inner packets above the tunnel MTU (ICMP errors back
  *                    to the sender, rate-limited) and TCP MSS clamping
  */
@@ -64,12 +65,23 @@ struct hs_item {
 	struct wgc_net_endpoint src;
 };
 
+/* a worker, the stage or a handshake lcore: counters and AEAD engine */
 struct worker {
 	struct wgc_pipeline_stats st;       /* first: own cache lines */
 	struct wgc_aead_engine *engine;
 	uint64_t heartbeat;                 /* poll loops run */
 	struct pl_bucket icmp;              /* ICMP errors to the inner side */
 	bool online;
+	bool via_ring;                      /* frames out through tx_ring */
+} __rte_cache_aligned;
+
+/* a handshake lcore: its share of the handshake messages (by source) */
+struct pl_hs {
+	struct worker wk;                   /* first: own cache lines */
+	struct rte_ring *ring;              /* workers -> this lcore */
+	struct wgc_ratelimiter *rl;         /* the sources hashed here */
+	struct wgc_ephemeral_pool *eph;     /* its ephemeral keys */
+	uint32_t rcu_id;                    /* qsbr thread id */
 } __rte_cache_aligned;
 
 struct wgc_pipeline {
@@ -79,18 +91,19 @@ struct wgc_pipeline {
 	const struct wgc_peers_fast *fast;
 	struct wgc_identity *id;
 	struct wgc_index_table *index;
-	struct rte_ring *hs_ring;
 	struct rte_ring *ev_ring;
 	struct rte_ring *tx_ring;           /* stage -> worker 0 -> outer */
 	struct wgc_timer_wheel *wheel;
-	struct wgc_ratelimiter *rl;
 	struct wgc_ephemeral_pool *eph;     /* the stage's ephemeral keys */
 	struct wgc_recycler any_mbuf;       /* frees mbufs of any pool */
 	uint64_t last_reclaim;
 	volatile bool stop;
 	uint16_t nb_workers;
+	uint16_t nb_hs;                     /* handshake lcores */
+	bool hs_remote;                     /* none runs in main_poll */
 	struct worker stage;                /* the stage's counters + engine */
 	struct worker w[WGC_PIPELINE_WORKERS_MAX];
+	struct pl_hs hs[WGC_PIPELINE_HANDSHAKE_MAX];
 };
 
 /* rate tokens per second, burst at most; full at `now` */
@@ -156,25 +169,44 @@ void pl_seal_and_send(struct wgc_pipeline *pl, uint16_t q, struct worker *wk,
 /* put a peer on the timer wheel at its next deadline */
 void pl_sched(struct wgc_pipeline *pl, struct wgc_peer_proto *pp);
 
-/* hand frames to worker 0 for transmission; views are empty afterwards */
-void pl_stage_tx(struct wgc_pipeline *pl, struct wgc_view *v, unsigned int n);
+/* hand frames to worker 0 for transmission, counted in wk (the stage or
+ * a handshake lcore); views are empty afterwards */
+void pl_stage_tx(struct wgc_pipeline *pl, struct worker *wk,
+		struct wgc_view *v, unsigned int n);
 
 /* add outer headers to a handshake message and hand it to worker 0 */
-void pl_stage_send(struct wgc_pipeline *pl, struct wgc_view *v,
-		const struct wgc_net_endpoint *dst);
+void pl_stage_send(struct wgc_pipeline *pl, struct worker *wk,
+		struct wgc_view *v, const struct wgc_net_endpoint *dst);
 
-/* send what was staged for p, or a keepalive if nothing was and asked */
-void pl_flush_staged(struct wgc_pipeline *pl, struct wgc_peer *p,
-		uint64_t now, bool keepalive_if_empty);
+/* send what was staged for p, or a keepalive if nothing was and asked,
+ * sealed with wk's engine (the stage or a handshake lcore) */
+void pl_flush_staged(struct wgc_pipeline *pl, struct worker *wk,
+		struct wgc_peer *p, uint64_t now, bool keepalive_if_empty);
 
 /* a handshake with p completed */
 void pl_handshake_done(struct wgc_pipeline *pl, struct wgc_peer *p,
 		uint64_t now);
 
-/* answer one handshake message (initiation, response, cookie reply);
- * the view is released */
-void pl_stage_handshake(struct wgc_pipeline *pl, struct hs_item *it,
-		uint64_t now, bool under_load);
+/* one poll of a handshake lcore: its ring's messages answered (the
+ * caller is inside its RCU read side); returns the messages */
+unsigned int pl_hs_poll(struct wgc_pipeline *pl, struct pl_hs *h);
+
+/* the handshake lcore of a source: a hash of its address (an IPv6 /64,
+ * as the rate limiter keys it) */
+static inline uint16_t
+pl_hs_pick(const struct wgc_pipeline *pl, const struct wgc_net_endpoint *src)
+{
+	uint64_t k;
+
+	if (pl->nb_hs == 1)
+		return 0;
+	if (src->addr.family == AF_INET)
+		k = src->addr.ip4;
+	else
+		memcpy(&k, src->addr.ip6, 8);
+	k *= 0x9e3779b97f4a7c15ull;
+	return (uint16_t)((k >> 32) % pl->nb_hs);
+}
 
 /* ---- endpoint conversions ---- */
 

@@ -76,16 +76,18 @@ rx_run_flush(struct wgc_pipeline *pl, struct worker *wk, struct rx_run *r,
 	r->kp = NULL;
 }
 
-/* a handshake message goes to the stage; a full ring drops it */
+/* a handshake message goes to the handshake lcore of its source; a full
+ * ring drops it */
 static inline void
 rx_handshake(struct wgc_pipeline *pl, struct worker *wk, struct wgc_view *v,
 		const struct wgc_net_endpoint *src)
 {
+	struct rte_ring *r = pl->hs[pl_hs_pick(pl, src)].ring;
 	struct hs_item it;
 
 	wgc_view_claim(&it.v, v);
 	it.src = *src;
-	if (rte_ring_mp_enqueue_elem(pl->hs_ring, &it, sizeof(it)) != 0) {
+	if (rte_ring_mp_enqueue_elem(r, &it, sizeof(it)) != 0) {
 		wk->st.drop[WGC_PL_DROP_HANDSHAKE_FULL]++;
 		wgc_view_release(&it.v);
 	} else {

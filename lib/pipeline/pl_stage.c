@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
 /*
- * The handshake stage's loop (main lcore): handshake messages from the
- * workers' ring (pl_handshake.c), worker events, the peers' timers from a
- * timer wheel, initiations, keepalives and staged packets, lib/net's slow
- * path and RCU reclamation. Everything it sends goes to worker 0 through
- * a ring.
+ * The main lcore's loop: lib/net's slow path, the first handshake lcore's
+ * messages when it is the main lcore (pl_handshake.c), and the timer
+ * stage: worker events, the peers' timers from a timer wheel, initiations,
+ * keepalives and staged packets, RCU reclamation, under the peer table's
+ * mutex when it is free and each peer's lock. Everything it sends goes to
+ * worker 0 through a ring.
  */
 
 #include <errno.h>
@@ -20,7 +21,8 @@ pl_sched(struct wgc_pipeline *pl, struct wgc_peer_proto *pp)
 }
 
 void
-pl_stage_tx(struct wgc_pipeline *pl, struct wgc_view *v, unsigned int n)
+pl_stage_tx(struct wgc_pipeline *pl, struct worker *wk, struct wgc_view *v,
+		unsigned int n)
 {
 	unsigned int i;
 
@@ -36,23 +38,24 @@ pl_stage_tx(struct wgc_pipeline *pl, struct wgc_view *v, unsigned int n)
 		m = wgc_view_to_mbuf(&v[i]);
 		if (rte_ring_mp_enqueue(pl->tx_ring, m) != 0) {
 			rte_pktmbuf_free(m);
-			pl->stage.st.drop[WGC_PL_DROP_STAGE_TX_FULL]++;
+			wk->st.drop[WGC_PL_DROP_STAGE_TX_FULL]++;
 		} else {
-			pl->stage.st.outer_tx++;
+			wk->st.outer_tx++;
 		}
 	}
 }
 
 void
-pl_stage_send(struct wgc_pipeline *pl, struct wgc_view *v,
+pl_stage_send(struct wgc_pipeline *pl, struct worker *wk, struct wgc_view *v,
 		const struct wgc_net_endpoint *dst)
 {
 	if (wgc_net_encap(pl->c.net, v, dst, 1) == 1)
-		pl_stage_tx(pl, v, 1);
+		pl_stage_tx(pl, wk, v, 1);
 }
 
+/* the peer's lock held */
 static int
-send_initiation(struct wgc_pipeline *pl, struct wgc_peer *p, bool retry,
+initiate_locked(struct wgc_pipeline *pl, struct wgc_peer *p, bool retry,
 		uint64_t now)
 {
 	struct wgc_net_endpoint dst;
@@ -81,8 +84,20 @@ send_initiation(struct wgc_pipeline *pl, struct wgc_peer *p, bool retry,
 	pl_sched(pl, &p->proto);
 	pl->stage.st.handshake_tx++;
 	ep_to_net(&dst, &ep);
-	pl_stage_send(pl, &v, &dst);
+	pl_stage_send(pl, &pl->stage, &v, &dst);
 	return 0;
+}
+
+static int
+send_initiation(struct wgc_pipeline *pl, struct wgc_peer *p, bool retry,
+		uint64_t now)
+{
+	int rc;
+
+	wgc_peer_proto_lock(&p->proto);
+	rc = initiate_locked(pl, p, retry, now);
+	wgc_peer_proto_unlock(&p->proto);
+	return rc;
 }
 
 int
@@ -92,8 +107,8 @@ wgc_pipeline_initiate(struct wgc_pipeline *pl, struct wgc_peer *p)
 }
 
 void
-pl_flush_staged(struct wgc_pipeline *pl, struct wgc_peer *p, uint64_t now,
-		bool keepalive_if_empty)
+pl_flush_staged(struct wgc_pipeline *pl, struct worker *wk, struct wgc_peer *p,
+		uint64_t now, bool keepalive_if_empty)
 {
 	struct wgc_keypair *kps[BURST];
 	struct wgc_peer *peers[BURST];
@@ -110,7 +125,7 @@ pl_flush_staged(struct wgc_pipeline *pl, struct wgc_peer *p, uint64_t now,
 			kps[i] = kp;
 			peers[i] = p;
 		}
-		pl_seal_and_send(pl, 0, &pl->stage, ev, kps, peers,
+		pl_seal_and_send(pl, 0, wk, ev, kps, peers,
 			(uint16_t)n, now, false);
 		sent += n;
 	}
@@ -118,7 +133,7 @@ pl_flush_staged(struct wgc_pipeline *pl, struct wgc_peer *p, uint64_t now,
 			wgc_view_alloc_bulk(pl->c.tx_recycler, ev, 1) == 1) {
 		kps[0] = kp;
 		peers[0] = p;
-		pl_seal_and_send(pl, 0, &pl->stage, ev, kps, peers, 1,
+		pl_seal_and_send(pl, 0, wk, ev, kps, peers, 1,
 			now, true);
 	}
 }
@@ -131,19 +146,15 @@ pl_handshake_done(struct wgc_pipeline *pl, struct wgc_peer *p, uint64_t now)
 }
 
 static void
-stage_event(struct wgc_pipeline *pl, uintptr_t e, uint64_t now)
+stage_event_locked(struct wgc_pipeline *pl, struct wgc_peer *p,
+		unsigned int ev, uint64_t now)
 {
-	struct wgc_peer *p = wgc_peers_get(pl->fast, (uint32_t)(e >> 2));
-
-	/* the peer may be gone (or its slot reused): events are hints */
-	if (p == NULL)
-		return;
-	switch (e & 3) {
+	switch (ev) {
 	case EV_WANT_HANDSHAKE:
 		if (wgc_keypair_current(&p->proto, now) != NULL &&
 				wgc_peer_staged(p) != 0) {
 			/* a handshake completed meanwhile */
-			pl_flush_staged(pl, p, now, false);
+			pl_flush_staged(pl, &pl->stage, p, now, false);
 			__atomic_store_n(&p->handshake_wanted, 0,
 				__ATOMIC_RELAXED);
 			break;
@@ -156,13 +167,52 @@ stage_event(struct wgc_pipeline *pl, uintptr_t e, uint64_t now)
 	case EV_CONFIRMED:
 		wgc_timers_handshake_complete(&p->proto, now);
 		pl_handshake_done(pl, p, now);
-		pl_flush_staged(pl, p, now, false);
+		pl_flush_staged(pl, &pl->stage, p, now, false);
 		pl_sched(pl, &p->proto);
 		break;
 	case EV_RESCHEDULE:
 		pl_sched(pl, &p->proto);
 		break;
 	}
+}
+
+static void
+stage_event(struct wgc_pipeline *pl, uintptr_t e, uint64_t now)
+{
+	struct wgc_peer *p = wgc_peers_get(pl->fast, (uint32_t)(e >> 2));
+
+	/* the peer may be gone (or its slot reused): events are hints */
+	if (p == NULL)
+		return;
+	/* handshake lcores may be answering the same peer */
+	wgc_peer_proto_lock(&p->proto);
+	stage_event_locked(pl, p, (unsigned int)(e & 3), now);
+	wgc_peer_proto_unlock(&p->proto);
+}
+
+/* the deadlines of p that have passed (its lock held) */
+static void
+peer_timers(struct wgc_pipeline *pl, struct wgc_peer *p, uint64_t now)
+{
+	uint64_t next;
+	uint32_t a = wgc_timers_poll(&p->proto, now, &next);
+
+	if (a & WGC_TIMER_ZERO_KEYS)
+		wgc_peer_proto_clear(&p->proto);
+	if (a & WGC_TIMER_GIVE_UP) {
+		pl->stage.st.drop[WGC_PL_DROP_PARK_GAVE_UP] +=
+			wgc_peer_staged(p);
+		wgc_peer_stage_purge(pl->peers, p);
+	}
+	if (a & WGC_TIMER_SEND_INITIATION)
+		initiate_locked(pl, p, (a & WGC_TIMER_RETRY) != 0, now);
+	if (a & WGC_TIMER_SEND_KEEPALIVE) {
+		if (wgc_keypair_current(&p->proto, now) != NULL)
+			pl_flush_staged(pl, &pl->stage, p, now, true);
+		else
+			initiate_locked(pl, p, false, now);
+	}
+	pl_sched(pl, &p->proto);
 }
 
 static unsigned int
@@ -174,59 +224,66 @@ stage_timers(struct wgc_pipeline *pl, uint64_t now)
 	do {
 		n = wgc_timer_wheel_expire(pl->wheel, now, pp, RTE_DIM(pp));
 		for (i = 0; i < n; i++) {
-			struct wgc_peer *p = wgc_peer_from_proto(pp[i]);
-			uint64_t next;
-			uint32_t a = wgc_timers_poll(pp[i], now, &next);
-
-			if (a & WGC_TIMER_ZERO_KEYS)
-				wgc_peer_proto_clear(pp[i]);
-			if (a & WGC_TIMER_GIVE_UP) {
-				pl->stage.st.drop[WGC_PL_DROP_PARK_GAVE_UP] +=
-					wgc_peer_staged(p);
-				wgc_peer_stage_purge(pl->peers, p);
-			}
-			if (a & WGC_TIMER_SEND_INITIATION)
-				send_initiation(pl, p,
-					(a & WGC_TIMER_RETRY) != 0, now);
-			if (a & WGC_TIMER_SEND_KEEPALIVE) {
-				if (wgc_keypair_current(pp[i], now) != NULL)
-					pl_flush_staged(pl, p, now, true);
-				else
-					send_initiation(pl, p, false, now);
-			}
-			pl_sched(pl, pp[i]);
+			wgc_peer_proto_lock(pp[i]);
+			peer_timers(pl, wgc_peer_from_proto(pp[i]), now);
+			wgc_peer_proto_unlock(pp[i]);
 		}
 		total += n;
 	} while (n == RTE_DIM(pp));
 	return total;
 }
 
+/*
+ * The first handshake lcore's share when it is the main lcore: inside the
+ * RCU read side for this poll only, so that the rest of the main lcore's
+ * work (writers' calls that may wait for a grace period) stays outside.
+ * Without RCU (a table that nothing reads concurrently), under the
+ * table's mutex.
+ */
+static unsigned int
+main_handshakes(struct wgc_pipeline *pl)
+{
+	struct pl_hs *h = &pl->hs[0];
+	unsigned int n;
+
+	if (pl->c.qsbr == NULL) {
+		wgc_peers_lock(pl->peers);
+		n = pl_hs_poll(pl, h);
+		wgc_peers_unlock(pl->peers);
+		return n;
+	}
+	rte_rcu_qsbr_thread_online(pl->c.qsbr, h->rcu_id);
+	n = pl_hs_poll(pl, h);
+	rte_rcu_qsbr_thread_offline(pl->c.qsbr, h->rcu_id);
+	return n;
+}
+
 unsigned int
 wgc_pipeline_main_poll(struct wgc_pipeline *pl)
 {
-	struct hs_item it[16];
 	struct wgc_view out[32];
 	void *ev[64];
 	uint64_t now = pl_now(pl);
 	unsigned int n, i, work = 0;
-	bool under_load;
 
-	/* handshakes made here take ephemerals generated while idle */
-	wgc_ephemeral_pool_bind(pl->eph);
 	/* the host stack's slow path needs no peer state */
 	n = wgc_net_slow_poll(pl->c.net, now / 1000000, out, RTE_DIM(out));
 	if (n > 0)
-		pl_stage_tx(pl, out, n);
+		pl_stage_tx(pl, &pl->stage, out, n);
 	work += n;
+	/* handshakes take no table-wide lock: a long control-plane write
+	 * does not hold them up */
+	if (!pl->hs_remote)
+		work += main_handshakes(pl);
 
-	wgc_peers_lock(pl->peers);
-	under_load = rte_ring_count(pl->hs_ring) >
-		rte_ring_get_capacity(pl->hs_ring) / 8;
-	n = rte_ring_sc_dequeue_burst_elem(pl->hs_ring, it, sizeof(it[0]),
-		RTE_DIM(it), NULL);
-	for (i = 0; i < n; i++)
-		pl_stage_handshake(pl, &it[i], now, under_load);
-	work += n;
+	/* initiations made here take ephemerals generated while idle */
+	wgc_ephemeral_pool_bind(pl->eph);
+	if (!wgc_peers_trylock(pl->peers)) {
+		/* a writer holds the table: events and timers wait for the
+		 * next poll */
+		wgc_ephemeral_pool_bind(NULL);
+		return work;
+	}
 	n = rte_ring_sc_dequeue_burst(pl->ev_ring, ev, RTE_DIM(ev), NULL);
 	for (i = 0; i < n; i++)
 		stage_event(pl, (uintptr_t)ev[i], now);
@@ -250,9 +307,11 @@ wgc_pipeline_peer_changed(struct wgc_pipeline *pl, struct wgc_peer *p)
 {
 	uint64_t now = pl_now(pl);
 
+	wgc_peer_proto_lock(&p->proto);
 	wgc_timers_persistent_keepalive_changed(&p->proto,
 		p->persistent_keepalive, now);
 	pl_sched(pl, &p->proto);
+	wgc_peer_proto_unlock(&p->proto);
 }
 
 void

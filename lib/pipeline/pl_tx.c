@@ -116,8 +116,8 @@ seal_and_send(struct wgc_pipeline *pl, uint16_t q, struct worker *wk,
 	ready = wgc_net_encap_frag(pl->c.net, ev, dst, k, fo, RTE_DIM(fo));
 	if (ready == 0)
 		return;
-	if (wk == &pl->stage) {
-		pl_stage_tx(pl, fo, ready);
+	if (wk->via_ring) {
+		pl_stage_tx(pl, wk, fo, ready);
 	} else {
 		wk->st.outer_tx += ready;
 		pl->c.outer.tx(pl->c.outer.ctx, q, fo, ready);

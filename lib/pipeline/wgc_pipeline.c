@@ -20,6 +20,10 @@
 #include "pl_private.h"
 
 RTE_LOG_REGISTER(wgc_logtype_pipeline, wgc.pipeline, INFO);
+/* the counters of struct wgc_pipeline_stats, as words */
+#define STATS_WORDS (offsetof(struct wgc_pipeline_stats, drop) / \
+	sizeof(uint64_t) + WGC_PL_DROP__MAX)
+
 #define PL_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_ ## level, wgc_logtype_pipeline, "pipeline: " fmt "\n", \
 		##__VA_ARGS__)
@@ -103,6 +107,51 @@ wgc_pipeline_stop(struct wgc_pipeline *pl)
 
 /* ---- life cycle ---- */
 
+/* handshake lcore k: its ring, rate limiter, ephemeral pool and engine */
+static int
+hs_create(struct wgc_pipeline *pl, uint16_t k, uint32_t ring_size)
+{
+	struct pl_hs *h = &pl->hs[k];
+	char n[RTE_RING_NAMESIZE];
+
+	snprintf(n, sizeof(n), "%.16s_hs%u", pl->name, k);
+	h->ring = rte_ring_create_elem(n, sizeof(struct hs_item), ring_size,
+		SOCKET_ID_ANY, RING_F_SC_DEQ | RING_F_EXACT_SZ);
+	snprintf(n, sizeof(n), "%.16s_rl%u", pl->name, k);
+	h->rl = wgc_ratelimiter_create(n, 8192, SOCKET_ID_ANY);
+	snprintf(n, sizeof(n), "%.16s_eph%u", pl->name, k);
+	h->eph = wgc_ephemeral_pool_create(n, WGC_PIPELINE_EPHEMERALS,
+		SOCKET_ID_ANY);
+	h->wk.engine = wgc_aead_engine_create(pl->c.engine, SOCKET_ID_ANY);
+	h->wk.via_ring = true;
+	h->rcu_id = pl->nb_workers + k;
+	if (h->ring == NULL || h->rl == NULL || h->eph == NULL ||
+			h->wk.engine == NULL)
+		return -1;
+	/* a handshake lcore reads peers inside the workers' read side */
+	if (pl->c.qsbr != NULL && rte_rcu_qsbr_thread_register(pl->c.qsbr,
+			h->rcu_id) != 0)
+		return -1;
+	return 0;
+}
+
+static void
+hs_free(struct wgc_pipeline *pl, struct pl_hs *h)
+{
+	struct hs_item it;
+
+	if (h->ring != NULL) {
+		while (rte_ring_sc_dequeue_elem(h->ring, &it, sizeof(it)) == 0)
+			wgc_view_release(&it.v);
+		rte_ring_free(h->ring);
+	}
+	wgc_ratelimiter_free(h->rl);
+	wgc_ephemeral_pool_free(h->eph);
+	wgc_aead_engine_free(h->wk.engine);
+	if (h->wk.engine != NULL && pl->c.qsbr != NULL)
+		rte_rcu_qsbr_thread_unregister(pl->c.qsbr, h->rcu_id);
+}
+
 struct wgc_pipeline *
 wgc_pipeline_create(const struct wgc_pipeline_conf *c)
 {
@@ -117,6 +166,10 @@ wgc_pipeline_create(const struct wgc_pipeline_conf *c)
 			c->inner.rx == NULL || c->inner.tx == NULL ||
 			c->tx_recycler == NULL || c->nb_workers == 0 ||
 			c->nb_workers > WGC_PIPELINE_WORKERS_MAX ||
+			c->nb_handshake > WGC_PIPELINE_HANDSHAKE_MAX ||
+			/* handshake lcores of their own read under RCU */
+			((c->handshake_remote || c->nb_handshake > 1) &&
+			c->qsbr == NULL) ||
 			c->mtu < 576) {
 		rte_errno = EINVAL;
 		return NULL;
@@ -142,12 +195,12 @@ wgc_pipeline_create(const struct wgc_pipeline_conf *c)
 	pl->id = wgc_peers_identity(c->peers);
 	pl->index = wgc_peers_index_table(c->peers);
 	pl->nb_workers = c->nb_workers;
+	pl->nb_hs = c->nb_handshake != 0 ? c->nb_handshake : 1;
+	pl->hs_remote = c->handshake_remote;
+	pl->stage.via_ring = true;
 	wgc_recycler_mempool_init(&pl->any_mbuf,
 		wgc_recycler_mempool(c->tx_recycler));
 
-	snprintf(n, sizeof(n), "%s_hs", c->name);
-	pl->hs_ring = rte_ring_create_elem(n, sizeof(struct hs_item), hs_size,
-		SOCKET_ID_ANY, RING_F_SC_DEQ | RING_F_EXACT_SZ);
 	snprintf(n, sizeof(n), "%s_tx", c->name);
 	pl->tx_ring = rte_ring_create(n, 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
 	snprintf(n, sizeof(n), "%s_ev", c->name);
@@ -155,14 +208,11 @@ wgc_pipeline_create(const struct wgc_pipeline_conf *c)
 		RING_F_SC_DEQ);
 	pl->wheel = wgc_timer_wheel_create(c->name, SOCKET_ID_ANY,
 		pl->c.clock());
-	snprintf(n, sizeof(n), "%s_rl", c->name);
-	pl->rl = wgc_ratelimiter_create(n, 8192, SOCKET_ID_ANY);
 	snprintf(n, sizeof(n), "%s_eph", c->name);
 	pl->eph = wgc_ephemeral_pool_create(n, WGC_PIPELINE_EPHEMERALS,
 		SOCKET_ID_ANY);
-	if (pl->hs_ring == NULL || pl->ev_ring == NULL ||
-			pl->tx_ring == NULL || pl->wheel == NULL ||
-			pl->rl == NULL || pl->eph == NULL)
+	if (pl->ev_ring == NULL || pl->tx_ring == NULL ||
+			pl->wheel == NULL || pl->eph == NULL)
 		goto fail;
 	pl->stage.engine = wgc_aead_engine_create(c->engine, SOCKET_ID_ANY);
 	if (pl->stage.engine == NULL)
@@ -181,8 +231,13 @@ wgc_pipeline_create(const struct wgc_pipeline_conf *c)
 			RTE_MAX(1u, (c->icmp_burst != 0 ? c->icmp_burst :
 			PL_ICMP_BURST) / c->nb_workers), pl->c.clock());
 	}
-	PL_LOG(INFO, "%s: %u workers, engine %s, handshake ring %u", c->name,
-		c->nb_workers, wgc_aead_engine_name(pl->stage.engine), hs_size);
+	for (i = 0; i < pl->nb_hs; i++)
+		if (hs_create(pl, i, hs_size) != 0)
+			goto fail;
+	PL_LOG(INFO, "%s: %u workers, %u handshake lcores%s, engine %s, "
+		"handshake rings %u", c->name, c->nb_workers, pl->nb_hs,
+		pl->hs_remote ? "" : " (the first on the main lcore)",
+		wgc_aead_engine_name(pl->stage.engine), hs_size);
 	return pl;
 fail:
 	if (rte_errno == 0)
@@ -199,19 +254,14 @@ fail:
 void
 wgc_pipeline_free(struct wgc_pipeline *pl)
 {
-	struct hs_item it;
 	struct wgc_peer *p;
 	uint32_t pos = 0;
 	unsigned int i;
 
 	if (pl == NULL)
 		return;
-	if (pl->hs_ring != NULL) {
-		while (rte_ring_sc_dequeue_elem(pl->hs_ring, &it,
-				sizeof(it)) == 0)
-			wgc_view_release(&it.v);
-		rte_ring_free(pl->hs_ring);
-	}
+	for (i = 0; i < WGC_PIPELINE_HANDSHAKE_MAX; i++)
+		hs_free(pl, &pl->hs[i]);
 	rte_ring_free(pl->ev_ring);
 	if (pl->tx_ring != NULL) {
 		struct rte_mbuf *m;
@@ -229,7 +279,6 @@ wgc_pipeline_free(struct wgc_pipeline *pl)
 	}
 	wgc_peers_unlock(pl->peers);
 	wgc_timer_wheel_free(pl->wheel);
-	wgc_ratelimiter_free(pl->rl);
 	wgc_ephemeral_pool_free(pl->eph);
 	wgc_aead_engine_free(pl->stage.engine);
 	for (i = 0; i < WGC_PIPELINE_WORKERS_MAX; i++) {
@@ -244,9 +293,23 @@ int
 wgc_pipeline_stats_get(const struct wgc_pipeline *pl, uint16_t w,
 		struct wgc_pipeline_stats *st)
 {
+	const uint64_t *a;
+	uint64_t *b = (uint64_t *)st;
+	unsigned int k, i;
+
 	if (w > pl->nb_workers)
 		return -EINVAL;
-	*st = w == pl->nb_workers ? pl->stage.st : pl->w[w].st;
+	if (w < pl->nb_workers) {
+		*st = pl->w[w].st;
+		return 0;
+	}
+	/* the stage and the handshake lcores */
+	*st = pl->stage.st;
+	for (k = 0; k < pl->nb_hs; k++) {
+		a = (const uint64_t *)&pl->hs[k].wk.st;
+		for (i = 0; i < STATS_WORDS; i++)
+			b[i] += a[i];
+	}
 	return 0;
 }
 
@@ -254,17 +317,15 @@ void
 wgc_pipeline_stats_sum(const struct wgc_pipeline *pl,
 		struct wgc_pipeline_stats *st)
 {
+	struct wgc_pipeline_stats s;
+	uint64_t *b = (uint64_t *)st;
+	const uint64_t *a = (const uint64_t *)&s;
 	unsigned int w, i;
 
 	memset(st, 0, sizeof(*st));
 	for (w = 0; w <= pl->nb_workers; w++) {
-		const struct wgc_pipeline_stats *s = w == pl->nb_workers ?
-			&pl->stage.st : &pl->w[w].st;
-		const uint64_t *a = (const uint64_t *)s;
-		uint64_t *b = (uint64_t *)st;
-
-		for (i = 0; i < offsetof(struct wgc_pipeline_stats, drop) /
-				sizeof(uint64_t) + WGC_PL_DROP__MAX; i++)
+		wgc_pipeline_stats_get(pl, w, &s);
+		for (i = 0; i < STATS_WORDS; i++)
 			b[i] += a[i];
 	}
 }
@@ -279,7 +340,27 @@ wgc_pipeline_heartbeat(const struct wgc_pipeline *pl, uint16_t w)
 unsigned int
 wgc_pipeline_handshake_backlog(const struct wgc_pipeline *pl)
 {
-	return rte_ring_count(pl->hs_ring);
+	unsigned int k, n = 0;
+
+	for (k = 0; k < pl->nb_hs; k++)
+		n += rte_ring_count(pl->hs[k].ring);
+	return n;
+}
+
+int
+wgc_pipeline_handshake_stats_get(const struct wgc_pipeline *pl, uint16_t k,
+		struct wgc_pipeline_stats *st)
+{
+	if (k >= pl->nb_hs)
+		return -EINVAL;
+	*st = pl->hs[k].wk.st;
+	return 0;
+}
+
+uint16_t
+wgc_pipeline_nb_handshake(const struct wgc_pipeline *pl)
+{
+	return pl->nb_hs;
 }
 
 uint16_t

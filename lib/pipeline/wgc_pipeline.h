@@ -5,15 +5,16 @@
 
 /**
  * @file
- * The data plane: one run-to-completion loop per worker lcore, and the
- * handshake stage (handshakes, timers, the outer host stack's slow path)
- * on the main lcore.
+ * The data plane: one run-to-completion loop per worker lcore, one or
+ * more handshake lcores, and the timer stage (timers, worker events, the
+ * outer host stack's slow path) on the main lcore.
  *
  * Worker w, each iteration (bursts of WGC_PIPELINE_BURST):
  * - outer RX queue w -> lib/net (classify; ARP/ND/echo to the slow path)
  *   -> WireGuard type: 4 -> receiver index -> keypair -> decap in place ->
  *   allowed-IPs source check -> inner TX queue w; 1/2/3 -> the bounded
- *   handshake ring (never processed on a worker);
+ *   ring of the handshake lcore that a hash of the source address picks
+ *   (never processed on a worker);
  * - inner RX queue w -> allowed-IPs destination -> peer -> longer than the
  *   MTU? ICMP error back on inner TX queue w (rate-limited) -> TCP MSS
  *   clamp -> current keypair? encap in place -> lib/net outer headers ->
@@ -21,14 +22,23 @@
  *   a handshake is requested;
  * - rte_rcu_qsbr quiescent state.
  *
- * The handshake stage (wgc_pipeline_main_poll(), main lcore) consumes the handshake ring under the peer table's
- * mutex, answers with lib/proto, runs the peers' timers from a timer wheel,
- * sends initiations, keepalives and staged packets, and runs lib/net's slow
- * path. Workers tell it about peers through a bounded event ring (peer id +
- * event), so steady traffic never takes a lock. The frames the stage
- * produces go through a ring to worker 0, which sends them on its own TX
- * queue: the stage needs no queue of its own (net_af_packet has one queue
- * pair per worker).
+ * A handshake lcore (wgc_pipeline_handshake_main(), or the main lcore in
+ * wgc_pipeline_main_poll() for the first one unless handshake_remote)
+ * answers its ring's messages with lib/proto inside the workers' RCU read
+ * side, each under the peer's own lock, never the peer table's mutex: a
+ * long control-plane write does not hold handshakes up. The cookie secret
+ * is shared; each handshake lcore has its own rate limiter (its sources
+ * are its own) and ephemeral pool.
+ *
+ * The timer stage (wgc_pipeline_main_poll(), main lcore) takes the peer
+ * table's mutex when it is free (else it waits for the next poll), runs the
+ * peers' timers from a timer wheel and sends initiations, keepalives and
+ * staged packets, each peer under its lock; and it runs lib/net's slow
+ * path. Workers and handshake lcores tell it about peers through a bounded
+ * event ring (peer id + event), so steady traffic never takes a lock. The
+ * frames the stage and the handshake lcores produce go through a ring to
+ * worker 0, which sends them on its own TX queue: they need no queue of
+ * their own (net_af_packet has one queue pair per worker).
  *
  * Edges are behind a small interface (struct wgc_pipeline_edge) so that
  * the pipeline does not depend on a driver: the daemon wires TUN, ethdev
@@ -59,6 +69,9 @@ extern "C" {
 
 /** Most workers. */
 #define WGC_PIPELINE_WORKERS_MAX 16
+
+/** Most handshake lcores. */
+#define WGC_PIPELINE_HANDSHAKE_MAX 8
 
 /**
  * An I/O edge. rx fills up to n views and returns how many (the caller
@@ -148,8 +161,17 @@ struct wgc_pipeline_conf {
 	uint16_t mss4;                   /**< clamp the MSS of TCP SYNs over
 	                                  *   IPv4, both directions (0: off) */
 	uint16_t mss6;                   /**< ... over IPv6 (0: off) */
-	struct rte_rcu_qsbr *qsbr;       /**< workers report here (id = w) */
-	uint32_t handshake_ring_size;    /**< power of 2 (0: 4096) */
+	/** workers report here (id = w), handshake lcores too (id =
+	 * nb_workers + k): at least nb_workers + nb_handshake threads */
+	struct rte_rcu_qsbr *qsbr;
+	uint32_t handshake_ring_size;    /**< power of 2, each (0: 4096) */
+	/** handshake lcores, 1..WGC_PIPELINE_HANDSHAKE_MAX (0: 1); more
+	 * than one, or handshake_remote, needs qsbr */
+	uint16_t nb_handshake;
+	/** every handshake lcore runs wgc_pipeline_handshake_main() on an
+	 * lcore of its own; false: the first runs in wgc_pipeline_main_poll()
+	 * (the default: handshakes on the main lcore) */
+	bool handshake_remote;
 	enum wgc_aead_engine_type engine; /**< transport AEAD (0: auto) */
 	/** monotonic clock in ns (NULL: wgc_clock_mono_ns) */
 	uint64_t (*clock)(void);
@@ -185,20 +207,29 @@ unsigned int wgc_pipeline_worker_poll(struct wgc_pipeline *pl, uint16_t w);
  */
 int wgc_pipeline_worker_main(void *arg);
 
-/** Argument of wgc_pipeline_worker_main(). */
+/** Argument of wgc_pipeline_worker_main(), wgc_pipeline_handshake_main(). */
 struct wgc_pipeline_launch {
 	struct wgc_pipeline *pl;
-	uint16_t worker;
+	uint16_t worker;        /**< worker w, or handshake lcore k */
 };
 
 /**
- * One iteration of the handshake stage (main lcore): handshakes, worker
- * events, timers, lib/net slow path, RCU reclamation.
+ * One iteration of the main lcore: lib/net slow path, the first handshake
+ * lcore's messages (unless handshake_remote), then, if the peer table's
+ * mutex is free, worker events, timers, RCU reclamation. Main lcore.
  *
  * @return
  *   Amount of work done (0: idle).
  */
 unsigned int wgc_pipeline_main_poll(struct wgc_pipeline *pl);
+
+/**
+ * Handshake lcore main loop for rte_eal_remote_launch(): arg is a struct
+ * wgc_pipeline_launch whose worker is the handshake lcore's number k
+ * (1..nb_handshake-1, or 0 with handshake_remote). Runs until
+ * wgc_pipeline_stop().
+ */
+int wgc_pipeline_handshake_main(void *arg);
 
 /** Ask every worker loop to return. */
 void wgc_pipeline_stop(struct wgc_pipeline *pl);
@@ -227,7 +258,8 @@ void wgc_pipeline_peer_removed(struct wgc_pipeline *pl, struct wgc_peer *p);
 int wgc_pipeline_initiate(struct wgc_pipeline *pl, struct wgc_peer *p);
 
 /**
- * Counters of worker w (w == nb_workers: the handshake stage).
+ * Counters of worker w (w == nb_workers: the stage and the handshake
+ * lcores).
  *
  * @return
  *   0, or -EINVAL.
@@ -248,8 +280,21 @@ const char *wgc_pipeline_drop_name(unsigned int reason);
  */
 uint64_t wgc_pipeline_heartbeat(const struct wgc_pipeline *pl, uint16_t w);
 
-/** Handshake messages waiting for the stage. Any thread. */
+/** Handshake messages waiting, every handshake lcore's. Any thread. */
 unsigned int wgc_pipeline_handshake_backlog(const struct wgc_pipeline *pl);
+
+/**
+ * Counters of handshake lcore k alone (also part of the stage's in
+ * wgc_pipeline_stats_get()). Any thread.
+ *
+ * @return
+ *   0, or -EINVAL.
+ */
+int wgc_pipeline_handshake_stats_get(const struct wgc_pipeline *pl,
+		uint16_t k, struct wgc_pipeline_stats *st);
+
+/** @return the number of handshake lcores. */
+uint16_t wgc_pipeline_nb_handshake(const struct wgc_pipeline *pl);
 
 /** @return the number of workers. */
 uint16_t wgc_pipeline_nb_workers(const struct wgc_pipeline *pl);

@@ -53,18 +53,23 @@ static void
 make_cookie(struct wgc_identity *id, uint8_t cookie[WGC_COOKIE_LEN],
 		const struct wgc_proto_addr *src, uint64_t now)
 {
-	uint8_t a[18];
+	uint8_t a[18], secret[WGC_HASH_LEN];
 	size_t alen;
 
+	/* one secret for every handshake lcore: whichever finds it too old
+	 * rotates it */
+	rte_spinlock_lock(&id->secret_lock);
 	if (!id->secret_valid ||
 			wgc_age(now, id->secret_birthdate) >= WGC_COOKIE_SECRET_MAX_AGE) {
 		wgc_random(id->cookie_secret, WGC_HASH_LEN);
 		id->secret_birthdate = now;
 		id->secret_valid = true;
 	}
+	memcpy(secret, id->cookie_secret, WGC_HASH_LEN);
+	rte_spinlock_unlock(&id->secret_lock);
 	alen = addr_bytes(a, src);
-	wgc_blake2s_mac(cookie, WGC_COOKIE_LEN, id->cookie_secret,
-		WGC_HASH_LEN, a, alen);
+	wgc_blake2s_mac(cookie, WGC_COOKIE_LEN, secret, WGC_HASH_LEN, a, alen);
+	wgc_wipe(secret, sizeof(secret));
 }
 
 static bool
@@ -174,7 +179,9 @@ wgc_cookie_consume_reply(struct wgc_identity *id, struct wgc_index_table *t,
 		return -ENOENT;
 	}
 	peer = e->peer;
-	if (!peer->cookie.have_sent_mac1) {
+	wgc_peer_proto_lock(peer);
+	if (peer->removed || !peer->cookie.have_sent_mac1) {
+		wgc_peer_proto_unlock(peer);
 		wgc_count(id, WGC_CNT_DROP_BAD_STATE);
 		return -EINVAL;
 	}
@@ -184,6 +191,7 @@ wgc_cookie_consume_reply(struct wgc_identity *id, struct wgc_index_table *t,
 		WGC_MAC_LEN, r->nonce, key);
 	wgc_wipe(key, sizeof(key));
 	if (rc < 0) {
+		wgc_peer_proto_unlock(peer);
 		wgc_count(id, WGC_CNT_DROP_DECRYPT);
 		return -EBADMSG;
 	}
@@ -192,6 +200,7 @@ wgc_cookie_consume_reply(struct wgc_identity *id, struct wgc_index_table *t,
 	peer->cookie.birthdate = now;
 	peer->cookie.valid = true;
 	peer->cookie.have_sent_mac1 = false;
+	wgc_peer_proto_unlock(peer);
 	wgc_count(id, WGC_CNT_COOKIE_CONSUMED);
 	*peer_out = peer;
 	return 0;

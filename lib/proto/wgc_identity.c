@@ -98,8 +98,8 @@ identity_derive(struct wgc_identity *id)
 		id->static_public, WGC_KEY_LEN);
 }
 
-int
-wgc_identity_set_private_key(struct wgc_identity *id,
+static int
+set_private_key(struct wgc_identity *id,
 		const uint8_t private_key[WGC_KEY_LEN])
 {
 	uint8_t pub[WGC_KEY_LEN];
@@ -124,6 +124,30 @@ wgc_identity_set_private_key(struct wgc_identity *id,
 	return 0;
 }
 
+int
+wgc_identity_set_private_key(struct wgc_identity *id,
+		const uint8_t private_key[WGC_KEY_LEN])
+{
+	int rc;
+
+	rte_rwlock_write_lock(&id->keys_lock);
+	rc = set_private_key(id, private_key);
+	rte_rwlock_write_unlock(&id->keys_lock);
+	return rc;
+}
+
+void
+wgc_identity_keys_read_lock(struct wgc_identity *id)
+{
+	rte_rwlock_read_lock(&id->keys_lock);
+}
+
+void
+wgc_identity_keys_read_unlock(struct wgc_identity *id)
+{
+	rte_rwlock_read_unlock(&id->keys_lock);
+}
+
 struct wgc_identity *
 wgc_identity_create(const char *name, const uint8_t private_key[WGC_KEY_LEN],
 		int socket_id)
@@ -146,6 +170,8 @@ wgc_identity_create(const char *name, const uint8_t private_key[WGC_KEY_LEN],
 		return NULL;
 	}
 	strlcpy(id->name, name, sizeof(id->name));
+	rte_rwlock_init(&id->keys_lock);
+	rte_spinlock_init(&id->secret_lock);
 	if (private_key != NULL &&
 			wgc_identity_set_private_key(id, private_key) < 0) {
 		rte_free(id);

@@ -4,7 +4,7 @@
  * Index table: our 32-bit sender indices -> handshake or keypair entry.
  *
  * An rte_hash with lock-free readers (RW_CONCURRENCY_LF). Writers are the
- * control thread, the handshake stage and workers (key confirmation may
+ * control thread, the handshake lcores and workers (key confirmation may
  * retire the old keypair); they serialise on the table's own spinlock,
  * held around the rte_hash write calls only (never across an RCU enqueue
  * or reclaim, which call back into free_retired()). Not MULTI_WRITER_ADD:
@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
@@ -38,6 +39,9 @@ struct wgc_index_table {
 	uint32_t count;
 	char name[RTE_HASH_NAMESIZE];
 };
+
+/* longest wait of an insert into a table full of retired slots */
+#define INSERT_WAIT_US 2000
 
 struct retired {
 	int32_t pos;
@@ -250,19 +254,32 @@ locked_add(struct wgc_index_table *t, uint32_t idx, struct wgc_index_entry *e)
 	return ret;
 }
 
+/* add a new key: -EEXIST if it is taken (checked under the writers' lock:
+ * two writers may draw the same random index) */
+static int
+locked_add_new(struct wgc_index_table *t, uint32_t idx,
+		struct wgc_index_entry *e)
+{
+	int ret = -EEXIST;
+
+	rte_spinlock_lock(&t->wlock);
+	if (rte_hash_lookup(t->h, &idx) < 0) {
+		e->index = idx;
+		ret = rte_hash_add_key_data(t->h, &idx, e);
+	}
+	rte_spinlock_unlock(&t->wlock);
+	return ret;
+}
+
 int
 wgc_index_insert(struct wgc_index_table *t, struct wgc_index_entry *e)
 {
-	uint32_t idx;
 	unsigned int tries;
+	uint64_t deadline;
 	int ret;
 
 	for (tries = 0; tries < 64; tries++) {
-		idx = wgc_random_u32();
-		if (rte_hash_lookup(t->h, &idx) >= 0)
-			continue;
-		e->index = idx;
-		ret = locked_add(t, idx, e);
+		ret = locked_add_new(t, wgc_random_u32(), e);
 		if (ret == 0) {
 			__atomic_fetch_add(&t->count, 1, __ATOMIC_RELAXED);
 			return 0;
@@ -270,19 +287,25 @@ wgc_index_insert(struct wgc_index_table *t, struct wgc_index_entry *e)
 		if (ret == -ENOSPC)
 			break;
 	}
-	/* The table may be full of slots waiting for a grace period. */
-	if (wgc_index_table_reclaim(t) > 0 && t->qsbr != NULL) {
-		rte_rcu_qsbr_synchronize(t->qsbr, RTE_QSBR_THRID_INVALID);
-		wgc_index_table_reclaim(t);
-	}
-	idx = wgc_random_u32();
-	if (rte_hash_lookup(t->h, &idx) < 0) {
-		e->index = idx;
-		if (locked_add(t, idx, e) == 0) {
+	/*
+	 * The table may be full of slots waiting for a grace period: free
+	 * them as their grace periods end, for at most INSERT_WAIT_US. Not
+	 * rte_rcu_qsbr_synchronize(): the caller holds a peer's lock, and a
+	 * reader may be spinning on that lock (a handshake lcore), so the
+	 * wait must be bounded.
+	 */
+	deadline = rte_get_timer_cycles() +
+		rte_get_timer_hz() * INSERT_WAIT_US / 1000000;
+	do {
+		if (t->dq != NULL)
+			rte_rcu_qsbr_dq_reclaim(t->dq, UINT32_MAX, NULL, NULL,
+				NULL);
+		if (locked_add_new(t, wgc_random_u32(), e) == 0) {
 			__atomic_fetch_add(&t->count, 1, __ATOMIC_RELAXED);
 			return 0;
 		}
-	}
+		rte_pause();
+	} while (t->dq != NULL && rte_get_timer_cycles() < deadline);
 	e->index = 0;
 	return -ENOSPC;
 }
@@ -329,7 +352,8 @@ wgc_index_remove(struct wgc_index_table *t, struct wgc_index_entry *e)
 	rte_spinlock_unlock(&t->wlock);
 	if (pos >= 0) {
 		__atomic_fetch_sub(&t->count, 1, __ATOMIC_RELAXED);
-		retire(t, pos, NULL, true);
+		/* under a peer's lock: never wait for a grace period */
+		retire(t, pos, NULL, false);
 	}
 }
 

@@ -103,7 +103,8 @@ wgc_keypairs_add_new(struct wgc_peer_proto *peer, struct wgc_keypair *kp)
 		put_later(&l, prev);
 	}
 	rte_spinlock_unlock(&k->lock);
-	put_all(peer, &l, true);
+	/* under the peer's lock: never wait for a grace period */
+	put_all(peer, &l, false);
 }
 
 bool
@@ -144,7 +145,7 @@ wgc_keypairs_clear(struct wgc_peer_proto *peer)
 	WGC_STORE_PTR(k->current, NULL);
 	WGC_STORE_PTR(k->next, NULL);
 	rte_spinlock_unlock(&k->lock);
-	put_all(peer, &l, true);
+	put_all(peer, &l, false);
 }
 
 void
@@ -152,6 +153,7 @@ wgc_peer_proto_expire_keypairs(struct wgc_peer_proto *peer)
 {
 	struct wgc_keypairs *k = &peer->keypairs;
 
+	wgc_peer_proto_lock(peer);
 	wgc_handshake_clear(peer);
 	rte_spinlock_lock(&k->lock);
 	if (k->next != NULL)
@@ -161,6 +163,7 @@ wgc_peer_proto_expire_keypairs(struct wgc_peer_proto *peer)
 		__atomic_store_n(&k->current->sending_valid, false,
 			__ATOMIC_RELAXED);
 	rte_spinlock_unlock(&k->lock);
+	wgc_peer_proto_unlock(peer);
 }
 
 struct wgc_keypair *

@@ -172,6 +172,7 @@ wgc_peer_proto_init(struct wgc_peer_proto *peer, struct wgc_identity *id,
 	if (psk != NULL)
 		memcpy(peer->preshared_key, psk, WGC_KEY_LEN);
 	rte_spinlock_init(&peer->keypairs.lock);
+	rte_spinlock_recursive_init(&peer->lock);
 	peer->handshake.entry.peer = peer;
 	precompute_ss(peer);
 	wgc_cookie_peer_init(peer);
@@ -182,41 +183,50 @@ wgc_peer_proto_init(struct wgc_peer_proto *peer, struct wgc_identity *id,
 void
 wgc_peer_proto_fini(struct wgc_peer_proto *peer)
 {
+	wgc_peer_proto_lock(peer);
 	wgc_peer_proto_clear(peer);
 	wgc_wipe(peer->preshared_key, WGC_KEY_LEN);
 	wgc_wipe(peer->precomputed_ss, WGC_KEY_LEN);
 	wgc_wipe(&peer->cookie, sizeof(peer->cookie));
 	peer->ss_valid = false;
 	peer->ss_done = false;
+	peer->removed = true;
+	wgc_peer_proto_unlock(peer);
 }
 
 void
 wgc_peer_proto_set_psk(struct wgc_peer_proto *peer,
 		const uint8_t psk[WGC_KEY_LEN])
 {
+	wgc_peer_proto_lock(peer);
 	if (psk != NULL)
 		memcpy(peer->preshared_key, psk, WGC_KEY_LEN);
 	else
 		wgc_wipe(peer->preshared_key, WGC_KEY_LEN);
+	wgc_peer_proto_unlock(peer);
 }
 
 void
 wgc_peer_proto_set_identity_changed(struct wgc_peer_proto *peer)
 {
+	wgc_peer_proto_lock(peer);
 	wgc_handshake_clear(peer);
 	precompute_ss(peer);
 	wgc_peer_proto_expire_keypairs(peer);
+	wgc_peer_proto_unlock(peer);
 }
 
 void
 wgc_peer_proto_clear(struct wgc_peer_proto *peer)
 {
+	wgc_peer_proto_lock(peer);
 	wgc_handshake_clear(peer);
 	wgc_keypairs_clear(peer);
+	wgc_peer_proto_unlock(peer);
 }
 
-int
-wgc_handshake_create_initiation(struct wgc_peer_proto *peer,
+static int
+create_initiation(struct wgc_peer_proto *peer,
 		uint8_t msg[WGC_MSG_INITIATION_LEN], uint64_t now, uint64_t wall_ns)
 {
 	struct wgc_msg_initiation *m = (struct wgc_msg_initiation *)msg;
@@ -286,6 +296,7 @@ wgc_handshake_consume_initiation(struct wgc_identity *id,
 	struct wgc_peer_proto *peer;
 	uint8_t ck[WGC_HASH_LEN], hash[WGC_HASH_LEN], key[WGC_KEY_LEN];
 	uint8_t s[WGC_KEY_LEN], ts[WGC_TIMESTAMP_LEN];
+	struct wgc_peer_proto *locked = NULL;
 	enum wgc_proto_counter why;
 	int ret = -EBADMSG;
 
@@ -319,6 +330,11 @@ wgc_handshake_consume_initiation(struct wgc_identity *id,
 	ret = -ENOENT;
 	peer = lookup(lookup_ctx, s);
 	if (peer == NULL)
+		goto out;
+	/* from here on the peer's state: under its lock */
+	wgc_peer_proto_lock(peer);
+	locked = peer;
+	if (peer->removed)
 		goto out;
 	why = WGC_CNT_DROP_BAD_DH;
 	ret = -EBADMSG;
@@ -363,10 +379,25 @@ wgc_handshake_consume_initiation(struct wgc_identity *id,
 out:
 	wgc_count(id, why);
 wipe:
+	if (locked != NULL)
+		wgc_peer_proto_unlock(locked);
 	wgc_wipe(ck, sizeof(ck));
 	wgc_wipe(hash, sizeof(hash));
 	wgc_wipe(key, sizeof(key));
 	wgc_wipe(s, sizeof(s));
+	return ret;
+}
+
+int
+wgc_handshake_create_initiation(struct wgc_peer_proto *peer,
+		uint8_t msg[WGC_MSG_INITIATION_LEN], uint64_t now, uint64_t wall_ns)
+{
+	int ret = -ENOENT;
+
+	wgc_peer_proto_lock(peer);
+	if (!peer->removed)
+		ret = create_initiation(peer, msg, now, wall_ns);
+	wgc_peer_proto_unlock(peer);
 	return ret;
 }
 
@@ -405,8 +436,8 @@ begin_session(struct wgc_peer_proto *peer, struct wgc_keypair *kp)
 	wgc_count(peer->identity, WGC_CNT_SESSION_DERIVED);
 }
 
-int
-wgc_handshake_create_response(struct wgc_peer_proto *peer,
+static int
+create_response(struct wgc_peer_proto *peer,
 		uint8_t msg[WGC_MSG_RESPONSE_LEN], uint64_t now)
 {
 	struct wgc_msg_response *m = (struct wgc_msg_response *)msg;
@@ -471,6 +502,19 @@ fail:
 }
 
 int
+wgc_handshake_create_response(struct wgc_peer_proto *peer,
+		uint8_t msg[WGC_MSG_RESPONSE_LEN], uint64_t now)
+{
+	int ret = -EINVAL;
+
+	wgc_peer_proto_lock(peer);
+	if (!peer->removed)
+		ret = create_response(peer, msg, now);
+	wgc_peer_proto_unlock(peer);
+	return ret;
+}
+
+int
 wgc_handshake_consume_response(struct wgc_identity *id,
 		struct wgc_index_table *t, const uint8_t *msg, size_t len,
 		uint64_t now, struct wgc_peer_proto **peer_out)
@@ -484,6 +528,7 @@ wgc_handshake_consume_response(struct wgc_identity *id,
 	uint8_t empty[1];
 	enum wgc_proto_counter why;
 	int ret = -EBADMSG;
+	uint32_t rx;
 
 	if (len != WGC_MSG_RESPONSE_LEN ||
 			wgc_get_le32(msg) != WGC_MSG_RESPONSE) {
@@ -494,21 +539,33 @@ wgc_handshake_consume_response(struct wgc_identity *id,
 		wgc_count(id, WGC_CNT_DROP_NO_IDENTITY);
 		return -ENOKEY;
 	}
-	e = wgc_index_lookup(t, wgc_get_le32(
-		(const uint8_t *)&m->receiver_index));
+	rx = wgc_get_le32((const uint8_t *)&m->receiver_index);
+	e = wgc_index_lookup(t, rx);
 	if (e == NULL || e->type != WGC_INDEX_HANDSHAKE) {
 		wgc_count(id, WGC_CNT_DROP_UNKNOWN_INDEX);
 		return -ENOENT;
 	}
+	/* a handshake entry lives in its peer: lock it, then check that the
+	 * index is still this handshake's */
 	peer = e->peer;
 	hs = &peer->handshake;
+	wgc_peer_proto_lock(peer);
+	if (peer->removed || hs->entry.type != WGC_INDEX_HANDSHAKE ||
+			hs->entry.index != rx) {
+		wgc_peer_proto_unlock(peer);
+		wgc_count(id, WGC_CNT_DROP_UNKNOWN_INDEX);
+		return -ENOENT;
+	}
 	if (hs->state != WGC_HS_CREATED_INITIATION) {
+		wgc_peer_proto_unlock(peer);
 		wgc_count(id, WGC_CNT_DROP_BAD_STATE);
 		return -EINVAL;
 	}
 	kp = wgc_keypair_alloc(peer);
-	if (kp == NULL)
+	if (kp == NULL) {
+		wgc_peer_proto_unlock(peer);
 		return -ENOMEM;
+	}
 	memcpy(ck, hs->chaining_key, WGC_HASH_LEN);
 	memcpy(hash, hs->hash, WGC_HASH_LEN);
 
@@ -548,6 +605,7 @@ out:
 	wgc_keypair_destroy(kp);
 	wgc_count(id, why);
 wipe:
+	wgc_peer_proto_unlock(peer);
 	wgc_wipe(ck, sizeof(ck));
 	wgc_wipe(hash, sizeof(hash));
 	wgc_wipe(key, sizeof(key));

@@ -21,10 +21,17 @@
  * - struct wgc_timer_wheel: schedules peers whose timers are armed.
  *
  * Threads (see doc/protocol.md):
- * - The "control" thread (handshake/timer thread) calls every function
- *   except the ones marked "worker". It is the only writer of the index
- *   table, of handshake state and of keypair slots (except key
- *   confirmation, which takes the peer's keypair spinlock).
+ * - "Control" threads (the handshake lcores, the timer thread, the
+ *   control plane) call every function except the ones marked "worker".
+ *   Several may run at once: each function that reads or writes a peer's
+ *   handshake, cookie or keypair slots holds that peer's own lock
+ *   (wgc_peer_proto_lock(), recursive, so that a caller may hold it
+ *   across several calls), never a table-wide one; the index table
+ *   serialises its writers; the cookie secret is shared under its own
+ *   lock; the identity's keys are read under wgc_identity_keys_read_lock()
+ *   by threads that may run beside wgc_identity_set_private_key(). Holding
+ *   a peer's lock, lib/proto never waits for an RCU grace period, so a
+ *   thread that is an online RCU reader may handshake.
  * - Worker lcores call wgc_index_lookup*(), wgc_transport_encap_burst(),
  *   wgc_transport_decap_burst(), wgc_keypair_*() helpers and the data timer
  *   hooks. Readers must be registered with the rte_rcu_qsbr given to
@@ -251,6 +258,16 @@ int wgc_identity_set_private_key(struct wgc_identity *id,
 /** @return 0 and the public key, or -ENOENT if no private key is set. */
 int wgc_identity_public_key(const struct wgc_identity *id,
 		uint8_t public_key[WGC_KEY_LEN]);
+
+/**
+ * Hold the identity's keys steady: a thread that handshakes while another
+ * may call wgc_identity_set_private_key() holds this around each message.
+ * Readers do not exclude each other. Any thread.
+ */
+void wgc_identity_keys_read_lock(struct wgc_identity *id);
+
+/** Release wgc_identity_keys_read_lock(). */
+void wgc_identity_keys_read_unlock(struct wgc_identity *id);
 
 /** Sum the per-lcore counters of id into out. */
 void wgc_identity_stats(const struct wgc_identity *id,
@@ -511,6 +528,12 @@ struct wgc_peer_proto {
 	struct wgc_identity *identity;
 	struct wgc_index_table *index_table;
 	void *user;                            /**< the data plane's peer */
+	/** the peer's own lock: handshake, cookie, keypair slots, timers of
+	 * control threads (see wgc_peer_proto_lock()) */
+	rte_spinlock_recursive_t lock;
+	/** torn down (wgc_peer_proto_fini()): a thread that found the peer
+	 * before its removal sees this once it holds the lock */
+	bool removed;
 	uint8_t remote_static[WGC_KEY_LEN];
 	uint8_t preshared_key[WGC_KEY_LEN];
 	uint8_t precomputed_ss[WGC_KEY_LEN];   /**< DH(S_priv_i, S_pub_r) */
@@ -552,10 +575,30 @@ int wgc_peer_proto_init(struct wgc_peer_proto *peer, struct wgc_identity *id,
 		const uint8_t psk[WGC_KEY_LEN], void *user);
 
 /**
+ * Take a peer's lock (recursive: the holder may call the functions that
+ * take it themselves). A control thread holds it while it changes the
+ * peer's protocol state; workers never take it. Never wait for an RCU
+ * grace period while holding it.
+ */
+static inline void
+wgc_peer_proto_lock(struct wgc_peer_proto *peer)
+{
+	rte_spinlock_recursive_lock(&peer->lock);
+}
+
+/** Release wgc_peer_proto_lock(). */
+static inline void
+wgc_peer_proto_unlock(struct wgc_peer_proto *peer)
+{
+	rte_spinlock_recursive_unlock(&peer->lock);
+}
+
+/**
  * Tear down: drop the handshake and keypairs (keypairs are retired through
  * the index table's RCU), remove the peer from any timer wheel beforehand
- * (caller), wipe secrets. The memory of peer itself must outlive the grace
- * period if workers may still hold pointers to it.
+ * (caller), wipe secrets, mark it removed (under its lock). The memory of
+ * peer itself must outlive the grace period if workers or handshake
+ * lcores may still hold pointers to it.
  */
 void wgc_peer_proto_fini(struct wgc_peer_proto *peer);
 

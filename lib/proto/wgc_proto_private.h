@@ -5,6 +5,8 @@
 
 #include <rte_lcore.h>
 #include <rte_log.h>
+#include <rte_rwlock.h>
+#include <rte_spinlock.h>
 
 #include "wgc_proto.h"
 
@@ -27,6 +29,11 @@ struct wgc_identity {
 	uint8_t responder_hash0[WGC_HASH_LEN];
 	uint8_t mac1_key[WGC_HASH_LEN];          /* HASH("mac1----" || S) */
 	uint8_t cookie_encryption_key[WGC_HASH_LEN]; /* HASH("cookie--" || S) */
+	/* the keys above: written by wgc_identity_set_private_key(), read
+	 * by handshakes on several lcores (wgc_identity_keys_read_lock()) */
+	rte_rwlock_t keys_lock;
+	/* the cookie secret, shared by every handshake lcore */
+	rte_spinlock_t secret_lock;
 	uint8_t cookie_secret[WGC_HASH_LEN];
 	uint64_t secret_birthdate;
 	bool secret_valid;
