@@ -53,6 +53,7 @@ enum wgc_conf_err_kind {
 	WGC_CONF_ENOENT,    /**< refers to a peer that does not exist (404) */
 	WGC_CONF_EIO,       /**< file unreadable, out of memory (500) */
 	WGC_CONF_ENOSPC,    /**< a live table is full; nothing changed (507) */
+	WGC_CONF_EUNAVAIL,  /**< the shared store (etcd) is unreachable (503) */
 };
 
 /** A parse or validation error: class plus "path: reason" text. */
@@ -368,6 +369,32 @@ struct wgc_inner_conf {
 #define WGC_MSS_CLAMP_MIN 536
 #define WGC_MSS_CLAMP_MAX 9000
 
+/** Endpoints of control.cluster.etcd. */
+#define WGC_CLUSTER_ETCD_MAX 8
+/** Longest etcd endpoint URL, prefix and node id (incl. NUL). */
+#define WGC_CLUSTER_URL_LEN 128
+#define WGC_CLUSTER_PREFIX_LEN 128
+#define WGC_CLUSTER_NODE_LEN 64
+
+/** control.cluster: peers shared with other nodes through etcd. */
+struct wgc_cluster_conf {
+	bool enabled;              /**< control.cluster given */
+	uint32_t n_etcd;
+	char etcd[WGC_CLUSTER_ETCD_MAX][WGC_CLUSTER_URL_LEN]; /**< http:// */
+	char prefix[WGC_CLUSTER_PREFIX_LEN]; /**< "/wgc/<name>/" */
+	char node[WGC_CLUSTER_NODE_LEN];     /**< this node's id */
+	bool on_demand;            /**< install unknown peers from etcd */
+	uint32_t idle_evict;       /**< s; 0 = never evict on-demand peers */
+};
+
+/**
+ * Parse control.cluster into @p cc (enabled set). @p path names the
+ * object in messages ("control.cluster").
+ * @return 0, or -1 with @p err naming the key.
+ */
+int wgc_cluster_conf_parse(const cJSON *j, const char *path,
+		struct wgc_cluster_conf *cc, struct wgc_conf_error *err);
+
 /** The control plane. */
 struct wgc_control_conf {
 	char socket[108];          /**< REST socket, /run/wgc/wgc.sock */
@@ -377,6 +404,7 @@ struct wgc_control_conf {
 	bool state_wins;           /**< state_dir peers beat "peers" (true) */
 	uint64_t max_body;         /**< REST body limit, default 64 MiB */
 	uint32_t timeout;          /**< idle connection timeout, s (10) */
+	struct wgc_cluster_conf cluster; /**< enabled false: a single box */
 };
 
 /** The whole startup configuration file. */

@@ -1150,6 +1150,10 @@ parse_control(struct wgc_startup_conf *c, const cJSON *j,
 			if (get_uint(k, sp, 1, 3600, &v, err) != 0)
 				return -1;
 			cc->timeout = (uint32_t)v;
+		} else if (strcmp(k->string, "cluster") == 0) {
+			if (wgc_cluster_conf_parse(k, sp, &cc->cluster,
+					err) != 0)
+				return -1;
 		} else {
 			return unknown_key(err, path, k);
 		}

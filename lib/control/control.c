@@ -480,6 +480,8 @@ ctl_health(struct wgc_control *ctl, char *msg, size_t len)
 	if (ctl->ops->health != NULL && ctl->ops->health(ctl->ctx, msg,
 			len) != 0)
 		return -1;
+	if (ctl_cluster_health(ctl, msg, len) != 0)
+		return -1;
 	return wgc_monitor_health(ctl->monitor, msg, len);
 }
 
@@ -504,6 +506,7 @@ ctl_stats_collect(struct wgc_control *ctl, struct wgc_stat **out)
 		}
 		n = RTE_MAX(n, 0);
 	}
+	n += ctl_cluster_stats(ctl, st + n, STATS_MAX - (unsigned int)n);
 	k = wgc_monitor_stats(ctl->monitor, st + n, STATS_MAX - (unsigned)n);
 	return n + RTE_MAX(k, 0);
 }

@@ -62,6 +62,9 @@ struct wgc_control {
 	struct persist persist;
 	struct wgc_monitor *monitor;  /* NULL: none */
 	uint64_t peers_cached;       /* peer count after the last apply */
+	/* control.cluster (control_cluster.c): NULL ops = a single box */
+	const struct wgc_control_cluster_ops *cluster;
+	void *cluster_ctx;
 	/* REST */
 	int rest_fd;
 	struct MHD_Daemon *mhd;
@@ -104,6 +107,17 @@ int ctl_unix_listen(struct wgc_control *ctl, const char *path);
 /* apply with the lock held; an accepted change writes one audit line */
 int ctl_apply_locked(struct wgc_control *ctl, const struct wgc_changeset *cs,
 		struct wgc_conf_error *err, const struct ctl_who *who);
+
+/* the apply of a REST or UAPI change (control_cluster.c): through the
+ * cluster's writer hook when there is one, else locally under the lock */
+int ctl_apply_from(struct wgc_control *ctl, const struct wgc_changeset *cs,
+		struct wgc_conf_error *err, const struct ctl_who *who);
+/* the cluster's health, counters and GET /v1/cluster (0 / none / an
+ * object saying "enabled": false without control.cluster) */
+int ctl_cluster_health(struct wgc_control *ctl, char *msg, size_t len);
+int ctl_cluster_stats(struct wgc_control *ctl, struct wgc_stat *out,
+		unsigned int max);
+cJSON *ctl_cluster_status(struct wgc_control *ctl);
 
 /* the audit line of an accepted change (never a secret) */
 void ctl_audit(const struct wgc_changeset *cs, const struct ctl_who *who);

@@ -33,6 +33,7 @@ const struct ctl_route ctl_routes[] = {
 	{ "/v1/stats", "GET" },
 	{ "/v1/health", "GET" },
 	{ "/metrics", "GET" },
+	{ "/v1/cluster", "GET" },
 	{ NULL, NULL },
 };
 
@@ -43,6 +44,7 @@ enum route_id {
 	R_STATS,
 	R_HEALTH,
 	R_METRICS,
+	R_CLUSTER,
 	R_NONE,
 };
 
@@ -147,6 +149,9 @@ reply_conf_error(struct wgc_control *ctl, struct MHD_Connection *conn,
 		return reply_error(ctl, conn, 404, "not_found", "%s", err->msg);
 	case WGC_CONF_ENOSPC:
 		return reply_error(ctl, conn, 507, "table_full", "%s",
+			err->msg);
+	case WGC_CONF_EUNAVAIL:
+		return reply_error(ctl, conn, 503, "unavailable", "%s",
 			err->msg);
 	default:
 		return reply_error(ctl, conn, 500, "internal", "%s", err->msg);
@@ -363,9 +368,7 @@ patch_interface(struct wgc_control *ctl, struct MHD_Connection *conn,
 		}
 	}
 	cJSON_Delete(j);
-	pthread_mutex_lock(&ctl->lock);
-	rc = ctl_apply_locked(ctl, &cs, &err, &rq->who);
-	pthread_mutex_unlock(&ctl->lock);
+	rc = ctl_apply_from(ctl, &cs, &err, &rq->who);
 	wgc_changeset_free(&cs);
 	if (rc != 0)
 		return reply_conf_error(ctl, conn, &err);
@@ -552,8 +555,8 @@ change_peer(struct wgc_control *ctl, struct MHD_Connection *conn,
 		wgc_conf_error_set(&err, WGC_CONF_ENOENT, "no peer %s", b64);
 		goto fail;
 	}
-	rc = ctl_apply_locked(ctl, &cs, &err, &rq->who);
 	pthread_mutex_unlock(&ctl->lock);
+	rc = ctl_apply_from(ctl, &cs, &err, &rq->who);
 	wgc_changeset_free(&cs);
 	if (rc != 0)
 		return reply_conf_error(ctl, conn, &err);
@@ -645,8 +648,8 @@ bulk_peers(struct wgc_control *ctl, struct MHD_Connection *conn,
 		idx = NULL;
 	}
 	t2 = ctl_ms();
+	rc = ctl_apply_from(ctl, &cs, &err, &rq->who);
 	pthread_mutex_lock(&ctl->lock);
-	rc = ctl_apply_locked(ctl, &cs, &err, &rq->who);
 	count = ctl->ops->peer_count(ctl->ctx);
 	pthread_mutex_unlock(&ctl->lock);
 	t3 = ctl_ms();
@@ -823,6 +826,8 @@ route_of(const char *url, const char **rest)
 		return R_HEALTH;
 	if (strcmp(url, "/metrics") == 0)
 		return R_METRICS;
+	if (strcmp(url, "/v1/cluster") == 0)
+		return R_CLUSTER;
 	return R_NONE;
 }
 
@@ -906,6 +911,8 @@ dispatch(struct wgc_control *ctl, struct MHD_Connection *conn,
 		return get_health(ctl, conn);
 	case R_METRICS:
 		return get_metrics(ctl, conn);
+	case R_CLUSTER:
+		return reply_json(ctl, conn, 200, ctl_cluster_status(ctl));
 	default:
 		break;
 	}

@@ -166,7 +166,18 @@ wgc_control_sync(struct wgc_control *ctl, const struct wgc_iface_conf *iface,
 		const struct wgc_peer_conf *peers, uint32_t n, bool with_peers,
 		struct wgc_control_sync_stats *st, struct wgc_conf_error *err)
 {
-	static const struct ctl_who reload = { "reload", -1 };
+	return wgc_control_sync_via(ctl, iface, peers, n, with_peers,
+		"reload", st, err);
+}
+
+int
+wgc_control_sync_via(struct wgc_control *ctl,
+		const struct wgc_iface_conf *iface,
+		const struct wgc_peer_conf *peers, uint32_t n, bool with_peers,
+		const char *via, struct wgc_control_sync_stats *st,
+		struct wgc_conf_error *err)
+{
+	const struct ctl_who reload = { via, -1 };
 	struct wgc_changeset cs;
 	struct wgc_iface_conf cur;
 	int rc = -1;
@@ -202,8 +213,8 @@ wgc_control_sync(struct wgc_control *ctl, const struct wgc_iface_conf *iface,
 	}
 	rc = ctl_apply_locked(ctl, &cs, err, &reload);
 	if (rc == 0)
-		CTL_LOG(NOTICE, "sync: %u peers added, %u changed, %u removed, "
-			"%u unchanged%s%s", st->added, st->changed,
+		CTL_LOG(NOTICE, "sync (%s): %u peers added, %u changed, %u removed, "
+			"%u unchanged%s%s", via, st->added, st->changed,
 			st->removed, st->unchanged,
 			(cs.iface_fields & WGC_IFACE_F_PRIVATE_KEY) != 0 ?
 			", new private key" : "",

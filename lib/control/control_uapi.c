@@ -376,6 +376,8 @@ errno_of(enum wgc_conf_err_kind k)
 		return EIO;
 	case WGC_CONF_ENOSPC:
 		return ENOSPC;
+	case WGC_CONF_EUNAVAIL:
+		return EHOSTUNREACH;
 	default:
 		return EINVAL;
 	}
@@ -537,11 +539,8 @@ uapi_serve(struct wgc_control *ctl, long uid, int fd)
 				e = errno_of(err.kind);
 			} else {
 				big = cs.n > 10000;
-				pthread_mutex_lock(&ctl->lock);
-				if (ctl_apply_locked(ctl, &cs, &err,
-						&who) != 0)
+				if (ctl_apply_from(ctl, &cs, &err, &who) != 0)
 					e = errno_of(err.kind);
-				pthread_mutex_unlock(&ctl->lock);
 				wgc_changeset_free(&cs);
 			}
 			if (e != 0)

@@ -325,6 +325,61 @@ int wgc_control_sync(struct wgc_control *ctl,
 		const struct wgc_peer_conf *peers, uint32_t n, bool with_peers,
 		struct wgc_control_sync_stats *st, struct wgc_conf_error *err);
 
+/**
+ * wgc_control_sync() audited as @p via ("cluster": the shared store's
+ * state; wgc_control_sync() is "reload"). Same threads and result.
+ */
+int wgc_control_sync_via(struct wgc_control *ctl,
+		const struct wgc_iface_conf *iface,
+		const struct wgc_peer_conf *peers, uint32_t n, bool with_peers,
+		const char *via, struct wgc_control_sync_stats *st,
+		struct wgc_conf_error *err);
+
+/* ------------------------------------------------ cluster (etcd) hook */
+
+/**
+ * What a node sharing its peers (control.cluster, lib/cluster) adds to
+ * the control plane. Every callback is called without the control
+ * plane's mutex, from a REST or UAPI thread; each must be safe against
+ * the others.
+ */
+struct wgc_control_cluster_ops {
+	/**
+	 * A REST or UAPI change: write its peer part to the shared store
+	 * and return once this node applied it (through
+	 * wgc_control_apply_via()). 0 done; 1 done, and the change set's
+	 * interface fields (node-local) are then applied locally; -1 with
+	 * @p err set (WGC_CONF_EUNAVAIL: the store is unreachable).
+	 */
+	int (*write)(void *ctx, const struct wgc_changeset *cs,
+			struct wgc_conf_error *err);
+	/** GET /v1/cluster: a new JSON object (NULL: out of memory) */
+	cJSON *(*status)(void *ctx);
+	/** 0 if the store is in reach, else -1 and a reason in @p msg */
+	int (*health)(void *ctx, char *msg, size_t len);
+	/** counters and gauges for /v1/stats and /metrics; how many */
+	int (*stats)(void *ctx, struct wgc_stat *out, unsigned int max);
+};
+
+/**
+ * Route REST and UAPI changes through @p ops (NULL: back to local
+ * apply), and add its health, status and counters. Any thread; @p ops
+ * and @p ctx must outlive the control plane or a later call with NULL.
+ */
+void wgc_control_set_cluster(struct wgc_control *ctl,
+		const struct wgc_control_cluster_ops *ops, void *ctx);
+
+/**
+ * Apply a change set locally, never through the cluster's writer hook,
+ * audited as @p via ("cluster": the store's changes, on-demand installs,
+ * idle eviction). Any thread but a backend callback.
+ *
+ * @return 0, or -1 with @p err set (as wgc_control_apply()).
+ */
+int wgc_control_apply_via(struct wgc_control *ctl,
+		const struct wgc_changeset *cs, const char *via,
+		struct wgc_conf_error *err);
+
 /** Write a snapshot and truncate the journal now. 0 or -1. */
 int wgc_control_compact(struct wgc_control *ctl);
 
