@@ -5,13 +5,28 @@
 
 /*
  * lib/pipeline internals shared by its files:
- *   wgc_pipeline.c   workers, the handshake stage, life cycle
+ *   wgc_pipeline.c   life cycle, the worker loop, counters
+ *   pl_rx.c          worker, outer side: classify, decrypt, deliver inside
+ *   pl_tx.c          worker, inner side: route, seal, send or park; the
+ *                    stage's frames out on worker 0
+ *   pl_handshake.c   handshake messages (cookie check, initiation,
+ *                    response, cookie reply)
+ *   pl_stage.c       the handshake stage's loop: worker events, timers,
+ *                    initiations, keepalives, staged packets
  *   pl_inner.c       inner packets above the tunnel MTU (ICMP errors back
  *                    to the sender, rate-limited) and TCP MSS clamping
  */
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include <rte_byteorder.h>
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_prefetch.h>
+#include <rte_ring.h>
 
 #include "wgc_iobuf.h"
 #include "wgc_pipeline.h"
@@ -31,6 +46,52 @@ struct pl_bucket {
 	uint64_t cap;           /* burst * cost */
 	uint64_t cost;          /* ns per token */
 	uint64_t last;          /* time of the last refill */
+};
+#define BURST WGC_PIPELINE_BURST
+#define EVENT_RING_SIZE 16384
+#define RECLAIM_INTERVAL_NS (10 * 1000 * 1000ull)
+
+/* worker -> stage events, carried as (peer id << 2) | event */
+enum {
+	EV_WANT_HANDSHAKE = 1,   /* no keypair, or rekey due */
+	EV_CONFIRMED = 2,        /* a packet confirmed the `next` keypair */
+	EV_RESCHEDULE = 3,       /* a timer hook armed an earlier deadline */
+};
+
+/* a handshake message on its way to the stage */
+struct hs_item {
+	struct wgc_view v;
+	struct wgc_net_endpoint src;
+};
+
+struct worker {
+	struct wgc_pipeline_stats st;       /* first: own cache lines */
+	struct wgc_aead_engine *engine;
+	uint64_t heartbeat;                 /* poll loops run */
+	struct pl_bucket icmp;              /* ICMP errors to the inner side */
+	bool online;
+} __rte_cache_aligned;
+
+struct wgc_pipeline {
+	struct wgc_pipeline_conf c;
+	char name[24];
+	struct wgc_peers *peers;
+	const struct wgc_peers_fast *fast;
+	struct wgc_identity *id;
+	struct wgc_index_table *index;
+	struct rte_ring *hs_ring;
+	struct rte_ring *ev_ring;
+	struct rte_ring *tx_ring;           /* stage -> worker 0 -> outer */
+	struct wgc_timer_wheel *wheel;
+	struct wgc_ratelimiter *rl;
+	struct wgc_ephemeral_pool *eph;     /* the stage's ephemeral keys */
+	struct wgc_recycler any_mbuf;       /* frees mbufs of any pool */
+	uint64_t last_reclaim;
+	uint32_t scan_pos;                  /* reconciliation cursor */
+	volatile bool stop;
+	uint16_t nb_workers;
+	struct worker stage;                /* the stage's counters + engine */
+	struct worker w[WGC_PIPELINE_WORKERS_MAX];
 };
 
 /* rate tokens per second, burst at most; full at `now` */
@@ -64,5 +125,180 @@ unsigned int pl_inner_too_big(const struct wgc_pipeline_conf *c,
  * @return true if the MSS was lowered.
  */
 bool pl_mss_clamp(uint8_t *ip, uint32_t len, uint16_t mss4, uint16_t mss6);
+
+/* ---- worker (pl_rx.c, pl_tx.c) ---- */
+
+/* one outer RX burst of worker w: transport messages decrypted and
+ * delivered to the inner edge, handshake messages queued for the stage;
+ * returns the views received */
+unsigned int pl_worker_outer(struct wgc_pipeline *pl, uint16_t w,
+		struct worker *wk, uint64_t now);
+
+/* one inner RX burst of worker w: sealed and sent, parked, or answered
+ * with an ICMP error; returns the views received */
+unsigned int pl_worker_inner(struct wgc_pipeline *pl, uint16_t w,
+		struct worker *wk, uint64_t now);
+
+/* worker 0: send what the stage queued on its TX ring */
+unsigned int pl_worker_stage_tx(struct wgc_pipeline *pl);
+
+/*
+ * Seal views for peers (kps given), add outer headers, send on queue q
+ * (wk == &pl->stage: through the stage's TX ring). Views whose peer has no
+ * endpoint are dropped. A worker, or the stage.
+ */
+void pl_seal_and_send(struct wgc_pipeline *pl, uint16_t q, struct worker *wk,
+		struct wgc_view *ev, struct wgc_keypair **kps,
+		struct wgc_peer **peers, uint16_t n, uint64_t now,
+		bool keepalive);
+
+/* ---- the handshake stage (pl_stage.c, pl_handshake.c) ---- */
+
+/* put a peer on the timer wheel at its next deadline */
+void pl_sched(struct wgc_pipeline *pl, struct wgc_peer_proto *pp);
+
+/* hand frames to worker 0 for transmission; views are empty afterwards */
+void pl_stage_tx(struct wgc_pipeline *pl, struct wgc_view *v, unsigned int n);
+
+/* add outer headers to a handshake message and hand it to worker 0 */
+void pl_stage_send(struct wgc_pipeline *pl, struct wgc_view *v,
+		const struct wgc_net_endpoint *dst);
+
+/* send what was staged for p, or a keepalive if nothing was and asked */
+void pl_flush_staged(struct wgc_pipeline *pl, struct wgc_peer *p,
+		uint64_t now, bool keepalive_if_empty);
+
+/* a handshake with p completed */
+void pl_handshake_done(struct wgc_pipeline *pl, struct wgc_peer *p,
+		uint64_t now);
+
+/* answer one handshake message (initiation, response, cookie reply);
+ * the view is released */
+void pl_stage_handshake(struct wgc_pipeline *pl, struct hs_item *it,
+		uint64_t now, bool under_load);
+
+/* hooks of the peer table */
+void pl_on_peer_change(void *ctx, struct wgc_peer *p);
+void pl_on_peer_remove(void *ctx, struct wgc_peer *p);
+
+/* ---- endpoint conversions ---- */
+
+static inline void
+ep_from_net(struct wgc_peer_endpoint *ep, const struct wgc_net_endpoint *n)
+{
+	memset(ep, 0, sizeof(*ep));
+	if (n->addr.family == AF_INET) {
+		ep->family = 4;
+		memcpy(ep->addr, &n->addr.ip4, 4);
+	} else {
+		ep->family = 6;
+		memcpy(ep->addr, n->addr.ip6, 16);
+	}
+	ep->port = rte_be_to_cpu_16(n->port);
+}
+
+static inline void
+ep_to_net(struct wgc_net_endpoint *n, const struct wgc_peer_endpoint *ep)
+{
+	memset(n, 0, sizeof(*n));
+	if (ep->family == 4) {
+		n->addr.family = AF_INET;
+		memcpy(&n->addr.ip4, ep->addr, 4);
+	} else {
+		n->addr.family = AF_INET6;
+		memcpy(n->addr.ip6, ep->addr, 16);
+	}
+	n->port = rte_cpu_to_be_16(ep->port);
+}
+
+static inline void
+proto_addr_from_net(struct wgc_proto_addr *a, const struct wgc_net_endpoint *n)
+{
+	memset(a, 0, sizeof(*a));
+	if (n->addr.family == AF_INET) {
+		a->family = 4;
+		memcpy(a->addr, &n->addr.ip4, 4);
+	} else {
+		a->family = 6;
+		memcpy(a->addr, n->addr.ip6, 16);
+	}
+	a->port = rte_be_to_cpu_16(n->port);
+}
+
+/* ---- small helpers ---- */
+
+static inline uint64_t
+pl_now(const struct wgc_pipeline *pl)
+{
+	return pl->c.clock();
+}
+
+static inline bool
+post_event(struct wgc_pipeline *pl, struct worker *wk, uint32_t id,
+		unsigned int ev)
+{
+	void *e = (void *)(uintptr_t)(((uint64_t)id << 2) | ev);
+
+	if (rte_ring_mp_enqueue(pl->ev_ring, e) == 0)
+		return true;
+	wk->st.drop[WGC_PL_DROP_EVENT_FULL]++;
+	return false;
+}
+
+/* the flag stands for an event in the ring: a lost event clears it, so
+ * that the next packet asks again */
+static inline void
+want_handshake(struct wgc_pipeline *pl, struct worker *wk, struct wgc_peer *p)
+{
+	if (__atomic_exchange_n(&p->handshake_wanted, 1, __ATOMIC_RELAXED) == 0 &&
+			!post_event(pl, wk, p->id, EV_WANT_HANDSHAKE))
+		__atomic_store_n(&p->handshake_wanted, 0, __ATOMIC_RELAXED);
+}
+
+/* the source (or destination) of an inner packet routes to this peer? */
+static inline struct wgc_peer *
+route_inner(const struct wgc_peers_fast *f, const uint8_t *ip, uint32_t len,
+		bool dst)
+{
+	uint32_t a;
+
+	if (len >= 20 && (ip[0] >> 4) == 4) {
+		memcpy(&a, ip + (dst ? 16 : 12), 4);
+		return wgc_peers_route4(f, a);
+	}
+	if (len >= 40 && (ip[0] >> 4) == 6)
+		return wgc_peers_route6(f, ip + (dst ? 24 : 8));
+	return NULL;
+}
+
+static inline void
+add_ether(struct wgc_pipeline *pl, struct wgc_view *v)
+{
+	struct rte_ether_hdr *eh;
+	uint16_t type = (v->data[0] >> 4) == 6 ? RTE_ETHER_TYPE_IPV6 :
+		RTE_ETHER_TYPE_IPV4;
+
+	eh = (struct rte_ether_hdr *)wgc_view_prepend(v, sizeof(*eh));
+	if (eh == NULL)
+		return;
+	eh->dst_addr = pl->c.inner_peer_mac;
+	eh->src_addr = pl->c.inner_mac;
+	eh->ether_type = rte_cpu_to_be_16(type);
+}
+
+/*
+ * Put the headers of a received burst in flight before touching them, so
+ * that the first misses of 32 packets overlap. (Prefetching whole packets
+ * into L2 as well measured no better: the hardware prefetcher follows the
+ * checksum and AEAD loops.)
+ */
+static inline void
+prefetch_burst(const struct wgc_view *v, uint16_t n)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++)
+		rte_prefetch0(v[i].data);
+}
 
 #endif /* _PL_PRIVATE_H_ */
