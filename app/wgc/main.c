@@ -64,6 +64,7 @@
 
 #include "log.h"
 #include "notify.h"
+#include "ondemand.h"
 #include "reload.h"
 #include "telemetry.h"
 
@@ -148,6 +149,7 @@ struct wgc_daemon {
 	struct wgc_peers_backend *pb;
 	struct wgc_control *ctl;
 	struct wgc_monitor *mon;
+	struct wgc_app_ondemand *ondemand;  /* NULL: not on demand */
 	bool once;
 	uint16_t nb_workers;
 	unsigned int lcores[WGC_PIPELINE_WORKERS_MAX];
@@ -716,7 +718,9 @@ daemon_stats(void *ctx, struct wgc_stat *out, unsigned int max)
 		n = stat_put(out, n, max, "drops", name, -1, ns.drop[i]);
 	}
 	n = stats_edges(d, out, n, max);
-	return (int)stats_park(d, out, n, max);
+	n = stats_park(d, out, n, max);
+	return (int)(n + wgc_app_ondemand_stats(d->ondemand, out + n,
+		max - n));
 }
 
 /* rte_telemetry's /wgc/stats: the above and the monitor's figures */
@@ -999,6 +1003,11 @@ setup(struct wgc_daemon *d, const char *prog)
 	plc.mtu = d->conf.inner.mtu;
 	setup_inner_l3(&d->conf.inner, &plc);
 	plc.qsbr = d->qsbr;
+	d->ondemand = wgc_app_ondemand_prepare(&d->conf.control.cluster, &plc);
+	if (d->ondemand == NULL && errno != 0) {
+		fprintf(stderr, "wgc: on demand: %s\n", strerror(errno));
+		return -1;
+	}
 	d->pl = wgc_pipeline_create(&plc);
 	if (d->pl == NULL) {
 		fprintf(stderr, "wgc: pipeline: %s\n", rte_strerror(rte_errno));
@@ -1013,6 +1022,9 @@ setup(struct wgc_daemon *d, const char *prog)
 	}
 	wgc_peers_unlock(d->peers);
 	if (setup_monitor(d) < 0 || setup_control(d) < 0)
+		return -1;
+	if (!d->once && wgc_app_ondemand_start(d->ondemand, d->ctl, d->peers,
+			d->pl) < 0)
 		return -1;
 	if (wgc_ethdev_start(d->outer) < 0 ||
 			(d->inner_eth != NULL &&
@@ -1153,7 +1165,9 @@ teardown(struct wgc_daemon *d)
 
 	wgc_app_telemetry_detach();
 	/* no more changes from outside, then no more traffic */
+	wgc_app_ondemand_stop(d->ondemand);
 	wgc_control_destroy(d->ctl);
+	wgc_app_ondemand_free(d->ondemand);
 	wgc_peers_backend_destroy(d->pb);
 	wgc_monitor_free(d->mon);
 	if (d->launched) {

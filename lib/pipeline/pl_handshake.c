@@ -10,11 +10,23 @@
 
 #include "pl_private.h"
 
+/* the initiator's static key, kept when no peer has it */
+struct key_lookup {
+	struct wgc_peers *peers;
+	bool missed;
+	uint8_t key[WGC_KEY_LEN];
+};
+
 static struct wgc_peer_proto *
 lookup_by_key(void *ctx, const uint8_t key[WGC_KEY_LEN])
 {
-	struct wgc_peer *p = wgc_peers_lookup(ctx, key);
+	struct key_lookup *kl = ctx;
+	struct wgc_peer *p = wgc_peers_lookup(kl->peers, key);
 
+	if (p == NULL) {
+		kl->missed = true;
+		memcpy(kl->key, key, WGC_KEY_LEN);
+	}
 	return p == NULL ? NULL : &p->proto;
 }
 
@@ -27,6 +39,7 @@ pl_stage_handshake(struct wgc_pipeline *pl, struct hs_item *it,
 	struct wgc_view *v = &it->v;
 	struct wgc_peer_endpoint ep;
 	struct wgc_peer *p;
+	struct key_lookup kl = { .peers = pl->peers };
 	unsigned int type = wgc_msg_classify(v->data, v->len);
 	int rc;
 
@@ -60,9 +73,12 @@ pl_stage_handshake(struct wgc_pipeline *pl, struct hs_item *it,
 	switch (type) {
 	case WGC_MSG_INITIATION:
 		rc = wgc_handshake_consume_initiation(pl->id, v->data, v->len,
-			lookup_by_key, pl->peers, now, &pp);
-		if (rc != 0)
+			lookup_by_key, &kl, now, &pp);
+		if (rc != 0) {
+			if (kl.missed)
+				pl_unknown_initiator(pl, kl.key, v, &it->src);
 			break;
+		}
 		p = wgc_peer_from_proto(pp);
 		ep_from_net(&ep, &it->src);
 		wgc_peer_endpoint_set(p, &ep);

@@ -177,6 +177,12 @@ void pl_handshake_done(struct wgc_pipeline *pl, struct wgc_peer *p,
 void pl_stage_handshake(struct wgc_pipeline *pl, struct hs_item *it,
 		uint64_t now, bool under_load);
 
+/* an initiation (MACs passed) whose static key no peer has: to the
+ * configuration's unknown_initiator hook, if any (pl_ondemand.c) */
+void pl_unknown_initiator(struct wgc_pipeline *pl,
+		const uint8_t key[WGC_KEY_LEN], const struct wgc_view *v,
+		const struct wgc_net_endpoint *src);
+
 /* hooks of the peer table */
 void pl_on_peer_change(void *ctx, struct wgc_peer *p);
 void pl_on_peer_remove(void *ctx, struct wgc_peer *p);
