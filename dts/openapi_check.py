@@ -118,6 +118,7 @@ def main():
         ("GET", "/v1/peers", None, 200),
         ("GET", "/v1/stats", None, 200),
         ("GET", "/v1/health", None, 200),
+        ("GET", "/v1/cluster", None, 200),
         ("GET", "/metrics", None, 200),
         ("GET", "/metrics?peers=1", None, 200),
         ("DELETE", "/v1/peers/" + urlkey2, None, 204),

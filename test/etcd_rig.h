@@ -4,11 +4,9 @@
 #define _ETCD_RIG_H_
 
 /*
- * A real etcd (Debian's etcd-server, installed by devtools/install-deps.sh)
- * for the tests of lib/cluster: started on two loopback ports of the
- * test's own (24000 + 2 x (pid mod 400)) with a data directory under /tmp,
- * removed by etcd_teardown(). Without /usr/bin/etcd the tests say so and
- * are counted as skipped.
+ * A real etcd (Debian's etcd-server) for the cluster tests: started on two
+ * loopback ports of the test's own with a data directory under /tmp,
+ * stopped and restarted on the same data, removed afterwards.
  */
 
 #include <signal.h>
@@ -23,12 +21,12 @@
 
 #define ETCD_BIN "/usr/bin/etcd"
 
-static __rte_unused pid_t etcd_pid;
+static pid_t etcd_pid;
 static char etcd_dir[64];
 static char etcd_url[64];
 static char etcd_peer[64];
 
-static __rte_unused uint64_t
+static uint64_t
 ms_now(void)
 {
 	struct timespec ts;
@@ -37,7 +35,7 @@ ms_now(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static __rte_unused void
+static void
 sleep_ms(unsigned int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
@@ -46,7 +44,7 @@ sleep_ms(unsigned int ms)
 }
 
 /* start etcd on the data directory (kept across restarts) */
-static __rte_unused int
+static int
 etcd_start(void)
 {
 	const char *const ep[] = { etcd_url };
@@ -82,7 +80,7 @@ etcd_start(void)
 	return up ? 0 : -1;
 }
 
-static __rte_unused void
+static void
 etcd_stop(void)
 {
 	if (etcd_pid > 0) {
@@ -92,8 +90,10 @@ etcd_stop(void)
 	}
 }
 
-static __rte_unused int
-etcd_setup(void)
+/* start etcd on 127.0.0.1:base + 2 x (pid mod 400) and the next port,
+ * with a data directory of its own; TEST_SKIPPED without etcd */
+static int
+etcd_rig_setup(unsigned int base)
 {
 	unsigned int port;
 
@@ -105,8 +105,7 @@ etcd_setup(void)
 	snprintf(etcd_dir, sizeof(etcd_dir), "/tmp/wgc-etcd-test.XXXXXX");
 	if (mkdtemp(etcd_dir) == NULL)
 		return TEST_FAILED;
-	/* loopback ports of this test: 24xxx by pid */
-	port = 24000 + (unsigned int)(getpid() % 400) * 2;
+	port = base + (unsigned int)(getpid() % 400) * 2;
 	snprintf(etcd_url, sizeof(etcd_url), "http://127.0.0.1:%u", port);
 	snprintf(etcd_peer, sizeof(etcd_peer), "http://127.0.0.1:%u",
 		port + 1);
@@ -117,7 +116,7 @@ etcd_setup(void)
 	return TEST_SUCCESS;
 }
 
-static __rte_unused void
+static void
 etcd_teardown(void)
 {
 	char cmd[128];
@@ -128,7 +127,7 @@ etcd_teardown(void)
 		printf("could not remove %s\n", etcd_dir);
 }
 
-/* wait up to ms for cond, polling every 20 ms */
+/* until cond holds or ms passed */
 #define WAIT_FOR(cond, ms) do { \
 	uint64_t t0_ = ms_now(); \
 	while (!(cond) && ms_now() - t0_ < (ms)) \

@@ -22,6 +22,13 @@
 #include "wgc_test.h"
 #include "etcd_rig.h"
 
+/* loopback ports of this test: 24000 + 2 x (pid mod 400) */
+static int
+etcd_setup(void)
+{
+	return etcd_rig_setup(24000);
+}
+
 /* what a callback saw */
 struct seen {
 	unsigned int n;

@@ -24,6 +24,13 @@
 
 #define PREFIX "/od/"
 
+/* etcd on loopback ports 26xxx of this test */
+static int
+etcd_setup(void)
+{
+	return etcd_rig_setup(26000);
+}
+
 /* what the callbacks saw; install may be held back by a gate */
 struct od_rec {
 	pthread_mutex_t mu;

@@ -64,6 +64,7 @@
 
 #include "log.h"
 #include "notify.h"
+#include "cluster.h"
 #include "ondemand.h"
 #include "reload.h"
 #include "telemetry.h"
@@ -148,6 +149,7 @@ struct wgc_daemon {
 	struct wgc_pipeline *pl;
 	struct wgc_peers_backend *pb;
 	struct wgc_control *ctl;
+	struct wgc_cluster *cluster;  /* control.cluster, else NULL */
 	struct wgc_monitor *mon;
 	struct wgc_app_ondemand *ondemand;  /* NULL: not on demand */
 	bool once;
@@ -1021,7 +1023,9 @@ setup(struct wgc_daemon *d, const char *prog)
 		}
 	}
 	wgc_peers_unlock(d->peers);
-	if (setup_monitor(d) < 0 || setup_control(d) < 0)
+	if (setup_monitor(d) < 0 || setup_control(d) < 0 || (!d->once &&
+			wgc_app_cluster_start(&d->conf, d->ctl, d->pl,
+				&d->cluster) < 0))
 		return -1;
 	if (!d->once && wgc_app_ondemand_start(d->ondemand, d->ctl, d->peers,
 			d->pl) < 0)
@@ -1166,6 +1170,7 @@ teardown(struct wgc_daemon *d)
 	wgc_app_telemetry_detach();
 	/* no more changes from outside, then no more traffic */
 	wgc_app_ondemand_stop(d->ondemand);
+	wgc_app_cluster_stop(d->cluster);
 	wgc_control_destroy(d->ctl);
 	wgc_app_ondemand_free(d->ondemand);
 	wgc_peers_backend_destroy(d->pb);

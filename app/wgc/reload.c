@@ -97,7 +97,8 @@ same_control(const struct wgc_control_conf *a,
 		strcmp(a->group, b->group) == 0 &&
 		strcmp(a->uapi_dir, b->uapi_dir) == 0 &&
 		a->state_wins == b->state_wins && a->max_body == b->max_body &&
-		a->timeout == b->timeout;
+		a->timeout == b->timeout &&
+		memcmp(&a->cluster, &b->cluster, sizeof(a->cluster)) == 0;
 }
 
 unsigned int
@@ -159,6 +160,9 @@ wgc_app_reload(const struct wgc_startup_conf *running,
 			strchr(names, ',') != NULL ? "" : "s");
 		goto out;
 	}
+	/* in a cluster the peers are etcd's */
+	if (running->control.cluster.enabled)
+		next.peers_given = false;
 	if (wgc_control_sync(ctl, &next.iface, next.peers, next.n_peers,
 			next.peers_given, &st, &err) != 0) {
 		fprintf(stderr, "wgc: reload: %s: %s; nothing changed\n", path,

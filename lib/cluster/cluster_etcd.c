@@ -373,6 +373,104 @@ nomem:
 	return -ENOMEM;
 }
 
+/* compare of one op (mod_revision 0 compares equal for a missing key) */
+static int
+txn_compare(cJSON *o, const struct wgc_etcd_op *op)
+{
+	cJSON *cmp = new_item(o, "compare");
+
+	if (cmp == NULL || add_b64(cmp, "key", op->key, op->key_len) != 0 ||
+			cJSON_AddStringToObject(cmp, "target", "MOD") == NULL ||
+			cJSON_AddStringToObject(cmp, "result", "EQUAL") ==
+			NULL || add_i64(cmp, "mod_revision",
+				op->expect_rev) != 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static int
+txn_request(cJSON *o, const struct wgc_etcd_op *op)
+{
+	static const char * const names[] = {
+		[WGC_ETCD_OP_GET] = "request_range",
+		[WGC_ETCD_OP_PUT] = "request_put",
+		[WGC_ETCD_OP_DELETE] = "request_delete_range",
+	};
+	cJSON *it = new_item(o, "success"), *rq;
+
+	if ((unsigned int)op->type >= RTE_DIM(names))
+		return -EINVAL;
+	rq = it == NULL ? NULL : cJSON_AddObjectToObject(it, names[op->type]);
+	if (rq == NULL || add_b64(rq, "key", op->key, op->key_len) != 0)
+		return -ENOMEM;
+	if (op->type == WGC_ETCD_OP_PUT && add_b64(rq, "value", op->value,
+			op->value_len) != 0)
+		return op->value_len > WGC_ETCD_VALUE_MAX ? -E2BIG : -ENOMEM;
+	return 0;
+}
+
+int
+wgc_etcd_txn(struct wgc_etcd *e, const struct wgc_etcd_op *ops,
+		unsigned int n, wgc_etcd_kv_cb cb, void *ctx, int64_t *rev_out)
+{
+	cJSON *o, *ans = NULL;
+	const cJSON *rs, *r;
+	unsigned int i;
+	int bad = 0, rc = 0;
+	int64_t rev;
+
+	if (n > WGC_ETCD_TXN_OPS_MAX)
+		return -E2BIG;
+	o = cJSON_CreateObject();
+	if (o == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n && rc == 0; i++) {
+		if (ops[i].key_len > WGC_ETCD_VALUE_MAX)
+			rc = -E2BIG;
+		else if (ops[i].expect_rev >= 0)
+			rc = txn_compare(o, &ops[i]);
+	}
+	for (i = 0; i < n && rc == 0; i++)
+		rc = txn_request(o, &ops[i]);
+	if (rc != 0) {
+		cJSON_Delete(o);
+		return rc;
+	}
+	rc = call_json(e, "kv/txn", o, &ans);
+	if (rc != 0)
+		return rc;
+	rev = etcd_json_i64(cJSON_GetObjectItemCaseSensitive(ans, "header"),
+		"revision", 0, &bad);
+	if (bad || rev <= 0) {
+		rc = -EBADMSG;
+	} else if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ans,
+			"succeeded"))) {
+		rc = -ECANCELED;
+	} else if (cb != NULL) {
+		rs = cJSON_GetObjectItemCaseSensitive(ans, "responses");
+		cJSON_ArrayForEach(r, rs) {
+			const cJSON *rr = cJSON_GetObjectItemCaseSensitive(r,
+				"response_range");
+			const uint8_t *last = NULL;
+			uint8_t *last_buf = NULL;
+			size_t last_len = 0;
+			int64_t k;
+
+			if (rr == NULL)
+				continue;
+			rc = walk_kvs(rr, cb, ctx, &last, &last_len,
+				&last_buf, &k);
+			free(last_buf);
+			if (rc != 0)
+				break;
+		}
+	}
+	if (rc == 0 && rev_out != NULL)
+		*rev_out = rev;
+	cJSON_Delete(ans);
+	return rc;
+}
+
 int
 wgc_etcd_delete(struct wgc_etcd *e, const void *key, size_t key_len,
 		int64_t *rev_out)

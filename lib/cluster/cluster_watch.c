@@ -42,6 +42,7 @@ watch_message(struct wgc_etcd_watch *w, const char *text)
 {
 	cJSON *j = cJSON_Parse(text);
 	const cJSON *r, *evs, *ev;
+	int64_t from;
 	int bad = 0;
 
 	if (j == NULL) {
@@ -61,6 +62,9 @@ watch_message(struct wgc_etcd_watch *w, const char *text)
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "created")) &&
 			w->ops.state != NULL)
 		w->ops.state(w->ctx, WGC_ETCD_WATCH_UP, w->next_rev - 1);
+	/* a transaction's events share one revision: deliver each of them,
+	 * then move past it */
+	from = w->next_rev;
 	evs = cJSON_GetObjectItemCaseSensitive(r, "events");
 	cJSON_ArrayForEach(ev, evs) {
 		const cJSON *t = cJSON_GetObjectItemCaseSensitive(ev, "type");
@@ -71,7 +75,7 @@ watch_message(struct wgc_etcd_watch *w, const char *text)
 				&kv, &kb, &vb) != 0) {
 			CLUSTER_LOG(WARNING, "watch: an event that is not a "
 				"key-value pair, skipped");
-		} else if (kv.mod_revision >= w->next_rev) {
+		} else if (kv.mod_revision >= from) {
 			kv.deleted = cJSON_IsString(t) &&
 				strcmp(t->valuestring, "DELETE") == 0;
 			if (kv.deleted) {
@@ -79,7 +83,8 @@ watch_message(struct wgc_etcd_watch *w, const char *text)
 				kv.value_len = 0;
 			}
 			w->ops.event(w->ctx, &kv);
-			w->next_rev = kv.mod_revision + 1;
+			if (kv.mod_revision >= w->next_rev)
+				w->next_rev = kv.mod_revision + 1;
 		}
 		free(kb);
 		free(vb);

@@ -28,6 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wgc_conf.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -124,6 +126,39 @@ int wgc_etcd_put(struct wgc_etcd *e, const void *key, size_t key_len,
 int wgc_etcd_delete(struct wgc_etcd *e, const void *key, size_t key_len,
 		int64_t *rev_out);
 
+/** One operation of wgc_etcd_txn(). */
+struct wgc_etcd_op {
+	enum {
+		WGC_ETCD_OP_GET,      /**< read the key (result through cb) */
+		WGC_ETCD_OP_PUT,
+		WGC_ETCD_OP_DELETE,
+	} type;
+	const void *key;
+	size_t key_len;
+	const void *value;        /**< PUT */
+	size_t value_len;
+	/** compare the key's mod_revision first: the transaction runs only
+	 * if it is still this (0: the key must not exist); -1: no compare */
+	int64_t expect_rev;
+};
+
+/** etcd's default bounds of one transaction (--max-txn-ops,
+ * --max-request-bytes 1.5 MiB; the body is base64 of keys and values) */
+#define WGC_ETCD_TXN_OPS_MAX 128
+#define WGC_ETCD_TXN_BYTES_MAX (1024 * 1024)
+
+/**
+ * One etcd transaction: if every compare of @p ops holds, run all of
+ * @p ops in order (gets report their pair through cb, a missing key
+ * reports nothing); else nothing. Client's thread.
+ *
+ * @return
+ *   0, -ECANCELED if a comparison failed (nothing written), -E2BIG for
+ *   more than WGC_ETCD_TXN_OPS_MAX ops, or a negative errno.
+ */
+int wgc_etcd_txn(struct wgc_etcd *e, const struct wgc_etcd_op *ops,
+		unsigned int n, wgc_etcd_kv_cb cb, void *ctx, int64_t *rev_out);
+
 /** Grant a lease of ttl seconds; its id in *id. Client's thread. */
 int wgc_etcd_lease_grant(struct wgc_etcd *e, unsigned int ttl, int64_t *id);
 
@@ -172,6 +207,76 @@ struct wgc_etcd_watch *wgc_etcd_watch_start(const char *const *endpoints,
 /** Stop a watch and join its thread (bounded by ~200 ms). */
 void wgc_etcd_watch_stop(struct wgc_etcd_watch *w);
 
+/* ------------------------------------------- a node of a cluster */
+
+struct wgc_control;
+struct wgc_cluster;
+
+/** Parameters of wgc_cluster_start(). */
+struct wgc_cluster_params {
+	const struct wgc_cluster_conf *conf; /**< control.cluster */
+	struct wgc_control *ctl;   /**< the node's control plane */
+	const char *state_dir;     /**< where the applied revision is kept
+	                            *   (NULL or "": a full read at start) */
+	const char *address;       /**< node record: where it is reached */
+	const char *version;       /**< node record: wgc's version */
+	/** node record: handshakes so far (a rate is derived); optional */
+	uint64_t (*handshakes)(void *ctx);
+	/** node record: peers held now; optional (else the peers synced) */
+	uint64_t (*peers)(void *ctx);
+	void *cb_ctx;              /**< of handshakes() and peers() */
+	unsigned int timeout_ms;   /**< bound of an etcd call; 0: 2000 */
+	unsigned int apply_wait_ms; /**< read-your-writes bound; 0: 5000 */
+	unsigned int node_ttl;     /**< node record lease, s; 0: 10 */
+	unsigned int page;         /**< keys per page of a full read; 0: 2000 */
+};
+
+/** What a node's sync did (/v1/stats, /metrics, GET /v1/cluster). */
+struct wgc_cluster_stats {
+	int64_t applied_revision;  /**< the store revision this node has */
+	uint64_t peers_synced;     /**< peers taken from the store */
+	uint64_t full_syncs;       /**< full reads (start, compaction) */
+	uint64_t batches;          /**< watch batches applied */
+	uint64_t events;           /**< watch events applied */
+	uint64_t skipped_malformed; /**< values that are not a peer */
+	uint64_t apply_errors;     /**< changes the device refused */
+	uint64_t watch_reconnects; /**< watch streams lost */
+	uint64_t compactions;      /**< resyncs after a compacted revision */
+	uint64_t writes;           /**< REST/UAPI changes written to etcd */
+	uint64_t write_conflicts;  /**< compare failures (retried) */
+	uint64_t write_unavailable; /**< writes refused with 503 */
+	bool reachable;            /**< etcd answered lately */
+	bool synced;               /**< the first full read (or resume) done */
+};
+
+/**
+ * Start sharing peers: a thread reads `<prefix>peers/` (paged, at one
+ * revision; or resumes from the revision kept in the state directory),
+ * makes the device match by diff through the control plane (audited as
+ * via=cluster), then applies the watch's changes in batches; the node
+ * record is kept under a lease. REST and UAPI peer changes are routed to
+ * etcd (wgc_control_set_cluster()). Control thread; the control plane
+ * must outlive the cluster.
+ *
+ * @return the cluster, or NULL with errno set (never because etcd is
+ *   unreachable: the thread retries and health says degraded).
+ */
+struct wgc_cluster *wgc_cluster_start(const struct wgc_cluster_params *p);
+
+/** Unhook from the control plane, stop the threads, delete the node
+ * record (bounded by the timeout), free. NULL is a no-op. */
+void wgc_cluster_stop(struct wgc_cluster *c);
+
+/** Copy the counters. Any thread. */
+void wgc_cluster_stats_get(struct wgc_cluster *c, struct wgc_cluster_stats *st);
+
+/**
+ * Wait until the node applied @p rev (0: the first full read or resume)
+ * or @p timeout_ms passed. Any thread but the cluster's.
+ * @return 0, or -ETIMEDOUT.
+ */
+int wgc_cluster_wait_applied(struct wgc_cluster *c, int64_t rev,
+		unsigned int timeout_ms);
 
 /* ------------------------------------------------ peers on demand */
 
