@@ -1024,11 +1024,10 @@ setup(struct wgc_daemon *d, const char *prog)
 	}
 	wgc_peers_unlock(d->peers);
 	if (setup_monitor(d) < 0 || setup_control(d) < 0 || (!d->once &&
+			(wgc_app_ondemand_start(d->ondemand, d->ctl, d->peers,
+				d->pl) < 0 ||
 			wgc_app_cluster_start(&d->conf, d->ctl, d->pl,
-				&d->cluster) < 0))
-		return -1;
-	if (!d->once && wgc_app_ondemand_start(d->ondemand, d->ctl, d->peers,
-			d->pl) < 0)
+				d->ondemand, &d->cluster) < 0)))
 		return -1;
 	if (wgc_ethdev_start(d->outer) < 0 ||
 			(d->inner_eth != NULL &&

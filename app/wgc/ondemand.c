@@ -148,6 +148,35 @@ od_remove(void *ctx, const uint8_t (*keys)[32], unsigned int n)
 	return rc != 0 ? -EINVAL : 0;
 }
 
+/* the cluster's sync takes the store's version of the peers held only,
+ * and a put of a key not held forgets its negative cache entry (a client
+ * whose peer was just written is looked up again at once) */
+static bool
+od_take(void *ctx, const uint8_t pub[32])
+{
+	struct wgc_app_ondemand *a = ctx;
+	struct wgc_ondemand *od;
+	bool held;
+
+	wgc_peers_lock(a->peers);
+	held = wgc_peers_lookup(a->peers, pub) != NULL;
+	wgc_peers_unlock(a->peers);
+	od = __atomic_load_n(&a->od, __ATOMIC_ACQUIRE);
+	if (!held && od != NULL)
+		wgc_ondemand_forget(od, pub);
+	return held;
+}
+
+void
+wgc_app_ondemand_cluster_params(struct wgc_app_ondemand *a,
+		struct wgc_cluster_params *p)
+{
+	if (a == NULL || a->peers == NULL)
+		return;
+	p->take = od_take;
+	p->take_ctx = a;
+}
+
 struct wgc_app_ondemand *
 wgc_app_ondemand_prepare(const struct wgc_cluster_conf *cc,
 		struct wgc_pipeline_conf *plc)

@@ -37,6 +37,14 @@ int wgc_app_ondemand_start(struct wgc_app_ondemand *a,
 		struct wgc_control *ctl, struct wgc_peers *peers,
 		struct wgc_pipeline *pl);
 
+/**
+ * Make a cluster's sync take only the peers the node holds (it started
+ * already; NULL: nothing changes). Main thread, before
+ * wgc_cluster_start().
+ */
+void wgc_app_ondemand_cluster_params(struct wgc_app_ondemand *a,
+		struct wgc_cluster_params *p);
+
 /** Counters for /v1/stats and /metrics; how many written. Any thread. */
 unsigned int wgc_app_ondemand_stats(struct wgc_app_ondemand *a,
 		struct wgc_stat *out, unsigned int max);

@@ -717,3 +717,35 @@ wgc_ondemand_stats_read(struct wgc_ondemand *od, struct wgc_stat *out,
 #undef PUT
 	return n;
 }
+
+/* ---- the sync of an on-demand node */
+
+int
+cluster_apply_taken(struct wgc_cluster *c, const struct wgc_peer_conf *p,
+		uint32_t n, struct wgc_conf_error *err)
+{
+	struct wgc_changeset cs;
+	uint32_t i;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	memset(&cs, 0, sizeof(cs));
+	cs.steal_allowed_ips = true;  /* the store's last write wins */
+	for (i = 0; i < n; i++) {
+		struct wgc_peer_change *ch = wgc_changeset_add(&cs);
+
+		if (ch == NULL || wgc_peer_conf_copy(&ch->conf, &p[i]) != 0) {
+			wgc_changeset_free(&cs);
+			return wgc_conf_error_set(err, WGC_CONF_EIO,
+				"out of memory");
+		}
+		ch->op = WGC_PEER_OP_UPSERT;
+		ch->fields = WGC_PEER_F_ALL;
+		if (p[i].endpoint.addr.family == 0)
+			ch->fields &= ~WGC_PEER_F_ENDPOINT;
+	}
+	rc = wgc_control_apply_via(c->ctl, &cs, "cluster", err);
+	wgc_changeset_free(&cs);
+	return rc;
+}

@@ -229,6 +229,15 @@ struct wgc_cluster_params {
 	unsigned int apply_wait_ms; /**< read-your-writes bound; 0: 5000 */
 	unsigned int node_ttl;     /**< node record lease, s; 0: 10 */
 	unsigned int page;         /**< keys per page of a full read; 0: 2000 */
+	/**
+	 * On-demand nodes (hold only the active subset): does the node take
+	 * the store's version of this peer? Asked for every put (a full
+	 * read's and the watch's) on the sync thread; deletes are always
+	 * taken. A full read then updates the peers taken and removes none.
+	 * NULL: every peer, and a full read makes the device match.
+	 */
+	bool (*take)(void *ctx, const uint8_t pub[32]);
+	void *take_ctx;
 };
 
 /** What a node's sync did (/v1/stats, /metrics, GET /v1/cluster). */
