@@ -105,8 +105,7 @@ dts_check "D written to etcd with etcdctl" \
 	cl_put_peer $PREFIX "$dpk" 10.84.0.3/32
 # the node follows the store, but takes only the peers it holds
 sleep 1
-dts_check "the node does not hold D (1 s after the put)" sh -c "! $(command -v curl) -sf \
-	--unix-socket $S http://wgc/v1/peers/$(cl_url "$dpk") >/dev/null"
+dts_check "the node does not hold D (1 s after the put)" cl_lacks "$S" "$dpk"
 client d "$T/d.key" 51985 10.84.0.3
 D_PID=$E2E_WGGO_PID
 t0=$(date +%s%N)
@@ -130,11 +129,8 @@ dts_check "the node holds D now" cl_holds "$S" "$dpk"
 dts_check "the install is audited as via=on_demand" \
 	grep -q "wgc.audit: uid=- via=on_demand op=upsert peer=$dpk" \
 	"$T/wgc.log"
-dts_check "counted: ondemand_installed and ondemand_reinjected" sh -c \
-	"[ \$(curl -s --unix-socket $S http://wgc/v1/stats |
-	jq '.interface.ondemand_installed') -ge 1 ] &&
-	[ \$(curl -s --unix-socket $S http://wgc/v1/stats |
-	jq '.interface.ondemand_reinjected') -ge 1 ]"
+dts_check "counted: ondemand_installed and ondemand_reinjected" \
+	cl_stats_min "$S" 1 ondemand_installed ondemand_reinjected
 
 # ---- a key etcd does not have: no answer, cached as absent
 wg genkey >"$T/u.key"
@@ -144,11 +140,8 @@ ip netns exec $NC "$LG" --private-key-file "$T/u.key" --peer-key "$wpk" \
 rc=$?
 dts_check "a key etcd does not have gets no answer (loadgen exit $rc)" \
 	test $rc -eq 3
-dts_check "counted: ondemand_not_found, then negative cache hits" sh -c \
-	"[ \$(curl -s --unix-socket $S http://wgc/v1/stats |
-	jq '.interface.ondemand_not_found') -ge 1 ] &&
-	[ \$(curl -s --unix-socket $S http://wgc/v1/stats |
-	jq '.interface.ondemand_negative_hit') -ge 1 ]"
+dts_check "counted: ondemand_not_found, then negative cache hits" \
+	cl_stats_min "$S" 1 ondemand_not_found ondemand_negative_hit
 
 # ---- latency: fresh keys written to etcd, one handshake each
 lat=""
@@ -226,19 +219,15 @@ dts_check "RSS grew by less than 16 MiB during the flood" \
 # the node during the flood, not etcd; its next packets find no session
 # at the node, and WireGuard's own timers (15 s without an answer) make
 # it handshake again, installing it on demand again
-dts_check "idle D left the node" sh -c "! $(command -v curl) -sf \
-	--unix-socket $S http://wgc/v1/peers/$(cl_url "$dpk") >/dev/null"
+dts_check "idle D left the node" cl_lacks "$S" "$dpk"
 dts_check "counted: ondemand_evicted" test "$(cl_stat "$S" ondemand_evicted)" \
 	-ge 1
 dts_check "the eviction is audited as via=on_demand" \
 	grep -Eq "via=on_demand (op=remove peer=|peers=[0-9]+ op=remove)" \
 	"$T/wgc.log"
 dts_check "D is still in etcd" cl_etcd_has $PREFIX "$dpk"
-t0=$(date +%s%N)
-ip netns exec $NC ping -c 1 -i 0.2 -w 30 -I ocd-d 10.84.0.1 \
-	>"$T/ping-d2.log" 2>&1
+ms=$(cl_ping_resume $NC ocd-d 10.84.0.1 30 "$T/ping-d2.log")
 rc=$?
-ms=$((($(date +%s%N) - t0) / 1000000))
 echo "figure: on demand: an evicted client with a session resumes after" \
 	"$ms ms (its timers: 15 s without an answer, then a handshake)" |
 	tee -a "$T/figures"
@@ -246,8 +235,7 @@ dts_check "D comes back: installed on demand again ($ms ms)" test $rc -eq 0
 # D stops: it leaves the node idle_evict after its last packet (the
 # eviction scan runs every second)
 e2e_stop $D_PID
-ms=$(cl_wait_ms $(((IDLE + 4) * 1000)) sh -c "! $(command -v curl) -sf \
-	--unix-socket $S http://wgc/v1/peers/$(cl_url "$dpk")")
+ms=$(cl_wait_ms $(((IDLE + 4) * 1000)) cl_lacks "$S" "$dpk")
 rc=$?
 dts_check "stopped D removed $ms ms after its last packet (idle_evict $IDLE s)" \
 	sh -c "[ $rc -eq 0 ] && [ $ms -ge $(((IDLE - 1) * 1000)) ]"

@@ -101,3 +101,37 @@ cl_etcd_has() {
 	cl_etcdctl get --print-value-only "${1}peers/$(cl_url "$2")" |
 		grep -q "\"$2\""
 }
+
+# cl_lacks SOCK KEY: the node behind SOCK does not hold the peer
+cl_lacks() {
+	! cl_holds "$1" "$2"
+}
+
+# cl_health_is SOCK STATUS: /v1/health says STATUS (ok, degraded)
+cl_health_is() {
+	[ "$(e2e_rest "$1" /v1/health | jq -r .status)" = "$2" ]
+}
+
+# cl_ping_resume NS IF DST SECONDS LOG: ping DST through IF every 0.2 s
+# until one reply or SECONDS pass; prints the milliseconds it took and
+# returns ping's status
+cl_ping_resume() {
+	_c_t0=$(date +%s%N)
+	ip netns exec "$1" ping -c 1 -i 0.2 -w "$4" -I "$2" "$3" >"$5" 2>&1
+	_c_rc=$?
+	echo $((($(date +%s%N) - _c_t0) / 1000000))
+	return $_c_rc
+}
+
+# cl_stats_min SOCK MIN NAME...: every named device counter is >= MIN
+cl_stats_min() {
+	_c_s=$1
+	_c_min=$2
+	shift 2
+	for _c_n in "$@"; do
+		[ "$(cl_stat "$_c_s" "$_c_n")" -ge "$_c_min" ] || {
+			echo "$_c_n = $(cl_stat "$_c_s" "$_c_n") < $_c_min"
+			return 1
+		}
+	done
+}

@@ -62,7 +62,6 @@ struct held {
 struct wgc_ondemand {
 	struct wgc_ondemand_params p;
 	char *prefix;
-	size_t prefix_len;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;              /* a slot queued, or stop */
 	pthread_cond_t evict_cv;        /* stop */
@@ -321,18 +320,15 @@ lookup_value(void *ctx, const struct wgc_etcd_kv *kv)
 	return 0;
 }
 
+/* a peer installed on demand, watched for idleness from now on (a key
+ * listed twice, which only a lost race can do, is removed twice: harmless) */
 static void
 held_add(struct wgc_ondemand *od, const uint8_t key[KEY_LEN])
 {
-	size_t i;
-
 	if (od->p.idle_evict_s == 0)
 		return;
 	pthread_mutex_lock(&od->held_mu);
-	for (i = 0; i < od->nb_held; i++)
-		if (memcmp(od->held[i].key, key, KEY_LEN) == 0)
-			break;
-	if (i == od->nb_held && od->nb_held == od->held_cap) {
+	if (od->nb_held == od->held_cap) {
 		size_t cap = od->held_cap != 0 ? od->held_cap * 2 : 64;
 		struct held *h = realloc(od->held, cap * sizeof(*h));
 
@@ -341,12 +337,15 @@ held_add(struct wgc_ondemand *od, const uint8_t key[KEY_LEN])
 			od->held_cap = cap;
 		}
 	}
-	if (i < od->held_cap) {
-		memcpy(od->held[i].key, key, KEY_LEN);
-		od->held[i].activity = 0;
-		od->held[i].since = mono_ms();
-		if (i == od->nb_held)
-			od->nb_held++;
+	if (od->nb_held < od->held_cap) {
+		struct held *h = &od->held[od->nb_held++];
+
+		memcpy(h->key, key, KEY_LEN);
+		h->activity = 0;
+		h->since = mono_ms();
+	} else {
+		CLUSTER_LOG(WARNING, "on demand: no memory: a peer installed "
+			"on demand will not be evicted");
 	}
 	pthread_mutex_unlock(&od->held_mu);
 }
@@ -570,7 +569,6 @@ wgc_ondemand_create(const struct wgc_ondemand_params *p)
 	pthread_mutex_init(&od->held_mu, NULL);
 	crypto_shorthash_keygen(od->hash_key);
 	od->prefix = strdup(p->prefix);
-	od->prefix_len = od->prefix != NULL ? strlen(od->prefix) : 0;
 	od->slots = calloc(od->p.kept, sizeof(*od->slots));
 	od->neg = calloc(od->p.negative_max, sizeof(*od->neg));
 	od->neg_mask = od->p.negative_max - 1;
