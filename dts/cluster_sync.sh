@@ -147,8 +147,7 @@ dts_check "node B up" node b $NB
 B_PID=$WGC_PID
 
 # ---- a peer written with etcdctl appears on both nodes
-wg genkey | wg pubkey >"$T/p1.pub"
-p1=$(cat "$T/p1.pub")
+p1=$(wg genkey | wg pubkey)
 cl_put_peer $PREFIX "$p1" 10.87.1.1/32
 ms=$(cl_wait_ms 1000 both_hold "$p1")
 dts_check "a peer put with etcdctl is on both nodes within 1 s ($ms ms)" \
@@ -157,8 +156,7 @@ echo "figure: cluster: etcdctl put -> both nodes hold the peer: $ms ms" |
 	tee -a "$T/figures"
 
 # ---- a peer added through A's REST appears on B and in etcd
-wg genkey | wg pubkey >"$T/p2.pub"
-p2=$(cat "$T/p2.pub")
+p2=$(wg genkey | wg pubkey)
 code=$(post "$SA" "$p2" 10.87.1.2/32)
 dts_check "POST /v1/peers on A answered 2xx ($code)" \
 	sh -c "[ '$code' -ge 200 ] && [ '$code' -lt 300 ]"
@@ -227,17 +225,16 @@ dts_check "both nodes forwarded (A decrypted $(($(cl_stat "$SA" decap_ok) - \
 	rx_a0)), B $(($(cl_stat "$SB" decap_ok) - rx_b0)))" sh -c \
 	"[ $(($(cl_stat "$SA" decap_ok) - rx_a0)) -ge 5 ] &&
 	[ $(($(cl_stat "$SB" decap_ok) - rx_b0)) -ge 5 ]"
-wg genkey | wg pubkey >"$T/p3.pub"
-code=$(post "$SA" "$(cat "$T/p3.pub")" 10.87.1.3/32)
+p3=$(wg genkey | wg pubkey)
+code=$(post "$SA" "$p3" 10.87.1.3/32)
 cat "$T/post.out"
 echo
 dts_check "a REST write on A gets 503 ($code)" test "$code" = 503
-dts_check "... and is not applied on A" cl_lacks "$SA" "$(cat "$T/p3.pub")"
+dts_check "... and is not applied on A" cl_lacks "$SA" "$p3"
 
 # ---- etcd restarted: a change written at once reaches both nodes
 dts_check "etcd restarted on its data" cl_etcd_start $NE 10.86.0.1
-wg genkey | wg pubkey >"$T/p4.pub"
-p4=$(cat "$T/p4.pub")
+p4=$(wg genkey | wg pubkey)
 cl_put_peer $PREFIX "$p4" 10.87.1.4/32
 ms=$(cl_wait_ms 15000 both_hold "$p4")
 dts_check "a peer put right after the restart reaches both nodes ($ms ms)" \
