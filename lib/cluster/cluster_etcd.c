@@ -216,19 +216,37 @@ wgc_etcd_range_prefix(struct wgc_etcd *e, const void *prefix,
 		size_t prefix_len, int64_t revision, unsigned int page,
 		wgc_etcd_kv_cb cb, void *ctx, int64_t *rev_out)
 {
-	uint8_t *end, *start = NULL, *last_buf = NULL;
+	uint8_t *end;
+	size_t end_len;
+	int64_t rc;
+
+	end = etcd_prefix_end(prefix, prefix_len, &end_len);
+	if (end == NULL)
+		return -ENOMEM;
+	rc = wgc_etcd_range(e, prefix, prefix_len, end, end_len, revision,
+		page, cb, ctx, rev_out);
+	free(end);
+	return rc;
+}
+
+int64_t
+wgc_etcd_range(struct wgc_etcd *e, const void *key, size_t key_len,
+		const void *end, size_t end_len, int64_t revision,
+		unsigned int page, wgc_etcd_kv_cb cb, void *ctx,
+		int64_t *rev_out)
+{
+	uint8_t *start = NULL, *last_buf = NULL;
 	const uint8_t *last = NULL;
-	size_t end_len, start_len = prefix_len, last_len = 0;
+	size_t start_len = key_len, last_len = 0;
 	int64_t total = 0, rc = 0;
 	int more = 1;
 
-	end = etcd_prefix_end(prefix, prefix_len, &end_len);
-	start = malloc(prefix_len + 1);
-	if (end == NULL || start == NULL) {
+	start = malloc(key_len + 1);
+	if (start == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	memcpy(start, prefix, prefix_len);
+	memcpy(start, key, key_len);
 	while (more) {
 		cJSON *o = cJSON_CreateObject(), *ans = NULL;
 		const cJSON *m, *h;
@@ -276,7 +294,6 @@ wgc_etcd_range_prefix(struct wgc_etcd *e, const void *prefix,
 	if (rev_out != NULL)
 		*rev_out = revision;
 out:
-	free(end);
 	free(start);
 	free(last_buf);
 	return rc != 0 ? rc : total;

@@ -104,11 +104,8 @@ cluster_node_tick(struct wgc_cluster *c)
 		c->hs_last = hs;
 		c->hs_last_ms = now;
 	}
-	pthread_mutex_lock(&c->mu);
-	peers = c->st.peers_synced;
-	pthread_mutex_unlock(&c->mu);
-	if (c->peers != NULL)
-		peers = c->peers(c->cb_ctx);
+	peers = c->peers != NULL ? c->peers(c->cb_ctx) :
+		wgc_control_peer_count(c->ctl);
 	rc = lease_refresh(c);
 	v = rc == 0 ? node_value(c, peers) : NULL;
 	kl = node_key(c, key, sizeof(key), true);

@@ -107,6 +107,7 @@ struct wgc_cluster {
 	pthread_cond_t cv;
 	struct cluster_ev *q;
 	uint32_t q_len, q_cap;
+	uint32_t q_ready;            /* q[0, q_ready): whole revisions */
 	bool compacted;              /* the watch stopped: read it all again */
 	bool watch_up;
 	char reason[160];            /* why etcd is out of reach */
@@ -143,6 +144,15 @@ int cluster_peer_parse(const uint8_t pub[WGC_KEY_LEN], const void *value,
 		struct wgc_conf_error *err);
 /* a peer's value (malloc'd text, with its preshared key), NULL: ENOMEM */
 char *cluster_peer_value(const struct wgc_peer_conf *p, size_t *len);
+
+/* the revision kept in the state directory (cluster_rev.c): the one
+ * kept for this prefix (0: none), and keeping one */
+int64_t cluster_rev_load(struct wgc_cluster *c);
+void cluster_rev_save(struct wgc_cluster *c, int64_t rev);
+/* the watch and its queue (cluster_queue.c), on the sync thread: open
+ * after the revision applied (0 or -errno), close and empty the queue */
+int cluster_watch_open(struct wgc_cluster *c);
+void cluster_watch_close(struct wgc_cluster *c);
 
 /* node records (cluster_node.c), on the sync thread: refresh when due */
 void cluster_node_tick(struct wgc_cluster *c);

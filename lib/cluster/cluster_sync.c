@@ -12,13 +12,11 @@
  */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cluster_private.h"
 
@@ -78,60 +76,6 @@ malformed(struct wgc_cluster *c, const uint8_t *key, size_t len,
 			"");
 }
 
-/* ---------------------------------------------------------- revision */
-
-/* the revision kept for this prefix, 0 if none */
-static int64_t
-rev_load(struct wgc_cluster *c)
-{
-	char buf[WGC_CLUSTER_PREFIX_LEN + 64], *nl;
-	long long rev;
-	ssize_t n;
-	int fd;
-
-	if (c->rev_path[0] == '\0')
-		return 0;
-	fd = open(c->rev_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	nl = strchr(buf, '\n');
-	if (nl == NULL || sscanf(buf, "%lld", &rev) != 1 || rev <= 0)
-		return 0;
-	/* a revision of another prefix (the configuration changed) */
-	if (strncmp(nl + 1, c->conf.prefix, strlen(c->conf.prefix)) != 0 ||
-			nl[1 + strlen(c->conf.prefix)] != '\n')
-		return 0;
-	return rev;
-}
-
-/* write-rename-fsync; an error is logged, the sync goes on */
-static void
-rev_save(struct wgc_cluster *c, int64_t rev)
-{
-	char tmp[PATH_MAX + 8], buf[WGC_CLUSTER_PREFIX_LEN + 64];
-	int fd, n;
-
-	if (c->rev_path[0] == '\0')
-		return;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", c->rev_path);
-	n = snprintf(buf, sizeof(buf), "%lld\n%s\n", (long long)rev,
-		c->conf.prefix);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, buf, (size_t)n) != n || fsync(fd) != 0 ||
-			rename(tmp, c->rev_path) != 0) {
-		CLUSTER_LOG(ERR, "%s: %s", c->rev_path, strerror(errno));
-		if (fd >= 0)
-			unlink(tmp);
-	}
-	if (fd >= 0)
-		close(fd);
-}
-
 /* --------------------------------------------------------- full read */
 
 struct snap {
@@ -180,6 +124,51 @@ snap_free(struct snap *s)
 	free(s->p);
 }
 
+/*
+ * Read every key of peers/ at one revision, in 64 slices by the first
+ * character of the key's name: etcd 3.4 counts the rest of a range on
+ * every page, so one range of N keys in pages costs N^2 / page; slices
+ * make that N^2 / (64^2 page). The number of keys, or a negative errno.
+ */
+static int64_t
+read_peers(struct wgc_cluster *c, struct snap *s, int64_t *rev)
+{
+	/* the base64url alphabet in byte order, but its first character */
+	static const char cut[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_"
+		"abcdefghijklmnopqrstuvwxyz";
+	char lo[WGC_CLUSTER_PREFIX_LEN + 16], hi[WGC_CLUSTER_PREFIX_LEN + 16];
+	size_t pl = c->peers_prefix_len, end_len;
+	uint8_t *end = etcd_prefix_end((const uint8_t *)c->peers_prefix, pl,
+		&end_len);
+	int64_t n, total = 0;
+	unsigned int i;
+
+	if (end == NULL)
+		return -ENOMEM;
+	*rev = 0;
+	memcpy(lo, c->peers_prefix, pl);
+	memcpy(hi, c->peers_prefix, pl);
+	for (i = 0; i < sizeof(cut); i++) {
+		bool last = i == sizeof(cut) - 1;
+
+		if (i > 0)
+			lo[pl] = cut[i - 1];
+		if (!last)
+			hi[pl] = cut[i];
+		n = wgc_etcd_range(c->etcd, lo, i > 0 ? pl + 1 : pl,
+			last ? (const char *)end : hi,
+			last ? end_len : pl + 1, *rev, c->page, snap_kv, s,
+			rev);
+		if (n < 0) {
+			total = n;
+			break;
+		}
+		total += n;
+	}
+	free(end);
+	return total;
+}
+
 /* read everything and diff: 0 and the revision read, or a negative errno */
 static int
 full_sync(struct wgc_cluster *c, int64_t *rev)
@@ -192,8 +181,7 @@ full_sync(struct wgc_cluster *c, int64_t *rev)
 	int64_t n;
 	int rc;
 
-	n = wgc_etcd_range_prefix(c->etcd, c->peers_prefix,
-		c->peers_prefix_len, 0, c->page, snap_kv, &s, rev);
+	n = read_peers(c, &s, rev);
 	if (n < 0) {
 		snap_free(&s);
 		return (int)n;
@@ -228,141 +216,8 @@ full_sync(struct wgc_cluster *c, int64_t *rev)
 	c->st.synced = true;
 	pthread_cond_broadcast(&c->cv);
 	pthread_mutex_unlock(&c->mu);
-	rev_save(c, *rev);
+	cluster_rev_save(c, *rev);
 	return 0;
-}
-
-/* ------------------------------------------------------------- watch */
-
-static int
-watch_event(void *ctx, const struct wgc_etcd_kv *kv)
-{
-	struct wgc_cluster *c = ctx;
-	struct cluster_ev *ev;
-	uint8_t pub[WGC_KEY_LEN];
-
-	if (cluster_peer_key(c, kv->key, kv->key_len, pub) != 0)
-		return 0;
-	pthread_mutex_lock(&c->mu);
-	/* bounded: the watch waits for the sync thread */
-	while (c->q_len >= CLUSTER_QUEUE_MAX && !c->stop && !c->compacted) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 100 * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&c->cv, &c->mu, &ts);
-	}
-	if (c->q_len == c->q_cap) {
-		uint32_t cap = c->q_cap == 0 ? 256 : c->q_cap * 2;
-		struct cluster_ev *q = realloc(c->q, cap * sizeof(*q));
-
-		if (q == NULL)
-			goto nomem;
-		c->q = q;
-		c->q_cap = cap;
-	}
-	ev = &c->q[c->q_len];
-	memset(ev, 0, sizeof(*ev));
-	memcpy(ev->pub, pub, WGC_KEY_LEN);
-	ev->deleted = kv->deleted;
-	ev->rev = kv->mod_revision;
-	if (!kv->deleted) {
-		ev->value = malloc(kv->value_len + 1);
-		if (ev->value == NULL)
-			goto nomem;
-		memcpy(ev->value, kv->value, kv->value_len);
-		ev->value[kv->value_len] = '\0';
-		ev->len = kv->value_len;
-	}
-	c->q_len++;
-	pthread_cond_broadcast(&c->cv);
-	pthread_mutex_unlock(&c->mu);
-	return 0;
-nomem:
-	/* the event is lost: read everything again */
-	c->compacted = true;
-	pthread_cond_broadcast(&c->cv);
-	pthread_mutex_unlock(&c->mu);
-	CLUSTER_LOG(ERR, "watch: out of memory; a full read follows");
-	return -ENOMEM;
-}
-
-static void
-watch_state(void *ctx, enum wgc_etcd_watch_state s, int64_t rev)
-{
-	struct wgc_cluster *c = ctx;
-
-	switch (s) {
-	case WGC_ETCD_WATCH_UP:
-		pthread_mutex_lock(&c->mu);
-		c->watch_up = true;
-		pthread_mutex_unlock(&c->mu);
-		cluster_set_reachable(c, true, "");
-		break;
-	case WGC_ETCD_WATCH_DOWN:
-		pthread_mutex_lock(&c->mu);
-		c->watch_up = false;
-		c->st.watch_reconnects++;
-		pthread_mutex_unlock(&c->mu);
-		cluster_set_reachable(c, false, "etcd unreachable: watch "
-			"stream lost, retrying");
-		break;
-	case WGC_ETCD_WATCH_COMPACTED:
-		pthread_mutex_lock(&c->mu);
-		c->watch_up = false;
-		c->compacted = true;
-		pthread_cond_broadcast(&c->cv);
-		pthread_mutex_unlock(&c->mu);
-		break;
-	}
-	RTE_SET_USED(rev);
-}
-
-static void
-watch_close(struct wgc_cluster *c)
-{
-	uint32_t i;
-
-	if (c->watch != NULL) {
-		pthread_mutex_lock(&c->mu);
-		c->compacted = true; /* a waiting event callback gives up */
-		pthread_cond_broadcast(&c->cv);
-		pthread_mutex_unlock(&c->mu);
-		wgc_etcd_watch_stop(c->watch);
-		c->watch = NULL;
-	}
-	pthread_mutex_lock(&c->mu);
-	for (i = 0; i < c->q_len; i++)
-		free(c->q[i].value);
-	c->q_len = 0;
-	c->compacted = false;
-	c->watch_up = false;
-	pthread_mutex_unlock(&c->mu);
-}
-
-static int
-watch_open(struct wgc_cluster *c)
-{
-	static const struct wgc_etcd_watch_ops ops = {
-		.event = watch_event,
-		.state = watch_state,
-	};
-	const char *ep[WGC_CLUSTER_ETCD_MAX];
-	int64_t from;
-	uint32_t i;
-
-	for (i = 0; i < c->conf.n_etcd; i++)
-		ep[i] = c->conf.etcd[i];
-	pthread_mutex_lock(&c->mu);
-	from = c->st.applied_revision + 1;
-	pthread_mutex_unlock(&c->mu);
-	c->watch = wgc_etcd_watch_start(ep, c->conf.n_etcd, c->peers_prefix,
-		c->peers_prefix_len, from, &ops, c);
-	return c->watch != NULL ? 0 : -errno;
 }
 
 /* ------------------------------------------------------ apply events */
@@ -430,9 +285,13 @@ apply_chunk(struct wgc_cluster *c, const struct cluster_ev *ev, uint32_t n)
 		if (ch->conf.endpoint.addr.family == 0)
 			ch->fields &= ~WGC_PEER_F_ENDPOINT;
 	}
-	if (i < n)
+	if (i < n) {
 		CLUSTER_LOG(ERR, "watch batch: out of memory; %u changes "
-			"dropped", n - i);
+			"dropped: a full read follows", n - i);
+		pthread_mutex_lock(&c->mu);
+		c->compacted = true;
+		pthread_mutex_unlock(&c->mu);
+	}
 	if (cs.n > 0 && wgc_control_apply_via(c->ctl, &cs, "cluster",
 			&err) != 0) {
 		CLUSTER_LOG(WARNING, "watch batch of %u: %s; applying one by "
@@ -459,17 +318,19 @@ apply_events(struct wgc_cluster *c)
 	int64_t rev;
 
 	pthread_mutex_lock(&c->mu);
-	q = c->q;
-	n = c->q_len;
-	c->q = NULL;
-	c->q_len = 0;
-	c->q_cap = 0;
-	pthread_cond_broadcast(&c->cv);
-	pthread_mutex_unlock(&c->mu);
-	if (n == 0) {
-		free(q);
+	n = c->q_ready;
+	q = n > 0 ? malloc(n * sizeof(*q)) : NULL;
+	if (q == NULL) {
+		pthread_mutex_unlock(&c->mu);
 		return 0;
 	}
+	/* whole revisions only: the rest of a message stays queued */
+	memcpy(q, c->q, n * sizeof(*q));
+	memmove(c->q, c->q + n, (c->q_len - n) * sizeof(*q));
+	c->q_len -= n;
+	c->q_ready = 0;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
 	for (off = 0; off < n; off += APPLY_CHUNK)
 		apply_chunk(c, q + off, RTE_MIN(n - off, APPLY_CHUNK));
 	for (i = 0; i < n; i++)
@@ -478,7 +339,7 @@ apply_events(struct wgc_cluster *c)
 	pthread_mutex_lock(&c->mu);
 	rev = c->st.applied_revision;
 	pthread_mutex_unlock(&c->mu);
-	rev_save(c, rev);
+	cluster_rev_save(c, rev);
 	return 1;
 }
 
@@ -496,7 +357,7 @@ wait_events(struct wgc_cluster *c, unsigned int ms)
 		ts.tv_nsec -= 1000000000;
 	}
 	pthread_mutex_lock(&c->mu);
-	if (c->q_len == 0 && !c->compacted && !c->stop)
+	if (c->q_ready == 0 && !c->compacted && !c->stop)
 		pthread_cond_timedwait(&c->cv, &c->mu, &ts);
 	pthread_mutex_unlock(&c->mu);
 }
@@ -507,7 +368,7 @@ sync_main(void *arg)
 	struct wgc_cluster *c = arg;
 	unsigned int backoff = BACKOFF_MIN_MS;
 	bool need_full = true;
-	int64_t rev = rev_load(c);
+	int64_t rev = cluster_rev_load(c);
 	bool comp;
 	int rc;
 
@@ -523,7 +384,7 @@ sync_main(void *arg)
 	}
 	while (!c->stop) {
 		if (need_full) {
-			watch_close(c);
+			cluster_watch_close(c);
 			rc = full_sync(c, &rev);
 			if (rc != 0) {
 				char why[160];
@@ -541,7 +402,7 @@ sync_main(void *arg)
 			backoff = BACKOFF_MIN_MS;
 			need_full = false;
 		}
-		if (c->watch == NULL && watch_open(c) != 0) {
+		if (c->watch == NULL && cluster_watch_open(c) != 0) {
 			CLUSTER_LOG(ERR, "watch: %s", strerror(errno));
 			cluster_sleep(c, BACKOFF_MAX_MS);
 			continue;
@@ -562,7 +423,7 @@ sync_main(void *arg)
 		cluster_node_tick(c);
 		wait_events(c, 200);
 	}
-	watch_close(c);
+	cluster_watch_close(c);
 	return NULL;
 }
 

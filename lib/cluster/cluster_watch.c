@@ -43,7 +43,7 @@ watch_message(struct wgc_etcd_watch *w, const char *text)
 	cJSON *j = cJSON_Parse(text);
 	const cJSON *r, *evs, *ev;
 	int64_t from;
-	int bad = 0;
+	int bad = 0, n = 0;
 
 	if (j == NULL) {
 		w->failed = 1;
@@ -83,12 +83,15 @@ watch_message(struct wgc_etcd_watch *w, const char *text)
 				kv.value_len = 0;
 			}
 			w->ops.event(w->ctx, &kv);
+			n++;
 			if (kv.mod_revision >= w->next_rev)
 				w->next_rev = kv.mod_revision + 1;
 		}
 		free(kb);
 		free(vb);
 	}
+	if (n > 0 && w->ops.end != NULL)
+		w->ops.end(w->ctx, w->next_rev - 1);
 out:
 	cJSON_Delete(j);
 }

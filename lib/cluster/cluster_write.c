@@ -16,12 +16,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
 #include "cluster_private.h"
 
-#define WRITE_TRIES 5
+/* compare failures before 409; each waits a little longer (2 ms more, plus
+ * up to 4 ms of jitter, so that writers racing on a key fall apart) */
+#define WRITE_TRIES 16
 
 /* one key of a write */
 struct wr_item {
@@ -137,10 +140,11 @@ merge(struct wgc_peer_conf *out, const struct wgc_peer_conf *cur,
 
 /* the operation item @p x needs after the read: 1 an op, 0 none, -1 err */
 static int
-plan(const struct wgc_changeset *cs, struct wr_item *x, uint32_t idx,
+plan(const struct wgc_changeset *cs, struct wr_item *x,
 		struct wgc_etcd_op *op, struct wgc_conf_error *err)
 {
 	const struct wgc_peer_change *ch = x->ch;
+	uint32_t idx = ch != NULL ? (uint32_t)(ch - cs->peers) : 0;
 	char b64[WGC_KEY_B64_LEN + 1];
 	struct wgc_peer_conf nw;
 
@@ -207,11 +211,23 @@ write_batch(struct wgc_cluster *c, const struct wgc_changeset *cs,
 		struct wgc_conf_error *err)
 {
 	struct wgc_etcd_op ops[WGC_ETCD_TXN_OPS_MAX];
-	struct wr_read rd = { it + s, *e - s };
-	unsigned int tries, n, i;
+	struct wr_read rd = { it + s, 0 };
+	unsigned int tries, n, i, j;
 	size_t bytes;
 	int rc;
 
+	/* a key named twice (UAPI): the second change follows in the next
+	 * transaction, on the first one's result */
+	for (i = s + 1; i < *e; i++) {
+		for (j = s; j < i; j++)
+			if (memcmp(it[i].pub, it[j].pub, WGC_KEY_LEN) == 0)
+				break;
+		if (j < i) {
+			*e = i;
+			break;
+		}
+	}
+	rd.n = *e - s;
 	for (tries = 0; tries < WRITE_TRIES; tries++) {
 		for (i = s; i < *e; i++) {
 			item_reset(&it[i]);
@@ -226,7 +242,7 @@ write_batch(struct wgc_cluster *c, const struct wgc_changeset *cs,
 		n = 0;
 		bytes = 0;
 		for (i = s; i < *e; i++) {
-			rc = plan(cs, &it[i], i, &ops[n], err);
+			rc = plan(cs, &it[i], &ops[n], err);
 			if (rc < 0)
 				return -EINVAL;
 			if (rc == 0)
@@ -248,6 +264,12 @@ write_batch(struct wgc_cluster *c, const struct wgc_changeset *cs,
 		pthread_mutex_lock(&c->mu);
 		c->st.write_conflicts++;
 		pthread_mutex_unlock(&c->mu);
+		{
+			struct timespec ts = { 0, (long)(2 * (tries + 1) +
+				randombytes_uniform(5)) * 1000000 };
+
+			nanosleep(&ts, NULL);
+		}
 	}
 	return -ECANCELED;
 }

@@ -6,7 +6,9 @@
 /**
  * @file
  * Concentrators sharing their peers: an etcd v3 client over etcd's JSON
- * gateway (libcurl + cJSON), the store behind `control.cluster`.
+ * gateway (libcurl + cJSON), the store behind `control.cluster`, and a
+ * node of a cluster (wgc_cluster_start()): its peers synced from etcd,
+ * REST and UAPI writes sent there, its node record (doc/cluster.md).
  *
  * Keys and values are byte strings (the gateway's base64 is handled
  * here). Revisions are etcd's 64-bit store revisions. Every call is
@@ -89,6 +91,15 @@ typedef int (*wgc_etcd_kv_cb)(void *ctx, const struct wgc_etcd_kv *kv);
 int64_t wgc_etcd_range_prefix(struct wgc_etcd *e, const void *prefix,
 		size_t prefix_len, int64_t revision, unsigned int page,
 		wgc_etcd_kv_cb cb, void *ctx, int64_t *rev_out);
+
+/**
+ * wgc_etcd_range_prefix() over the keys in [key, end) (a range of a
+ * prefix read piecewise, at one revision). Client's thread.
+ */
+int64_t wgc_etcd_range(struct wgc_etcd *e, const void *key, size_t key_len,
+		const void *end, size_t end_len, int64_t revision,
+		unsigned int page, wgc_etcd_kv_cb cb, void *ctx,
+		int64_t *rev_out);
 
 /**
  * Read one key. Client's thread.
@@ -187,6 +198,9 @@ struct wgc_etcd_watch_ops {
 	int (*event)(void *ctx, const struct wgc_etcd_kv *kv);
 	/** state changes; rev: the last revision delivered */
 	void (*state)(void *ctx, enum wgc_etcd_watch_state s, int64_t rev);
+	/** optional: every event up to revision rev was delivered (the end
+	 * of a message: a transaction's events are never split) */
+	void (*end)(void *ctx, int64_t rev);
 };
 
 /**
@@ -222,7 +236,8 @@ struct wgc_cluster_params {
 	const char *version;       /**< node record: wgc's version */
 	/** node record: handshakes so far (a rate is derived); optional */
 	uint64_t (*handshakes)(void *ctx);
-	/** node record: peers held now; optional (else the peers synced) */
+	/** node record: peers held now; optional (else the control
+	 * plane's count) */
 	uint64_t (*peers)(void *ctx);
 	void *cb_ctx;              /**< of handshakes() and peers() */
 	unsigned int timeout_ms;   /**< bound of an etcd call; 0: 2000 */

@@ -13,6 +13,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "control_priv.h"
 
@@ -20,19 +21,35 @@ void
 wgc_control_set_cluster(struct wgc_control *ctl,
 		const struct wgc_control_cluster_ops *ops, void *ctx)
 {
+	struct timespec ms = { 0, 1000000 };
+
 	if (ops != NULL)
-		__atomic_store_n(&ctl->cluster_ctx, ctx, __ATOMIC_RELEASE);
-	__atomic_store_n(&ctl->cluster, ops, __ATOMIC_RELEASE);
+		__atomic_store_n(&ctl->cluster_ctx, ctx, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&ctl->cluster, ops, __ATOMIC_SEQ_CST);
+	/* unhooked: the callers already inside finish before ctx goes */
+	while (ops == NULL && __atomic_load_n(&ctl->cluster_users,
+			__ATOMIC_SEQ_CST) > 0)
+		nanosleep(&ms, NULL);
 }
 
+/* the hook and its context, counted until cluster_put(); NULL: none */
 static const struct wgc_control_cluster_ops *
-cluster_ops(struct wgc_control *ctl, void **ctx)
+cluster_get(struct wgc_control *ctl, void **ctx)
 {
-	const struct wgc_control_cluster_ops *ops =
-		__atomic_load_n(&ctl->cluster, __ATOMIC_ACQUIRE);
+	const struct wgc_control_cluster_ops *ops;
 
-	*ctx = __atomic_load_n(&ctl->cluster_ctx, __ATOMIC_ACQUIRE);
+	__atomic_add_fetch(&ctl->cluster_users, 1, __ATOMIC_SEQ_CST);
+	ops = __atomic_load_n(&ctl->cluster, __ATOMIC_SEQ_CST);
+	*ctx = __atomic_load_n(&ctl->cluster_ctx, __ATOMIC_SEQ_CST);
+	if (ops == NULL)
+		__atomic_sub_fetch(&ctl->cluster_users, 1, __ATOMIC_SEQ_CST);
 	return ops;
+}
+
+static void
+cluster_put(struct wgc_control *ctl)
+{
+	__atomic_sub_fetch(&ctl->cluster_users, 1, __ATOMIC_SEQ_CST);
 }
 
 static int
@@ -58,10 +75,11 @@ ctl_apply_from(struct wgc_control *ctl, const struct wgc_changeset *cs,
 	void *ctx;
 	int rc;
 
-	ops = cluster_ops(ctl, &ctx);
-	if (ops == NULL || ops->write == NULL)
+	ops = cluster_get(ctl, &ctx);
+	if (ops == NULL)
 		return apply_local(ctl, cs, err, who);
 	rc = ops->write(ctx, cs, err);
+	cluster_put(ctl);
 	if (rc < 0)
 		return -1;
 	if (cs->n > 0 || cs->replace_peers) {
@@ -93,16 +111,25 @@ wgc_control_apply_via(struct wgc_control *ctl, const struct wgc_changeset *cs,
 	return apply_local(ctl, cs, err, &who);
 }
 
+uint64_t
+wgc_control_peer_count(struct wgc_control *ctl)
+{
+	return __atomic_load_n(&ctl->peers_cached, __ATOMIC_RELAXED);
+}
+
 int
 ctl_cluster_health(struct wgc_control *ctl, char *msg, size_t len)
 {
 	const struct wgc_control_cluster_ops *ops;
 	void *ctx;
+	int rc;
 
-	ops = cluster_ops(ctl, &ctx);
-	if (ops == NULL || ops->health == NULL)
+	ops = cluster_get(ctl, &ctx);
+	if (ops == NULL)
 		return 0;
-	return ops->health(ctx, msg, len);
+	rc = ops->health(ctx, msg, len);
+	cluster_put(ctl);
+	return rc;
 }
 
 int
@@ -113,10 +140,11 @@ ctl_cluster_stats(struct wgc_control *ctl, struct wgc_stat *out,
 	void *ctx;
 	int n;
 
-	ops = cluster_ops(ctl, &ctx);
-	if (ops == NULL || ops->stats == NULL || max == 0)
+	ops = cluster_get(ctl, &ctx);
+	if (ops == NULL)
 		return 0;
-	n = ops->stats(ctx, out, max);
+	n = max > 0 ? ops->stats(ctx, out, max) : 0;
+	cluster_put(ctl);
 	return n < 0 ? 0 : n;
 }
 
@@ -127,8 +155,8 @@ ctl_cluster_status(struct wgc_control *ctl)
 	void *ctx;
 	cJSON *o;
 
-	ops = cluster_ops(ctl, &ctx);
-	if (ops == NULL || ops->status == NULL) {
+	ops = cluster_get(ctl, &ctx);
+	if (ops == NULL) {
 		o = cJSON_CreateObject();
 		if (o != NULL && cJSON_AddBoolToObject(o, "enabled",
 				false) == NULL) {
@@ -137,5 +165,7 @@ ctl_cluster_status(struct wgc_control *ctl)
 		}
 		return o;
 	}
-	return ops->status(ctx);
+	o = ops->status(ctx);
+	cluster_put(ctl);
+	return o;
 }

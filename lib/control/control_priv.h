@@ -65,6 +65,7 @@ struct wgc_control {
 	/* control.cluster (control_cluster.c): NULL ops = a single box */
 	const struct wgc_control_cluster_ops *cluster;
 	void *cluster_ctx;
+	uint32_t cluster_users;      /* callers inside a cluster callback */
 	/* REST */
 	int rest_fd;
 	struct MHD_Daemon *mhd;

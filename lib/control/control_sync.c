@@ -118,7 +118,8 @@ sync_peers(struct wgc_control *ctl, const struct wgc_peer_conf *peers,
 		return wgc_conf_error_set(err, WGC_CONF_EIO, "out of memory");
 	for (i = 0; i < n; i++)
 		w.keys[i] = peers[i].public_key;
-	qsort(w.keys, n, sizeof(*w.keys), key_cmp);
+	if (n > 0)
+		qsort(w.keys, n, sizeof(*w.keys), key_cmp);
 	w.n = n;
 	w.cs = cs;
 	/* removals first: their slots and prefixes are then free */

@@ -353,7 +353,8 @@ struct wgc_control_cluster_ops {
 	 */
 	int (*write)(void *ctx, const struct wgc_changeset *cs,
 			struct wgc_conf_error *err);
-	/** GET /v1/cluster: a new JSON object (NULL: out of memory) */
+	/** GET /v1/cluster: a new JSON object (NULL: out of memory); every
+	 * callback is required */
 	cJSON *(*status)(void *ctx);
 	/** 0 if the store is in reach, else -1 and a reason in @p msg */
 	int (*health)(void *ctx, char *msg, size_t len);
@@ -368,6 +369,9 @@ struct wgc_control_cluster_ops {
  */
 void wgc_control_set_cluster(struct wgc_control *ctl,
 		const struct wgc_control_cluster_ops *ops, void *ctx);
+
+/** Peers the device holds after the last change. Any thread. */
+uint64_t wgc_control_peer_count(struct wgc_control *ctl);
 
 /**
  * Apply a change set locally, never through the cluster's writer hook,
