@@ -24,11 +24,11 @@
 
 #define PREFIX "/od/"
 
-/* etcd on loopback ports 26xxx of this test */
+/* etcd on loopback ports 27000 + 2 x (pid mod 400) */
 static int
 etcd_setup(void)
 {
-	return etcd_rig_setup(26000);
+	return etcd_rig_setup(27000);
 }
 
 /* what the callbacks saw; install may be held back by a gate */
