@@ -21,6 +21,8 @@
 # Figure: on-demand handshake latency (lookup + install + response) seen
 # by wgc-loadgen with fresh keys written to etcd.
 
+# OCD_KEEP=DIR: copy the logs and state there before cleaning up.
+
 DTS_NAME=cluster_ondemand
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/e2e.sh"

@@ -30,6 +30,8 @@
 # at once reaches both nodes, health ok again; node A stopped: D's flow
 # moves to B and resumes once D's timers make it handshake (printed).
 
+# OCS_KEEP=DIR: copy the logs and state there before cleaning up.
+
 DTS_NAME=cluster_sync
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/e2e.sh"
