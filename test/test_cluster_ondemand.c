@@ -507,6 +507,10 @@ pl_reinject(void *ctx, const uint8_t *msg, size_t len,
 	return wgc_pipeline_handshake_inject(d->pl, msg, (uint32_t)len, src);
 }
 
+static void od_pl_teardown(void);
+
+/* the rig; on failure everything is undone here (no teardown follows a
+ * failed setup), etcd included */
 static int
 od_pl_setup(void)
 {
@@ -514,21 +518,26 @@ od_pl_setup(void)
 
 	if (rc != TEST_SUCCESS)
 		return rc;
+	rc = TEST_FAILED;
 	pl_pool = rte_pktmbuf_pool_create("t_odpl_pool", 1023, 32, 0,
 		wgc_iobuf_data_room(1420), SOCKET_ID_ANY);
 	if (pl_pool == NULL)
-		return TEST_FAILED;
+		goto fail;
 	wgc_recycler_mempool_init(&pl_rc, pl_pool);
 	pl_ab = rte_ring_create("t_odpl_ab", RING_SZ, SOCKET_ID_ANY, 0);
 	pl_ba = rte_ring_create("t_odpl_ba", RING_SZ, SOCKET_ID_ANY, 0);
-	if (pl_ab == NULL || pl_ba == NULL)
-		return TEST_FAILED;
-	TEST_CHECK(dev_init(&dA, "t_oda", 0x31, 1, pl_ba, pl_ab, pl_pool,
-		&pl_rc));
+	if (pl_ab == NULL || pl_ba == NULL ||
+			dev_init(&dA, "t_oda", 0x31, 1, pl_ba, pl_ab, pl_pool,
+				&pl_rc) != TEST_SUCCESS)
+		goto fail;
 	rig_conf = pl_hook_conf;
 	rc = dev_init(&dB, "t_odb", 0x32, 2, pl_ab, pl_ba, pl_pool, &pl_rc);
 	rig_conf = NULL;
-	return rc;
+	if (rc == TEST_SUCCESS)
+		return rc;
+fail:
+	od_pl_teardown();
+	return TEST_FAILED;
 }
 
 static void
