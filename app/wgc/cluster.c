@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cluster.h"
+#include "ondemand.h"
 #include "wgc_cluster.h"
 #include "wgc_pipeline.h"
 
@@ -29,7 +30,7 @@ handshakes(void *ctx)
 int
 wgc_app_cluster_start(const struct wgc_startup_conf *conf,
 		struct wgc_control *ctl, struct wgc_pipeline *pl,
-		struct wgc_cluster **out)
+		struct wgc_app_ondemand *od, struct wgc_cluster **out)
 {
 	const struct wgc_cluster_conf *cc = &conf->control.cluster;
 	struct wgc_cluster_params p;
@@ -60,6 +61,7 @@ wgc_app_cluster_start(const struct wgc_startup_conf *conf,
 	p.version = WGC_VERSION;
 	p.handshakes = handshakes;
 	p.cb_ctx = pl;
+	wgc_app_ondemand_cluster_params(od, &p);
 	*out = wgc_cluster_start(&p);
 	if (*out == NULL) {
 		fprintf(stderr, "wgc: control.cluster: %s\n", strerror(errno));

@@ -68,6 +68,7 @@
 #include "log.h"
 #include "notify.h"
 #include "cluster.h"
+#include "ondemand.h"
 #include "reload.h"
 #include "telemetry.h"
 
@@ -154,6 +155,7 @@ struct wgc_daemon {
 	struct wgc_control *ctl;
 	struct wgc_cluster *cluster;  /* control.cluster, else NULL */
 	struct wgc_monitor *mon;
+	struct wgc_app_ondemand *ondemand;  /* NULL: not on demand */
 	bool once;
 	uint16_t nb_workers;
 	unsigned int lcores[WGC_PIPELINE_WORKERS_MAX];
@@ -619,7 +621,9 @@ daemon_stats(void *ctx, struct wgc_stat *out, unsigned int max)
 		snprintf(name, sizeof(name), "net_%s", wgc_net_drop_name(i));
 		n = wgc_stat_put(out, n, max, "drops", name, -1, ns.drop[i]);
 	}
-	return (int)stats_edges(d, out, n, max);
+	n = stats_edges(d, out, n, max);
+	return (int)(n + wgc_app_ondemand_stats(d->ondemand, out + n,
+		max - n));
 }
 
 /* rte_telemetry's /wgc/stats: the device's (the edges' included) and the
@@ -903,6 +907,11 @@ setup(struct wgc_daemon *d, const char *prog)
 	plc.mtu = d->conf.inner.mtu;
 	setup_inner_l3(&d->conf.inner, &plc);
 	plc.qsbr = d->qsbr;
+	d->ondemand = wgc_app_ondemand_prepare(&d->conf.control.cluster, &plc);
+	if (d->ondemand == NULL && errno != 0) {
+		fprintf(stderr, "wgc: on demand: %s\n", strerror(errno));
+		return -1;
+	}
 	d->pl = wgc_pipeline_create(&plc);
 	if (d->pl == NULL) {
 		fprintf(stderr, "wgc: pipeline: %s\n", rte_strerror(rte_errno));
@@ -915,8 +924,10 @@ setup(struct wgc_daemon *d, const char *prog)
 		return -1;
 	}
 	if (setup_monitor(d) < 0 || setup_control(d) < 0 || (!d->once &&
+			(wgc_app_ondemand_start(d->ondemand, d->ctl, d->peers,
+				d->pl) < 0 ||
 			wgc_app_cluster_start(&d->conf, d->ctl, d->pl,
-				&d->cluster) < 0))
+				d->ondemand, &d->cluster) < 0)))
 		return -1;
 	if (wgc_ethdev_start(d->outer) < 0 ||
 			(d->inner_eth != NULL &&
@@ -1063,8 +1074,10 @@ teardown(struct wgc_daemon *d)
 
 	wgc_app_telemetry_detach();
 	/* no more changes from outside, then no more traffic */
+	wgc_app_ondemand_stop(d->ondemand);
 	wgc_app_cluster_stop(d->cluster);
 	wgc_control_destroy(d->ctl);
+	wgc_app_ondemand_free(d->ondemand);
 	wgc_monitor_free(d->mon);
 	if (d->launched) {
 		wgc_pipeline_stop(d->pl);

@@ -88,6 +88,8 @@ struct wgc_cluster {
 	uint64_t (*handshakes)(void *ctx);
 	uint64_t (*peers)(void *ctx);
 	void *cb_ctx;
+	bool (*take)(void *ctx, const uint8_t pub[32]); /* NULL: all */
+	void *take_ctx;
 	unsigned int timeout_ms;
 	unsigned int apply_wait_ms;
 	unsigned int node_ttl;
@@ -160,5 +162,10 @@ void cluster_node_remove(struct wgc_cluster *c);
 cJSON *cluster_status(struct wgc_cluster *c);
 /* the cluster's hook into the control plane (cluster_write.c) */
 extern const struct wgc_control_cluster_ops cluster_control_ops;
+
+/* on-demand nodes: a full read's peers (those taken) applied as upserts
+ * through the control plane, none removed (cluster_ondemand.c) */
+int cluster_apply_taken(struct wgc_cluster *c, const struct wgc_peer_conf *p,
+		uint32_t n, struct wgc_conf_error *err);
 
 #endif /* _WGC_CLUSTER_PRIVATE_H_ */

@@ -94,6 +94,8 @@ snap_kv(void *ctx, const struct wgc_etcd_kv *kv)
 	/* a key outside the layout is not ours */
 	if (cluster_peer_key(s->c, kv->key, kv->key_len, pub) != 0)
 		return 0;
+	if (s->c->take != NULL && !s->c->take(s->c->take_ctx, pub))
+		return 0;
 	if (s->n == s->cap) {
 		uint32_t cap = s->cap == 0 ? 1024 : s->cap * 2;
 		struct wgc_peer_conf *p = realloc(s->p, cap * sizeof(*p));
@@ -187,8 +189,14 @@ full_sync(struct wgc_cluster *c, int64_t *rev)
 	t1 = cluster_ms();
 	/* a zero key and port: the interface is the node's own */
 	memset(&keep, 0, sizeof(keep));
-	rc = wgc_control_sync_via(c->ctl, &keep, s.p, s.n, true, "cluster",
-		&st, &err);
+	memset(&st, 0, sizeof(st));
+	if (c->take != NULL) {
+		rc = cluster_apply_taken(c, s.p, s.n, &err);
+		st.changed = s.n;
+	} else {
+		rc = wgc_control_sync_via(c->ctl, &keep, s.p, s.n, true,
+			"cluster", &st, &err);
+	}
 	snap_free(&s);
 	if (rc != 0) {
 		CLUSTER_LOG(ERR, "full read at revision %lld: the device "
@@ -255,6 +263,10 @@ apply_chunk(struct wgc_cluster *c, const struct cluster_ev *ev, uint32_t n)
 		if (ev[i].deleted) {
 			ch->op = WGC_PEER_OP_REMOVE;
 			memcpy(ch->conf.public_key, ev[i].pub, WGC_KEY_LEN);
+			continue;
+		}
+		if (c->take != NULL && !c->take(c->take_ctx, ev[i].pub)) {
+			cs.n--;
 			continue;
 		}
 		if (cluster_peer_parse(ev[i].pub, ev[i].value, ev[i].len,
@@ -449,6 +461,8 @@ wgc_cluster_start(const struct wgc_cluster_params *p)
 	c->handshakes = p->handshakes;
 	c->peers = p->peers;
 	c->cb_ctx = p->cb_ctx;
+	c->take = p->take;
+	c->take_ctx = p->take_ctx;
 	c->timeout_ms = p->timeout_ms != 0 ? p->timeout_ms : 2000;
 	c->apply_wait_ms = p->apply_wait_ms != 0 ? p->apply_wait_ms : 5000;
 	c->node_ttl = p->node_ttl != 0 ? p->node_ttl : 10;

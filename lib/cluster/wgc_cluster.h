@@ -244,6 +244,15 @@ struct wgc_cluster_params {
 	unsigned int apply_wait_ms; /**< read-your-writes bound; 0: 5000 */
 	unsigned int node_ttl;     /**< node record lease, s; 0: 10 */
 	unsigned int page;         /**< keys per page of a full read; 0: 2000 */
+	/**
+	 * On-demand nodes (hold only the active subset): does the node take
+	 * the store's version of this peer? Asked for every put (a full
+	 * read's and the watch's) on the sync thread; deletes are always
+	 * taken. A full read then updates the peers taken and removes none.
+	 * NULL: every peer, and a full read makes the device match.
+	 */
+	bool (*take)(void *ctx, const uint8_t pub[32]);
+	void *take_ctx;
 };
 
 /** What a node's sync did (/v1/stats, /metrics, GET /v1/cluster). */
@@ -292,6 +301,125 @@ void wgc_cluster_stats_get(struct wgc_cluster *c, struct wgc_cluster_stats *st);
  */
 int wgc_cluster_wait_applied(struct wgc_cluster *c, int64_t rev,
 		unsigned int timeout_ms);
+
+/* ------------------------------------------------ peers on demand */
+
+/*
+ * A node that need not hold every peer: an initiation from a static key
+ * the node does not know (its MACs checked by the handshake stage) is
+ * kept in a bounded table and looked up in etcd (`<prefix>peers/<key in
+ * base64url>`) by lookup threads of the module, off the handshake and data
+ * paths. Found: the peer is installed (params.install) and the kept
+ * initiation handed back to the handshake stage (params.reinject), which
+ * answers it. Not found: the key goes to a negative cache for a while.
+ * Peers installed so and idle for idle_evict_s are removed from the node
+ * (params.remove), never from etcd.
+ */
+
+struct wgc_conf_error;
+struct wgc_net_endpoint;
+struct wgc_peer_conf;
+struct wgc_stat;
+
+/** Parameters of wgc_ondemand_create(); a zero bound takes its default. */
+struct wgc_ondemand_params {
+	const char *const *endpoints;  /**< etcd base URLs */
+	unsigned int nb_endpoints;
+	const char *prefix;            /**< the cluster's prefix, "/wgc/x/" */
+	unsigned int timeout_ms;       /**< bound of one lookup (1000) */
+	unsigned int lookups;          /**< lookups in flight: threads (2) */
+	unsigned int kept;             /**< initiations kept, all keys (256) */
+	unsigned int per_source;       /**< ... from one source address (4) */
+	unsigned int negative_ttl_ms;  /**< a key etcd does not have (10 s) */
+	unsigned int error_ttl_ms;     /**< a key whose lookup failed (1 s) */
+	unsigned int negative_max;     /**< negative cache entries (4096) */
+	unsigned int idle_evict_s;     /**< 0: peers stay */
+	/** install a peer read from etcd; 0 or a negative errno. Called on
+	 * a lookup thread, no lock of the module held */
+	int (*install)(void *ctx, const struct wgc_peer_conf *conf);
+	/** hand a kept initiation back to the handshake stage */
+	int (*reinject)(void *ctx, const uint8_t *msg, size_t len,
+			const struct wgc_net_endpoint *src);
+	/** a counter that moves while the peer is used (bytes received);
+	 * 0, or -ENOENT when the node no longer holds the peer */
+	int (*activity)(void *ctx, const uint8_t key[32], uint64_t *value);
+	/** remove n idle peers from the node; 0 or a negative errno */
+	int (*remove)(void *ctx, const uint8_t (*keys)[32], unsigned int n);
+	void *ctx;
+};
+
+/** Counters of the on-demand module (all since creation but gauges). */
+struct wgc_ondemand_stats {
+	uint64_t offered;        /**< unknown initiators seen */
+	uint64_t queued;         /**< ... kept for a lookup */
+	uint64_t coalesced;      /**< ... replaced a kept one of their key */
+	uint64_t negative_hit;   /**< ... dropped: key in the negative cache */
+	uint64_t drop_full;      /**< ... dropped: table full */
+	uint64_t drop_source;    /**< ... dropped: per-source bound */
+	uint64_t drop_bad;       /**< ... dropped: bad message or source */
+	uint64_t lookups;        /**< etcd lookups made */
+	uint64_t found;          /**< ... key present */
+	uint64_t not_found;      /**< ... key absent */
+	uint64_t lookup_errors;  /**< ... etcd unreachable or failing */
+	uint64_t bad_values;     /**< ... value not a peer of that key */
+	uint64_t installed;      /**< peers installed */
+	uint64_t install_errors; /**< ... refused by the device */
+	uint64_t reinjected;     /**< initiations handed back */
+	uint64_t reinject_errors;
+	uint64_t evicted;        /**< idle peers removed */
+	uint64_t lookup_ns_sum;  /**< offer -> reinject, summed */
+	uint64_t lookup_ns_max;
+	uint32_t pending;        /**< gauge: initiations kept now */
+	uint32_t negative;       /**< gauge: negative cache entries live */
+	uint64_t held;           /**< gauge: peers installed on demand held */
+};
+
+struct wgc_ondemand;
+
+/**
+ * Start the module: its etcd clients and lookup threads, and an eviction
+ * thread when idle_evict_s > 0. Control thread.
+ *
+ * @return
+ *   The module, or NULL with errno set (EINVAL: missing callback,
+ *   prefix or endpoint).
+ */
+struct wgc_ondemand *wgc_ondemand_create(const struct wgc_ondemand_params *p);
+
+/** Stop the threads (each bounded by a lookup's timeout) and free. */
+void wgc_ondemand_free(struct wgc_ondemand *od);
+
+/**
+ * An initiation from an unknown static key (MACs already checked). Never
+ * blocks on the network: the message is copied into the table (the
+ * newest message of a key replaces the one kept) and a lookup thread is
+ * woken. The handshake stage's thread (any thread).
+ *
+ * @return
+ *   0 if kept, -ENOENT (negative cache), -ENOSPC (table full), -EBUSY
+ *   (per-source bound), -EINVAL (length); every outcome is counted.
+ */
+int wgc_ondemand_offer(struct wgc_ondemand *od, const uint8_t key[32],
+		const uint8_t *msg, size_t len,
+		const struct wgc_net_endpoint *src);
+
+/** Forget a key's negative cache entry (the peer was written). Any
+ * thread. */
+void wgc_ondemand_forget(struct wgc_ondemand *od, const uint8_t key[32]);
+
+/** Read the counters. Any thread. */
+void wgc_ondemand_stats_get(struct wgc_ondemand *od,
+		struct wgc_ondemand_stats *st);
+
+/**
+ * The counters as /v1/stats and /metrics entries (`ondemand_*`). Any
+ * thread.
+ *
+ * @return
+ *   The number of entries written (at most max).
+ */
+unsigned int wgc_ondemand_stats_read(struct wgc_ondemand *od,
+		struct wgc_stat *out, unsigned int max);
 
 #ifdef __cplusplus
 }

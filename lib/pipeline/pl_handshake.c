@@ -22,11 +22,23 @@
 /* handshake messages taken from a ring per poll */
 #define HS_BURST 16
 
+/* the initiator's static key, kept when no peer has it */
+struct key_lookup {
+	struct wgc_peers *peers;
+	bool missed;
+	uint8_t key[WGC_KEY_LEN];
+};
+
 static struct wgc_peer_proto *
 lookup_by_key(void *ctx, const uint8_t key[WGC_KEY_LEN])
 {
-	struct wgc_peer *p = wgc_peers_lookup(ctx, key);
+	struct key_lookup *kl = ctx;
+	struct wgc_peer *p = wgc_peers_lookup(kl->peers, key);
 
+	if (p == NULL) {
+		kl->missed = true;
+		memcpy(kl->key, key, WGC_KEY_LEN);
+	}
 	return p == NULL ? NULL : &p->proto;
 }
 
@@ -62,14 +74,18 @@ static void
 hs_initiation(struct wgc_pipeline *pl, struct pl_hs *h, struct hs_item *it,
 		uint64_t now)
 {
+	struct key_lookup kl = { .peers = pl->peers };
 	struct wgc_peer_proto *pp = NULL;
 	struct wgc_view *v = &it->v;
 	struct wgc_peer_endpoint ep;
 	struct wgc_peer *p;
 
 	if (wgc_handshake_consume_initiation(pl->id, v->data, v->len,
-			lookup_by_key, pl->peers, now, &pp) != 0)
+			lookup_by_key, &kl, now, &pp) != 0) {
+		if (kl.missed)
+			pl_unknown_initiator(pl, kl.key, v, &it->src);
 		return;
+	}
 	p = wgc_peer_from_proto(pp);
 	wgc_peer_proto_lock(pp);
 	if (pp->removed)

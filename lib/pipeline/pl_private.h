@@ -208,6 +208,12 @@ pl_hs_pick(const struct wgc_pipeline *pl, const struct wgc_net_endpoint *src)
 	return (uint16_t)((k >> 32) % pl->nb_hs);
 }
 
+/* an initiation (MACs passed) whose static key no peer has: to the
+ * configuration's unknown_initiator hook, if any (pl_ondemand.c) */
+void pl_unknown_initiator(struct wgc_pipeline *pl,
+		const uint8_t key[WGC_KEY_LEN], const struct wgc_view *v,
+		const struct wgc_net_endpoint *src);
+
 /* ---- endpoint conversions ---- */
 
 static inline void

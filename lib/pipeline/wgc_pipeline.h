@@ -177,6 +177,18 @@ struct wgc_pipeline_conf {
 	uint64_t (*clock)(void);
 	/** wall clock in ns (NULL: wgc_clock_wall_ns) */
 	uint64_t (*wall_clock)(void);
+	/**
+	 * An initiation whose MACs passed (MAC2 too under load) from a
+	 * static key no peer has: the decrypted key, the message and its
+	 * source (peers on demand). Called on a handshake lcore, inside the
+	 * workers' RCU read side and possibly on several lcores at once:
+	 * copy and return, never block. NULL: the
+	 * initiation is dropped (lib/proto counts unknown_peer).
+	 */
+	void (*unknown_initiator)(void *ctx, const uint8_t key[WGC_KEY_LEN],
+			const uint8_t *msg, uint32_t len,
+			const struct wgc_net_endpoint *src);
+	void *unknown_initiator_ctx;
 };
 
 struct wgc_pipeline;
@@ -256,6 +268,20 @@ void wgc_pipeline_peer_removed(struct wgc_pipeline *pl, struct wgc_peer *p);
  *   0 if an initiation was sent, or a negative errno.
  */
 int wgc_pipeline_initiate(struct wgc_pipeline *pl, struct wgc_peer *p);
+
+/**
+ * Hand a handshake message to the handshake stage as if it had arrived
+ * from src (an initiation kept while its peer was looked up: the stage
+ * answers it once the peer is installed). The message is copied into a
+ * buffer of the configuration's tx_recycler. Any thread.
+ *
+ * @return
+ *   0, -EINVAL (length), -ENOBUFS (no buffer) or -ENOSPC (the handshake
+ *   ring is full); the caller counts.
+ */
+int wgc_pipeline_handshake_inject(struct wgc_pipeline *pl,
+		const uint8_t *msg, uint32_t len,
+		const struct wgc_net_endpoint *src);
 
 /**
  * Counters of worker w (w == nb_workers: the stage and the handshake
