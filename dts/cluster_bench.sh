@@ -11,10 +11,8 @@
 #   3. watch-apply rate: the node stopped (SIGSTOP), M more peers written,
 #      the node continued (SIGCONT): time until it holds N + M peers.
 # N = OCB_PEERS (100 000; the scale suite's cluster_bench_1m: 1 000 000),
-# M = N / 10, at most 20 000: the watch reads one stream message of up to
-# 16 MiB, and etcd sends the events of up to 1000 revisions in one message
-# to a watcher that fell behind (100 000 puts in transactions of 128 are
-# one message of about 40 MiB, which the watch cannot take).
+# M = N / 10, at most 20 000 (the figures in doc/benchmarks.md; a watcher
+# further behind is sent fragmented messages, cluster_etcd_watch_behind).
 
 DTS_NAME=cluster_bench
 here=$(cd "$(dirname "$0")" && pwd)

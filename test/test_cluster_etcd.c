@@ -167,6 +167,9 @@ test_etcd_unreachable(void)
 	return TEST_SUCCESS;
 }
 
+#define WB_VALUE (60u * 1024)
+#define WB_KEYS 300u
+
 struct wstate {
 	struct seen s;
 	volatile int up, down, compacted;
@@ -249,9 +252,89 @@ test_etcd_watch(void)
 	return TEST_SUCCESS;
 }
 
+struct wbehind {
+	volatile unsigned int n, ends;
+	volatile int64_t last_end;
+	volatile int up;
+};
+
+static int
+wb_event(void *ctx, const struct wgc_etcd_kv *kv)
+{
+	struct wbehind *b = ctx;
+
+	if (kv->value_len == WB_VALUE)
+		b->n++;
+	return 0;
+}
+
+static void
+wb_state(void *ctx, enum wgc_etcd_watch_state st, int64_t rev)
+{
+	RTE_SET_USED(rev);
+	if (st == WGC_ETCD_WATCH_UP)
+		((struct wbehind *)ctx)->up++;
+}
+
+static void
+wb_end(void *ctx, int64_t rev)
+{
+	struct wbehind *b = ctx;
+
+	b->ends++;
+	b->last_end = rev;
+}
+
+/*
+ * A watcher far behind: 300 values of 60 KiB (about 24 MiB of JSON, more
+ * than a client's answer may hold) written before the watch starts from
+ * the revision before them. etcd fragments the catch-up message; every
+ * event arrives once and the last revision is reported as the end.
+ */
+static int
+test_etcd_watch_behind(void)
+{
+	const char *const ep[] = { etcd_url };
+	const struct wgc_etcd_watch_ops ops = {
+		.event = wb_event, .state = wb_state, .end = wb_end,
+	};
+	static struct wbehind b;
+	static char val[WB_VALUE];
+	struct wgc_etcd *e = wgc_etcd_create(ep, 1, 0);
+	struct wgc_etcd_watch *w;
+	int64_t rev0, rev = 0;
+	char key[32];
+	unsigned int i;
+
+	TEST_ASSERT_NOT_NULL(e, "client");
+	TEST_ASSERT_SUCCESS(wgc_etcd_put(e, "/b/0", 4, "0", 1, -1, 0, &rev0),
+		"put");
+	for (i = 0; i < WB_KEYS; i++) {
+		int kl = snprintf(key, sizeof(key), "/b/k%u", i);
+
+		memset(val, 'a' + i % 26, sizeof(val));
+		TEST_ASSERT_SUCCESS(wgc_etcd_put(e, key, kl, val, sizeof(val),
+			-1, 0, &rev), "put %u", i);
+	}
+	memset(&b, 0, sizeof(b));
+	w = wgc_etcd_watch_start(ep, 1, "/b/", 3, rev0 + 1, &ops, &b);
+	TEST_ASSERT_NOT_NULL(w, "watch");
+	WAIT_FOR(b.n >= WB_KEYS && b.last_end == rev, 20000);
+	wgc_etcd_watch_stop(w);
+	wgc_etcd_free(e);
+	printf("watch behind by %u revisions: %u events, %u ends, last %lld\n",
+		WB_KEYS, b.n, b.ends, (long long)b.last_end);
+	TEST_ASSERT_EQUAL(b.n, WB_KEYS, "every event once");
+	TEST_ASSERT_EQUAL(b.last_end, rev, "the last revision ended");
+	TEST_ASSERT(b.ends >= 1, "ends reported");
+	return TEST_SUCCESS;
+}
+
 WGC_TEST_REGISTER_FULL(cluster_etcd_kv_autotest, fast, etcd_setup,
 	test_etcd_kv, etcd_teardown);
 WGC_TEST_REGISTER_FULL(cluster_etcd_unreachable_autotest, fast, etcd_setup,
 	test_etcd_unreachable, etcd_teardown);
 WGC_TEST_REGISTER_FULL(cluster_etcd_watch_autotest, fast, etcd_setup,
 	test_etcd_watch, etcd_teardown);
+WGC_TEST_REGISTER_FULL(cluster_etcd_watch_behind_autotest, fast, etcd_setup,
+	test_etcd_watch_behind, etcd_teardown);

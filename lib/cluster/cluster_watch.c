@@ -6,6 +6,16 @@
  * through libcurl's multi interface (so that stopping is bounded by one
  * 100 ms poll). A broken stream is reopened on the next endpoint from the
  * revision after the last one delivered.
+ *
+ * The watch asks etcd to fragment its messages: a watcher far behind (a
+ * node that was away while 100 000 peers were written) would otherwise be
+ * sent all it missed as one message of tens of MiB. The events of a
+ * fragmented message are delivered as they come; the end of a revision
+ * is reported, and the next revision moved on, only with the message's
+ * last fragment, so that a revision split over fragments is never taken
+ * as applied half-way, and a stream broken between fragments is resumed
+ * from that revision (its events are delivered again: puts and deletes
+ * are idempotent).
  */
 
 #include <errno.h>
@@ -29,6 +39,9 @@ struct wgc_etcd_watch {
 	uint8_t *prefix;
 	size_t prefix_len;
 	int64_t next_rev;           /* the first revision not delivered */
+	int64_t seen_rev;           /* the newest revision in the fragments
+				     * of the message being read */
+	unsigned int frag_events;   /* events in those fragments so far */
 	struct wgc_etcd_watch_ops ops;
 	void *ctx;
 	struct etcd_buf line;       /* the stream, up to its last newline */
@@ -43,7 +56,7 @@ watch_message(struct wgc_etcd_watch *w, const char *text)
 	cJSON *j = cJSON_Parse(text);
 	const cJSON *r, *evs, *ev;
 	int64_t from;
-	int bad = 0, n = 0;
+	int bad = 0;
 
 	if (j == NULL) {
 		w->failed = 1;
@@ -83,15 +96,20 @@ watch_message(struct wgc_etcd_watch *w, const char *text)
 				kv.value_len = 0;
 			}
 			w->ops.event(w->ctx, &kv);
-			n++;
-			if (kv.mod_revision >= w->next_rev)
-				w->next_rev = kv.mod_revision + 1;
+			w->frag_events++;
+			if (kv.mod_revision > w->seen_rev)
+				w->seen_rev = kv.mod_revision;
 		}
 		free(kb);
 		free(vb);
 	}
-	if (n > 0 && w->ops.end != NULL)
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "fragment")))
+		goto out;
+	if (w->seen_rev >= w->next_rev)
+		w->next_rev = w->seen_rev + 1;
+	if (w->frag_events > 0 && w->ops.end != NULL)
 		w->ops.end(w->ctx, w->next_rev - 1);
+	w->frag_events = 0;
 out:
 	cJSON_Delete(j);
 }
@@ -144,13 +162,15 @@ watch_stream(struct wgc_etcd_watch *w, const char *u)
 		return -ENOMEM;
 	}
 	sprintf(body, "{\"create_request\":{\"key\":\"%s\",\"range_end\":\"%s\","
-		"\"start_revision\":\"%lld\"}}", k, end_b64,
-		(long long)w->next_rev);
+		"\"start_revision\":\"%lld\",\"fragment\":true}}", k,
+		end_b64, (long long)w->next_rev);
 	free(k);
 	free(end_b64);
 	snprintf(url, sizeof(url), "%s/v3/watch", u);
 	etcd_buf_reset(&w->line);
 	w->failed = 0;
+	w->seen_rev = 0;
+	w->frag_events = 0;
 	c = curl_easy_init();
 	multi = curl_multi_init();
 	if (c == NULL || multi == NULL) {

@@ -199,7 +199,8 @@ struct wgc_etcd_watch_ops {
 	/** state changes; rev: the last revision delivered */
 	void (*state)(void *ctx, enum wgc_etcd_watch_state s, int64_t rev);
 	/** optional: every event up to revision rev was delivered (the end
-	 * of a message: a transaction's events are never split) */
+	 * of a watch message, after its last fragment: a revision's events
+	 * are never split over two ends) */
 	void (*end)(void *ctx, int64_t rev);
 };
 
