@@ -24,8 +24,8 @@
 
 RTE_LOG_REGISTER(wgc_logtype_ethdev, wgc.ethdev, INFO);
 #define ETH_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, wgc_logtype_ethdev, "ethdev: " fmt "\n", \
-		##__VA_ARGS__)
+	rte_log(RTE_LOG_ ## level, wgc_logtype_ethdev, \
+		"wgc.ethdev: " fmt "\n", ##__VA_ARGS__)
 
 #define DEFAULT_DESC 1024
 #define POOL_CACHE 256u

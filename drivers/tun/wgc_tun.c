@@ -22,8 +22,8 @@
 
 RTE_LOG_REGISTER(wgc_logtype_tun, wgc.tun, INFO);
 #define TUN_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, wgc_logtype_tun, "tun: " fmt "\n", \
-		##__VA_ARGS__)
+	rte_log(RTE_LOG_ ## level, wgc_logtype_tun, \
+		"wgc.tun: " fmt "\n", ##__VA_ARGS__)
 
 /*
  * Offload mode: a read lands in a default-pool buffer when it fits (every

@@ -19,8 +19,8 @@
 
 extern int wgc_logtype_cluster;
 #define CLUSTER_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, wgc_logtype_cluster, "cluster: " fmt "\n", \
-		##__VA_ARGS__)
+	rte_log(RTE_LOG_ ## level, wgc_logtype_cluster, \
+		"wgc.cluster: " fmt "\n", ##__VA_ARGS__)
 
 /* largest answer read (a page of peers, or a watch message) */
 #define ETCD_ANSWER_MAX (16u * 1024 * 1024)

@@ -12,8 +12,8 @@
 
 RTE_LOG_REGISTER(wgc_logtype_iobuf, wgc.iobuf, INFO);
 #define IOBUF_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, wgc_logtype_iobuf, "iobuf: " fmt "\n", \
-		##__VA_ARGS__)
+	rte_log(RTE_LOG_ ## level, wgc_logtype_iobuf, \
+		"wgc.iobuf: " fmt "\n", ##__VA_ARGS__)
 
 #define DEFAULT_POOL_NAME "wgc_default"
 #define DEFAULT_POOL_CACHE 256u

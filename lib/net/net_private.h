@@ -30,8 +30,8 @@
 
 extern int wgc_logtype_net;
 #define NET_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, wgc_logtype_net, "net: " fmt "\n", \
-		##__VA_ARGS__)
+	rte_log(RTE_LOG_ ## level, wgc_logtype_net, \
+		"wgc.net: " fmt "\n", ##__VA_ARGS__)
 
 #define NEIGH_WINDOW 8          /* slots probed per lookup */
 #define NET_TIMER_MS 100        /* neighbour timer scan period */

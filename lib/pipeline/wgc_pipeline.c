@@ -25,8 +25,8 @@ RTE_LOG_REGISTER(wgc_logtype_pipeline, wgc.pipeline, INFO);
 	sizeof(uint64_t) + WGC_PL_DROP__MAX)
 
 #define PL_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, wgc_logtype_pipeline, "pipeline: " fmt "\n", \
-		##__VA_ARGS__)
+	rte_log(RTE_LOG_ ## level, wgc_logtype_pipeline, \
+		"wgc.pipeline: " fmt "\n", ##__VA_ARGS__)
 
 static const char * const drop_names[WGC_PL_DROP__MAX] = {
 	[WGC_PL_DROP_BAD_TYPE] = "bad_type",
