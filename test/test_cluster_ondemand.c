@@ -391,7 +391,8 @@ WGC_TEST_REGISTER_FULL(cluster_ondemand_bounds_autotest, fast, etcd_setup,
 	test_ondemand_bounds, etcd_teardown);
 
 /* idle_evict 1 s: an idle peer installed on demand is removed, an
- * active one stays */
+ * active one stays; a peer adopted (held from an earlier run) is watched
+ * the same way */
 static int
 test_ondemand_evict(void)
 {
@@ -417,8 +418,12 @@ test_ondemand_evict(void)
 		TEST_ASSERT_SUCCESS(wgc_ondemand_offer(od, rec.keys[i], msg,
 			sizeof(msg), &src), "offer");
 	WAIT_FOR(rec_get(&rec.reinjects) == 2, 3000);
+	pthread_mutex_lock(&rec.mu);
+	mk_key(rec.keys[2], 60);
+	pthread_mutex_unlock(&rec.mu);
+	wgc_ondemand_adopt(od, rec.keys[2]);
 	wgc_ondemand_stats_get(od, &st);
-	TEST_ASSERT_EQUAL(st.held, 2u, "two held");
+	TEST_ASSERT_EQUAL(st.held, 3u, "two installed and one adopted held");
 	/* peer 0 moves every 200 ms for 3 s; peer 1 does not */
 	t0 = ms_now();
 	while (ms_now() - t0 < 3000) {
@@ -429,13 +434,14 @@ test_ondemand_evict(void)
 	}
 	pthread_mutex_lock(&rec.mu);
 	TEST_ASSERT(rec.gone[1] && !rec.gone[0], "idle removed, active kept");
+	TEST_ASSERT(rec.gone[2], "the adopted idle peer removed");
 	pthread_mutex_unlock(&rec.mu);
 	wgc_ondemand_stats_get(od, &st);
-	TEST_ASSERT(st.evicted == 1 && st.held == 1, "counted: evicted %"
+	TEST_ASSERT(st.evicted == 2 && st.held == 1, "counted: evicted %"
 		PRIu64 " held %" PRIu64, st.evicted, st.held);
 	/* peer 0 idle now: removed too */
-	WAIT_FOR(rec_get(&rec.removes) == 2, 4000);
-	TEST_ASSERT_EQUAL(rec.removes, 2u, "both removed once idle");
+	WAIT_FOR(rec_get(&rec.removes) == 3, 4000);
+	TEST_ASSERT_EQUAL(rec.removes, 3u, "all removed once idle");
 	wgc_ondemand_free(od);
 	wgc_etcd_free(e);
 	return TEST_SUCCESS;

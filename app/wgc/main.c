@@ -925,7 +925,7 @@ setup(struct wgc_daemon *d, const char *prog)
 	}
 	if (setup_monitor(d) < 0 || setup_control(d) < 0 || (!d->once &&
 			(wgc_app_ondemand_start(d->ondemand, d->ctl, d->peers,
-				d->pl) < 0 ||
+				d->pl, d->conf.peers, d->conf.n_peers) < 0 ||
 			wgc_app_cluster_start(&d->conf, d->ctl, d->pl,
 				d->ondemand, &d->cluster) < 0)))
 		return -1;

@@ -196,10 +196,38 @@ wgc_app_ondemand_prepare(const struct wgc_cluster_conf *cc,
 	return a;
 }
 
+/* a held peer the configuration file does not name came on demand (in
+ * an earlier run, restored from the state directory): evicted when idle */
+static unsigned int
+adopt_held(struct wgc_app_ondemand *a, const struct wgc_peer_conf *conf,
+		uint32_t n_conf)
+{
+	struct wgc_peer *p;
+	uint32_t pos = 0, i;
+	unsigned int n = 0;
+
+	wgc_peers_lock(a->peers);
+	while ((p = wgc_peers_next(a->peers, &pos)) != NULL) {
+		for (i = 0; i < n_conf; i++)
+			if (memcmp(conf[i].public_key, p->proto.remote_static,
+					WGC_KEY_LEN) == 0)
+				break;
+		if (i == n_conf) {
+			wgc_ondemand_adopt(a->od, p->proto.remote_static);
+			n++;
+		}
+	}
+	wgc_peers_unlock(a->peers);
+	return n;
+}
+
 int
 wgc_app_ondemand_start(struct wgc_app_ondemand *a, struct wgc_control *ctl,
-		struct wgc_peers *peers, struct wgc_pipeline *pl)
+		struct wgc_peers *peers, struct wgc_pipeline *pl,
+		const struct wgc_peer_conf *conf, uint32_t n_conf)
 {
+	unsigned int adopted = 0;
+
 	const char *ep[WGC_CLUSTER_ETCD_MAX];
 	struct wgc_ondemand_params p = { 0 };
 	struct wgc_ondemand *od;
@@ -227,9 +255,11 @@ wgc_app_ondemand_start(struct wgc_app_ondemand *a, struct wgc_control *ctl,
 		return -1;
 	}
 	__atomic_store_n(&a->od, od, __ATOMIC_RELEASE);
+	if (a->cc.idle_evict > 0)
+		adopted = adopt_held(a, conf, n_conf);
 	printf("wgc: on demand: unknown initiators are looked up under "
-		"%speers/%s\n", a->cc.prefix, a->cc.idle_evict > 0 ?
-		", idle peers evicted" : "");
+		"%speers/%s (%u held peers adopted)\n", a->cc.prefix,
+		a->cc.idle_evict > 0 ? ", idle peers evicted" : "", adopted);
 	return 0;
 }
 

@@ -30,12 +30,15 @@ struct wgc_app_ondemand *wgc_app_ondemand_prepare(
 		const struct wgc_cluster_conf *cc, struct wgc_pipeline_conf *plc);
 
 /**
- * Start the lookups once the device and its control plane exist. Main
- * thread. 0 or -1 (a message printed).
+ * Start the lookups once the device and its control plane exist. With
+ * idle eviction, the held peers that @p conf (the configuration file's
+ * peers) does not name are watched for idleness too. Main thread. 0 or
+ * -1 (a message printed).
  */
 int wgc_app_ondemand_start(struct wgc_app_ondemand *a,
 		struct wgc_control *ctl, struct wgc_peers *peers,
-		struct wgc_pipeline *pl);
+		struct wgc_pipeline *pl, const struct wgc_peer_conf *conf,
+		uint32_t n_conf);
 
 /**
  * Make a cluster's sync take only the peers the node holds (it started

@@ -322,8 +322,8 @@ lookup_value(void *ctx, const struct wgc_etcd_kv *kv)
 
 /* a peer installed on demand, watched for idleness from now on (a key
  * listed twice, which only a lost race can do, is removed twice: harmless) */
-static void
-held_add(struct wgc_ondemand *od, const uint8_t key[KEY_LEN])
+void
+wgc_ondemand_adopt(struct wgc_ondemand *od, const uint8_t key[KEY_LEN])
 {
 	if (od->p.idle_evict_s == 0)
 		return;
@@ -373,7 +373,7 @@ lookup_one(struct wgc_ondemand *od, struct wgc_etcd *e, struct slot *s)
 			CLUSTER_LOG(WARNING, "on demand: peers/%s: not "
 				"installed: %s", b64, strerror(-inst));
 		else
-			held_add(od, key);
+			wgc_ondemand_adopt(od, key);
 		wgc_peer_conf_free(&l.conf);
 	} else if (rc < 0) {
 		CLUSTER_LOG(DEBUG, "on demand: peers/%s: lookup failed: %s",

@@ -404,6 +404,13 @@ int wgc_ondemand_offer(struct wgc_ondemand *od, const uint8_t key[32],
 		const uint8_t *msg, size_t len,
 		const struct wgc_net_endpoint *src);
 
+/**
+ * Watch a peer the node holds for idleness as if it had been installed
+ * on demand (a node restarted from its state directory adopts the peers
+ * an earlier run installed). Nothing without idle_evict_s. Any thread.
+ */
+void wgc_ondemand_adopt(struct wgc_ondemand *od, const uint8_t key[32]);
+
 /** Forget a key's negative cache entry (the peer was written). Any
  * thread. */
 void wgc_ondemand_forget(struct wgc_ondemand *od, const uint8_t key[32]);
