@@ -494,10 +494,10 @@ pl_install(void *ctx, const struct wgc_peer_conf *c)
 	wgc_peers_lock(d->peers);
 	p = wgc_peers_add(d->peers, c->public_key, NULL);
 	for (i = 0; p != NULL && i < c->n_allowed_ips; i++) {
-		struct wgc_prefix pf = { .family = 4,
+		struct wgc_prefix pf = { .addr.family = AF_INET,
 			.len = c->allowed_ips[i].len };
 
-		memcpy(pf.addr, &c->allowed_ips[i].addr.v4, 4);
+		memcpy(pf.addr.bytes, &c->allowed_ips[i].addr.v4, 4);
 		rc |= wgc_peers_prefix_add(d->peers, p, &pf);
 	}
 	wgc_peers_unlock(d->peers);

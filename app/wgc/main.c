@@ -452,7 +452,7 @@ setup_inner_l3(const struct wgc_inner_conf *in, struct wgc_pipeline_conf *plc)
 	unsigned int i;
 
 	for (i = 0; i < in->n_addresses; i++) {
-		const struct wgc_cidr *c = &in->addresses[i];
+		const struct wgc_prefix *c = &in->addresses[i];
 
 		if (c->addr.family == AF_INET && plc->icmp_src4.family == 0) {
 			plc->icmp_src4.family = AF_INET;
@@ -496,7 +496,7 @@ setup_inner(struct wgc_daemon *d, struct wgc_pipeline_edge *edge,
 			return -1;
 		}
 		for (i = 0; i < in->n_addresses; i++) {
-			const struct wgc_cidr *c = &in->addresses[i];
+			const struct wgc_prefix *c = &in->addresses[i];
 
 			tc.addrs[i].family = c->addr.family == AF_INET ? 4 : 6;
 			tc.addrs[i].prefix_len = c->len;

@@ -20,7 +20,7 @@ same_addr(const struct wgc_addr *a, const struct wgc_addr *b)
 
 /* interface addresses keep their host bits: compare them all */
 static bool
-same_cidrs(const struct wgc_cidr *a, uint32_t na, const struct wgc_cidr *b,
+same_cidrs(const struct wgc_prefix *a, uint32_t na, const struct wgc_prefix *b,
 		uint32_t nb)
 {
 	uint32_t i;

@@ -64,7 +64,7 @@ same_allowed_ips(const struct wgc_peer_conf *a, const struct wgc_peer_conf *b)
 		return false;
 	for (i = 0; i < a->n_allowed_ips; i++) {
 		for (j = 0; j < b->n_allowed_ips; j++)
-			if (wgc_cidr_equal(&a->allowed_ips[i],
+			if (wgc_prefix_equal(&a->allowed_ips[i],
 					&b->allowed_ips[j]))
 				break;
 		if (j == b->n_allowed_ips)

@@ -77,7 +77,7 @@ hs_initiation(struct wgc_pipeline *pl, struct pl_hs *h, struct hs_item *it,
 	struct key_lookup kl = { .peers = pl->peers };
 	struct wgc_peer_proto *pp = NULL;
 	struct wgc_view *v = &it->v;
-	struct wgc_peer_endpoint ep;
+	struct wgc_endpoint ep;
 	struct wgc_peer *p;
 
 	if (wgc_handshake_consume_initiation(pl->id, v->data, v->len,
@@ -117,7 +117,7 @@ hs_response(struct wgc_pipeline *pl, struct pl_hs *h, struct hs_item *it,
 {
 	struct wgc_peer_proto *pp = NULL;
 	struct wgc_view *v = &it->v;
-	struct wgc_peer_endpoint ep;
+	struct wgc_endpoint ep;
 	struct wgc_peer *p;
 
 	if (wgc_handshake_consume_response(pl->id, pl->index, v->data, v->len,

@@ -217,30 +217,20 @@ void pl_unknown_initiator(struct wgc_pipeline *pl,
 /* ---- endpoint conversions ---- */
 
 static inline void
-ep_from_net(struct wgc_peer_endpoint *ep, const struct wgc_net_endpoint *n)
+ep_from_net(struct wgc_endpoint *ep, const struct wgc_net_endpoint *n)
 {
 	memset(ep, 0, sizeof(*ep));
-	if (n->addr.family == AF_INET) {
-		ep->family = 4;
-		memcpy(ep->addr, &n->addr.ip4, 4);
-	} else {
-		ep->family = 6;
-		memcpy(ep->addr, n->addr.ip6, 16);
-	}
+	ep->addr.family = n->addr.family;
+	memcpy(ep->addr.bytes, n->addr.ip6, 16);
 	ep->port = rte_be_to_cpu_16(n->port);
 }
 
 static inline void
-ep_to_net(struct wgc_net_endpoint *n, const struct wgc_peer_endpoint *ep)
+ep_to_net(struct wgc_net_endpoint *n, const struct wgc_endpoint *ep)
 {
 	memset(n, 0, sizeof(*n));
-	if (ep->family == 4) {
-		n->addr.family = AF_INET;
-		memcpy(&n->addr.ip4, ep->addr, 4);
-	} else {
-		n->addr.family = AF_INET6;
-		memcpy(n->addr.ip6, ep->addr, 16);
-	}
+	n->addr.family = ep->addr.family;
+	memcpy(n->addr.ip6, ep->addr.bytes, 16);
 	n->port = rte_cpu_to_be_16(ep->port);
 }
 

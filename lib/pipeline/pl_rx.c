@@ -23,7 +23,7 @@ net_ep_eq(const struct wgc_net_endpoint *a, const struct wgc_net_endpoint *b)
 static inline void
 roam(struct worker *wk, struct wgc_peer *p, const struct wgc_net_endpoint *src)
 {
-	struct wgc_peer_endpoint ep;
+	struct wgc_endpoint ep;
 
 	ep_from_net(&ep, src);
 	if (wgc_peer_endpoint_differs(p, &ep)) {

@@ -59,13 +59,13 @@ initiate_locked(struct wgc_pipeline *pl, struct wgc_peer *p, bool retry,
 		uint64_t now)
 {
 	struct wgc_net_endpoint dst;
-	struct wgc_peer_endpoint ep;
+	struct wgc_endpoint ep;
 	struct wgc_view v;
 	uint8_t *msg;
 	int rc;
 
 	wgc_peer_endpoint_get(p, &ep);
-	if (ep.family == 0)
+	if (ep.addr.family == 0)
 		return -EDESTADDRREQ;
 	if (!wgc_timers_initiation_allowed(&p->proto, retry, now))
 		return -EALREADY;

@@ -85,7 +85,7 @@ seal_and_send(struct wgc_pipeline *pl, uint16_t q, struct worker *wk,
 			continue;
 		}
 		if (kps[i] != run.kp) {
-			struct wgc_peer_endpoint ep;
+			struct wgc_endpoint ep;
 
 			tx_run_flush(pl, wk, &run, now, keepalive);
 			run.kp = kps[i];
@@ -93,7 +93,7 @@ seal_and_send(struct wgc_pipeline *pl, uint16_t q, struct worker *wk,
 			run.sent = 0;
 			run.bytes = 0;
 			wgc_peer_endpoint_get(p, &ep);
-			run.has_ep = ep.family != 0;
+			run.has_ep = ep.addr.family != 0;
 			if (run.has_ep)
 				ep_to_net(&run.dst, &ep);
 		}
@@ -143,10 +143,10 @@ static void
 park(struct wgc_pipeline *pl, struct worker *wk, struct wgc_peer *p,
 		struct wgc_view *v, uint64_t now)
 {
-	struct wgc_peer_endpoint ep;
+	struct wgc_endpoint ep;
 
 	wgc_peer_endpoint_get(p, &ep);
-	if (ep.family == 0) {
+	if (ep.addr.family == 0) {
 		wk->st.drop[WGC_PL_DROP_NO_ENDPOINT]++;
 		wgc_view_release(v);
 		return;
