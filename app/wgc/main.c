@@ -460,7 +460,7 @@ setup_inner_l3(const struct wgc_inner_conf *in, struct wgc_pipeline_conf *plc)
 		} else if (c->addr.family == AF_INET6 &&
 				plc->icmp_src6.family == 0) {
 			plc->icmp_src6.family = AF_INET6;
-			memcpy(plc->icmp_src6.ip6, c->addr.bytes, 16);
+			memcpy(plc->icmp_src6.bytes, c->addr.bytes, 16);
 		}
 	}
 	if (in->mss_clamp == WGC_MSS_CLAMP_AUTO) {

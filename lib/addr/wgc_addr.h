@@ -59,12 +59,24 @@ wgc_addr_len(uint8_t family)
 	return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
 }
 
+/** Set an IPv4 address (the 12 bytes after it are zeroed). */
+static inline void
+wgc_addr_set4(struct wgc_addr *a, rte_be32_t ip4)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = AF_INET;
+	a->ip4 = ip4;
+}
+
 /** True if two addresses are the same (family and address bytes). */
 static inline bool
 wgc_addr_equal(const struct wgc_addr *a, const struct wgc_addr *b)
 {
-	return a->family == b->family &&
-		memcmp(a->bytes, b->bytes, wgc_addr_len(a->family)) == 0;
+	if (a->family != b->family)
+		return false;
+	if (a->family == AF_INET)
+		return a->ip4 == b->ip4;
+	return a->family != AF_INET6 || memcmp(a->bytes, b->bytes, 16) == 0;
 }
 
 /** True if two endpoints are the same (family, address and port). */

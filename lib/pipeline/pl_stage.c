@@ -47,7 +47,7 @@ pl_stage_tx(struct wgc_pipeline *pl, struct worker *wk, struct wgc_view *v,
 
 void
 pl_stage_send(struct wgc_pipeline *pl, struct worker *wk, struct wgc_view *v,
-		const struct wgc_net_endpoint *dst)
+		const struct wgc_endpoint *dst)
 {
 	if (wgc_net_encap(pl->c.net, v, dst, 1) == 1)
 		pl_stage_tx(pl, wk, v, 1);
@@ -58,7 +58,6 @@ static int
 initiate_locked(struct wgc_pipeline *pl, struct wgc_peer *p, bool retry,
 		uint64_t now)
 {
-	struct wgc_net_endpoint dst;
 	struct wgc_endpoint ep;
 	struct wgc_view v;
 	uint8_t *msg;
@@ -83,8 +82,7 @@ initiate_locked(struct wgc_pipeline *pl, struct wgc_peer *p, bool retry,
 	wgc_timers_any_authenticated_packet_traversal(&p->proto, now);
 	pl_sched(pl, &p->proto);
 	pl->stage.st.handshake_tx++;
-	ep_to_net(&dst, &ep);
-	pl_stage_send(pl, &pl->stage, &v, &dst);
+	pl_stage_send(pl, &pl->stage, &v, &ep);
 	return 0;
 }
 
