@@ -73,7 +73,7 @@ cidr_contains(const struct wgc_prefix *c, const struct wgc_addr *a)
 static void
 host_addr(const struct wgc_prefix *p, uint32_t h, struct wgc_addr *out)
 {
-	unsigned int alen = p->addr.family == AF_INET ? 4 : 16;
+	unsigned int alen = wgc_addr_len(p->addr.family);
 	struct wgc_prefix net = *p;
 	int i;
 
@@ -111,8 +111,7 @@ next_free(const struct wgc_prefix *p, const struct taken *t, uint32_t *from,
 		last = MAX_HOSTS;
 	for (h = *from; h <= last; h++) {
 		host_addr(p, h, out);
-		if (memcmp(out->bytes, p->addr.bytes,
-				p->addr.family == AF_INET ? 4 : 16) == 0)
+		if (wgc_addr_equal(out, &p->addr))
 			continue;
 		for (k = 0; k < t->n; k++)
 			if (cidr_contains(&t->c[k], out))

@@ -47,8 +47,8 @@ shadow_peer_stats_set(struct mem_peer *p,
 static uint32_t
 cidr_hash(const struct wgc_prefix *c)
 {
-	uint32_t h = rte_jhash(c->addr.bytes,
-		c->addr.family == AF_INET ? 4 : 16, c->len);
+	uint32_t h = rte_jhash(c->addr.bytes, wgc_addr_len(c->addr.family),
+		c->len);
 
 	return rte_jhash_1word(c->addr.family, h);
 }
@@ -56,9 +56,7 @@ cidr_hash(const struct wgc_prefix *c)
 static bool
 cidr_same(const struct wgc_prefix *a, const struct wgc_prefix *b)
 {
-	return a->addr.family == b->addr.family && a->len == b->len &&
-		memcmp(a->addr.bytes, b->addr.bytes,
-			a->addr.family == AF_INET ? 4 : 16) == 0;
+	return a->len == b->len && wgc_addr_equal(&a->addr, &b->addr);
 }
 
 static int
