@@ -33,29 +33,6 @@ wgc_endpoint_to_sockaddr(const struct wgc_endpoint *e,
 }
 
 int
-wgc_endpoint_from_sockaddr(struct wgc_endpoint *e, const struct sockaddr *sa)
-{
-	memset(e, 0, sizeof(*e));
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
-
-		e->addr.family = AF_INET;
-		e->addr.v4 = s4->sin_addr;
-		e->port = ntohs(s4->sin_port);
-		return 0;
-	}
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
-
-		e->addr.family = AF_INET6;
-		e->addr.v6 = s6->sin6_addr;
-		e->port = ntohs(s6->sin6_port);
-		return 0;
-	}
-	return -1;
-}
-
-int
 wgc_addr_parse(struct wgc_addr *a, const char *s)
 {
 	memset(a, 0, sizeof(*a));

@@ -94,14 +94,6 @@ wgc_endpoint_equal(const struct wgc_endpoint *a, const struct wgc_endpoint *b)
 socklen_t wgc_endpoint_to_sockaddr(const struct wgc_endpoint *e,
 		struct sockaddr_storage *ss);
 
-/**
- * Fill @p e from a sockaddr_in or sockaddr_in6. Any thread.
- *
- * @return 0, or -1 for another family (then @p e is zeroed).
- */
-int wgc_endpoint_from_sockaddr(struct wgc_endpoint *e,
-		const struct sockaddr *sa);
-
 /** Parse a bare IPv4 or IPv6 address (inet_pton strict). 0 or -1. */
 int wgc_addr_parse(struct wgc_addr *a, const char *s);
 

@@ -96,16 +96,6 @@ struct encap_cache {
 	struct rte_ether_addr mac;
 };
 
-static inline bool
-addr_eq(const struct wgc_addr *a, const struct wgc_addr *b)
-{
-	if (a->family != b->family)
-		return false;
-	if (a->family == AF_INET)
-		return a->ip4 == b->ip4;
-	return memcmp(a->bytes, b->bytes, 16) == 0;
-}
-
 /* encap one view; returns 1 resolved, 0 unresolved, -reason on drop */
 static inline int
 encap_one(struct wgc_net_port *p, struct net_lcore *lc, struct wgc_view *v,
@@ -124,7 +114,7 @@ encap_one(struct wgc_net_port *p, struct net_lcore *lc, struct wgc_view *v,
 	uint8_t *d;
 	int resolved;
 
-	if (!c->valid || !addr_eq(&c->dst, &dst->addr)) {
+	if (!c->valid || !wgc_addr_equal(&c->dst, &dst->addr)) {
 		c->valid = true;
 		c->dst = dst->addr;
 		c->route_rc = wgc_net_route(p, &dst->addr, &c->nh);

@@ -28,16 +28,6 @@
 
 #include "net_private.h"
 
-bool
-net_addr_eq(const struct wgc_addr *a, const struct wgc_addr *b)
-{
-	if (a->family != b->family)
-		return false;
-	if (a->family == AF_INET)
-		return a->ip4 == b->ip4;
-	return memcmp(a->bytes, b->bytes, 16) == 0;
-}
-
 uint32_t
 net_neigh_hash(const struct wgc_addr *a)
 {
@@ -66,7 +56,7 @@ wgc_net_neigh_lookup(const struct wgc_net_port *p,
 			sn = rte_seqlock_read_begin(&e->lock);
 			state = e->state;
 			hit = state != WGC_NET_NEIGH_FREE &&
-				net_addr_eq(&e->key, a);
+				wgc_addr_equal(&e->key, a);
 			m = e->mac;
 		} while (rte_seqlock_read_retry(&e->lock, sn));
 		if (!hit)
@@ -87,7 +77,7 @@ net_neigh_find(struct wgc_net_port *p, const struct wgc_addr *a)
 	for (i = 0; i < NEIGH_WINDOW; i++) {
 		struct neigh_entry *e = &p->neigh[(h + i) & p->neigh_mask];
 
-		if (e->state != WGC_NET_NEIGH_FREE && net_addr_eq(&e->key, a))
+		if (e->state != WGC_NET_NEIGH_FREE && wgc_addr_equal(&e->key, a))
 			return e;
 	}
 	return NULL;

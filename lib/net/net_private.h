@@ -209,7 +209,6 @@ int net_frag_split(struct wgc_net_port *p, struct net_lcore *lc,
 
 /* net_neigh.c */
 uint32_t net_neigh_hash(const struct wgc_addr *a);
-bool net_addr_eq(const struct wgc_addr *a, const struct wgc_addr *b);
 struct neigh_entry *net_neigh_find(struct wgc_net_port *p,
 		const struct wgc_addr *a);
 struct neigh_entry *net_neigh_learn(struct wgc_net_port *p,

@@ -24,7 +24,7 @@ on_link(const struct wgc_net_port *p, const struct wgc_addr *a)
 {
 	struct wgc_addr nh;
 
-	return wgc_net_route(p, a, &nh) == 0 && net_addr_eq(&nh, a);
+	return wgc_net_route(p, a, &nh) == 0 && wgc_addr_equal(&nh, a);
 }
 
 static int
