@@ -1357,11 +1357,11 @@ test_net_endpoint(void)
 		&a), "v4");
 	TEST_ASSERT_EQUAL(a.addr.family, AF_INET, "family");
 	TEST_ASSERT_EQUAL(a.port, 51820, "port");
-	wgc_net_endpoint_format(&a, buf, sizeof(buf));
+	wgc_endpoint_format(&a, buf, sizeof(buf));
 	TEST_ASSERT(strcmp(buf, "192.0.2.1:51820") == 0, "format %s", buf);
 	TEST_ASSERT_SUCCESS(wgc_net_endpoint_parse("[fd00::1]:7", true, &b),
 		"v6");
-	wgc_net_endpoint_format(&b, buf, sizeof(buf));
+	wgc_endpoint_format(&b, buf, sizeof(buf));
 	TEST_ASSERT(strcmp(buf, "[fd00::1]:7") == 0, "format %s", buf);
 	TEST_ASSERT(!wgc_endpoint_equal(&a, &b), "differ");
 	b = a;

@@ -388,23 +388,6 @@ wgc_net_endpoint_parse(const char *s, bool want_port,
 	return 0;
 }
 
-int
-wgc_net_endpoint_format(const struct wgc_endpoint *ep, char *buf,
-		size_t size)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (ep->addr.family == AF_INET) {
-		inet_ntop(AF_INET, &ep->addr.ip4, a, sizeof(a));
-		return snprintf(buf, size, "%s:%u", a, ep->port);
-	}
-	if (ep->addr.family == AF_INET6) {
-		inet_ntop(AF_INET6, ep->addr.bytes, a, sizeof(a));
-		return snprintf(buf, size, "[%s]:%u", a, ep->port);
-	}
-	return snprintf(buf, size, "none");
-}
-
 unsigned int
 wgc_net_port_mc_addrs(const struct wgc_net_port *p, struct rte_ether_addr *mc,
 		unsigned int max)

@@ -463,10 +463,6 @@ const char *wgc_net_class_name(unsigned int cls);
 int wgc_net_endpoint_parse(const char *s, bool want_port,
 		struct wgc_endpoint *ep);
 
-/** Format an endpoint ("1.2.3.4:51820", "[fd00::1]:51820"). */
-int wgc_net_endpoint_format(const struct wgc_endpoint *ep, char *buf,
-		size_t size);
-
 #ifdef __cplusplus
 }
 #endif
