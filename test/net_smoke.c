@@ -88,7 +88,7 @@ print_stats(struct wgc_net_port *np, struct wgc_ethdev *e)
 
 		inet_ntop(ni[i].addr.family, ni[i].addr.family == AF_INET ?
 			(const void *)&ni[i].addr.ip4 :
-			(const void *)ni[i].addr.ip6, a, sizeof(a));
+			(const void *)ni[i].addr.bytes, a, sizeof(a));
 		rte_ether_format_addr(mac, sizeof(mac), &ni[i].mac);
 		printf("neigh %s %s %s\n", a, mac, states[ni[i].state]);
 	}
@@ -114,7 +114,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct wgc_view v[32], out[32];
-	struct wgc_net_endpoint dst[32];
+	struct wgc_endpoint dst[32];
 	struct wgc_net_meta meta[32];
 	struct wgc_net_port_conf nc;
 	uint64_t rxq[WGC_ETHDEV_QUEUES_MAX] = { 0 };

@@ -118,8 +118,8 @@ message(struct wgc_view *v, uint64_t c)
 static int
 perf_up(void)
 {
-	struct wgc_net_endpoint dst;
-	struct wgc_net_addr a;
+	struct wgc_endpoint dst;
+	struct wgc_addr a;
 	struct wgc_view v, out[4];
 	unsigned int f, i;
 
@@ -138,7 +138,7 @@ perf_up(void)
 	for (f = 0; f < 2; f++) {
 		a.family = f ? AF_INET6 : AF_INET;
 		inet_pton(a.family, f ? "fd01::2" : "10.1.0.2",
-			f ? (void *)a.ip6 : (void *)&a.ip4);
+			f ? (void *)a.bytes : (void *)&a.ip4);
 		TEST_ASSERT_SUCCESS(wgc_net_neigh_add(tx1500, &a, &mac_rx, 0),
 			"neigh");
 		TEST_ASSERT_SUCCESS(wgc_net_neigh_add(tx1400, &a, &mac_rx, 0),
@@ -221,7 +221,7 @@ rx_round(unsigned int f, bool frag, double *cyc)
 static int
 tx_round(unsigned int f, bool frag, double *cyc)
 {
-	struct wgc_net_endpoint dst[B];
+	struct wgc_endpoint dst[B];
 	struct wgc_view v[B], out[2 * B];
 	struct wgc_aead_op ops[B];
 	unsigned int b, i;

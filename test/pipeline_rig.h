@@ -209,17 +209,17 @@ static __rte_unused struct wgc_peer *
 add_peer(struct dev *d, const uint8_t *pub, uint8_t net_octet,
 		uint8_t ep_last)
 {
-	struct wgc_prefix pf = { .family = 4, .len = 24,
-		.addr = { 10, 0, net_octet, 0 } };
+	struct wgc_prefix pf = { .addr.family = AF_INET, .len = 24,
+		.addr.bytes = { 10, 0, net_octet, 0 } };
 	struct wgc_peer *p;
 
 	wgc_peers_lock(d->peers);
 	p = wgc_peers_add(d->peers, pub, NULL);
 	if (p != NULL) {
 		if (ep_last != 0) {
-			struct wgc_peer_endpoint ep = { .family = 4,
+			struct wgc_endpoint ep = { .addr.family = AF_INET,
 				.port = 51820,
-				.addr = { 192, 0, 2, ep_last } };
+				.addr.bytes = { 192, 0, 2, ep_last } };
 
 			wgc_peer_endpoint_set(p, &ep);
 		}

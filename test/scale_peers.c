@@ -48,20 +48,20 @@ make_prefixes(uint32_t i, struct wgc_prefix *p4, struct wgc_prefix *p6)
 {
 	memset(p4, 0, sizeof(*p4));
 	memset(p6, 0, sizeof(*p6));
-	p4->family = 4;
+	p4->addr.family = AF_INET;
 	p4->len = 32;
-	p4->addr[0] = 10;
-	p4->addr[1] = (uint8_t)(i >> 16);
-	p4->addr[2] = (uint8_t)(i >> 8);
-	p4->addr[3] = (uint8_t)i;
-	p6->family = 6;
+	p4->addr.bytes[0] = 10;
+	p4->addr.bytes[1] = (uint8_t)(i >> 16);
+	p4->addr.bytes[2] = (uint8_t)(i >> 8);
+	p4->addr.bytes[3] = (uint8_t)i;
+	p6->addr.family = AF_INET6;
 	p6->len = 128;
-	p6->addr[0] = 0xfd;
+	p6->addr.bytes[0] = 0xfd;
 	/* addresses handed out in order, as from a pool */
-	p6->addr[12] = (uint8_t)(i >> 24);
-	p6->addr[13] = (uint8_t)(i >> 16);
-	p6->addr[14] = (uint8_t)(i >> 8);
-	p6->addr[15] = (uint8_t)i;
+	p6->addr.bytes[12] = (uint8_t)(i >> 24);
+	p6->addr.bytes[13] = (uint8_t)(i >> 16);
+	p6->addr.bytes[14] = (uint8_t)(i >> 8);
+	p6->addr.bytes[15] = (uint8_t)i;
 }
 
 /*

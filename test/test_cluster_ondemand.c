@@ -43,7 +43,7 @@ struct od_rec {
 	unsigned int reinjects;
 	uint8_t msg[148];
 	size_t msg_len;
-	struct wgc_net_endpoint src;
+	struct wgc_endpoint src;
 	/* eviction */
 	uint64_t activity[4];
 	uint8_t keys[4][WGC_KEY_LEN];
@@ -74,7 +74,7 @@ rec_install(void *ctx, const struct wgc_peer_conf *c)
 
 static int
 rec_reinject(void *ctx, const uint8_t *msg, size_t len,
-		const struct wgc_net_endpoint *src)
+		const struct wgc_endpoint *src)
 {
 	struct od_rec *r = ctx;
 
@@ -150,12 +150,12 @@ mk_key(uint8_t k[WGC_KEY_LEN], uint8_t tag)
 }
 
 static void
-mk_src(struct wgc_net_endpoint *s, uint8_t last, uint16_t port)
+mk_src(struct wgc_endpoint *s, uint8_t last, uint16_t port)
 {
 	memset(s, 0, sizeof(*s));
 	s->addr.family = AF_INET;
 	s->addr.ip4 = rte_cpu_to_be_32(WGC_TEST_IPV4(198, 51, 100, last));
-	s->port = rte_cpu_to_be_16(port);
+	s->port = port;
 }
 
 /* put <prefix>peers/<key> = value (a peer's JSON unless raw given) */
@@ -212,7 +212,7 @@ test_ondemand_lookup(void)
 	const char *const ep[] = { etcd_url };
 	struct wgc_etcd *e = wgc_etcd_create(ep, 1, 0);
 	struct wgc_ondemand_stats st;
-	struct wgc_net_endpoint src;
+	struct wgc_endpoint src;
 	struct wgc_ondemand *od;
 	uint8_t k1[32], k2[32], k3[32], k4[32], msg[148];
 
@@ -260,7 +260,7 @@ test_ondemand_lookup(void)
 	TEST_ASSERT_EQUAL(rec.reinjects, 1u, "handed back once");
 	TEST_ASSERT(rec.msg_len == 148 && rec.msg[0] == 0xb2 &&
 		rec.msg[147] == 0xb2, "the newest initiation");
-	TEST_ASSERT_EQUAL(rte_be_to_cpu_16(rec.src.port), 4001, "its source");
+	TEST_ASSERT_EQUAL(rec.src.port, 4001, "its source");
 	wgc_ondemand_stats_get(od, &st);
 	TEST_ASSERT(st.offered == 2 && st.queued == 1 && st.coalesced == 1 &&
 		st.found == 1 && st.installed == 1 && st.reinjected == 1 &&
@@ -323,7 +323,7 @@ test_ondemand_bounds(void)
 	const char *const ep[] = { etcd_url };
 	struct wgc_etcd *e = wgc_etcd_create(ep, 1, 0);
 	struct wgc_ondemand_stats st;
-	struct wgc_net_endpoint src;
+	struct wgc_endpoint src;
 	struct wgc_ondemand *od;
 	uint8_t k[32], msg[148] = { 1 };
 	unsigned int i, kept = 0, busy = 0, full = 0;
@@ -399,7 +399,7 @@ test_ondemand_evict(void)
 	const char *const ep[] = { etcd_url };
 	struct wgc_etcd *e = wgc_etcd_create(ep, 1, 0);
 	struct wgc_ondemand_stats st;
-	struct wgc_net_endpoint src;
+	struct wgc_endpoint src;
 	struct wgc_ondemand *od;
 	uint8_t msg[148] = { 1 };
 	uint64_t t0;
@@ -467,7 +467,7 @@ static struct wgc_ondemand *pl_od;
 
 static void
 pl_hook(void *ctx, const uint8_t key[WGC_KEY_LEN], const uint8_t *msg,
-		uint32_t len, const struct wgc_net_endpoint *src)
+		uint32_t len, const struct wgc_endpoint *src)
 {
 	struct wgc_ondemand *od = __atomic_load_n(&pl_od, __ATOMIC_ACQUIRE);
 
@@ -494,10 +494,10 @@ pl_install(void *ctx, const struct wgc_peer_conf *c)
 	wgc_peers_lock(d->peers);
 	p = wgc_peers_add(d->peers, c->public_key, NULL);
 	for (i = 0; p != NULL && i < c->n_allowed_ips; i++) {
-		struct wgc_prefix pf = { .family = 4,
+		struct wgc_prefix pf = { .addr.family = AF_INET,
 			.len = c->allowed_ips[i].len };
 
-		memcpy(pf.addr, &c->allowed_ips[i].addr.v4, 4);
+		memcpy(pf.addr.bytes, &c->allowed_ips[i].addr.v4, 4);
 		rc |= wgc_peers_prefix_add(d->peers, p, &pf);
 	}
 	wgc_peers_unlock(d->peers);
@@ -506,7 +506,7 @@ pl_install(void *ctx, const struct wgc_peer_conf *c)
 
 static int
 pl_reinject(void *ctx, const uint8_t *msg, size_t len,
-		const struct wgc_net_endpoint *src)
+		const struct wgc_endpoint *src)
 {
 	struct dev *d = ctx;
 

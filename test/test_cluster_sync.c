@@ -175,8 +175,8 @@ local_add(unsigned int seed)
 	test_key(seed, c->conf.public_key);
 	c->conf.allowed_ips = calloc(1, sizeof(*c->conf.allowed_ips));
 	c->conf.n_allowed_ips = 1;
-	wgc_cidr_parse(&c->conf.allowed_ips[0], seed == 9000 ?
-		"10.0.35.40/32" : "10.250.0.1/32", WGC_CIDR_ROUTE, NULL);
+	wgc_prefix_parse(&c->conf.allowed_ips[0], seed == 9000 ?
+		"10.0.35.40/32" : "10.250.0.1/32", WGC_PREFIX_ROUTE, NULL);
 	c->op = WGC_PEER_OP_UPSERT;
 	c->fields = WGC_PEER_F_ALL & ~WGC_PEER_F_ENDPOINT;
 	rc = wgc_control_apply(fx.ctl, &cs, &err);

@@ -36,14 +36,14 @@ test_control_peers_binding(void)
 		"GGRoqKrq7rEv0VBk+aqphXrbjDH6arZozFPntKx3/GM=");
 	struct wgc_device_params dp = { 0 };
 	struct wgc_peer_conf start = { 0 };
-	struct wgc_cidr start_ip;
+	struct wgc_prefix start_ip;
 	struct wgc_device *dev;
 	struct wgc_identity *id;
 	struct wgc_peers *t;
 	struct ctl_fixture f;
 	struct http_resp r = { 0 };
 	struct wgc_peer *pa, *p;
-	struct wgc_peer_endpoint ep;
+	struct wgc_endpoint ep;
 	uint8_t a[WGC_KEY_LEN], b[WGC_KEY_LEN], pub[WGC_KEY_LEN];
 	char url_a[160], url_b[160], ka[WGC_KEY_B64URL_LEN + 1];
 	char kb[WGC_KEY_B64URL_LEN + 1], hexb[WGC_KEY_HEX_LEN + 1], req[256];
@@ -62,8 +62,8 @@ test_control_peers_binding(void)
 	test_key(1, a);
 	test_key(2, b);
 	memcpy(start.public_key, a, WGC_KEY_LEN);
-	TEST_ASSERT_SUCCESS(wgc_cidr_parse(&start_ip, "10.1.0.0/24",
-		WGC_CIDR_ROUTE, NULL), "cidr");
+	TEST_ASSERT_SUCCESS(wgc_prefix_parse(&start_ip, "10.1.0.0/24",
+		WGC_PREFIX_ROUTE, NULL), "cidr");
 	start.allowed_ips = &start_ip;
 	start.n_allowed_ips = 1;
 	TEST_ASSERT_SUCCESS(wgc_device_load(dev, &start, 1, &err), "load: %s",
@@ -115,7 +115,8 @@ test_control_peers_binding(void)
 	wgc_peers_unlock(t);
 	TEST_ASSERT(p == pa, "the same live peer (session kept)");
 	wgc_peer_endpoint_get(p, &ep);
-	TEST_ASSERT(ep.family == 4 && ep.port == 5000 && ep.addr[0] == 192,
+	TEST_ASSERT(ep.addr.family == AF_INET && ep.port == 5000 &&
+		ep.addr.bytes[0] == 192,
 		"live endpoint");
 	TEST_ASSERT_EQUAL(p->persistent_keepalive, 7, "keepalive");
 	TEST_ASSERT(route4(t, "10.2.3.4") == pa, "new prefix routed");
@@ -682,10 +683,10 @@ test_control_peers_sync_full(void)
 		char ip[32];
 
 		test_key(i < 2 ? 100 + i : 400 + i, want[i].public_key);
-		want[i].allowed_ips = calloc(1, sizeof(struct wgc_cidr));
+		want[i].allowed_ips = calloc(1, sizeof(struct wgc_prefix));
 		want[i].n_allowed_ips = 1;
 		snprintf(ip, sizeof(ip), "10.%u.%u.1/32", i < 2 ? 1 : 4, i);
-		wgc_cidr_parse(&want[i].allowed_ips[0], ip, WGC_CIDR_ROUTE,
+		wgc_prefix_parse(&want[i].allowed_ips[0], ip, WGC_PREFIX_ROUTE,
 			NULL);
 	}
 	TEST_ASSERT_FAIL(wgc_control_sync(g.f.ctl, &file, want, 9, true, &st,

@@ -43,10 +43,10 @@ add_pair(struct wgc_control *ctl, unsigned int i, bool psk,
 		c->op = WGC_PEER_OP_UPSERT;
 		c->fields = WGC_PEER_F_ALLOWED_IPS | WGC_PEER_F_KEEPALIVE;
 		c->conf.persistent_keepalive = (uint16_t)(i % 60);
-		c->conf.allowed_ips = calloc(1, sizeof(struct wgc_cidr));
+		c->conf.allowed_ips = calloc(1, sizeof(struct wgc_prefix));
 		c->conf.n_allowed_ips = 1;
-		wgc_cidr_parse(&c->conf.allowed_ips[0], "10.0.0.0/32",
-			WGC_CIDR_ROUTE, NULL);
+		wgc_prefix_parse(&c->conf.allowed_ips[0], "10.0.0.0/32",
+			WGC_PREFIX_ROUTE, NULL);
 		c->conf.allowed_ips[0].addr.bytes[1] = (uint8_t)(i >> 8);
 		c->conf.allowed_ips[0].addr.bytes[2] = (uint8_t)i;
 		c->conf.allowed_ips[0].addr.bytes[3] = (uint8_t)k;

@@ -21,7 +21,7 @@ peer(struct wgc_peer_conf *p, unsigned int seed, const char *ip,
 	test_key(seed, p->public_key);
 	p->allowed_ips = calloc(1, sizeof(*p->allowed_ips));
 	p->n_allowed_ips = 1;
-	wgc_cidr_parse(&p->allowed_ips[0], ip, WGC_CIDR_ROUTE, NULL);
+	wgc_prefix_parse(&p->allowed_ips[0], ip, WGC_PREFIX_ROUTE, NULL);
 	p->persistent_keepalive = keepalive;
 }
 

@@ -333,10 +333,10 @@ test_ethdev_net_loop(void)
 	};
 	struct wgc_net_port_conf nc;
 	struct wgc_net_port *np;
-	struct wgc_net_endpoint dst;
+	struct wgc_endpoint dst;
 	struct wgc_net_meta meta[8];
 	struct wgc_view v[8], out[8];
-	struct wgc_net_addr self;
+	struct wgc_addr self;
 	struct wgc_net_stats nst;
 	struct wgc_ethdev *e;
 	uint8_t *payload, *d;
@@ -393,7 +393,7 @@ test_ethdev_net_loop(void)
 	memset(payload, 0x01, 148);
 	memset(&dst, 0, sizeof(dst));
 	dst.addr = self;
-	dst.port = htons(51820);
+	dst.port = 51820;
 	TEST_ASSERT_EQUAL(wgc_net_encap(np, v, &dst, 1), 1, "encap");
 	TEST_ASSERT_EQUAL(wgc_ethdev_tx_burst(e, 0, v, 1), 1, "tx");
 	n = rx_some(e, 0, v, 1);
@@ -401,7 +401,7 @@ test_ethdev_net_loop(void)
 	TEST_ASSERT_EQUAL(wgc_net_rx(np, v, meta, n), 1, "wireguard class");
 	TEST_ASSERT_EQUAL(v[0].data, payload, "payload at the same address");
 	TEST_ASSERT_EQUAL(v[0].len, 148u, "payload length");
-	TEST_ASSERT_EQUAL(meta[0].src.port, htons(51820), "src port");
+	TEST_ASSERT_EQUAL(meta[0].src.port, 51820, "src port");
 	TEST_ASSERT_EQUAL(meta[0].src.addr.ip4, us, "src address");
 	wgc_view_release(&v[0]);
 	wgc_net_stats_get(np, &nst);
@@ -574,10 +574,10 @@ perf_outer_echo(uint16_t plen)
 {
 	enum { BURST = 32, ROUNDS = 20000 };
 	struct wgc_net_port_conf nc;
-	struct wgc_net_endpoint dst[BURST];
+	struct wgc_endpoint dst[BURST];
 	struct wgc_net_meta meta[BURST];
 	struct wgc_view v[BURST];
-	struct wgc_net_addr self;
+	struct wgc_addr self;
 	struct wgc_net_port *np;
 	struct wgc_ethdev *e;
 	uint32_t us = htonl(0x0a090001);
@@ -607,7 +607,7 @@ perf_outer_echo(uint16_t plen)
 	for (i = 0; i < BURST; i++) {
 		memset(wgc_view_append(&v[i], plen), 0x42, plen);
 		dst[i].addr = self;
-		dst[i].port = htons(51820);
+		dst[i].port = 51820;
 	}
 	TEST_ASSERT_EQUAL(wgc_net_encap(np, v, dst, BURST), BURST, "encap");
 	TEST_ASSERT_EQUAL(wgc_ethdev_tx_burst(e, 0, v, BURST), BURST, "tx");

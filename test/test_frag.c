@@ -61,7 +61,7 @@ static int
 rig_up(uint16_t mtu, uint32_t entries, uint32_t timeout_ms)
 {
 	struct wgc_net_port_conf c;
-	struct wgc_net_addr a;
+	struct wgc_addr a;
 
 	pool = rte_pktmbuf_pool_create("wf_frag", POOL_N, 0, 0,
 		RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
@@ -97,7 +97,7 @@ rig_up(uint16_t mtu, uint32_t entries, uint32_t timeout_ms)
 	a.ip4 = ip4("10.0.0.2");
 	TEST_ASSERT_SUCCESS(wgc_net_neigh_add(pa, &a, &mac_b, 0), "neigh");
 	a.family = AF_INET6;
-	inet_pton(AF_INET6, "fd00::2", a.ip6);
+	inet_pton(AF_INET6, "fd00::2", a.bytes);
 	TEST_ASSERT_SUCCESS(wgc_net_neigh_add(pa, &a, &mac_b, 0), "neigh6");
 	return TEST_SUCCESS;
 }
@@ -254,7 +254,7 @@ test_frag_reasm_order(void)
 				"v%c order %u: one datagram", fam ? '6' : '4',
 				o);
 			TEST_ASSERT_EQUAL(meta[0].cls, WGC_NET_CLASS_WG, "wg");
-			TEST_ASSERT_EQUAL(meta[0].src.port, htons(40000),
+			TEST_ASSERT_EQUAL(meta[0].src.port, 40000,
 				"source port");
 			TEST_CHECK(check_payload(&got[0]));
 			wgc_view_release(&got[0]);
@@ -453,7 +453,7 @@ split_one(bool v6, uint32_t l3len, uint16_t mtu)
 		(l3len - (v6 ? 40 : 20) + fs - 1) / fs;
 	uint16_t hl = v6 ? 40 : 20;
 	uint32_t plen = l3len - hl - 8;
-	struct wgc_net_endpoint dst;
+	struct wgc_endpoint dst;
 	struct wgc_view v, out[WGC_NET_FRAG_MAX], got[WGC_NET_FRAG_MAX];
 	struct wgc_net_meta meta[WGC_NET_FRAG_MAX];
 	struct wgc_net_stats before = stats(pa), after;
@@ -548,7 +548,7 @@ test_frag_split(void)
 	}
 	/* wgc_net_encap() keeps refusing what is above the MTU */
 	{
-		struct wgc_net_endpoint dst;
+		struct wgc_endpoint dst;
 		struct wgc_view v;
 		struct wgc_net_stats st;
 

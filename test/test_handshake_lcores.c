@@ -785,7 +785,7 @@ bulk_thread(void *arg)
 	__atomic_store_n(&b->started, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < LAT_BULK; i++) {
 		struct wgc_peer *p;
-		struct wgc_prefix pf = { .family = 4, .len = 32 };
+		struct wgc_prefix pf = { .addr.family = AF_INET, .len = 32 };
 
 		if (i % (LAT_BULK / LAT_HOLDS) == 0) {
 			if (i != 0) {
@@ -800,8 +800,8 @@ bulk_thread(void *arg)
 		memcpy(key, &i, sizeof(i));
 		key[31] = 0xb1;
 		p = wgc_peers_add(R.peers, key, NULL);
-		pf.addr[0] = 10;
-		memcpy(pf.addr + 1, &i, 3);
+		pf.addr.bytes[0] = 10;
+		memcpy(pf.addr.bytes + 1, &i, 3);
 		if (p != NULL)
 			wgc_peers_prefix_add(R.peers, p, &pf);
 	}

@@ -79,8 +79,8 @@ conf_a(struct wgc_pipeline_conf *pc)
 static int
 add_prefix6(struct dev *d, struct wgc_peer *p, uint8_t net)
 {
-	struct wgc_prefix pf = { .family = 6, .len = 64,
-		.addr = { 0xfd, net } };
+	struct wgc_prefix pf = { .addr.family = AF_INET6, .len = 64,
+		.addr.bytes = { 0xfd, net } };
 	int r;
 
 	wgc_peers_lock(d->peers);

@@ -426,7 +426,7 @@ test_net_classify_wg(void)
 		"headers kept in headroom");
 	TEST_ASSERT_EQUAL(m.src.addr.family, AF_INET, "family");
 	TEST_ASSERT_EQUAL(m.src.addr.ip4, ip4("192.0.2.7"), "src ip");
-	TEST_ASSERT_EQUAL(m.src.port, htons(40000), "src port");
+	TEST_ASSERT_EQUAL(m.src.port, 40000, "src port");
 	TEST_ASSERT_EQUAL(m.vlan, 0, "vlan");
 	wgc_view_release(&f.v);
 
@@ -448,8 +448,8 @@ test_net_classify_wg(void)
 	TEST_ASSERT_EQUAL(payload[0], 0x5a, "payload bytes");
 	ip6("2001:db8::7", s6);
 	TEST_ASSERT_EQUAL(m.src.addr.family, AF_INET6, "family6");
-	TEST_ASSERT_BUFFERS_ARE_EQUAL(m.src.addr.ip6, s6, 16, "src6");
-	TEST_ASSERT_EQUAL(m.src.port, htons(40001), "port6");
+	TEST_ASSERT_BUFFERS_ARE_EQUAL(m.src.addr.bytes, s6, 16, "src6");
+	TEST_ASSERT_EQUAL(m.src.port, 40001, "port6");
 	wgc_view_release(&f.v);
 
 	/* every payload length (odd ones too): good passes, one bit fails */
@@ -827,7 +827,7 @@ test_net_rx_dispatch(void)
 	TEST_ASSERT_EQUAL(n, 2, "two wireguard packets");
 	TEST_ASSERT_EQUAL(v[0].data, p0, "first wg compacted to 0");
 	TEST_ASSERT_EQUAL(v[1].data, p1, "second wg compacted to 1");
-	TEST_ASSERT_EQUAL(m[1].src.port, htons(40001), "meta moved along");
+	TEST_ASSERT_EQUAL(m[1].src.port, 40001, "meta moved along");
 	for (i = 2; i < 6; i++)
 		TEST_ASSERT(wgc_view_is_empty(&v[i]), "view %u left", i);
 	wgc_net_stats_get(port, &st);
@@ -1034,7 +1034,7 @@ test_net_arp_reply(void)
 		0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 10, 0, 0, 2,
 	};
 	struct rte_ether_addr mac;
-	struct wgc_net_addr a;
+	struct wgc_addr a;
 	struct wgc_view out;
 	struct frame f;
 	unsigned int i;
@@ -1156,7 +1156,7 @@ test_net_nd(void)
 	static const struct rte_ether_addr all_nodes_mac = {
 		{ 0x33, 0x33, 0, 0, 0, 1 } };
 	struct rte_ether_addr mac;
-	struct wgc_net_addr a;
+	struct wgc_addr a;
 	struct wgc_view out;
 	struct frame f;
 	char ll[64];
@@ -1170,7 +1170,7 @@ test_net_nd(void)
 	wgc_view_release(&out);
 	memset(&a, 0, sizeof(a));
 	a.family = AF_INET6;
-	ip6("fd00::2", a.ip6);
+	ip6("fd00::2", a.bytes);
 	TEST_ASSERT_SUCCESS(wgc_net_neigh_lookup(port, &a, &mac), "learned");
 	TEST_ASSERT(rte_is_same_ether_addr(&mac, &peer_mac), "MAC");
 
@@ -1201,7 +1201,7 @@ test_net_nd(void)
 	TEST_ASSERT_SUCCESS(mk_nd(&f, 136, "fd00::2", "fd00::1", "fd00::2",
 		&gw_mac, 255, 0x40000000), "na S");
 	TEST_ASSERT_EQUAL(wgc_net_slow_input(port, 6, &f.v, &out), 0, "quiet");
-	ip6("fd00::2", a.ip6);
+	ip6("fd00::2", a.bytes);
 	TEST_ASSERT_SUCCESS(wgc_net_neigh_lookup(port, &a, &mac), "known");
 	TEST_ASSERT(rte_is_same_ether_addr(&mac, &peer_mac), "not overridden");
 	TEST_ASSERT_SUCCESS(mk_nd(&f, 136, "fd00::2", "fd00::1", "fd00::2",
@@ -1214,7 +1214,7 @@ test_net_nd(void)
 	TEST_ASSERT_SUCCESS(mk_nd(&f, 136, "fd00::5", "fd00::1", "fd00::5",
 		&gw_mac, 255, 0x60000000), "na");
 	TEST_ASSERT_EQUAL(wgc_net_slow_input(port, 5, &f.v, &out), 0, "quiet");
-	ip6("fd00::5", a.ip6);
+	ip6("fd00::5", a.bytes);
 	TEST_ASSERT_EQUAL(wgc_net_neigh_lookup(port, &a, &mac), -ENOENT,
 		"unsolicited NA ignored");
 	return TEST_SUCCESS;
@@ -1271,8 +1271,8 @@ WGC_TEST_REGISTER_FULL(net_echo_autotest, fast, net_setup, test_net_echo,
 static int
 test_net_route(void)
 {
-	struct wgc_net_endpoint ep;
-	struct wgc_net_addr nh;
+	struct wgc_endpoint ep;
+	struct wgc_addr nh;
 
 	TEST_ASSERT_SUCCESS(wgc_net_endpoint_parse("10.0.0.77", false, &ep),
 		"parse");
@@ -1285,15 +1285,15 @@ test_net_route(void)
 	TEST_ASSERT_SUCCESS(wgc_net_endpoint_parse("fd00::42", false, &ep),
 		"parse");
 	TEST_ASSERT_SUCCESS(wgc_net_route(port, &ep.addr, &nh), "on-link6");
-	TEST_ASSERT_BUFFERS_ARE_EQUAL(nh.ip6, ep.addr.ip6, 16, "itself6");
+	TEST_ASSERT_BUFFERS_ARE_EQUAL(nh.bytes, ep.addr.bytes, 16, "itself6");
 	TEST_ASSERT_SUCCESS(wgc_net_endpoint_parse("fe80::9", false, &ep),
 		"parse");
 	TEST_ASSERT_SUCCESS(wgc_net_route(port, &ep.addr, &nh), "link-local");
-	TEST_ASSERT_BUFFERS_ARE_EQUAL(nh.ip6, ep.addr.ip6, 16, "ll itself");
+	TEST_ASSERT_BUFFERS_ARE_EQUAL(nh.bytes, ep.addr.bytes, 16, "ll itself");
 	TEST_ASSERT_SUCCESS(wgc_net_endpoint_parse("2001:db8::1", false, &ep),
 		"parse");
 	TEST_ASSERT_SUCCESS(wgc_net_route(port, &ep.addr, &nh), "gw6");
-	TEST_ASSERT_EQUAL(nh.ip6[15], 0xfe, "gateway6");
+	TEST_ASSERT_EQUAL(nh.bytes[15], 0xfe, "gateway6");
 	return TEST_SUCCESS;
 }
 WGC_TEST_REGISTER_FULL(net_route_autotest, fast, net_setup, test_net_route,
@@ -1304,8 +1304,8 @@ test_net_route_nogw(void)
 {
 	struct wgc_net_port_conf c;
 	struct wgc_net_port *p;
-	struct wgc_net_endpoint ep;
-	struct wgc_net_addr nh;
+	struct wgc_endpoint ep;
+	struct wgc_addr nh;
 	struct rte_mempool *mp;
 
 	mp = rte_pktmbuf_pool_create("t_net_ng", 63, 0, 0, 2048,
@@ -1350,22 +1350,22 @@ WGC_TEST_REGISTER(net_route_nogw_autotest, fast, test_net_route_nogw);
 static int
 test_net_endpoint(void)
 {
-	struct wgc_net_endpoint a, b;
+	struct wgc_endpoint a, b;
 	char buf[64];
 
 	TEST_ASSERT_SUCCESS(wgc_net_endpoint_parse("192.0.2.1:51820", true,
 		&a), "v4");
 	TEST_ASSERT_EQUAL(a.addr.family, AF_INET, "family");
-	TEST_ASSERT_EQUAL(a.port, htons(51820), "port");
-	wgc_net_endpoint_format(&a, buf, sizeof(buf));
+	TEST_ASSERT_EQUAL(a.port, 51820, "port");
+	wgc_endpoint_format(&a, buf, sizeof(buf));
 	TEST_ASSERT(strcmp(buf, "192.0.2.1:51820") == 0, "format %s", buf);
 	TEST_ASSERT_SUCCESS(wgc_net_endpoint_parse("[fd00::1]:7", true, &b),
 		"v6");
-	wgc_net_endpoint_format(&b, buf, sizeof(buf));
+	wgc_endpoint_format(&b, buf, sizeof(buf));
 	TEST_ASSERT(strcmp(buf, "[fd00::1]:7") == 0, "format %s", buf);
-	TEST_ASSERT(!wgc_net_endpoint_eq(&a, &b), "differ");
+	TEST_ASSERT(!wgc_endpoint_equal(&a, &b), "differ");
 	b = a;
-	TEST_ASSERT(wgc_net_endpoint_eq(&a, &b), "equal");
+	TEST_ASSERT(wgc_endpoint_equal(&a, &b), "equal");
 	TEST_ASSERT_FAIL(wgc_net_endpoint_parse("192.0.2.1", true, &a),
 		"port required");
 	TEST_ASSERT_FAIL(wgc_net_endpoint_parse("192.0.2.1:0", true, &a),
@@ -1424,8 +1424,8 @@ check_encap4(const struct wgc_view *v, int vlan, const struct rte_ether_addr *dm
 static int
 test_net_encap(void)
 {
-	struct wgc_net_endpoint dst[3];
-	struct wgc_net_addr gw;
+	struct wgc_endpoint dst[3];
+	struct wgc_addr gw;
 	struct wgc_view v[3];
 	uint8_t *pl[3];
 	const uint8_t *ip, *u;
@@ -1441,7 +1441,7 @@ test_net_encap(void)
 	gw.ip4 = ip4("10.0.0.2");
 	TEST_ASSERT_SUCCESS(wgc_net_neigh_add(port, &gw, &peer_mac, 0), "nb");
 	gw.family = AF_INET6;
-	ip6("fd00::fe", gw.ip6);
+	ip6("fd00::fe", gw.bytes);
 	TEST_ASSERT_SUCCESS(wgc_net_neigh_add(port, &gw, &gw_mac, 0), "gw6");
 
 	TEST_ASSERT_EQUAL(wgc_view_alloc_bulk(&rc, v, 3), 3, "alloc");
@@ -1498,8 +1498,8 @@ WGC_TEST_REGISTER_FULL(net_encap_autotest, fast, net_setup, test_net_encap,
 static int
 test_net_encap_vlan(void)
 {
-	struct wgc_net_endpoint dst;
-	struct wgc_net_addr gw;
+	struct wgc_endpoint dst;
+	struct wgc_addr gw;
 	struct wgc_view v;
 	uint8_t *pl;
 
@@ -1523,7 +1523,7 @@ WGC_TEST_REGISTER_FULL(net_encap_vlan_autotest, fast, net_setup_vlan,
 static int
 test_net_encap_errors(void)
 {
-	struct wgc_net_endpoint dst;
+	struct wgc_endpoint dst;
 	struct wgc_net_stats st;
 	struct wgc_view v;
 
@@ -1557,8 +1557,8 @@ static int
 test_net_encap_offload(void)
 {
 	struct wgc_net_port_conf c;
-	struct wgc_net_endpoint dst;
-	struct wgc_net_addr gw;
+	struct wgc_endpoint dst;
+	struct wgc_addr gw;
 	struct rte_mbuf *m;
 	struct wgc_view v;
 	const uint8_t *ip;
@@ -1600,7 +1600,7 @@ WGC_TEST_REGISTER(net_encap_offload_autotest, fast, test_net_encap_offload);
 static int
 test_net_neigh_resolve(void)
 {
-	struct wgc_net_endpoint dst;
+	struct wgc_endpoint dst;
 	struct wgc_net_stats st;
 	struct wgc_view v[6], out[16];
 	struct wgc_net_neigh_info info[16];
@@ -1696,11 +1696,11 @@ static int
 test_net_neigh_retry(void)
 {
 	uint32_t peer = ip4("10.0.0.5");
-	struct wgc_net_endpoint dst;
+	struct wgc_endpoint dst;
 	struct wgc_net_stats st;
 	struct wgc_view v, out[16];
 	struct rte_ether_addr mac;
-	struct wgc_net_addr a;
+	struct wgc_addr a;
 	struct frame f;
 	uint16_t n;
 
@@ -1765,7 +1765,7 @@ static int
 test_net_neigh_bounds(void)
 {
 	struct rte_ether_addr mac = peer_mac, got;
-	struct wgc_net_addr a;
+	struct wgc_addr a;
 	unsigned int i, added = 0, found = 0;
 	struct wgc_net_stats st;
 	int rc;
@@ -1839,10 +1839,10 @@ static int
 perf_net_size(uint16_t plen, bool v6)
 {
 	enum { BURST = 32, ROUNDS = 20000 };
-	struct wgc_net_endpoint dst[BURST];
+	struct wgc_endpoint dst[BURST];
 	struct wgc_view v[BURST], saved[BURST];
 	struct wgc_net_meta m[BURST];
-	struct wgc_net_addr gw;
+	struct wgc_addr gw;
 	struct frame f;
 	double t0, t_cls, t_enc;
 	unsigned int i, r;
@@ -1852,7 +1852,7 @@ perf_net_size(uint16_t plen, bool v6)
 	gw.ip4 = ip4("10.0.0.254");
 	wgc_net_neigh_add(port, &gw, &gw_mac, 0);
 	gw.family = AF_INET6;
-	ip6("fd00::fe", gw.ip6);
+	ip6("fd00::fe", gw.bytes);
 	wgc_net_neigh_add(port, &gw, &gw_mac, 0);
 	for (i = 0; i < BURST; i++) {
 		int rc = v6 ? mk_udp6(&f, -1, "2001:db8::7", 40000, "fd00::1",
@@ -1915,7 +1915,7 @@ test_net_long_burst(void)
 	enum { N = 150 };
 	struct wgc_view v[N];
 	struct wgc_net_meta m[N];
-	struct wgc_net_endpoint dst[N];
+	struct wgc_endpoint dst[N];
 	struct wgc_net_stats st;
 	struct wgc_view out[64];
 	struct frame f;
@@ -1945,7 +1945,7 @@ test_net_long_burst(void)
 	TEST_ASSERT_EQUAL(n, nwg, "wireguard views");
 	for (i = 0; i < n; i++) {
 		TEST_ASSERT_EQUAL(v[i].len, 40u, "payload %u", i);
-		TEST_ASSERT_EQUAL(m[i].src.port, htons(1000 + 3 * i + 2),
+		TEST_ASSERT_EQUAL(m[i].src.port, 1000 + 3 * i + 2,
 			"order kept (%u)", i);
 	}
 	for (i = n; i < N; i++)
@@ -2082,7 +2082,7 @@ static uint64_t race_hits, race_bad;
 static int
 race_reader(void *arg)
 {
-	struct wgc_net_addr a;
+	struct wgc_addr a;
 	struct rte_ether_addr mac;
 	unsigned int i, k;
 
@@ -2109,7 +2109,7 @@ test_net_neigh_race(void)
 {
 	struct wgc_net_neigh_info info[16];
 	struct rte_ether_addr mac;
-	struct wgc_net_addr a;
+	struct wgc_addr a;
 	struct wgc_view out[32];
 	unsigned int worker, i, round, freed = 0;
 	uint64_t now = 1;

@@ -127,7 +127,7 @@ model_match(const struct wgc_prefix *p, const uint8_t *addr)
 	for (i = 0; i < p->len; i++) {
 		uint8_t bit = 0x80 >> (i % 8);
 
-		if ((p->addr[i / 8] & bit) != (addr[i / 8] & bit))
+		if ((p->addr.bytes[i / 8] & bit) != (addr[i / 8] & bit))
 			return false;
 	}
 	return true;
@@ -141,7 +141,7 @@ model_lookup(const struct model_route *m, uint8_t family, const uint8_t *a)
 	unsigned int i;
 
 	for (i = 0; i < MODEL_MAX; i++) {
-		if (!m[i].used || m[i].p.family != family)
+		if (!m[i].used || m[i].p.addr.family != family)
 			continue;
 		if (model_match(&m[i].p, a) && (int)m[i].p.len > best) {
 			best = m[i].p.len;
@@ -154,17 +154,17 @@ model_lookup(const struct model_route *m, uint8_t family, const uint8_t *a)
 static void
 random_prefix(struct wgc_prefix *p, uint8_t family)
 {
-	unsigned int i, bits = family == 4 ? 32 : 128;
+	unsigned int i, bits = family == AF_INET ? 32 : 128;
 
 	memset(p, 0, sizeof(*p));
-	p->family = family;
+	p->addr.family = family;
 	/* few distinct top bytes so that prefixes nest and overlap */
 	p->len = (uint8_t)rte_rand_max(bits + 1);
-	p->addr[0] = family == 4 ? 10 : 0xfd;
+	p->addr.bytes[0] = family == AF_INET ? 10 : 0xfd;
 	for (i = 1; i < bits / 8; i++)
-		p->addr[i] = (uint8_t)rte_rand_max(i < 3 ? 4 : 256);
+		p->addr.bytes[i] = (uint8_t)rte_rand_max(i < 3 ? 4 : 256);
 	for (i = p->len; i < bits; i++)
-		p->addr[i / 8] &= ~(0x80 >> (i % 8));
+		p->addr.bytes[i / 8] &= ~(0x80 >> (i % 8));
 }
 
 static int
@@ -175,7 +175,7 @@ check_lookups(struct wgc_peers *t, const struct model_route *m, int rounds)
 	int r;
 
 	for (r = 0; r < rounds; r++) {
-		uint8_t family = (r & 1) ? 6 : 4;
+		uint8_t family = (r & 1) ? AF_INET6 : AF_INET;
 		struct wgc_peer *got;
 		uint32_t want, v4;
 
@@ -184,16 +184,16 @@ check_lookups(struct wgc_peers *t, const struct model_route *m, int rounds)
 		if (r % 3 != 0) {
 			unsigned int i;
 
-			for (i = 1; i < (family == 4 ? 4u : 16u); i++)
-				a.addr[i] = (uint8_t)rte_rand_max(
+			for (i = 1; i < (family == AF_INET ? 4u : 16u); i++)
+				a.addr.bytes[i] = (uint8_t)rte_rand_max(
 					i < 3 ? 4 : 256);
 		}
-		want = model_lookup(m, family, a.addr);
-		if (family == 4) {
-			memcpy(&v4, a.addr, 4);
+		want = model_lookup(m, family, a.addr.bytes);
+		if (family == AF_INET) {
+			memcpy(&v4, a.addr.bytes, 4);
 			got = wgc_peers_route4(f, v4);
 		} else {
-			got = wgc_peers_route6(f, a.addr);
+			got = wgc_peers_route6(f, a.addr.bytes);
 		}
 		TEST_ASSERT_EQUAL(got == NULL ? WGC_PEER_ID_NONE : got->id,
 			want, "lookup round %d family %u", r, family);
@@ -237,18 +237,20 @@ test_peers_lpm_model(void)
 		}
 		if (m[slot].used)
 			continue;
-		random_prefix(&m[slot].p, rte_rand_max(2) ? 4 : 6);
+		random_prefix(&m[slot].p,
+			rte_rand_max(2) ? AF_INET : AF_INET6);
 		{
 			int rc = wgc_peers_prefix_add(t, p[who], &m[slot].p);
 
 			TEST_ASSERT_SUCCESS(rc, "add prefix %u/%u: %d",
-				m[slot].p.family, m[slot].p.len, rc);
+				m[slot].p.addr.family, m[slot].p.len, rc);
 		}
 		/* the same prefix owned elsewhere moves to `who` */
 		for (j = 0; j < MODEL_MAX; j++)
-			if (m[j].used && m[j].p.family == m[slot].p.family &&
+			if (m[j].used &&
+					m[j].p.addr.family == m[slot].p.addr.family &&
 					m[j].p.len == m[slot].p.len &&
-					memcmp(m[j].p.addr, m[slot].p.addr,
+					memcmp(m[j].p.addr.bytes, m[slot].p.addr.bytes,
 						16) == 0)
 				m[j].used = false;
 		m[slot].used = true;
@@ -307,9 +309,9 @@ test_peers_host_routes(void)
 {
 	struct wgc_identity *id = make_identity("tp_h4");
 	const struct wgc_peers_fast *f;
-	struct wgc_prefix pf = { .family = 4, .len = 32 };
-	struct wgc_prefix net = { .family = 4, .len = 16,
-		.addr = { 10, 100 } };
+	struct wgc_prefix pf = { .addr.family = AF_INET, .len = 32 };
+	struct wgc_prefix net = { .addr.family = AF_INET, .len = 16,
+		.addr.bytes = { 10, 100 } };
 	int owner[H4_ROUTES];
 	struct wgc_peer *p[4];
 	uint8_t key[WGC_KEY_LEN];
@@ -330,7 +332,7 @@ test_peers_host_routes(void)
 	TEST_ASSERT_SUCCESS(wgc_peers_prefix_add(t, p[3], &net), "/16");
 	for (i = 0; i < H4_ROUTES; i++) {
 		a = h4_addr(i);
-		memcpy(pf.addr, &a, 4);
+		memcpy(pf.addr.bytes, &a, 4);
 		owner[i] = i % 3;
 		TEST_ASSERT_SUCCESS(wgc_peers_prefix_add(t, p[owner[i]], &pf),
 			"add /32 %u", i);
@@ -339,7 +341,7 @@ test_peers_host_routes(void)
 	/* move every fifth to another peer (in the table and in the LPM) */
 	for (i = 0; i < H4_ROUTES; i += 5) {
 		a = h4_addr(i);
-		memcpy(pf.addr, &a, 4);
+		memcpy(pf.addr.bytes, &a, 4);
 		owner[i] = (owner[i] + 1) % 3;
 		TEST_ASSERT_SUCCESS(wgc_peers_prefix_add(t, p[owner[i]], &pf),
 			"move /32 %u", i);
@@ -351,7 +353,7 @@ test_peers_host_routes(void)
 	/* delete every other one: the /16 shows through */
 	for (i = 0; i < H4_ROUTES; i += 2) {
 		a = h4_addr(i);
-		memcpy(pf.addr, &a, 4);
+		memcpy(pf.addr.bytes, &a, 4);
 		TEST_ASSERT_SUCCESS(wgc_peers_prefix_del(t, p[owner[i]], &pf),
 			"del /32 %u", i);
 		owner[i] = -1;
@@ -378,12 +380,12 @@ static void
 h6_addr(unsigned int i, struct wgc_prefix *pf)
 {
 	memset(pf, 0, sizeof(*pf));
-	pf->family = 6;
+	pf->addr.family = AF_INET6;
 	pf->len = 128;
-	pf->addr[0] = 0xfd;
-	pf->addr[1] = 0x64;
-	pf->addr[14] = (uint8_t)(i >> 8);
-	pf->addr[15] = (uint8_t)i;
+	pf->addr.bytes[0] = 0xfd;
+	pf->addr.bytes[1] = 0x64;
+	pf->addr.bytes[14] = (uint8_t)(i >> 8);
+	pf->addr.bytes[15] = (uint8_t)i;
 }
 
 static int
@@ -397,7 +399,7 @@ h6_check(const struct wgc_peers_fast *f, const int *owner,
 		struct wgc_peer *got;
 
 		h6_addr(i, &pf);
-		got = wgc_peers_route6(f, pf.addr);
+		got = wgc_peers_route6(f, pf.addr.bytes);
 		if (owner[i] < 0)
 			TEST_ASSERT_EQUAL(got, p[3], "/128 %u: deleted route "
 				"does not fall back to the /48", i);
@@ -415,8 +417,8 @@ test_peers_host6_routes(void)
 	struct rte_rcu_qsbr *v = make_qsbr();
 	const struct wgc_peers_fast *f;
 	struct wgc_prefix pf;
-	struct wgc_prefix net = { .family = 6, .len = 48,
-		.addr = { 0xfd, 0x64 } };
+	struct wgc_prefix net = { .addr.family = AF_INET6, .len = 48,
+		.addr.bytes = { 0xfd, 0x64 } };
 	int owner[H4_ROUTES];
 	struct wgc_peer *p[4];
 	uint8_t key[WGC_KEY_LEN];
@@ -605,8 +607,8 @@ test_peers_rcu_reader(void)
 			p[n] = NULL;
 			removes++;
 		} else {
-			struct wgc_prefix pf = { .family = 4, .len = 16,
-				.addr = { 10, (uint8_t)n } };
+			struct wgc_prefix pf = { .addr.family = AF_INET,
+				.len = 16, .addr.bytes = { 10, (uint8_t)n } };
 
 			make_key(key, n);
 			p[n] = wgc_peers_add(t, key, NULL);
@@ -808,7 +810,7 @@ l6_reader(void *arg)
 			uint32_t id;
 
 			/* an address inside prefix i, random host bits */
-			memcpy(a, pf->addr, 16);
+			memcpy(a, pf->addr.bytes, 16);
 			for (b = pf->len / 8; b < 16; b++) {
 				uint8_t r = (uint8_t)rte_rand();
 
@@ -853,15 +855,15 @@ l6_universe(struct l6_shared *sh)
 		struct wgc_prefix *pf = &sh->pfx[i];
 
 		memset(pf, 0, sizeof(*pf));
-		pf->family = 6;
+		pf->addr.family = AF_INET6;
 		pf->len = lens[i % L6_LENS];
-		pf->addr[0] = 0xfd;
+		pf->addr.bytes[0] = 0xfd;
 		/* 8 regions of 24 bits, prefixes nest inside a region */
-		pf->addr[1] = (uint8_t)(i / L6_LENS);
+		pf->addr.bytes[1] = (uint8_t)(i / L6_LENS);
 		for (b = 2; b < 16; b++)
-			pf->addr[b] = (uint8_t)rte_rand();
+			pf->addr.bytes[b] = (uint8_t)rte_rand();
 		for (b = pf->len; b < 128; b++)
-			pf->addr[b / 8] &= ~(0x80 >> (b % 8));
+			pf->addr.bytes[b / 8] &= ~(0x80 >> (b % 8));
 	}
 }
 
@@ -970,9 +972,10 @@ test_peers_lpm6_rcu(void)
 				m[i].peer = p[owner[i]]->id;
 			}
 		for (i = 0; i < L6_PREFIXES; i++) {
-			uint32_t want = model_lookup(m, 6, sh->pfx[i].addr);
+			uint32_t want = model_lookup(m, AF_INET6,
+				sh->pfx[i].addr.bytes);
 			struct wgc_peer *got = wgc_peers_route6(
-				wgc_peers_fast(t), sh->pfx[i].addr);
+				wgc_peers_fast(t), sh->pfx[i].addr.bytes);
 
 			TEST_ASSERT_EQUAL(got == NULL ? WGC_PEER_ID_NONE :
 				got->id, want, "final lookup %u", i);
@@ -998,14 +1001,14 @@ test_peers_lpm6_fence(void)
 {
 	struct wgc_identity *id = make_identity("tp_l6f");
 	struct rte_rcu_qsbr *v = make_qsbr();
-	struct wgc_prefix x = { .family = 6, .len = 57,
-		.addr = { 0xfd, 1, 2, 3, 4, 5, 6, 0x80 } };
-	struct wgc_prefix y = { .family = 6, .len = 64,
-		.addr = { 0xfd, 9, 9, 9, 9, 9, 9, 9 } };
-	struct wgc_prefix z = { .family = 6, .len = 16,
-		.addr = { 0xfd, 7 } };
-	struct wgc_prefix w = { .family = 6, .len = 128,
-		.addr = { 0xfd, 8, [15] = 1 } };
+	struct wgc_prefix x = { .addr.family = AF_INET6, .len = 57,
+		.addr.bytes = { 0xfd, 1, 2, 3, 4, 5, 6, 0x80 } };
+	struct wgc_prefix y = { .addr.family = AF_INET6, .len = 64,
+		.addr.bytes = { 0xfd, 9, 9, 9, 9, 9, 9, 9 } };
+	struct wgc_prefix z = { .addr.family = AF_INET6, .len = 16,
+		.addr.bytes = { 0xfd, 7 } };
+	struct wgc_prefix w = { .addr.family = AF_INET6, .len = 128,
+		.addr.bytes = { 0xfd, 8, [15] = 1 } };
 	const struct wgc_peers_fast *f;
 	struct wgc_peers *t;
 	struct wgc_peer *p;
@@ -1030,17 +1033,17 @@ test_peers_lpm6_fence(void)
 	ms = (rte_get_timer_cycles() - t0) * 1000 / rte_get_timer_hz();
 	TEST_ASSERT(ms >= WGC_PEERS_GRACE_WAIT_MS &&
 		ms < 4 * WGC_PEERS_GRACE_WAIT_MS, "waited %" PRIu64 " ms", ms);
-	TEST_ASSERT_NULL(wgc_peers_route6(f, y.addr), "nothing added");
+	TEST_ASSERT_NULL(wgc_peers_route6(f, y.addr.bytes), "nothing added");
 	TEST_ASSERT_EQUAL(wgc_peers_prefix_del(t, p, &y), -ENOENT,
 		"not listed either");
 	TEST_ASSERT_SUCCESS(wgc_peers_prefix_add(t, p, &z), "/16: no tbl8");
 	TEST_ASSERT_SUCCESS(wgc_peers_prefix_add(t, p, &w), "/128: host6");
-	TEST_ASSERT_EQUAL(wgc_peers_route6(f, w.addr), p, "/128 routes");
+	TEST_ASSERT_EQUAL(wgc_peers_route6(f, w.addr.bytes), p, "/128 routes");
 	rte_rcu_qsbr_quiescent(v, 1);
 	TEST_ASSERT_SUCCESS(wgc_peers_prefix_add(t, p, &y), "after QS");
-	TEST_ASSERT_EQUAL(wgc_peers_route6(f, y.addr), p, "/64 routes");
+	TEST_ASSERT_EQUAL(wgc_peers_route6(f, y.addr.bytes), p, "/64 routes");
 	/* no delete since: no wait */
-	x.addr[1] = 3;
+	x.addr.bytes[1] = 3;
 	TEST_ASSERT_SUCCESS(wgc_peers_prefix_add(t, p, &x), "no fence");
 	wgc_peers_unlock(t);
 	rte_rcu_qsbr_thread_offline(v, 1);
@@ -1133,10 +1136,11 @@ test_peers_memory(void)
 	rte_malloc_get_socket_stats(0, &s1);
 	for (i = 0; i < n; i++) {
 		struct wgc_peer *p = wgc_peers_get(wgc_peers_fast(t), i);
-		struct wgc_prefix p4 = { .family = 4, .len = 32,
-			.addr = { 10, 1, (uint8_t)(i >> 8), (uint8_t)i } };
-		struct wgc_prefix p6 = { .family = 6, .len = 128,
-			.addr = { 0xfd, [14] = (uint8_t)(i >> 8),
+		struct wgc_prefix p4 = { .addr.family = AF_INET, .len = 32,
+			.addr.bytes = { 10, 1, (uint8_t)(i >> 8),
+				(uint8_t)i } };
+		struct wgc_prefix p6 = { .addr.family = AF_INET6, .len = 128,
+			.addr.bytes = { 0xfd, [14] = (uint8_t)(i >> 8),
 				[15] = (uint8_t)i } };
 
 		TEST_ASSERT_SUCCESS(wgc_peers_prefix_add(t, p, &p4), "v4");

@@ -134,7 +134,8 @@ test_pipeline_back_to_back(void)
 	TEST_ASSERT(sa.handshake_tx >= 1, "A initiated");
 	TEST_ASSERT(sb.handshake_tx >= 1, "B responded");
 	TEST_ASSERT(sb.decap_ok >= 5, "B decrypted");
-	TEST_ASSERT(pb->endpoint.family == 4 && pb->endpoint.addr[3] == 1,
+	TEST_ASSERT(pb->endpoint.addr.family == AF_INET &&
+		pb->endpoint.addr.bytes[3] == 1,
 		"B learned A's endpoint");
 	/* B -> A on the same session, bigger packets */
 	TEST_CHECK(transfer(&B, &A, WGC_TEST_IPV4(10, 0, 2, 7),
@@ -357,8 +358,8 @@ device_change(struct dev *d, enum wgc_peer_op op, const uint8_t *key,
 		c->fields |= WGC_PEER_F_ALLOWED_IPS;
 		c->conf.allowed_ips = calloc(1, sizeof(*c->conf.allowed_ips));
 		if (c->conf.allowed_ips == NULL ||
-				wgc_cidr_parse(c->conf.allowed_ips, ip,
-					WGC_CIDR_ROUTE, NULL) != 0)
+				wgc_prefix_parse(c->conf.allowed_ips, ip,
+					WGC_PREFIX_ROUTE, NULL) != 0)
 			goto out;
 		c->conf.n_allowed_ips = 1;
 	}

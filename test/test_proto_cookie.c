@@ -115,16 +115,16 @@ static int
 test_ratelimiter(void)
 {
 	struct wgc_ratelimiter *rl;
-	struct wgc_proto_addr a, b;
+	struct wgc_endpoint a, b;
 	uint64_t now = 5 * WGC_NSEC_PER_SEC;
 	unsigned int i, ok;
 
 	rl = wgc_ratelimiter_create("tp_rl2", 16, SOCKET_ID_ANY);
 	TEST_ASSERT_NOT_NULL(rl, "create");
 	memset(&a, 0, sizeof(a));
-	a.family = 4;
-	a.addr[0] = 10;
-	a.addr[3] = 1;
+	a.addr.family = AF_INET;
+	a.addr.bytes[0] = 10;
+	a.addr.bytes[3] = 1;
 	a.port = 1;
 
 	/* Burst of 5, then nothing... */
@@ -148,27 +148,27 @@ test_ratelimiter(void)
 
 	/* IPv6: the same /64 shares a bucket, another /64 does not. */
 	memset(&b, 0, sizeof(b));
-	b.family = 6;
-	b.addr[0] = 0x20;
-	b.addr[1] = 0x01;
+	b.addr.family = AF_INET6;
+	b.addr.bytes[0] = 0x20;
+	b.addr.bytes[1] = 0x01;
 	now += 20 * WGC_NSEC_PER_SEC;
 	for (i = 0; i < 5; i++) {
-		b.addr[15] = (uint8_t)i;   /* host part varies */
+		b.addr.bytes[15] = (uint8_t)i;   /* host part varies */
 		TEST_ASSERT(wgc_ratelimiter_allow(rl, &b, now), "v6 %u", i);
 	}
-	b.addr[15] = 99;
+	b.addr.bytes[15] = 99;
 	TEST_ASSERT(!wgc_ratelimiter_allow(rl, &b, now), "same /64 allowed");
-	b.addr[7] = 1;
+	b.addr.bytes[7] = 1;
 	TEST_ASSERT(wgc_ratelimiter_allow(rl, &b, now), "other /64 refused");
 
 	/* Bounded memory: 16 entries; the 17th source is refused... */
 	now += 20 * WGC_NSEC_PER_SEC;
 	for (i = 0; i < 16; i++) {
-		a.addr[3] = (uint8_t)(100 + i);
+		a.addr.bytes[3] = (uint8_t)(100 + i);
 		TEST_ASSERT(wgc_ratelimiter_allow(rl, &a, now + i), "src %u", i);
 	}
 	TEST_ASSERT_EQUAL(wgc_ratelimiter_count(rl), 16U, "count");
-	a.addr[3] = 200;
+	a.addr.bytes[3] = 200;
 	TEST_ASSERT(!wgc_ratelimiter_allow(rl, &a, now + 20), "17th source");
 	/* ...until the idle ones are collected (> 1 s). */
 	TEST_ASSERT(wgc_ratelimiter_allow(rl, &a, now + 2 * WGC_NSEC_PER_SEC),

@@ -23,7 +23,7 @@ struct tp_side {
 	struct wgc_identity *id;
 	struct wgc_index_table *t;
 	struct wgc_peer_proto peer;   /* the other side, as seen from here */
-	struct wgc_proto_addr addr;   /* this side's address */
+	struct wgc_endpoint addr;   /* this side's address */
 	uint8_t priv[32];
 	uint8_t pub[32];
 };
@@ -61,11 +61,11 @@ tp_side_init(struct tp_side *s, const char *name, uint64_t seed, uint8_t ip,
 	if (s->t == NULL)
 		return -1;
 	memset(&s->addr, 0, sizeof(s->addr));
-	s->addr.family = 4;
-	s->addr.addr[0] = 192;
-	s->addr.addr[1] = 0;
-	s->addr.addr[2] = 2;
-	s->addr.addr[3] = ip;
+	s->addr.addr.family = AF_INET;
+	s->addr.addr.bytes[0] = 192;
+	s->addr.addr.bytes[1] = 0;
+	s->addr.addr.bytes[2] = 2;
+	s->addr.addr.bytes[3] = ip;
 	s->addr.port = 51820;
 	return 0;
 }

@@ -150,7 +150,7 @@ test_python_vector(void)
 	struct wgc_index_table *t;
 	struct tp_side side;
 	struct wgc_peer_proto *got = NULL;
-	struct wgc_proto_addr src = { .family = 4 };
+	struct wgc_endpoint src = { .addr.family = AF_INET };
 
 	test_unhex(kpriv_i, si);
 	test_unhex(kpriv_r, sr);
@@ -569,7 +569,7 @@ test_python_interop(void)
 
 	/* wgc as initiator consumes the reference's response. */
 	TEST_ASSERT_EQUAL(wgc_cookie_validate(idi, NULL, exp_resp, 92,
-		&(struct wgc_proto_addr){ .family = 4 }, false, 1),
+		&(struct wgc_endpoint){ .addr.family = AF_INET }, false, 1),
 		WGC_MAC_ACCEPT, "response MAC1");
 	TEST_ASSERT_SUCCESS(wgc_handshake_consume_response(idi, ti, exp_resp,
 		92, 1, &got), "consume reference response");

@@ -1148,9 +1148,9 @@ live_case(bool offload, bool perf, bool tx)
 	tc.nb_queues = 1;
 	tc.mtu = MTU;
 	tc.nb_addrs = 1;
-	tc.addrs[0].family = 4;
-	tc.addrs[0].prefix_len = 24;
-	memcpy(tc.addrs[0].addr, (uint8_t[]){ 10, 201, 0, 1 }, 4);
+	tc.addrs[0].addr.family = AF_INET;
+	tc.addrs[0].len = 24;
+	memcpy(tc.addrs[0].addr.bytes, (uint8_t[]){ 10, 201, 0, 1 }, 4);
 	tc.recycler = &rec;
 	tc.offload = offload;
 	l.t = wgc_tun_open(&tc);

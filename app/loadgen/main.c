@@ -100,7 +100,6 @@ struct lg_ctx {
 	struct wgc_index_table *t;
 	struct wgc_peer_proto peer;
 	struct wgc_aead_engine *eng;
-	struct wgc_proto_addr target_addr;
 	uint64_t rx_transport, rx_keepalive, rx_other, rx_bad;
 	/* --raw: AF_PACKET socket and the outer headers of every frame */
 	int raw_fd;
@@ -520,27 +519,6 @@ sleep_until(uint64_t deadline)
 
 /* ---- socket ---- */
 
-static socklen_t
-endpoint_to_sa(const struct wgc_endpoint *e, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (e->addr.family == AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(e->port);
-		s4->sin_addr = e->addr.v4;
-		return sizeof(*s4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(e->port);
-		s6->sin6_addr = e->addr.v6;
-		return sizeof(*s6);
-	}
-}
-
 static int
 open_socket(struct lg_ctx *c)
 {
@@ -558,7 +536,7 @@ open_socket(struct lg_ctx *c)
 		fprintf(stderr, "wgc-loadgen: SO_SNDBUF: %s (ignored)\n",
 			strerror(errno));
 	if (c->o->have_bind) {
-		sl = endpoint_to_sa(&c->o->bind, &ss);
+		sl = wgc_endpoint_to_sockaddr(&c->o->bind, &ss);
 		if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
 			fprintf(stderr, "wgc-loadgen: bind: %s\n",
 				strerror(errno));
@@ -566,18 +544,13 @@ open_socket(struct lg_ctx *c)
 			return -1;
 		}
 	}
-	sl = endpoint_to_sa(&c->o->target, &ss);
+	sl = wgc_endpoint_to_sockaddr(&c->o->target, &ss);
 	if (connect(fd, (struct sockaddr *)&ss, sl) < 0) {
 		fprintf(stderr, "wgc-loadgen: connect: %s\n", strerror(errno));
 		close(fd);
 		return -1;
 	}
 	c->fd = fd;
-	memset(&c->target_addr, 0, sizeof(c->target_addr));
-	c->target_addr.family = fam == AF_INET ? 4 : 6;
-	memcpy(c->target_addr.addr, c->o->target.addr.bytes,
-		fam == AF_INET ? 4 : 16);
-	c->target_addr.port = c->o->target.port;
 	return 0;
 }
 
@@ -734,7 +707,7 @@ do_handshake(struct lg_ctx *c, uint64_t *took_ns)
 		type = wgc_msg_classify(buf, (size_t)n);
 		if (type == WGC_MSG_RESPONSE) {
 			if (wgc_cookie_validate(c->id, NULL, buf, (size_t)n,
-					&c->target_addr, false, now) !=
+					&c->o->target, false, now) !=
 					WGC_MAC_ACCEPT) {
 				c->rx_bad++;
 				continue;

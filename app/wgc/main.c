@@ -452,16 +452,13 @@ setup_inner_l3(const struct wgc_inner_conf *in, struct wgc_pipeline_conf *plc)
 	unsigned int i;
 
 	for (i = 0; i < in->n_addresses; i++) {
-		const struct wgc_cidr *c = &in->addresses[i];
+		const struct wgc_prefix *c = &in->addresses[i];
 
-		if (c->addr.family == AF_INET && plc->icmp_src4.family == 0) {
-			plc->icmp_src4.family = AF_INET;
-			memcpy(&plc->icmp_src4.ip4, c->addr.bytes, 4);
-		} else if (c->addr.family == AF_INET6 &&
-				plc->icmp_src6.family == 0) {
-			plc->icmp_src6.family = AF_INET6;
-			memcpy(plc->icmp_src6.ip6, c->addr.bytes, 16);
-		}
+		if (c->addr.family == AF_INET && plc->icmp_src4.family == 0)
+			plc->icmp_src4 = c->addr;
+		else if (c->addr.family == AF_INET6 &&
+				plc->icmp_src6.family == 0)
+			plc->icmp_src6 = c->addr;
 	}
 	if (in->mss_clamp == WGC_MSS_CLAMP_AUTO) {
 		plc->mss4 = (uint16_t)(in->mtu - 40);
@@ -495,14 +492,8 @@ setup_inner(struct wgc_daemon *d, struct wgc_pipeline_edge *edge,
 				WGC_TUN_ADDRS_MAX);
 			return -1;
 		}
-		for (i = 0; i < in->n_addresses; i++) {
-			const struct wgc_cidr *c = &in->addresses[i];
-
-			tc.addrs[i].family = c->addr.family == AF_INET ? 4 : 6;
-			tc.addrs[i].prefix_len = c->len;
-			memcpy(tc.addrs[i].addr, c->addr.bytes,
-				c->addr.family == AF_INET ? 4 : 16);
-		}
+		for (i = 0; i < in->n_addresses; i++)
+			tc.addrs[i] = in->addresses[i];
 		tc.nb_addrs = in->n_addresses;
 		d->tun = wgc_tun_open(&tc);
 		if (d->tun == NULL) {

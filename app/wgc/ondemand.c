@@ -33,7 +33,7 @@ struct wgc_app_ondemand {
 /* the handshake stage (peers lock held): copy and go */
 static void
 on_unknown(void *ctx, const uint8_t key[WGC_KEY_LEN], const uint8_t *msg,
-		uint32_t len, const struct wgc_net_endpoint *src)
+		uint32_t len, const struct wgc_endpoint *src)
 {
 	struct wgc_app_ondemand *a = ctx;
 	struct wgc_ondemand *od = __atomic_load_n(&a->od, __ATOMIC_ACQUIRE);
@@ -79,7 +79,7 @@ od_install(void *ctx, const struct wgc_peer_conf *conf)
 
 static int
 od_reinject(void *ctx, const uint8_t *msg, size_t len,
-		const struct wgc_net_endpoint *src)
+		const struct wgc_endpoint *src)
 {
 	struct wgc_app_ondemand *a = ctx;
 	int rc = -ESHUTDOWN;

@@ -11,16 +11,9 @@
 
 #include "reload.h"
 
-static bool
-same_addr(const struct wgc_addr *a, const struct wgc_addr *b)
-{
-	return a->family == b->family && memcmp(a->bytes, b->bytes,
-		a->family == AF_INET ? 4 : a->family == AF_INET6 ? 16 : 0) == 0;
-}
-
 /* interface addresses keep their host bits: compare them all */
 static bool
-same_cidrs(const struct wgc_cidr *a, uint32_t na, const struct wgc_cidr *b,
+same_cidrs(const struct wgc_prefix *a, uint32_t na, const struct wgc_prefix *b,
 		uint32_t nb)
 {
 	uint32_t i;
@@ -28,7 +21,8 @@ same_cidrs(const struct wgc_cidr *a, uint32_t na, const struct wgc_cidr *b,
 	if (na != nb)
 		return false;
 	for (i = 0; i < na; i++)
-		if (a[i].len != b[i].len || !same_addr(&a[i].addr, &b[i].addr))
+		if (a[i].len != b[i].len ||
+				!wgc_addr_equal(&a[i].addr, &b[i].addr))
 			return false;
 	return true;
 }
@@ -63,8 +57,8 @@ same_outer(const struct wgc_startup_conf *a, const struct wgc_startup_conf *b)
 					y->has_ipv4) ||
 				!same_cidrs(&x->ipv6, x->has_ipv6, &y->ipv6,
 					y->has_ipv6) ||
-				!same_addr(&x->gateway4, &y->gateway4) ||
-				!same_addr(&x->gateway6, &y->gateway6))
+				!wgc_addr_equal(&x->gateway4, &y->gateway4) ||
+				!wgc_addr_equal(&x->gateway6, &y->gateway6))
 			return false;
 	}
 	return true;

@@ -29,16 +29,16 @@
 #define MAX_HOSTS 65534u     /* candidates looked at per prefix */
 
 struct taken {
-	struct wgc_cidr *c;
+	struct wgc_prefix *c;
 	size_t n, cap;
 };
 
 static int
-taken_add(struct taken *t, const struct wgc_cidr *c)
+taken_add(struct taken *t, const struct wgc_prefix *c)
 {
 	if (t->n == t->cap) {
 		size_t cap = t->cap == 0 ? 64 : t->cap * 2;
-		struct wgc_cidr *v = realloc(t->c, cap * sizeof(*v));
+		struct wgc_prefix *v = realloc(t->c, cap * sizeof(*v));
 
 		if (v == NULL)
 			return -1;
@@ -51,7 +51,7 @@ taken_add(struct taken *t, const struct wgc_cidr *c)
 
 /* does prefix @p c contain address @p a? */
 static int
-cidr_contains(const struct wgc_cidr *c, const struct wgc_addr *a)
+cidr_contains(const struct wgc_prefix *c, const struct wgc_addr *a)
 {
 	unsigned int bits = c->len, i;
 
@@ -71,13 +71,13 @@ cidr_contains(const struct wgc_cidr *c, const struct wgc_addr *a)
 
 /* host number @p h of prefix @p p (h counted from the network address) */
 static void
-host_addr(const struct wgc_cidr *p, uint32_t h, struct wgc_addr *out)
+host_addr(const struct wgc_prefix *p, uint32_t h, struct wgc_addr *out)
 {
-	unsigned int alen = p->addr.family == AF_INET ? 4 : 16;
-	struct wgc_cidr net = *p;
+	unsigned int alen = wgc_addr_len(p->addr.family);
+	struct wgc_prefix net = *p;
 	int i;
 
-	wgc_cidr_normalise(&net);
+	wgc_prefix_normalise(&net);
 	*out = net.addr;
 	for (i = (int)alen - 1; i >= 0 && h != 0; i--) {
 		uint32_t v = out->bytes[i] + (h & 0xff);
@@ -93,7 +93,7 @@ host_addr(const struct wgc_cidr *p, uint32_t h, struct wgc_addr *out)
  * covered by @p t.
  */
 static int
-next_free(const struct wgc_cidr *p, const struct taken *t, uint32_t *from,
+next_free(const struct wgc_prefix *p, const struct taken *t, uint32_t *from,
 		struct wgc_addr *out)
 {
 	unsigned int hostbits = (p->addr.family == AF_INET ? 32 : 128) - p->len;
@@ -111,8 +111,7 @@ next_free(const struct wgc_cidr *p, const struct taken *t, uint32_t *from,
 		last = MAX_HOSTS;
 	for (h = *from; h <= last; h++) {
 		host_addr(p, h, out);
-		if (memcmp(out->bytes, p->addr.bytes,
-				p->addr.family == AF_INET ? 4 : 16) == 0)
+		if (wgc_addr_equal(out, &p->addr))
 			continue;
 		for (k = 0; k < t->n; k++)
 			if (cidr_contains(&t->c[k], out))
@@ -149,11 +148,11 @@ collect_taken(const char *sock, struct taken *t)
 		cJSON_ArrayForEach(p, cJSON_GetObjectItem(j, "peers"))
 			cJSON_ArrayForEach(ip, cJSON_GetObjectItem(p,
 					"allowed_ips")) {
-				struct wgc_cidr c;
+				struct wgc_prefix c;
 
-				if (cJSON_IsString(ip) && wgc_cidr_parse(&c,
+				if (cJSON_IsString(ip) && wgc_prefix_parse(&c,
 						ip->valuestring,
-						WGC_CIDR_ROUTE, NULL) == 0 &&
+						WGC_PREFIX_ROUTE, NULL) == 0 &&
 						taken_add(t, &c) != 0) {
 					cJSON_Delete(j);
 					return -1;
@@ -232,7 +231,8 @@ parse_opts(int argc, char **argv, struct add_opts *o)
 struct iface_info {
 	char public_key[WGC_KEY_B64_LEN + 1];
 	char endpoint[WGC_ADDR_STR_LEN];
-	struct wgc_cidr prefix[2];   /* first IPv4, first IPv6 inner address */
+	/* first IPv4, first IPv6 inner address */
+	struct wgc_prefix prefix[2];
 	bool has[2];
 };
 
@@ -270,11 +270,11 @@ get_iface(const char *sock, const struct add_opts *o, struct iface_info *ii)
 		snprintf(ii->endpoint, sizeof(ii->endpoint), "%s",
 			ep->valuestring);
 	cJSON_ArrayForEach(a, cJSON_GetObjectItem(j, "addresses")) {
-		struct wgc_cidr c;
+		struct wgc_prefix c;
 		int k;
 
-		if (!cJSON_IsString(a) || wgc_cidr_parse(&c, a->valuestring,
-				WGC_CIDR_IFADDR, NULL) != 0)
+		if (!cJSON_IsString(a) || wgc_prefix_parse(&c, a->valuestring,
+				WGC_PREFIX_IFADDR, NULL) != 0)
 			continue;
 		k = c.addr.family == AF_INET ? 0 : 1;
 		if (!ii->has[k]) {
@@ -302,7 +302,7 @@ print_config(FILE *f, const struct add_opts *o, const struct iface_info *ii,
 		const char *sk, const char addrs[2][WGC_ADDR_STR_LEN])
 {
 	char pfx[WGC_ADDR_STR_LEN];
-	struct wgc_cidr net;
+	struct wgc_prefix net;
 	int k, n;
 
 	fprintf(f, "# wgc client%s%s (wgcctl peer add --generate)\n"
@@ -317,9 +317,9 @@ print_config(FILE *f, const struct add_opts *o, const struct iface_info *ii,
 		if (!ii->has[k])
 			continue;
 		net = ii->prefix[k];
-		wgc_cidr_normalise(&net);
+		wgc_prefix_normalise(&net);
 		fprintf(f, "%s%s", n++ > 0 ? ", " : "",
-			wgc_cidr_format(&net, pfx, sizeof(pfx)));
+			wgc_prefix_format(&net, pfx, sizeof(pfx)));
 	}
 	fprintf(f, "\n");
 	if (o->keepalive > 0)
@@ -374,20 +374,21 @@ peer_add(const char *sock, int argc, char **argv)
 
 		for (k = 0; k < 2; k++) {
 			struct wgc_addr a;
-			struct wgc_cidr host;
+			struct wgc_prefix host;
 
 			addrs[k][0] = '\0';
 			if (!ii.has[k])
 				continue;
 			if (next_free(&ii.prefix[k], &t, &from[k], &a) != 0) {
 				fprintf(stderr, "wgcctl: no free address left "
-					"in %s\n", wgc_cidr_format(&ii.prefix[k],
-					addrs[k], sizeof(addrs[k])));
+					"in %s\n",
+					wgc_prefix_format(&ii.prefix[k],
+						addrs[k], sizeof(addrs[k])));
 				goto out;
 			}
 			host.addr = a;
 			host.len = a.family == AF_INET ? 32 : 128;
-			wgc_cidr_format(&host, addrs[k], sizeof(addrs[k]));
+			wgc_prefix_format(&host, addrs[k], sizeof(addrs[k]));
 			len += snprintf(body + len, sizeof(body) - (size_t)len,
 				"%s\"%s\"", len > 17 ? ", " : "", addrs[k]);
 		}

@@ -145,7 +145,7 @@ ifreq_ioctl(unsigned long req, struct ifreq *ifr)
 
 /* RTM_NEWADDR over rtnetlink; waits for the kernel's acknowledgement */
 static int
-nl_add_addr(int ifindex, const struct wgc_tun_addr *a)
+nl_add_addr(int ifindex, const struct wgc_prefix *a)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -153,7 +153,7 @@ nl_add_addr(int ifindex, const struct wgc_tun_addr *a)
 		char attrs[64];
 	} req;
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	unsigned int alen = a->family == 4 ? 4 : 16;
+	unsigned int alen = wgc_addr_len(a->addr.family);
 	char buf[512];
 	struct rtattr *rta;
 	struct nlmsghdr *nh;
@@ -166,18 +166,18 @@ nl_add_addr(int ifindex, const struct wgc_tun_addr *a)
 	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE |
 		NLM_F_EXCL;
 	req.nh.nlmsg_seq = 1;
-	req.ifa.ifa_family = a->family == 4 ? AF_INET : AF_INET6;
-	req.ifa.ifa_prefixlen = a->prefix_len;
+	req.ifa.ifa_family = a->addr.family;
+	req.ifa.ifa_prefixlen = a->len;
 	req.ifa.ifa_index = ifindex;
 	rta = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.nh.nlmsg_len));
 	rta->rta_type = IFA_LOCAL;
 	rta->rta_len = RTA_LENGTH(alen);
-	memcpy(RTA_DATA(rta), a->addr, alen);
+	memcpy(RTA_DATA(rta), a->addr.bytes, alen);
 	req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + RTA_ALIGN(rta->rta_len);
 	rta = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.nh.nlmsg_len));
 	rta->rta_type = IFA_ADDRESS;
 	rta->rta_len = RTA_LENGTH(alen);
-	memcpy(RTA_DATA(rta), a->addr, alen);
+	memcpy(RTA_DATA(rta), a->addr.bytes, alen);
 	req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + RTA_ALIGN(rta->rta_len);
 
 	s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
@@ -278,10 +278,10 @@ wgc_tun_open(const struct wgc_tun_conf *conf)
 		goto fail;
 	}
 	for (i = 0; i < conf->nb_addrs; i++) {
-		const struct wgc_tun_addr *a = &conf->addrs[i];
+		const struct wgc_prefix *a = &conf->addrs[i];
 
-		if ((a->family != 4 && a->family != 6) ||
-				a->prefix_len > (a->family == 4 ? 32 : 128)) {
+		if (wgc_addr_len(a->addr.family) == 0 ||
+				a->len > wgc_addr_len(a->addr.family) * 8) {
 			rc = -EINVAL;
 			goto fail;
 		}

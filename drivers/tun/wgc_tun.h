@@ -33,6 +33,7 @@
 
 #include <linux/virtio_net.h>
 
+#include "wgc_addr.h"
 #include "wgc_iobuf.h"
 
 #ifdef __cplusplus
@@ -45,20 +46,13 @@ extern "C" {
 /** Most addresses given to the device. */
 #define WGC_TUN_ADDRS_MAX 8
 
-/** An address with its prefix length, assigned to the device. */
-struct wgc_tun_addr {
-	uint8_t family;       /**< 4 or 6 */
-	uint8_t prefix_len;
-	uint8_t addr[16];     /**< network order */
-};
-
 /** How to open the TUN device. */
 struct wgc_tun_conf {
 	const char *name;             /**< interface name (IFNAMSIZ) */
 	uint16_t nb_queues;           /**< 1..WGC_TUN_QUEUES_MAX */
 	uint16_t mtu;                 /**< 0: leave the kernel's default */
 	unsigned int nb_addrs;
-	struct wgc_tun_addr addrs[WGC_TUN_ADDRS_MAX];
+	struct wgc_prefix addrs[WGC_TUN_ADDRS_MAX]; /**< host bits kept */
 	struct wgc_recycler *recycler; /**< mempool recycler for RX buffers */
 	bool offload;                 /**< IFF_VNET_HDR + TSO/USO + GSO split */
 };

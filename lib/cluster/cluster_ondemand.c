@@ -43,7 +43,7 @@ struct slot {
 	uint8_t key[KEY_LEN];
 	uint8_t msg[MSG_MAX];
 	uint16_t len;
-	struct wgc_net_endpoint src;
+	struct wgc_endpoint src;
 	uint64_t seq;                   /* FIFO order of lookups */
 	uint64_t t0;                    /* first offer, ns */
 };
@@ -173,20 +173,10 @@ wgc_ondemand_forget(struct wgc_ondemand *od, const uint8_t key[KEY_LEN])
 
 /* ---- the kept table */
 
-static bool
-same_source(const struct wgc_net_endpoint *a, const struct wgc_net_endpoint *b)
-{
-	if (a->addr.family != b->addr.family)
-		return false;
-	if (a->addr.family == AF_INET)
-		return a->addr.ip4 == b->addr.ip4;
-	return memcmp(a->addr.ip6, b->addr.ip6, 16) == 0;
-}
-
 int
 wgc_ondemand_offer(struct wgc_ondemand *od, const uint8_t key[KEY_LEN],
 		const uint8_t *msg, size_t len,
-		const struct wgc_net_endpoint *src)
+		const struct wgc_endpoint *src)
 {
 	struct slot *s, *mine = NULL, *free_slot = NULL;
 	unsigned int i, from_src = 0;
@@ -216,7 +206,7 @@ wgc_ondemand_offer(struct wgc_ondemand *od, const uint8_t key[KEY_LEN],
 		}
 		if (memcmp(s->key, key, KEY_LEN) == 0)
 			mine = s;
-		else if (same_source(&s->src, src))
+		else if (wgc_addr_equal(&s->src.addr, &src->addr))
 			from_src++;
 	}
 	if (mine != NULL) {
@@ -355,7 +345,7 @@ lookup_one(struct wgc_ondemand *od, struct wgc_etcd *e, struct slot *s)
 {
 	char path[512], b64[WGC_KEY_B64URL_LEN + 1];
 	uint8_t key[KEY_LEN], msg[MSG_MAX];
-	struct wgc_net_endpoint src;
+	struct wgc_endpoint src;
 	struct lookup l = { .key = key };
 	uint64_t ttl = 0, t;
 	uint16_t len;

@@ -88,7 +88,7 @@ static int
 cidr_union(struct wgc_peer_conf *out, const struct wgc_peer_conf *b)
 {
 	uint32_t n = out->n_allowed_ips, i, j;
-	struct wgc_cidr *u;
+	struct wgc_prefix *u;
 
 	u = realloc(out->allowed_ips, (n + b->n_allowed_ips + 1) * sizeof(*u));
 	if (u == NULL)
@@ -96,7 +96,7 @@ cidr_union(struct wgc_peer_conf *out, const struct wgc_peer_conf *b)
 	out->allowed_ips = u;
 	for (i = 0; i < b->n_allowed_ips; i++) {
 		for (j = 0; j < n; j++)
-			if (wgc_cidr_equal(&u[j], &b->allowed_ips[i]))
+			if (wgc_prefix_equal(&u[j], &b->allowed_ips[i]))
 				break;
 		if (j == n)
 			u[n++] = b->allowed_ips[i];
@@ -111,7 +111,7 @@ merge(struct wgc_peer_conf *out, const struct wgc_peer_conf *cur,
 		const struct wgc_peer_change *ch)
 {
 	const struct wgc_peer_conf *w = &ch->conf;
-	struct wgc_cidr *keep;
+	struct wgc_prefix *keep;
 
 	if (ch->op == WGC_PEER_OP_REPLACE || cur == NULL) {
 		memset(out, 0, sizeof(*out));

@@ -318,7 +318,7 @@ int wgc_cluster_wait_applied(struct wgc_cluster *c, int64_t rev,
  */
 
 struct wgc_conf_error;
-struct wgc_net_endpoint;
+struct wgc_endpoint;
 struct wgc_peer_conf;
 struct wgc_stat;
 
@@ -340,7 +340,7 @@ struct wgc_ondemand_params {
 	int (*install)(void *ctx, const struct wgc_peer_conf *conf);
 	/** hand a kept initiation back to the handshake stage */
 	int (*reinject)(void *ctx, const uint8_t *msg, size_t len,
-			const struct wgc_net_endpoint *src);
+			const struct wgc_endpoint *src);
 	/** a counter that moves while the peer is used (bytes received);
 	 * 0, or -ENOENT when the node no longer holds the peer */
 	int (*activity)(void *ctx, const uint8_t key[32], uint64_t *value);
@@ -402,7 +402,7 @@ void wgc_ondemand_free(struct wgc_ondemand *od);
  */
 int wgc_ondemand_offer(struct wgc_ondemand *od, const uint8_t key[32],
 		const uint8_t *msg, size_t len,
-		const struct wgc_net_endpoint *src);
+		const struct wgc_endpoint *src);
 
 /**
  * Watch a peer the node holds for idleness as if it had been installed

@@ -5,7 +5,7 @@
 
 /**
  * @file
- * wgc configuration model: keys, addresses, CIDRs, endpoints, peer and
+ * wgc configuration model: keys, peer and
  * interface configuration, change sets, and the startup configuration file
  * (JSON, cJSON). Every parser is strict: it consumes the whole input or
  * fails, and every failure carries a message naming the JSON path (or the
@@ -29,6 +29,8 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
+#include "wgc_addr.h"
+
 #include <cjson/cJSON.h>
 
 #ifdef __cplusplus
@@ -39,7 +41,6 @@ extern "C" {
 #define WGC_KEY_B64_LEN 44      /**< standard base64 text, with padding */
 #define WGC_KEY_B64URL_LEN 43   /**< base64url text, without padding */
 #define WGC_KEY_HEX_LEN 64      /**< hex text (UAPI) */
-#define WGC_ADDR_STR_LEN 64     /**< enough for "[v6]:port" and "v6/len" */
 #define WGC_IFNAME_LEN 16       /**< interface name incl. NUL (IFNAMSIZ) */
 #define WGC_CONF_ERR_LEN 256
 
@@ -107,74 +108,6 @@ int wgc_key_public(uint8_t pub[WGC_KEY_LEN], const uint8_t priv[WGC_KEY_LEN]);
 /** Generate a random clamped private key (libsodium randombytes). */
 void wgc_key_generate(uint8_t priv[WGC_KEY_LEN]);
 
-/* ------------------------------------------- addresses, CIDRs, endpoints */
-
-/** An IPv4 or IPv6 address (network byte order). */
-struct wgc_addr {
-	uint8_t family;      /**< AF_INET or AF_INET6; 0 = unset */
-	uint8_t pad[3];
-	union {
-		struct in_addr v4;
-		struct in6_addr v6;
-		uint8_t bytes[16];
-	};
-};
-
-/** An address with a prefix length. */
-struct wgc_cidr {
-	struct wgc_addr addr;
-	uint8_t len;         /**< 0..32 or 0..128 */
-};
-
-/** A UDP endpoint. */
-struct wgc_endpoint {
-	struct wgc_addr addr; /**< family 0 = no endpoint */
-	uint16_t port;        /**< host byte order, 1..65535 */
-};
-
-/** Parse a bare IPv4 or IPv6 address (inet_pton strict). 0 or -1. */
-int wgc_addr_parse(struct wgc_addr *a, const char *s);
-
-/** Format an address; returns @p buf. */
-char *wgc_addr_format(const struct wgc_addr *a, char *buf, size_t len);
-
-/** CIDR parse modes. */
-enum wgc_cidr_mode {
-	WGC_CIDR_ROUTE,   /**< allowed IP: clear host bits, "/len" optional */
-	WGC_CIDR_STRICT,  /**< route: host bits set is an error */
-	WGC_CIDR_IFADDR,  /**< interface address: keep host bits, need /len */
-};
-
-/**
- * Parse "a.b.c.d/len" or "v6/len".
- *
- * @return 0, or -1 with a reason in @p why (static string) if non-NULL.
- */
-int wgc_cidr_parse(struct wgc_cidr *c, const char *s, enum wgc_cidr_mode mode,
-		const char **why);
-
-/** Format "addr/len"; returns @p buf. */
-char *wgc_cidr_format(const struct wgc_cidr *c, char *buf, size_t len);
-
-/** True if two CIDRs are the same prefix (family, length, masked bits). */
-bool wgc_cidr_equal(const struct wgc_cidr *a, const struct wgc_cidr *b);
-
-/** Clear the host bits of @p c. */
-void wgc_cidr_normalise(struct wgc_cidr *c);
-
-/**
- * Parse "a.b.c.d:port" or "[v6]:port" (no host names; port 1..65535;
- * v6 zone ids are rejected).
- *
- * @return 0, or -1 with a reason in @p why if non-NULL.
- */
-int wgc_endpoint_parse(struct wgc_endpoint *e, const char *s,
-		const char **why);
-
-/** Format "a.b.c.d:port" or "[v6]:port"; returns @p buf. */
-char *wgc_endpoint_format(const struct wgc_endpoint *e, char *buf,
-		size_t len);
-
 /* ------------------------------------------------------------- peers */
 
 /** Which fields of a struct wgc_peer_conf are given (PATCH semantics). */
@@ -194,7 +127,7 @@ struct wgc_peer_conf {
 	struct wgc_endpoint endpoint;        /**< family 0 = none */
 	uint16_t persistent_keepalive;       /**< seconds, 0 = off */
 	uint32_t n_allowed_ips;
-	struct wgc_cidr *allowed_ips;        /**< malloc'd, n_allowed_ips */
+	struct wgc_prefix *allowed_ips;        /**< malloc'd, n_allowed_ips */
 };
 
 /** Free the allowed IPs and wipe the preshared key. */
@@ -248,7 +181,7 @@ struct wgc_iface_conf {
 	uint16_t mtu;                      /**< tunnel MTU (inner.mtu) */
 	uint32_t max_peers;                /**< table capacity, 0 = default */
 	uint32_t n_addresses;
-	struct wgc_cidr *addresses;        /**< inner addresses, malloc'd */
+	struct wgc_prefix *addresses;        /**< inner addresses, malloc'd */
 	uint32_t n_outer_addrs;
 	struct wgc_addr outer_addrs[2];    /**< where peers reach wgc (outer
 	                                    *   port IPv4, IPv6), read-only */
@@ -358,10 +291,10 @@ enum wgc_inner_type {
 struct wgc_outer_conf {
 	char port[128];            /**< DPDK device name or PCI address */
 	bool has_ipv4;
-	struct wgc_cidr ipv4;      /**< address/len (host bits kept) */
+	struct wgc_prefix ipv4;      /**< address/len (host bits kept) */
 	struct wgc_addr gateway4;  /**< family 0 = none */
 	bool has_ipv6;
-	struct wgc_cidr ipv6;
+	struct wgc_prefix ipv6;
 	struct wgc_addr gateway6;  /**< family 0 = none */
 	uint16_t vlan;             /**< 0 = untagged, else 1..4094 */
 	uint16_t mtu;              /**< L3 MTU 576..9000; 0 = the port's
@@ -373,7 +306,7 @@ struct wgc_inner_conf {
 	enum wgc_inner_type type;
 	char name[128];            /**< TUN name, virtio-user path, ethdev */
 	uint32_t n_addresses;
-	struct wgc_cidr *addresses; /**< malloc'd */
+	struct wgc_prefix *addresses; /**< malloc'd */
 	uint16_t mtu;              /**< default 1420 */
 	bool offload;              /**< TUN IFF_VNET_HDR offloads (true) */
 	uint16_t port_mtu;         /**< ethdev / virtio_user port MTU

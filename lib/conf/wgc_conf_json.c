@@ -186,13 +186,13 @@ parse_key_string(const cJSON *j, const char *path, uint8_t key[WGC_KEY_LEN],
 
 /* Parse an array of CIDR strings; dedups (after normalisation). */
 static int
-parse_cidr_array(const cJSON *arr, const char *path, enum wgc_cidr_mode mode,
-		struct wgc_cidr **out, uint32_t *n_out,
+parse_cidr_array(const cJSON *arr, const char *path, enum wgc_prefix_mode mode,
+		struct wgc_prefix **out, uint32_t *n_out,
 		struct wgc_conf_error *err)
 {
 	char p[PATH_LEN];
 	const cJSON *c;
-	struct wgc_cidr *v;
+	struct wgc_prefix *v;
 	uint32_t n = 0, i, idx = 0;
 	int size;
 
@@ -213,7 +213,7 @@ parse_cidr_array(const cJSON *arr, const char *path, enum wgc_cidr_mode mode,
 			path);
 	cJSON_ArrayForEach(c, arr) {
 		const char *why = NULL;
-		struct wgc_cidr x;
+		struct wgc_prefix x;
 		bool dup = false;
 
 		indexpath(p, path, idx++);
@@ -221,16 +221,16 @@ parse_cidr_array(const cJSON *arr, const char *path, enum wgc_cidr_mode mode,
 			free(v);
 			return type_error(err, p, "a CIDR string", c);
 		}
-		if (wgc_cidr_parse(&x, c->valuestring, mode, &why) != 0) {
+		if (wgc_prefix_parse(&x, c->valuestring, mode, &why) != 0) {
 			free(v);
 			return wgc_conf_error_set(err, WGC_CONF_EVALUE,
 				"%s: invalid %s \"%.64s\": %s", p,
-				mode == WGC_CIDR_IFADDR ? "address" : "CIDR",
+				mode == WGC_PREFIX_IFADDR ? "address" : "CIDR",
 				c->valuestring, why);
 		}
 		for (i = 0; i < n && !dup; i++)
-			dup = mode != WGC_CIDR_IFADDR &&
-				wgc_cidr_equal(&v[i], &x);
+			dup = mode != WGC_PREFIX_IFADDR &&
+				wgc_prefix_equal(&v[i], &x);
 		if (!dup)
 			v[n++] = x;
 	}
@@ -323,7 +323,7 @@ wgc_peer_conf_from_json(const cJSON *obj, struct wgc_peer_conf *p,
 			f |= WGC_PEER_F_ENDPOINT;
 		} else if (strcmp(k, "allowed_ips") == 0) {
 			free(p->allowed_ips);
-			if (parse_cidr_array(c, sp, WGC_CIDR_ROUTE,
+			if (parse_cidr_array(c, sp, WGC_PREFIX_ROUTE,
 					&p->allowed_ips, &p->n_allowed_ips,
 					err) != 0)
 				goto fail;
@@ -357,7 +357,7 @@ fail:
 }
 /* o[name] = an array of CIDR strings; -1 when out of memory */
 static int
-add_cidr_array(cJSON *o, const char *name, const struct wgc_cidr *c,
+add_cidr_array(cJSON *o, const char *name, const struct wgc_prefix *c,
 		uint32_t n)
 {
 	char buf[WGC_ADDR_STR_LEN];
@@ -367,7 +367,7 @@ add_cidr_array(cJSON *o, const char *name, const struct wgc_cidr *c,
 	if (a == NULL)
 		return -1;
 	for (k = 0; k < n; k++) {
-		cJSON *s = cJSON_CreateString(wgc_cidr_format(&c[k], buf,
+		cJSON *s = cJSON_CreateString(wgc_prefix_format(&c[k], buf,
 			sizeof(buf)));
 
 		if (s == NULL)
@@ -809,12 +809,12 @@ parse_outer_one(struct wgc_outer_conf *o, const cJSON *j, const char *path,
 		} else if (strcmp(k->string, "ipv4") == 0 ||
 				strcmp(k->string, "ipv6") == 0) {
 			bool v6 = k->string[3] == '6';
-			struct wgc_cidr *cp = v6 ? &o->ipv6 : &o->ipv4;
+			struct wgc_prefix *cp = v6 ? &o->ipv6 : &o->ipv4;
 
 			if (!cJSON_IsString(k))
 				return type_error(err, sp, "a string", k);
-			if (wgc_cidr_parse(cp, k->valuestring, WGC_CIDR_IFADDR,
-					&why) != 0)
+			if (wgc_prefix_parse(cp, k->valuestring,
+					WGC_PREFIX_IFADDR, &why) != 0)
 				return wgc_conf_error_set(err, WGC_CONF_EVALUE,
 					"%s: invalid address \"%.64s\": %s",
 					sp, k->valuestring, why);
@@ -966,7 +966,7 @@ parse_inner(struct wgc_startup_conf *c, const cJSON *j,
 				return -1;
 		} else if (strcmp(k->string, "addresses") == 0) {
 			free(c->inner.addresses);
-			if (parse_cidr_array(k, sp, WGC_CIDR_IFADDR,
+			if (parse_cidr_array(k, sp, WGC_PREFIX_IFADDR,
 					&c->inner.addresses,
 					&c->inner.n_addresses, err) != 0)
 				return -1;

@@ -277,7 +277,8 @@ metrics_one(void *arg, const struct wgc_peer_conf *pc,
 	sbuf_printf(&ms->b, "\",public_key=\"%s\",allowed_ips=\"", b64);
 	for (i = 0; i < pc->n_allowed_ips; i++)
 		sbuf_printf(&ms->b, "%s%s", i > 0 ? "," : "",
-			wgc_cidr_format(&pc->allowed_ips[i], buf, sizeof(buf)));
+			wgc_prefix_format(&pc->allowed_ips[i], buf,
+				sizeof(buf)));
 	sbuf_printf(&ms->b, "\"} %" PRId64 "\n", v);
 	return 0;
 }

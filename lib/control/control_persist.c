@@ -444,7 +444,7 @@ write_peer_obj(FILE *f, const struct wgc_peer_conf *pc)
 		if (i > 0)
 			*d++ = ',';
 		*d++ = '"';
-		d = put(d, wgc_cidr_format(&pc->allowed_ips[i], buf,
+		d = put(d, wgc_prefix_format(&pc->allowed_ips[i], buf,
 			sizeof(buf)));
 		*d++ = '"';
 	}

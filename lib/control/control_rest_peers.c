@@ -196,7 +196,7 @@ list_one(void *arg, const struct wgc_peer_conf *pc,
 	sbuf_printf(&lw->b, ",\"allowed_ips\":[");
 	for (i = 0; i < pc->n_allowed_ips; i++)
 		sbuf_printf(&lw->b, "%s\"%s\"", i > 0 ? "," : "",
-			wgc_cidr_format(&pc->allowed_ips[i], buf,
+			wgc_prefix_format(&pc->allowed_ips[i], buf,
 				sizeof(buf)));
 	sbuf_printf(&lw->b, "],\"persistent_keepalive\":%u,"
 		"\"has_preshared_key\":%s,\"stats\":{\"rx_bytes\":%" PRIu64

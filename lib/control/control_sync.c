@@ -64,22 +64,13 @@ same_allowed_ips(const struct wgc_peer_conf *a, const struct wgc_peer_conf *b)
 		return false;
 	for (i = 0; i < a->n_allowed_ips; i++) {
 		for (j = 0; j < b->n_allowed_ips; j++)
-			if (wgc_cidr_equal(&a->allowed_ips[i],
+			if (wgc_prefix_equal(&a->allowed_ips[i],
 					&b->allowed_ips[j]))
 				break;
 		if (j == b->n_allowed_ips)
 			return false;
 	}
 	return true;
-}
-
-static bool
-same_endpoint(const struct wgc_endpoint *a, const struct wgc_endpoint *b)
-{
-	if (a->addr.family != b->addr.family || a->port != b->port)
-		return false;
-	return memcmp(a->addr.bytes, b->addr.bytes,
-		a->addr.family == AF_INET ? 4 : 16) == 0;
 }
 
 /*
@@ -94,7 +85,7 @@ peer_diff(const struct wgc_peer_conf *want, const struct wgc_peer_conf *have)
 	if (memcmp(want->preshared_key, have->preshared_key, WGC_KEY_LEN) != 0)
 		f |= WGC_PEER_F_PRESHARED_KEY;
 	if (want->endpoint.addr.family != 0 &&
-			!same_endpoint(&want->endpoint, &have->endpoint))
+			!wgc_endpoint_equal(&want->endpoint, &have->endpoint))
 		f |= WGC_PEER_F_ENDPOINT;
 	if (!same_allowed_ips(want, have))
 		f |= WGC_PEER_F_ALLOWED_IPS;

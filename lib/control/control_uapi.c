@@ -55,13 +55,13 @@ parse_u64(const char *s, uint64_t max, uint64_t *out)
 }
 
 static int
-add_allowed_ip(struct wgc_peer_change *c, const struct wgc_cidr *x)
+add_allowed_ip(struct wgc_peer_change *c, const struct wgc_prefix *x)
 {
-	struct wgc_cidr *v;
+	struct wgc_prefix *v;
 	uint32_t i;
 
 	for (i = 0; i < c->conf.n_allowed_ips; i++)
-		if (wgc_cidr_equal(&c->conf.allowed_ips[i], x))
+		if (wgc_prefix_equal(&c->conf.allowed_ips[i], x))
 			return 0;
 	if (c->conf.n_allowed_ips >= WGC_PEER_MAX_ALLOWED_IPS)
 		return -1;
@@ -200,11 +200,11 @@ wgc_uapi_parse_set(const char *text, size_t len, struct wgc_changeset *cs,
 			c->conf.n_allowed_ips = 0;
 			c->fields |= WGC_PEER_F_ALLOWED_IPS;
 		} else if (strcmp(key, "allowed_ip") == 0) {
-			struct wgc_cidr x;
+			struct wgc_prefix x;
 
 			if (strchr(val, '/') == NULL ||
-					wgc_cidr_parse(&x, val, WGC_CIDR_ROUTE,
-						&why) != 0)
+					wgc_prefix_parse(&x, val,
+						WGC_PREFIX_ROUTE, &why) != 0)
 				BAD("allowed_ip \"%.64s\": %s", val,
 					why != NULL ? why : "need addr/len");
 			if (add_allowed_ip(c, &x) != 0)
@@ -252,7 +252,7 @@ get_one(void *arg, const struct wgc_peer_conf *pc,
 		st->last_handshake_sec, st->last_handshake_nsec,
 		st->tx_bytes, st->rx_bytes, pc->persistent_keepalive);
 	for (i = 0; i < pc->n_allowed_ips; i++)
-		sbuf_printf(b, "allowed_ip=%s\n", wgc_cidr_format(
+		sbuf_printf(b, "allowed_ip=%s\n", wgc_prefix_format(
 			&pc->allowed_ips[i], buf, sizeof(buf)));
 	return b->oom ? 1 : 0;
 }

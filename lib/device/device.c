@@ -191,7 +191,7 @@ static void
 live_view(struct wgc_peer *p, struct wgc_peer_conf *conf,
 		struct wgc_device_peer_stats *st)
 {
-	struct wgc_peer_endpoint ep;
+	struct wgc_endpoint ep;
 	struct wgc_peer_stats s;
 	uint64_t ns;
 
@@ -200,8 +200,8 @@ live_view(struct wgc_peer *p, struct wgc_peer_conf *conf,
 	if (p == NULL)
 		return;
 	wgc_peer_endpoint_get(p, &ep);
-	if (ep.family != 0)
-		live_from_endpoint(&ep, &conf->endpoint);
+	if (ep.addr.family != 0)
+		conf->endpoint = ep;
 	if (st == NULL)
 		return;
 	ns = p->last_handshake_wall_ns;

@@ -31,44 +31,13 @@
 #include "wgc_pipeline.h"
 #include "wgc_proto.h"
 
-void
-live_to_prefix(const struct wgc_cidr *c, struct wgc_prefix *pf)
-{
-	memset(pf, 0, sizeof(*pf));
-	pf->family = c->addr.family == AF_INET ? 4 : 6;
-	pf->len = c->len;
-	memcpy(pf->addr, c->addr.bytes, pf->family == 4 ? 4 : 16);
-}
-
-void
-live_to_endpoint(const struct wgc_endpoint *e, struct wgc_peer_endpoint *ep)
-{
-	memset(ep, 0, sizeof(*ep));
-	if (e->addr.family == 0)
-		return;
-	ep->family = e->addr.family == AF_INET ? 4 : 6;
-	memcpy(ep->addr, e->addr.bytes, ep->family == 4 ? 4 : 16);
-	ep->port = e->port;
-}
-
-void
-live_from_endpoint(const struct wgc_peer_endpoint *ep, struct wgc_endpoint *e)
-{
-	memset(e, 0, sizeof(*e));
-	if (ep->family != 4 && ep->family != 6)
-		return;
-	e->addr.family = ep->family == 4 ? AF_INET : AF_INET6;
-	memcpy(e->addr.bytes, ep->addr, ep->family == 4 ? 4 : 16);
-	e->port = ep->port;
-}
-
 static bool
-has_cidr(const struct wgc_peer_conf *c, const struct wgc_cidr *x)
+has_cidr(const struct wgc_peer_conf *c, const struct wgc_prefix *x)
 {
 	uint32_t i;
 
 	for (i = 0; c != NULL && i < c->n_allowed_ips; i++)
-		if (wgc_cidr_equal(&c->allowed_ips[i], x))
+		if (wgc_prefix_equal(&c->allowed_ips[i], x))
 			return true;
 	return false;
 }
@@ -193,11 +162,8 @@ peer_set(struct wgc_device *dev, struct wgc_peer *p,
 			a->preshared_key);
 	if (c->created || b == NULL || memcmp(&b->endpoint, &a->endpoint,
 			sizeof(a->endpoint)) != 0) {
-		struct wgc_peer_endpoint ep;
-
-		live_to_endpoint(&a->endpoint, &ep);
-		if (ep.family != 0 || !c->created)
-			wgc_peer_endpoint_set(p, &ep);
+		if (a->endpoint.addr.family != 0 || !c->created)
+			wgc_peer_endpoint_set(p, &a->endpoint);
 	}
 	p->persistent_keepalive = a->persistent_keepalive;
 	peer_changed(dev, p);
@@ -211,7 +177,6 @@ static void
 recreate(struct wgc_device *dev, const struct live_change *c)
 {
 	const struct wgc_peer_conf *b = c->before;
-	struct wgc_peer_endpoint ep;
 	struct wgc_peer *p;
 	uint32_t k;
 
@@ -222,14 +187,10 @@ recreate(struct wgc_device *dev, const struct live_change *c)
 			rte_strerror(rte_errno));
 		return;
 	}
-	live_to_endpoint(&b->endpoint, &ep);
-	if (ep.family != 0)
-		wgc_peer_endpoint_set(p, &ep);
+	if (b->endpoint.addr.family != 0)
+		wgc_peer_endpoint_set(p, &b->endpoint);
 	for (k = 0; k < b->n_allowed_ips; k++) {
-		struct wgc_prefix pf;
-
-		live_to_prefix(&b->allowed_ips[k], &pf);
-		if (wgc_peers_prefix_add(dev->t, p, &pf) != 0)
+		if (wgc_peers_prefix_add(dev->t, p, &b->allowed_ips[k]) != 0)
 			DEV_LOG(ERR, "undo: a removed peer's prefix could not "
 				"come back");
 	}
@@ -349,16 +310,14 @@ delete_prefixes(struct wgc_device *dev, struct wgc_conf_error *err)
 		if (c->live == NULL || c->created || c->before == NULL)
 			continue;
 		for (k = 0; k < c->before->n_allowed_ips; k++) {
-			const struct wgc_cidr *x = &c->before->allowed_ips[k];
-			struct wgc_prefix pf;
+			const struct wgc_prefix *x = &c->before->allowed_ips[k];
 
 			if (has_cidr(c->after, x))
 				continue;
-			live_to_prefix(x, &pf);
-			if (wgc_peers_prefix_del(dev->t, c->live, &pf) != 0)
+			if (wgc_peers_prefix_del(dev->t, c->live, x) != 0)
 				continue; /* not live: nothing to undo */
-			if (undo_push(&dev->deleted, c->live, &pf) != 0) {
-				wgc_peers_prefix_add(dev->t, c->live, &pf);
+			if (undo_push(&dev->deleted, c->live, x) != 0) {
+				wgc_peers_prefix_add(dev->t, c->live, x);
 				return live_err(err, ENOMEM,
 					"live allowed-IPs table");
 			}
@@ -380,16 +339,13 @@ add_prefixes(struct wgc_device *dev, struct wgc_conf_error *err)
 		const struct wgc_peer_conf *a = c->after;
 
 		for (k = 0; a != NULL && k < a->n_allowed_ips; k++) {
-			struct wgc_prefix pf;
+			const struct wgc_prefix *x = &a->allowed_ips[k];
 
-			if (!c->created && has_cidr(c->before,
-					&a->allowed_ips[k]))
+			if (!c->created && has_cidr(c->before, x))
 				continue;
-			live_to_prefix(&a->allowed_ips[k], &pf);
-			r = wgc_peers_prefix_add(dev->t, c->live, &pf);
-			if (r == 0 && undo_push(&dev->added, c->live,
-					&pf) != 0) {
-				wgc_peers_prefix_del(dev->t, c->live, &pf);
+			r = wgc_peers_prefix_add(dev->t, c->live, x);
+			if (r == 0 && undo_push(&dev->added, c->live, x) != 0) {
+				wgc_peers_prefix_del(dev->t, c->live, x);
 				r = -ENOMEM;
 			}
 			if (r != 0)

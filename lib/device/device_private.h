@@ -91,11 +91,4 @@ void live_reset(struct wgc_device *dev);
 /* every counter of the device (device_stats.c): wgc_device_ops.stats_read */
 int device_stats_read(void *ctx, struct wgc_stat *out, unsigned int max);
 
-/* endpoint and prefix conversions between lib/conf and lib/peers */
-void live_to_prefix(const struct wgc_cidr *c, struct wgc_prefix *pf);
-void live_to_endpoint(const struct wgc_endpoint *e,
-		struct wgc_peer_endpoint *ep);
-void live_from_endpoint(const struct wgc_peer_endpoint *ep,
-		struct wgc_endpoint *e);
-
 #endif /* _DEVICE_PRIVATE_H_ */

@@ -45,20 +45,18 @@ shadow_peer_stats_set(struct mem_peer *p,
 /* --------------------------------------------------- allowed-IP index */
 
 static uint32_t
-cidr_hash(const struct wgc_cidr *c)
+cidr_hash(const struct wgc_prefix *c)
 {
-	uint32_t h = rte_jhash(c->addr.bytes,
-		c->addr.family == AF_INET ? 4 : 16, c->len);
+	uint32_t h = rte_jhash(c->addr.bytes, wgc_addr_len(c->addr.family),
+		c->len);
 
 	return rte_jhash_1word(c->addr.family, h);
 }
 
 static bool
-cidr_same(const struct wgc_cidr *a, const struct wgc_cidr *b)
+cidr_same(const struct wgc_prefix *a, const struct wgc_prefix *b)
 {
-	return a->addr.family == b->addr.family && a->len == b->len &&
-		memcmp(a->addr.bytes, b->addr.bytes,
-			a->addr.family == AF_INET ? 4 : 16) == 0;
+	return a->len == b->len && wgc_addr_equal(&a->addr, &b->addr);
 }
 
 static int
@@ -86,7 +84,7 @@ aip_grow(struct wgc_mem_backend *mb)
 }
 
 static struct aip **
-aip_slot(struct wgc_mem_backend *mb, const struct wgc_cidr *c)
+aip_slot(struct wgc_mem_backend *mb, const struct wgc_prefix *c)
 {
 	struct aip **pp = &mb->buckets[cidr_hash(c) & (mb->nbuckets - 1)];
 
@@ -96,7 +94,7 @@ aip_slot(struct wgc_mem_backend *mb, const struct wgc_cidr *c)
 }
 
 static struct mem_peer *
-aip_owner(struct wgc_mem_backend *mb, const struct wgc_cidr *c)
+aip_owner(struct wgc_mem_backend *mb, const struct wgc_prefix *c)
 {
 	struct aip *e = *aip_slot(mb, c);
 
@@ -104,7 +102,7 @@ aip_owner(struct wgc_mem_backend *mb, const struct wgc_cidr *c)
 }
 
 static int
-aip_add(struct wgc_mem_backend *mb, const struct wgc_cidr *c,
+aip_add(struct wgc_mem_backend *mb, const struct wgc_prefix *c,
 		struct mem_peer *owner)
 {
 	struct aip **pp, *e;
@@ -128,7 +126,7 @@ aip_add(struct wgc_mem_backend *mb, const struct wgc_cidr *c,
 }
 
 static void
-aip_del(struct wgc_mem_backend *mb, const struct wgc_cidr *c)
+aip_del(struct wgc_mem_backend *mb, const struct wgc_prefix *c)
 {
 	struct aip **pp = aip_slot(mb, c), *e = *pp;
 
@@ -293,10 +291,10 @@ key_err(struct wgc_conf_error *err, enum wgc_conf_err_kind kind, uint32_t idx,
  */
 static int
 set_allowed_ips(struct wgc_mem_backend *mb, struct mem_peer *p,
-		const struct wgc_cidr *v, uint32_t n, bool append, bool steal,
+		const struct wgc_prefix *v, uint32_t n, bool append, bool steal,
 		uint32_t idx, struct wgc_conf_error *err)
 {
-	struct wgc_cidr *nv;
+	struct wgc_prefix *nv;
 	uint32_t i, j, k = 0, total;
 
 	bool others = false;
@@ -314,7 +312,7 @@ set_allowed_ips(struct wgc_mem_backend *mb, struct mem_peer *p,
 		wgc_key_to_base64(o->conf.public_key, b64);
 		return wgc_conf_error_set(err, WGC_CONF_ECONFLICT,
 			"peers[%u]: allowed IP %s belongs to peer %s", idx,
-			wgc_cidr_format(&v[i], buf, sizeof(buf)), b64);
+			wgc_prefix_format(&v[i], buf, sizeof(buf)), b64);
 	}
 	total = n + (append ? p->conf.n_allowed_ips : 0);
 	nv = total > 0 ? malloc(total * sizeof(*nv)) : NULL;

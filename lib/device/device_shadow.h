@@ -80,7 +80,7 @@ void oix_unlink(struct oix *ix, struct mem_peer *p);
 
 struct aip {
 	struct aip *next;
-	struct wgc_cidr cidr;  /* normalised */
+	struct wgc_prefix cidr;  /* normalised */
 	struct mem_peer *owner;
 };
 

@@ -31,8 +31,8 @@ ip6_on_link(const uint8_t *a, const uint8_t *b, unsigned int plen)
 }
 
 int
-wgc_net_route(const struct wgc_net_port *p, const struct wgc_net_addr *dst,
-		struct wgc_net_addr *nh)
+wgc_net_route(const struct wgc_net_port *p, const struct wgc_addr *dst,
+		struct wgc_addr *nh)
 {
 	unsigned int i;
 
@@ -55,7 +55,7 @@ wgc_net_route(const struct wgc_net_port *p, const struct wgc_net_addr *dst,
 	if (dst->family != AF_INET6 || p->nb_ip6 == 0)
 		return -ENETUNREACH;
 	for (i = 0; i < p->nb_ip6; i++) {
-		if (ip6_on_link(dst->ip6, p->ip6[i], p->prefix6[i])) {
+		if (ip6_on_link(dst->bytes, p->ip6[i], p->prefix6[i])) {
 			*nh = *dst;
 			return 0;
 		}
@@ -64,7 +64,7 @@ wgc_net_route(const struct wgc_net_port *p, const struct wgc_net_addr *dst,
 		return -ENETUNREACH;
 	memset(nh, 0, sizeof(*nh));
 	nh->family = AF_INET6;
-	memcpy(nh->ip6, p->gw6, 16);
+	memcpy(nh->bytes, p->gw6, 16);
 	return 0;
 }
 
@@ -91,25 +91,15 @@ struct encap_cache {
 	bool valid;
 	int route_rc;
 	bool resolved;
-	struct wgc_net_addr dst;
-	struct wgc_net_addr nh;
+	struct wgc_addr dst;
+	struct wgc_addr nh;
 	struct rte_ether_addr mac;
 };
-
-static inline bool
-addr_eq(const struct wgc_net_addr *a, const struct wgc_net_addr *b)
-{
-	if (a->family != b->family)
-		return false;
-	if (a->family == AF_INET)
-		return a->ip4 == b->ip4;
-	return memcmp(a->ip6, b->ip6, 16) == 0;
-}
 
 /* encap one view; returns 1 resolved, 0 unresolved, -reason on drop */
 static inline int
 encap_one(struct wgc_net_port *p, struct net_lcore *lc, struct wgc_view *v,
-		const struct wgc_net_endpoint *dst, struct wgc_net_addr *nh,
+		const struct wgc_endpoint *dst, struct wgc_addr *nh,
 		struct encap_cache *c, bool frag)
 {
 	uint16_t l2 = p->vlan ? ETH_HLEN + VLAN_HLEN : ETH_HLEN;
@@ -124,7 +114,7 @@ encap_one(struct wgc_net_port *p, struct net_lcore *lc, struct wgc_view *v,
 	uint8_t *d;
 	int resolved;
 
-	if (!c->valid || !addr_eq(&c->dst, &dst->addr)) {
+	if (!c->valid || !wgc_addr_equal(&c->dst, &dst->addr)) {
 		c->valid = true;
 		c->dst = dst->addr;
 		c->route_rc = wgc_net_route(p, &dst->addr, &c->nh);
@@ -168,7 +158,7 @@ encap_one(struct wgc_net_port *p, struct net_lcore *lc, struct wgc_view *v,
 	}
 	u = (struct rte_udp_hdr *)(d + l2 + l3);
 	u->src_port = __atomic_load_n(&p->listen_port, __ATOMIC_RELAXED);
-	u->dst_port = dst->port;
+	u->dst_port = rte_cpu_to_be_16(dst->port);
 	u->dgram_len = rte_cpu_to_be_16((uint16_t)(plen + UDP_HLEN));
 	u->dgram_cksum = 0;
 	m = offload && (p->tx_ip4_offload || p->tx_udp_offload) ?
@@ -213,10 +203,10 @@ encap_one(struct wgc_net_port *p, struct net_lcore *lc, struct wgc_view *v,
 		ip->proto = IPPROTO_UDP;
 		ip->hop_limits = 64;
 		/* a link-local peer is answered from our link-local */
-		memcpy(ip->src_addr, p->ip6[(dst->addr.ip6[0] == 0xfe &&
-			(dst->addr.ip6[1] & 0xc0) == 0x80 && p->ll6 >= 0) ?
+		memcpy(ip->src_addr, p->ip6[(dst->addr.bytes[0] == 0xfe &&
+			(dst->addr.bytes[1] & 0xc0) == 0x80 && p->ll6 >= 0) ?
 			p->ll6 : 0], 16);
-		memcpy(ip->dst_addr, dst->addr.ip6, 16);
+		memcpy(ip->dst_addr, dst->addr.bytes, 16);
 		if (m != NULL)
 			m->ol_flags |= RTE_MBUF_F_TX_IPV6;
 		if (m != NULL && p->tx_udp_offload) {
@@ -236,7 +226,7 @@ encap_one(struct wgc_net_port *p, struct net_lcore *lc, struct wgc_view *v,
  */
 static inline uint16_t
 encap_burst(struct wgc_net_port *p, struct wgc_view *v,
-		const struct wgc_net_endpoint *dst, uint16_t n,
+		const struct wgc_endpoint *dst, uint16_t n,
 		struct wgc_view *out, uint16_t max, bool frag)
 {
 	struct slow_item items[WGC_IOBUF_BURST_MAX];
@@ -247,7 +237,7 @@ encap_burst(struct wgc_net_port *p, struct wgc_view *v,
 	struct encap_cache cache = { .valid = false };
 	uint16_t l2 = p->vlan ? ETH_HLEN + VLAN_HLEN : ETH_HLEN;
 	uint16_t i, j, k = 0, ni = 0, nd = 0;
-	struct wgc_net_addr nh;
+	struct wgc_addr nh;
 	int rc, nf;
 
 	for (i = 0; i < n; i++) {
@@ -305,14 +295,14 @@ encap_burst(struct wgc_net_port *p, struct wgc_view *v,
 
 uint16_t
 wgc_net_encap(struct wgc_net_port *p, struct wgc_view *v,
-		const struct wgc_net_endpoint *dst, uint16_t n)
+		const struct wgc_endpoint *dst, uint16_t n)
 {
 	return encap_burst(p, v, dst, n, v, n, false);
 }
 
 uint16_t
 wgc_net_encap_frag(struct wgc_net_port *p, struct wgc_view *v,
-		const struct wgc_net_endpoint *dst, uint16_t n,
+		const struct wgc_endpoint *dst, uint16_t n,
 		struct wgc_view *out, uint16_t max)
 {
 	return encap_burst(p, v, dst, n, out, max, true);

@@ -28,30 +28,20 @@
 
 #include "net_private.h"
 
-bool
-net_addr_eq(const struct wgc_net_addr *a, const struct wgc_net_addr *b)
-{
-	if (a->family != b->family)
-		return false;
-	if (a->family == AF_INET)
-		return a->ip4 == b->ip4;
-	return memcmp(a->ip6, b->ip6, 16) == 0;
-}
-
 uint32_t
-net_neigh_hash(const struct wgc_net_addr *a)
+net_neigh_hash(const struct wgc_addr *a)
 {
 	uint64_t w[2];
 
 	if (a->family == AF_INET)
 		return rte_hash_crc_4byte(a->ip4, 0x5eed);
-	memcpy(w, a->ip6, sizeof(w));   /* ip6 is only 4-byte aligned */
+	memcpy(w, a->bytes, sizeof(w));   /* ip6 is only 4-byte aligned */
 	return rte_hash_crc_8byte(w[1], rte_hash_crc_8byte(w[0], 0x5eed6));
 }
 
 int
 wgc_net_neigh_lookup(const struct wgc_net_port *p,
-		const struct wgc_net_addr *a, struct rte_ether_addr *mac)
+		const struct wgc_addr *a, struct rte_ether_addr *mac)
 {
 	uint32_t h = net_neigh_hash(a), i;
 
@@ -66,7 +56,7 @@ wgc_net_neigh_lookup(const struct wgc_net_port *p,
 			sn = rte_seqlock_read_begin(&e->lock);
 			state = e->state;
 			hit = state != WGC_NET_NEIGH_FREE &&
-				net_addr_eq(&e->key, a);
+				wgc_addr_equal(&e->key, a);
 			m = e->mac;
 		} while (rte_seqlock_read_retry(&e->lock, sn));
 		if (!hit)
@@ -80,14 +70,14 @@ wgc_net_neigh_lookup(const struct wgc_net_port *p,
 }
 
 struct neigh_entry *
-net_neigh_find(struct wgc_net_port *p, const struct wgc_net_addr *a)
+net_neigh_find(struct wgc_net_port *p, const struct wgc_addr *a)
 {
 	uint32_t h = net_neigh_hash(a), i;
 
 	for (i = 0; i < NEIGH_WINDOW; i++) {
 		struct neigh_entry *e = &p->neigh[(h + i) & p->neigh_mask];
 
-		if (e->state != WGC_NET_NEIGH_FREE && net_addr_eq(&e->key, a))
+		if (e->state != WGC_NET_NEIGH_FREE && wgc_addr_equal(&e->key, a))
 			return e;
 	}
 	return NULL;
@@ -100,11 +90,11 @@ held_of(struct wgc_net_port *p, const struct neigh_entry *e)
 }
 
 static bool
-is_gateway(const struct wgc_net_port *p, const struct wgc_net_addr *a)
+is_gateway(const struct wgc_net_port *p, const struct wgc_addr *a)
 {
 	if (a->family == AF_INET)
 		return p->gw4 != 0 && a->ip4 == p->gw4;
-	return p->has_gw6 && memcmp(a->ip6, p->gw6, 16) == 0;
+	return p->has_gw6 && memcmp(a->bytes, p->gw6, 16) == 0;
 }
 
 static void
@@ -127,7 +117,7 @@ entry_free(struct wgc_net_port *p, struct neigh_entry *e, unsigned int why)
 
 /* a free slot for a, evicting the oldest stale non-gateway entry if needed */
 static struct neigh_entry *
-entry_alloc(struct wgc_net_port *p, const struct wgc_net_addr *a)
+entry_alloc(struct wgc_net_port *p, const struct wgc_addr *a)
 {
 	struct neigh_entry *victim = NULL;
 	uint32_t h = net_neigh_hash(a), i;
@@ -151,7 +141,7 @@ entry_alloc(struct wgc_net_port *p, const struct wgc_net_addr *a)
 }
 
 static void
-entry_set(struct neigh_entry *e, const struct wgc_net_addr *a,
+entry_set(struct neigh_entry *e, const struct wgc_addr *a,
 		const struct rte_ether_addr *mac, uint8_t state)
 {
 	rte_seqlock_write_lock(&e->lock);
@@ -164,7 +154,7 @@ entry_set(struct neigh_entry *e, const struct wgc_net_addr *a,
 
 /* a new entry waiting for its first request (sent by the caller/timer) */
 static struct neigh_entry *
-entry_new_incomplete(struct wgc_net_port *p, const struct wgc_net_addr *a,
+entry_new_incomplete(struct wgc_net_port *p, const struct wgc_addr *a,
 		uint64_t now)
 {
 	struct neigh_entry *e = entry_alloc(p, a);
@@ -181,7 +171,7 @@ entry_new_incomplete(struct wgc_net_port *p, const struct wgc_net_addr *a,
 }
 
 struct neigh_entry *
-net_neigh_learn(struct wgc_net_port *p, const struct wgc_net_addr *a,
+net_neigh_learn(struct wgc_net_port *p, const struct wgc_addr *a,
 		const struct rte_ether_addr *mac, uint8_t state, bool create,
 		uint64_t now)
 {
@@ -212,7 +202,7 @@ net_neigh_learn(struct wgc_net_port *p, const struct wgc_net_addr *a,
 }
 
 int
-wgc_net_neigh_add(struct wgc_net_port *p, const struct wgc_net_addr *a,
+wgc_net_neigh_add(struct wgc_net_port *p, const struct wgc_addr *a,
 		const struct rte_ether_addr *mac, uint64_t now)
 {
 	if (a->family != AF_INET && a->family != AF_INET6)
@@ -264,7 +254,7 @@ put_eth(const struct wgc_net_port *p, uint8_t *d,
 }
 
 int
-net_neigh_request(struct wgc_net_port *p, const struct wgc_net_addr *a,
+net_neigh_request(struct wgc_net_port *p, const struct wgc_addr *a,
 		const struct rte_ether_addr *unicast, struct wgc_view *out)
 {
 	struct net_lcore *lc = net_lcore(p);
@@ -313,7 +303,7 @@ net_neigh_request(struct wgc_net_port *p, const struct wgc_net_addr *a,
 			dst.addr_bytes[0] = 0x33;
 			dst.addr_bytes[1] = 0x33;
 			dst.addr_bytes[2] = 0xff;
-			memcpy(&dst.addr_bytes[3], a->ip6 + 13, 3);
+			memcpy(&dst.addr_bytes[3], a->bytes + 13, 3);
 		}
 		l3 = put_eth(p, d, unicast ? unicast : &dst,
 			RTE_ETHER_TYPE_IPV6);
@@ -322,15 +312,15 @@ net_neigh_request(struct wgc_net_port *p, const struct wgc_net_addr *a,
 		ip->payload_len = RTE_BE16(ND_NS_LEN + ND_OPT_LEN);
 		ip->proto = IPPROTO_ICMP6;
 		ip->hop_limits = 255;
-		memcpy(ip->src_addr, p->ip6[src_ip6_for(p, a->ip6)], 16);
+		memcpy(ip->src_addr, p->ip6[src_ip6_for(p, a->bytes)], 16);
 		if (unicast == NULL)
-			net_ip6_solicited_node(ip->dst_addr, a->ip6);
+			net_ip6_solicited_node(ip->dst_addr, a->bytes);
 		else
-			memcpy(ip->dst_addr, a->ip6, 16);
+			memcpy(ip->dst_addr, a->bytes, 16);
 		ic = d + l3 + IP6_HLEN;
 		memset(ic, 0, ND_NS_LEN);
 		ic[0] = ND_NS;
-		memcpy(ic + 8, a->ip6, 16);
+		memcpy(ic + 8, a->bytes, 16);
 		ic[ND_NS_LEN] = ND_OPT_SLLA;
 		ic[ND_NS_LEN + 1] = 1;
 		memcpy(ic + ND_NS_LEN + 2, &p->mac, RTE_ETHER_ADDR_LEN);
@@ -352,7 +342,7 @@ write_dst_mac(struct wgc_view *v, const struct rte_ether_addr *mac)
 }
 
 int
-net_neigh_hold(struct wgc_net_port *p, const struct wgc_net_addr *nh,
+net_neigh_hold(struct wgc_net_port *p, const struct wgc_addr *nh,
 		struct wgc_view *v, uint64_t now, struct wgc_view *out)
 {
 	struct net_lcore *lc = net_lcore(p);
@@ -420,7 +410,7 @@ net_neigh_flush(struct wgc_net_port *p, struct wgc_view *out, uint16_t max)
 }
 
 static void
-ensure_gateway(struct wgc_net_port *p, const struct wgc_net_addr *gw,
+ensure_gateway(struct wgc_net_port *p, const struct wgc_addr *gw,
 		uint64_t now)
 {
 	if (net_neigh_find(p, gw) == NULL)
@@ -432,7 +422,7 @@ net_neigh_timers(struct wgc_net_port *p, uint64_t now, struct wgc_view *out,
 		uint16_t max)
 {
 	struct net_lcore *lc = net_lcore(p);
-	struct wgc_net_addr gw;
+	struct wgc_addr gw;
 	uint16_t n = 0;
 	uint32_t i;
 
@@ -451,7 +441,7 @@ net_neigh_timers(struct wgc_net_port *p, uint64_t now, struct wgc_view *out,
 	if (p->has_gw6) {
 		memset(&gw, 0, sizeof(gw));
 		gw.family = AF_INET6;
-		memcpy(gw.ip6, p->gw6, 16);
+		memcpy(gw.bytes, p->gw6, 16);
 		ensure_gateway(p, &gw, now);
 	}
 

@@ -176,7 +176,7 @@ parse_udp(const struct wgc_net_port *p, const struct wgc_view *v,
 		drop(r, WGC_NET_DROP_UDP_CKSUM);
 		return;
 	}
-	m->src.port = u->src_port;
+	m->src.port = rte_be_to_cpu_16(u->src_port);
 	r->l4len = (uint16_t)ulen;
 	r->cls = WGC_NET_CLASS_WG;
 }
@@ -297,8 +297,7 @@ parse_ip4(const struct wgc_net_port *p, const struct wgc_view *v,
 		drop(r, WGC_NET_DROP_IP4_CKSUM);
 		return;
 	}
-	m->src.addr.family = AF_INET;
-	m->src.addr.ip4 = ip->src_addr;
+	wgc_addr_set4(&m->src.addr, ip->src_addr);
 	m->src.port = 0;
 	r->addr_idx = (int8_t)our_ip4(p, ip->dst_addr);
 	r->l4 = (uint16_t)(r->l3 + ihl);
@@ -423,7 +422,7 @@ parse_ip6(const struct wgc_net_port *p, const struct wgc_view *v,
 		return;
 	}
 	m->src.addr.family = AF_INET6;
-	memcpy(m->src.addr.ip6, ip->src_addr, 16);
+	memcpy(m->src.addr.bytes, ip->src_addr, 16);
 	m->src.port = 0;
 	r->l4 = (uint16_t)(r->l3 + IP6_HLEN);
 	r->addr_idx = (int8_t)our_ip6(p, ip->dst_addr);

@@ -64,14 +64,14 @@ enum slow_kind {
 
 struct slow_item {
 	struct wgc_view v;
-	struct wgc_net_addr nh; /* SLOW_HOLD: next hop */
+	struct wgc_addr nh; /* SLOW_HOLD: next hop */
 	uint32_t kind;
 };
 
 /* one neighbour slot: readers use the seqlock, one writer */
 struct neigh_entry {
 	rte_seqlock_t lock;
-	struct wgc_net_addr key;
+	struct wgc_addr key;
 	struct rte_ether_addr mac;
 	uint8_t state;
 	/* writer-only below */
@@ -208,21 +208,20 @@ int net_frag_split(struct wgc_net_port *p, struct net_lcore *lc,
 		uint16_t max);
 
 /* net_neigh.c */
-uint32_t net_neigh_hash(const struct wgc_net_addr *a);
-bool net_addr_eq(const struct wgc_net_addr *a, const struct wgc_net_addr *b);
+uint32_t net_neigh_hash(const struct wgc_addr *a);
 struct neigh_entry *net_neigh_find(struct wgc_net_port *p,
-		const struct wgc_net_addr *a);
+		const struct wgc_addr *a);
 struct neigh_entry *net_neigh_learn(struct wgc_net_port *p,
-		const struct wgc_net_addr *a, const struct rte_ether_addr *mac,
+		const struct wgc_addr *a, const struct rte_ether_addr *mac,
 		uint8_t state, bool create, uint64_t now);
-int net_neigh_hold(struct wgc_net_port *p, const struct wgc_net_addr *nh,
+int net_neigh_hold(struct wgc_net_port *p, const struct wgc_addr *nh,
 		struct wgc_view *v, uint64_t now, struct wgc_view *out);
 uint16_t net_neigh_timers(struct wgc_net_port *p, uint64_t now,
 		struct wgc_view *out, uint16_t max);
 uint16_t net_neigh_flush(struct wgc_net_port *p, struct wgc_view *out,
 		uint16_t max);
 void net_neigh_free_all(struct wgc_net_port *p);
-int net_neigh_request(struct wgc_net_port *p, const struct wgc_net_addr *a,
+int net_neigh_request(struct wgc_net_port *p, const struct wgc_addr *a,
 		const struct rte_ether_addr *unicast, struct wgc_view *out);
 
 /* helpers */

@@ -20,11 +20,11 @@
 
 /* only on-link senders may create entries (a flood from elsewhere cannot) */
 static bool
-on_link(const struct wgc_net_port *p, const struct wgc_net_addr *a)
+on_link(const struct wgc_net_port *p, const struct wgc_addr *a)
 {
-	struct wgc_net_addr nh;
+	struct wgc_addr nh;
 
-	return wgc_net_route(p, a, &nh) == 0 && net_addr_eq(&nh, a);
+	return wgc_net_route(p, a, &nh) == 0 && wgc_addr_equal(&nh, a);
 }
 
 static int
@@ -33,7 +33,7 @@ arp_input(struct wgc_net_port *p, uint64_t now, struct wgc_view *v,
 {
 	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)v->data;
 	struct rte_arp_hdr *a = (struct rte_arp_hdr *)(v->data + r->l3);
-	struct wgc_net_addr sender;
+	struct wgc_addr sender;
 	rte_be32_t ours;
 
 	memset(&sender, 0, sizeof(sender));
@@ -90,7 +90,7 @@ nd_input(struct wgc_net_port *p, uint64_t now, struct wgc_view *v,
 	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)(v->data + r->l3);
 	uint8_t *ic = v->data + r->l4;
 	const struct rte_ether_addr *ll;
-	struct wgc_net_addr a;
+	struct wgc_addr a;
 	struct rte_ether_addr dmac;
 	struct neigh_entry *e;
 	uint8_t target[16];
@@ -106,7 +106,7 @@ nd_input(struct wgc_net_port *p, uint64_t now, struct wgc_view *v,
 		memcpy(&fl, ic + 4, sizeof(fl));
 		flags = rte_be_to_cpu_32(fl);
 
-		memcpy(a.ip6, ic + 8, 16);
+		memcpy(a.bytes, ic + 8, 16);
 		ll = nd_lladdr(ic, r->l4len, ND_OPT_TLLA);
 		e = net_neigh_find(p, &a);
 		/*
@@ -134,7 +134,7 @@ nd_input(struct wgc_net_port *p, uint64_t now, struct wgc_view *v,
 		return 0;
 	}
 	if (!dad && ll != NULL) {
-		memcpy(a.ip6, ip->src_addr, 16);
+		memcpy(a.bytes, ip->src_addr, 16);
 		net_neigh_learn(p, &a, ll, WGC_NET_NEIGH_STALE,
 			on_link(p, &a), now);
 	}

@@ -97,7 +97,7 @@ ip6_is_zero(const uint8_t *a)
 static void
 gateway_check(struct wgc_net_port *p)
 {
-	struct wgc_net_addr gw, nh;
+	struct wgc_addr gw, nh;
 
 	memset(&gw, 0, sizeof(gw));
 	if (p->gw4 != 0) {
@@ -109,9 +109,9 @@ gateway_check(struct wgc_net_port *p)
 	}
 	if (p->has_gw6) {
 		gw.family = AF_INET6;
-		memcpy(gw.ip6, p->gw6, 16);
+		memcpy(gw.bytes, p->gw6, 16);
 		if (wgc_net_route(p, &gw, &nh) != 0 ||
-				memcmp(nh.ip6, gw.ip6, 16) != 0)
+				memcmp(nh.bytes, gw.bytes, 16) != 0)
 			NET_LOG(WARNING, "%s: gateway6 is not on-link: it "
 				"will not resolve", p->name);
 	}
@@ -334,7 +334,7 @@ wgc_net_stats_reset(struct wgc_net_port *p)
 
 int
 wgc_net_endpoint_parse(const char *s, bool want_port,
-		struct wgc_net_endpoint *ep)
+		struct wgc_endpoint *ep)
 {
 	char buf[64];
 	const char *host = s, *port = NULL;
@@ -372,7 +372,7 @@ wgc_net_endpoint_parse(const char *s, bool want_port,
 	}
 	if (inet_pton(AF_INET, host, &ep->addr.ip4) == 1)
 		ep->addr.family = AF_INET;
-	else if (inet_pton(AF_INET6, host, ep->addr.ip6) == 1)
+	else if (inet_pton(AF_INET6, host, ep->addr.bytes) == 1)
 		ep->addr.family = AF_INET6;
 	else
 		return -EINVAL;
@@ -384,27 +384,8 @@ wgc_net_endpoint_parse(const char *s, bool want_port,
 	pv = strtoul(port, &end, 10);
 	if (errno != 0 || *end != '\0' || pv == 0 || pv > 65535)
 		return -EINVAL;
-	ep->port = rte_cpu_to_be_16((uint16_t)pv);
+	ep->port = (uint16_t)pv;
 	return 0;
-}
-
-int
-wgc_net_endpoint_format(const struct wgc_net_endpoint *ep, char *buf,
-		size_t size)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (ep->addr.family == AF_INET) {
-		inet_ntop(AF_INET, &ep->addr.ip4, a, sizeof(a));
-		return snprintf(buf, size, "%s:%u", a,
-			rte_be_to_cpu_16(ep->port));
-	}
-	if (ep->addr.family == AF_INET6) {
-		inet_ntop(AF_INET6, ep->addr.ip6, a, sizeof(a));
-		return snprintf(buf, size, "[%s]:%u", a,
-			rte_be_to_cpu_16(ep->port));
-	}
-	return snprintf(buf, size, "none");
 }
 
 unsigned int

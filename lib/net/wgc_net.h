@@ -60,8 +60,9 @@
  * lcore's struct wgc_net_stats (rte_lcore_id(); non-EAL threads share one
  * extra slot). wgc_net_port_free() runs once no lcore uses the port.
  *
- * Addresses and ports in packets and in struct wgc_net_endpoint are kept
- * in network byte order; configuration values noted "host order" are not.
+ * Addresses and ports in packets are in network byte order; struct
+ * wgc_endpoint (wgc_addr.h) keeps its address in network order and its port
+ * in host order; configuration values noted "host order" are in host order.
  */
 
 #include <stdbool.h>
@@ -74,6 +75,7 @@
 #include <rte_ether.h>
 #include <rte_mempool.h>
 
+#include "wgc_addr.h"
 #include "wgc_iobuf.h"
 
 #ifdef __cplusplus
@@ -85,23 +87,6 @@ extern "C" {
 
 /** Packets held per unresolved neighbour. */
 #define WGC_NET_NEIGH_HOLD 4
-
-/** An IPv4 or IPv6 address. */
-struct wgc_net_addr {
-	uint8_t family;                /**< AF_INET or AF_INET6 (0: none) */
-	uint8_t pad[3];
-	union {
-		rte_be32_t ip4;        /**< network order */
-		uint8_t ip6[16];
-	};
-};
-
-/** A UDP endpoint: what a WireGuard peer's endpoint is. */
-struct wgc_net_endpoint {
-	struct wgc_net_addr addr;      /**< address */
-	rte_be16_t port;               /**< UDP port, network order */
-	uint16_t pad;
-};
 
 /** Class of a received packet. */
 enum wgc_net_class {
@@ -161,7 +146,7 @@ enum wgc_net_drop {
 
 /** Per-packet result of classification. */
 struct wgc_net_meta {
-	struct wgc_net_endpoint src;   /**< sender address and UDP port */
+	struct wgc_endpoint src;   /**< sender address and UDP port */
 	uint8_t cls;                   /**< enum wgc_net_class */
 	uint8_t reason;                /**< enum wgc_net_drop if DROP */
 	uint16_t vlan;                 /**< VLAN id seen (0: untagged) */
@@ -240,7 +225,7 @@ enum wgc_net_neigh_state {
 
 /** A neighbour as the control plane sees it. */
 struct wgc_net_neigh_info {
-	struct wgc_net_addr addr;
+	struct wgc_addr addr;
 	struct rte_ether_addr mac;
 	uint8_t state;                 /**< enum wgc_net_neigh_state */
 	uint8_t probes;                /**< requests sent in this round */
@@ -326,7 +311,7 @@ void wgc_net_frag_flush(struct wgc_net_port *port);
  *   0, or -ENETUNREACH (no address of that family, or no gateway).
  */
 int wgc_net_route(const struct wgc_net_port *port,
-		const struct wgc_net_addr *dst, struct wgc_net_addr *nexthop);
+		const struct wgc_addr *dst, struct wgc_addr *nexthop);
 
 /**
  * Prepend UDP, IPv4 or IPv6, optional VLAN and Ethernet headers in place,
@@ -342,7 +327,7 @@ int wgc_net_route(const struct wgc_net_port *port,
  *   Number of frames ready.
  */
 uint16_t wgc_net_encap(struct wgc_net_port *port, struct wgc_view *v,
-		const struct wgc_net_endpoint *dst, uint16_t n);
+		const struct wgc_endpoint *dst, uint16_t n);
 
 /** Most fragments one datagram is split into on transmission. */
 #define WGC_NET_FRAG_MAX 8
@@ -364,7 +349,7 @@ uint16_t wgc_net_encap(struct wgc_net_port *port, struct wgc_view *v,
  *   Number of frames in out.
  */
 uint16_t wgc_net_encap_frag(struct wgc_net_port *port, struct wgc_view *v,
-		const struct wgc_net_endpoint *dst, uint16_t n,
+		const struct wgc_endpoint *dst, uint16_t n,
 		struct wgc_view *out, uint16_t max);
 
 /**
@@ -406,7 +391,7 @@ int wgc_net_slow_input(struct wgc_net_port *port, uint64_t now_ms,
  *   0 and the MAC if usable (reachable, stale or probe), else -ENOENT.
  */
 int wgc_net_neigh_lookup(const struct wgc_net_port *port,
-		const struct wgc_net_addr *addr, struct rte_ether_addr *mac);
+		const struct wgc_addr *addr, struct rte_ether_addr *mac);
 
 /**
  * Add or refresh a neighbour entry as if it had just been confirmed
@@ -417,7 +402,7 @@ int wgc_net_neigh_lookup(const struct wgc_net_port *port,
  *   0, or -ENOSPC if the table is full.
  */
 int wgc_net_neigh_add(struct wgc_net_port *port,
-		const struct wgc_net_addr *addr, const struct rte_ether_addr *mac,
+		const struct wgc_addr *addr, const struct rte_ether_addr *mac,
 		uint64_t now_ms);
 
 /**
@@ -476,23 +461,7 @@ const char *wgc_net_class_name(unsigned int cls);
  *   0, or -EINVAL.
  */
 int wgc_net_endpoint_parse(const char *s, bool want_port,
-		struct wgc_net_endpoint *ep);
-
-/** Format an endpoint ("1.2.3.4:51820", "[fd00::1]:51820"). */
-int wgc_net_endpoint_format(const struct wgc_net_endpoint *ep, char *buf,
-		size_t size);
-
-/** @return true if both endpoints are equal (family, address, port). */
-static inline bool
-wgc_net_endpoint_eq(const struct wgc_net_endpoint *a,
-		const struct wgc_net_endpoint *b)
-{
-	if (a->addr.family != b->addr.family || a->port != b->port)
-		return false;
-	if (a->addr.family == AF_INET)
-		return a->addr.ip4 == b->addr.ip4;
-	return memcmp(a->addr.ip6, b->addr.ip6, 16) == 0;
-}
+		struct wgc_endpoint *ep);
 
 #ifdef __cplusplus
 }

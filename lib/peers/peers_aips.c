@@ -96,20 +96,20 @@ prefix_normalise(const struct wgc_prefix *in, struct wgc_prefix *out)
 {
 	unsigned int bytes, i;
 
-	if (in == NULL || (in->family != 4 && in->family != 6) ||
-			in->len > (in->family == 4 ? 32 : 128))
+	if (in == NULL || wgc_addr_len(in->addr.family) == 0 ||
+			in->len > wgc_addr_len(in->addr.family) * 8)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
-	out->family = in->family;
+	out->addr.family = in->addr.family;
 	out->len = in->len;
-	bytes = in->family == 4 ? 4 : 16;
+	bytes = wgc_addr_len(in->addr.family);
 	for (i = 0; i < bytes; i++) {
 		unsigned int bits = i * 8;
 
 		if (bits + 8 <= in->len)
-			out->addr[i] = in->addr[i];
+			out->addr.bytes[i] = in->addr.bytes[i];
 		else if (bits < in->len)
-			out->addr[i] = in->addr[i] &
+			out->addr.bytes[i] = in->addr.bytes[i] &
 				(uint8_t)(0xff << (8 - (in->len - bits)));
 	}
 	return 0;
@@ -118,8 +118,7 @@ prefix_normalise(const struct wgc_prefix *in, struct wgc_prefix *out)
 static uint32_t
 prefix_v4(const struct wgc_prefix *p)
 {
-	return ((uint32_t)p->addr[0] << 24) | ((uint32_t)p->addr[1] << 16) |
-		((uint32_t)p->addr[2] << 8) | p->addr[3];
+	return rte_be_to_cpu_32(p->addr.ip4);
 }
 
 static int
@@ -128,9 +127,10 @@ aip_find(const struct wgc_peer *p, const struct wgc_prefix *x)
 	uint32_t i;
 
 	for (i = 0; i < p->n_aips; i++)
-		if (p->aips[i].family == x->family &&
+		if (p->aips[i].addr.family == x->addr.family &&
 				p->aips[i].len == x->len &&
-				memcmp(p->aips[i].addr, x->addr, 16) == 0)
+				memcmp(p->aips[i].addr.bytes, x->addr.bytes,
+					16) == 0)
 			return (int)i;
 	return -1;
 }
@@ -207,7 +207,7 @@ host4_add(struct wgc_peers *t, const struct wgc_prefix *x, uint32_t id,
 	uint32_t key;
 	int rc;
 
-	memcpy(&key, x->addr, 4);
+	memcpy(&key, x->addr.bytes, 4);
 	if (rte_hash_lookup_data(t->fast.host4, &key, &data) >= 0) {
 		/* an owned /32 changes owner in place (atomic for readers) */
 		*present = 1;
@@ -243,7 +243,7 @@ host6_add(struct wgc_peers *t, const struct wgc_prefix *x, uint32_t id,
 	void *data;
 	int rc;
 
-	memcpy(key, x->addr, sizeof(key));
+	memcpy(key, x->addr.bytes, sizeof(key));
 	if (rte_hash_lookup_data(t->fast.host6, key, &data) >= 0) {
 		*present = 1;
 		*nh = (uint32_t)(uintptr_t)data;
@@ -251,9 +251,9 @@ host6_add(struct wgc_peers *t, const struct wgc_prefix *x, uint32_t id,
 			(void *)(uintptr_t)id);
 	}
 	*present = t->lpm_host6 > 0 ? rte_lpm6_is_rule_present(t->fast.lpm6,
-		x->addr, 128, nh) : 0;
+		x->addr.bytes, 128, nh) : 0;
 	if (*present == 1)
-		return rte_lpm6_add(t->fast.lpm6, x->addr, 128, id);
+		return rte_lpm6_add(t->fast.lpm6, x->addr.bytes, 128, id);
 	rc = rte_hash_add_key_data(t->fast.host6, key, (void *)(uintptr_t)id);
 	if (rc == 0) {
 		__atomic_fetch_add(&t->fast.nb_host6, 1, __ATOMIC_RELEASE);
@@ -264,7 +264,7 @@ host6_add(struct wgc_peers *t, const struct wgc_prefix *x, uint32_t id,
 	rc = lpm6_fence_wait(t, 128);
 	if (rc != 0)
 		return rc;
-	rc = rte_lpm6_add(t->fast.lpm6, x->addr, 128, id);
+	rc = rte_lpm6_add(t->fast.lpm6, x->addr.bytes, 128, id);
 	if (rc == 0)
 		t->lpm_host6++;
 	return rc;
@@ -302,26 +302,28 @@ wgc_peers_prefix_add(struct wgc_peers *t, struct wgc_peer *p,
 		p->aips = a;
 	}
 	if (x.len == 0) {
-		uint32_t *def = x.family == 4 ? &t->fast.def4 : &t->fast.def6;
+		uint32_t *def = x.addr.family == AF_INET ?
+			&t->fast.def4 : &t->fast.def6;
 
 		nh = *def;
 		present = nh != WGC_PEER_ID_NONE;
 		__atomic_store_n(def, p->id, __ATOMIC_RELEASE);
 		rc = 0;
-	} else if (x.family == 4 && x.len == 32) {
+	} else if (x.addr.family == AF_INET && x.len == 32) {
 		rc = host4_add(t, &x, p->id, &present, &nh);
-	} else if (x.family == 4) {
+	} else if (x.addr.family == AF_INET) {
 		present = rte_lpm_is_rule_present(t->fast.lpm4, prefix_v4(&x),
 			x.len, &nh);
 		rc = rte_lpm_add(t->fast.lpm4, prefix_v4(&x), x.len, p->id);
 	} else if (x.len == 128) {
 		rc = host6_add(t, &x, p->id, &present, &nh);
 	} else {
-		present = rte_lpm6_is_rule_present(t->fast.lpm6, x.addr, x.len,
-			&nh);
+		present = rte_lpm6_is_rule_present(t->fast.lpm6,
+			x.addr.bytes, x.len, &nh);
 		rc = lpm6_fence_wait(t, x.len);
 		if (rc == 0)
-			rc = rte_lpm6_add(t->fast.lpm6, x.addr, x.len, p->id);
+			rc = rte_lpm6_add(t->fast.lpm6, x.addr.bytes, x.len,
+				p->id);
 	}
 	if (rc != 0)
 		return rc == -ENOSPC || rc == -EBUSY ? rc :
@@ -345,7 +347,7 @@ host4_del(struct wgc_peers *t, const struct wgc_prefix *x)
 {
 	uint32_t key;
 
-	memcpy(&key, x->addr, 4);
+	memcpy(&key, x->addr.bytes, 4);
 	if (rte_hash_del_key(t->fast.host4, &key) < 0)
 		return false;
 	__atomic_fetch_sub(&t->fast.nb_host4, 1, __ATOMIC_RELEASE);
@@ -357,7 +359,7 @@ host6_del(struct wgc_peers *t, const struct wgc_prefix *x)
 {
 	uint64_t key[2];
 
-	memcpy(key, x->addr, sizeof(key));
+	memcpy(key, x->addr.bytes, sizeof(key));
 	if (rte_hash_del_key(t->fast.host6, key) < 0)
 		return false;
 	__atomic_fetch_sub(&t->fast.nb_host6, 1, __ATOMIC_RELEASE);
@@ -368,9 +370,9 @@ static void
 lpm_del(struct wgc_peers *t, const struct wgc_prefix *x)
 {
 	if (x->len == 0) {
-		__atomic_store_n(x->family == 4 ? &t->fast.def4 :
+		__atomic_store_n(x->addr.family == AF_INET ? &t->fast.def4 :
 			&t->fast.def6, WGC_PEER_ID_NONE, __ATOMIC_RELEASE);
-	} else if (x->family == 4) {
+	} else if (x->addr.family == AF_INET) {
 		if (x->len == 32 && host4_del(t, x))
 			return;
 		if (rte_lpm_delete(t->fast.lpm4, prefix_v4(x), x->len) == 0 &&
@@ -379,7 +381,7 @@ lpm_del(struct wgc_peers *t, const struct wgc_prefix *x)
 	} else {
 		if (x->len == 128 && host6_del(t, x))
 			return;
-		if (rte_lpm6_delete(t->fast.lpm6, x->addr, x->len) == 0) {
+		if (rte_lpm6_delete(t->fast.lpm6, x->addr.bytes, x->len) == 0) {
 			lpm6_fence_start(t, x->len);
 			if (x->len == 128 && t->lpm_host6 > 0)
 				t->lpm_host6--;

@@ -52,6 +52,7 @@
 #include <rte_seqlock.h>
 #include <rte_spinlock.h>
 
+#include "wgc_addr.h"
 #include "wgc_iobuf.h"
 #include "wgc_proto.h"
 
@@ -114,21 +115,6 @@ struct wgc_park_stats {
 /** No peer (slot ids are 0..max_peers-1). */
 #define WGC_PEER_ID_NONE UINT32_MAX
 
-/** A UDP endpoint (the peer's outer address). family 0: unknown. */
-struct wgc_peer_endpoint {
-	uint8_t family;     /**< 0 (none), 4 or 6 */
-	uint8_t pad;
-	uint16_t port;      /**< host order */
-	uint8_t addr[16];   /**< IPv4 in the first 4 bytes, network order */
-};
-
-/** An allowed-IPs prefix. */
-struct wgc_prefix {
-	uint8_t family;     /**< 4 or 6 */
-	uint8_t len;        /**< 0..32 or 0..128 */
-	uint8_t addr[16];   /**< network order; host bits are ignored */
-};
-
 /** Per-peer traffic counters (relaxed atomics, one add per burst). */
 struct wgc_peer_stats {
 	uint64_t rx_bytes;       /**< inner bytes received (decapsulated) */
@@ -151,7 +137,7 @@ struct wgc_peer {
 	/** endpoint: written by the decapsulating worker (roaming) or by a
 	 * writer, read by anyone through the seqlock */
 	rte_seqlock_t ep_lock;
-	struct wgc_peer_endpoint endpoint;
+	struct wgc_endpoint endpoint;
 	uint32_t n_aips;                 /**< allowed IPs in aips */
 	/** parked packets: their number and the first and last of the
 	 * peer's entries in the table's parking lot (under its lock) */
@@ -373,7 +359,7 @@ wgc_peers_route6(const struct wgc_peers_fast *f, const uint8_t *addr)
 
 /** Set the endpoint (roaming: the decapsulating worker; or a writer). */
 static inline void
-wgc_peer_endpoint_set(struct wgc_peer *p, const struct wgc_peer_endpoint *ep)
+wgc_peer_endpoint_set(struct wgc_peer *p, const struct wgc_endpoint *ep)
 {
 	rte_seqlock_write_lock(&p->ep_lock);
 	p->endpoint = *ep;
@@ -382,7 +368,7 @@ wgc_peer_endpoint_set(struct wgc_peer *p, const struct wgc_peer_endpoint *ep)
 
 /** Read the endpoint consistently. Any thread. */
 static inline void
-wgc_peer_endpoint_get(struct wgc_peer *p, struct wgc_peer_endpoint *ep)
+wgc_peer_endpoint_get(struct wgc_peer *p, struct wgc_endpoint *ep)
 {
 	uint32_t sn;
 
@@ -396,12 +382,9 @@ wgc_peer_endpoint_get(struct wgc_peer *p, struct wgc_peer_endpoint *ep)
  * before wgc_peer_endpoint_set() on the receive path). */
 static inline bool
 wgc_peer_endpoint_differs(const struct wgc_peer *p,
-		const struct wgc_peer_endpoint *ep)
+		const struct wgc_endpoint *ep)
 {
-	return p->endpoint.port != ep->port ||
-		p->endpoint.family != ep->family ||
-		memcmp(p->endpoint.addr, ep->addr,
-			ep->family == 4 ? 4 : 16) != 0;
+	return !wgc_endpoint_equal(&p->endpoint, ep);
 }
 
 /** Add to a peer's counters (relaxed atomics). */

@@ -46,7 +46,7 @@ lookup_by_key(void *ctx, const uint8_t key[WGC_KEY_LEN])
  * MAC2 is missing. Returns true if the message is to be processed. */
 static bool
 hs_macs_ok(struct wgc_pipeline *pl, struct pl_hs *h, struct hs_item *it,
-		const struct wgc_proto_addr *src, uint64_t now, bool under_load)
+		const struct wgc_endpoint *src, uint64_t now, bool under_load)
 {
 	struct wgc_view *v = &it->v;
 	uint8_t msg[WGC_MSG_INITIATION_LEN];
@@ -77,7 +77,6 @@ hs_initiation(struct wgc_pipeline *pl, struct pl_hs *h, struct hs_item *it,
 	struct key_lookup kl = { .peers = pl->peers };
 	struct wgc_peer_proto *pp = NULL;
 	struct wgc_view *v = &it->v;
-	struct wgc_peer_endpoint ep;
 	struct wgc_peer *p;
 
 	if (wgc_handshake_consume_initiation(pl->id, v->data, v->len,
@@ -90,8 +89,7 @@ hs_initiation(struct wgc_pipeline *pl, struct pl_hs *h, struct hs_item *it,
 	wgc_peer_proto_lock(pp);
 	if (pp->removed)
 		goto unlock;
-	ep_from_net(&ep, &it->src);
-	wgc_peer_endpoint_set(p, &ep);
+	wgc_peer_endpoint_set(p, &it->src);
 	wgc_view_trim(v, v->len);
 	if (wgc_view_append(v, WGC_MSG_RESPONSE_LEN) == NULL ||
 			wgc_handshake_create_response(pp, v->data, now) != 0)
@@ -117,7 +115,6 @@ hs_response(struct wgc_pipeline *pl, struct pl_hs *h, struct hs_item *it,
 {
 	struct wgc_peer_proto *pp = NULL;
 	struct wgc_view *v = &it->v;
-	struct wgc_peer_endpoint ep;
 	struct wgc_peer *p;
 
 	if (wgc_handshake_consume_response(pl->id, pl->index, v->data, v->len,
@@ -129,8 +126,7 @@ hs_response(struct wgc_pipeline *pl, struct pl_hs *h, struct hs_item *it,
 		wgc_peer_proto_unlock(pp);
 		return;
 	}
-	ep_from_net(&ep, &it->src);
-	wgc_peer_endpoint_set(p, &ep);
+	wgc_peer_endpoint_set(p, &it->src);
 	wgc_timers_session_derived(pp, now);
 	wgc_timers_handshake_complete(pp, now);
 	wgc_timers_any_authenticated_packet_received(pp, now);
@@ -147,14 +143,12 @@ static void
 hs_message(struct wgc_pipeline *pl, struct pl_hs *h, struct hs_item *it,
 		uint64_t now, bool under_load)
 {
-	struct wgc_proto_addr src;
 	struct wgc_peer_proto *pp;
 	struct wgc_view *v = &it->v;
 	unsigned int type = wgc_msg_classify(v->data, v->len);
 
-	proto_addr_from_net(&src, &it->src);
 	if ((type == WGC_MSG_INITIATION || type == WGC_MSG_RESPONSE) &&
-			!hs_macs_ok(pl, h, it, &src, now, under_load)) {
+			!hs_macs_ok(pl, h, it, &it->src, now, under_load)) {
 		wgc_view_release(v);
 		return;
 	}

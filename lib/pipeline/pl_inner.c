@@ -177,7 +177,7 @@ build_icmp6(const struct wgc_pipeline_conf *c, struct wgc_view *v)
 	ip->proto = IPPROTO_ICMP6;
 	ip->hop_limits = 64;
 	if (c->icmp_src6.family == AF_INET6)
-		memcpy(ip->src_addr, c->icmp_src6.ip6, 16);
+		memcpy(ip->src_addr, c->icmp_src6.bytes, 16);
 	else
 		memcpy(ip->src_addr, q->dst_addr, 16);
 	memcpy(ip->dst_addr, q->src_addr, 16);

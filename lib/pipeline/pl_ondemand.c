@@ -11,7 +11,7 @@
 
 void
 pl_unknown_initiator(struct wgc_pipeline *pl, const uint8_t key[WGC_KEY_LEN],
-		const struct wgc_view *v, const struct wgc_net_endpoint *src)
+		const struct wgc_view *v, const struct wgc_endpoint *src)
 {
 	if (pl->c.unknown_initiator != NULL)
 		pl->c.unknown_initiator(pl->c.unknown_initiator_ctx, key,
@@ -20,7 +20,7 @@ pl_unknown_initiator(struct wgc_pipeline *pl, const uint8_t key[WGC_KEY_LEN],
 
 int
 wgc_pipeline_handshake_inject(struct wgc_pipeline *pl, const uint8_t *msg,
-		uint32_t len, const struct wgc_net_endpoint *src)
+		uint32_t len, const struct wgc_endpoint *src)
 {
 	struct hs_item it;
 

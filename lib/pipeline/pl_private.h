@@ -62,7 +62,7 @@ enum {
 /* a handshake message on its way to the stage */
 struct hs_item {
 	struct wgc_view v;
-	struct wgc_net_endpoint src;
+	struct wgc_endpoint src;
 };
 
 /* a worker, the stage or a handshake lcore: counters and AEAD engine */
@@ -176,7 +176,7 @@ void pl_stage_tx(struct wgc_pipeline *pl, struct worker *wk,
 
 /* add outer headers to a handshake message and hand it to worker 0 */
 void pl_stage_send(struct wgc_pipeline *pl, struct worker *wk,
-		struct wgc_view *v, const struct wgc_net_endpoint *dst);
+		struct wgc_view *v, const struct wgc_endpoint *dst);
 
 /* send what was staged for p, or a keepalive if nothing was and asked,
  * sealed with wk's engine (the stage or a handshake lcore) */
@@ -194,7 +194,7 @@ unsigned int pl_hs_poll(struct wgc_pipeline *pl, struct pl_hs *h);
 /* the handshake lcore of a source: a hash of its address (an IPv6 /64,
  * as the rate limiter keys it) */
 static inline uint16_t
-pl_hs_pick(const struct wgc_pipeline *pl, const struct wgc_net_endpoint *src)
+pl_hs_pick(const struct wgc_pipeline *pl, const struct wgc_endpoint *src)
 {
 	uint64_t k;
 
@@ -203,7 +203,7 @@ pl_hs_pick(const struct wgc_pipeline *pl, const struct wgc_net_endpoint *src)
 	if (src->addr.family == AF_INET)
 		k = src->addr.ip4;
 	else
-		memcpy(&k, src->addr.ip6, 8);
+		memcpy(&k, src->addr.bytes, 8);
 	k *= 0x9e3779b97f4a7c15ull;
 	return (uint16_t)((k >> 32) % pl->nb_hs);
 }
@@ -212,51 +212,7 @@ pl_hs_pick(const struct wgc_pipeline *pl, const struct wgc_net_endpoint *src)
  * configuration's unknown_initiator hook, if any (pl_ondemand.c) */
 void pl_unknown_initiator(struct wgc_pipeline *pl,
 		const uint8_t key[WGC_KEY_LEN], const struct wgc_view *v,
-		const struct wgc_net_endpoint *src);
-
-/* ---- endpoint conversions ---- */
-
-static inline void
-ep_from_net(struct wgc_peer_endpoint *ep, const struct wgc_net_endpoint *n)
-{
-	memset(ep, 0, sizeof(*ep));
-	if (n->addr.family == AF_INET) {
-		ep->family = 4;
-		memcpy(ep->addr, &n->addr.ip4, 4);
-	} else {
-		ep->family = 6;
-		memcpy(ep->addr, n->addr.ip6, 16);
-	}
-	ep->port = rte_be_to_cpu_16(n->port);
-}
-
-static inline void
-ep_to_net(struct wgc_net_endpoint *n, const struct wgc_peer_endpoint *ep)
-{
-	memset(n, 0, sizeof(*n));
-	if (ep->family == 4) {
-		n->addr.family = AF_INET;
-		memcpy(&n->addr.ip4, ep->addr, 4);
-	} else {
-		n->addr.family = AF_INET6;
-		memcpy(n->addr.ip6, ep->addr, 16);
-	}
-	n->port = rte_cpu_to_be_16(ep->port);
-}
-
-static inline void
-proto_addr_from_net(struct wgc_proto_addr *a, const struct wgc_net_endpoint *n)
-{
-	memset(a, 0, sizeof(*a));
-	if (n->addr.family == AF_INET) {
-		a->family = 4;
-		memcpy(a->addr, &n->addr.ip4, 4);
-	} else {
-		a->family = 6;
-		memcpy(a->addr, n->addr.ip6, 16);
-	}
-	a->port = rte_be_to_cpu_16(n->port);
-}
+		const struct wgc_endpoint *src);
 
 /* ---- small helpers ---- */
 

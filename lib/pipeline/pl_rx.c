@@ -9,25 +9,12 @@
 
 #include "pl_private.h"
 
-static inline bool
-net_ep_eq(const struct wgc_net_endpoint *a, const struct wgc_net_endpoint *b)
-{
-	if (a->port != b->port || a->addr.family != b->addr.family)
-		return false;
-	if (a->addr.family == AF_INET)
-		return a->addr.ip4 == b->addr.ip4;
-	return memcmp(a->addr.ip6, b->addr.ip6, 16) == 0;
-}
-
 /* roaming: the endpoint follows the last authenticated packet */
 static inline void
-roam(struct worker *wk, struct wgc_peer *p, const struct wgc_net_endpoint *src)
+roam(struct worker *wk, struct wgc_peer *p, const struct wgc_endpoint *src)
 {
-	struct wgc_peer_endpoint ep;
-
-	ep_from_net(&ep, src);
-	if (wgc_peer_endpoint_differs(p, &ep)) {
-		wgc_peer_endpoint_set(p, &ep);
+	if (wgc_peer_endpoint_differs(p, src)) {
+		wgc_peer_endpoint_set(p, src);
 		wk->st.roamed++;
 	}
 }
@@ -45,7 +32,7 @@ roam(struct worker *wk, struct wgc_peer *p, const struct wgc_net_endpoint *src)
 struct rx_run {
 	struct wgc_keypair *kp;
 	struct wgc_peer *p;
-	const struct wgc_net_endpoint *src;
+	const struct wgc_endpoint *src;
 	uint32_t data;
 	uint64_t bytes;
 };
@@ -80,7 +67,7 @@ rx_run_flush(struct wgc_pipeline *pl, struct worker *wk, struct rx_run *r,
  * ring drops it */
 static inline void
 rx_handshake(struct wgc_pipeline *pl, struct worker *wk, struct wgc_view *v,
-		const struct wgc_net_endpoint *src)
+		const struct wgc_endpoint *src)
 {
 	struct rte_ring *r = pl->hs[pl_hs_pick(pl, src)].ring;
 	struct hs_item it;
@@ -103,7 +90,7 @@ rx_handshake(struct wgc_pipeline *pl, struct worker *wk, struct wgc_view *v,
 static inline uint16_t
 rx_classify(struct wgc_pipeline *pl, struct worker *wk, struct wgc_view *v,
 		const struct wgc_net_meta *meta, uint16_t n,
-		struct wgc_view *dv, struct wgc_net_endpoint *dsrc,
+		struct wgc_view *dv, struct wgc_endpoint *dsrc,
 		uint32_t *idx)
 {
 	uint16_t i, nd = 0;
@@ -132,7 +119,7 @@ rx_classify(struct wgc_pipeline *pl, struct worker *wk, struct wgc_view *v,
  */
 static inline uint16_t
 rx_lookup(struct wgc_pipeline *pl, struct worker *wk, struct wgc_view *dv,
-		struct wgc_net_endpoint *dsrc, const uint32_t *idx,
+		struct wgc_endpoint *dsrc, const uint32_t *idx,
 		struct wgc_keypair **kps, uint16_t n)
 {
 	uint16_t i, k = 0;
@@ -217,7 +204,7 @@ rx_inner(struct wgc_pipeline *pl, struct worker *wk, struct rx_run *run,
  */
 static inline bool
 rx_opened(struct wgc_pipeline *pl, struct worker *wk, struct rx_run *run,
-		struct wgc_keypair *kp, const struct wgc_net_endpoint *src,
+		struct wgc_keypair *kp, const struct wgc_endpoint *src,
 		bool confirmed, struct wgc_view *v, struct wgc_view *out,
 		uint64_t now)
 {
@@ -229,7 +216,7 @@ rx_opened(struct wgc_pipeline *pl, struct worker *wk, struct rx_run *run,
 		run->data = 0;
 		run->bytes = 0;
 	}
-	if (run->src == NULL || !net_ep_eq(run->src, src)) {
+	if (run->src == NULL || !wgc_endpoint_equal(run->src, src)) {
 		roam(wk, run->p, src);
 		run->src = src;
 	}
@@ -244,7 +231,7 @@ pl_worker_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 {
 	struct wgc_view v[BURST], dv[BURST], out[BURST];
 	struct wgc_net_meta meta[BURST];
-	struct wgc_net_endpoint dsrc[BURST];
+	struct wgc_endpoint dsrc[BURST];
 	struct wgc_keypair *kps[BURST];
 	uint32_t idx[BURST];
 	uint8_t status[BURST];

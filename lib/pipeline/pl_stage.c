@@ -47,7 +47,7 @@ pl_stage_tx(struct wgc_pipeline *pl, struct worker *wk, struct wgc_view *v,
 
 void
 pl_stage_send(struct wgc_pipeline *pl, struct worker *wk, struct wgc_view *v,
-		const struct wgc_net_endpoint *dst)
+		const struct wgc_endpoint *dst)
 {
 	if (wgc_net_encap(pl->c.net, v, dst, 1) == 1)
 		pl_stage_tx(pl, wk, v, 1);
@@ -58,14 +58,13 @@ static int
 initiate_locked(struct wgc_pipeline *pl, struct wgc_peer *p, bool retry,
 		uint64_t now)
 {
-	struct wgc_net_endpoint dst;
-	struct wgc_peer_endpoint ep;
+	struct wgc_endpoint ep;
 	struct wgc_view v;
 	uint8_t *msg;
 	int rc;
 
 	wgc_peer_endpoint_get(p, &ep);
-	if (ep.family == 0)
+	if (ep.addr.family == 0)
 		return -EDESTADDRREQ;
 	if (!wgc_timers_initiation_allowed(&p->proto, retry, now))
 		return -EALREADY;
@@ -83,8 +82,7 @@ initiate_locked(struct wgc_pipeline *pl, struct wgc_peer *p, bool retry,
 	wgc_timers_any_authenticated_packet_traversal(&p->proto, now);
 	pl_sched(pl, &p->proto);
 	pl->stage.st.handshake_tx++;
-	ep_to_net(&dst, &ep);
-	pl_stage_send(pl, &pl->stage, &v, &dst);
+	pl_stage_send(pl, &pl->stage, &v, &ep);
 	return 0;
 }
 

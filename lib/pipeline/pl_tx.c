@@ -20,7 +20,7 @@
 struct tx_run {
 	struct wgc_keypair *kp;
 	struct wgc_peer *p;
-	struct wgc_net_endpoint dst;
+	struct wgc_endpoint dst;
 	bool has_ep;
 	uint32_t sent;
 	uint64_t bytes;
@@ -60,7 +60,7 @@ seal_and_send(struct wgc_pipeline *pl, uint16_t q, struct worker *wk,
 		struct wgc_peer **peers, uint16_t n, uint64_t now,
 		bool keepalive)
 {
-	struct wgc_net_endpoint dst[BURST];
+	struct wgc_endpoint dst[BURST];
 	/* room for every packet of the burst in two outer fragments */
 	struct wgc_view fo[2 * BURST];
 	uint32_t len[BURST];
@@ -85,17 +85,13 @@ seal_and_send(struct wgc_pipeline *pl, uint16_t q, struct worker *wk,
 			continue;
 		}
 		if (kps[i] != run.kp) {
-			struct wgc_peer_endpoint ep;
-
 			tx_run_flush(pl, wk, &run, now, keepalive);
 			run.kp = kps[i];
 			run.p = p;
 			run.sent = 0;
 			run.bytes = 0;
-			wgc_peer_endpoint_get(p, &ep);
-			run.has_ep = ep.family != 0;
-			if (run.has_ep)
-				ep_to_net(&run.dst, &ep);
+			wgc_peer_endpoint_get(p, &run.dst);
+			run.has_ep = run.dst.addr.family != 0;
 		}
 		if (!run.has_ep) {
 			wk->st.drop[WGC_PL_DROP_NO_ENDPOINT]++;
@@ -143,10 +139,10 @@ static void
 park(struct wgc_pipeline *pl, struct worker *wk, struct wgc_peer *p,
 		struct wgc_view *v, uint64_t now)
 {
-	struct wgc_peer_endpoint ep;
+	struct wgc_endpoint ep;
 
 	wgc_peer_endpoint_get(p, &ep);
-	if (ep.family == 0) {
+	if (ep.addr.family == 0) {
 		wk->st.drop[WGC_PL_DROP_NO_ENDPOINT]++;
 		wgc_view_release(v);
 		return;

@@ -153,8 +153,8 @@ struct wgc_pipeline_conf {
 	                                  *   error (see below) */
 	/** source of the ICMP errors sent to the inner side (family 0:
 	 * the destination of the packet the error is about) */
-	struct wgc_net_addr icmp_src4;
-	struct wgc_net_addr icmp_src6;
+	struct wgc_addr icmp_src4;
+	struct wgc_addr icmp_src6;
 	uint32_t icmp_rate;              /**< ICMP errors per second, all
 	                                  *   workers together (0: 1000) */
 	uint32_t icmp_burst;             /**< ... in a burst of (0: 50) */
@@ -187,7 +187,7 @@ struct wgc_pipeline_conf {
 	 */
 	void (*unknown_initiator)(void *ctx, const uint8_t key[WGC_KEY_LEN],
 			const uint8_t *msg, uint32_t len,
-			const struct wgc_net_endpoint *src);
+			const struct wgc_endpoint *src);
 	void *unknown_initiator_ctx;
 };
 
@@ -281,7 +281,7 @@ int wgc_pipeline_initiate(struct wgc_pipeline *pl, struct wgc_peer *p);
  */
 int wgc_pipeline_handshake_inject(struct wgc_pipeline *pl,
 		const uint8_t *msg, uint32_t len,
-		const struct wgc_net_endpoint *src);
+		const struct wgc_endpoint *src);
 
 /**
  * Counters of worker w (w == nb_workers: the stage and the handshake

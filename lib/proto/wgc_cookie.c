@@ -38,11 +38,11 @@ peer_key(uint8_t key[WGC_HASH_LEN], const char *label,
 }
 
 static size_t
-addr_bytes(uint8_t out[18], const struct wgc_proto_addr *src)
+addr_bytes(uint8_t out[18], const struct wgc_endpoint *src)
 {
-	size_t alen = src->family == 6 ? 16 : 4;
+	size_t alen = src->addr.family == AF_INET6 ? 16 : 4;
 
-	memcpy(out, src->addr, alen);
+	memcpy(out, src->addr.bytes, alen);
 	out[alen] = (uint8_t)(src->port >> 8);
 	out[alen + 1] = (uint8_t)src->port;
 	return alen + 2;
@@ -51,7 +51,7 @@ addr_bytes(uint8_t out[18], const struct wgc_proto_addr *src)
 /* cookie = MAC(secret, src), rotating the secret when it is too old. */
 static void
 make_cookie(struct wgc_identity *id, uint8_t cookie[WGC_COOKIE_LEN],
-		const struct wgc_proto_addr *src, uint64_t now)
+		const struct wgc_endpoint *src, uint64_t now)
 {
 	uint8_t a[18], secret[WGC_HASH_LEN];
 	size_t alen;
@@ -87,7 +87,7 @@ handshake_len_ok(const uint8_t *msg, size_t len)
 enum wgc_mac_verdict
 wgc_cookie_validate(struct wgc_identity *id, struct wgc_ratelimiter *rl,
 		const uint8_t *msg, size_t len,
-		const struct wgc_proto_addr *src, bool under_load, uint64_t now)
+		const struct wgc_endpoint *src, bool under_load, uint64_t now)
 {
 	const struct wgc_msg_macs *macs;
 	uint8_t mac[WGC_MAC_LEN];
@@ -131,7 +131,7 @@ wgc_cookie_validate(struct wgc_identity *id, struct wgc_ratelimiter *rl,
 int
 wgc_cookie_create_reply(struct wgc_identity *id,
 		uint8_t out[WGC_MSG_COOKIE_REPLY_LEN], const uint8_t *msg,
-		size_t len, const struct wgc_proto_addr *src, uint64_t now)
+		size_t len, const struct wgc_endpoint *src, uint64_t now)
 {
 	struct wgc_msg_cookie_reply *r = (struct wgc_msg_cookie_reply *)out;
 	const struct wgc_msg_macs *macs;

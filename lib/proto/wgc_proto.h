@@ -60,6 +60,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_spinlock.h>
 
+#include "wgc_addr.h"
 #include "wgc_crypto.h"
 #include "wgc_iobuf.h"
 
@@ -732,13 +733,6 @@ void wgc_ephemeral_pool_stats(const struct wgc_ephemeral_pool *pool,
 
 /* ---- Cookies, MACs, rate limiting ---- */
 
-/** A source address as the cookie sees it. */
-struct wgc_proto_addr {
-	uint8_t family;       /**< 4 or 6 */
-	uint8_t addr[16];     /**< IPv4 in the first 4 bytes */
-	uint16_t port;        /**< host order */
-};
-
 struct wgc_ratelimiter;
 
 /**
@@ -757,7 +751,7 @@ void wgc_ratelimiter_free(struct wgc_ratelimiter *rl);
 
 /** @return true if a packet from src may be processed now. */
 bool wgc_ratelimiter_allow(struct wgc_ratelimiter *rl,
-		const struct wgc_proto_addr *src, uint64_t now);
+		const struct wgc_endpoint *src, uint64_t now);
 
 /** @return number of sources tracked. */
 uint32_t wgc_ratelimiter_count(const struct wgc_ratelimiter *rl);
@@ -790,7 +784,7 @@ enum wgc_mac_verdict {
  */
 enum wgc_mac_verdict wgc_cookie_validate(struct wgc_identity *id,
 		struct wgc_ratelimiter *rl, const uint8_t *msg, size_t len,
-		const struct wgc_proto_addr *src, bool under_load, uint64_t now);
+		const struct wgc_endpoint *src, bool under_load, uint64_t now);
 
 /**
  * Create the cookie reply to an initiation or response whose MAC1 was
@@ -801,7 +795,7 @@ enum wgc_mac_verdict wgc_cookie_validate(struct wgc_identity *id,
  */
 int wgc_cookie_create_reply(struct wgc_identity *id,
 		uint8_t out[WGC_MSG_COOKIE_REPLY_LEN], const uint8_t *msg,
-		size_t len, const struct wgc_proto_addr *src, uint64_t now);
+		size_t len, const struct wgc_endpoint *src, uint64_t now);
 
 /**
  * Consume a cookie reply: the peer is found by receiver index; the cookie

@@ -126,7 +126,7 @@ rl_gc(struct wgc_ratelimiter *rl, uint64_t now)
 
 bool
 wgc_ratelimiter_allow(struct wgc_ratelimiter *rl,
-		const struct wgc_proto_addr *src, uint64_t now)
+		const struct wgc_endpoint *src, uint64_t now)
 {
 	struct rl_key key;
 	struct rl_entry *e;
@@ -135,8 +135,9 @@ wgc_ratelimiter_allow(struct wgc_ratelimiter *rl,
 	uint64_t tokens;
 
 	memset(&key, 0, sizeof(key));
-	key.family = src->family;
-	memcpy(key.addr, src->addr, src->family == 6 ? 8 : 4);
+	key.family = src->addr.family;
+	memcpy(key.addr, src->addr.bytes,
+		src->addr.family == AF_INET6 ? 8 : 4);
 
 	if (wgc_age(now, rl->last_gc) >= RL_GC_INTERVAL)
 		rl_gc(rl, now);

@@ -27,7 +27,7 @@ struct fz_side {
 	struct wgc_identity *id;
 	struct wgc_index_table *t;
 	struct wgc_peer_proto peer;
-	struct wgc_proto_addr addr;
+	struct wgc_endpoint addr;
 };
 
 static struct fz_side fz_i, fz_r;
@@ -92,9 +92,9 @@ fz_side_init(struct fz_side *s, const char *name, uint8_t k, uint8_t ip)
 	snprintf(n, sizeof(n), "fzix_%s", name);
 	s->t = wgc_index_table_create(n, 64, SOCKET_ID_ANY, NULL);
 	memset(&s->addr, 0, sizeof(s->addr));
-	s->addr.family = 4;
-	s->addr.addr[0] = 10;
-	s->addr.addr[3] = ip;
+	s->addr.addr.family = AF_INET;
+	s->addr.addr.bytes[0] = 10;
+	s->addr.addr.bytes[3] = ip;
 	s->addr.port = 51820;
 	return s->id == NULL || s->t == NULL ? -1 : 0;
 }
