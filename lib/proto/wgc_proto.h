@@ -535,7 +535,8 @@ struct wgc_peer_proto {
 	/** torn down (wgc_peer_proto_fini()): a thread that found the peer
 	 * before its removal sees this once it holds the lock */
 	bool removed;
-	uint8_t remote_static[WGC_KEY_LEN];
+	/** the peer table hashes it in place (rte_jhash reads 32-bit words) */
+	uint8_t remote_static[WGC_KEY_LEN] __rte_aligned(4);
 	uint8_t preshared_key[WGC_KEY_LEN];
 	uint8_t precomputed_ss[WGC_KEY_LEN];   /**< DH(S_priv_i, S_pub_r) */
 	bool ss_valid;                         /**< DH was not all zero */
