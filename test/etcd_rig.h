@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,6 +60,11 @@ etcd_start(void)
 		char cl[128];
 
 		snprintf(cl, sizeof(cl), "t=%s", etcd_peer);
+		/* a test process that aborts (a sanitizer, an assertion in a
+		 * thread) takes its etcd with it */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 ||
+				getppid() == 1)
+			_exit(125);
 		if (freopen("/dev/null", "w", stdout) == NULL ||
 				freopen("/dev/null", "w", stderr) == NULL)
 			_exit(126);
