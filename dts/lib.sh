@@ -643,23 +643,3 @@ dts_median() {
 		else if (NR % 2) print a[(NR + 1) / 2];
 		else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
-
-# ---- the names suites used before dts/lib/e2e.sh was folded in ----
-E2E_DTS=$DTS_DIR
-E2E_LIB=$DTS_DIR/lib
-e2e_need() { dts_need "$@"; }
-e2e_find_tool() { dts_tool "$@"; }
-e2e_stop() { dts_stop "$@"; }
-e2e_rest() { dts_rest "$@"; }
-e2e_rx() { dts_rx "$@"; }
-e2e_field() { dts_field "$@"; }
-e2e_median() { dts_median "$@"; }
-e2e_wait_file() { dts_wait_file "$@"; }
-e2e_iperf_tcp() { dts_iperf_tcp "$@"; }
-# e2e_veth NS_A IF_A CIDR_A NS_B IF_B CIDR_B MTU
-e2e_veth() {
-	dts_veth "$1" "$2" "$4" "$5" "$7" &&
-	dts_addr "$1" "$2" "$3" && dts_addr "$4" "$5" "$6"
-}
-# e2e_wggo_start NS IFNAME KEYFILE PORT CIDR LOG
-e2e_wggo_start() { dts_wggo "$@"; }
