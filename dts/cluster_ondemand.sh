@@ -100,7 +100,7 @@ dts_check "namespaces and veths" setup_net
 dts_check "etcd up in its own namespace" cl_etcd_start $NE 10.83.0.1
 dts_check "wgc up (on_demand, idle_evict $IDLE s)" start_wgc
 client k "$T/k.key" 51984 10.84.0.2
-K_PID=$E2E_WGGO_PID
+K_PID=$DTS_WGGO_PID
 dts_check "client K's session (configured peer)" \
 	dts_retry 10 ip netns exec $NC ping -c 1 -W 1 -I ocd-k 10.84.0.1
 
@@ -111,7 +111,7 @@ dts_check "D written to etcd with etcdctl" \
 sleep 1
 dts_check "the node does not hold D (1 s after the put)" cl_lacks "$S" "$dpk"
 client d "$T/d.key" 51985 10.84.0.3
-D_PID=$E2E_WGGO_PID
+D_PID=$DTS_WGGO_PID
 t0=$(date +%s%N)
 ip netns exec $NC ping -c 1 -W 5 -I ocd-d 10.84.0.1 >"$T/ping-d.log" 2>&1
 rc=$?

@@ -64,6 +64,23 @@ EOF
 dts_check "$N peers in $(ls "$T"/chunk*.json | wc -l) chunks" \
 	test "$(ls "$T"/chunk*.json | wc -l)" -eq $(((N + CHUNK - 1) / CHUNK))
 
+# the measuring tool against an independent responder: wireguard-go with
+# the same key and the 32 peers answers hslat.py's initiations
+set --
+while read -r k; do
+	set -- "$@" peer "$(echo "$k" | wg pubkey)"
+done <"$T/keys"
+dts_addr $NW hsl-wv 192.168.86.1/24
+dts_wggo $NW hsl-g "$T/srv.key" 51820 172.31.0.1/24 "$T/wggo.log" "$@"
+ip netns exec $NC $PY "$here/lib/hslat.py" --target 192.168.86.1:51820 \
+	--pubkey "$srvpk" --keys "$T/keys" --out "$T/samples-wggo" \
+	--seconds 2 >"$T/hslat-wggo.log" 2>&1
+dts_check "wireguard-go answers hslat.py's initiations" \
+	grep -Eq "^samples=[1-9][0-9]* timeouts=0$" "$T/hslat-wggo.log"
+dts_log "wireguard-go: $(cat "$T/hslat-wggo.log")"
+dts_wggo_stop $DTS_WGGO_PID $NW hsl-g
+ip -n $NW addr flush dev hsl-wv
+
 # stats of the samples sent between two wall-clock times: samples p50 p99
 # max (us) and timeouts
 window() {

@@ -501,7 +501,6 @@ dts_wggo() {
 	LOG_LEVEL=${WGGO_LOG_LEVEL:-verbose} WG_PROCESS_FOREGROUND=1 \
 		ip netns exec "$_g_ns" wireguard-go -f "$_g_if" >"$_g_log" 2>&1 &
 	DTS_WGGO_PID=$!
-	E2E_WGGO_PID=$DTS_WGGO_PID
 	dts_track "$DTS_WGGO_PID" "$_g_log"
 	dts_wait $DTS_WGGO_PID 50 test -S "/var/run/wireguard/$_g_if.sock"
 	ip netns exec "$_g_ns" wg set "$_g_if" private-key "$_g_key" \
