@@ -14,7 +14,8 @@
 # mutex, which a REST write holds while it applies) and on a handshake
 # lcore of their own (handshake_lcores). Each run: 3 s idle, then N peers
 # (HSL_PEERS, 1 000 000) added by POST /v1/peers in chunks of 100 000
-# while the samples go on. The checks are about behaviour only: every
+# while the samples go on. First, hslat.py is checked against wireguard-go
+# holding the same key and peers. The checks are about behaviour only: every
 # handshake answered (none lost to a 5 s timeout), every chunk accepted,
 # the table holds N + 32 peers, pools full at stop.
 
