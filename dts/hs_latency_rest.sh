@@ -10,9 +10,11 @@
 #             turns, one real initiation at a time, 2 ms apart; a sample is
 #             initiation sent -> response read
 #
-# Twice: handshakes on the main lcore (the default: under the peer table's
-# mutex, which a REST write holds while it applies) and on a handshake
-# lcore of their own (handshake_lcores). Each run: 3 s idle, then N peers
+# Twice: handshakes on the main lcore (the default) and on a handshake
+# lcore of their own (handshake_lcores); HSL_MODES="main hs_lcore" picks.
+# WGC=path runs another build (e.g. one from before handshake lcores,
+# whose main lcore answered under the peer table's mutex that a REST write
+# holds while it applies, in main mode, for a before/after). Each run: 3 s idle, then N peers
 # (HSL_PEERS, 1 000 000) added by POST /v1/peers in chunks of 100 000
 # while the samples go on. First, hslat.py is checked against wireguard-go
 # holding the same key and peers. The checks are about behaviour only: every
