@@ -16,84 +16,15 @@ Prints one line at the end: samples=N timeouts=N
 
 import argparse
 import base64
-import hashlib
-import hmac
 import os
 import socket
 import struct
 import time
 
-from cryptography.hazmat.primitives import serialization as ser
-from cryptography.hazmat.primitives.asymmetric.x25519 import (
-    X25519PrivateKey, X25519PublicKey)
-from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives.asymmetric.x25519 import \
+    X25519PrivateKey
 
-CONSTRUCTION = b"Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s"
-IDENTIFIER = b"WireGuard v1 zx2c4 Jason@zx2c4.com"
-
-
-def blake2s(*a):
-    return hashlib.blake2s(b"".join(a)).digest()
-
-
-def hmac2s(key, data):
-    return hmac.new(key, data, hashlib.blake2s).digest()
-
-
-def kdf(n, ck, data):
-    prk = hmac2s(ck, data)
-    out, t = [], b""
-    for i in range(1, n + 1):
-        t = hmac2s(prk, t + bytes([i]))
-        out.append(t)
-    return out
-
-
-def raw_pub(priv):
-    return priv.public_key().public_bytes(ser.Encoding.Raw,
-                                          ser.PublicFormat.Raw)
-
-
-def aead(key, counter, plain, ad):
-    return ChaCha20Poly1305(key).encrypt(
-        b"\0" * 4 + struct.pack("<Q", counter), plain, ad)
-
-
-class Initiator:
-    """One static key: what every initiation towards the responder
-    shares (the static-static DH, the first hash)."""
-
-    def __init__(self, priv_b64, spub_r):
-        self.priv = X25519PrivateKey.from_private_bytes(
-            base64.b64decode(priv_b64))
-        self.pub = raw_pub(self.priv)
-        self.spub_r = spub_r
-        self.ss = self.priv.exchange(X25519PublicKey.from_public_bytes(
-            spub_r))
-        ck0 = blake2s(CONSTRUCTION)
-        self.ck0 = ck0
-        self.h0 = blake2s(blake2s(ck0, IDENTIFIER), spub_r)
-        self.mac1_key = blake2s(b"mac1----", spub_r)
-
-    def initiation(self, sender):
-        e = X25519PrivateKey.generate()
-        epub = raw_pub(e)
-        ck = kdf(1, self.ck0, epub)[0]
-        h = blake2s(self.h0, epub)
-        ck, k = kdf(2, ck, e.exchange(X25519PublicKey.from_public_bytes(
-            self.spub_r)))
-        static = aead(k, 0, self.pub, h)
-        h = blake2s(h, static)
-        ck, k = kdf(2, ck, self.ss)
-        ns = time.time_ns()
-        ts = struct.pack(">QI", 0x400000000000000A + ns // 10**9,
-                         ns % 10**9)
-        stamp = aead(k, 0, ts, h)
-        body = struct.pack("<I", 1) + struct.pack("<I", sender) + epub + \
-            static + stamp
-        mac1 = hashlib.blake2s(body, key=self.mac1_key,
-                               digest_size=16).digest()
-        return body + mac1 + b"\0" * 16
+from wginit import Initiator
 
 
 def main():
@@ -114,7 +45,8 @@ def main():
     host, port = a.target.rsplit(":", 1)
     spub = base64.b64decode(a.pubkey)
     with open(a.keys) as f:
-        inits = [Initiator(line.strip(), spub) for line in f
+        inits = [Initiator(X25519PrivateKey.from_private_bytes(
+                    base64.b64decode(line.strip())), spub) for line in f
                  if line.strip()]
     if not inits:
         raise SystemExit("hslat: no keys")
