@@ -164,6 +164,23 @@ port_open(struct wgc_app_port *p, unsigned int k,
 	return mc_setup(p, k, o->port);
 }
 
+/* several ports: which is which in the counters and the logs */
+static void
+port_banner(const struct wgc_app_port *p, unsigned int k,
+		const struct wgc_outer_conf *o, uint16_t nb_workers)
+{
+	char a4[WGC_ADDR_STR_LEN] = "", a6[WGC_ADDR_STR_LEN] = "";
+
+	if (o->has_ipv4)
+		wgc_prefix_format(&o->ipv4, a4, sizeof(a4));
+	if (o->has_ipv6)
+		wgc_prefix_format(&o->ipv6, a6, sizeof(a6));
+	printf("wgc: outer[%u] %s: \"%s\" %s%s%s, vlan %u, mtu %u, %u queue "
+		"pairs\n", k, wgc_ethdev_name(p->eth), p->name, a4,
+		a4[0] != '\0' && a6[0] != '\0' ? " " : "", a6, o->vlan,
+		wgc_ethdev_caps(p->eth)->mtu, nb_workers);
+}
+
 int
 wgc_app_outer_open(struct wgc_app_outer *o, const struct wgc_startup_conf *c,
 		uint16_t nb_workers)
@@ -192,6 +209,8 @@ wgc_app_outer_open(struct wgc_app_outer *o, const struct wgc_startup_conf *c,
 		o->n = (uint16_t)(k + 1);
 		if (port_open(p, k, &c->outer[k], c, nb_workers) < 0)
 			return -1;
+		if (c->n_outer > 1)
+			port_banner(p, k, &c->outer[k], nb_workers);
 	}
 	return 0;
 }
