@@ -354,6 +354,8 @@ wgc_app_outer_stats(const struct wgc_app_outer *o, struct wgc_stat *out,
 		PUT(tx_held);
 		PUT(arp_reply_tx);
 		PUT(arp_request_tx);
+		PUT(nd_na_tx);
+		PUT(nd_ns_tx);
 		PUT(echo_reply_tx);
 		PUT(neigh_learned);
 		PUT(neigh_expired);
@@ -363,10 +365,6 @@ wgc_app_outer_stats(const struct wgc_app_outer *o, struct wgc_stat *out,
 		PUT(tx_fragmented);
 		PUT(tx_frags);
 #undef PUT
-		n = port_stat(out, n, max, "port_net_nd_solicitation_tx", pn,
-			ns.nd_ns_tx);
-		n = port_stat(out, n, max, "port_net_nd_advertisement_tx", pn,
-			ns.nd_na_tx);
 		for (i = 0; i < WGC_NET_DROP__MAX; i++) {
 			snprintf(name, sizeof(name), "port_net_drop_%s",
 				wgc_net_drop_name(i));
