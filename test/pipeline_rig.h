@@ -138,8 +138,9 @@ dev_init(struct dev *d, const char *name, uint8_t seed, uint8_t ip_last,
 	nc.mac.addr_bytes[5] = ip_last;
 	nc.listen_port = 51820;
 	nc.nb_ip4 = 1;
-	nc.ip4[0] = rte_cpu_to_be_32(WGC_TEST_IPV4(192, 0, 2, ip_last));
-	nc.ip4_prefix[0] = 24;
+	wgc_addr_set4(&nc.ip4[0].addr,
+		rte_cpu_to_be_32(WGC_TEST_IPV4(192, 0, 2, ip_last)));
+	nc.ip4[0].len = 24;
 	nc.pool = pool;
 	nc.socket_id = SOCKET_ID_ANY;
 	d->net = wgc_net_port_create(&nc);

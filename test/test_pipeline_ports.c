@@ -73,9 +73,10 @@ port1_create(const char *name, uint8_t last, uint32_t ip, uint32_t gw)
 	nc.mac.addr_bytes[5] = last;
 	nc.listen_port = 51820;
 	nc.nb_ip4 = 1;
-	nc.ip4[0] = rte_cpu_to_be_32(ip);
-	nc.ip4_prefix[0] = 24;
-	nc.gw4 = gw != 0 ? rte_cpu_to_be_32(gw) : 0;
+	wgc_addr_set4(&nc.ip4[0].addr, rte_cpu_to_be_32(ip));
+	nc.ip4[0].len = 24;
+	if (gw != 0)
+		wgc_addr_set4(&nc.gw4, rte_cpu_to_be_32(gw));
 	nc.pool = pool;
 	nc.socket_id = SOCKET_ID_ANY;
 	return wgc_net_port_create(&nc);

@@ -135,17 +135,13 @@ port_open(struct wgc_app_port *p, unsigned int k,
 	nc.mtu = caps->mtu;
 	if (o->has_ipv4) {
 		nc.nb_ip4 = 1;
-		nc.ip4[0] = o->ipv4.addr.v4.s_addr;
-		nc.ip4_prefix[0] = o->ipv4.len;
-		if (o->gateway4.family == AF_INET)
-			nc.gw4 = o->gateway4.v4.s_addr;
+		nc.ip4[0] = o->ipv4;
+		nc.gw4 = o->gateway4;
 	}
 	if (o->has_ipv6) {
 		nc.nb_ip6 = 1;
-		memcpy(nc.ip6[0], o->ipv6.addr.bytes, 16);
-		nc.ip6_prefix[0] = o->ipv6.len;
-		if (o->gateway6.family == AF_INET6)
-			memcpy(nc.gw6, o->gateway6.bytes, 16);
+		nc.ip6[0] = o->ipv6;
+		nc.gw6 = o->gateway6;
 	}
 	nc.tx_ip4_cksum_offload = caps->tx_ipv4_cksum;
 	nc.tx_udp_cksum_offload = caps->tx_udp_cksum;

@@ -138,16 +138,24 @@ wgc_net_port_create(const struct wgc_net_port_conf *c)
 		return NULL;
 	}
 	for (i = 0; i < c->nb_ip4; i++)
-		if (c->ip4[i] == 0 || c->ip4_prefix[i] > 32) {
+		if (c->ip4[i].addr.family != AF_INET ||
+				c->ip4[i].addr.ip4 == 0 || c->ip4[i].len > 32) {
 			rte_errno = EINVAL;
 			return NULL;
 		}
 	for (i = 0; i < c->nb_ip6; i++)
-		if (ip6_is_zero(c->ip6[i]) || c->ip6[i][0] == 0xff ||
-				c->ip6_prefix[i] > 128) {
+		if (c->ip6[i].addr.family != AF_INET6 ||
+				ip6_is_zero(c->ip6[i].addr.bytes) ||
+				c->ip6[i].addr.bytes[0] == 0xff ||
+				c->ip6[i].len > 128) {
 			rte_errno = EINVAL;
 			return NULL;
 		}
+	if ((c->gw4.family != 0 && c->gw4.family != AF_INET) ||
+			(c->gw6.family != 0 && c->gw6.family != AF_INET6)) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
 	size = c->neigh_size ? c->neigh_size : 1024;
 	ring = c->slow_ring_size ? c->slow_ring_size : 1024;
 	if (!rte_is_power_of_2(size) || size < NEIGH_WINDOW ||
@@ -171,14 +179,14 @@ wgc_net_port_create(const struct wgc_net_port_conf *c)
 	p->mtu = c->mtu ? c->mtu : 1500;
 	p->nb_ip4 = c->nb_ip4;
 	for (i = 0; i < c->nb_ip4; i++) {
-		p->ip4[i] = c->ip4[i];
-		p->mask4[i] = prefix_mask4(c->ip4_prefix[i]);
+		p->ip4[i] = c->ip4[i].addr.ip4;
+		p->mask4[i] = prefix_mask4(c->ip4[i].len);
 	}
-	p->gw4 = c->gw4;
+	p->gw4 = c->gw4.family == AF_INET ? c->gw4.ip4 : 0;
 	p->nb_ip6 = c->nb_ip6;
 	for (i = 0; i < c->nb_ip6; i++) {
-		memcpy(p->ip6[i], c->ip6[i], 16);
-		p->prefix6[i] = c->ip6_prefix[i];
+		memcpy(p->ip6[i], c->ip6[i].addr.bytes, 16);
+		p->prefix6[i] = c->ip6[i].len;
 	}
 	p->ll6 = -1;
 	for (i = 0; i < c->nb_ip6; i++)
@@ -203,8 +211,8 @@ wgc_net_port_create(const struct wgc_net_port_conf *c)
 		p->prefix6[p->nb_ip6] = 64;
 		p->ll6 = p->nb_ip6++;
 	}
-	if (!ip6_is_zero(c->gw6)) {
-		memcpy(p->gw6, c->gw6, 16);
+	if (c->gw6.family == AF_INET6 && !ip6_is_zero(c->gw6.bytes)) {
+		memcpy(p->gw6, c->gw6.bytes, 16);
 		p->has_gw6 = true;
 	}
 	p->tx_ip4_offload = c->tx_ip4_cksum_offload;
