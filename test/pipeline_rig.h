@@ -47,6 +47,22 @@ static void (*rig_conf)(struct wgc_pipeline_conf *pc);
 static struct rte_rcu_qsbr *rig_qsbr;
 static uint32_t rig_max_peers;
 
+/* a fake monotonic clock for rig_clock, and a wall clock that moves with
+ * it (2026-01-01 + rig_fake_ns) for rig_wall_clock */
+static uint64_t rig_fake_ns;
+
+static __rte_unused uint64_t
+rig_fake_clock(void)
+{
+	return rig_fake_ns;
+}
+
+static __rte_unused uint64_t
+rig_fake_wall_clock(void)
+{
+	return 1767225600ULL * WGC_NSEC_PER_SEC + rig_fake_ns;
+}
+
 struct ring_edge {
 	struct rte_ring *rx;
 	struct rte_ring *tx;
@@ -182,6 +198,22 @@ dev_init(struct dev *d, const char *name, uint8_t seed, uint8_t ip_last,
 		return TEST_FAILED;
 	wgc_device_set_pipeline(d->dev, d->pl);
 	return TEST_SUCCESS;
+}
+
+/* rounds of worker 0 and the main lcore of a, then of b (NULL: a only) */
+static __rte_unused void
+rig_run(struct dev *a, struct dev *b, unsigned int rounds)
+{
+	unsigned int i;
+
+	for (i = 0; i < rounds; i++) {
+		wgc_pipeline_worker_poll(a->pl, 0);
+		wgc_pipeline_main_poll(a->pl);
+		if (b != NULL) {
+			wgc_pipeline_worker_poll(b->pl, 0);
+			wgc_pipeline_main_poll(b->pl);
+		}
+	}
 }
 
 static __rte_unused void

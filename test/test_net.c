@@ -2055,6 +2055,15 @@ test_net_stats_names(void)
 		"out of range");
 	TEST_ASSERT(strcmp(wgc_net_class_name(WGC_NET_CLASS_WG), "wg") == 0,
 		"class name");
+	/* counter names follow the struct: the words at the names' places */
+	TEST_ASSERT(strcmp(wgc_net_counter_name(0), "rx_wg") == 0 &&
+		offsetof(struct wgc_net_stats, rx_wg) == 0, "first counter");
+	TEST_ASSERT(strcmp(wgc_net_counter_name(offsetof(struct wgc_net_stats,
+		nd_ns_tx) / 8), "nd_ns_tx") == 0, "nd_ns_tx");
+	TEST_ASSERT(strcmp(wgc_net_counter_name(WGC_NET_COUNTERS - 1),
+		"tx_frags") == 0, "last counter");
+	TEST_ASSERT(strcmp(wgc_net_counter_name(WGC_NET_COUNTERS), "?") == 0,
+		"counter out of range");
 	/* a drop lands in this lcore's counters, and only there */
 	TEST_ASSERT_NOT_NULL(new_view(&v, 5), "view");
 	wgc_net_rx(port, &v, &m, 1);

@@ -34,23 +34,10 @@ static struct wgc_net_port *net1[2];
 static struct ring_edge edge1[2];
 static struct wgc_net_port *next_net1;
 static struct ring_edge *next_edge1;
-static uint64_t fake_ns;
 
 #define A1_IP WGC_TEST_IPV4(198, 51, 100, 1)
 #define B1_IP WGC_TEST_IPV4(198, 51, 100, 2)
 #define GW1_IP WGC_TEST_IPV4(198, 51, 100, 254)
-
-static uint64_t
-fake_clock(void)
-{
-	return fake_ns;
-}
-
-static uint64_t
-fake_wall_clock(void)
-{
-	return 1767225600ULL * WGC_NSEC_PER_SEC + fake_ns;
-}
 
 /* the rig's device gets a second outer port */
 static void
@@ -88,7 +75,7 @@ ports_setup(void)
 	char n[16];
 	unsigned int k;
 
-	fake_ns = 1000 * WGC_NSEC_PER_SEC;
+	rig_fake_ns = 1000 * WGC_NSEC_PER_SEC;
 	pool = rte_pktmbuf_pool_create("t_pp_pool", 2047, 32, 0,
 		wgc_iobuf_data_room(1420), SOCKET_ID_ANY);
 	if (pool == NULL)
@@ -108,8 +95,8 @@ ports_setup(void)
 		return TEST_FAILED;
 	edge1[0] = (struct ring_edge){ w_ba[1], w_ab[1], &rc };
 	edge1[1] = (struct ring_edge){ w_ab[1], w_ba[1], &rc };
-	rig_clock = fake_clock;
-	rig_wall_clock = fake_wall_clock;
+	rig_clock = rig_fake_clock;
+	rig_wall_clock = rig_fake_wall_clock;
 	rig_conf = two_ports;
 	next_net1 = net1[0];
 	next_edge1 = &edge1[0];
@@ -151,14 +138,7 @@ ports_teardown(void)
 static void
 run(unsigned int rounds)
 {
-	unsigned int i;
-
-	for (i = 0; i < rounds; i++) {
-		wgc_pipeline_worker_poll(A.pl, 0);
-		wgc_pipeline_main_poll(A.pl);
-		wgc_pipeline_worker_poll(B.pl, 0);
-		wgc_pipeline_main_poll(B.pl);
-	}
+	rig_run(&A, &B, rounds);
 }
 
 /* n packets from `from`'s inner side, all expected at `to`'s */
@@ -274,7 +254,7 @@ test_pipeline_ports_roam(void)
 	{
 		uint64_t ka = sa.keepalive_tx;
 
-		fake_ns += 11 * WGC_NSEC_PER_SEC;
+		rig_fake_ns += 11 * WGC_NSEC_PER_SEC;
 		run(5);
 		wgc_pipeline_stats_sum(A.pl, &sa);
 		TEST_ASSERT(sa.keepalive_tx > ka, "A sent a keepalive");
@@ -285,7 +265,7 @@ test_pipeline_ports_roam(void)
 	TEST_ASSERT_EQUAL(t1.tx_encap, s1.tx_encap, "none on port 1");
 
 	/* an initiation (the writer's) leaves by the learnt port too */
-	fake_ns += 6 * WGC_NSEC_PER_SEC;
+	rig_fake_ns += 6 * WGC_NSEC_PER_SEC;
 	s0 = t0;
 	wgc_peers_lock(A.peers);
 	TEST_ASSERT_SUCCESS(wgc_pipeline_initiate(A.pl, pa), "initiate");
@@ -387,16 +367,26 @@ a_sent(unsigned int k, uint16_t *type)
 	return n;
 }
 
-static int
+static void
 a_poll(void)
 {
-	unsigned int i;
+	rig_run(&A, NULL, 3);
+}
 
-	for (i = 0; i < 3; i++) {
-		wgc_pipeline_worker_poll(A.pl, 0);
-		wgc_pipeline_main_poll(A.pl);
-	}
-	return 0;
+/* a frame into A on wire k is answered by one frame of `type` on wire k,
+ * and nothing leaves by the other wire */
+static int
+answered_on(unsigned int k, bool arp, uint32_t target, uint16_t type)
+{
+	uint16_t t = 0;
+
+	TEST_ASSERT_SUCCESS(rte_ring_enqueue(w_ba[k], frame_to_a(k, arp,
+		target)), "inject");
+	a_poll();
+	TEST_ASSERT_EQUAL(a_sent(k, &t), 1u, "one reply on wire %u", k);
+	TEST_ASSERT_EQUAL(t, type, "ethertype 0x%x", t);
+	TEST_ASSERT_EQUAL(a_sent(1 - k, &t), 0u, "nothing on wire %u", 1 - k);
+	return TEST_SUCCESS;
 }
 
 static int
@@ -407,12 +397,7 @@ test_pipeline_ports_host(void)
 	uint16_t type = 0;
 
 	/* ARP for A's second address on wire 1: answered on wire 1 */
-	TEST_ASSERT_SUCCESS(rte_ring_enqueue(w_ba[1], frame_to_a(1, true,
-		A1_IP)), "inject");
-	a_poll();
-	TEST_ASSERT_EQUAL(a_sent(1, &type), 1u, "ARP reply on wire 1");
-	TEST_ASSERT_EQUAL(type, RTE_ETHER_TYPE_ARP, "an ARP frame");
-	TEST_ASSERT_EQUAL(a_sent(0, &type), 0u, "nothing on wire 0");
+	TEST_CHECK(answered_on(1, true, A1_IP, RTE_ETHER_TYPE_ARP));
 	TEST_ASSERT_EQUAL(a_net(1).arp_reply_tx, 1u, "port 1 counted it");
 	TEST_ASSERT_EQUAL(a_net(0).arp_reply_tx, 0u, "port 0 did not");
 	/* ARP on wire 1 for port 0's address: not port 1's, not answered */
@@ -422,12 +407,8 @@ test_pipeline_ports_host(void)
 	TEST_ASSERT_EQUAL(a_sent(1, &type) + a_sent(0, &type), 0u,
 		"another port's address is not ours here");
 	/* echo to port 0's address on wire 0: answered on wire 0 */
-	TEST_ASSERT_SUCCESS(rte_ring_enqueue(w_ba[0], frame_to_a(0, false,
-		WGC_TEST_IPV4(192, 0, 2, 1))), "inject");
-	a_poll();
-	TEST_ASSERT_EQUAL(a_sent(0, &type), 1u, "echo reply on wire 0");
-	TEST_ASSERT_EQUAL(type, RTE_ETHER_TYPE_IPV4, "an IPv4 frame");
-	TEST_ASSERT_EQUAL(a_sent(1, &type), 0u, "nothing on wire 1");
+	TEST_CHECK(answered_on(0, false, WGC_TEST_IPV4(192, 0, 2, 1),
+		RTE_ETHER_TYPE_IPV4));
 	TEST_ASSERT_EQUAL(a_net(0).echo_reply_tx, 1u, "port 0 counted it");
 	TEST_ASSERT_EQUAL(a_net(1).echo_reply_tx, 0u, "port 1 did not");
 

@@ -307,8 +307,7 @@ wgc_app_outer_net_sum(const struct wgc_app_outer *o, struct wgc_net_stats *sum)
 	memset(sum, 0, sizeof(*sum));
 	for (k = 0; k < o->n; k++) {
 		wgc_net_stats_get(o->p[k].net, &s);
-		for (i = 0; i < offsetof(struct wgc_net_stats, drop) / 8 +
-				WGC_NET_DROP__MAX; i++)
+		for (i = 0; i < WGC_NET_COUNTERS + WGC_NET_DROP__MAX; i++)
 			d[i] += a[i];
 	}
 }
@@ -340,27 +339,12 @@ wgc_app_outer_stats(const struct wgc_app_outer *o, struct wgc_stat *out,
 		const char *pn = o->p[k].name;
 
 		wgc_net_stats_get(o->p[k].net, &ns);
-#define PUT(f) n = port_stat(out, n, max, "port_net_" #f, pn, ns.f)
-		PUT(rx_wg);
-		PUT(rx_arp);
-		PUT(rx_nd);
-		PUT(rx_echo);
-		PUT(rx_icmp_error);
-		PUT(tx_encap);
-		PUT(tx_held);
-		PUT(arp_reply_tx);
-		PUT(arp_request_tx);
-		PUT(nd_na_tx);
-		PUT(nd_ns_tx);
-		PUT(echo_reply_tx);
-		PUT(neigh_learned);
-		PUT(neigh_expired);
-		PUT(hold_flushed);
-		PUT(rx_frag);
-		PUT(rx_reassembled);
-		PUT(tx_fragmented);
-		PUT(tx_frags);
-#undef PUT
+		for (i = 0; i < WGC_NET_COUNTERS; i++) {
+			snprintf(name, sizeof(name), "port_net_%s",
+				wgc_net_counter_name(i));
+			n = port_stat(out, n, max, name, pn,
+				((const uint64_t *)&ns)[i]);
+		}
 		for (i = 0; i < WGC_NET_DROP__MAX; i++) {
 			snprintf(name, sizeof(name), "port_net_drop_%s",
 				wgc_net_drop_name(i));

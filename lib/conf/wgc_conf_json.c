@@ -876,21 +876,23 @@ outer_addr_reused(const struct wgc_outer_conf *o, uint32_t i, const char *p,
 		struct wgc_conf_error *err)
 {
 	char a[WGC_ADDR_STR_LEN];
+	unsigned int f;
 	uint32_t k;
 
-	for (k = 0; k < i; k++) {
-		if (o[i].has_ipv4 && o[k].has_ipv4 &&
-				wgc_addr_equal(&o[i].ipv4.addr, &o[k].ipv4.addr))
-			return wgc_conf_error_set(err, WGC_CONF_EVALUE,
-				"%s.ipv4: %s already used by outer[%u]", p,
-				wgc_addr_format(&o[i].ipv4.addr, a, sizeof(a)),
-				k);
-		if (o[i].has_ipv6 && o[k].has_ipv6 &&
-				wgc_addr_equal(&o[i].ipv6.addr, &o[k].ipv6.addr))
-			return wgc_conf_error_set(err, WGC_CONF_EVALUE,
-				"%s.ipv6: %s already used by outer[%u]", p,
-				wgc_addr_format(&o[i].ipv6.addr, a, sizeof(a)),
-				k);
+	for (f = 0; f < 2; f++) {
+		const struct wgc_prefix *x = f ? &o[i].ipv6 : &o[i].ipv4;
+
+		if (!(f ? o[i].has_ipv6 : o[i].has_ipv4))
+			continue;
+		for (k = 0; k < i; k++)
+			if ((f ? o[k].has_ipv6 : o[k].has_ipv4) &&
+					wgc_addr_equal(&x->addr, f ?
+					&o[k].ipv6.addr : &o[k].ipv4.addr))
+				return wgc_conf_error_set(err, WGC_CONF_EVALUE,
+					"%s.ipv%c: %s already used by "
+					"outer[%u]", p, f ? '6' : '4',
+					wgc_addr_format(&x->addr, a, sizeof(a)),
+					k);
 	}
 	return 0;
 }

@@ -53,6 +53,14 @@ static const char * const drop_names[WGC_NET_DROP__MAX] = {
 	[WGC_NET_DROP_FRAG_NO_ROOM] = "frag_no_room",
 };
 
+/* struct wgc_net_stats' counters, in their order */
+static const char * const counter_names[] = {
+	"rx_wg", "rx_arp", "rx_nd", "rx_echo", "rx_icmp_error", "tx_encap",
+	"tx_held", "arp_reply_tx", "arp_request_tx", "nd_na_tx", "nd_ns_tx",
+	"echo_reply_tx", "neigh_learned", "neigh_expired", "hold_flushed",
+	"rx_frag", "rx_reassembled", "tx_fragmented", "tx_frags",
+};
+
 static const char * const class_names[] = {
 	[WGC_NET_CLASS_WG] = "wg",
 	[WGC_NET_CLASS_ARP] = "arp",
@@ -69,6 +77,13 @@ wgc_net_drop_name(unsigned int reason)
 	if (reason >= RTE_DIM(drop_names) || drop_names[reason] == NULL)
 		return "?";
 	return drop_names[reason];
+}
+
+const char *
+wgc_net_counter_name(unsigned int i)
+{
+	RTE_BUILD_BUG_ON(RTE_DIM(counter_names) != WGC_NET_COUNTERS);
+	return i < RTE_DIM(counter_names) ? counter_names[i] : "?";
 }
 
 const char *

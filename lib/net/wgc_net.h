@@ -447,6 +447,14 @@ void wgc_net_stats_reset(struct wgc_net_port *port);
 unsigned int wgc_net_port_mc_addrs(const struct wgc_net_port *port,
 		struct rte_ether_addr *mc, unsigned int max);
 
+/** Counters of struct wgc_net_stats before drop[], as 64-bit words. */
+#define WGC_NET_COUNTERS \
+	(offsetof(struct wgc_net_stats, drop) / sizeof(uint64_t))
+
+/** @return the name of counter word i of struct wgc_net_stats ("rx_wg",
+ * ... "tx_frags"), or "?". Any thread. */
+const char *wgc_net_counter_name(unsigned int i);
+
 /** @return a short name for a drop reason ("ip4_cksum"...), or "?". */
 const char *wgc_net_drop_name(unsigned int reason);
 
