@@ -367,12 +367,11 @@ wgc_app_outer_print(const struct wgc_app_outer *o)
 		wgc_net_stats_get(o->p[k].net, &ns);
 		for (i = 0, drops = 0; i < WGC_NET_DROP__MAX; i++)
 			drops += ns.drop[i];
-		printf("wgc: %s port %s: rx %" PRIu64 " tx %" PRIu64
+		printf("wgc: %s port: rx %" PRIu64 " tx %" PRIu64
 			" tx_unsent %" PRIu64 " rx_multiseg %" PRIu64
 			" rx_wg %" PRIu64 " tx_encap %" PRIu64 " net_drops %"
-			PRIu64 "\n", o->p[k].name,
-			wgc_ethdev_name(o->p[k].eth), es.rx_packets,
+			PRIu64 " (%s)\n", o->p[k].name, es.rx_packets,
 			es.tx_packets, es.tx_unsent, es.rx_multiseg, ns.rx_wg,
-			ns.tx_encap, drops);
+			ns.tx_encap, drops, wgc_ethdev_name(o->p[k].eth));
 	}
 }
