@@ -42,6 +42,10 @@ static uint64_t (*rig_wall_clock)(void);
  * pipeline is created (NULL: none), e.g. to set the MTU handling */
 static void (*rig_conf)(struct wgc_pipeline_conf *pc);
 
+/* the IPv4 /24 of the next dev_init()'s outer port, host order (0:
+ * 192.0.2.0/24); the port is .ip_last in it */
+static uint32_t rig_net4;
+
 /* RCU variable and peer capacity of the next dev_init()'s peer table and
  * pipeline (NULL / 0: none, 16 peers) */
 static struct rte_rcu_qsbr *rig_qsbr;
@@ -154,8 +158,8 @@ dev_init(struct dev *d, const char *name, uint8_t seed, uint8_t ip_last,
 	nc.mac.addr_bytes[5] = ip_last;
 	nc.listen_port = 51820;
 	nc.nb_ip4 = 1;
-	wgc_addr_set4(&nc.ip4[0].addr,
-		rte_cpu_to_be_32(WGC_TEST_IPV4(192, 0, 2, ip_last)));
+	wgc_addr_set4(&nc.ip4[0].addr, rte_cpu_to_be_32((rig_net4 != 0 ?
+		rig_net4 : WGC_TEST_IPV4(192, 0, 2, 0)) | ip_last));
 	nc.ip4[0].len = 24;
 	nc.pool = pool;
 	nc.socket_id = SOCKET_ID_ANY;

@@ -28,7 +28,7 @@ static struct rte_mempool *pool;
 static struct wgc_recycler rc;
 /* wire k: A -> B and B -> A */
 static struct rte_ring *w_ab[2], *w_ba[2];
-static struct dev A, B;
+static struct dev A, B, C;
 /* the second port of A and of B */
 static struct wgc_net_port *net1[2];
 static struct ring_edge edge1[2];
@@ -69,8 +69,9 @@ port1_create(const char *name, uint8_t last, uint32_t ip, uint32_t gw)
 	return wgc_net_port_create(&nc);
 }
 
+/* A with its two ports; the wires; clocks (B is up to the caller) */
 static int
-ports_setup(void)
+hub_setup(void)
 {
 	char n[16];
 	unsigned int k;
@@ -90,11 +91,9 @@ ports_setup(void)
 			return TEST_FAILED;
 	}
 	net1[0] = port1_create("t_ppa1", 1, A1_IP, GW1_IP);
-	net1[1] = port1_create("t_ppb1", 2, B1_IP, 0);
-	if (net1[0] == NULL || net1[1] == NULL)
+	if (net1[0] == NULL)
 		return TEST_FAILED;
 	edge1[0] = (struct ring_edge){ w_ba[1], w_ab[1], &rc };
-	edge1[1] = (struct ring_edge){ w_ab[1], w_ba[1], &rc };
 	rig_clock = rig_fake_clock;
 	rig_wall_clock = rig_fake_wall_clock;
 	rig_conf = two_ports;
@@ -102,14 +101,51 @@ ports_setup(void)
 	next_edge1 = &edge1[0];
 	TEST_CHECK(dev_init(&A, "t_ppa", 0x31, 1, w_ba[0], w_ab[0], pool,
 		&rc));
-	next_net1 = net1[1];
-	next_edge1 = &edge1[1];
-	TEST_CHECK(dev_init(&B, "t_ppb", 0x32, 2, w_ab[0], w_ba[0], pool,
-		&rc));
+	rig_conf = NULL;
+	return TEST_SUCCESS;
+}
+
+/* the hub, and B on both wires */
+static int
+ports_setup(void)
+{
+	int ret = hub_setup();
+
+	if (ret == TEST_SUCCESS) {
+		net1[1] = port1_create("t_ppb1", 2, B1_IP, 0);
+		if (net1[1] == NULL)
+			return TEST_FAILED;
+		edge1[1] = (struct ring_edge){ w_ab[1], w_ba[1], &rc };
+		rig_conf = two_ports;
+		next_net1 = net1[1];
+		next_edge1 = &edge1[1];
+		ret = dev_init(&B, "t_ppb", 0x32, 2, w_ab[0], w_ba[0], pool,
+			&rc);
+	}
 	rig_conf = NULL;
 	rig_clock = NULL;
 	rig_wall_clock = NULL;
-	return TEST_SUCCESS;
+	return ret;
+}
+
+/* the hub, B on wire 1 only, C on wire 0 only */
+static int
+split_setup(void)
+{
+	int ret = hub_setup();
+
+	if (ret == TEST_SUCCESS) {
+		rig_net4 = WGC_TEST_IPV4(198, 51, 100, 0);
+		ret = dev_init(&B, "t_ppb", 0x32, 2, w_ab[1], w_ba[1], pool,
+			&rc);
+		rig_net4 = 0;
+	}
+	if (ret == TEST_SUCCESS)
+		ret = dev_init(&C, "t_ppc", 0x33, 3, w_ab[0], w_ba[0], pool,
+			&rc);
+	rig_clock = NULL;
+	rig_wall_clock = NULL;
+	return ret;
 }
 
 static void
@@ -122,6 +158,8 @@ ports_teardown(void)
 	rig_wall_clock = NULL;
 	dev_fini(&A);
 	dev_fini(&B);
+	if (C.dev != NULL)
+		dev_fini(&C);
 	for (k = 0; k < 2; k++) {
 		wgc_net_port_free(net1[k]);
 		net1[k] = NULL;
@@ -446,3 +484,95 @@ test_pipeline_ports_host(void)
 
 WGC_TEST_REGISTER_FULL(pipeline_ports_host_autotest, fast, ports_setup,
 	test_pipeline_ports_host, ports_teardown);
+
+/* rounds of A, B and C */
+static void
+run3(unsigned int rounds)
+{
+	unsigned int i;
+
+	for (i = 0; i < rounds; i++) {
+		rig_run(&A, &B, 1);
+		rig_run(&C, NULL, 1);
+	}
+}
+
+/* packets waiting on d's inner side: counted and freed */
+static unsigned int
+inner_got(struct dev *d)
+{
+	unsigned int n = 0;
+	void *o;
+
+	while (rte_ring_dequeue(d->inner_out, &o) == 0) {
+		rte_pktmbuf_free(o);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * One burst from A's inner side to two peers behind different ports
+ * (B on port 1, C on port 0), interleaved: sealed in one pass, then sent
+ * port by port; each peer gets its own packets, each port carries its
+ * peer's only.
+ */
+static int
+test_pipeline_ports_split(void)
+{
+	uint32_t a = WGC_TEST_IPV4(10, 0, 1, 1);
+	uint32_t b = WGC_TEST_IPV4(10, 0, 2, 1), c = WGC_TEST_IPV4(10, 0, 3, 1);
+	struct wgc_net_stats s0, s1;
+	struct wgc_endpoint ep;
+	struct wgc_peer *pb, *pc, *p;
+	unsigned int i, gb = 0, gc = 0, r;
+
+	pb = add_peer(&A, B.pub, 2, 0);
+	pc = add_peer(&A, C.pub, 3, 0);
+	p = add_peer(&B, A.pub, 1, 0);
+	TEST_ASSERT(pb != NULL && pc != NULL && p != NULL, "peers");
+	set_endpoint(&B, p, A1_IP);
+	p = add_peer(&C, A.pub, 1, 1);
+	TEST_ASSERT_NOT_NULL(p, "C's peer");
+	/* each client's data brings A a session and the client's port */
+	for (i = 0; i < 2; i++) {
+		struct dev *d = i == 0 ? &B : &C;
+		struct rte_mbuf *m = make_packet(pool, i == 0 ? b : c, a, 32,
+			i);
+
+		TEST_ASSERT_NOT_NULL(m, "alloc");
+		TEST_ASSERT_SUCCESS(rte_ring_enqueue(d->inner_in, m), "inject");
+	}
+	for (r = 0; r < 200 && rte_ring_count(A.inner_out) < 2; r++)
+		run3(1);
+	TEST_ASSERT_EQUAL(inner_got(&A), 2u, "A heard from both");
+	TEST_ASSERT_EQUAL(learnt_port(pb, &ep), 1u, "B behind port 1");
+	TEST_ASSERT_EQUAL(learnt_port(pc, &ep), 0u, "C behind port 0");
+
+	s0 = a_net(0);
+	s1 = a_net(1);
+	for (i = 0; i < 16; i++) {
+		struct rte_mbuf *m = make_packet(pool, a, i % 2 ? c : b, 64,
+			i);
+
+		TEST_ASSERT_NOT_NULL(m, "alloc");
+		TEST_ASSERT_SUCCESS(rte_ring_enqueue(A.inner_in, m), "inject");
+	}
+	/* one poll of A's worker takes the 16 as one burst */
+	wgc_pipeline_worker_poll(A.pl, 0);
+	TEST_ASSERT_EQUAL(a_net(1).tx_encap - s1.tx_encap, 8u,
+		"B's eight on port 1");
+	TEST_ASSERT_EQUAL(a_net(0).tx_encap - s0.tx_encap, 8u,
+		"C's eight on port 0");
+	for (r = 0; r < 50 && (gb < 8 || gc < 8); r++) {
+		run3(1);
+		gb += inner_got(&B);
+		gc += inner_got(&C);
+	}
+	TEST_ASSERT_EQUAL(gb, 8u, "B got its eight");
+	TEST_ASSERT_EQUAL(gc, 8u, "C got its eight");
+	return TEST_SUCCESS;
+}
+
+WGC_TEST_REGISTER_FULL(pipeline_ports_split_autotest, fast, split_setup,
+	test_pipeline_ports_split, ports_teardown);
