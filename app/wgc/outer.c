@@ -220,7 +220,8 @@ wgc_app_outer_edges(struct wgc_app_outer *o, struct wgc_pipeline_conf *plc)
 	for (k = 0; k < o->n; k++) {
 		struct wgc_pipeline_port pp = {
 			.net = o->p[k].net,
-			.outer = { wgc_app_eth_rx, wgc_app_eth_tx, o->p[k].eth },
+			.outer = { wgc_app_eth_rx, wgc_app_eth_tx,
+				o->p[k].eth },
 		};
 
 		if (k == 0) {

@@ -10,7 +10,8 @@
  * outer host stack's slow path) on the main lcore.
  *
  * Worker w, each iteration (bursts of WGC_PIPELINE_BURST):
- * - outer RX queue w of each outer port -> that port's lib/net (classify; ARP/ND/echo to the slow path)
+ * - RX queue w of each outer port -> that port's lib/net (classify;
+ *   ARP/ND/echo to the slow path)
  *   -> WireGuard type: 4 -> receiver index -> keypair -> decap in place ->
  *   allowed-IPs source check -> inner TX queue w; 1/2/3 -> the bounded
  *   ring of the handshake lcore that a hash of the source address picks
@@ -18,8 +19,8 @@
  * - inner RX queue w -> allowed-IPs destination -> peer -> longer than the
  *   MTU? ICMP error back on inner TX queue w (rate-limited) -> TCP MSS
  *   clamp -> current keypair? encap in place -> lib/net outer headers ->
- *   TX queue w of the peer's outer port; else the packet is staged on the peer (bounded) and
- *   a handshake is requested;
+ *   TX queue w of the peer's outer port; else the packet is staged on
+ *   the peer (bounded) and a handshake is requested;
  * - rte_rcu_qsbr quiescent state.
  *
  * A handshake lcore (wgc_pipeline_handshake_main(), or the main lcore in
@@ -36,9 +37,10 @@
  * staged packets, each peer under its lock; and it runs lib/net's slow
  * path. Workers and handshake lcores tell it about peers through a bounded
  * event ring (peer id + event), so steady traffic never takes a lock. The
- * frames the stage and the handshake lcores produce go through a ring to
- * worker 0, which sends them on its own TX queue: they need no queue of
- * their own (net_af_packet has one queue pair per worker).
+ * frames the stage and the handshake lcores produce go through a ring per
+ * outer port to worker 0, which sends them on its own TX queue of that
+ * port: they need no queue of their own (net_af_packet has one queue pair
+ * per worker).
  *
  * Edges are behind a small interface (struct wgc_pipeline_edge) so that
  * the pipeline does not depend on a driver: the daemon wires TUN, ethdev
