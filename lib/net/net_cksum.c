@@ -126,44 +126,45 @@ net_sum_avx2(const uint8_t *p, size_t len, uint64_t s)
 }
 
 /*
- * AVX-512 (BW): the same over 128 bytes per iteration, for datagrams of
- * 256 bytes and more; the lanes are flushed as often as the AVX2 ones
- * (per 32-bit lane and block the same magnitude bound).
+ * AVX-512 (BW): the same over 128-byte blocks, for datagrams of 256 bytes
+ * and more: the sum of nb blocks (nb <= SUM_BLOCKS_MAX, the same bound per
+ * 32-bit lane as above), bias removed, not folded.
  */
 #define SUM_BLOCK512 128
 
 __attribute__((target("avx512bw")))
-static uint16_t
-net_sum_avx512(const uint8_t *p, size_t len, uint64_t s)
+static uint64_t
+sum512_blocks(const uint8_t *p, size_t nb)
 {
 	const __m512i bias = _mm512_set1_epi16((short)0x8000);
 	const __m512i ones = _mm512_set1_epi16(1);
-	size_t nb = len / SUM_BLOCK512;
+	__m512i a0 = _mm512_setzero_si512(), a1 = a0, a;
+	size_t k;
 
-	len -= nb * SUM_BLOCK512;
-	while (nb > 0) {
-		size_t k, m = nb < SUM_BLOCKS_MAX ? nb : SUM_BLOCKS_MAX;
-		__m512i a0 = _mm512_setzero_si512(), a1 = a0;
-		int64_t tot;
+	for (k = 0; k < nb; k++, p += SUM_BLOCK512) {
+		a0 = _mm512_add_epi32(a0, _mm512_madd_epi16(_mm512_xor_si512(
+			_mm512_loadu_si512((const void *)p), bias), ones));
+		a1 = _mm512_add_epi32(a1, _mm512_madd_epi16(_mm512_xor_si512(
+			_mm512_loadu_si512((const void *)(p + 64)), bias), ones));
+	}
+	a = _mm512_add_epi32(a0, a1);
+	/* 16 signed lanes, well inside int32: widened and added, then the
+	 * bias back (64 words per block); the total is >= 0 */
+	return (uint64_t)(_mm512_reduce_add_epi64(_mm512_add_epi64(
+		_mm512_cvtepi32_epi64(_mm512_castsi512_si256(a)),
+		_mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(a, 1)))) +
+		(int64_t)nb * (SUM_BLOCK512 / 2) * 0x8000);
+}
 
-		for (k = 0; k < m; k++, p += SUM_BLOCK512) {
-			__m512i x0 = _mm512_loadu_si512((const void *)p);
-			__m512i x1 = _mm512_loadu_si512((const void *)(p + 64));
+static uint16_t
+net_sum_avx512(const uint8_t *p, size_t len, uint64_t s)
+{
+	while (len >= SUM_BLOCK512) {
+		size_t nb = RTE_MIN(len / SUM_BLOCK512, (size_t)SUM_BLOCKS_MAX);
 
-			a0 = _mm512_add_epi32(a0, _mm512_madd_epi16(
-				_mm512_xor_si512(x0, bias), ones));
-			a1 = _mm512_add_epi32(a1, _mm512_madd_epi16(
-				_mm512_xor_si512(x1, bias), ones));
-		}
-		a0 = _mm512_add_epi32(a0, a1);
-		/* 16 signed lanes, each well inside int32: widen and add */
-		tot = _mm512_reduce_add_epi64(_mm512_add_epi64(
-			_mm512_cvtepi32_epi64(_mm512_castsi512_si256(a0)),
-			_mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(a0, 1))));
-		/* add the bias back: 64 words per block; the total is >= 0 */
-		tot += (int64_t)m * (SUM_BLOCK512 / 2) * 0x8000;
-		s = add_eac(s, (uint64_t)tot);
-		nb -= m;
+		s = add_eac(s, sum512_blocks(p, nb));
+		p += nb * SUM_BLOCK512;
+		len -= nb * SUM_BLOCK512;
 	}
 	if (len >= SUM_BLOCK)
 		return net_sum_avx2(p, len, s);
