@@ -588,10 +588,10 @@ wgc_net_classify(const struct wgc_net_port *p, struct wgc_view *v,
 static inline void
 prefetch_frame(const struct wgc_view *v)
 {
-	uint32_t off;
+	const uint8_t *d = v->data + RTE_CACHE_LINE_SIZE, *end = v->data + v->len;
 
-	for (off = RTE_CACHE_LINE_SIZE; off < v->len; off += RTE_CACHE_LINE_SIZE)
-		rte_prefetch0(v->data + off);
+	for (; d < end; d += RTE_CACHE_LINE_SIZE)
+		rte_prefetch0(d);
 }
 
 uint16_t
