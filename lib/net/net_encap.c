@@ -94,7 +94,88 @@ struct encap_cache {
 	struct wgc_addr dst;
 	struct wgc_addr nh;
 	struct rte_ether_addr mac;
+	/* IPv4, checksums in software: the outer headers to dst:tmpl_port */
+	bool tmpl_ok;
+	uint16_t tmpl_port;
+	uint32_t ip_sum;            /* IPv4 header, length and ID zero */
+	uint32_t udp_sum;           /* pseudo-header addresses, protocol, ports */
+	uint8_t tmpl[ETH_HLEN + VLAN_HLEN + IP4_HLEN + UDP_HLEN];
 };
+
+/*
+ * Ethernet (+ VLAN), IPv4 and UDP headers to one IPv4 destination, built
+ * once per run of a burst to that destination: per packet only the
+ * lengths, the IPv4 ID and the two checksums change, and the checksums
+ * start from the template's sums.
+ */
+static void
+tmpl4_fill(const struct wgc_net_port *p, struct encap_cache *c,
+		const struct wgc_endpoint *dst, uint16_t l2)
+{
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)c->tmpl;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(c->tmpl + l2);
+	struct rte_udp_hdr *u = (struct rte_udp_hdr *)(c->tmpl + l2 +
+		IP4_HLEN);
+	rte_be32_t sa = p->ip4[0], da = dst->addr.ip4;
+
+	memset(c->tmpl, 0, sizeof(c->tmpl));
+	if (c->resolved)
+		eh->dst_addr = c->mac;
+	eh->src_addr = p->mac;
+	if (p->vlan == 0) {
+		eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	} else {
+		struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(eh + 1);
+
+		eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_VLAN);
+		vh->vlan_tci = p->vlan_tci_be;
+		vh->eth_proto = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	}
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = sa;
+	ip->dst_addr = da;
+	u->src_port = __atomic_load_n(&p->listen_port, __ATOMIC_RELAXED);
+	u->dst_port = rte_cpu_to_be_16(dst->port);
+	c->ip_sum = net_sum_ip4_hdr(ip);
+	/* the 16-bit words in memory order, as net_cksum4() adds them */
+	c->udp_sum = (sa & 0xffff) + (sa >> 16) + (da & 0xffff) + (da >> 16) +
+		rte_cpu_to_be_16((uint16_t)IPPROTO_UDP) + u->src_port +
+		u->dst_port;
+	c->tmpl_port = dst->port;
+	c->tmpl_ok = true;
+}
+
+/* the headers of one packet from the template (d: the prepended room) */
+static inline void
+tmpl4_encap(struct net_lcore *lc, const struct encap_cache *c, uint8_t *d,
+		uint16_t l2, uint32_t plen)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + l2);
+	struct rte_udp_hdr *u = (struct rte_udp_hdr *)(d + l2 + IP4_HLEN);
+	rte_be16_t tl = rte_cpu_to_be_16((uint16_t)(plen + UDP_HLEN +
+		IP4_HLEN));
+	rte_be16_t id = rte_cpu_to_be_16(lc->ip_id++);
+	rte_be16_t ul = rte_cpu_to_be_16((uint16_t)(plen + UDP_HLEN));
+	uint32_t s;
+
+	/* constant sizes: copied inline */
+	if (l2 == ETH_HLEN)
+		memcpy(d, c->tmpl, ETH_HLEN + IP4_HLEN + UDP_HLEN);
+	else
+		memcpy(d, c->tmpl, ETH_HLEN + VLAN_HLEN + IP4_HLEN + UDP_HLEN);
+	ip->total_length = tl;
+	ip->packet_id = id;
+	s = c->ip_sum + tl + id;
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	ip->hdr_checksum = (uint16_t)~s;
+	u->dgram_len = ul;
+	/* the UDP length is in the pseudo-header and in the header */
+	u->dgram_cksum = udp_cksum((uint16_t)~net_sum(u + 1, plen,
+		c->udp_sum + 2u * ul));
+}
 
 /* encap one view; returns 1 resolved, 0 unresolved, -reason on drop */
 static inline int
@@ -120,6 +201,7 @@ encap_one(struct wgc_net_port *p, struct net_lcore *lc, struct wgc_view *v,
 		c->route_rc = wgc_net_route(p, &dst->addr, &c->nh);
 		c->resolved = c->route_rc == 0 &&
 			wgc_net_neigh_lookup(p, &c->nh, &c->mac) == 0;
+		c->tmpl_ok = false;
 	}
 	if (c->route_rc != 0)
 		return -WGC_NET_DROP_NO_ROUTE;
@@ -137,6 +219,12 @@ encap_one(struct wgc_net_port *p, struct net_lcore *lc, struct wgc_view *v,
 	if (d == NULL)
 		return -WGC_NET_DROP_NO_HEADROOM;
 	resolved = c->resolved;
+	if (v4 && !(p->tx_ip4_offload || p->tx_udp_offload)) {
+		if (!c->tmpl_ok || c->tmpl_port != dst->port)
+			tmpl4_fill(p, c, dst, l2);
+		tmpl4_encap(lc, c, d, l2, plen);
+		return resolved;
+	}
 	mac = c->mac;
 
 	eh = (struct rte_ether_hdr *)d;
