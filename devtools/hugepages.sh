@@ -4,6 +4,9 @@
 # Reserve 2 MB hugepages for benchmarks (root only) and print the EAL
 # arguments to use: hugepage-backed if the reservation worked, else
 # --no-huge. Never fails: benchmarks state which memory they ran on.
+# The page files are unlinked as soon as they are mapped (--huge-unlink),
+# so a benchmark that exits without freeing all it took leaves no pages
+# reserved for the next one.
 #   devtools/hugepages.sh [PAGES]
 pages=${1:-512}
 sysfs=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
@@ -21,7 +24,8 @@ if [ "$(id -u)" -eq 0 ] && [ -w "$sysfs" ]; then
 	[ "$free" -ge 256 ] && mountpoint -q "$mnt" && have=1
 fi
 if [ $have -eq 1 ]; then
-	echo "-m 512 --no-pci --no-shconf --huge-dir $mnt --log-level=*:notice"
+	echo "-m 512 --no-pci --no-shconf --huge-dir $mnt --huge-unlink" \
+		"--log-level=*:notice"
 else
 	echo "--no-huge -m 512 --no-pci --no-shconf --log-level=*:notice"
 fi
