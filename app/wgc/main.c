@@ -59,6 +59,7 @@
 #include "wgc_device.h"
 #include "wgc_ethdev.h"
 #include "wgc_iobuf.h"
+#include "wgc_l2.h"
 #include "wgc_net.h"
 #include "wgc_peers.h"
 #include "wgc_pipeline.h"
@@ -152,6 +153,7 @@ struct wgc_daemon {
 	struct wgc_net_port *net;
 	struct wgc_tun *tun;
 	struct wgc_ethdev *inner_eth;
+	struct wgc_l2 *inner_l2;      /* inner_eth's Ethernet adapter */
 	struct wgc_control *ctl;
 	struct wgc_cluster *cluster;  /* control.cluster, else NULL */
 	struct wgc_monitor *mon;
@@ -470,15 +472,14 @@ setup_inner_l3(const struct wgc_inner_conf *in, struct wgc_pipeline_conf *plc)
 }
 
 static int
-setup_inner(struct wgc_daemon *d, struct wgc_pipeline_edge *edge,
-		bool *l2)
+setup_inner(struct wgc_daemon *d, struct wgc_pipeline_edge *edge)
 {
 	const struct wgc_inner_conf *in = &d->conf.inner;
 	struct wgc_ethdev_conf ec = { 0 };
 	char devname[300];
+	struct wgc_l2_conf lc = { 0 };
 	unsigned int i;
 
-	*l2 = false;
 	if (in->type == WGC_INNER_TUN) {
 		struct wgc_tun_conf tc = { 0 };
 
@@ -542,20 +543,55 @@ setup_inner(struct wgc_daemon *d, struct wgc_pipeline_edge *edge,
 				"the backend connect)\n");
 		return -1;
 	}
-	edge->rx = eth_rx;
-	edge->tx = eth_tx;
-	edge->ctx = d->inner_eth;
-	*l2 = true;
+	/* the port carries Ethernet frames, the pipeline IP packets */
+	lc.lower = (struct wgc_pipeline_edge){ eth_rx, eth_tx, d->inner_eth };
+	lc.mac = *wgc_ethdev_mac(d->inner_eth);
+	lc.socket_id = SOCKET_ID_ANY;
+	d->inner_l2 = wgc_l2_create(&lc);
+	if (d->inner_l2 == NULL) {
+		fprintf(stderr, "wgc: inner port %s: Ethernet adapter: %s\n",
+			ec.devname, rte_strerror(rte_errno));
+		return -1;
+	}
+	*edge = wgc_l2_edge(d->inner_l2);
 	return 0;
 }
 
 /* ---- control plane ---- */
 
-/* the TUN edge's counters */
+/*
+ * The inner Ethernet adapter's drops: inner_not_ip as a device total and
+ * per worker (queue w is worker w's), 0 without an adapter (TUN), and
+ * inner_no_headroom as a total
+ */
+static unsigned int
+stats_inner_l2(struct wgc_daemon *d, struct wgc_stat *out, unsigned int n,
+		unsigned int max)
+{
+	struct wgc_l2_stats ls = { 0 };
+	uint16_t w;
+
+	if (d->inner_l2 != NULL)
+		wgc_l2_stats(d->inner_l2, &ls);
+	n = wgc_stat_put(out, n, max, "drops", "inner_not_ip", -1, ls.not_ip);
+	n = wgc_stat_put(out, n, max, "drops", "inner_no_headroom", -1,
+		ls.no_headroom);
+	for (w = 0; w < d->nb_workers; w++) {
+		memset(&ls, 0, sizeof(ls));
+		if (d->inner_l2 != NULL)
+			wgc_l2_queue_stats(d->inner_l2, w, &ls);
+		n = wgc_stat_put(out, n, max, "drops", "inner_not_ip", w,
+			ls.not_ip);
+	}
+	return n;
+}
+
+/* the inner edges' counters: the Ethernet adapter's, the TUN edge's */
 static unsigned int
 stats_edges(struct wgc_daemon *d, struct wgc_stat *out, unsigned int n,
 		unsigned int max)
 {
+	n = stats_inner_l2(d, out, n, max);
 	if (d->tun != NULL) {
 		struct wgc_tun_stats ts;
 
@@ -882,12 +918,8 @@ setup(struct wgc_daemon *d, const char *prog)
 	plc.outer.rx = eth_rx;
 	plc.outer.tx = eth_tx;
 	plc.outer.ctx = d->outer;
-	if (setup_inner(d, &plc.inner, &plc.inner_l2) < 0)
+	if (setup_inner(d, &plc.inner) < 0)
 		return -1;
-	if (d->inner_eth != NULL) {
-		plc.inner_mac = *wgc_ethdev_mac(d->inner_eth);
-		memset(&plc.inner_peer_mac, 0xff, sizeof(plc.inner_peer_mac));
-	}
 	plc.name = "wgc";
 	plc.peers = d->peers;
 	plc.net = d->net;
@@ -1001,10 +1033,19 @@ print_state(struct wgc_daemon *d)
 			es.rx_packets, es.tx_packets, es.tx_unsent,
 			es.rx_multiseg);
 		if (d->inner_eth != NULL) {
+			struct wgc_l2_stats ls;
+
 			wgc_ethdev_stats(d->inner_eth, &es);
+			wgc_l2_stats(d->inner_l2, &ls);
 			printf("wgc: inner port: rx %" PRIu64 " tx %" PRIu64
-				" tx_unsent %" PRIu64 "\n", es.rx_packets,
-				es.tx_packets, es.tx_unsent);
+				" tx_unsent %" PRIu64 " no_headroom %" PRIu64
+				" mac_learnt %" PRIu64 "\n", es.rx_packets,
+				es.tx_packets, es.tx_unsent, ls.no_headroom,
+				ls.learnt);
+			/* among the drops, under the name dts and operators match */
+			if (ls.not_ip != 0)
+				printf("wgc: drop: pipeline.inner_not_ip %"
+					PRIu64 "\n", ls.not_ip);
 		}
 	}
 	if (d->tun != NULL) {
@@ -1082,6 +1123,7 @@ teardown(struct wgc_daemon *d)
 		print_state(d);
 	/* the pipeline, the peer table and the identity */
 	wgc_device_destroy(d->dev);
+	wgc_l2_free(d->inner_l2);
 	wgc_net_port_free(d->net);
 	wgc_tun_close(d->tun);
 	if (wgc_ethdev_close_checked(d->inner_eth) != 0) {
