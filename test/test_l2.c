@@ -22,22 +22,13 @@
 #include "wgc_iobuf.h"
 #include "wgc_l2.h"
 #include "wgc_test.h"
+#include "l2_lower.h"
 
-#define NB 16
-
-/* the lower edge: rx hands out what the test queued, tx keeps what it
- * gets (and the queue it came on) */
-struct fake {
-	struct wgc_view in[NB];
-	uint16_t nin;
-	struct wgc_view out[NB];
-	uint16_t nout;
-	uint16_t out_q;
-};
+#define NB L2_LOWER_MAX
 
 static struct rte_mempool *pool;
 static struct wgc_recycler rc;
-static struct fake lower;
+static struct l2_lower lower;
 static struct wgc_l2 *l2;
 
 static const struct rte_ether_addr our_mac = {
@@ -51,22 +42,11 @@ static const struct rte_ether_addr other = {
 static const struct rte_ether_addr mcast = {
 	{ 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 } };
 
-static uint16_t
-fake_rx(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n)
-{
-	struct fake *f = ctx;
-	uint16_t i, k = RTE_MIN(n, f->nin);
-
-	for (i = 0; i < k; i++)
-		wgc_view_claim(&v[i], &f->in[i]);
-	f->nin = 0;
-	return k;
-}
-
+/* the lower edge's tx keeps what it gets (and the queue it came on) */
 static uint16_t
 fake_tx(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n)
 {
-	struct fake *f = ctx;
+	struct l2_lower *f = ctx;
 	uint16_t i;
 
 	for (i = 0; i < n && f->nout < NB; i++)
@@ -154,7 +134,7 @@ l2_setup(void)
 		return TEST_FAILED;
 	wgc_recycler_mempool_init(&rc, pool);
 	memset(&lower, 0, sizeof(lower));
-	c.lower = (struct wgc_pipeline_edge){ fake_rx, fake_tx, &lower };
+	c.lower = (struct wgc_pipeline_edge){ l2_lower_rx, fake_tx, &lower };
 	l2 = wgc_l2_create(&c);
 	return l2 != NULL ? TEST_SUCCESS : TEST_FAILED;
 }
@@ -310,7 +290,7 @@ test_l2_errors(void)
 
 	TEST_ASSERT_NULL(wgc_l2_create(NULL), "no conf");
 	TEST_ASSERT_EQUAL(rte_errno, EINVAL, "EINVAL");
-	c.lower = (struct wgc_pipeline_edge){ fake_rx, NULL, &lower };
+	c.lower = (struct wgc_pipeline_edge){ l2_lower_rx, NULL, &lower };
 	TEST_ASSERT_NULL(wgc_l2_create(&c), "no tx");
 	TEST_ASSERT_EQUAL(rte_errno, EINVAL, "EINVAL");
 	wgc_l2_free(NULL);

@@ -25,19 +25,13 @@
 
 #include "wgc_iobuf.h"
 #include "wgc_l2.h"
+#include "../l2_lower.h"
 
-#define NB WGC_PIPELINE_BURST
-
-/* the lower edge: rx hands out the input's frames, tx checks and frees */
-struct fake {
-	struct wgc_view in[NB];
-	uint16_t nin;
-	uint16_t nout;
-};
+#define NB L2_LOWER_MAX
 
 static struct rte_mempool *pool;
 static struct wgc_recycler rc;
-static struct fake lower;
+static struct l2_lower lower;
 static struct wgc_l2 *l2;
 static const struct rte_ether_addr our_mac = {
 	{ 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 } };
@@ -45,22 +39,11 @@ static const struct rte_ether_addr our_mac = {
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static uint16_t
-fake_rx(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n)
-{
-	struct fake *f = ctx;
-	uint16_t i, k = RTE_MIN(n, f->nin);
-
-	for (i = 0; i < k; i++)
-		wgc_view_claim(&v[i], &f->in[i]);
-	f->nin = 0;
-	return k;
-}
-
+/* the lower edge's tx checks each frame's header and frees it */
 static uint16_t
 fake_tx(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n)
 {
-	struct fake *f = ctx;
+	struct l2_lower *f = ctx;
 	struct rte_ether_addr peer;
 	uint16_t i;
 
@@ -100,7 +83,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (pool == NULL)
 		abort();
 	wgc_recycler_mempool_init(&rc, pool);
-	c.lower = (struct wgc_pipeline_edge){ fake_rx, fake_tx, &lower };
+	c.lower = (struct wgc_pipeline_edge){ l2_lower_rx, fake_tx, &lower };
 	l2 = wgc_l2_create(&c);
 	if (l2 == NULL)
 		abort();
