@@ -11,6 +11,7 @@
 # The kernel behind the tap is the protected network: it reaches the
 # client's addresses through wgc's inner port (static neighbour entries
 # pointing at the port's MAC). Checks: ping both ways (IPv4, IPv6), TCP,
+# frames that are not IP counted (drivers/l2: inner_not_ip),
 # clean stop with full pools.
 
 DTS_NAME=wg_inner_tap
@@ -63,6 +64,41 @@ tcp() {
 	[ $rc -eq 0 ]
 }
 dts_check "TCP client -> protected network (iperf3)" tcp
+
+# frames that are not IP from the protected network (ARP, VLAN-tagged IP,
+# an unknown EtherType), 2 of each: drivers/l2 releases and counts them,
+# reported as inner_not_ip in /v1/stats (total and worker 0), /metrics
+# and the SIGUSR1 drop line
+notip_stat() {
+	dts_rest "$DTS_TMP/rest.sock" /v1/stats | jq "$1 // -1"
+}
+notip() {
+	t0=$(notip_stat .drops.inner_not_ip)
+	ip netns exec $NX "$PY" -c "
+from scapy.all import ARP, Dot1Q, Ether, ICMP, IP, sendp
+e = Ether(dst='$MAC')
+sendp([e / ARP(pdst='10.81.0.2'),
+       e / Dot1Q(vlan=5) / IP(src='10.81.0.1', dst='10.81.0.2') / ICMP(),
+       Ether(dst='$MAC', type=0x88b5) / (b'x' * 46)],
+      iface='wgcdev-xt', count=2, verbose=False)" || return 1
+	i=0
+	while [ $i -lt 30 ]; do
+		t1=$(notip_stat .drops.inner_not_ip)
+		[ $((t1 - t0)) -ge 6 ] && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	w0=$(notip_stat '.workers[] | select(.worker == 0) | .drops.inner_not_ip')
+	echo "info: inner_not_ip $t0 -> $t1, worker 0: $w0"
+	[ $((t1 - t0)) -ge 6 ] && [ "$w0" -ge 6 ] &&
+	dts_rest "$DTS_TMP/rest.sock" /metrics | grep -Eq \
+		'^wgc_worker_drops_total\{worker="0",reason="inner_not_ip"\} [1-9]' &&
+	dts_rest "$DTS_TMP/rest.sock" /metrics | grep -Eq \
+		'^wgc_drops_total\{reason="inner_not_ip"\} [1-9]' &&
+	kill -USR1 $WGC_PID &&
+	dts_wait_line "$log" "^wgc: drop: pipeline.inner_not_ip [1-9]" $WGC_PID
+}
+dts_check "frames that are not IP counted as inner_not_ip" notip
 cat "$DTS_TMP/check.out"
 dts_wgc_stop $WGC_PID "$log"
 dts_done

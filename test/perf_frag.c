@@ -143,8 +143,8 @@ perf_up(void)
 			"neigh");
 		TEST_ASSERT_SUCCESS(wgc_net_neigh_add(tx1400, &a, &mac_rx, 0),
 			"neigh");
-		wgc_net_endpoint_parse(f ? "[fd01::2]:51820" :
-			"10.1.0.2:51820", true, &dst);
+		wgc_endpoint_parse(&dst, f ? "[fd01::2]:51820" :
+			"10.1.0.2:51820", NULL);
 		TEST_ASSERT_SUCCESS(message(&v, 0), "message");
 		TEST_ASSERT_EQUAL(wgc_net_encap(tx1500, &v, &dst, 1), 1,
 			"whole");
@@ -228,8 +228,8 @@ tx_round(unsigned int f, bool frag, double *cyc)
 	uint64_t t0, total = 0;
 	uint16_t n;
 
-	wgc_net_endpoint_parse(f ? "[fd01::2]:51820" : "10.1.0.2:51820",
-		true, &dst[0]);
+	wgc_endpoint_parse(&dst[0], f ? "[fd01::2]:51820" : "10.1.0.2:51820",
+		NULL);
 	for (i = 1; i < B; i++)
 		dst[i] = dst[0];
 	for (b = 0; b < BURSTS; b++) {

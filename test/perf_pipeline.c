@@ -381,7 +381,7 @@ WGC_TEST_REGISTER_FULL(pipeline_perf, perf, perf_setup, test_perf_pipeline,
 
 /*
  * The same, with drivers/ethdev ports as the inner edges (Ethernet
- * frames, views from the PMD, the pipeline's inner_l2 strip/prepend): A's
+ * frames, views from the PMD, drivers/l2's strip/prepend): A's
  * inner port is a net_ring loopback (the test transmits plaintext frames
  * into it, A's worker receives them), B's is net_null with no-rx (a sink
  * that frees what B's worker delivers). Outer: the same wire rings.

@@ -18,6 +18,7 @@
 #include <rte_udp.h>
 
 #include "wgc_device.h"
+#include "wgc_l2.h"
 #include "wgc_net.h"
 #include "wgc_peers.h"
 #include "wgc_pipeline.h"
@@ -29,7 +30,8 @@
 static uint64_t (*rig_clock)(void);
 
 /* inner edge the next dev_init() gives its pipeline instead of its inner
- * rings (NULL: the rings), carrying Ethernet frames if rig_inner_l2 */
+ * rings (NULL: the rings); if rig_inner_l2, it carries Ethernet frames and
+ * goes through drivers/l2's adapter (the device's MAC as source) */
 static struct wgc_pipeline_edge *rig_inner;
 static bool rig_inner_l2;
 /* wall clock of that pipeline (NULL: real). A fake monotonic clock needs a
@@ -116,6 +118,7 @@ struct dev {
 	struct wgc_peers *peers;
 	struct wgc_net_port *net;
 	struct wgc_pipeline *pl;
+	struct wgc_l2 *l2;           /* rig_inner_l2: the inner adapter */
 	struct ring_edge outer;
 	struct ring_edge inner;
 	struct rte_ring *inner_in;   /* test -> device (plaintext) */
@@ -183,11 +186,16 @@ dev_init(struct dev *d, const char *name, uint8_t seed, uint8_t ip_last,
 	pc.net = d->net;
 	pc.outer = (struct wgc_pipeline_edge){ ring_rx, ring_tx, &d->outer };
 	pc.inner = (struct wgc_pipeline_edge){ ring_rx, ring_tx, &d->inner };
-	if (rig_inner != NULL) {
+	if (rig_inner != NULL && rig_inner_l2) {
+		struct wgc_l2_conf lc = { .lower = *rig_inner, .mac = nc.mac,
+			.socket_id = SOCKET_ID_ANY };
+
+		d->l2 = wgc_l2_create(&lc);
+		if (d->l2 == NULL)
+			return TEST_FAILED;
+		pc.inner = wgc_l2_edge(d->l2);
+	} else if (rig_inner != NULL) {
 		pc.inner = *rig_inner;
-		pc.inner_l2 = rig_inner_l2;
-		pc.inner_mac = nc.mac;
-		memset(&pc.inner_peer_mac, 0xff, sizeof(pc.inner_peer_mac));
 	}
 	pc.tx_recycler = rc;
 	pc.nb_workers = 1;
@@ -234,6 +242,7 @@ dev_fini(struct dev *d)
 {
 	/* the pipeline, the peer table and the identity */
 	wgc_device_destroy(d->dev);
+	wgc_l2_free(d->l2);
 	wgc_net_port_free(d->net);
 	ring_drain(d->inner_in);
 	ring_drain(d->inner_out);

@@ -138,6 +138,69 @@ test_addr_endpoint(void)
 }
 WGC_TEST_REGISTER(addr_endpoint_autotest, fast, test_addr_endpoint);
 
+/* a bare address (port 0) or an endpoint; the endpoint's own errors */
+static int
+test_addr_endpoint_lenient(void)
+{
+	static const struct {
+		const char *in;
+		int family;           /* 0 = must fail */
+		uint16_t port;
+	} v[] = {
+		{ "192.0.2.1", AF_INET, 0 },
+		{ "192.0.2.1:51820", AF_INET, 51820 },
+		{ "fd00::1", AF_INET6, 0 },
+		{ "fe80::9", AF_INET6, 0 },
+		/* more than one colon unbracketed: an IPv6 address (or an
+		 * IPv6 endpoint without brackets, refused) */
+		{ "fd00::1:5182", AF_INET6, 0 },
+		{ "fd00::1:51820", 0, 0 },
+		{ "[fd00::1]:7", AF_INET6, 7 },
+		{ "::ffff:192.0.2.1", AF_INET6, 0 },
+		{ "192.0.2.1:0", 0, 0 },
+		{ "192.0.2.1:65536", 0, 0 },
+		{ "192.0.2.1:-1", 0, 0 },
+		{ "192.0.2.1:", 0, 0 },
+		{ "[fd00::1", 0, 0 },
+		{ "[fd00::1]", 0, 0 },
+		{ "300.0.0.1:1", 0, 0 },
+		{ "300.0.0.1", 0, 0 },
+		{ "fe80::1%eth0", 0, 0 },
+		{ "example.com", 0, 0 },
+		{ "", 0, 0 },
+	};
+	struct wgc_endpoint e;
+	const char *why;
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(v); i++) {
+		memset(&e, 0xa5, sizeof(e));
+		why = "unset";
+		if (v[i].family == 0) {
+			TEST_ASSERT_FAIL(wgc_endpoint_parse_lenient(&e, v[i].in,
+				&why), "'%s' accepted", v[i].in);
+			TEST_ASSERT(why != NULL && strcmp(why, "unset") != 0,
+				"reason for '%s'", v[i].in);
+			continue;
+		}
+		TEST_ASSERT_SUCCESS(wgc_endpoint_parse_lenient(&e, v[i].in,
+			&why), "'%s' rejected: %s", v[i].in, why);
+		TEST_ASSERT_NULL(why, "no reason on success");
+		TEST_ASSERT(e.addr.family == v[i].family &&
+			e.port == v[i].port, "'%s': family %d port %u", v[i].in,
+			e.addr.family, e.port);
+	}
+	TEST_ASSERT_SUCCESS(wgc_endpoint_parse_lenient(&e, "192.0.2.1",
+		NULL), "no why");
+	TEST_ASSERT(e.addr.ip4 == htonl(0xc0000201) &&
+		e.addr.bytes[4] == 0 && e.addr.bytes[15] == 0,
+		"network order, tail cleared");
+	TEST_ASSERT_FAIL(wgc_endpoint_parse_lenient(&e, NULL, NULL), "NULL");
+	return TEST_SUCCESS;
+}
+WGC_TEST_REGISTER(addr_endpoint_lenient_autotest, fast,
+	test_addr_endpoint_lenient);
+
 static int
 test_addr_equal(void)
 {

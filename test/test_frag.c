@@ -459,8 +459,8 @@ split_one(bool v6, uint32_t l3len, uint16_t mtu)
 	uint16_t n;
 	uint8_t *p;
 
-	TEST_ASSERT_SUCCESS(wgc_net_endpoint_parse(v6 ? "[fd00::2]:51820" :
-		"10.0.0.2:51820", true, &dst), "endpoint");
+	TEST_ASSERT_SUCCESS(wgc_endpoint_parse(&dst, v6 ? "[fd00::2]:51820" :
+		"10.0.0.2:51820", NULL), "endpoint");
 	TEST_ASSERT_EQUAL(wgc_view_alloc_bulk(&rc, &v, 1), 1u, "alloc");
 	p = wgc_view_append(&v, (uint16_t)plen);
 	TEST_ASSERT_NOT_NULL(p, "room");
@@ -550,7 +550,7 @@ test_frag_split(void)
 		struct wgc_view v;
 		struct wgc_net_stats st;
 
-		wgc_net_endpoint_parse("10.0.0.2:51820", true, &dst);
+		wgc_endpoint_parse(&dst, "10.0.0.2:51820", NULL);
 		TEST_ASSERT_EQUAL(wgc_view_alloc_bulk(&rc, &v, 1), 1u, "a");
 		wgc_view_append(&v, 1400);
 		TEST_ASSERT_EQUAL(wgc_net_encap(pa, &v, &dst, 1), 0, "big");

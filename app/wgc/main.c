@@ -19,7 +19,10 @@
  * persistence) runs in its own threads. Every change of peers or of the
  * interface goes through the device's apply (lib/device), serialised with
  * the handshake stage by the peer table's writer mutex. Workers never
- * lock. This file keeps EAL, the edges and the signals.
+ * lock. This file keeps EAL, the edges, the signals and the main loop;
+ * the daemon's other parts share struct wgc_daemon (daemon.h): lcores.c,
+ * state.c (SIGUSR1), monitor.c (counters, health), control_plane.c,
+ * first_start.c.
  *
  * Startup order: config -> device (identity, empty peer table) -> edges ->
  * pipeline (nothing runs yet) -> the config's peers through the device's
@@ -29,9 +32,7 @@
  */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -47,7 +48,6 @@
 
 #include <rte_eal.h>
 #include <rte_errno.h>
-#include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
@@ -59,12 +59,14 @@
 #include "wgc_device.h"
 #include "wgc_ethdev.h"
 #include "wgc_iobuf.h"
+#include "wgc_l2.h"
 #include "wgc_net.h"
 #include "wgc_peers.h"
 #include "wgc_pipeline.h"
 #include "wgc_proto.h"
 #include "wgc_tun.h"
 
+#include "daemon.h"
 #include "log.h"
 #include "notify.h"
 #include "cluster.h"
@@ -139,37 +141,6 @@ usage(const char *prog)
 		"                   sockets)\n", prog);
 }
 
-/* everything the daemon holds, torn down in reverse order */
-struct wgc_daemon {
-	struct wgc_startup_conf conf;
-	struct rte_mempool *pool;
-	struct rte_rcu_qsbr *qsbr;
-	struct wgc_device *dev;
-	/* the device's (freed with it) */
-	struct wgc_identity *id;
-	struct wgc_peers *peers;
-	struct wgc_pipeline *pl;
-	struct wgc_app_outer outer;
-	struct wgc_tun *tun;
-	struct wgc_ethdev *inner_eth;
-	struct wgc_control *ctl;
-	struct wgc_cluster *cluster;  /* control.cluster, else NULL */
-	struct wgc_monitor *mon;
-	struct wgc_app_ondemand *ondemand;  /* NULL: not on demand */
-	bool once;
-	uint16_t nb_workers;
-	unsigned int lcores[WGC_PIPELINE_WORKERS_MAX];
-	struct wgc_pipeline_launch launch[WGC_PIPELINE_WORKERS_MAX];
-	/* handshake lcores other than the main one; hs_on_main: the main
-	 * lcore answers handshakes too (the pipeline's first) */
-	uint16_t nb_hs;
-	bool hs_on_main;
-	unsigned int hs_lcores[WGC_PIPELINE_HANDSHAKE_MAX];
-	struct wgc_pipeline_launch hs_launch[WGC_PIPELINE_HANDSHAKE_MAX];
-	bool launched;
-	bool eal;
-};
-
 /* ---- edges ---- */
 
 static uint16_t
@@ -198,85 +169,6 @@ null_tx(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n)
 }
 
 /* ---- setup ---- */
-
-/* handshake_lcores (lib/conf checked that none is a worker) */
-static int
-setup_handshake_lcores(struct wgc_daemon *d)
-{
-	unsigned int lc, i;
-
-	d->hs_on_main = d->conf.n_handshake_lcores == 0;
-	if (d->conf.n_handshake_lcores > WGC_PIPELINE_HANDSHAKE_MAX) {
-		fprintf(stderr, "wgc: handshake_lcores: at most %u\n",
-			WGC_PIPELINE_HANDSHAKE_MAX);
-		return -1;
-	}
-	for (i = 0; i < d->conf.n_handshake_lcores; i++) {
-		lc = d->conf.handshake_lcores[i];
-		if (lc == rte_get_main_lcore()) {
-			d->hs_on_main = true;
-			continue;
-		}
-		if (lc >= RTE_MAX_LCORE || !rte_lcore_is_enabled(lc)) {
-			fprintf(stderr, "wgc: handshake_lcores[%u]: lcore %u is "
-				"not enabled (EAL -l)\n", i, lc);
-			return -1;
-		}
-		d->hs_lcores[d->nb_hs++] = lc;
-	}
-	return 0;
-}
-
-static bool
-is_handshake_lcore(const struct wgc_daemon *d, unsigned int lc)
-{
-	unsigned int k;
-
-	for (k = 0; k < d->nb_hs; k++)
-		if (d->hs_lcores[k] == lc)
-			return true;
-	return false;
-}
-
-static int
-setup_workers(struct wgc_daemon *d)
-{
-	unsigned int lc, i;
-
-	if (setup_handshake_lcores(d) < 0)
-		return -1;
-	if (d->conf.n_workers > 0) {
-		if (d->conf.n_workers > WGC_PIPELINE_WORKERS_MAX) {
-			fprintf(stderr, "wgc: at most %u workers\n",
-				WGC_PIPELINE_WORKERS_MAX);
-			return -1;
-		}
-		for (i = 0; i < d->conf.n_workers; i++) {
-			lc = d->conf.workers[i];
-			if (lc >= RTE_MAX_LCORE || !rte_lcore_is_enabled(lc) ||
-					lc == rte_get_main_lcore()) {
-				fprintf(stderr, "wgc: workers[%u]: lcore %u is "
-					"not an enabled worker lcore (EAL -l)\n",
-					i, lc);
-				return -1;
-			}
-			d->lcores[d->nb_workers++] = lc;
-		}
-	} else {
-		RTE_LCORE_FOREACH_WORKER(lc) {
-			if (d->nb_workers == WGC_PIPELINE_WORKERS_MAX)
-				break;
-			if (!is_handshake_lcore(d, lc))
-				d->lcores[d->nb_workers++] = lc;
-		}
-	}
-	if (d->nb_workers == 0) {
-		fprintf(stderr, "wgc: no worker lcore: give EAL at least two "
-			"lcores (e.g. \"-l\", \"0-1\")\n");
-		return -1;
-	}
-	return 0;
-}
 
 /*
  * virtio_user with server=1 binds its socket path and fails if the file
@@ -342,15 +234,14 @@ setup_inner_l3(const struct wgc_inner_conf *in, struct wgc_pipeline_conf *plc)
 }
 
 static int
-setup_inner(struct wgc_daemon *d, struct wgc_pipeline_edge *edge,
-		bool *l2)
+setup_inner(struct wgc_daemon *d, struct wgc_pipeline_edge *edge)
 {
 	const struct wgc_inner_conf *in = &d->conf.inner;
 	struct wgc_ethdev_conf ec = { 0 };
 	char devname[300];
+	struct wgc_l2_conf lc = { 0 };
 	unsigned int i;
 
-	*l2 = false;
 	if (in->type == WGC_INNER_TUN) {
 		struct wgc_tun_conf tc = { 0 };
 
@@ -414,130 +305,18 @@ setup_inner(struct wgc_daemon *d, struct wgc_pipeline_edge *edge,
 				"the backend connect)\n");
 		return -1;
 	}
-	edge->rx = wgc_app_eth_rx;
-	edge->tx = wgc_app_eth_tx;
-	edge->ctx = d->inner_eth;
-	*l2 = true;
-	return 0;
-}
-
-/* ---- control plane ---- */
-
-/* the TUN edge's counters */
-static unsigned int
-stats_edges(struct wgc_daemon *d, struct wgc_stat *out, unsigned int n,
-		unsigned int max)
-{
-	if (d->tun != NULL) {
-		struct wgc_tun_stats ts;
-
-		wgc_tun_stats(d->tun, &ts);
-#define PUT(f) n = wgc_stat_put(out, n, max, "tun_" #f, "", -1, ts.f)
-		PUT(rx_packets);
-		PUT(rx_bytes);
-		PUT(rx_nobuf);
-		PUT(rx_errors);
-		PUT(tx_packets);
-		PUT(tx_bytes);
-		PUT(tx_errors);
-		PUT(tx_gro);
-		PUT(rx_gso);
-#undef PUT
-	}
-	return n;
-}
-
-/* the edges' counters for /v1/stats and /metrics: lib/net and the TUN
- * edge (the device reports lib/proto's, the pipeline's and the parking
- * lot's itself) */
-static int
-daemon_stats(void *ctx, struct wgc_stat *out, unsigned int max)
-{
-	struct wgc_daemon *d = ctx;
-	struct wgc_net_stats ns;
-	unsigned int n = 0, i;
-	char name[32];
-
-	wgc_app_outer_net_sum(&d->outer, &ns);
-#define PUT(f) n = wgc_stat_put(out, n, max, "net_" #f, "", -1, ns.f)
-	PUT(rx_wg);
-	PUT(rx_arp);
-	PUT(rx_nd);
-	PUT(rx_echo);
-	PUT(rx_icmp_error);
-	PUT(tx_encap);
-	PUT(tx_held);
-	PUT(arp_reply_tx);
-	PUT(arp_request_tx);
-	PUT(nd_na_tx);
-	PUT(nd_ns_tx);
-	PUT(echo_reply_tx);
-	PUT(neigh_learned);
-	PUT(neigh_expired);
-	PUT(hold_flushed);
-	PUT(rx_frag);
-	PUT(rx_reassembled);
-	PUT(tx_fragmented);
-	PUT(tx_frags);
-#undef PUT
-	for (i = 0; i < WGC_NET_DROP__MAX; i++) {
-		snprintf(name, sizeof(name), "net_%s", wgc_net_drop_name(i));
-		n = wgc_stat_put(out, n, max, "drops", name, -1, ns.drop[i]);
-	}
-	n = wgc_app_outer_stats(&d->outer, out, n, max);
-	n = stats_edges(d, out, n, max);
-	return (int)(n + wgc_app_ondemand_stats(d->ondemand, out + n,
-		max - n));
-}
-
-/* rte_telemetry's /wgc/stats: the device's (the edges' included) and the
- * monitor's figures */
-static int
-daemon_stats_all(void *ctx, struct wgc_stat *out, unsigned int max)
-{
-	struct wgc_daemon *d = ctx;
-	int n = RTE_MAX(wgc_device_ops.stats_read(d->dev, out, max), 0), k;
-
-	k = wgc_monitor_stats(d->mon, out + n, max - (unsigned int)n);
-	return n + RTE_MAX(k, 0);
-}
-
-static uint64_t
-worker_heartbeat(void *ctx, unsigned int w)
-{
-	struct wgc_daemon *d = ctx;
-
-	return wgc_pipeline_heartbeat(d->pl, (uint16_t)w);
-}
-
-/* the health monitor: every pool, the ports' links, worker heartbeats */
-static int
-setup_monitor(struct wgc_daemon *d)
-{
-	int rc;
-
-	d->mon = wgc_monitor_create(NULL);
-	if (d->mon == NULL) {
-		fprintf(stderr, "wgc: monitor: out of memory\n");
+	/* the port carries Ethernet frames, the pipeline IP packets */
+	lc.lower = (struct wgc_pipeline_edge){ wgc_app_eth_rx, wgc_app_eth_tx,
+		d->inner_eth };
+	lc.mac = *wgc_ethdev_mac(d->inner_eth);
+	lc.socket_id = SOCKET_ID_ANY;
+	d->inner_l2 = wgc_l2_create(&lc);
+	if (d->inner_l2 == NULL) {
+		fprintf(stderr, "wgc: inner port %s: Ethernet adapter: %s\n",
+			ec.devname, rte_strerror(rte_errno));
 		return -1;
 	}
-	rc = wgc_monitor_add_pool(d->mon, d->pool);
-	if (rc == 0)
-		rc = wgc_app_outer_monitor(&d->outer, d->mon);
-	if (rc == 0 && d->inner_eth != NULL) {
-		rc = wgc_monitor_add_pool(d->mon,
-			wgc_ethdev_pool(d->inner_eth));
-		if (rc == 0)
-			rc = wgc_monitor_add_port(d->mon, "inner",
-				wgc_ethdev_port_id(d->inner_eth));
-	}
-	if (rc == 0)
-		rc = wgc_monitor_set_workers(d->mon, d->nb_workers,
-			worker_heartbeat, d);
-	if (rc != 0) {
-		fprintf(stderr, "wgc: monitor: %s\n", strerror(-rc));
-		return -1;
-	}
+	*edge = wgc_l2_edge(d->inner_l2);
 	return 0;
 }
 
@@ -558,78 +337,6 @@ daemon_set_port(void *ctx, uint16_t port)
 	struct wgc_daemon *d = ctx;
 
 	return wgc_app_outer_set_listen_port(&d->outer, port);
-}
-
-/* a socket another live process serves is never taken over */
-static int
-socket_in_use(const char *path)
-{
-	struct sockaddr_un sa;
-	int fd, rc;
-
-	if (path[0] == '\0' || strlen(path) >= sizeof(sa.sun_path))
-		return 0;
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return 0;
-	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	close(fd);
-	return rc == 0;
-}
-
-static int
-setup_control(struct wgc_daemon *d)
-{
-	struct wgc_control_params cp = { 0 };
-	struct wgc_conf_error err = { 0 };
-	struct wgc_control_conf *cc = &d->conf.control;
-	char uapi[sizeof(cc->uapi_dir) + 32];
-	sigset_t block, old;
-
-	snprintf(uapi, sizeof(uapi), "%s/%s.sock", cc->uapi_dir,
-		d->conf.iface.name);
-	if (!d->once && socket_in_use(cc->socket)) {
-		fprintf(stderr, "wgc: control.socket %s is served by another "
-			"process (set control.socket)\n", cc->socket);
-		return -1;
-	}
-	if (!d->once && cc->uapi_dir[0] != '\0' && socket_in_use(uapi)) {
-		fprintf(stderr, "wgc: UAPI socket %s is served by another "
-			"process (another interface named %s?)\n", uapi,
-			d->conf.iface.name);
-		return -1;
-	}
-	cp.conf = cc;
-	cp.ifname = d->conf.iface.name;
-	cp.ops = &wgc_device_ops;
-	cp.ctx = d->dev;
-	cp.monitor = d->mon;
-	/* --once: the state directory still applies, no sockets */
-	cp.no_rest = d->once;
-	cp.no_uapi = d->once;
-	/* the control threads leave the stop signals to the main thread */
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGUSR1);
-	sigaddset(&block, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
-	d->ctl = wgc_control_create(&cp, &err);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (d->ctl == NULL) {
-		fprintf(stderr, "wgc: control: %s\n", err.msg);
-		return -1;
-	}
-	if (!d->once)
-		printf("wgc: control: REST %s, UAPI %s, state %s\n",
-			cc->socket[0] != '\0' ? cc->socket : "(off)",
-			cc->uapi_dir[0] != '\0' ? uapi : "(off)",
-			cc->state_dir[0] != '\0' ? cc->state_dir :
-			"(not persisted)");
-	return 0;
 }
 
 /*
@@ -696,7 +403,7 @@ setup(struct wgc_daemon *d, const char *prog)
 		return -1;
 	}
 	d->eal = true;
-	if (setup_workers(d) < 0)
+	if (wgc_app_setup_workers(d) < 0)
 		return -1;
 	if (d->conf.inner.type == WGC_INNER_VIRTIO_USER)
 		/*
@@ -739,7 +446,7 @@ setup(struct wgc_daemon *d, const char *prog)
 	dp.socket_id = SOCKET_ID_ANY;
 	dp.set_listen_port = daemon_set_port;
 	dp.set_listen_port_ctx = d;
-	dp.stats = daemon_stats;
+	dp.stats = wgc_app_daemon_stats;
 	dp.stats_ctx = d;
 	d->dev = wgc_device_create(&dp);
 	if (d->dev == NULL) {
@@ -751,12 +458,8 @@ setup(struct wgc_daemon *d, const char *prog)
 	if (wgc_app_outer_open(&d->outer, &d->conf, d->nb_workers) < 0)
 		return -1;
 	wgc_app_outer_edges(&d->outer, &plc);
-	if (setup_inner(d, &plc.inner, &plc.inner_l2) < 0)
+	if (setup_inner(d, &plc.inner) < 0)
 		return -1;
-	if (d->inner_eth != NULL) {
-		plc.inner_mac = *wgc_ethdev_mac(d->inner_eth);
-		memset(&plc.inner_peer_mac, 0xff, sizeof(plc.inner_peer_mac));
-	}
 	plc.name = "wgc";
 	plc.peers = d->peers;
 	plc.tx_recycler = wgc_ethdev_recycler(d->outer.p[0].eth);
@@ -782,7 +485,7 @@ setup(struct wgc_daemon *d, const char *prog)
 		fprintf(stderr, "wgc: config: %s\n", err.msg);
 		return -1;
 	}
-	if (setup_monitor(d) < 0 || setup_control(d) < 0 || (!d->once &&
+	if (wgc_app_setup_monitor(d) < 0 || wgc_app_setup_control(d) < 0 || (!d->once &&
 			(wgc_app_ondemand_start(d->ondemand, d->ctl, d->peers,
 				d->pl, d->conf.peers, d->conf.n_peers) < 0 ||
 			wgc_app_cluster_start(&d->conf, d->ctl, d->pl,
@@ -817,110 +520,6 @@ launch_workers(struct wgc_daemon *d)
 	d->launched = true;
 }
 
-static void
-print_state(struct wgc_daemon *d)
-{
-	struct wgc_pipeline_stats st;
-	struct wgc_net_stats ns;
-	struct wgc_proto_stats ps;
-	struct wgc_peer *p;
-	uint32_t pos = 0;
-	unsigned int i;
-	char b64[WGC_KEY_B64_LEN + 1];
-
-	wgc_pipeline_stats_sum(d->pl, &st);
-	printf("wgc: stats: outer_rx %" PRIu64 " wg_rx %" PRIu64
-		" handshake_rx %" PRIu64 " decap_ok %" PRIu64
-		" keepalive_rx %" PRIu64 " inner_tx %" PRIu64
-		" inner_rx %" PRIu64 " encap_ok %" PRIu64 " outer_tx %" PRIu64
-		" staged %" PRIu64 " roamed %" PRIu64 " handshake_tx %" PRIu64
-		" keepalive_tx %" PRIu64 "\n",
-		st.outer_rx, st.wg_rx, st.handshake_rx, st.decap_ok,
-		st.keepalive_rx, st.inner_tx, st.inner_rx, st.encap_ok,
-		st.outer_tx, st.staged, st.roamed, st.handshake_tx,
-		st.keepalive_tx);
-	printf("wgc: inner mtu: icmp_tx %" PRIu64 " icmp_rate_limited %" PRIu64
-		" mss_clamped %" PRIu64 "\n", st.icmp_tx, st.icmp_rate_limited,
-		st.mss_clamped);
-	for (i = 0; i < WGC_PL_DROP__MAX; i++)
-		if (st.drop[i] != 0)
-			printf("wgc: drop: pipeline.%s %" PRIu64 "\n",
-				wgc_pipeline_drop_name(i), st.drop[i]);
-	wgc_app_outer_net_sum(&d->outer, &ns);
-	printf("wgc: net: rx_wg %" PRIu64 " arp %" PRIu64 " nd %" PRIu64
-		" echo %" PRIu64 " tx_encap %" PRIu64 " arp_reply_tx %" PRIu64
-		" nd_na_tx %" PRIu64 " nd_ns_tx %" PRIu64 "\n", ns.rx_wg,
-		ns.rx_arp, ns.rx_nd, ns.rx_echo, ns.tx_encap, ns.arp_reply_tx,
-		ns.nd_na_tx, ns.nd_ns_tx);
-	printf("wgc: net icmp: rx_icmp_error %" PRIu64 "\n", ns.rx_icmp_error);
-	printf("wgc: net frag: rx_frag %" PRIu64 " rx_reassembled %" PRIu64
-		" tx_fragmented %" PRIu64 " tx_frags %" PRIu64 "\n",
-		ns.rx_frag, ns.rx_reassembled, ns.tx_fragmented, ns.tx_frags);
-	for (i = 0; i < WGC_NET_DROP__MAX; i++)
-		if (ns.drop[i] != 0)
-			printf("wgc: drop: net.%s %" PRIu64 "\n",
-				wgc_net_drop_name(i), ns.drop[i]);
-	{
-		struct wgc_ethdev_queue_stats es;
-
-		wgc_app_outer_print(&d->outer);
-		if (d->inner_eth != NULL) {
-			wgc_ethdev_stats(d->inner_eth, &es);
-			printf("wgc: inner port: rx %" PRIu64 " tx %" PRIu64
-				" tx_unsent %" PRIu64 "\n", es.rx_packets,
-				es.tx_packets, es.tx_unsent);
-		}
-	}
-	if (d->tun != NULL) {
-		struct wgc_tun_stats ts;
-
-		wgc_tun_stats(d->tun, &ts);
-		printf("wgc: tun: rx %" PRIu64 " tx %" PRIu64 " rx_nobuf %"
-			PRIu64 " rx_errors %" PRIu64 " tx_errors %" PRIu64
-			"\n", ts.rx_packets, ts.tx_packets, ts.rx_nobuf,
-			ts.rx_errors, ts.tx_errors);
-		printf("wgc: tun: offload %s gso %" PRIu64 " gso_segs %" PRIu64
-			" csum %" PRIu64 " vnet_drops %" PRIu64 " gro %" PRIu64
-			" gro_segs %" PRIu64 "\n",
-			wgc_tun_offload(d->tun) ? "on" : "off", ts.rx_gso,
-			ts.rx_gso_segs, ts.rx_csum,
-			WGC_TUN_STATS_VNET_DROPS(&ts), ts.tx_gro,
-			ts.tx_gro_segs);
-	}
-	wgc_identity_stats(d->id, &ps);
-	for (i = 0; i < WGC_CNT_MAX; i++)
-		if (ps.c[i] != 0)
-			printf("wgc: proto: %s %" PRIu64 "\n",
-				wgc_proto_counter_name(i), ps.c[i]);
-	wgc_peers_lock(d->peers);
-	while ((p = wgc_peers_next(d->peers, &pos)) != NULL) {
-		struct wgc_peer_stats s;
-
-		wgc_peer_stats_get(p, &s);
-		wgc_key_to_base64(p->proto.remote_static, b64);
-		printf("wgc: peer %s: rx %" PRIu64 " pkts %" PRIu64
-			" B, tx %" PRIu64 " pkts %" PRIu64 " B, "
-			"last handshake %s\n", b64, s.rx_packets, s.rx_bytes,
-			s.tx_packets, s.tx_bytes,
-			p->last_handshake_wall_ns != 0 ? "yes" : "never");
-	}
-	wgc_peers_unlock(d->peers);
-	fflush(stdout);
-}
-
-static void
-daemon_info(void *ctx, const char **name, unsigned int *workers,
-		unsigned int *peers, unsigned int *listen_port)
-{
-	struct wgc_daemon *d = ctx;
-
-	*name = d->conf.iface.name;
-	*workers = d->nb_workers;
-	*peers = wgc_peers_count(d->peers);
-	/* the live port (PATCH /v1/interface, wg set may change it) */
-	*listen_port = wgc_net_port_listen_port(d->outer.p[0].net);
-}
-
 static int
 teardown(struct wgc_daemon *d)
 {
@@ -942,9 +541,10 @@ teardown(struct wgc_daemon *d)
 	if (d->inner_eth != NULL)
 		wgc_ethdev_stop(d->inner_eth);
 	if (d->pl != NULL)
-		print_state(d);
+		wgc_app_print_state(d);
 	/* the pipeline, the peer table and the identity */
 	wgc_device_destroy(d->dev);
+	wgc_l2_free(d->inner_l2);
 	wgc_tun_close(d->tun);
 	if (wgc_ethdev_close_checked(d->inner_eth) != 0) {
 		fprintf(stderr, "wgc: inner port: buffers leaked\n");
@@ -967,90 +567,6 @@ teardown(struct wgc_daemon *d)
 	if (d->eal)
 		rte_eal_cleanup();
 	return rc;
-}
-
-/* ---- first start ---- */
-
-/*
- * A configuration without a private key and a state directory that holds
- * none yet: generate one; the control plane writes it there (0600) and
- * loads it at every later start.
- */
-static int
-first_start_key(struct wgc_daemon *d)
-{
-	const struct wgc_control_conf *cc = &d->conf.control;
-	uint8_t sk[WGC_KEY_LEN];
-	char path[sizeof(cc->state_dir) + 16];
-	struct stat st;
-	int rc;
-
-	if (!wgc_key_is_zero(d->conf.iface.private_key) ||
-			cc->state_dir[0] == '\0' || !cc->state_wins)
-		return 0;
-	snprintf(path, sizeof(path), "%s/private_key", cc->state_dir);
-	if (stat(path, &st) == 0 || errno != ENOENT)
-		return 0;
-	wgc_key_generate(sk);
-	rc = wgc_iface_set_private_key(&d->conf.iface, sk);
-	explicit_bzero(sk, sizeof(sk));
-	if (rc != 0) {
-		fprintf(stderr, "wgc: cannot generate a private key\n");
-		return -1;
-	}
-	if (!d->once)
-		printf("wgc: first start: new private key, kept in %s "
-			"(0600)\n", path);
-	return 0;
-}
-
-/*
- * wgcctl beside this binary (a build tree: build/app/wgcctl), else the
- * one in PATH (installed: sbin/wgc, bin/wgcctl)
- */
-static void
-wgcctl_path(char *out, size_t len)
-{
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	char *slash;
-
-	snprintf(out, len, "wgcctl");
-	if (n <= 0)
-		return;
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (slash == NULL || (size_t)(slash - exe) + 8 >= len)
-		return;
-	snprintf(slash + 1, sizeof(exe) - (size_t)(slash + 1 - exe), "wgcctl");
-	if (access(exe, X_OK) == 0)
-		snprintf(out, len, "%s", exe);
-}
-
-/* how to reach the daemon and add a client, once it is up */
-static void
-print_first_steps(const struct wgc_daemon *d)
-{
-	const struct wgc_iface_conf *i = &d->conf.iface;
-	const struct wgc_control_conf *cc = &d->conf.control;
-	bool other = strcmp(cc->socket, "/run/wgc/wgc.sock") != 0;
-	struct wgc_endpoint e;
-	char ep[WGC_ADDR_STR_LEN] = "(no outer address)";
-	char ctl[PATH_MAX];
-
-	if (d->once || cc->socket[0] == '\0')
-		return;
-	if (i->n_outer_addrs > 0) {
-		e.addr = i->outer_addrs[0];
-		e.port = wgc_net_port_listen_port(d->outer.p[0].net);
-		wgc_endpoint_format(&e, ep, sizeof(ep));
-	}
-	wgcctl_path(ctl, sizeof(ctl));
-	printf("wgc: clients reach %s; add one with:\n"
-		"wgc:   %s%s%s peer add --generate --name NAME > NAME.conf\n"
-		"wgc: (a wg-quick config; README.md shows a client in a "
-		"network namespace)\n", ep, ctl, other ? " -s " : "",
-		other ? cc->socket : "");
 }
 
 /* SIGHUP: reload the startup file, telling systemd around it */
@@ -1112,7 +628,7 @@ main(int argc, char **argv)
 	}
 
 	d.once = once;
-	if (first_start_key(&d) < 0) {
+	if (wgc_app_first_start_key(&d) < 0) {
 		wgc_startup_conf_free(&d.conf);
 		return EXIT_FAILURE;
 	}
@@ -1161,8 +677,8 @@ main(int argc, char **argv)
 	}
 	{
 		const struct wgc_app_telemetry_ops tops = {
-			.stats = daemon_stats_all,
-			.info = daemon_info,
+			.stats = wgc_app_daemon_stats_all,
+			.info = wgc_app_daemon_info,
 			.ctx = &d,
 		};
 
@@ -1170,7 +686,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "wgc: telemetry commands not "
 				"registered\n");
 	}
-	print_first_steps(&d);
+	wgc_app_print_first_steps(&d);
 	fflush(stdout);
 	if (!once) {
 		char status[96];
@@ -1186,7 +702,7 @@ main(int argc, char **argv)
 		wgc_monitor_sample(d.mon, mono_ms());
 		if (dump) {
 			dump = 0;
-			print_state(&d);
+			wgc_app_print_state(&d);
 		}
 		if (reload) {
 			reload = 0;

@@ -222,6 +222,21 @@ wgc_endpoint_parse(struct wgc_endpoint *e, const char *s, const char **why)
 	return 0;
 }
 
+int
+wgc_endpoint_parse_lenient(struct wgc_endpoint *e, const char *s,
+		const char **why)
+{
+	struct wgc_addr a;
+
+	if (wgc_addr_parse(&a, s) != 0)
+		return wgc_endpoint_parse(e, s, why);
+	memset(e, 0, sizeof(*e));
+	e->addr = a;
+	if (why != NULL)
+		*why = NULL;
+	return 0;
+}
+
 char *
 wgc_endpoint_format(const struct wgc_endpoint *e, char *buf, size_t len)
 {

@@ -133,6 +133,16 @@ void wgc_prefix_normalise(struct wgc_prefix *c);
 int wgc_endpoint_parse(struct wgc_endpoint *e, const char *s,
 		const char **why);
 
+/**
+ * Parse a bare IPv4 or IPv6 address (port 0) or an endpoint as
+ * wgc_endpoint_parse() does: "a.b.c.d", "v6", "a.b.c.d:port",
+ * "[v6]:port", for inputs whose port is optional. Any thread.
+ *
+ * @return 0, or -1 with a reason in @p why if non-NULL.
+ */
+int wgc_endpoint_parse_lenient(struct wgc_endpoint *e, const char *s,
+		const char **why);
+
 /** Format "a.b.c.d:port" or "[v6]:port"; returns @p buf. Any thread. */
 char *wgc_endpoint_format(const struct wgc_endpoint *e, char *buf,
 		size_t len);

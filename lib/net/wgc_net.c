@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
 /*
- * Port life cycle, counters, names and endpoint text.
+ * Port life cycle, counters and names.
  */
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
@@ -353,62 +351,6 @@ wgc_net_stats_reset(struct wgc_net_port *p)
 
 	for (i = 0; i <= RTE_MAX_LCORE; i++)
 		memset(&p->lc[i].st, 0, sizeof(p->lc[i].st));
-}
-
-int
-wgc_net_endpoint_parse(const char *s, bool want_port,
-		struct wgc_endpoint *ep)
-{
-	char buf[64];
-	const char *host = s, *port = NULL;
-	char *end;
-	unsigned long pv;
-	size_t len;
-
-	if (s == NULL || ep == NULL)
-		return -EINVAL;
-	memset(ep, 0, sizeof(*ep));
-	len = strlen(s);
-	if (len == 0 || len >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, s, len + 1);
-	if (buf[0] == '[') {
-		char *rb = strchr(buf, ']');
-
-		if (rb == NULL)
-			return -EINVAL;
-		*rb = '\0';
-		host = buf + 1;
-		if (rb[1] == ':')
-			port = rb + 2;
-		else if (rb[1] != '\0')
-			return -EINVAL;
-	} else {
-		char *c = strchr(buf, ':');
-
-		host = buf;
-		/* one colon: IPv4 with port; more: a bare IPv6 address */
-		if (c != NULL && strchr(c + 1, ':') == NULL) {
-			*c = '\0';
-			port = c + 1;
-		}
-	}
-	if (inet_pton(AF_INET, host, &ep->addr.ip4) == 1)
-		ep->addr.family = AF_INET;
-	else if (inet_pton(AF_INET6, host, ep->addr.bytes) == 1)
-		ep->addr.family = AF_INET6;
-	else
-		return -EINVAL;
-	if (port == NULL)
-		return want_port ? -EINVAL : 0;
-	if (*port < '0' || *port > '9')
-		return -EINVAL;
-	errno = 0;
-	pv = strtoul(port, &end, 10);
-	if (errno != 0 || *end != '\0' || pv == 0 || pv > 65535)
-		return -EINVAL;
-	ep->port = (uint16_t)pv;
-	return 0;
 }
 
 unsigned int

@@ -461,17 +461,6 @@ const char *wgc_net_drop_name(unsigned int reason);
 /** @return a short name for a class ("wg", "arp"...), or "?". */
 const char *wgc_net_class_name(unsigned int cls);
 
-/**
- * Parse "a.b.c.d", "x:y::z", "a.b.c.d:port" or "[x::y]:port" (port
- * required when want_port) into an endpoint. Host stack helper for configs
- * and tests.
- *
- * @return
- *   0, or -EINVAL.
- */
-int wgc_net_endpoint_parse(const char *s, bool want_port,
-		struct wgc_endpoint *ep);
-
 #ifdef __cplusplus
 }
 #endif

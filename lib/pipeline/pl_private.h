@@ -26,7 +26,6 @@
 
 #include <rte_byteorder.h>
 #include <rte_common.h>
-#include <rte_ether.h>
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
@@ -278,21 +277,6 @@ route_inner(const struct wgc_peers_fast *f, const uint8_t *ip, uint32_t len,
 	if (len >= 40 && (ip[0] >> 4) == 6)
 		return wgc_peers_route6(f, ip + (dst ? 24 : 8));
 	return NULL;
-}
-
-static inline void
-add_ether(struct wgc_pipeline *pl, struct wgc_view *v)
-{
-	struct rte_ether_hdr *eh;
-	uint16_t type = (v->data[0] >> 4) == 6 ? RTE_ETHER_TYPE_IPV6 :
-		RTE_ETHER_TYPE_IPV4;
-
-	eh = (struct rte_ether_hdr *)wgc_view_prepend(v, sizeof(*eh));
-	if (eh == NULL)
-		return;
-	eh->dst_addr = pl->c.inner_peer_mac;
-	eh->src_addr = pl->c.inner_mac;
-	eh->ether_type = rte_cpu_to_be_16(type);
 }
 
 /*

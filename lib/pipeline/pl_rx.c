@@ -194,8 +194,6 @@ rx_inner(struct wgc_pipeline *pl, struct worker *wk, struct rx_run *run,
 	if ((pl->c.mss4 | pl->c.mss6) != 0 &&
 			pl_mss_clamp(v->data, v->len, pl->c.mss4, pl->c.mss6))
 		wk->st.mss_clamped++;
-	if (pl->c.inner_l2)
-		add_ether(pl, v);
 	wgc_view_claim(out, v);
 	return true;
 }

@@ -200,34 +200,6 @@ park(struct wgc_pipeline *pl, struct worker *wk, struct wgc_peer *p,
 	want_handshake(pl, wk, p);
 }
 
-/*
- * An Ethernet frame from the inner edge: anything but IPv4/IPv6 is dropped
- * (returns false); the inner router's MAC is learnt from the source and
- * the header removed.
- */
-static inline bool
-strip_ether(struct wgc_pipeline *pl, struct worker *wk, struct wgc_view *v)
-{
-	const struct rte_ether_hdr *eh = (const void *)v->data;
-	const uint16_t ip4 = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	const uint16_t ip6 = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
-
-	if (v->len < sizeof(*eh) ||
-			(eh->ether_type != ip4 && eh->ether_type != ip6)) {
-		wk->st.drop[WGC_PL_DROP_INNER_NOT_IP]++;
-		wgc_view_release(v);
-		return false;
-	}
-	/* learn the inner router's MAC (racy 6-byte copy; all writers write
-	 * the same address in practice) */
-	if (rte_is_unicast_ether_addr(&eh->src_addr) &&
-			!rte_is_same_ether_addr(&eh->src_addr,
-				&pl->c.inner_peer_mac))
-		pl->c.inner_peer_mac = eh->src_addr;
-	wgc_view_adj(v, sizeof(*eh));
-	return true;
-}
-
 unsigned int
 pl_worker_inner(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 		uint64_t now)
@@ -246,8 +218,6 @@ pl_worker_inner(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 		struct wgc_keypair *kp;
 		struct wgc_peer *p;
 
-		if (pl->c.inner_l2 && !strip_ether(pl, wk, &v[i]))
-			continue;
 		p = route_inner(pl->fast, v[i].data, v[i].len, true);
 		if (p == NULL) {
 			wk->st.drop[WGC_PL_DROP_NO_PEER]++;
@@ -274,12 +244,8 @@ pl_worker_inner(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 	}
 	if (ne > 0)
 		seal_and_send(pl, w, wk, ev, kps, peers, ne, now, false);
-	if (ni > 0) {
-		if (pl->c.inner_l2)
-			for (i = 0; i < ni; i++)
-				add_ether(pl, &icmp[i]);
+	if (ni > 0)
 		pl->c.inner.tx(pl->c.inner.ctx, w, icmp, ni);
-	}
 	return n;
 }
 

@@ -42,7 +42,6 @@ static const char * const drop_names[WGC_PL_DROP__MAX] = {
 	[WGC_PL_DROP_NO_ENDPOINT] = "no_endpoint",
 	[WGC_PL_DROP_ENCAP] = "encap",
 	[WGC_PL_DROP_STAGED_OVERFLOW] = "staged_overflow",
-	[WGC_PL_DROP_INNER_NOT_IP] = "inner_not_ip",
 	[WGC_PL_DROP_EVENT_FULL] = "event_ring_full",
 	[WGC_PL_DROP_PARK_EXPIRED] = "park_expired",
 	[WGC_PL_DROP_PARK_GAVE_UP] = "park_gave_up",

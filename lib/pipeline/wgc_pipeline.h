@@ -50,7 +50,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <rte_ether.h>
 #include <rte_rcu_qsbr.h>
 
 #include "wgc_iobuf.h"
@@ -110,7 +109,6 @@ enum wgc_pipeline_drop {
 	WGC_PL_DROP_NO_ENDPOINT,      /**< peer has no endpoint yet */
 	WGC_PL_DROP_ENCAP,            /**< encap failed (room, counter) */
 	WGC_PL_DROP_STAGED_OVERFLOW,  /**< a parking bound dropped one */
-	WGC_PL_DROP_INNER_NOT_IP,     /**< inner RX: not IPv4/IPv6 */
 	WGC_PL_DROP_EVENT_FULL,       /**< event ring full (event lost) */
 	WGC_PL_DROP_PARK_EXPIRED,     /**< parked longer than the bound */
 	WGC_PL_DROP_PARK_GAVE_UP,     /**< parked, handshake attempts over */
@@ -155,14 +153,9 @@ struct wgc_pipeline_conf {
 	 * configured endpoint (wgc_pipeline_route_port()) */
 	uint16_t nb_ports;
 	struct wgc_pipeline_port extra_ports[WGC_PIPELINE_PORTS_MAX - 1];
-	struct wgc_pipeline_edge inner;  /**< inner edge */
-	/** the inner edge carries Ethernet frames (ethdev): strip on RX,
-	 * prepend src inner_mac / dst inner_peer_mac on TX; inner_peer_mac
-	 * is then learnt from the source of received frames (the inner
-	 * router); give broadcast until then */
-	bool inner_l2;
-	struct rte_ether_addr inner_mac;
-	struct rte_ether_addr inner_peer_mac;
+	/** inner edge (IP packets; an Ethernet port goes through
+	 * drivers/l2's adapter) */
+	struct wgc_pipeline_edge inner;
 	/** buffers the handshake stage originates (initiations, keepalives) */
 	struct wgc_recycler *tx_recycler;
 	uint16_t nb_workers;             /**< 1..WGC_PIPELINE_WORKERS_MAX */
