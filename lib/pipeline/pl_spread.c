@@ -27,6 +27,7 @@
  * - no job free: the missing heads are skipped at once so that the
  *   window drains (reorder_overflow); still none: the burst is dropped
  *   (spread_full);
+ * - at most PL_SPREAD_DRAIN bursts go to the inner TX queue per drain;
  * - a skipped burst that comes back later is dropped (reorder_late).
  *
  * Why bursts and not rte_reorder: work moves in bursts, so one sequence
@@ -55,6 +56,9 @@
 #define PL_SPREAD_INFLIGHT 4
 /* jobs a helper decrypts per poll */
 #define PL_SPREAD_HELP 4
+/* bursts sent per drain: an inner TX queue is not handed a whole window
+ * at once (a gap that fills releases everything behind it) */
+#define PL_SPREAD_DRAIN 8
 /* how long a missing burst may hold up the ones behind it */
 #define PL_SPREAD_WAIT_NS (2 * 1000 * 1000ull)
 
@@ -159,19 +163,19 @@ job_run(struct wgc_pipeline *pl, struct worker *wk, struct pl_job *j,
 }
 
 /*
- * Send the window's head in order. A missing head is waited for while
- * something behind it is there, at most PL_SPREAD_WAIT_NS (force: not at
- * all); then it and the missing ones after it are skipped. Returns the
- * bursts sent.
+ * Send the window's head in order, at most max bursts. A missing head is
+ * waited for while something behind it is there, at most
+ * PL_SPREAD_WAIT_NS (force: not at all); then it and the missing ones
+ * after it are skipped. Returns the bursts sent.
  */
 static unsigned int
 drain(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
-		struct pl_spread *s, uint64_t now, bool force)
+		struct pl_spread *s, uint64_t now, bool force, unsigned int max)
 {
 	struct pl_job *j;
 	unsigned int sent = 0;
 
-	while (s->head != s->next) {
+	while (s->head != s->next && sent < max) {
 		j = s->win[s->head & PL_SPREAD_MASK];
 		if (j == NULL) {
 			if (s->nb_done == 0)
@@ -238,10 +242,10 @@ job_get(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 {
 	if (s->nb_free == 0) {
 		collect(wk, s);
-		drain(pl, w, wk, s, now, false);
+		drain(pl, w, wk, s, now, false, PL_SPREAD_DRAIN);
 	}
 	if (s->nb_free == 0)
-		drain(pl, w, wk, s, now, true);
+		drain(pl, w, wk, s, now, true, 1);
 	return s->nb_free > 0 ? s->free[--s->nb_free] : NULL;
 }
 
@@ -298,7 +302,7 @@ pl_spread_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 	job_run(pl, wk, j, now);
 	s->win[j->seq & PL_SPREAD_MASK] = j;
 	s->nb_done++;
-	drain(pl, w, wk, s, now, false);
+	drain(pl, w, wk, s, now, false, PL_SPREAD_DRAIN);
 }
 
 unsigned int
@@ -324,7 +328,7 @@ pl_spread_poll(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 		}
 	}
 	n += collect(wk, s);
-	n += drain(pl, w, wk, s, now, false);
+	n += drain(pl, w, wk, s, now, false, PL_SPREAD_DRAIN);
 	__atomic_store_n(&s->busy, s->full, __ATOMIC_RELAXED);
 	s->full = false;
 	return n;
