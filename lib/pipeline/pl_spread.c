@@ -18,6 +18,10 @@
  * queue received them. Messages dropped on the way (bad tag, replay) are
  * simply absent from their burst: they never hold the order up.
  *
+ * A helper gets a burst only if it polled since it got the last one: a
+ * worker that is not running (descheduled from a CPU it shares) is not
+ * given work it would hold up.
+ *
  * Bounds, never a stall:
  * - an origin has PL_SPREAD_JOBS bursts (jobs) and a window as large, so
  *   sequence numbers never alias; a helper holds at most
@@ -59,8 +63,9 @@
 /* bursts sent per drain: an inner TX queue is not handed a whole window
  * at once (a gap that fills releases everything behind it) */
 #define PL_SPREAD_DRAIN 8
-/* how long a missing burst may hold up the ones behind it */
-#define PL_SPREAD_WAIT_NS (2 * 1000 * 1000ull)
+/* how long a missing burst may hold up the ones behind it: longer than
+ * a scheduler time slice, for workers that share a CPU */
+#define PL_SPREAD_WAIT_NS (10 * 1000 * 1000ull)
 
 /* one burst of transport messages and, once decrypted, its inner packets */
 struct pl_job {
@@ -91,8 +96,12 @@ struct pl_spread {
 	bool waiting;
 	bool full;                          /* this poll's burst was full */
 	uint16_t inflight[WGC_PIPELINE_WORKERS_MAX];
-	/* read by the other workers: the last poll's burst was full */
-	uint8_t busy __rte_cache_aligned;
+	uint64_t seen[WGC_PIPELINE_WORKERS_MAX]; /* polls of each helper
+	                                          * at the last hand-over */
+	/* read by the other workers: spread polls run (the worker is
+	 * running), and whether the last poll's burst was full */
+	uint64_t polls __rte_cache_aligned;
+	uint8_t busy;
 } __rte_cache_aligned;
 
 int
@@ -249,19 +258,29 @@ job_get(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 	return s->nb_free > 0 ? s->free[--s->nb_free] : NULL;
 }
 
-/* a helper that is not busy and holds fewer than PL_SPREAD_INFLIGHT of
- * w's jobs, in turn; w itself if none */
+/*
+ * A helper, in turn, that is not busy, holds fewer than
+ * PL_SPREAD_INFLIGHT of w's jobs and has polled since w last handed it
+ * one (it is running: a worker that shares a CPU and is not scheduled
+ * gets nothing more); w itself if none.
+ */
 static uint16_t
 pick_helper(const struct wgc_pipeline *pl, struct pl_spread *s, uint16_t w)
 {
+	const struct pl_spread *hs;
+	uint64_t polls;
 	uint16_t k, h;
 
 	for (k = 0; k < pl->nb_workers; k++) {
 		h = (uint16_t)((s->rr + k) % pl->nb_workers);
+		hs = &pl->spread[h];
 		if (h == w || s->inflight[h] >= PL_SPREAD_INFLIGHT ||
-				__atomic_load_n(&pl->spread[h].busy,
-				__ATOMIC_RELAXED))
+				__atomic_load_n(&hs->busy, __ATOMIC_RELAXED))
 			continue;
+		polls = __atomic_load_n(&hs->polls, __ATOMIC_RELAXED);
+		if (polls == s->seen[h])
+			continue;
+		s->seen[h] = polls;
 		s->rr = (uint16_t)(h + 1);
 		return h;
 	}
@@ -330,6 +349,7 @@ pl_spread_poll(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 	n += collect(wk, s);
 	n += drain(pl, w, wk, s, now, false, PL_SPREAD_DRAIN);
 	__atomic_store_n(&s->busy, s->full, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->polls, s->polls + 1, __ATOMIC_RELAXED);
 	s->full = false;
 	return n;
 }
