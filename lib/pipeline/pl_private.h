@@ -175,14 +175,18 @@ int pl_spread_create(struct wgc_pipeline *pl);
 /* release every view held and free (workers stopped) */
 void pl_spread_free(struct wgc_pipeline *pl);
 
+/* worker w's loop starts on its lcore: the CPUs it runs on (a worker
+ * never hands bursts to one that shares a CPU). Worker w. */
+void pl_spread_worker_start(struct wgc_pipeline *pl, uint16_t w);
+
 /*
- * nd transport messages that worker w received (claimed): given the next
- * burst sequence number of queue w, decrypted here or, when busy (a full
- * RX burst), handed to a worker that is not; the result waits in w's
- * reorder window. Worker w.
+ * nd transport messages that worker w received (claimed): decrypted here
+ * or, when busy (a full RX burst), handed to a worker that is not; sent
+ * at once if nothing earlier is out, else given the next burst sequence
+ * number of queue w and kept in w's reorder window. Worker w.
  */
 void pl_spread_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
-		struct wgc_view *dv, const struct wgc_endpoint *dsrc,
+		struct wgc_view *dv, struct wgc_endpoint *dsrc,
 		const uint32_t *idx, uint16_t nd, bool busy, uint64_t now);
 
 /*

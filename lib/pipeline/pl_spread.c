@@ -18,9 +18,10 @@
  * queue received them. Messages dropped on the way (bad tag, replay) are
  * simply absent from their burst: they never hold the order up.
  *
- * A helper gets a burst only if it polled since it got the last one: a
- * worker that is not running (descheduled from a CPU it shares) is not
- * given work it would hold up.
+ * A helper gets a burst only if it polled since it got the last one (a
+ * worker that is not running is not given work it would hold up), and
+ * never if its lcore shares a CPU with the origin's: it could only run
+ * instead of the origin, never beside it.
  *
  * Bounds, never a stall:
  * - an origin has PL_SPREAD_JOBS bursts (jobs) and a window as large, so
@@ -46,8 +47,10 @@
  */
 
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 
+#include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_ring.h>
 
@@ -99,9 +102,12 @@ struct pl_spread {
 	uint64_t seen[WGC_PIPELINE_WORKERS_MAX]; /* polls of each helper
 	                                          * at the last hand-over */
 	/* read by the other workers: spread polls run (the worker is
-	 * running), and whether the last poll's burst was full */
+	 * running), whether the last poll's burst was full, the CPUs of
+	 * its lcore (if known) */
 	uint64_t polls __rte_cache_aligned;
 	uint8_t busy;
+	bool cpus_known;
+	rte_cpuset_t cpus;
 } __rte_cache_aligned;
 
 int
@@ -258,11 +264,36 @@ job_get(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 	return s->nb_free > 0 ? s->free[--s->nb_free] : NULL;
 }
 
+void
+pl_spread_worker_start(struct wgc_pipeline *pl, uint16_t w)
+{
+	struct pl_spread *s;
+
+	if (pl->spread == NULL || rte_lcore_id() == LCORE_ID_ANY)
+		return;
+	s = &pl->spread[w];
+	s->cpus = rte_lcore_cpuset(rte_lcore_id());
+	__atomic_store_n(&s->cpus_known, true, __ATOMIC_RELEASE);
+}
+
+/* two workers run on lcores that share a CPU */
+static bool
+share_cpu(const struct pl_spread *a, const struct pl_spread *b)
+{
+	rte_cpuset_t both;
+
+	if (!__atomic_load_n(&a->cpus_known, __ATOMIC_ACQUIRE) ||
+			!__atomic_load_n(&b->cpus_known, __ATOMIC_ACQUIRE))
+		return false;
+	CPU_AND(&both, &a->cpus, &b->cpus);
+	return CPU_COUNT(&both) > 0;
+}
+
 /*
  * A helper, in turn, that is not busy, holds fewer than
- * PL_SPREAD_INFLIGHT of w's jobs and has polled since w last handed it
- * one (it is running: a worker that shares a CPU and is not scheduled
- * gets nothing more); w itself if none.
+ * PL_SPREAD_INFLIGHT of w's jobs, does not share a CPU with w (it could
+ * only run instead of w) and has polled since w last handed it one (it is
+ * running); w itself if none.
  */
 static uint16_t
 pick_helper(const struct wgc_pipeline *pl, struct pl_spread *s, uint16_t w)
@@ -275,7 +306,8 @@ pick_helper(const struct wgc_pipeline *pl, struct pl_spread *s, uint16_t w)
 		h = (uint16_t)((s->rr + k) % pl->nb_workers);
 		hs = &pl->spread[h];
 		if (h == w || s->inflight[h] >= PL_SPREAD_INFLIGHT ||
-				__atomic_load_n(&hs->busy, __ATOMIC_RELAXED))
+				__atomic_load_n(&hs->busy, __ATOMIC_RELAXED) ||
+				share_cpu(s, hs))
 			continue;
 		polls = __atomic_load_n(&hs->polls, __ATOMIC_RELAXED);
 		if (polls == s->seen[h])
@@ -289,14 +321,25 @@ pick_helper(const struct wgc_pipeline *pl, struct pl_spread *s, uint16_t w)
 
 void
 pl_spread_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
-		struct wgc_view *dv, const struct wgc_endpoint *dsrc,
+		struct wgc_view *dv, struct wgc_endpoint *dsrc,
 		const uint32_t *idx, uint16_t nd, bool busy, uint64_t now)
 {
 	struct pl_spread *s = &pl->spread[w];
+	struct wgc_view out[BURST];
 	struct pl_job *j;
-	uint16_t h, i;
+	uint16_t h, i, no;
 
 	s->full = busy;
+	h = busy ? pick_helper(pl, s, w) : w;
+	if (h == w && s->head == s->next) {
+		/* nothing in flight or waiting: in order as it is */
+		no = pl_rx_transport(pl, wk, dv, dsrc, idx, nd, now, out);
+		if (no > 0) {
+			wk->st.inner_tx += no;
+			pl->c.inner.tx(pl->c.inner.ctx, w, out, no);
+		}
+		return;
+	}
 	j = job_get(pl, w, wk, s, now);
 	if (j == NULL) {
 		wk->st.drop[WGC_PL_DROP_SPREAD_FULL] += nd;
@@ -309,7 +352,6 @@ pl_spread_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 		wgc_view_claim(&j->v[i], &dv[i]);
 	memcpy(j->src, dsrc, nd * sizeof(*dsrc));
 	memcpy(j->idx, idx, nd * sizeof(*idx));
-	h = busy ? pick_helper(pl, s, w) : w;
 	if (h != w) {
 		j->helper = h;
 		if (rte_ring_mp_enqueue(pl->spread[h].todo, j) == 0) {

@@ -90,6 +90,7 @@ wgc_pipeline_worker_main(void *arg)
 		rte_rcu_qsbr_thread_online(pl->c.qsbr, l->worker);
 		wk->online = true;
 	}
+	pl_spread_worker_start(pl, l->worker);
 	PL_LOG(INFO, "worker %u on lcore %u", l->worker, rte_lcore_id());
 	while (!pl->stop) {
 		wgc_pipeline_worker_poll(pl, l->worker);
