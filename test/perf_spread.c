@@ -27,9 +27,9 @@
 #include "wgc_test.h"
 #include "pipeline_rig.h"
 
-#define SPP_FRAMES 12000u
-#define SPP_POOL 16383u
-#define SPP_WIRE 16384u
+#define SPP_FRAMES 48000u
+#define SPP_POOL 65535u
+#define SPP_WIRE 65536u
 #define SPP_ROUNDS_MAX 15
 
 static struct rte_mempool *pool;
