@@ -77,18 +77,12 @@ spp_inner_tx(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n)
 static struct wgc_pipeline_edge spp_inner = { spp_inner_rx, spp_inner_tx,
 	NULL };
 
-static uint16_t
-spp_q0_rx(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n)
-{
-	return q == 0 ? ring_rx(ctx, q, v, n) : 0;
-}
-
 static void
 spp_conf_b(struct wgc_pipeline_conf *pc)
 {
 	pc->nb_workers = spp_workers;
 	pc->spread = true;
-	pc->outer.rx = spp_q0_rx;
+	pc->outer.rx = ring_rx_q0;
 }
 
 static int
@@ -115,13 +109,7 @@ spp_setup(uint16_t workers)
 static void
 spp_teardown(void)
 {
-	dev_fini(&A);
-	dev_fini(&B);
-	ring_drain(wire_ab);
-	ring_drain(wire_ba);
-	rte_ring_free(wire_ab);
-	rte_ring_free(wire_ba);
-	wire_ab = wire_ba = NULL;
+	rig_pair_fini(&A, &B, &wire_ab, &wire_ba);
 }
 
 /* A seals n packets of `size` inner bytes, tags first.. (B not polled) */

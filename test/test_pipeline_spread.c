@@ -41,20 +41,12 @@ sp_wall_clock(void)
 	return 1767225600ULL * WGC_NSEC_PER_SEC + sp_now;
 }
 
-/* B's outer edge: the wire on queue 0, nothing on the others (RSS put
- * the peer's one 5-tuple there) */
-static uint16_t
-q0_rx(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n)
-{
-	return q == 0 ? ring_rx(ctx, q, v, n) : 0;
-}
-
 static void
 conf_b(struct wgc_pipeline_conf *pc)
 {
 	pc->nb_workers = 2;
 	pc->spread = sp_spread;
-	pc->outer.rx = q0_rx;
+	pc->outer.rx = ring_rx_q0;
 }
 
 static int
@@ -101,14 +93,8 @@ sp_setup_off(void)
 static void
 sp_teardown(void)
 {
-	dev_fini(&A);
-	dev_fini(&B);
-	ring_drain(wire_ab);
-	ring_drain(wire_ba);
-	rte_ring_free(wire_ab);
-	rte_ring_free(wire_ba);
+	rig_pair_fini(&A, &B, &wire_ab, &wire_ba);
 	rte_mempool_free(pool);
-	wire_ab = wire_ba = NULL;
 	pool = NULL;
 }
 

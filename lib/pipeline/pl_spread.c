@@ -224,6 +224,15 @@ drain(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 	return sent;
 }
 
+/* a job's inner packets dropped: their place in the order is gone */
+static void
+job_drop_late(struct worker *wk, struct pl_job *j)
+{
+	wk->st.drop[WGC_PL_DROP_REORDER_LATE] += j->no;
+	wgc_view_release_all(j->out, j->no);
+	j->no = 0;
+}
+
 /* the jobs helpers handed back: into the window, or dropped if their
  * place was given up */
 static unsigned int
@@ -239,9 +248,7 @@ collect(struct worker *wk, struct pl_spread *s)
 		j = jobs[i];
 		s->inflight[j->helper]--;
 		if ((uint32_t)(j->seq - s->head) >= PL_SPREAD_JOBS) {
-			wk->st.drop[WGC_PL_DROP_REORDER_LATE] += j->no;
-			wgc_view_release_all(j->out, j->no);
-			j->no = 0;
+			job_drop_late(wk, j);
 			s->free[s->nb_free++] = j;
 			continue;
 		}
@@ -382,11 +389,8 @@ pl_spread_poll(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 		wk->st.spread_in += j->n;
 		job_run(pl, wk, j, now);
 		/* the done ring holds every job of its origin */
-		if (rte_ring_mp_enqueue(pl->spread[j->origin].done, j) != 0) {
-			wk->st.drop[WGC_PL_DROP_REORDER_LATE] += j->no;
-			wgc_view_release_all(j->out, j->no);
-			j->no = 0;
-		}
+		if (rte_ring_mp_enqueue(pl->spread[j->origin].done, j) != 0)
+			job_drop_late(wk, j);
 	}
 	n += collect(wk, s);
 	n += drain(pl, w, wk, s, now, false, PL_SPREAD_DRAIN);
