@@ -16,7 +16,7 @@
 
 DTS_NAME=cluster_bench
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib/e2e.sh"
+. "$here/lib.sh"
 . "$here/lib/cluster.sh"
 
 NS=ocbN
@@ -25,7 +25,7 @@ M=$((N / 10 > 20000 ? 20000 : N / 10))
 PREFIX=/wgc/ocb/
 
 dts_init
-e2e_need curl jq etcdctl "$ETCD_BIN" "$PY"
+dts_need curl jq etcdctl "$ETCD_BIN" "$PY"
 T=$DTS_TMP
 S=$T/rest.sock
 
@@ -62,7 +62,7 @@ dts_check "wgc up" dts_wgc_launch $NS "$T/wgc.json" "$T/wgc.log"
 dts_check "initial sync done" dts_wait_line "$T/wgc.log" \
 	"full read at revision" $WGC_PID 6000
 t1=$(date +%s%N)
-peers=$(e2e_rest "$S" /v1/health | jq .peers)
+peers=$(dts_rest "$S" /v1/health | jq .peers)
 rss=$(cl_rss $WGC_PID)
 echo "figure: initial sync of $N peers: $(sed -n \
 	's/.*\(full read at revision.*\)/\1/p' "$T/wgc.log"); $(((t1 - t0) / \
@@ -78,7 +78,7 @@ kill -CONT $WGC_PID
 t0=$(date +%s%N)
 total=$((N + M))
 while :; do
-	p=$(e2e_rest "$S" /v1/health | jq .peers)
+	p=$(dts_rest "$S" /v1/health | jq .peers)
 	[ "${p:-0}" -ge $total ] && break
 	[ $((($(date +%s%N) - t0) / 1000000000)) -ge 600 ] && break
 	sleep 0.05
@@ -89,7 +89,7 @@ echo "figure: watch-apply: $M peers written while the node was stopped" \
 	"$((M * 1000 / (ms + 1))) peers/s; RSS $(($(cl_rss $WGC_PID) / \
 	1024)) MiB" | tee -a "$T/figures"
 dts_check "the node holds the $total peers" test "${p:-0}" -ge $total
-e2e_rest "$S" /v1/cluster | jq -c '{applied_revision, batches, events}' \
+dts_rest "$S" /v1/cluster | jq -c '{applied_revision, batches, events}' \
 	2>/dev/null
 
 dts_wgc_stop $WGC_PID "$T/wgc.log"

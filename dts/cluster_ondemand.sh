@@ -25,7 +25,7 @@
 
 DTS_NAME=cluster_ondemand
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib/e2e.sh"
+. "$here/lib.sh"
 . "$here/lib/cluster.sh"
 
 NE=ocdE
@@ -38,8 +38,8 @@ FLOOD_S=${OCD_FLOOD_SECONDS:-15}
 
 dts_init
 umask 077
-e2e_need wireguard-go wg curl jq ethtool ping etcdctl "$ETCD_BIN" "$PY"
-LG=${LOADGEN:-$(e2e_find_tool wgc-loadgen)} || {
+dts_need wireguard-go wg curl jq ethtool ping etcdctl "$ETCD_BIN" "$PY"
+LG=${LOADGEN:-$(dts_tool wgc-loadgen)} || {
 	echo "$DTS_NAME: build/app/wgc-loadgen not found (ninja -C build)"
 	echo "dts: 0 passed, 1 failed"
 	exit 1
@@ -55,10 +55,12 @@ setup_net() {
 	dts_netns $NE &&
 	dts_netns $NN &&
 	dts_netns $NC &&
-	e2e_veth $NE ocd-e 10.83.0.1/24 $NN ocd-c 10.83.0.2/24 1500 &&
-	e2e_veth $NN ocd-w 192.168.83.1/24 $NC ocd-x 192.168.83.2/24 1500 &&
-	# wgc owns its outer address itself
-	ip -n $NN addr flush dev ocd-w &&
+	dts_veth $NE ocd-e $NN ocd-c 1500 &&
+	dts_addr $NE ocd-e 10.83.0.1/24 &&
+	dts_addr $NN ocd-c 10.83.0.2/24 &&
+	# wgc owns its outer address itself: none on ocd-w
+	dts_veth $NN ocd-w $NC ocd-x 1500 &&
+	dts_addr $NC ocd-x 192.168.83.2/24 &&
 	for i in $(seq 100 107); do
 		ip -n $NC addr add 192.168.83.$i/32 dev ocd-x || return 1
 	done
@@ -89,7 +91,7 @@ EOF
 
 # client NAME KEYFILE LISTEN ADDR: wireguard-go towards the node
 client() {
-	e2e_wggo_start $NC "ocd-$1" "$2" "$3" "$4/24" "$T/$1.log" &&
+	dts_wggo $NC "ocd-$1" "$2" "$3" "$4/24" "$T/$1.log" &&
 	ip netns exec $NC wg set "ocd-$1" peer "$wpk" \
 		endpoint 192.168.83.1:$PORT allowed-ips 10.84.0.1/32
 }
@@ -98,7 +100,7 @@ dts_check "namespaces and veths" setup_net
 dts_check "etcd up in its own namespace" cl_etcd_start $NE 10.83.0.1
 dts_check "wgc up (on_demand, idle_evict $IDLE s)" start_wgc
 client k "$T/k.key" 51984 10.84.0.2
-K_PID=$E2E_WGGO_PID
+K_PID=$DTS_WGGO_PID
 dts_check "client K's session (configured peer)" \
 	dts_retry 10 ip netns exec $NC ping -c 1 -W 1 -I ocd-k 10.84.0.1
 
@@ -109,7 +111,7 @@ dts_check "D written to etcd with etcdctl" \
 sleep 1
 dts_check "the node does not hold D (1 s after the put)" cl_lacks "$S" "$dpk"
 client d "$T/d.key" 51985 10.84.0.3
-D_PID=$E2E_WGGO_PID
+D_PID=$DTS_WGGO_PID
 t0=$(date +%s%N)
 ip netns exec $NC ping -c 1 -W 5 -I ocd-d 10.84.0.1 >"$T/ping-d.log" 2>&1
 rc=$?
@@ -160,8 +162,8 @@ for i in $(seq 1 ${OCD_LAT_N:-10}); do
 done
 echo "figure: on demand: handshake latency (initiation -> response at the" \
 	"client; lookup + install + response), ms:$lat; median" \
-	"$(e2e_median $lat)" | tee -a "$T/figures"
-e2e_rest "$S" /v1/stats | jq -c '.interface | with_entries(select(.key |
+	"$(dts_median $lat)" | tee -a "$T/figures"
+dts_rest "$S" /v1/stats | jq -c '.interface | with_entries(select(.key |
 	test("ondemand")))'
 dts_check "every fresh key completed its handshake ($fails failed)" \
 	test $fails -eq 0
@@ -180,7 +182,7 @@ ip netns exec $NC $PY "$here/lib/hsunknown.py" \
 	--ready "$T/flood.ready" >"$T/flood.log" 2>&1 &
 FLOOD_PID=$!
 dts_track $FLOOD_PID "$T/flood.log"
-e2e_wait_file "$T/flood.ready" 60
+dts_wait_file "$T/flood.ready" 60
 kinit0=$(grep -c "Sending handshake initiation" "$T/k.log")
 # the kept table's occupancy, sampled during the flood
 (while kill -0 $FLOOD_PID 2>/dev/null; do
@@ -204,7 +206,7 @@ echo "figure: on demand flood: $(cat "$T/flood.log" | tr -d '\n');" \
 	"offered to the module $((off1 - off0)); K's pings $rx of $tx;" \
 	"most initiations kept at once: ${pmax:-?} of 256;" \
 	"RSS ${rss0} -> ${rss1} KiB" | tee -a "$T/figures"
-e2e_rest "$S" /v1/stats | jq -c '.interface | with_entries(select(.key |
+dts_rest "$S" /v1/stats | jq -c '.interface | with_entries(select(.key |
 	test("ondemand")))'
 dts_check "the flood reached the on-demand module (offered +$((off1 - off0)))" \
 	test $((off1 - off0)) -gt 100
@@ -236,7 +238,7 @@ echo "figure: on demand: an evicted client with a session resumes after" \
 dts_check "D comes back: installed on demand again ($ms ms)" test $rc -eq 0
 # D stops: it leaves the node idle_evict after its last packet (the
 # eviction scan runs every second)
-e2e_stop $D_PID
+dts_stop $D_PID
 ms=$(cl_wait_ms $(((IDLE + 4) * 1000)) cl_lacks "$S" "$dpk")
 rc=$?
 dts_check "stopped D removed $ms ms after its last packet (idle_evict $IDLE s)" \

@@ -34,7 +34,7 @@
 
 DTS_NAME=cluster_sync
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib/e2e.sh"
+. "$here/lib.sh"
 . "$here/lib/cluster.sh"
 
 NE=ocsE
@@ -46,7 +46,7 @@ PREFIX=/wgc/ocs/
 
 dts_init
 umask 077
-e2e_need wireguard-go wg curl jq ethtool ping etcdctl "$ETCD_BIN"
+dts_need wireguard-go wg curl jq ethtool ping etcdctl "$ETCD_BIN"
 T=$DTS_TMP
 for k in w c d; do wg genkey >"$T/$k.key"; done
 wpk=$(wg pubkey <"$T/w.key")
@@ -76,12 +76,13 @@ setup_net() {
 	ip -n $NA addr add 10.86.0.11/24 dev ocs-ac &&
 	ip -n $NB addr add 10.86.0.12/24 dev ocs-bc &&
 	# the anycast address: wgc owns it on each node's outer port
-	e2e_veth $NA ocs-aw 192.168.88.1/24 $NE ocs-ea 192.168.88.254/24 \
-		1500 &&
-	e2e_veth $NB ocs-bw 192.168.88.1/24 $NE ocs-eb 192.168.88.254/24 \
-		1500 &&
-	ip -n $NA addr flush dev ocs-aw && ip -n $NB addr flush dev ocs-bw &&
-	e2e_veth $NC ocs-cx 10.88.0.10/24 $NE ocs-ec 10.88.0.254/24 1500 &&
+	dts_veth $NA ocs-aw $NE ocs-ea 1500 &&
+	dts_addr $NE ocs-ea 192.168.88.254/24 &&
+	dts_veth $NB ocs-bw $NE ocs-eb 1500 &&
+	dts_addr $NE ocs-eb 192.168.88.254/24 &&
+	dts_veth $NC ocs-cx $NE ocs-ec 1500 &&
+	dts_addr $NC ocs-cx 10.88.0.10/24 &&
+	dts_addr $NE ocs-ec 10.88.0.254/24 &&
 	ip -n $NC route add 192.168.88.0/24 via 10.88.0.254 &&
 	ip netns exec $NE sysctl -qw net.ipv4.ip_forward=1 &&
 	for i in all default ocs-ea ocs-eb ocs-ec; do
@@ -123,7 +124,7 @@ EOF
 
 # client NAME KEYFILE LISTEN ADDR: towards the anycast address
 client() {
-	e2e_wggo_start $NC "ocs-$1" "$2" "$3" "$4/24" "$T/$1.log" &&
+	dts_wggo $NC "ocs-$1" "$2" "$3" "$4/24" "$T/$1.log" &&
 	ip netns exec $NC wg set "ocs-$1" peer "$wpk" \
 		endpoint "192.168.88.1:$PORT" allowed-ips 10.87.0.1/32
 }
@@ -215,7 +216,7 @@ dts_check "health: A degraded with etcd stopped" \
 	dts_retry 10 cl_health_is "$SA" degraded
 dts_check "health: B degraded with etcd stopped" \
 	dts_retry 10 cl_health_is "$SB" degraded
-e2e_rest "$SA" /v1/health
+dts_rest "$SA" /v1/health
 echo
 rx_a0=$(cl_stat "$SA" decap_ok)
 rx_b0=$(cl_stat "$SB" decap_ok)

@@ -501,7 +501,6 @@ dts_wggo() {
 	LOG_LEVEL=${WGGO_LOG_LEVEL:-verbose} WG_PROCESS_FOREGROUND=1 \
 		ip netns exec "$_g_ns" wireguard-go -f "$_g_if" >"$_g_log" 2>&1 &
 	DTS_WGGO_PID=$!
-	E2E_WGGO_PID=$DTS_WGGO_PID
 	dts_track "$DTS_WGGO_PID" "$_g_log"
 	dts_wait $DTS_WGGO_PID 50 test -S "/var/run/wireguard/$_g_if.sock"
 	ip netns exec "$_g_ns" wg set "$_g_if" private-key "$_g_key" \
@@ -643,23 +642,3 @@ dts_median() {
 		else if (NR % 2) print a[(NR + 1) / 2];
 		else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
-
-# ---- the names suites used before dts/lib/e2e.sh was folded in ----
-E2E_DTS=$DTS_DIR
-E2E_LIB=$DTS_DIR/lib
-e2e_need() { dts_need "$@"; }
-e2e_find_tool() { dts_tool "$@"; }
-e2e_stop() { dts_stop "$@"; }
-e2e_rest() { dts_rest "$@"; }
-e2e_rx() { dts_rx "$@"; }
-e2e_field() { dts_field "$@"; }
-e2e_median() { dts_median "$@"; }
-e2e_wait_file() { dts_wait_file "$@"; }
-e2e_iperf_tcp() { dts_iperf_tcp "$@"; }
-# e2e_veth NS_A IF_A CIDR_A NS_B IF_B CIDR_B MTU
-e2e_veth() {
-	dts_veth "$1" "$2" "$4" "$5" "$7" &&
-	dts_addr "$1" "$2" "$3" && dts_addr "$4" "$5" "$6"
-}
-# e2e_wggo_start NS IFNAME KEYFILE PORT CIDR LOG
-e2e_wggo_start() { dts_wggo "$@"; }

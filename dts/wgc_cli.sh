@@ -65,8 +65,28 @@ dts_check "listen_port out of range: refused" \
 	expect_fail 'listen_port' --config "$DTS_TMP/port.json"
 conf "$DTS_TMP/two.json" \
 	'json=.outer += [{ "port": "net_null1", "ipv4": "198.51.100.1/24" }]'
-dts_check "two outer ports: refused, not silently ignored" \
-	expect_fail "drives one" --config "$DTS_TMP/two.json"
+dts_check "two outer ports: both driven, each with its counters" \
+	expect_once "^wgc: outer1 port: rx .*(net_null1)" --config "$DTS_TMP/two.json"
+conf "$DTS_TMP/noaddr.json" 'json=.outer += [{ "port": "net_null1" }]'
+dts_check "an outer port without an address: refused, named" \
+	expect_fail "outer\[1\]: no address" --config "$DTS_TMP/noaddr.json"
+conf "$DTS_TMP/dupaddr.json" \
+	'json=.outer += [{ "port": "net_null1", "ipv4": "192.0.2.1/25" }]'
+dts_check "an address on two outer ports: refused, named" \
+	expect_fail "outer\[1\].ipv4: 192.0.2.1 already used by outer\[0\]" \
+	--config "$DTS_TMP/dupaddr.json"
+conf "$DTS_TMP/five.json" 'json=.outer += [range(1; 5) as $i |
+	{ "port": "net_null\($i)", "ipv4": "198.51.\($i).1/24" }]'
+dts_check "five outer ports: refused, the bound named" \
+	expect_fail "outer: 5 ports, at most 4" --config "$DTS_TMP/five.json"
+# two workers need two queue pairs on every outer port; af_packet on lo
+# (opened to ask, never started: no traffic) has the one it was given
+conf "$DTS_TMP/queues.json" "lcores=--lcores 0@0,1@1,2@1" workers=1,2 \
+	'json=.outer += [{ "port": "net_af_packet9,iface=lo,qpairs=1",
+	"ipv4": "198.51.100.1/24" }]'
+dts_check "more workers than an outer port's queues: refused, named" \
+	expect_fail "outer\[1\].port .*allows 1 RX and 1 TX queues.* 2 workers need 2" \
+	--config "$DTS_TMP/queues.json"
 conf "$DTS_TMP/badpeer.json" "peer=nope ips=10.1.0.0/24"
 dts_check "bad peer key: refused with the peer named" \
 	expect_fail "peers\[0\]" --config "$DTS_TMP/badpeer.json"

@@ -40,22 +40,19 @@ on_signal(int sig)
 	stop = 1;
 }
 
+/* "address/len" of the family into a port's address */
 static int
-parse_cidr(const char *s, int family, void *addr, uint8_t *plen)
+parse_ifaddr(const char *s, int family, struct wgc_prefix *p)
 {
-	char buf[64], *slash;
-	long l;
+	return wgc_prefix_parse(p, s, WGC_PREFIX_IFADDR, NULL) == 0 &&
+		p->addr.family == family ? 0 : -1;
+}
 
-	snprintf(buf, sizeof(buf), "%s", s);
-	slash = strchr(buf, '/');
-	if (slash == NULL)
-		return -1;
-	*slash = '\0';
-	l = strtol(slash + 1, NULL, 10);
-	if (l < 0 || l > (family == AF_INET ? 32 : 128))
-		return -1;
-	*plen = (uint8_t)l;
-	return inet_pton(family, buf, addr) == 1 ? 0 : -1;
+/* a gateway of the family */
+static int
+parse_gw(const char *s, int family, struct wgc_addr *a)
+{
+	return wgc_addr_parse(a, s) == 0 && a->family == family ? 0 : -1;
 }
 
 static void
@@ -147,23 +144,21 @@ main(int argc, char **argv)
 			ec.devname = optarg;
 			break;
 		case '4':
-			if (parse_cidr(optarg, AF_INET, &nc.ip4[0],
-					&nc.ip4_prefix[0]) != 0)
+			if (parse_ifaddr(optarg, AF_INET, &nc.ip4[0]) != 0)
 				goto usage;
 			nc.nb_ip4 = 1;
 			break;
 		case 'g':
-			if (inet_pton(AF_INET, optarg, &nc.gw4) != 1)
+			if (parse_gw(optarg, AF_INET, &nc.gw4) != 0)
 				goto usage;
 			break;
 		case '6':
-			if (parse_cidr(optarg, AF_INET6, nc.ip6[0],
-					&nc.ip6_prefix[0]) != 0)
+			if (parse_ifaddr(optarg, AF_INET6, &nc.ip6[0]) != 0)
 				goto usage;
 			nc.nb_ip6 = 1;
 			break;
 		case 'G':
-			if (inet_pton(AF_INET6, optarg, nc.gw6) != 1)
+			if (parse_gw(optarg, AF_INET6, &nc.gw6) != 0)
 				goto usage;
 			break;
 		case 'v':

@@ -66,11 +66,11 @@ port(const char *name, const struct rte_ether_addr *mac, uint16_t mtu,
 	c.listen_port = 51820;
 	c.mtu = mtu;
 	c.nb_ip4 = 1;
-	inet_pton(AF_INET, a4, &c.ip4[0]);
-	c.ip4_prefix[0] = 24;
+	wgc_addr_parse(&c.ip4[0].addr, a4);
+	c.ip4[0].len = 24;
 	c.nb_ip6 = 1;
-	inet_pton(AF_INET6, a6, c.ip6[0]);
-	c.ip6_prefix[0] = 64;
+	wgc_addr_parse(&c.ip6[0].addr, a6);
+	c.ip6[0].len = 64;
 	c.no_link_local = true;
 	c.pool = pool;
 	c.socket_id = SOCKET_ID_ANY;

@@ -42,10 +42,30 @@ static uint64_t (*rig_wall_clock)(void);
  * pipeline is created (NULL: none), e.g. to set the MTU handling */
 static void (*rig_conf)(struct wgc_pipeline_conf *pc);
 
+/* the IPv4 /24 of the next dev_init()'s outer port, host order (0:
+ * 192.0.2.0/24); the port is .ip_last in it */
+static uint32_t rig_net4;
+
 /* RCU variable and peer capacity of the next dev_init()'s peer table and
  * pipeline (NULL / 0: none, 16 peers) */
 static struct rte_rcu_qsbr *rig_qsbr;
 static uint32_t rig_max_peers;
+
+/* a fake monotonic clock for rig_clock, and a wall clock that moves with
+ * it (2026-01-01 + rig_fake_ns) for rig_wall_clock */
+static uint64_t rig_fake_ns;
+
+static __rte_unused uint64_t
+rig_fake_clock(void)
+{
+	return rig_fake_ns;
+}
+
+static __rte_unused uint64_t
+rig_fake_wall_clock(void)
+{
+	return 1767225600ULL * WGC_NSEC_PER_SEC + rig_fake_ns;
+}
 
 struct ring_edge {
 	struct rte_ring *rx;
@@ -138,8 +158,9 @@ dev_init(struct dev *d, const char *name, uint8_t seed, uint8_t ip_last,
 	nc.mac.addr_bytes[5] = ip_last;
 	nc.listen_port = 51820;
 	nc.nb_ip4 = 1;
-	nc.ip4[0] = rte_cpu_to_be_32(WGC_TEST_IPV4(192, 0, 2, ip_last));
-	nc.ip4_prefix[0] = 24;
+	wgc_addr_set4(&nc.ip4[0].addr, rte_cpu_to_be_32((rig_net4 != 0 ?
+		rig_net4 : WGC_TEST_IPV4(192, 0, 2, 0)) | ip_last));
+	nc.ip4[0].len = 24;
 	nc.pool = pool;
 	nc.socket_id = SOCKET_ID_ANY;
 	d->net = wgc_net_port_create(&nc);
@@ -181,6 +202,22 @@ dev_init(struct dev *d, const char *name, uint8_t seed, uint8_t ip_last,
 		return TEST_FAILED;
 	wgc_device_set_pipeline(d->dev, d->pl);
 	return TEST_SUCCESS;
+}
+
+/* rounds of worker 0 and the main lcore of a, then of b (NULL: a only) */
+static __rte_unused void
+rig_run(struct dev *a, struct dev *b, unsigned int rounds)
+{
+	unsigned int i;
+
+	for (i = 0; i < rounds; i++) {
+		wgc_pipeline_worker_poll(a->pl, 0);
+		wgc_pipeline_main_poll(a->pl);
+		if (b != NULL) {
+			wgc_pipeline_worker_poll(b->pl, 0);
+			wgc_pipeline_main_poll(b->pl);
+		}
+	}
 }
 
 static __rte_unused void

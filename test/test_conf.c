@@ -359,8 +359,35 @@ test_conf_startup(void)
 		"{\"outer\": [{\"port\": \"a\", \"ipv6\": \"fd00::1/64\", "
 		"\"mtu\": 1200}]}", WGC_CONF_EVALUE, "below IPv6"));
 	TEST_CHECK(startup_expect_fail(
-		"{\"outer\": [{\"port\": \"a\"}, {\"port\": \"a\"}]}",
+		"{\"outer\": [{\"port\": \"a\", \"ipv4\": \"192.0.2.1/24\"}, "
+		"{\"port\": \"a\", \"ipv4\": \"198.51.100.1/24\"}]}",
 		WGC_CONF_EVALUE, "outer[1].port"));
+	/* several ports: each needs an address, none shared, at most 4 */
+	TEST_CHECK(startup_expect_fail(
+		"{\"outer\": [{\"port\": \"a\"}]}",
+		WGC_CONF_EVALUE, "outer[0]: no address"));
+	TEST_CHECK(startup_expect_fail(
+		"{\"outer\": [{\"port\": \"a\", \"ipv4\": \"192.0.2.1/24\"}, "
+		"{\"port\": \"b\", \"vlan\": 7}]}",
+		WGC_CONF_EVALUE, "outer[1]: no address: give ipv4, ipv6"));
+	TEST_CHECK(startup_expect_fail(
+		"{\"outer\": [{\"port\": \"a\", \"ipv4\": \"192.0.2.1/24\"}, "
+		"{\"port\": \"b\", \"ipv4\": \"192.0.2.1/25\"}]}",
+		WGC_CONF_EVALUE,
+		"outer[1].ipv4: 192.0.2.1 already used by outer[0]"));
+	TEST_CHECK(startup_expect_fail(
+		"{\"outer\": [{\"port\": \"a\", \"ipv6\": \"fd00::1/64\"}, "
+		"{\"port\": \"b\", \"ipv4\": \"192.0.2.1/24\"}, "
+		"{\"port\": \"c\", \"ipv6\": \"fd00::1/48\"}]}",
+		WGC_CONF_EVALUE,
+		"outer[2].ipv6: fd00::1 already used by outer[0]"));
+	TEST_CHECK(startup_expect_fail(
+		"{\"outer\": [{\"port\": \"a\", \"ipv4\": \"10.0.0.1/24\"}, "
+		"{\"port\": \"b\", \"ipv4\": \"10.0.1.1/24\"}, "
+		"{\"port\": \"c\", \"ipv4\": \"10.0.2.1/24\"}, "
+		"{\"port\": \"d\", \"ipv4\": \"10.0.3.1/24\"}, "
+		"{\"port\": \"e\", \"ipv4\": \"10.0.4.1/24\"}]}",
+		WGC_CONF_EVALUE, "outer: 5 ports, at most 4"));
 	TEST_CHECK(startup_expect_fail("{\"inner\": {\"type\": \"tap\"}}",
 		WGC_CONF_EVALUE, "inner.type"));
 	TEST_CHECK(startup_expect_fail("{\"inner\": {\"mtu\": 100000}}",
@@ -458,7 +485,7 @@ test_conf_example(void)
 WGC_TEST_REGISTER(conf_example_autotest, fast, test_conf_example);
 
 /*
- * The interface learns where peers reach it (the first outer port's
+ * The interface learns where peers reach it (every outer port's
  * addresses) and reports it as "endpoints" with the listen port; the
  * "peers" key is told apart from no key (a SIGHUP reload keeps the peers
  * of a file without one).
@@ -472,6 +499,11 @@ test_conf_endpoints(void)
 		" \"ipv6\": \"2001:db8::2/64\"}], \"peers\": []}";
 	static const char without[] =
 		"{\"outer\": [{\"port\": \"p\", \"ipv4\": \"192.0.2.2/24\"}]}";
+	static const char two[] =
+		"{\"interface\": {\"listen_port\": 51820}, \"outer\": ["
+		"{\"port\": \"p\", \"ipv4\": \"192.0.2.2/24\"},"
+		"{\"port\": \"q\", \"ipv4\": \"198.51.100.2/24\","
+		" \"ipv6\": \"2001:db8::2/64\", \"vlan\": 12, \"mtu\": 9000}]}";
 	struct wgc_startup_conf c;
 	struct wgc_conf_error err;
 	cJSON *j, *e;
@@ -498,6 +530,24 @@ test_conf_endpoints(void)
 		sizeof(without) - 1, &err), "%s", err.msg);
 	TEST_ASSERT(!c.peers_given, "no peers key");
 	TEST_ASSERT_EQUAL(c.iface.n_outer_addrs, 1u, "one outer address");
+	wgc_startup_conf_free(&c);
+
+	/* every port's addresses, in order */
+	wgc_startup_conf_init(&c);
+	TEST_ASSERT_SUCCESS(wgc_startup_conf_parse(&c, two, sizeof(two) - 1,
+		&err), "%s", err.msg);
+	TEST_ASSERT_EQUAL(c.n_outer, 2u, "two ports");
+	TEST_ASSERT_EQUAL(c.outer[1].vlan, 12u, "port 1's own VLAN");
+	TEST_ASSERT_EQUAL(c.outer[1].mtu, 9000u, "port 1's own MTU");
+	TEST_ASSERT_EQUAL(c.iface.n_outer_addrs, 3u, "three outer addresses");
+	j = wgc_iface_conf_to_json(&c.iface, 0);
+	TEST_ASSERT_NOT_NULL(j, "json");
+	txt = cJSON_PrintUnformatted(cJSON_GetObjectItem(j, "endpoints"));
+	TEST_ASSERT(txt != NULL && strcmp(txt, "[\"192.0.2.2:51820\","
+		"\"198.51.100.2:51820\",\"[2001:db8::2]:51820\"]") == 0,
+		"endpoints %s", txt != NULL ? txt : "(null)");
+	free(txt);
+	cJSON_Delete(j);
 	wgc_startup_conf_free(&c);
 	return TEST_SUCCESS;
 }

@@ -350,8 +350,8 @@ test_ethdev_net_loop(void)
 	nc.mac = *wgc_ethdev_mac(e);
 	nc.listen_port = 51820;
 	nc.nb_ip4 = 1;
-	nc.ip4[0] = us;
-	nc.ip4_prefix[0] = 24;
+	wgc_addr_set4(&nc.ip4[0].addr, us);
+	nc.ip4[0].len = 24;
 	nc.pool = wgc_ethdev_pool(e);
 	nc.tx_ip4_cksum_offload = wgc_ethdev_caps(e)->tx_ipv4_cksum;
 	nc.tx_udp_cksum_offload = wgc_ethdev_caps(e)->tx_udp_cksum;
@@ -592,8 +592,8 @@ perf_outer_echo(uint16_t plen)
 	nc.mac = *wgc_ethdev_mac(e);
 	nc.listen_port = 51820;
 	nc.nb_ip4 = 1;
-	nc.ip4[0] = us;
-	nc.ip4_prefix[0] = 24;
+	wgc_addr_set4(&nc.ip4[0].addr, us);
+	nc.ip4[0].len = 24;
 	nc.pool = wgc_ethdev_pool(e);
 	np = wgc_net_port_create(&nc);
 	TEST_ASSERT_NOT_NULL(np, "net port");

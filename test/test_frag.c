@@ -73,11 +73,9 @@ rig_up(uint16_t mtu, uint32_t entries, uint32_t timeout_ms)
 	c.listen_port = LPORT;
 	c.mtu = mtu;
 	c.nb_ip4 = 1;
-	c.ip4[0] = ip4("10.0.0.1");
-	c.ip4_prefix[0] = 24;
+	wgc_prefix_parse(&c.ip4[0], "10.0.0.1/24", WGC_PREFIX_IFADDR, NULL);
 	c.nb_ip6 = 1;
-	inet_pton(AF_INET6, "fd00::1", c.ip6[0]);
-	c.ip6_prefix[0] = 64;
+	wgc_prefix_parse(&c.ip6[0], "fd00::1/64", WGC_PREFIX_IFADDR, NULL);
 	c.no_link_local = true;
 	c.pool = pool;
 	c.socket_id = SOCKET_ID_ANY;
@@ -86,8 +84,8 @@ rig_up(uint16_t mtu, uint32_t entries, uint32_t timeout_ms)
 	c.name = "wf_b";
 	c.mac = mac_b;
 	c.mtu = 0;
-	c.ip4[0] = ip4("10.0.0.2");
-	inet_pton(AF_INET6, "fd00::2", c.ip6[0]);
+	wgc_addr_parse(&c.ip4[0].addr, "10.0.0.2");
+	wgc_addr_parse(&c.ip6[0].addr, "fd00::2");
 	c.frag_entries = entries;
 	c.frag_timeout_ms = timeout_ms;
 	pb = wgc_net_port_create(&c);

@@ -91,13 +91,11 @@ base_conf(struct wgc_net_port_conf *c)
 	c->mac = our_mac;
 	c->listen_port = LPORT;
 	c->nb_ip4 = 1;
-	c->ip4[0] = ip4("10.0.0.1");
-	c->ip4_prefix[0] = 24;
-	c->gw4 = ip4("10.0.0.254");
+	wgc_prefix_parse(&c->ip4[0], "10.0.0.1/24", WGC_PREFIX_IFADDR, NULL);
+	wgc_addr_parse(&c->gw4, "10.0.0.254");
 	c->nb_ip6 = 1;
-	ip6("fd00::1", c->ip6[0]);
-	c->ip6_prefix[0] = 64;
-	ip6("fd00::fe", c->gw6);
+	wgc_prefix_parse(&c->ip6[0], "fd00::1/64", WGC_PREFIX_IFADDR, NULL);
+	wgc_addr_parse(&c->gw6, "fd00::fe");
 	c->neigh_size = 16;
 	c->slow_ring_size = 64;
 }
@@ -1314,9 +1312,9 @@ test_net_route_nogw(void)
 	base_conf(&c);
 	c.name = "t_net_ng";
 	c.pool = mp;
-	c.gw4 = 0;
+	memset(&c.gw4, 0, sizeof(c.gw4));
 	c.nb_ip6 = 0;
-	memset(c.gw6, 0, 16);
+	memset(&c.gw6, 0, sizeof(c.gw6));
 	p = wgc_net_port_create(&c);
 	TEST_ASSERT_NOT_NULL(p, "create");
 	wgc_net_endpoint_parse("198.51.100.1", false, &ep);
@@ -1337,9 +1335,15 @@ test_net_route_nogw(void)
 	c.neigh_size = 100;
 	TEST_ASSERT_NULL(wgc_net_port_create(&c), "table size");
 	c.neigh_size = 0;
-	c.ip4_prefix[0] = 33;
+	c.ip4[0].len = 33;
 	TEST_ASSERT_NULL(wgc_net_port_create(&c), "prefix");
-	c.ip4_prefix[0] = 24;
+	c.ip4[0].len = 24;
+	c.ip4[0].addr.family = AF_INET6;
+	TEST_ASSERT_NULL(wgc_net_port_create(&c), "an IPv6 address in ip4");
+	c.ip4[0].addr.family = AF_INET;
+	c.gw4.family = AF_INET6;
+	TEST_ASSERT_NULL(wgc_net_port_create(&c), "an IPv6 gateway4");
+	memset(&c.gw4, 0, sizeof(c.gw4));
 	c.pool = NULL;
 	TEST_ASSERT_NULL(wgc_net_port_create(&c), "no pool");
 	rte_mempool_free(mp);
@@ -2051,6 +2055,15 @@ test_net_stats_names(void)
 		"out of range");
 	TEST_ASSERT(strcmp(wgc_net_class_name(WGC_NET_CLASS_WG), "wg") == 0,
 		"class name");
+	/* counter names follow the struct: the words at the names' places */
+	TEST_ASSERT(strcmp(wgc_net_counter_name(0), "rx_wg") == 0 &&
+		offsetof(struct wgc_net_stats, rx_wg) == 0, "first counter");
+	TEST_ASSERT(strcmp(wgc_net_counter_name(offsetof(struct wgc_net_stats,
+		nd_ns_tx) / 8), "nd_ns_tx") == 0, "nd_ns_tx");
+	TEST_ASSERT(strcmp(wgc_net_counter_name(WGC_NET_COUNTERS - 1),
+		"tx_frags") == 0, "last counter");
+	TEST_ASSERT(strcmp(wgc_net_counter_name(WGC_NET_COUNTERS), "?") == 0,
+		"counter out of range");
 	/* a drop lands in this lcore's counters, and only there */
 	TEST_ASSERT_NOT_NULL(new_view(&v, 5), "view");
 	wgc_net_rx(port, &v, &m, 1);

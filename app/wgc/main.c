@@ -69,6 +69,7 @@
 #include "notify.h"
 #include "cluster.h"
 #include "ondemand.h"
+#include "outer.h"
 #include "reload.h"
 #include "telemetry.h"
 
@@ -148,8 +149,7 @@ struct wgc_daemon {
 	struct wgc_identity *id;
 	struct wgc_peers *peers;
 	struct wgc_pipeline *pl;
-	struct wgc_ethdev *outer;
-	struct wgc_net_port *net;
+	struct wgc_app_outer outer;
 	struct wgc_tun *tun;
 	struct wgc_ethdev *inner_eth;
 	struct wgc_control *ctl;
@@ -171,18 +171,6 @@ struct wgc_daemon {
 };
 
 /* ---- edges ---- */
-
-static uint16_t
-eth_rx(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n)
-{
-	return wgc_ethdev_rx_burst(ctx, q, v, n);
-}
-
-static uint16_t
-eth_tx(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n)
-{
-	return wgc_ethdev_tx_burst_or_drop(ctx, q, v, n);
-}
 
 static uint16_t
 tun_rx(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n)
@@ -286,122 +274,6 @@ setup_workers(struct wgc_daemon *d)
 		fprintf(stderr, "wgc: no worker lcore: give EAL at least two "
 			"lcores (e.g. \"-l\", \"0-1\")\n");
 		return -1;
-	}
-	return 0;
-}
-
-/* WireGuard per packet beyond the inner packet: UDP + header + tag */
-#define WG_OVERHEAD (8 + 32)
-
-/*
- * A tunnel-MTU packet sealed (padding stops at the tunnel MTU) must fit
- * the outer MTU over each configured family, or it leaves as fragments:
- * say so at start-up (fragmentation works; this is a hint, not a fault).
- */
-static void
-mtu_check(uint16_t inner, uint16_t outer, bool v4, bool v6)
-{
-	unsigned int f;
-
-	for (f = 0; f < 2; f++) {
-		unsigned int ip = f ? 40 : 20, fit;
-
-		if (!(f ? v6 : v4) || inner + WG_OVERHEAD + ip <= outer)
-			continue;
-		fit = outer > ip + WG_OVERHEAD ?
-			(outer - ip - WG_OVERHEAD) & ~15u : 0;
-		fprintf(stderr, "wgc: warning: inner mtu %u needs an outer "
-			"MTU of %u over IPv%c, the outer port has %u: inner "
-			"packets above %u B leave as outer fragments (set "
-			"inner.mtu to %u to avoid them)\n", inner,
-			inner + WG_OVERHEAD + ip, f ? '6' : '4', outer, fit,
-			outer - ip - WG_OVERHEAD);
-	}
-}
-
-static int
-setup_outer(struct wgc_daemon *d)
-{
-	const struct wgc_outer_conf *o;
-	struct wgc_ethdev_conf ec = { 0 };
-	struct wgc_net_port_conf nc = { 0 };
-	const struct wgc_ethdev_caps *caps;
-
-	if (d->conf.n_outer == 0) {
-		fprintf(stderr, "wgc: config: 'outer' needs one port\n");
-		return -1;
-	}
-	if (d->conf.n_outer > 1) {
-		/* never ignore part of a config silently */
-		fprintf(stderr, "wgc: config: 'outer' has %u ports; this "
-			"version drives one (see doc/config.md)\n",
-			d->conf.n_outer);
-		return -1;
-	}
-	o = &d->conf.outer[0];
-	ec.devname = o->port;
-	ec.nb_rx_queues = d->nb_workers;
-	ec.nb_tx_queues = d->nb_workers;
-	ec.mtu = o->mtu;
-	ec.set_mtu = true;
-	/* a datagram reassembled from outer fragments is linearized into
-	 * one buffer: room for a tunnel-MTU packet sealed over IPv6 */
-	ec.data_room = RTE_PKTMBUF_HEADROOM + RTE_ALIGN_CEIL(d->conf.inner.mtu +
-		WG_OVERHEAD + 40 + WGC_ETHDEV_FRAME_HDR_MAX, 64);
-	ec.socket_id = SOCKET_ID_ANY;
-	d->outer = wgc_ethdev_open(&ec);
-	if (d->outer == NULL) {
-		fprintf(stderr, "wgc: outer port %s: %s\n", o->port,
-			rte_strerror(rte_errno));
-		return -1;
-	}
-	caps = wgc_ethdev_caps(d->outer);
-	mtu_check(d->conf.inner.mtu, caps->mtu, o->has_ipv4, o->has_ipv6);
-	nc.name = "outer0";
-	nc.mac = *wgc_ethdev_mac(d->outer);
-	nc.vlan = o->vlan;
-	nc.listen_port = d->conf.iface.listen_port;
-	nc.mtu = caps->mtu;
-	if (o->has_ipv4) {
-		nc.nb_ip4 = 1;
-		nc.ip4[0] = o->ipv4.addr.v4.s_addr;
-		nc.ip4_prefix[0] = o->ipv4.len;
-		if (o->gateway4.family == AF_INET)
-			nc.gw4 = o->gateway4.v4.s_addr;
-	}
-	if (o->has_ipv6) {
-		nc.nb_ip6 = 1;
-		memcpy(nc.ip6[0], o->ipv6.addr.bytes, 16);
-		nc.ip6_prefix[0] = o->ipv6.len;
-		if (o->gateway6.family == AF_INET6)
-			memcpy(nc.gw6, o->gateway6.bytes, 16);
-	}
-	nc.tx_ip4_cksum_offload = caps->tx_ipv4_cksum;
-	nc.tx_udp_cksum_offload = caps->tx_udp_cksum;
-	nc.pool = wgc_ethdev_pool(d->outer);
-	/* outer reassembly pins at most 1/8 of the port's pool, all
-	 * lcores' tables together (each datagram up to 8 fragments) */
-	nc.frag_entries = RTE_MAX(4u, RTE_MIN(64u, nc.pool->size / 8 /
-		(RTE_LIBRTE_IP_FRAG_MAX_FRAG * rte_lcore_count())));
-	nc.socket_id = SOCKET_ID_ANY;
-	d->net = wgc_net_port_create(&nc);
-	if (d->net == NULL) {
-		fprintf(stderr, "wgc: outer host stack: %s\n",
-			rte_strerror(rte_errno));
-		return -1;
-	}
-	/* IPv6 neighbour discovery needs the all-nodes and solicited-node
-	 * groups: a real NIC drops them unless told */
-	{
-		struct rte_ether_addr mc[8];
-		unsigned int n = wgc_net_port_mc_addrs(d->net, mc,
-			RTE_DIM(mc));
-
-		if (n > 0 && wgc_ethdev_set_mc_addrs(d->outer, mc, n) < 0) {
-			fprintf(stderr, "wgc: outer port %s: cannot receive "
-				"IPv6 neighbour discovery\n", o->port);
-			return -1;
-		}
 	}
 	return 0;
 }
@@ -542,8 +414,8 @@ setup_inner(struct wgc_daemon *d, struct wgc_pipeline_edge *edge,
 				"the backend connect)\n");
 		return -1;
 	}
-	edge->rx = eth_rx;
-	edge->tx = eth_tx;
+	edge->rx = wgc_app_eth_rx;
+	edge->tx = wgc_app_eth_tx;
 	edge->ctx = d->inner_eth;
 	*l2 = true;
 	return 0;
@@ -586,7 +458,7 @@ daemon_stats(void *ctx, struct wgc_stat *out, unsigned int max)
 	unsigned int n = 0, i;
 	char name[32];
 
-	wgc_net_stats_get(d->net, &ns);
+	wgc_app_outer_net_sum(&d->outer, &ns);
 #define PUT(f) n = wgc_stat_put(out, n, max, "net_" #f, "", -1, ns.f)
 	PUT(rx_wg);
 	PUT(rx_arp);
@@ -612,6 +484,7 @@ daemon_stats(void *ctx, struct wgc_stat *out, unsigned int max)
 		snprintf(name, sizeof(name), "net_%s", wgc_net_drop_name(i));
 		n = wgc_stat_put(out, n, max, "drops", name, -1, ns.drop[i]);
 	}
+	n = wgc_app_outer_stats(&d->outer, out, n, max);
 	n = stats_edges(d, out, n, max);
 	return (int)(n + wgc_app_ondemand_stats(d->ondemand, out + n,
 		max - n));
@@ -641,9 +514,6 @@ worker_heartbeat(void *ctx, unsigned int w)
 static int
 setup_monitor(struct wgc_daemon *d)
 {
-	const struct wgc_ethdev *eth[2] = { d->outer, d->inner_eth };
-	static const char * const names[2] = { "outer", "inner" };
-	unsigned int i;
 	int rc;
 
 	d->mon = wgc_monitor_create(NULL);
@@ -652,13 +522,14 @@ setup_monitor(struct wgc_daemon *d)
 		return -1;
 	}
 	rc = wgc_monitor_add_pool(d->mon, d->pool);
-	for (i = 0; i < RTE_DIM(eth) && rc == 0; i++) {
-		if (eth[i] == NULL)
-			continue;
-		rc = wgc_monitor_add_pool(d->mon, wgc_ethdev_pool(eth[i]));
+	if (rc == 0)
+		rc = wgc_app_outer_monitor(&d->outer, d->mon);
+	if (rc == 0 && d->inner_eth != NULL) {
+		rc = wgc_monitor_add_pool(d->mon,
+			wgc_ethdev_pool(d->inner_eth));
 		if (rc == 0)
-			rc = wgc_monitor_add_port(d->mon, names[i],
-				wgc_ethdev_port_id(eth[i]));
+			rc = wgc_monitor_add_port(d->mon, "inner",
+				wgc_ethdev_port_id(d->inner_eth));
 	}
 	if (rc == 0)
 		rc = wgc_monitor_set_workers(d->mon, d->nb_workers,
@@ -686,7 +557,7 @@ daemon_set_port(void *ctx, uint16_t port)
 {
 	struct wgc_daemon *d = ctx;
 
-	return wgc_net_port_set_listen_port(d->net, port);
+	return wgc_app_outer_set_listen_port(&d->outer, port);
 }
 
 /* a socket another live process serves is never taken over */
@@ -877,11 +748,9 @@ setup(struct wgc_daemon *d, const char *prog)
 	}
 	d->id = wgc_device_identity(d->dev);
 	d->peers = wgc_device_peers(d->dev);
-	if (setup_outer(d) < 0)
+	if (wgc_app_outer_open(&d->outer, &d->conf, d->nb_workers) < 0)
 		return -1;
-	plc.outer.rx = eth_rx;
-	plc.outer.tx = eth_tx;
-	plc.outer.ctx = d->outer;
+	wgc_app_outer_edges(&d->outer, &plc);
 	if (setup_inner(d, &plc.inner, &plc.inner_l2) < 0)
 		return -1;
 	if (d->inner_eth != NULL) {
@@ -890,8 +759,7 @@ setup(struct wgc_daemon *d, const char *prog)
 	}
 	plc.name = "wgc";
 	plc.peers = d->peers;
-	plc.net = d->net;
-	plc.tx_recycler = wgc_ethdev_recycler(d->outer);
+	plc.tx_recycler = wgc_ethdev_recycler(d->outer.p[0].eth);
 	plc.nb_workers = d->nb_workers;
 	plc.spread = !d->conf.spread_off;
 	plc.nb_handshake = d->nb_hs + d->hs_on_main;
@@ -921,7 +789,7 @@ setup(struct wgc_daemon *d, const char *prog)
 			wgc_app_cluster_start(&d->conf, d->ctl, d->pl,
 				d->ondemand, &d->cluster) < 0)))
 		return -1;
-	if (wgc_ethdev_start(d->outer) < 0 ||
+	if (wgc_app_outer_start(&d->outer) < 0 ||
 			(d->inner_eth != NULL &&
 			wgc_ethdev_start(d->inner_eth) < 0)) {
 		fprintf(stderr, "wgc: cannot start ports\n");
@@ -983,7 +851,7 @@ print_state(struct wgc_daemon *d)
 		if (st.drop[i] != 0)
 			printf("wgc: drop: pipeline.%s %" PRIu64 "\n",
 				wgc_pipeline_drop_name(i), st.drop[i]);
-	wgc_net_stats_get(d->net, &ns);
+	wgc_app_outer_net_sum(&d->outer, &ns);
 	printf("wgc: net: rx_wg %" PRIu64 " arp %" PRIu64 " nd %" PRIu64
 		" echo %" PRIu64 " tx_encap %" PRIu64 " arp_reply_tx %" PRIu64
 		" nd_na_tx %" PRIu64 " nd_ns_tx %" PRIu64 "\n", ns.rx_wg,
@@ -1000,11 +868,7 @@ print_state(struct wgc_daemon *d)
 	{
 		struct wgc_ethdev_queue_stats es;
 
-		wgc_ethdev_stats(d->outer, &es);
-		printf("wgc: outer port: rx %" PRIu64 " tx %" PRIu64
-			" tx_unsent %" PRIu64 " rx_multiseg %" PRIu64 "\n",
-			es.rx_packets, es.tx_packets, es.tx_unsent,
-			es.rx_multiseg);
+		wgc_app_outer_print(&d->outer);
 		if (d->inner_eth != NULL) {
 			wgc_ethdev_stats(d->inner_eth, &es);
 			printf("wgc: inner port: rx %" PRIu64 " tx %" PRIu64
@@ -1059,7 +923,7 @@ daemon_info(void *ctx, const char **name, unsigned int *workers,
 	*workers = d->nb_workers;
 	*peers = wgc_peers_count(d->peers);
 	/* the live port (PATCH /v1/interface, wg set may change it) */
-	*listen_port = wgc_net_port_listen_port(d->net);
+	*listen_port = wgc_net_port_listen_port(d->outer.p[0].net);
 }
 
 static int
@@ -1079,21 +943,19 @@ teardown(struct wgc_daemon *d)
 		wgc_pipeline_stop(d->pl);
 		rte_eal_mp_wait_lcore();
 	}
-	if (d->outer != NULL)
-		wgc_ethdev_stop(d->outer);
+	wgc_app_outer_stop(&d->outer);
 	if (d->inner_eth != NULL)
 		wgc_ethdev_stop(d->inner_eth);
 	if (d->pl != NULL)
 		print_state(d);
 	/* the pipeline, the peer table and the identity */
 	wgc_device_destroy(d->dev);
-	wgc_net_port_free(d->net);
 	wgc_tun_close(d->tun);
 	if (wgc_ethdev_close_checked(d->inner_eth) != 0) {
 		fprintf(stderr, "wgc: inner port: buffers leaked\n");
 		rc = -1;
 	}
-	wgc_ethdev_close(d->outer);
+	wgc_app_outer_close(&d->outer);
 	rte_free(d->qsbr);
 	if (d->pool != NULL) {
 		in_use = rte_mempool_in_use_count(d->pool);
@@ -1185,7 +1047,7 @@ print_first_steps(const struct wgc_daemon *d)
 		return;
 	if (i->n_outer_addrs > 0) {
 		e.addr = i->outer_addrs[0];
-		e.port = wgc_net_port_listen_port(d->net);
+		e.port = wgc_net_port_listen_port(d->outer.p[0].net);
 		wgc_endpoint_format(&e, ep, sizeof(ep));
 	}
 	wgcctl_path(ctl, sizeof(ctl));
@@ -1287,11 +1149,11 @@ main(int argc, char **argv)
 			"listen port %u, inner %s %s, default pool %s: %u "
 			"buffers of %u B (MTU %u)\n", d.nb_workers,
 			wgc_peers_count(d.peers), b64,
-			wgc_net_port_listen_port(d.net),
+			wgc_net_port_listen_port(d.outer.p[0].net),
 			wgc_inner_type_name(d.conf.inner.type),
 			d.conf.inner.name, d.pool->name, d.pool->size,
 			rte_pktmbuf_data_room_size(d.pool), d.conf.inner.mtu);
-		printf("wgc: port: %s\n", wgc_ethdev_name(d.outer));
+		printf("wgc: port: %s\n", wgc_ethdev_name(d.outer.p[0].eth));
 		if (d.inner_eth != NULL) {
 			char mac[RTE_ETHER_ADDR_FMT_SIZE];
 
@@ -1320,7 +1182,7 @@ main(int argc, char **argv)
 
 		snprintf(status, sizeof(status), "%u workers, %u peers, port %u",
 			d.nb_workers, wgc_peers_count(d.peers),
-			wgc_net_port_listen_port(d.net));
+			wgc_net_port_listen_port(d.outer.p[0].net));
 		wgc_app_notify_ready(status);
 	}
 	while (!once && !stop) {

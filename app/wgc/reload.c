@@ -53,6 +53,7 @@ same_outer(const struct wgc_startup_conf *a, const struct wgc_startup_conf *b)
 		if (strcmp(x->port, y->port) != 0 ||
 				x->has_ipv4 != y->has_ipv4 ||
 				x->has_ipv6 != y->has_ipv6 || x->vlan != y->vlan ||
+				x->mtu != y->mtu ||
 				!same_cidrs(&x->ipv4, x->has_ipv4, &y->ipv4,
 					y->has_ipv4) ||
 				!same_cidrs(&x->ipv6, x->has_ipv6, &y->ipv6,

@@ -121,6 +121,33 @@ remove_device(struct rte_device *dev)
 		ETH_LOG(WARNING, "cannot remove device: %s", rte_strerror(-rc));
 }
 
+int
+wgc_ethdev_max_queues(const char *devname, uint16_t *max_rx, uint16_t *max_tx)
+{
+	char name[RTE_ETH_NAME_MAX_LEN];
+	struct rte_eth_dev_info info;
+	uint16_t port;
+	bool probed;
+	int rc;
+
+	if (devname == NULL || devname[0] == '\0')
+		return -EINVAL;
+	rc = find_or_probe(devname, name, sizeof(name), &port, &probed);
+	if (rc < 0)
+		return rc;
+	rc = rte_eth_dev_info_get(port, &info);
+	if (rc == 0) {
+		*max_rx = info.max_rx_queues;
+		*max_tx = info.max_tx_queues;
+	}
+	/* a port plugged in to be asked is unplugged again */
+	if (probed) {
+		rte_eth_dev_close(port);
+		remove_device(rc == 0 ? info.device : NULL);
+	}
+	return rc;
+}
+
 struct wgc_ethdev *
 wgc_ethdev_open(const struct wgc_ethdev_conf *c)
 {

@@ -117,6 +117,17 @@ struct wgc_ethdev_queue_stats {
 struct wgc_ethdev;
 
 /**
+ * The queues a port's PMD allows (rte_eth_dev_info max_rx_queues,
+ * max_tx_queues), before it is opened: a port plugged in for the question
+ * is unplugged again. Main lcore.
+ *
+ * @return
+ *   0, or a negative errno (-ENODEV: no such device and the probe failed).
+ */
+int wgc_ethdev_max_queues(const char *devname, uint16_t *max_rx,
+		uint16_t *max_tx);
+
+/**
  * Open and configure a port (not started).
  *
  * @param conf

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Helpers of the cluster suites (wgc nodes sharing their peers through a
-# real etcd), sourced after dts/lib/e2e.sh. etcd runs in a namespace of
+# real etcd), sourced after dts/lib.sh. etcd runs in a namespace of
 # the suite's own with its own data directory (under $DTS_TMP, removed with
 # it); the nodes reach it over veths.
 
@@ -34,7 +34,7 @@ cl_etcd_start() {
 
 # cl_etcd_stop: SIGTERM etcd and reap it
 cl_etcd_stop() {
-	e2e_stop $CL_ETCD_PID
+	dts_stop $CL_ETCD_PID
 }
 
 # cl_etcdctl ARGS...: etcdctl against the suite's etcd
@@ -69,7 +69,7 @@ cl_holds() {
 
 # cl_stat SOCK NAME: a device counter of /v1/stats (0 if absent)
 cl_stat() {
-	e2e_rest "$1" /v1/stats | jq ".interface.$2 // 0"
+	dts_rest "$1" /v1/stats | jq ".interface.$2 // 0"
 }
 
 # cl_wait_ms MS CMD...: run CMD every 50 ms until it succeeds or MS pass;
@@ -109,7 +109,7 @@ cl_lacks() {
 
 # cl_health_is SOCK STATUS: /v1/health says STATUS (ok, degraded)
 cl_health_is() {
-	[ "$(e2e_rest "$1" /v1/health | jq -r .status)" = "$2" ]
+	[ "$(dts_rest "$1" /v1/health | jq -r .status)" = "$2" ]
 }
 
 # cl_ping_resume NS IF DST SECONDS LOG: ping DST through IF every 0.2 s

@@ -43,6 +43,8 @@ extern "C" {
 #define WGC_KEY_HEX_LEN 64      /**< hex text (UAPI) */
 #define WGC_IFNAME_LEN 16       /**< interface name incl. NUL (IFNAMSIZ) */
 #define WGC_CONF_ERR_LEN 256
+/** Most outer ports in a configuration (outer[]). */
+#define WGC_CONF_OUTER_MAX 4
 
 /** Error classes: how the control plane maps failures to statuses. */
 enum wgc_conf_err_kind {
@@ -183,8 +185,8 @@ struct wgc_iface_conf {
 	uint32_t n_addresses;
 	struct wgc_prefix *addresses;        /**< inner addresses, malloc'd */
 	uint32_t n_outer_addrs;
-	struct wgc_addr outer_addrs[2];    /**< where peers reach wgc (outer
-	                                    *   port IPv4, IPv6), read-only */
+	/** where peers reach wgc (each outer port's IPv4, IPv6), read-only */
+	struct wgc_addr outer_addrs[2 * WGC_CONF_OUTER_MAX];
 };
 
 /** Free owned memory and wipe the private key. */

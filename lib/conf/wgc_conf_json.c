@@ -863,6 +863,37 @@ parse_outer_one(struct wgc_outer_conf *o, const cJSON *j, const char *path,
 		return wgc_conf_error_set(err, WGC_CONF_EVALUE,
 			"%s.mtu: %u is below IPv6's minimum link MTU 1280",
 			path, o->mtu);
+	if (!o->has_ipv4 && !o->has_ipv6)
+		return wgc_conf_error_set(err, WGC_CONF_EVALUE,
+			"%s: no address: give ipv4, ipv6 or both", path);
+	return 0;
+}
+
+/* an address of outer[i] that an earlier port has: two host stacks would
+ * answer for it */
+static int
+outer_addr_reused(const struct wgc_outer_conf *o, uint32_t i, const char *p,
+		struct wgc_conf_error *err)
+{
+	char a[WGC_ADDR_STR_LEN];
+	unsigned int f;
+	uint32_t k;
+
+	for (f = 0; f < 2; f++) {
+		const struct wgc_prefix *x = f ? &o[i].ipv6 : &o[i].ipv4;
+
+		if (!(f ? o[i].has_ipv6 : o[i].has_ipv4))
+			continue;
+		for (k = 0; k < i; k++)
+			if ((f ? o[k].has_ipv6 : o[k].has_ipv4) &&
+					wgc_addr_equal(&x->addr, f ?
+					&o[k].ipv6.addr : &o[k].ipv4.addr))
+				return wgc_conf_error_set(err, WGC_CONF_EVALUE,
+					"%s.ipv%c: %s already used by "
+					"outer[%u]", p, f ? '6' : '4',
+					wgc_addr_format(&x->addr, a, sizeof(a)),
+					k);
+	}
 	return 0;
 }
 
@@ -878,9 +909,9 @@ parse_outer(struct wgc_startup_conf *c, const cJSON *j,
 	if (!cJSON_IsArray(j))
 		return type_error(err, "outer", "an array of objects", j);
 	n = cJSON_GetArraySize(j);
-	if (n > 64)
+	if (n > WGC_CONF_OUTER_MAX)
 		return wgc_conf_error_set(err, WGC_CONF_EVALUE,
-			"outer: more than 64 ports");
+			"outer: %d ports, at most %u", n, WGC_CONF_OUTER_MAX);
 	if (n == 0)
 		return 0;
 	c->outer = calloc((size_t)n, sizeof(*c->outer));
@@ -895,6 +926,8 @@ parse_outer(struct wgc_startup_conf *c, const cJSON *j,
 				return wgc_conf_error_set(err, WGC_CONF_EVALUE,
 					"%s.port: \"%.64s\" already used by "
 					"outer[%u]", p, c->outer[i].port, k);
+		if (outer_addr_reused(c->outer, i, p, err) != 0)
+			return -1;
 		c->n_outer = ++i;
 	}
 	return 0;
@@ -1207,6 +1240,7 @@ wgc_startup_conf_parse(struct wgc_startup_conf *c, const char *json,
 	cJSON *root;
 	const cJSON *k;
 	bool have_inner_name = false;
+	uint32_t i;
 	int rc = -1;
 
 	wgc_startup_conf_init(c);
@@ -1282,14 +1316,16 @@ wgc_startup_conf_parse(struct wgc_startup_conf *c, const char *json,
 		snprintf(c->inner.name, sizeof(c->inner.name), "%s",
 			c->iface.name);
 	/* the interface reports the inner addresses and MTU, and where
-	 * peers reach it (the first outer port's addresses) */
+	 * peers reach it (each outer port's addresses) */
 	c->iface.mtu = c->inner.mtu;
-	if (c->n_outer > 0 && c->outer[0].has_ipv4)
-		c->iface.outer_addrs[c->iface.n_outer_addrs++] =
-			c->outer[0].ipv4.addr;
-	if (c->n_outer > 0 && c->outer[0].has_ipv6)
-		c->iface.outer_addrs[c->iface.n_outer_addrs++] =
-			c->outer[0].ipv6.addr;
+	for (i = 0; i < c->n_outer; i++) {
+		if (c->outer[i].has_ipv4)
+			c->iface.outer_addrs[c->iface.n_outer_addrs++] =
+				c->outer[i].ipv4.addr;
+		if (c->outer[i].has_ipv6)
+			c->iface.outer_addrs[c->iface.n_outer_addrs++] =
+				c->outer[i].ipv6.addr;
+	}
 	if (c->inner.n_addresses > 0) {
 		c->iface.addresses = malloc(c->inner.n_addresses *
 			sizeof(*c->iface.addresses));

@@ -27,6 +27,8 @@ static const struct {
 } renames[] = {
 	{ "net_nd_ns_tx", "net_nd_solicitation_tx" },
 	{ "net_nd_na_tx", "net_nd_advertisement_tx" },
+	{ "port_net_nd_ns_tx", "port_net_nd_solicitation_tx" },
+	{ "port_net_nd_na_tx", "port_net_nd_advertisement_tx" },
 	{ "proto_transport_counter_exhausted",
 		"proto_transport_nonce_exhausted" },
 };

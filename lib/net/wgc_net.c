@@ -53,6 +53,14 @@ static const char * const drop_names[WGC_NET_DROP__MAX] = {
 	[WGC_NET_DROP_FRAG_NO_ROOM] = "frag_no_room",
 };
 
+/* struct wgc_net_stats' counters, in their order */
+static const char * const counter_names[] = {
+	"rx_wg", "rx_arp", "rx_nd", "rx_echo", "rx_icmp_error", "tx_encap",
+	"tx_held", "arp_reply_tx", "arp_request_tx", "nd_na_tx", "nd_ns_tx",
+	"echo_reply_tx", "neigh_learned", "neigh_expired", "hold_flushed",
+	"rx_frag", "rx_reassembled", "tx_fragmented", "tx_frags",
+};
+
 static const char * const class_names[] = {
 	[WGC_NET_CLASS_WG] = "wg",
 	[WGC_NET_CLASS_ARP] = "arp",
@@ -69,6 +77,13 @@ wgc_net_drop_name(unsigned int reason)
 	if (reason >= RTE_DIM(drop_names) || drop_names[reason] == NULL)
 		return "?";
 	return drop_names[reason];
+}
+
+const char *
+wgc_net_counter_name(unsigned int i)
+{
+	RTE_BUILD_BUG_ON(RTE_DIM(counter_names) != WGC_NET_COUNTERS);
+	return i < RTE_DIM(counter_names) ? counter_names[i] : "?";
 }
 
 const char *
@@ -138,16 +153,24 @@ wgc_net_port_create(const struct wgc_net_port_conf *c)
 		return NULL;
 	}
 	for (i = 0; i < c->nb_ip4; i++)
-		if (c->ip4[i] == 0 || c->ip4_prefix[i] > 32) {
+		if (c->ip4[i].addr.family != AF_INET ||
+				c->ip4[i].addr.ip4 == 0 || c->ip4[i].len > 32) {
 			rte_errno = EINVAL;
 			return NULL;
 		}
 	for (i = 0; i < c->nb_ip6; i++)
-		if (ip6_is_zero(c->ip6[i]) || c->ip6[i][0] == 0xff ||
-				c->ip6_prefix[i] > 128) {
+		if (c->ip6[i].addr.family != AF_INET6 ||
+				ip6_is_zero(c->ip6[i].addr.bytes) ||
+				c->ip6[i].addr.bytes[0] == 0xff ||
+				c->ip6[i].len > 128) {
 			rte_errno = EINVAL;
 			return NULL;
 		}
+	if ((c->gw4.family != 0 && c->gw4.family != AF_INET) ||
+			(c->gw6.family != 0 && c->gw6.family != AF_INET6)) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
 	size = c->neigh_size ? c->neigh_size : 1024;
 	ring = c->slow_ring_size ? c->slow_ring_size : 1024;
 	if (!rte_is_power_of_2(size) || size < NEIGH_WINDOW ||
@@ -171,14 +194,14 @@ wgc_net_port_create(const struct wgc_net_port_conf *c)
 	p->mtu = c->mtu ? c->mtu : 1500;
 	p->nb_ip4 = c->nb_ip4;
 	for (i = 0; i < c->nb_ip4; i++) {
-		p->ip4[i] = c->ip4[i];
-		p->mask4[i] = prefix_mask4(c->ip4_prefix[i]);
+		p->ip4[i] = c->ip4[i].addr.ip4;
+		p->mask4[i] = prefix_mask4(c->ip4[i].len);
 	}
-	p->gw4 = c->gw4;
+	p->gw4 = c->gw4.family == AF_INET ? c->gw4.ip4 : 0;
 	p->nb_ip6 = c->nb_ip6;
 	for (i = 0; i < c->nb_ip6; i++) {
-		memcpy(p->ip6[i], c->ip6[i], 16);
-		p->prefix6[i] = c->ip6_prefix[i];
+		memcpy(p->ip6[i], c->ip6[i].addr.bytes, 16);
+		p->prefix6[i] = c->ip6[i].len;
 	}
 	p->ll6 = -1;
 	for (i = 0; i < c->nb_ip6; i++)
@@ -203,8 +226,8 @@ wgc_net_port_create(const struct wgc_net_port_conf *c)
 		p->prefix6[p->nb_ip6] = 64;
 		p->ll6 = p->nb_ip6++;
 	}
-	if (!ip6_is_zero(c->gw6)) {
-		memcpy(p->gw6, c->gw6, 16);
+	if (c->gw6.family == AF_INET6 && !ip6_is_zero(c->gw6.bytes)) {
+		memcpy(p->gw6, c->gw6.bytes, 16);
 		p->has_gw6 = true;
 	}
 	p->tx_ip4_offload = c->tx_ip4_cksum_offload;

@@ -189,12 +189,13 @@ struct wgc_net_port_conf {
 	uint16_t mtu;                  /**< L3 MTU (0: 1500) */
 	uint8_t nb_ip4;                /**< IPv4 addresses in ip4[] */
 	uint8_t nb_ip6;                /**< IPv6 addresses in ip6[] */
-	rte_be32_t ip4[WGC_NET_ADDRS_MAX];   /**< ip4[0] is the source */
-	uint8_t ip4_prefix[WGC_NET_ADDRS_MAX]; /**< on-link prefix lengths */
-	rte_be32_t gw4;                /**< IPv4 gateway (0: none) */
-	uint8_t ip6[WGC_NET_ADDRS_MAX][16];  /**< ip6[0] is the source */
-	uint8_t ip6_prefix[WGC_NET_ADDRS_MAX];
-	uint8_t gw6[16];               /**< IPv6 gateway (all zero: none) */
+	/** our IPv4 addresses with their on-link prefix lengths; ip4[0] is
+	 * the source */
+	struct wgc_prefix ip4[WGC_NET_ADDRS_MAX];
+	struct wgc_addr gw4;           /**< IPv4 gateway (family 0: none) */
+	/** our IPv6 addresses, likewise; ip6[0] is the source */
+	struct wgc_prefix ip6[WGC_NET_ADDRS_MAX];
+	struct wgc_addr gw6;           /**< IPv6 gateway (family 0: none) */
 	bool no_link_local;            /**< do not add fe80::EUI-64 */
 	bool tx_ip4_cksum_offload;     /**< set mbuf flags instead of sw cksum */
 	bool tx_udp_cksum_offload;     /**< set mbuf flags, pseudo-hdr cksum */
@@ -445,6 +446,14 @@ void wgc_net_stats_reset(struct wgc_net_port *port);
  */
 unsigned int wgc_net_port_mc_addrs(const struct wgc_net_port *port,
 		struct rte_ether_addr *mc, unsigned int max);
+
+/** Counters of struct wgc_net_stats before drop[], as 64-bit words. */
+#define WGC_NET_COUNTERS \
+	(offsetof(struct wgc_net_stats, drop) / sizeof(uint64_t))
+
+/** @return the name of counter word i of struct wgc_net_stats ("rx_wg",
+ * ... "tx_frags"), or "?". Any thread. */
+const char *wgc_net_counter_name(unsigned int i);
 
 /** @return a short name for a drop reason ("ip4_cksum"...), or "?". */
 const char *wgc_net_drop_name(unsigned int reason);

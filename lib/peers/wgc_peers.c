@@ -378,6 +378,7 @@ wgc_peers_add(struct wgc_peers *t, const uint8_t public_key[WGC_KEY_LEN],
 		return NULL;
 	}
 	rte_seqlock_init(&p->ep_lock);
+	p->ep_port = WGC_PEER_PORT_ROUTE;
 	p->park_head = UINT32_MAX;
 	p->park_tail = UINT32_MAX;
 	p->id = id;

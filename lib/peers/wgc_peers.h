@@ -112,6 +112,10 @@ struct wgc_park_stats {
  */
 #define WGC_PEERS_GRACE_WAIT_MS 500
 
+/** A peer's endpoint port when it was configured rather than learnt:
+ * the pipeline picks the outer port by the routes (doc/net.md). */
+#define WGC_PEER_PORT_ROUTE UINT8_MAX
+
 /** No peer (slot ids are 0..max_peers-1). */
 #define WGC_PEER_ID_NONE UINT32_MAX
 
@@ -138,6 +142,9 @@ struct wgc_peer {
 	 * writer, read by anyone through the seqlock */
 	rte_seqlock_t ep_lock;
 	struct wgc_endpoint endpoint;
+	/** the outer port the endpoint was learnt on (under ep_lock), or
+	 * WGC_PEER_PORT_ROUTE: configured, sent by the routes */
+	uint8_t ep_port;
 	uint32_t n_aips;                 /**< allowed IPs in aips */
 	/** parked packets: their number and the first and last of the
 	 * peer's entries in the table's parking lot (under its lock) */
@@ -357,34 +364,55 @@ wgc_peers_route6(const struct wgc_peers_fast *f, const uint8_t *addr)
 	return wgc_peers_get(f, nh);
 }
 
-/** Set the endpoint (roaming: the decapsulating worker; or a writer). */
+/**
+ * Set the endpoint and the outer port it was learnt on (roaming: the
+ * decapsulating worker, a handshake lcore). Any thread.
+ */
 static inline void
-wgc_peer_endpoint_set(struct wgc_peer *p, const struct wgc_endpoint *ep)
+wgc_peer_endpoint_learn(struct wgc_peer *p, const struct wgc_endpoint *ep,
+		uint8_t port)
 {
 	rte_seqlock_write_lock(&p->ep_lock);
 	p->endpoint = *ep;
+	p->ep_port = port;
 	rte_seqlock_write_unlock(&p->ep_lock);
 }
 
-/** Read the endpoint consistently. Any thread. */
+/** Set a configured endpoint (a writer): its outer port is chosen by the
+ * routes until the peer is heard from. */
 static inline void
+wgc_peer_endpoint_set(struct wgc_peer *p, const struct wgc_endpoint *ep)
+{
+	wgc_peer_endpoint_learn(p, ep, WGC_PEER_PORT_ROUTE);
+}
+
+/**
+ * Read the endpoint consistently. Any thread.
+ *
+ * @return the outer port it was learnt on, or WGC_PEER_PORT_ROUTE.
+ */
+static inline uint8_t
 wgc_peer_endpoint_get(struct wgc_peer *p, struct wgc_endpoint *ep)
 {
 	uint32_t sn;
+	uint8_t port;
 
 	do {
 		sn = rte_seqlock_read_begin(&p->ep_lock);
 		*ep = p->endpoint;
+		port = p->ep_port;
 	} while (rte_seqlock_read_retry(&p->ep_lock, sn));
+	return port;
 }
 
-/** @return true if the endpoint differs from *ep (cheap, racy pre-check
- * before wgc_peer_endpoint_set() on the receive path). */
+/** @return true if the endpoint or its outer port differs from (*ep,
+ * port) (cheap, racy pre-check before wgc_peer_endpoint_learn() on the
+ * receive path). */
 static inline bool
 wgc_peer_endpoint_differs(const struct wgc_peer *p,
-		const struct wgc_endpoint *ep)
+		const struct wgc_endpoint *ep, uint8_t port)
 {
-	return !wgc_endpoint_equal(&p->endpoint, ep);
+	return p->ep_port != port || !wgc_endpoint_equal(&p->endpoint, ep);
 }
 
 /** Add to a peer's counters (relaxed atomics). */

@@ -9,7 +9,8 @@
  * load; the cookie secret is shared), then lib/proto consumes an
  * initiation (and a response goes back), a response (and staged packets,
  * or a keepalive, confirm the session) or a cookie reply, each under the
- * peer's own lock. The endpoint follows the authenticated message; the
+ * peer's own lock. The endpoint (and the outer port it came in on)
+ * follows the authenticated message; the
  * peer's timers are rearmed under its lock and the timer stage is told to
  * reschedule it (the stage owns the timer wheel).
  */
@@ -63,7 +64,7 @@ hs_macs_ok(struct wgc_pipeline *pl, struct pl_hs *h, struct hs_item *it,
 				wgc_cookie_create_reply(pl->id, v->data, msg,
 					len, src, now) == 0) {
 			h->wk.st.handshake_tx++;
-			pl_stage_send(pl, &h->wk, v, &it->src);
+			pl_stage_send(pl, &h->wk, v, &it->src, it->port);
 		}
 	}
 	return false;
@@ -89,7 +90,7 @@ hs_initiation(struct wgc_pipeline *pl, struct pl_hs *h, struct hs_item *it,
 	wgc_peer_proto_lock(pp);
 	if (pp->removed)
 		goto unlock;
-	wgc_peer_endpoint_set(p, &it->src);
+	wgc_peer_endpoint_learn(p, &it->src, it->port);
 	wgc_view_trim(v, v->len);
 	if (wgc_view_append(v, WGC_MSG_RESPONSE_LEN) == NULL ||
 			wgc_handshake_create_response(pp, v->data, now) != 0)
@@ -102,7 +103,7 @@ hs_initiation(struct wgc_pipeline *pl, struct pl_hs *h, struct hs_item *it,
 	wgc_peer_proto_unlock(pp);
 	post_event(pl, &h->wk, p->id, EV_RESCHEDULE);
 	h->wk.st.handshake_tx++;
-	pl_stage_send(pl, &h->wk, v, &it->src);
+	pl_stage_send(pl, &h->wk, v, &it->src, it->port);
 	return;
 unlock:
 	wgc_peer_proto_unlock(pp);
@@ -126,7 +127,7 @@ hs_response(struct wgc_pipeline *pl, struct pl_hs *h, struct hs_item *it,
 		wgc_peer_proto_unlock(pp);
 		return;
 	}
-	wgc_peer_endpoint_set(p, &it->src);
+	wgc_peer_endpoint_learn(p, &it->src, it->port);
 	wgc_timers_session_derived(pp, now);
 	wgc_timers_handshake_complete(pp, now);
 	wgc_timers_any_authenticated_packet_received(pp, now);

@@ -35,6 +35,8 @@ wgc_pipeline_handshake_inject(struct wgc_pipeline *pl, const uint8_t *msg,
 	}
 	memcpy(it.v.data, msg, len);
 	it.src = *src;
+	/* the outer port it came in on is not kept: the routes pick */
+	it.port = WGC_PEER_PORT_ROUTE;
 	if (rte_ring_mp_enqueue_elem(pl->hs[pl_hs_pick(pl, src)].ring, &it,
 			sizeof(it)) != 0) {
 		wgc_view_release(&it.v);

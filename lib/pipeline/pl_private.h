@@ -18,6 +18,7 @@
  *                    to the sender, rate-limited) and TCP MSS clamping
  *   pl_spread.c      a busy queue's transport bursts decrypted on other
  *                    workers and put back in order (spread)
+ *   pl_ports.c       the outer ports: which one a peer's packets leave by
  */
 
 #include <stdbool.h>
@@ -65,6 +66,7 @@ enum {
 struct hs_item {
 	struct wgc_view v;
 	struct wgc_endpoint src;
+	uint8_t port;           /* outer port (WGC_PEER_PORT_ROUTE: none) */
 };
 
 /* a worker, the stage or a handshake lcore: counters and AEAD engine */
@@ -94,7 +96,10 @@ struct wgc_pipeline {
 	struct wgc_identity *id;
 	struct wgc_index_table *index;
 	struct rte_ring *ev_ring;
-	struct rte_ring *tx_ring;           /* stage -> worker 0 -> outer */
+	uint16_t nb_ports;
+	struct wgc_pipeline_port port[WGC_PIPELINE_PORTS_MAX];
+	/* stage -> worker 0 -> outer port k */
+	struct rte_ring *tx_ring[WGC_PIPELINE_PORTS_MAX];
 	struct wgc_timer_wheel *wheel;
 	struct wgc_ephemeral_pool *eph;     /* the stage's ephemeral keys */
 	struct wgc_recycler any_mbuf;       /* frees mbufs of any pool */
@@ -143,11 +148,11 @@ bool pl_mss_clamp(uint8_t *ip, uint32_t len, uint16_t mss4, uint16_t mss6);
 
 /* ---- worker (pl_rx.c, pl_tx.c) ---- */
 
-/* one outer RX burst of worker w: transport messages decrypted and
- * delivered to the inner edge, handshake messages queued for the stage;
- * returns the views received */
+/* one RX burst of worker w on outer port `port`: transport messages
+ * decrypted and delivered to the inner edge, handshake messages queued
+ * for the stage; returns the views received */
 unsigned int pl_worker_outer(struct wgc_pipeline *pl, uint16_t w,
-		struct worker *wk, uint64_t now);
+		struct worker *wk, uint64_t now, uint16_t port);
 
 /* one inner RX burst of worker w: sealed and sent, parked, or answered
  * with an ICMP error; returns the views received */
@@ -157,14 +162,14 @@ unsigned int pl_worker_inner(struct wgc_pipeline *pl, uint16_t w,
 /*
  * nd transport messages (views dv with their sources and receiver
  * indices): keypair lookup, decrypt in place, replay window, roaming,
- * allowed-IPs check. The inner packets are claimed into out, in arrival
- * order; the others are dropped and counted in wk. Returns the inner
+ * allowed-IPs check (outer port `port`). The inner packets are claimed
+ * into out, in arrival order; the others are dropped and counted in wk. Returns the inner
  * packets. Any worker (wk its own).
  */
 uint16_t pl_rx_transport(struct wgc_pipeline *pl, struct worker *wk,
 		struct wgc_view *dv, struct wgc_endpoint *dsrc,
 		const uint32_t *idx, uint16_t nd, uint64_t now,
-		struct wgc_view *out);
+		struct wgc_view *out, uint16_t port);
 
 /* ---- spread (pl_spread.c) ---- */
 
@@ -187,7 +192,8 @@ void pl_spread_worker_start(struct wgc_pipeline *pl, uint16_t w);
  */
 void pl_spread_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 		struct wgc_view *dv, struct wgc_endpoint *dsrc,
-		const uint32_t *idx, uint16_t nd, bool busy, uint64_t now);
+		const uint32_t *idx, uint16_t nd, bool busy, uint64_t now,
+		uint16_t port);
 
 /*
  * One spread poll of worker w: decrypt the bursts other workers handed
@@ -216,14 +222,16 @@ void pl_seal_and_send(struct wgc_pipeline *pl, uint16_t q, struct worker *wk,
 /* put a peer on the timer wheel at its next deadline */
 void pl_sched(struct wgc_pipeline *pl, struct wgc_peer_proto *pp);
 
-/* hand frames to worker 0 for transmission, counted in wk (the stage or
- * a handshake lcore); views are empty afterwards */
+/* hand frames to worker 0 for transmission on outer port `port`, counted
+ * in wk (the stage or a handshake lcore); views are empty afterwards */
 void pl_stage_tx(struct wgc_pipeline *pl, struct worker *wk,
-		struct wgc_view *v, unsigned int n);
+		struct wgc_view *v, unsigned int n, uint16_t port);
 
-/* add outer headers to a handshake message and hand it to worker 0 */
+/* add outer headers to a handshake message and hand it to worker 0, for
+ * the outer port given (WGC_PEER_PORT_ROUTE: the routes pick) */
 void pl_stage_send(struct wgc_pipeline *pl, struct worker *wk,
-		struct wgc_view *v, const struct wgc_endpoint *dst);
+		struct wgc_view *v, const struct wgc_endpoint *dst,
+		uint8_t port);
 
 /* send what was staged for p, or a keepalive if nothing was and asked,
  * sealed with wk's engine (the stage or a handshake lcore) */
@@ -260,6 +268,19 @@ pl_hs_pick(const struct wgc_pipeline *pl, const struct wgc_endpoint *src)
 void pl_unknown_initiator(struct wgc_pipeline *pl,
 		const uint8_t key[WGC_KEY_LEN], const struct wgc_view *v,
 		const struct wgc_endpoint *src);
+
+/* ---- outer ports (pl_ports.c) ---- */
+
+/* the outer port a peer's packets leave by: the one its endpoint was
+ * learnt on, else the routes' */
+static inline uint16_t
+pl_out_port(const struct wgc_pipeline *pl, uint8_t learnt,
+		const struct wgc_addr *dst)
+{
+	if (likely(learnt < pl->nb_ports))
+		return learnt;
+	return pl->nb_ports == 1 ? 0 : wgc_pipeline_route_port(pl, dst);
+}
 
 /* ---- small helpers ---- */
 

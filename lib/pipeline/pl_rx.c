@@ -9,12 +9,14 @@
 
 #include "pl_private.h"
 
-/* roaming: the endpoint follows the last authenticated packet */
+/* roaming: the endpoint (and its outer port) follows the last
+ * authenticated packet */
 static inline void
-roam(struct worker *wk, struct wgc_peer *p, const struct wgc_endpoint *src)
+roam(struct worker *wk, struct wgc_peer *p, const struct wgc_endpoint *src,
+		uint8_t port)
 {
-	if (wgc_peer_endpoint_differs(p, src)) {
-		wgc_peer_endpoint_set(p, src);
+	if (wgc_peer_endpoint_differs(p, src, port)) {
+		wgc_peer_endpoint_learn(p, src, port);
 		wk->st.roamed++;
 	}
 }
@@ -67,13 +69,14 @@ rx_run_flush(struct wgc_pipeline *pl, struct worker *wk, struct rx_run *r,
  * ring drops it */
 static inline void
 rx_handshake(struct wgc_pipeline *pl, struct worker *wk, struct wgc_view *v,
-		const struct wgc_endpoint *src)
+		const struct wgc_endpoint *src, uint8_t port)
 {
 	struct rte_ring *r = pl->hs[pl_hs_pick(pl, src)].ring;
 	struct hs_item it;
 
 	wgc_view_claim(&it.v, v);
 	it.src = *src;
+	it.port = port;
 	if (rte_ring_mp_enqueue_elem(r, &it, sizeof(it)) != 0) {
 		wk->st.drop[WGC_PL_DROP_HANDSHAKE_FULL]++;
 		wgc_view_release(&it.v);
@@ -91,7 +94,7 @@ static inline uint16_t
 rx_classify(struct wgc_pipeline *pl, struct worker *wk, struct wgc_view *v,
 		const struct wgc_net_meta *meta, uint16_t n,
 		struct wgc_view *dv, struct wgc_endpoint *dsrc,
-		uint32_t *idx)
+		uint32_t *idx, uint8_t port)
 {
 	uint16_t i, nd = 0;
 
@@ -103,7 +106,7 @@ rx_classify(struct wgc_pipeline *pl, struct worker *wk, struct wgc_view *v,
 			dsrc[nd] = meta[i].src;
 			wgc_view_claim(&dv[nd++], &v[i]);
 		} else if (type != 0) {
-			rx_handshake(pl, wk, &v[i], &meta[i].src);
+			rx_handshake(pl, wk, &v[i], &meta[i].src, port);
 		} else {
 			wk->st.drop[WGC_PL_DROP_BAD_TYPE]++;
 			wgc_view_release(&v[i]);
@@ -198,15 +201,16 @@ rx_inner(struct wgc_pipeline *pl, struct worker *wk, struct rx_run *run,
 }
 
 /*
- * One opened transport message under kp from src: the run follows the
- * keypair, the endpoint follows the source, a confirmed `next` keypair is
- * told to the stage, and the payload goes to rx_inner().
+ * One opened transport message under kp from src on outer port `port`:
+ * the run follows the keypair, the endpoint follows the source, a
+ * confirmed `next` keypair is told to the stage, and the payload goes to
+ * rx_inner().
  */
 static inline bool
 rx_opened(struct wgc_pipeline *pl, struct worker *wk, struct rx_run *run,
 		struct wgc_keypair *kp, const struct wgc_endpoint *src,
 		bool confirmed, struct wgc_view *v, struct wgc_view *out,
-		uint64_t now)
+		uint64_t now, uint8_t port)
 {
 	if (kp != run->kp) {
 		rx_run_flush(pl, wk, run, now);
@@ -217,7 +221,7 @@ rx_opened(struct wgc_pipeline *pl, struct worker *wk, struct rx_run *run,
 		run->bytes = 0;
 	}
 	if (run->src == NULL || !wgc_endpoint_equal(run->src, src)) {
-		roam(wk, run->p, src);
+		roam(wk, run->p, src, port);
 		run->src = src;
 	}
 	if (confirmed)
@@ -229,7 +233,7 @@ uint16_t
 pl_rx_transport(struct wgc_pipeline *pl, struct worker *wk,
 		struct wgc_view *dv, struct wgc_endpoint *dsrc,
 		const uint32_t *idx, uint16_t nd, uint64_t now,
-		struct wgc_view *out)
+		struct wgc_view *out, uint16_t port)
 {
 	struct wgc_keypair *kps[BURST];
 	uint8_t status[BURST];
@@ -250,7 +254,7 @@ pl_rx_transport(struct wgc_pipeline *pl, struct worker *wk,
 		}
 		wk->st.decap_ok++;
 		if (rx_opened(pl, wk, &run, kps[i], &dsrc[i], confirmed[i],
-				&dv[i], &out[no], now))
+				&dv[i], &out[no], now, (uint8_t)port))
 			no++;
 	}
 	rx_run_flush(pl, wk, &run, now);
@@ -259,30 +263,32 @@ pl_rx_transport(struct wgc_pipeline *pl, struct worker *wk,
 
 unsigned int
 pl_worker_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
-		uint64_t now)
+		uint64_t now, uint16_t port)
 {
+	const struct wgc_pipeline_port *op = &pl->port[port];
 	struct wgc_view v[BURST], dv[BURST], out[BURST];
 	struct wgc_net_meta meta[BURST];
 	struct wgc_endpoint dsrc[BURST];
 	uint32_t idx[BURST];
 	uint16_t n, nwg, nd, no;
 
-	wgc_net_frag_poll(pl->c.net);
-	n = pl->c.outer.rx(pl->c.outer.ctx, w, v, BURST);
+	wgc_net_frag_poll(op->net);
+	n = op->outer.rx(op->outer.ctx, w, v, BURST);
 	if (n == 0)
 		return 0;
 	prefetch_burst(v, n);
 	wk->st.outer_rx += n;
-	nwg = wgc_net_rx(pl->c.net, v, meta, n);
+	nwg = wgc_net_rx(op->net, v, meta, n);
 	wk->st.wg_rx += nwg;
-	nd = rx_classify(pl, wk, v, meta, nwg, dv, dsrc, idx);
+	nd = rx_classify(pl, wk, v, meta, nwg, dv, dsrc, idx, (uint8_t)port);
 	if (nd == 0)
 		return n;
 	if (pl->spread != NULL) {
-		pl_spread_outer(pl, w, wk, dv, dsrc, idx, nd, n == BURST, now);
+		pl_spread_outer(pl, w, wk, dv, dsrc, idx, nd, n == BURST, now,
+			port);
 		return n;
 	}
-	no = pl_rx_transport(pl, wk, dv, dsrc, idx, nd, now, out);
+	no = pl_rx_transport(pl, wk, dv, dsrc, idx, nd, now, out, port);
 	if (no > 0) {
 		wk->st.inner_tx += no;
 		pl->c.inner.tx(pl->c.inner.ctx, w, out, no);

@@ -10,12 +10,13 @@
  * *helper*) over the helper's job ring; the helper looks the keypairs up,
  * decrypts, checks the replay window (under the window's spinlock, as for
  * any two workers), applies roaming and the allowed-IPs check, and hands
- * the burst back over the origin's done ring. The origin gives every
- * burst of transport messages it receives a sequence number, local ones
- * included, and keeps a reorder window of those bursts: it sends the
- * window's head on its own inner TX queue (the queue keeps one writer)
- * as soon as it is there, so inner packets leave in the order their
- * queue received them. Messages dropped on the way (bad tag, replay) are
+ * the burst back over the origin's done ring. The origin gives a
+ * sequence number to every burst it hands over and to every burst it
+ * decrypts itself while an earlier one is still out (with nothing out, a
+ * burst decrypted here is in order as it is and goes straight out), and
+ * keeps a reorder window of those bursts: it sends the window's head on
+ * its own inner TX queue (the queue keeps one writer) as soon as it is
+ * there, so inner packets leave in the order the worker received them. Messages dropped on the way (bad tag, replay) are
  * simply absent from their burst: they never hold the order up.
  *
  * A helper gets a burst only if it polled since it got the last one (a
@@ -76,6 +77,7 @@ struct pl_job {
 	uint16_t origin;
 	uint16_t helper;
 	uint16_t n;                         /* messages in v */
+	uint16_t port;                      /* the outer port they came by */
 	uint16_t no;                        /* inner packets in out */
 	uint32_t idx[BURST];
 	struct wgc_endpoint src[BURST];
@@ -173,7 +175,7 @@ job_run(struct wgc_pipeline *pl, struct worker *wk, struct pl_job *j,
 		uint64_t now)
 {
 	j->no = pl_rx_transport(pl, wk, j->v, j->src, j->idx, j->n, now,
-		j->out);
+		j->out, j->port);
 	j->n = 0;
 }
 
@@ -329,7 +331,8 @@ pick_helper(const struct wgc_pipeline *pl, struct pl_spread *s, uint16_t w)
 void
 pl_spread_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 		struct wgc_view *dv, struct wgc_endpoint *dsrc,
-		const uint32_t *idx, uint16_t nd, bool busy, uint64_t now)
+		const uint32_t *idx, uint16_t nd, bool busy, uint64_t now,
+		uint16_t port)
 {
 	struct pl_spread *s = &pl->spread[w];
 	struct wgc_view out[BURST];
@@ -340,7 +343,8 @@ pl_spread_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 	h = busy ? pick_helper(pl, s, w) : w;
 	if (h == w && s->head == s->next) {
 		/* nothing in flight or waiting: in order as it is */
-		no = pl_rx_transport(pl, wk, dv, dsrc, idx, nd, now, out);
+		no = pl_rx_transport(pl, wk, dv, dsrc, idx, nd, now, out,
+			port);
 		if (no > 0) {
 			wk->st.inner_tx += no;
 			pl->c.inner.tx(pl->c.inner.ctx, w, out, no);
@@ -355,6 +359,7 @@ pl_spread_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 	}
 	j->seq = s->next++;
 	j->n = nd;
+	j->port = port;
 	for (i = 0; i < nd; i++)
 		wgc_view_claim(&j->v[i], &dv[i]);
 	memcpy(j->src, dsrc, nd * sizeof(*dsrc));

@@ -22,7 +22,7 @@ pl_sched(struct wgc_pipeline *pl, struct wgc_peer_proto *pp)
 
 void
 pl_stage_tx(struct wgc_pipeline *pl, struct worker *wk, struct wgc_view *v,
-		unsigned int n)
+		unsigned int n, uint16_t port)
 {
 	unsigned int i;
 
@@ -36,7 +36,7 @@ pl_stage_tx(struct wgc_pipeline *pl, struct worker *wk, struct wgc_view *v,
 			continue;
 		}
 		m = wgc_view_to_mbuf(&v[i]);
-		if (rte_ring_mp_enqueue(pl->tx_ring, m) != 0) {
+		if (rte_ring_mp_enqueue(pl->tx_ring[port], m) != 0) {
 			rte_pktmbuf_free(m);
 			wk->st.drop[WGC_PL_DROP_STAGE_TX_FULL]++;
 		} else {
@@ -47,10 +47,12 @@ pl_stage_tx(struct wgc_pipeline *pl, struct worker *wk, struct wgc_view *v,
 
 void
 pl_stage_send(struct wgc_pipeline *pl, struct worker *wk, struct wgc_view *v,
-		const struct wgc_endpoint *dst)
+		const struct wgc_endpoint *dst, uint8_t port)
 {
-	if (wgc_net_encap(pl->c.net, v, dst, 1) == 1)
-		pl_stage_tx(pl, wk, v, 1);
+	uint16_t k = pl_out_port(pl, port, &dst->addr);
+
+	if (wgc_net_encap(pl->port[k].net, v, dst, 1) == 1)
+		pl_stage_tx(pl, wk, v, 1, k);
 }
 
 /* the peer's lock held */
@@ -60,10 +62,10 @@ initiate_locked(struct wgc_pipeline *pl, struct wgc_peer *p, bool retry,
 {
 	struct wgc_endpoint ep;
 	struct wgc_view v;
-	uint8_t *msg;
+	uint8_t *msg, port;
 	int rc;
 
-	wgc_peer_endpoint_get(p, &ep);
+	port = wgc_peer_endpoint_get(p, &ep);
 	if (ep.addr.family == 0)
 		return -EDESTADDRREQ;
 	if (!wgc_timers_initiation_allowed(&p->proto, retry, now))
@@ -82,7 +84,7 @@ initiate_locked(struct wgc_pipeline *pl, struct wgc_peer *p, bool retry,
 	wgc_timers_any_authenticated_packet_traversal(&p->proto, now);
 	pl_sched(pl, &p->proto);
 	pl->stage.st.handshake_tx++;
-	pl_stage_send(pl, &pl->stage, &v, &ep);
+	pl_stage_send(pl, &pl->stage, &v, &ep, port);
 	return 0;
 }
 
@@ -263,12 +265,16 @@ wgc_pipeline_main_poll(struct wgc_pipeline *pl)
 	void *ev[64];
 	uint64_t now = pl_now(pl);
 	unsigned int n, i, work = 0;
+	uint16_t k;
 
-	/* the host stack's slow path needs no peer state */
-	n = wgc_net_slow_poll(pl->c.net, now / 1000000, out, RTE_DIM(out));
-	if (n > 0)
-		pl_stage_tx(pl, &pl->stage, out, n);
-	work += n;
+	/* each port's host stack: its slow path needs no peer state */
+	for (k = 0; k < pl->nb_ports; k++) {
+		n = wgc_net_slow_poll(pl->port[k].net, now / 1000000, out,
+			RTE_DIM(out));
+		if (n > 0)
+			pl_stage_tx(pl, &pl->stage, out, n, k);
+		work += n;
+	}
 	/* handshakes take no table-wide lock: a long control-plane write
 	 * does not hold them up */
 	if (!pl->hs_remote)

@@ -21,6 +21,7 @@ struct tx_run {
 	struct wgc_keypair *kp;
 	struct wgc_peer *p;
 	struct wgc_endpoint dst;
+	uint16_t port;              /* outer port */
 	bool has_ep;
 	uint32_t sent;
 	uint64_t bytes;
@@ -53,6 +54,51 @@ out:
 	r->kp = NULL;
 }
 
+/* outer headers for k sealed messages to dst[] on one outer port, and out
+ * on its queue q (the stage, a handshake lcore: through worker 0) */
+static inline void
+send_port(struct wgc_pipeline *pl, uint16_t q, struct worker *wk,
+		struct wgc_view *ev, const struct wgc_endpoint *dst, uint16_t k,
+		uint16_t port)
+{
+	const struct wgc_pipeline_port *op = &pl->port[port];
+	/* room for every packet of the burst in two outer fragments */
+	struct wgc_view fo[2 * BURST];
+	uint16_t ready;
+
+	ready = wgc_net_encap_frag(op->net, ev, dst, k, fo, RTE_DIM(fo));
+	if (ready == 0)
+		return;
+	if (wk->via_ring) {
+		pl_stage_tx(pl, wk, fo, ready, port);
+	} else {
+		wk->st.outer_tx += ready;
+		op->outer.tx(op->outer.ctx, q, fo, ready);
+	}
+}
+
+/* a burst whose peers leave by several outer ports: one send per port */
+static void
+send_ports(struct wgc_pipeline *pl, uint16_t q, struct worker *wk,
+		struct wgc_view *ev, const struct wgc_endpoint *dst,
+		const uint8_t *port, uint16_t k)
+{
+	struct wgc_endpoint pdst[BURST];
+	struct wgc_view pv[BURST];
+	uint16_t pi, i, m;
+
+	for (pi = 0; pi < pl->nb_ports; pi++) {
+		for (i = 0, m = 0; i < k; i++) {
+			if (port[i] != pi)
+				continue;
+			pdst[m] = dst[i];
+			wgc_view_claim(&pv[m++], &ev[i]);
+		}
+		if (m > 0)
+			send_port(pl, q, wk, pv, pdst, m, pi);
+	}
+}
+
 /* pl_seal_and_send(), inlined into the worker's inner loop */
 static inline void
 seal_and_send(struct wgc_pipeline *pl, uint16_t q, struct worker *wk,
@@ -61,12 +107,12 @@ seal_and_send(struct wgc_pipeline *pl, uint16_t q, struct worker *wk,
 		bool keepalive)
 {
 	struct wgc_endpoint dst[BURST];
-	/* room for every packet of the burst in two outer fragments */
-	struct wgc_view fo[2 * BURST];
+	uint8_t port[BURST];
 	uint32_t len[BURST];
 	uint8_t status[BURST];
 	struct tx_run run = { .kp = NULL };
-	uint16_t i, k = 0, ready;
+	uint16_t i, k = 0, port0 = UINT16_MAX;
+	bool mixed = false;
 
 	for (i = 0; i < n; i++)
 		len[i] = ev[i].len;
@@ -90,7 +136,9 @@ seal_and_send(struct wgc_pipeline *pl, uint16_t q, struct worker *wk,
 			run.p = p;
 			run.sent = 0;
 			run.bytes = 0;
-			wgc_peer_endpoint_get(p, &run.dst);
+			run.port = pl_out_port(pl,
+				wgc_peer_endpoint_get(p, &run.dst),
+				&run.dst.addr);
 			run.has_ep = run.dst.addr.family != 0;
 		}
 		if (!run.has_ep) {
@@ -102,6 +150,10 @@ seal_and_send(struct wgc_pipeline *pl, uint16_t q, struct worker *wk,
 		run.sent++;
 		run.bytes += len[i];
 		dst[k] = run.dst;
+		port[k] = (uint8_t)run.port;
+		if (port0 == UINT16_MAX)
+			port0 = run.port;
+		mixed |= run.port != port0;
 		if (k != i)
 			wgc_view_claim(&ev[k], &ev[i]);
 		k++;
@@ -109,15 +161,10 @@ seal_and_send(struct wgc_pipeline *pl, uint16_t q, struct worker *wk,
 	tx_run_flush(pl, wk, &run, now, keepalive);
 	if (k == 0)
 		return;
-	ready = wgc_net_encap_frag(pl->c.net, ev, dst, k, fo, RTE_DIM(fo));
-	if (ready == 0)
-		return;
-	if (wk->via_ring) {
-		pl_stage_tx(pl, wk, fo, ready);
-	} else {
-		wk->st.outer_tx += ready;
-		pl->c.outer.tx(pl->c.outer.ctx, q, fo, ready);
-	}
+	if (likely(!mixed))
+		send_port(pl, q, wk, ev, dst, k, port0);
+	else
+		send_ports(pl, q, wk, ev, dst, port, k);
 }
 
 void
@@ -236,20 +283,28 @@ pl_worker_inner(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 	return n;
 }
 
-/* frames the stage produced go out on worker 0's TX queue: the stage
- * needs no queue of its own (af_packet and others have few) */
+/* frames the stage produced go out on worker 0's TX queue of their outer
+ * port: the stage needs no queue of its own (af_packet and others have
+ * few) */
 unsigned int
 pl_worker_stage_tx(struct wgc_pipeline *pl)
 {
 	struct wgc_view v[BURST];
 	struct rte_mbuf *m[BURST];
-	unsigned int n, i;
+	unsigned int n, i, total = 0;
+	uint16_t k;
 
-	n = rte_ring_sc_dequeue_burst(pl->tx_ring, (void **)m, BURST, NULL);
-	if (n == 0)
-		return 0;
-	for (i = 0; i < n; i++)
-		wgc_view_from_mbuf(&v[i], m[i], &pl->any_mbuf);
-	pl->c.outer.tx(pl->c.outer.ctx, 0, v, (uint16_t)n);
-	return n;
+	for (k = 0; k < pl->nb_ports; k++) {
+		const struct wgc_pipeline_port *op = &pl->port[k];
+
+		n = rte_ring_sc_dequeue_burst(pl->tx_ring[k], (void **)m,
+			BURST, NULL);
+		if (n == 0)
+			continue;
+		for (i = 0; i < n; i++)
+			wgc_view_from_mbuf(&v[i], m[i], &pl->any_mbuf);
+		op->outer.tx(op->outer.ctx, 0, v, (uint16_t)n);
+		total += n;
+	}
+	return total;
 }

@@ -66,9 +66,11 @@ wgc_pipeline_worker_poll(struct wgc_pipeline *pl, uint16_t w)
 {
 	struct worker *wk = &pl->w[w];
 	uint64_t now = pl_now(pl);
-	unsigned int done;
+	unsigned int done = 0;
+	uint16_t k;
 
-	done = pl_worker_outer(pl, w, wk, now);
+	for (k = 0; k < pl->nb_ports; k++)
+		done += pl_worker_outer(pl, w, wk, now, k);
 	if (pl->spread != NULL)
 		done += pl_spread_poll(pl, w, wk, now);
 	done += pl_worker_inner(pl, w, wk, now);
@@ -111,6 +113,25 @@ wgc_pipeline_stop(struct wgc_pipeline *pl)
 }
 
 /* ---- life cycle ---- */
+
+/* the outer ports of a configuration, port 0 first; false if one is
+ * incomplete */
+static bool
+ports_init(struct wgc_pipeline *pl, const struct wgc_pipeline_conf *c)
+{
+	uint16_t k;
+
+	pl->nb_ports = c->nb_ports != 0 ? c->nb_ports : 1;
+	pl->port[0].net = c->net;
+	pl->port[0].outer = c->outer;
+	for (k = 1; k < pl->nb_ports; k++)
+		pl->port[k] = c->extra_ports[k - 1];
+	for (k = 0; k < pl->nb_ports; k++)
+		if (pl->port[k].net == NULL || pl->port[k].outer.rx == NULL ||
+				pl->port[k].outer.tx == NULL)
+			return false;
+	return true;
+}
 
 /* handshake lcore k: its ring, rate limiter, ephemeral pool and engine */
 static int
@@ -170,6 +191,7 @@ wgc_pipeline_create(const struct wgc_pipeline_conf *c)
 			c->outer.rx == NULL || c->outer.tx == NULL ||
 			c->inner.rx == NULL || c->inner.tx == NULL ||
 			c->tx_recycler == NULL || c->nb_workers == 0 ||
+			c->nb_ports > WGC_PIPELINE_PORTS_MAX ||
 			c->nb_workers > WGC_PIPELINE_WORKERS_MAX ||
 			c->nb_handshake > WGC_PIPELINE_HANDSHAKE_MAX ||
 			/* handshake lcores of their own read under RCU */
@@ -190,6 +212,11 @@ wgc_pipeline_create(const struct wgc_pipeline_conf *c)
 		return NULL;
 	}
 	pl->c = *c;
+	if (!ports_init(pl, c)) {
+		rte_free(pl);
+		rte_errno = EINVAL;
+		return NULL;
+	}
 	if (pl->c.clock == NULL)
 		pl->c.clock = wgc_clock_mono_ns;
 	if (pl->c.wall_clock == NULL)
@@ -206,8 +233,16 @@ wgc_pipeline_create(const struct wgc_pipeline_conf *c)
 	wgc_recycler_mempool_init(&pl->any_mbuf,
 		wgc_recycler_mempool(c->tx_recycler));
 
-	snprintf(n, sizeof(n), "%s_tx", c->name);
-	pl->tx_ring = rte_ring_create(n, 1024, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	for (i = 0; i < pl->nb_ports; i++) {
+		if (i == 0)
+			snprintf(n, sizeof(n), "%s_tx", c->name);
+		else
+			snprintf(n, sizeof(n), "%s_tx%u", c->name, i);
+		pl->tx_ring[i] = rte_ring_create(n, 1024, SOCKET_ID_ANY,
+			RING_F_SC_DEQ);
+		if (pl->tx_ring[i] == NULL)
+			goto fail;
+	}
 	snprintf(n, sizeof(n), "%s_ev", c->name);
 	pl->ev_ring = rte_ring_create(n, EVENT_RING_SIZE, SOCKET_ID_ANY,
 		RING_F_SC_DEQ);
@@ -216,7 +251,7 @@ wgc_pipeline_create(const struct wgc_pipeline_conf *c)
 	snprintf(n, sizeof(n), "%s_eph", c->name);
 	pl->eph = wgc_ephemeral_pool_create(n, WGC_PIPELINE_EPHEMERALS,
 		SOCKET_ID_ANY);
-	if (pl->ev_ring == NULL || pl->tx_ring == NULL ||
+	if (pl->ev_ring == NULL ||
 			pl->wheel == NULL || pl->eph == NULL)
 		goto fail;
 	pl->stage.engine = wgc_aead_engine_create(c->engine, SOCKET_ID_ANY);
@@ -243,9 +278,9 @@ wgc_pipeline_create(const struct wgc_pipeline_conf *c)
 		rte_errno = ENOMEM;
 		goto fail;
 	}
-	PL_LOG(INFO, "%s: %u workers%s, %u handshake lcores%s, engine %s, "
-		"handshake rings %u", c->name, c->nb_workers,
-		pl->spread != NULL ? " (spread)" : "", pl->nb_hs,
+	PL_LOG(INFO, "%s: %u workers%s, %u outer ports, %u handshake lcores%s, "
+		"engine %s, handshake rings %u", c->name, c->nb_workers,
+		pl->spread != NULL ? " (spread)" : "", pl->nb_ports, pl->nb_hs,
 		pl->hs_remote ? "" : " (the first on the main lcore)",
 		wgc_aead_engine_name(pl->stage.engine), hs_size);
 	return pl;
@@ -274,12 +309,14 @@ wgc_pipeline_free(struct wgc_pipeline *pl)
 		hs_free(pl, &pl->hs[i]);
 	pl_spread_free(pl);
 	rte_ring_free(pl->ev_ring);
-	if (pl->tx_ring != NULL) {
+	for (i = 0; i < WGC_PIPELINE_PORTS_MAX; i++) {
 		struct rte_mbuf *m;
 
-		while (rte_ring_sc_dequeue(pl->tx_ring, (void **)&m) == 0)
+		if (pl->tx_ring[i] == NULL)
+			continue;
+		while (rte_ring_sc_dequeue(pl->tx_ring[i], (void **)&m) == 0)
 			rte_pktmbuf_free(m);
-		rte_ring_free(pl->tx_ring);
+		rte_ring_free(pl->tx_ring[i]);
 	}
 	wgc_peers_lock(pl->peers);
 	/* nothing stays on the wheel that is about to go */

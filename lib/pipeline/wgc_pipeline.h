@@ -10,7 +10,8 @@
  * outer host stack's slow path) on the main lcore.
  *
  * Worker w, each iteration (bursts of WGC_PIPELINE_BURST):
- * - outer RX queue w -> lib/net (classify; ARP/ND/echo to the slow path)
+ * - RX queue w of each outer port -> that port's lib/net (classify;
+ *   ARP/ND/echo to the slow path)
  *   -> WireGuard type: 4 -> receiver index -> keypair -> decap in place ->
  *   allowed-IPs source check -> inner TX queue w; 1/2/3 -> the bounded
  *   ring of the handshake lcore that a hash of the source address picks
@@ -20,8 +21,8 @@
  * - inner RX queue w -> allowed-IPs destination -> peer -> longer than the
  *   MTU? ICMP error back on inner TX queue w (rate-limited) -> TCP MSS
  *   clamp -> current keypair? encap in place -> lib/net outer headers ->
- *   outer TX queue w; else the packet is staged on the peer (bounded) and
- *   a handshake is requested;
+ *   TX queue w of the peer's outer port; else the packet is staged on
+ *   the peer (bounded) and a handshake is requested;
  * - rte_rcu_qsbr quiescent state.
  *
  * A handshake lcore (wgc_pipeline_handshake_main(), or the main lcore in
@@ -38,9 +39,10 @@
  * staged packets, each peer under its lock; and it runs lib/net's slow
  * path. Workers and handshake lcores tell it about peers through a bounded
  * event ring (peer id + event), so steady traffic never takes a lock. The
- * frames the stage and the handshake lcores produce go through a ring to
- * worker 0, which sends them on its own TX queue: they need no queue of
- * their own (net_af_packet has one queue pair per worker).
+ * frames the stage and the handshake lcores produce go through a ring per
+ * outer port to worker 0, which sends them on its own TX queue of that
+ * port: they need no queue of their own (net_af_packet has one queue pair
+ * per worker).
  *
  * Edges are behind a small interface (struct wgc_pipeline_edge) so that
  * the pipeline does not depend on a driver: the daemon wires TUN, ethdev
@@ -75,6 +77,9 @@ extern "C" {
 /** Most handshake lcores. */
 #define WGC_PIPELINE_HANDSHAKE_MAX 8
 
+/** Most outer ports. */
+#define WGC_PIPELINE_PORTS_MAX 4
+
 /**
  * An I/O edge. rx fills up to n views and returns how many (the caller
  * owns them); tx takes every view (sent, or released and counted by the
@@ -84,6 +89,12 @@ struct wgc_pipeline_edge {
 	uint16_t (*rx)(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n);
 	uint16_t (*tx)(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n);
 	void *ctx;
+};
+
+/** An outer port: its host stack and its edge (L2 frames). */
+struct wgc_pipeline_port {
+	struct wgc_net_port *net;
+	struct wgc_pipeline_edge outer;
 };
 
 /** Drop reasons of the pipeline (lib/net and lib/proto count theirs). */
@@ -146,8 +157,15 @@ struct wgc_pipeline_stats {
 struct wgc_pipeline_conf {
 	const char *name;                /**< unique (ring names) */
 	struct wgc_peers *peers;         /**< peer table (identity, index) */
-	struct wgc_net_port *net;        /**< outer host stack */
-	struct wgc_pipeline_edge outer;  /**< outer edge (L2 frames) */
+	struct wgc_net_port *net;        /**< outer host stack (port 0) */
+	struct wgc_pipeline_edge outer;  /**< outer edge (L2 frames, port 0) */
+	/** outer ports, port 0 included (0: 1); port k > 0 is
+	 * extra_ports[k - 1]. Worker w polls RX queue w of each port and
+	 * sends on TX queue w of each; a peer's packets leave through the
+	 * port its endpoint was learnt on, or the one the routes pick for a
+	 * configured endpoint (wgc_pipeline_route_port()) */
+	uint16_t nb_ports;
+	struct wgc_pipeline_port extra_ports[WGC_PIPELINE_PORTS_MAX - 1];
 	struct wgc_pipeline_edge inner;  /**< inner edge */
 	/** the inner edge carries Ethernet frames (ethdev): strip on RX,
 	 * prepend src inner_mac / dst inner_peer_mac on TX; inner_peer_mac
@@ -341,6 +359,18 @@ int wgc_pipeline_handshake_stats_get(const struct wgc_pipeline *pl,
 
 /** @return the number of handshake lcores. */
 uint16_t wgc_pipeline_nb_handshake(const struct wgc_pipeline *pl);
+
+/** @return the number of outer ports. */
+uint16_t wgc_pipeline_nb_ports(const struct wgc_pipeline *pl);
+
+/**
+ * The outer port a configured endpoint is sent through: the first port
+ * with an on-link prefix holding the address, else the first port with a
+ * gateway of its family, else port 0 (lib/net then counts no_route). Any
+ * thread.
+ */
+uint16_t wgc_pipeline_route_port(const struct wgc_pipeline *pl,
+		const struct wgc_addr *dst);
 
 /** @return the number of workers. */
 uint16_t wgc_pipeline_nb_workers(const struct wgc_pipeline *pl);

@@ -67,11 +67,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	c.mac = us;
 	c.listen_port = 51820;
 	c.nb_ip4 = 1;
-	inet_pton(AF_INET, "10.0.0.1", &c.ip4[0]);
-	c.ip4_prefix[0] = 24;
+	wgc_prefix_parse(&c.ip4[0], "10.0.0.1/24", WGC_PREFIX_IFADDR, NULL);
 	c.nb_ip6 = 1;
-	inet_pton(AF_INET6, "fd00::1", c.ip6[0]);
-	c.ip6_prefix[0] = 64;
+	wgc_prefix_parse(&c.ip6[0], "fd00::1/64", WGC_PREFIX_IFADDR, NULL);
 	c.pool = pool;
 	c.neigh_size = 16;
 	c.slow_ring_size = 64;

@@ -58,13 +58,13 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		c.vlan = i ? 100 : 0;
 		c.listen_port = 51820;
 		c.nb_ip4 = 1;
-		inet_pton(AF_INET, "10.0.0.1", &c.ip4[0]);
-		c.ip4_prefix[0] = 24;
-		inet_pton(AF_INET, "10.0.0.254", &c.gw4);
+		wgc_prefix_parse(&c.ip4[0], "10.0.0.1/24", WGC_PREFIX_IFADDR,
+			NULL);
+		wgc_addr_parse(&c.gw4, "10.0.0.254");
 		c.nb_ip6 = 1;
-		inet_pton(AF_INET6, "fd00::1", c.ip6[0]);
-		c.ip6_prefix[0] = 64;
-		inet_pton(AF_INET6, "fd00::fe", c.gw6);
+		wgc_prefix_parse(&c.ip6[0], "fd00::1/64", WGC_PREFIX_IFADDR,
+			NULL);
+		wgc_addr_parse(&c.gw6, "fd00::fe");
 		c.pool = pool;
 		c.neigh_size = 16;
 		c.slow_ring_size = 64;
