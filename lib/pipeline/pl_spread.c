@@ -10,12 +10,13 @@
  * *helper*) over the helper's job ring; the helper looks the keypairs up,
  * decrypts, checks the replay window (under the window's spinlock, as for
  * any two workers), applies roaming and the allowed-IPs check, and hands
- * the burst back over the origin's done ring. The origin gives every
- * burst of transport messages it receives a sequence number, local ones
- * included, and keeps a reorder window of those bursts: it sends the
- * window's head on its own inner TX queue (the queue keeps one writer)
- * as soon as it is there, so inner packets leave in the order their
- * queue received them. Messages dropped on the way (bad tag, replay) are
+ * the burst back over the origin's done ring. The origin gives a
+ * sequence number to every burst it hands over and to every burst it
+ * decrypts itself while an earlier one is still out (with nothing out, a
+ * burst decrypted here is in order as it is and goes straight out), and
+ * keeps a reorder window of those bursts: it sends the window's head on
+ * its own inner TX queue (the queue keeps one writer) as soon as it is
+ * there, so inner packets leave in the order the worker received them. Messages dropped on the way (bad tag, replay) are
  * simply absent from their burst: they never hold the order up.
  *
  * A helper gets a burst only if it polled since it got the last one (a
