@@ -352,6 +352,29 @@ test_spread_bounds(void)
 	TEST_ASSERT_EQUAL(o.bad, 0, "%d out of order", o.bad);
 	TEST_ASSERT_EQUAL(o.got, (4u + 71u) * bs, "the others, in order");
 	TEST_ASSERT_EQUAL(o.next, tag, "up to the last");
+
+	/* small bursts behind one that is out share places in the window:
+	 * 100 single packets behind a full burst at worker 1 overflow
+	 * nothing, and all leave in order once it is back */
+	wgc_pipeline_worker_poll(B.pl, 1);
+	TEST_CHECK(sp_seal(tag, bs));
+	tag += bs;
+	sp_w0_bursts(1, &o);
+	for (i = 0; i < 100; i++) {
+		TEST_CHECK(sp_seal(tag++, 1));
+		sp_w0_bursts(1, &o);
+	}
+	wgc_pipeline_stats_sum(B.pl, &sum);
+	TEST_ASSERT_EQUAL(sum.spread_out, 3u * bs, "the full one handed over");
+	TEST_ASSERT_EQUAL(sum.reorder_overflow, 1u, "no new overflow");
+	TEST_ASSERT_EQUAL(o.got, (4u + 71u) * bs, "all wait for it");
+	wgc_pipeline_worker_poll(B.pl, 1);
+	wgc_pipeline_worker_poll(B.pl, 0);
+	wgc_pipeline_worker_poll(B.pl, 0);
+	sp_collect(&o);
+	TEST_ASSERT_EQUAL(o.bad, 0, "%d out of order", o.bad);
+	TEST_ASSERT_EQUAL(o.got, (4u + 71u + 1u) * bs + 100u, "all of them");
+	TEST_ASSERT_EQUAL(o.next, tag, "up to the last");
 	return sp_pool_full();
 }
 

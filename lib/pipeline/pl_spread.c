@@ -13,7 +13,8 @@
  * the burst back over the origin's done ring. The origin gives a
  * sequence number to every burst it hands over and to every burst it
  * decrypts itself while an earlier one is still out (with nothing out, a
- * burst decrypted here is in order as it is and goes straight out), and
+ * burst decrypted here is in order as it is and goes straight out; one
+ * decrypted here joins the last burst waiting when that has room), and
  * keeps a reorder window of those bursts: it sends the window's head on
  * its own inner TX queue (the queue keeps one writer) as soon as it is
  * there, so inner packets leave in the order the worker received them. Messages dropped on the way (bad tag, replay) are
@@ -328,6 +329,47 @@ pick_helper(const struct wgc_pipeline *pl, struct pl_spread *s, uint16_t w)
 	return w;
 }
 
+/*
+ * A burst decrypted here: straight out if nothing earlier is out, else
+ * behind it in the window, appended to the last burst there when that has
+ * room (small bursts do not take a place each).
+ */
+static void
+spread_local(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
+		struct pl_spread *s, struct wgc_view *dv,
+		struct wgc_endpoint *dsrc, const uint32_t *idx, uint16_t nd,
+		uint64_t now, uint16_t port)
+{
+	struct wgc_view out[BURST];
+	struct pl_job *j;
+	uint16_t no, i;
+
+	no = pl_rx_transport(pl, wk, dv, dsrc, idx, nd, now, out, port);
+	if (no == 0)
+		return;
+	if (s->head == s->next) {
+		wk->st.inner_tx += no;
+		pl->c.inner.tx(pl->c.inner.ctx, w, out, no);
+		return;
+	}
+	j = s->win[(s->next - 1) & PL_SPREAD_MASK];
+	if (j == NULL || j->no + no > BURST) {
+		j = job_get(pl, w, wk, s, now);
+		if (j == NULL) {
+			wk->st.drop[WGC_PL_DROP_SPREAD_FULL] += no;
+			wgc_view_release_all(out, no);
+			return;
+		}
+		j->seq = s->next++;
+		s->win[j->seq & PL_SPREAD_MASK] = j;
+		s->nb_done++;
+	}
+	for (i = 0; i < no; i++)
+		wgc_view_claim(&j->out[j->no + i], &out[i]);
+	j->no += no;
+	drain(pl, w, wk, s, now, false, PL_SPREAD_DRAIN);
+}
+
 void
 pl_spread_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 		struct wgc_view *dv, struct wgc_endpoint *dsrc,
@@ -335,20 +377,13 @@ pl_spread_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 		uint16_t port)
 {
 	struct pl_spread *s = &pl->spread[w];
-	struct wgc_view out[BURST];
 	struct pl_job *j;
-	uint16_t h, i, no;
+	uint16_t h, i;
 
 	s->full = busy;
 	h = busy ? pick_helper(pl, s, w) : w;
-	if (h == w && s->head == s->next) {
-		/* nothing in flight or waiting: in order as it is */
-		no = pl_rx_transport(pl, wk, dv, dsrc, idx, nd, now, out,
-			port);
-		if (no > 0) {
-			wk->st.inner_tx += no;
-			pl->c.inner.tx(pl->c.inner.ctx, w, out, no);
-		}
+	if (h == w) {
+		spread_local(pl, w, wk, s, dv, dsrc, idx, nd, now, port);
 		return;
 	}
 	j = job_get(pl, w, wk, s, now);
@@ -364,14 +399,13 @@ pl_spread_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 		wgc_view_claim(&j->v[i], &dv[i]);
 	memcpy(j->src, dsrc, nd * sizeof(*dsrc));
 	memcpy(j->idx, idx, nd * sizeof(*idx));
-	if (h != w) {
-		j->helper = h;
-		if (rte_ring_mp_enqueue(pl->spread[h].todo, j) == 0) {
-			s->inflight[h]++;
-			wk->st.spread_out += nd;
-			return;
-		}
+	j->helper = h;
+	if (rte_ring_mp_enqueue(pl->spread[h].todo, j) == 0) {
+		s->inflight[h]++;
+		wk->st.spread_out += nd;
+		return;
 	}
+	/* not reached: the ring holds every job there is */
 	job_run(pl, wk, j, now);
 	s->win[j->seq & PL_SPREAD_MASK] = j;
 	s->nb_done++;
