@@ -312,4 +312,26 @@ make_packet(struct rte_mempool *pool, uint32_t src, uint32_t dst, uint16_t paylo
 	return m;
 }
 
+/* an outer edge whose queue 0 alone receives, as RSS puts one peer's
+ * 5-tuple on one queue */
+static __rte_unused uint16_t
+ring_rx_q0(void *ctx, uint16_t q, struct wgc_view *v, uint16_t n)
+{
+	return q == 0 ? ring_rx(ctx, q, v, n) : 0;
+}
+
+/* two devices and the wire rings between them gone */
+static __rte_unused void
+rig_pair_fini(struct dev *a, struct dev *b, struct rte_ring **ab,
+		struct rte_ring **ba)
+{
+	dev_fini(a);
+	dev_fini(b);
+	ring_drain(*ab);
+	ring_drain(*ba);
+	rte_ring_free(*ab);
+	rte_ring_free(*ba);
+	*ab = *ba = NULL;
+}
+
 #endif /* _PIPELINE_RIG_H_ */

@@ -234,6 +234,7 @@ static const char full_config[] =
 	"  \"inner\": {\"type\": \"virtio_user\", \"name\": \"/tmp/vu.sock\",\n"
 	"    \"addresses\": [\"10.8.0.1/16\"], \"mtu\": 1400},\n"
 	"  \"workers\": [1, 2],\n"
+	"  \"spread\": \"off\",\n"
 	"  \"peers\": [{\"public_key\":\n"
 	"    \"BP7axYdCBskJN7oy0xRHKsjHv5ht5DP+K5a5kQqrLRM=\",\n"
 	"    \"allowed_ips\": [\"10.8.1.0/24\"]}],\n"
@@ -291,6 +292,7 @@ test_conf_startup(void)
 	TEST_ASSERT_EQUAL(c.iface.mtu, 1400, "iface mtu");
 	TEST_ASSERT_EQUAL(c.iface.n_addresses, 1u, "iface addresses");
 	TEST_ASSERT_EQUAL(c.n_workers, 2u, "workers");
+	TEST_ASSERT(c.spread_off, "spread");
 	TEST_ASSERT_EQUAL(c.n_peers, 1u, "peers");
 	TEST_ASSERT(strcmp(c.control.socket, "/tmp/x.sock") == 0, "socket");
 	TEST_ASSERT(!c.control.state_wins, "state_wins");
@@ -411,6 +413,18 @@ test_conf_startup(void)
 		WGC_CONF_ESCHEMA, "control.state_wins"));
 	TEST_CHECK(startup_expect_fail("{\"control\": {\"x\": 1}}",
 		WGC_CONF_ESCHEMA, "control: unknown key"));
+	TEST_CHECK(startup_expect_fail("{\"spread\": \"on\"}",
+		WGC_CONF_EVALUE, "spread: \"on\" is not one of auto, off"));
+	TEST_CHECK(startup_expect_fail("{\"spread\": true}",
+		WGC_CONF_ESCHEMA, "spread"));
+	TEST_ASSERT_SUCCESS(wgc_startup_conf_parse(&c, "{\"spread\": \"auto\"}",
+		18, &err), "auto: %s", err.msg);
+	TEST_ASSERT(!c.spread_off, "auto");
+	wgc_startup_conf_free(&c);
+	TEST_ASSERT_SUCCESS(wgc_startup_conf_parse(&c, "{}", 2, &err),
+		"default: %s", err.msg);
+	TEST_ASSERT(!c.spread_off, "auto by default");
+	wgc_startup_conf_free(&c);
 
 	/* load from files: private_key_file must be 0600 */
 	TEST_ASSERT_NOT_NULL(mkdtemp(dir), "mkdtemp");

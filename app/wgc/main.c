@@ -464,6 +464,7 @@ setup(struct wgc_daemon *d, const char *prog)
 	plc.peers = d->peers;
 	plc.tx_recycler = wgc_ethdev_recycler(d->outer.p[0].eth);
 	plc.nb_workers = d->nb_workers;
+	plc.spread = !d->conf.spread_off;
 	plc.nb_handshake = d->nb_hs + d->hs_on_main;
 	plc.handshake_remote = !d->hs_on_main;
 	plc.mtu = d->conf.inner.mtu;

@@ -119,6 +119,7 @@ wgc_app_reload_restart_only(const struct wgc_startup_conf *a,
 	NAME(same_lcores(a->handshake_lcores, a->n_handshake_lcores,
 		b->handshake_lcores, b->n_handshake_lcores),
 		"handshake_lcores");
+	NAME(a->spread_off == b->spread_off, "spread");
 	NAME(same_control(&a->control, &b->control), "control");
 	NAME(strcmp(a->iface.name, b->iface.name) == 0, "interface.name");
 	NAME(a->iface.max_peers == b->iface.max_peers,

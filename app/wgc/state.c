@@ -44,6 +44,10 @@ wgc_app_print_state(struct wgc_daemon *d)
 	printf("wgc: inner mtu: icmp_tx %" PRIu64 " icmp_rate_limited %" PRIu64
 		" mss_clamped %" PRIu64 "\n", st.icmp_tx, st.icmp_rate_limited,
 		st.mss_clamped);
+	printf("wgc: spread: spread_out %" PRIu64 " spread_in %" PRIu64
+		" reorder_timeout %" PRIu64 " reorder_overflow %" PRIu64 "\n",
+		st.spread_out, st.spread_in, st.reorder_timeout,
+		st.reorder_overflow);
 	for (i = 0; i < WGC_PL_DROP__MAX; i++)
 		if (st.drop[i] != 0)
 			printf("wgc: drop: pipeline.%s %" PRIu64 "\n",

@@ -377,6 +377,10 @@ struct wgc_startup_conf {
 	/** lcore ids that answer handshakes (none of them a worker);
 	 * empty = the main lcore */
 	uint32_t *handshake_lcores;
+	/** "spread": false ("auto", the default): a worker whose queue is
+	 * busy hands transport bursts to idle workers; true ("off"): each
+	 * worker decrypts its own queue's. No effect with one worker */
+	bool spread_off;
 	uint32_t n_peers;
 	struct wgc_peer_conf *peers;
 	bool peers_given;          /**< the file has a "peers" key */

@@ -964,6 +964,24 @@ parse_mss_clamp(const cJSON *k, const char *sp, uint16_t *out,
 	return 0;
 }
 
+/* spread: "auto" or "off" */
+static int
+parse_spread(struct wgc_startup_conf *c, const cJSON *k,
+		struct wgc_conf_error *err)
+{
+	if (!cJSON_IsString(k))
+		return type_error(err, "spread", "\"auto\" or \"off\"", k);
+	if (strcmp(k->valuestring, "auto") == 0)
+		c->spread_off = false;
+	else if (strcmp(k->valuestring, "off") == 0)
+		c->spread_off = true;
+	else
+		return wgc_conf_error_set(err, WGC_CONF_EVALUE,
+			"spread: \"%.32s\" is not one of auto, off",
+			k->valuestring);
+	return 0;
+}
+
 static int
 parse_inner(struct wgc_startup_conf *c, const cJSON *j,
 		struct wgc_conf_error *err)
@@ -1279,6 +1297,8 @@ wgc_startup_conf_parse(struct wgc_startup_conf *c, const char *json,
 			r = parse_lcores("handshake_lcores", k,
 				&c->handshake_lcores, &c->n_handshake_lcores,
 				err);
+		else if (strcmp(k->string, "spread") == 0)
+			r = parse_spread(c, k, err);
 		else if (strcmp(k->string, "peers") == 0) {
 			r = parse_peers(c, k, err);
 			c->peers_given = true;

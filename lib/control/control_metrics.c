@@ -50,6 +50,14 @@ static const struct {
 	{ "roamed", "Peer endpoint changes." },
 	{ "handshake_tx", "Handshake messages sent." },
 	{ "keepalive_tx", "Keepalives sent." },
+	{ "spread_out", "Transport messages handed to another worker to "
+		"decrypt (spread)." },
+	{ "spread_in", "Transport messages decrypted for another worker "
+		"(spread)." },
+	{ "reorder_timeout", "Bursts whose place in the receive order was "
+		"given up after the bounded wait (spread)." },
+	{ "reorder_overflow", "Bursts whose place in the receive order was "
+		"given up because the reorder window was full (spread)." },
 	{ "drops", "Packets dropped, by reason." },
 	{ "rx_bytes", "Bytes received from peers." },
 	{ "tx_bytes", "Bytes sent to peers." },

@@ -53,6 +53,10 @@ stats_pipeline(const struct wgc_pipeline_stats *st, int32_t w,
 	PUT(icmp_tx);
 	PUT(icmp_rate_limited);
 	PUT(mss_clamped);
+	PUT(spread_out);
+	PUT(spread_in);
+	PUT(reorder_timeout);
+	PUT(reorder_overflow);
 #undef PUT
 	for (i = 0; i < WGC_PL_DROP__MAX; i++)
 		n = wgc_stat_put(out, n, max, "drops",

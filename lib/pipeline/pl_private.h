@@ -16,6 +16,8 @@
  *                    packets
  *   pl_inner.c       inner packets above the tunnel MTU (ICMP errors back
  *                    to the sender, rate-limited) and TCP MSS clamping
+ *   pl_spread.c      a busy queue's transport bursts decrypted on other
+ *                    workers and put back in order (spread)
  *   pl_ports.c       the outer ports: which one a peer's packets leave by
  */
 
@@ -108,6 +110,7 @@ struct wgc_pipeline {
 	struct worker stage;                /* the stage's counters + engine */
 	struct worker w[WGC_PIPELINE_WORKERS_MAX];
 	struct pl_hs hs[WGC_PIPELINE_HANDSHAKE_MAX];
+	struct pl_spread *spread;           /* nb_workers; NULL: spread off */
 };
 
 /* rate tokens per second, burst at most; full at `now` */
@@ -153,6 +156,51 @@ unsigned int pl_worker_outer(struct wgc_pipeline *pl, uint16_t w,
 /* one inner RX burst of worker w: sealed and sent, parked, or answered
  * with an ICMP error; returns the views received */
 unsigned int pl_worker_inner(struct wgc_pipeline *pl, uint16_t w,
+		struct worker *wk, uint64_t now);
+
+/*
+ * nd transport messages (views dv with their sources and receiver
+ * indices): keypair lookup, decrypt in place, replay window, roaming,
+ * allowed-IPs check (outer port `port`). The inner packets are claimed
+ * into out, in arrival order; the others are dropped and counted in wk. Returns the inner
+ * packets. Any worker (wk its own).
+ */
+uint16_t pl_rx_transport(struct wgc_pipeline *pl, struct worker *wk,
+		struct wgc_view *dv, struct wgc_endpoint *dsrc,
+		const uint32_t *idx, uint16_t nd, uint64_t now,
+		struct wgc_view *out, uint16_t port);
+
+/* ---- spread (pl_spread.c) ---- */
+
+/* each worker's jobs, reorder window and rings (pl->spread); 0 or a
+ * negative errno */
+int pl_spread_create(struct wgc_pipeline *pl);
+
+/* release every view held and free (workers stopped) */
+void pl_spread_free(struct wgc_pipeline *pl);
+
+/* worker w's loop starts on its lcore: the CPUs it runs on (a worker
+ * never hands bursts to one that shares a CPU). Worker w. */
+void pl_spread_worker_start(struct wgc_pipeline *pl, uint16_t w);
+
+/*
+ * nd transport messages that worker w received (claimed): decrypted here
+ * or, when busy (a full RX burst), handed to a worker that is not; sent
+ * at once if nothing earlier is out, else given the next burst sequence
+ * number of queue w and kept in w's reorder window. Worker w.
+ */
+void pl_spread_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
+		struct wgc_view *dv, struct wgc_endpoint *dsrc,
+		const uint32_t *idx, uint16_t nd, bool busy, uint64_t now,
+		uint16_t port);
+
+/*
+ * One spread poll of worker w: decrypt the bursts other workers handed
+ * to it, take back its own, send its reorder window's head in order on
+ * inner TX queue w (skipping a missing burst after the bounded wait).
+ * Returns the work done. Worker w.
+ */
+unsigned int pl_spread_poll(struct wgc_pipeline *pl, uint16_t w,
 		struct worker *wk, uint64_t now);
 
 /* worker 0: send what the stage queued on its TX ring */

@@ -227,35 +227,21 @@ rx_opened(struct wgc_pipeline *pl, struct worker *wk, struct rx_run *run,
 	return rx_inner(pl, wk, run, v, out);
 }
 
-unsigned int
-pl_worker_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
-		uint64_t now, uint16_t port)
+uint16_t
+pl_rx_transport(struct wgc_pipeline *pl, struct worker *wk,
+		struct wgc_view *dv, struct wgc_endpoint *dsrc,
+		const uint32_t *idx, uint16_t nd, uint64_t now,
+		struct wgc_view *out, uint16_t port)
 {
-	const struct wgc_pipeline_port *op = &pl->port[port];
-	struct wgc_view v[BURST], dv[BURST], out[BURST];
-	struct wgc_net_meta meta[BURST];
-	struct wgc_endpoint dsrc[BURST];
 	struct wgc_keypair *kps[BURST];
-	uint32_t idx[BURST];
 	uint8_t status[BURST];
 	bool confirmed[BURST];
 	struct rx_run run = { .kp = NULL };
-	uint16_t n, nwg, nd, no = 0, i;
+	uint16_t no = 0, i;
 
-	wgc_net_frag_poll(op->net);
-	n = op->outer.rx(op->outer.ctx, w, v, BURST);
-	if (n == 0)
-		return 0;
-	prefetch_burst(v, n);
-	wk->st.outer_rx += n;
-	nwg = wgc_net_rx(op->net, v, meta, n);
-	wk->st.wg_rx += nwg;
-	nd = rx_classify(pl, wk, v, meta, nwg, dv, dsrc, idx, (uint8_t)port);
-	if (nd == 0)
-		return n;
 	nd = rx_lookup(pl, wk, dv, dsrc, idx, kps, nd);
 	if (nd == 0)
-		return n;
+		return 0;
 	wgc_transport_decap_burst(wk->engine, dv, kps, nd, now, status, NULL,
 		confirmed);
 	for (i = 0; i < nd; i++) {
@@ -270,6 +256,37 @@ pl_worker_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
 			no++;
 	}
 	rx_run_flush(pl, wk, &run, now);
+	return no;
+}
+
+unsigned int
+pl_worker_outer(struct wgc_pipeline *pl, uint16_t w, struct worker *wk,
+		uint64_t now, uint16_t port)
+{
+	const struct wgc_pipeline_port *op = &pl->port[port];
+	struct wgc_view v[BURST], dv[BURST], out[BURST];
+	struct wgc_net_meta meta[BURST];
+	struct wgc_endpoint dsrc[BURST];
+	uint32_t idx[BURST];
+	uint16_t n, nwg, nd, no;
+
+	wgc_net_frag_poll(op->net);
+	n = op->outer.rx(op->outer.ctx, w, v, BURST);
+	if (n == 0)
+		return 0;
+	prefetch_burst(v, n);
+	wk->st.outer_rx += n;
+	nwg = wgc_net_rx(op->net, v, meta, n);
+	wk->st.wg_rx += nwg;
+	nd = rx_classify(pl, wk, v, meta, nwg, dv, dsrc, idx, (uint8_t)port);
+	if (nd == 0)
+		return n;
+	if (pl->spread != NULL) {
+		pl_spread_outer(pl, w, wk, dv, dsrc, idx, nd, n == BURST, now,
+			port);
+		return n;
+	}
+	no = pl_rx_transport(pl, wk, dv, dsrc, idx, nd, now, out, port);
 	if (no > 0) {
 		wk->st.inner_tx += no;
 		pl->c.inner.tx(pl->c.inner.ctx, w, out, no);

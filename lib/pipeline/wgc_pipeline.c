@@ -48,6 +48,8 @@ static const char * const drop_names[WGC_PL_DROP__MAX] = {
 	[WGC_PL_DROP_STAGE_TX_FULL] = "stage_tx_full",
 	[WGC_PL_DROP_TOO_BIG] = "too_big",
 	[WGC_PL_DROP_TOO_BIG_NO_DF] = "too_big_no_df",
+	[WGC_PL_DROP_SPREAD_FULL] = "spread_full",
+	[WGC_PL_DROP_REORDER_LATE] = "reorder_late",
 };
 
 const char *
@@ -68,6 +70,8 @@ wgc_pipeline_worker_poll(struct wgc_pipeline *pl, uint16_t w)
 
 	for (k = 0; k < pl->nb_ports; k++)
 		done += pl_worker_outer(pl, w, wk, now, k);
+	if (pl->spread != NULL)
+		done += pl_spread_poll(pl, w, wk, now);
 	done += pl_worker_inner(pl, w, wk, now);
 	if (w == 0)
 		done += pl_worker_stage_tx(pl);
@@ -87,6 +91,7 @@ wgc_pipeline_worker_main(void *arg)
 		rte_rcu_qsbr_thread_online(pl->c.qsbr, l->worker);
 		wk->online = true;
 	}
+	pl_spread_worker_start(pl, l->worker);
 	PL_LOG(INFO, "worker %u on lcore %u", l->worker, rte_lcore_id());
 	while (!pl->stop) {
 		wgc_pipeline_worker_poll(pl, l->worker);
@@ -268,9 +273,13 @@ wgc_pipeline_create(const struct wgc_pipeline_conf *c)
 	for (i = 0; i < pl->nb_hs; i++)
 		if (hs_create(pl, i, hs_size) != 0)
 			goto fail;
-	PL_LOG(INFO, "%s: %u workers, %u outer ports, %u handshake lcores%s, "
+	if (pl_spread_create(pl) != 0) {
+		rte_errno = ENOMEM;
+		goto fail;
+	}
+	PL_LOG(INFO, "%s: %u workers%s, %u outer ports, %u handshake lcores%s, "
 		"engine %s, handshake rings %u", c->name, c->nb_workers,
-		pl->nb_ports, pl->nb_hs,
+		pl->spread != NULL ? " (spread)" : "", pl->nb_ports, pl->nb_hs,
 		pl->hs_remote ? "" : " (the first on the main lcore)",
 		wgc_aead_engine_name(pl->stage.engine), hs_size);
 	return pl;
@@ -297,6 +306,7 @@ wgc_pipeline_free(struct wgc_pipeline *pl)
 		return;
 	for (i = 0; i < WGC_PIPELINE_HANDSHAKE_MAX; i++)
 		hs_free(pl, &pl->hs[i]);
+	pl_spread_free(pl);
 	rte_ring_free(pl->ev_ring);
 	for (i = 0; i < WGC_PIPELINE_PORTS_MAX; i++) {
 		struct rte_mbuf *m;

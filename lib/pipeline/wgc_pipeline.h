@@ -15,7 +15,9 @@
  *   -> WireGuard type: 4 -> receiver index -> keypair -> decap in place ->
  *   allowed-IPs source check -> inner TX queue w; 1/2/3 -> the bounded
  *   ring of the handshake lcore that a hash of the source address picks
- *   (never processed on a worker);
+ *   (never processed on a worker); with spread, a busy queue's transport
+ *   bursts may be decrypted by other workers and are put back in order
+ *   before inner TX queue w (pl_spread.c);
  * - inner RX queue w -> allowed-IPs destination -> peer -> longer than the
  *   MTU? ICMP error back on inner TX queue w (rate-limited) -> TCP MSS
  *   clamp -> current keypair? encap in place -> lib/net outer headers ->
@@ -116,6 +118,9 @@ enum wgc_pipeline_drop {
 	WGC_PL_DROP_TOO_BIG,          /**< inner packet above the MTU (IPv4
 	                               *   with DF, IPv6): ICMP error sent */
 	WGC_PL_DROP_TOO_BIG_NO_DF,    /**< IPv4 without DF above the MTU */
+	WGC_PL_DROP_SPREAD_FULL,      /**< spread: no reorder slot free */
+	WGC_PL_DROP_REORDER_LATE,     /**< spread: decrypted after its
+	                               *   place in the order was given up */
 	WGC_PL_DROP__MAX
 };
 
@@ -137,6 +142,12 @@ struct wgc_pipeline_stats {
 	uint64_t icmp_tx;         /**< ICMP too-big errors to the inner side */
 	uint64_t icmp_rate_limited; /**< ... not sent: over the rate */
 	uint64_t mss_clamped;     /**< TCP SYNs whose MSS was lowered */
+	uint64_t spread_out;      /**< transport messages handed to another
+	                           *   worker to decrypt (spread) */
+	uint64_t spread_in;       /**< ... decrypted here for another worker */
+	uint64_t reorder_timeout; /**< bursts whose place in the order was
+	                           *   given up after the bounded wait */
+	uint64_t reorder_overflow; /**< ... given up: the window was full */
 	uint64_t drop[WGC_PL_DROP__MAX];
 } __rte_cache_aligned;
 
@@ -183,6 +194,15 @@ struct wgc_pipeline_conf {
 	 * lcore of its own; false: the first runs in wgc_pipeline_main_poll()
 	 * (the default: handshakes on the main lcore) */
 	bool handshake_remote;
+	/**
+	 * Spread one receiving queue's transport messages over the other
+	 * workers when it is busy (a full outer RX burst): whole bursts go
+	 * to a worker that is not busy itself, which decrypts them; the
+	 * receiving worker puts them back in arrival order and sends them on
+	 * its own inner TX queue. Ignored with one worker. false: every
+	 * worker decrypts what its own queue received.
+	 */
+	bool spread;
 	enum wgc_aead_engine_type engine; /**< transport AEAD (0: auto) */
 	/** monotonic clock in ns (NULL: wgc_clock_mono_ns) */
 	uint64_t (*clock)(void);
