@@ -17,8 +17,9 @@
  * decrypted here joins the last burst waiting when that has room), and
  * keeps a reorder window of those bursts: it sends the window's head on
  * its own inner TX queue (the queue keeps one writer) as soon as it is
- * there, so inner packets leave in the order the worker received them. Messages dropped on the way (bad tag, replay) are
- * simply absent from their burst: they never hold the order up.
+ * there, so inner packets leave in the order the worker received them.
+ * Messages dropped on the way (bad tag, replay) are simply absent from
+ * their burst: they never hold the order up.
  *
  * A helper gets a burst only if it polled since it got the last one (a
  * worker that is not running is not given work it would hold up), and
