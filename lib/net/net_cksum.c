@@ -134,7 +134,7 @@ net_sum_avx2(const uint8_t *p, size_t len, uint64_t s)
 
 __attribute__((target("avx512bw")))
 static uint64_t
-sum512_blocks(const uint8_t *p, size_t nb)
+sum_avx512_blocks(const uint8_t *p, size_t nb)
 {
 	const __m512i bias = _mm512_set1_epi16((short)0x8000);
 	const __m512i ones = _mm512_set1_epi16(1);
@@ -162,7 +162,7 @@ net_sum_avx512(const uint8_t *p, size_t len, uint64_t s)
 	while (len >= SUM_BLOCK512) {
 		size_t nb = RTE_MIN(len / SUM_BLOCK512, (size_t)SUM_BLOCKS_MAX);
 
-		s = add_eac(s, sum512_blocks(p, nb));
+		s = add_eac(s, sum_avx512_blocks(p, nb));
 		p += nb * SUM_BLOCK512;
 		len -= nb * SUM_BLOCK512;
 	}
