@@ -203,8 +203,9 @@ struct wgc_device_params {
 	/** NUMA socket of the identity (or SOCKET_ID_ANY) */
 	int socket_id;
 	/** the edges' counters for /v1/stats and /metrics, after the
-	 * device's own (lib/proto, pipeline, parking lot), or NULL; must be
-	 * safe from any thread */
+	 * device's own (lib/proto, pipeline, parking lot, the host stacks'
+	 * lib/net totals and per port), or NULL; must be safe from any
+	 * thread */
 	int (*stats)(void *ctx, struct wgc_stat *out, unsigned int max);
 	void *stats_ctx;
 };
@@ -256,7 +257,8 @@ void wgc_device_net_sum(const struct wgc_device *dev,
 		struct wgc_net_stats *sum);
 
 /**
- * Free the pipeline, the host stacks, the peer table, the identity and the shadow. The
+ * Free the pipeline, the host stacks, the peer table, the identity and
+ * the shadow (the host stacks before the ethdevs they use close). The
  * workers must be stopped and the control plane destroyed. Main lcore.
  */
 void wgc_device_destroy(struct wgc_device *dev);
