@@ -10,6 +10,7 @@
 
 #include "control_priv.h"
 #include "control_test_client.h"
+#include "wgc_net.h"
 #include "wgc_peers.h"
 #include "wgc_proto.h"
 #include "wgc_test.h"
@@ -168,7 +169,7 @@ test_control_peers_binding(void)
 			"hHwNLDdSNPNl5mCVUYejc1oPdhPRYJ06ak2MU66qWiI=") == 0,
 			"identity key %s", b64);
 	}
-	/* without a port hook the listen port cannot change live */
+	/* without host stacks the listen port cannot change live */
 	TEST_ASSERT_SUCCESS(http_json(f.conf.socket, "PATCH", "/v1/interface",
 		"{\"listen_port\": 1}", &r), "port");
 	TEST_ASSERT_EQUAL(r.status, 422, "port: %s", r.body);
@@ -196,22 +197,57 @@ WGC_TEST_REGISTER(control_peers_binding_autotest, fast,
 
 /* ------------------------------------------------ all or nothing */
 
-struct port_hook {
-	uint16_t port;
-	unsigned int calls;
-	int fail;          /* returned when non-zero */
-};
+/* the rig's host stacks: two ports (as the daemon's outer[]), sharing
+ * one pool; the device owns them */
+#define RIG_PORTS 2
+
+static struct rte_mempool *rig_pool;
 
 static int
-port_hook(void *ctx, uint16_t port)
+rig_add_ports(struct wgc_device *dev, uint16_t listen_port)
 {
-	struct port_hook *h = ctx;
+	static const char *const names[RIG_PORTS] = { "outer", "outer1" };
+	struct wgc_net_port_conf nc;
+	char nname[16], a[32];
+	unsigned int k;
 
-	h->calls++;
-	if (h->fail != 0)
-		return h->fail;
-	h->port = port;
+	if (rig_pool == NULL)
+		rig_pool = rte_pktmbuf_pool_create("t_ctlaon_mp", 63, 0, 0,
+			2048, SOCKET_ID_ANY);
+	if (rig_pool == NULL)
+		return -1;
+	for (k = 0; k < RIG_PORTS; k++) {
+		memset(&nc, 0, sizeof(nc));
+		snprintf(nname, sizeof(nname), "t_ctlaon%u", k);
+		snprintf(a, sizeof(a), "192.0.2.%u/24", k + 1);
+		nc.name = nname;
+		nc.nb_ip4 = 1;
+		if (wgc_prefix_parse(&nc.ip4[0], a, WGC_PREFIX_IFADDR,
+				NULL) != 0)
+			return -1;
+		nc.mac.addr_bytes[0] = 0x02;
+		nc.mac.addr_bytes[5] = (uint8_t)(k + 1);
+		nc.listen_port = listen_port;
+		nc.pool = rig_pool;
+		nc.socket_id = SOCKET_ID_ANY;
+		if (wgc_device_add_port(dev, wgc_net_port_create(&nc),
+				names[k]) != 0)
+			return -1;
+	}
 	return 0;
+}
+
+/* the listen port of every host stack of @p dev if they agree, else 0 */
+static uint16_t
+rig_port(const struct wgc_device *dev)
+{
+	uint16_t port = wgc_net_port_listen_port(wgc_device_port(dev, 0));
+	uint16_t k;
+
+	for (k = 1; k < wgc_device_nb_ports(dev); k++)
+		if (wgc_net_port_listen_port(wgc_device_port(dev, k)) != port)
+			return 0;
+	return wgc_device_nb_ports(dev) == RIG_PORTS ? port : 0;
 }
 
 /* the state directory's files, concatenated (to see it did not change) */
@@ -261,7 +297,6 @@ struct live_rig {
 	struct wgc_device *dev;
 	struct wgc_peers *t;
 	struct ctl_fixture f;
-	struct port_hook hook;
 };
 
 /* a table with room for 8 peers and 4 IPv4 LPM rules (/32s go to their
@@ -278,11 +313,10 @@ rig_start(struct live_rig *g, const char *dir, const struct wgc_iface_conf *ic)
 
 	struct wgc_device_params dp = {
 		.iface = ic, .peers = &prm, .socket_id = SOCKET_ID_ANY,
-		.set_listen_port = port_hook, .set_listen_port_ctx = &g->hook,
 	};
 
 	g->dev = wgc_device_create(&dp);
-	if (g->dev == NULL)
+	if (g->dev == NULL || rig_add_ports(g->dev, ic->listen_port) != 0)
 		return -1;
 	g->t = wgc_device_peers(g->dev);
 	memset(&g->f, 0, sizeof(g->f));
@@ -315,6 +349,9 @@ rig_stop(struct live_rig *g)
 	wgc_control_destroy(g->f.ctl);
 	wgc_device_destroy(g->dev);
 	memset(g, 0, sizeof(*g));
+	/* the device freed its host stacks: nothing holds the pool */
+	rte_mempool_free(rig_pool);
+	rig_pool = NULL;
 }
 
 static int
@@ -466,32 +503,28 @@ test_control_peers_all_or_nothing(void)
 	p = wgc_peers_lookup(g.t, b);
 	wgc_peers_unlock(g.t);
 
-	/* listen port: live through the hook, REST and UAPI */
+	/* listen port: live on every host stack, through REST and UAPI */
 	TEST_ASSERT_SUCCESS(http_json(g.f.conf.socket, "PATCH",
 		"/v1/interface", "{\"listen_port\": 51999}", &r), "port");
 	TEST_ASSERT_EQUAL(r.status, 200, "port: %s", r.body);
 	TEST_ASSERT(strstr(r.body, "\"listen_port\":51999") != NULL, "%s",
 		r.body);
 	http_resp_free(&r);
-	TEST_ASSERT_EQUAL(g.hook.port, 51999, "data plane port");
+	TEST_ASSERT_EQUAL(rig_port(g.dev), 51999, "host stacks' port");
 	out = uapi_set(g.f.uapi, "set=1\nlisten_port=4242\n\n");
 	TEST_ASSERT(out != NULL && strcmp(out, "errno=0\n\n") == 0,
 		"uapi: %s", out);
 	free(out);
-	TEST_ASSERT_EQUAL(g.hook.port, 4242, "data plane port (UAPI)");
-	/* port 0 (random) is refused; a failing data plane changes nothing */
+	TEST_ASSERT_EQUAL(rig_port(g.dev), 4242, "host stacks' port (UAPI)");
+	/* port 0 (random) is refused, with another field in the same
+	 * request: nothing changes (host stacks, REST, UAPI, state) */
+	before = (free(before), state_read(g.f.conf.state_dir));
 	TEST_ASSERT_SUCCESS(http_json(g.f.conf.socket, "PATCH",
-		"/v1/interface", "{\"listen_port\": 0}", &r), "port 0");
+		"/v1/interface", "{\"listen_port\": 0, \"fwmark\": 3}", &r),
+		"port 0");
 	TEST_ASSERT_EQUAL(r.status, 422, "port 0: %s", r.body);
 	http_resp_free(&r);
-	before = (free(before), state_read(g.f.conf.state_dir));
-	g.hook.fail = -EADDRINUSE;
-	TEST_ASSERT_SUCCESS(http_json(g.f.conf.socket, "PATCH",
-		"/v1/interface", "{\"listen_port\": 5000, \"fwmark\": 3}", &r),
-		"port fails");
-	TEST_ASSERT_EQUAL(r.status, 500, "port fails: %s", r.body);
-	http_resp_free(&r);
-	g.hook.fail = 0;
+	TEST_ASSERT_EQUAL(rig_port(g.dev), 4242, "host stacks unchanged");
 	TEST_ASSERT_SUCCESS(http_json(g.f.conf.socket, "GET",
 		"/v1/interface", NULL, &r), "iface");
 	TEST_ASSERT(strstr(r.body, "\"listen_port\":4242") != NULL, "%s",
@@ -516,7 +549,7 @@ test_control_peers_all_or_nothing(void)
 	http_resp_free(&r);
 	rig_stop(&g);
 	TEST_ASSERT_SUCCESS(rig_start(&g, dir, &ic), "restart");
-	TEST_ASSERT_EQUAL(g.hook.port, 4242, "saved port applied at start");
+	TEST_ASSERT_EQUAL(rig_port(g.dev), 4242, "saved port applied at start");
 	TEST_ASSERT_SUCCESS(http_json(g.f.conf.socket, "GET", "/v1/peers",
 		NULL, &r), "list");
 	TEST_ASSERT(strcmp(r.body, list_before) == 0, "after restart: %s\n"

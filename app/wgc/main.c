@@ -329,16 +329,6 @@ mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* PATCH /v1/interface listen_port, UAPI listen_port=: the workers match
- * and send with the new port from their next packet on */
-static int
-daemon_set_port(void *ctx, uint16_t port)
-{
-	struct wgc_daemon *d = ctx;
-
-	return wgc_app_outer_set_listen_port(&d->outer, port);
-}
-
 /*
  * No --single-file-segments yet, and not --legacy-mem (which excludes it:
  * with hugepages that is one file per page, more regions than vhost-user
@@ -444,8 +434,6 @@ setup(struct wgc_daemon *d, const char *prog)
 	dp.iface = &d->conf.iface;
 	dp.peers = &pp;
 	dp.socket_id = SOCKET_ID_ANY;
-	dp.set_listen_port = daemon_set_port;
-	dp.set_listen_port_ctx = d;
 	dp.stats = wgc_app_daemon_stats;
 	dp.stats_ctx = d;
 	d->dev = wgc_device_create(&dp);
@@ -455,7 +443,8 @@ setup(struct wgc_daemon *d, const char *prog)
 	}
 	d->id = wgc_device_identity(d->dev);
 	d->peers = wgc_device_peers(d->dev);
-	if (wgc_app_outer_open(&d->outer, &d->conf, d->nb_workers) < 0)
+	if (wgc_app_outer_open(&d->outer, &d->conf, d->nb_workers,
+			d->dev) < 0)
 		return -1;
 	wgc_app_outer_edges(&d->outer, &plc);
 	if (setup_inner(d, &plc.inner) < 0)

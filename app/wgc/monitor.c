@@ -73,45 +73,16 @@ stats_edges(struct wgc_daemon *d, struct wgc_stat *out, unsigned int n,
 	return n;
 }
 
-/* the edges' counters for /v1/stats and /metrics: lib/net and the TUN
- * edge (the device reports lib/proto's, the pipeline's and the parking
- * lot's itself) */
+/* the edges' counters for /v1/stats and /metrics: the TUN edge and on
+ * demand peers (the device reports lib/proto's, the pipeline's, the
+ * parking lot's and lib/net's itself) */
 int
 wgc_app_daemon_stats(void *ctx, struct wgc_stat *out, unsigned int max)
 {
 	struct wgc_daemon *d = ctx;
-	struct wgc_net_stats ns;
-	unsigned int n = 0, i;
-	char name[32];
+	unsigned int n;
 
-	wgc_app_outer_net_sum(&d->outer, &ns);
-#define PUT(f) n = wgc_stat_put(out, n, max, "net_" #f, "", -1, ns.f)
-	PUT(rx_wg);
-	PUT(rx_arp);
-	PUT(rx_nd);
-	PUT(rx_echo);
-	PUT(rx_icmp_error);
-	PUT(tx_encap);
-	PUT(tx_held);
-	PUT(arp_reply_tx);
-	PUT(arp_request_tx);
-	PUT(nd_na_tx);
-	PUT(nd_ns_tx);
-	PUT(echo_reply_tx);
-	PUT(neigh_learned);
-	PUT(neigh_expired);
-	PUT(hold_flushed);
-	PUT(rx_frag);
-	PUT(rx_reassembled);
-	PUT(tx_fragmented);
-	PUT(tx_frags);
-#undef PUT
-	for (i = 0; i < WGC_NET_DROP__MAX; i++) {
-		snprintf(name, sizeof(name), "net_%s", wgc_net_drop_name(i));
-		n = wgc_stat_put(out, n, max, "drops", name, -1, ns.drop[i]);
-	}
-	n = wgc_app_outer_stats(&d->outer, out, n, max);
-	n = stats_edges(d, out, n, max);
+	n = stats_edges(d, out, 0, max);
 	return (int)(n + wgc_app_ondemand_stats(d->ondemand, out + n,
 		max - n));
 }

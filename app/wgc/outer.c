@@ -100,7 +100,8 @@ mc_setup(struct wgc_app_port *p, unsigned int k, const char *dev)
 static int
 port_open(struct wgc_app_port *p, unsigned int k,
 		const struct wgc_outer_conf *o,
-		const struct wgc_startup_conf *c, uint16_t nb_workers)
+		const struct wgc_startup_conf *c, uint16_t nb_workers,
+		struct wgc_device *dev)
 {
 	struct wgc_ethdev_conf ec = { 0 };
 	struct wgc_net_port_conf nc = { 0 };
@@ -152,7 +153,10 @@ port_open(struct wgc_app_port *p, unsigned int k,
 		(RTE_LIBRTE_IP_FRAG_MAX_FRAG * rte_lcore_count())));
 	nc.socket_id = SOCKET_ID_ANY;
 	p->net = wgc_net_port_create(&nc);
-	if (p->net == NULL) {
+	/* the device owns the host stack from here on (freed on error) */
+	if (p->net == NULL ||
+			wgc_device_add_port(dev, p->net, p->name) != 0) {
+		p->net = NULL;
 		fprintf(stderr, "wgc: outer[%u] host stack: %s\n", k,
 			rte_strerror(rte_errno));
 		return -1;
@@ -179,7 +183,7 @@ port_banner(const struct wgc_app_port *p, unsigned int k,
 
 int
 wgc_app_outer_open(struct wgc_app_outer *o, const struct wgc_startup_conf *c,
-		uint16_t nb_workers)
+		uint16_t nb_workers, struct wgc_device *dev)
 {
 	unsigned int k;
 
@@ -203,7 +207,7 @@ wgc_app_outer_open(struct wgc_app_outer *o, const struct wgc_startup_conf *c,
 		else
 			snprintf(p->name, sizeof(p->name), "outer%u", k);
 		o->n = (uint16_t)(k + 1);
-		if (port_open(p, k, &c->outer[k], c, nb_workers) < 0)
+		if (port_open(p, k, &c->outer[k], c, nb_workers, dev) < 0)
 			return -1;
 		if (c->n_outer > 1)
 			port_banner(p, k, &c->outer[k], nb_workers);
@@ -263,23 +267,11 @@ wgc_app_outer_close(struct wgc_app_outer *o)
 	unsigned int k;
 
 	for (k = 0; k < o->n; k++) {
-		wgc_net_port_free(o->p[k].net);
 		wgc_ethdev_close(o->p[k].eth);
 		o->p[k].net = NULL;
 		o->p[k].eth = NULL;
 	}
 	o->n = 0;
-}
-
-int
-wgc_app_outer_set_listen_port(struct wgc_app_outer *o, uint16_t port)
-{
-	unsigned int k;
-	int rc = 0;
-
-	for (k = 0; k < o->n && rc == 0; k++)
-		rc = wgc_net_port_set_listen_port(o->p[k].net, port);
-	return rc;
 }
 
 int
@@ -295,64 +287,6 @@ wgc_app_outer_monitor(struct wgc_app_outer *o, struct wgc_monitor *m)
 				wgc_ethdev_port_id(o->p[k].eth));
 	}
 	return rc;
-}
-
-void
-wgc_app_outer_net_sum(const struct wgc_app_outer *o, struct wgc_net_stats *sum)
-{
-	struct wgc_net_stats s;
-	uint64_t *d = (uint64_t *)sum;
-	const uint64_t *a = (const uint64_t *)&s;
-	unsigned int k, i;
-
-	memset(sum, 0, sizeof(*sum));
-	for (k = 0; k < o->n; k++) {
-		wgc_net_stats_get(o->p[k].net, &s);
-		for (i = 0; i < WGC_NET_COUNTERS + WGC_NET_DROP__MAX; i++)
-			d[i] += a[i];
-	}
-}
-
-/* one counter of a port: label port, grouped under ports.<port> */
-static unsigned int
-port_stat(struct wgc_stat *out, unsigned int n, unsigned int max,
-		const char *name, const char *port, uint64_t v)
-{
-	n = wgc_stat_put(out, n, max, name, port, -1, v);
-	if (n > 0 && n <= max && strcmp(out[n - 1].name, name) == 0) {
-		snprintf(out[n - 1].label_key, sizeof(out[n - 1].label_key),
-			"port");
-		out[n - 1].help = "lib/net counter of one outer port (see "
-			"doc/net.md).";
-	}
-	return n;
-}
-
-unsigned int
-wgc_app_outer_stats(const struct wgc_app_outer *o, struct wgc_stat *out,
-		unsigned int n, unsigned int max)
-{
-	struct wgc_net_stats ns;
-	unsigned int k, i;
-	char name[48];
-
-	for (k = 0; k < o->n; k++) {
-		const char *pn = o->p[k].name;
-
-		wgc_net_stats_get(o->p[k].net, &ns);
-		for (i = 0; i < WGC_NET_COUNTERS; i++) {
-			snprintf(name, sizeof(name), "port_net_%s",
-				wgc_net_counter_name(i));
-			n = port_stat(out, n, max, name, pn,
-				((const uint64_t *)&ns)[i]);
-		}
-		for (i = 0; i < WGC_NET_DROP__MAX; i++) {
-			snprintf(name, sizeof(name), "port_net_drop_%s",
-				wgc_net_drop_name(i));
-			n = port_stat(out, n, max, name, pn, ns.drop[i]);
-		}
-	}
-	return n;
 }
 
 void

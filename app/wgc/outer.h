@@ -5,7 +5,7 @@
 
 /*
  * The daemon's outer ports (outer[] of the configuration): one ethdev and
- * one lib/net host stack each, named "outer" (port 0), "outer1", ... in
+ * one lib/net host stack each (the host stack owned by the device), named "outer" (port 0), "outer1", ... in
  * the counters, the health monitor and the logs. Main thread.
  */
 
@@ -36,13 +36,16 @@ uint16_t wgc_app_eth_tx(void *ctx, uint16_t q, struct wgc_view *v,
 		uint16_t n);
 
 /**
- * Open every port of outer[] with one RX and one TX queue per worker and
- * create its host stack. Errors are printed, naming the key.
+ * Open every port of outer[] with one RX and one TX queue per worker,
+ * create its host stack and hand it to @p dev (which frees it; the
+ * app keeps a borrowed pointer in p[].net). Errors are printed, naming
+ * the key.
  *
  * @return 0, or -1 (what was opened stays for wgc_app_outer_close()).
  */
 int wgc_app_outer_open(struct wgc_app_outer *o,
-		const struct wgc_startup_conf *c, uint16_t nb_workers);
+		const struct wgc_startup_conf *c, uint16_t nb_workers,
+		struct wgc_device *dev);
 
 /** The ports as the pipeline's outer edges (net, outer, extra_ports). */
 void wgc_app_outer_edges(struct wgc_app_outer *o,
@@ -52,25 +55,11 @@ void wgc_app_outer_edges(struct wgc_app_outer *o,
 int wgc_app_outer_start(struct wgc_app_outer *o);
 void wgc_app_outer_stop(struct wgc_app_outer *o);
 
-/** Free the host stacks and close the ports (workers stopped). */
+/** Close the ports (workers stopped, the device destroyed). */
 void wgc_app_outer_close(struct wgc_app_outer *o);
-
-/** The listen port, on every port's host stack. 0 or -EINVAL. */
-int wgc_app_outer_set_listen_port(struct wgc_app_outer *o, uint16_t port);
 
 /** Every port's ethdev and RX pool to the health monitor. 0 or -errno. */
 int wgc_app_outer_monitor(struct wgc_app_outer *o, struct wgc_monitor *m);
-
-/** lib/net's counters, every port's added. */
-void wgc_app_outer_net_sum(const struct wgc_app_outer *o,
-		struct wgc_net_stats *sum);
-
-/**
- * lib/net's counters of each port, labelled port: port_net_<counter>
- * and port_net_drop_<reason>. Returns the new count.
- */
-unsigned int wgc_app_outer_stats(const struct wgc_app_outer *o,
-		struct wgc_stat *out, unsigned int n, unsigned int max);
 
 /** One line per port for the state dump (SIGUSR1, exit). */
 void wgc_app_outer_print(const struct wgc_app_outer *o);

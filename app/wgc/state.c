@@ -52,7 +52,7 @@ wgc_app_print_state(struct wgc_daemon *d)
 		if (st.drop[i] != 0)
 			printf("wgc: drop: pipeline.%s %" PRIu64 "\n",
 				wgc_pipeline_drop_name(i), st.drop[i]);
-	wgc_app_outer_net_sum(&d->outer, &ns);
+	wgc_device_net_sum(d->dev, &ns);
 	printf("wgc: net: rx_wg %" PRIu64 " arp %" PRIu64 " nd %" PRIu64
 		" echo %" PRIu64 " tx_encap %" PRIu64 " arp_reply_tx %" PRIu64
 		" nd_na_tx %" PRIu64 " nd_ns_tx %" PRIu64 "\n", ns.rx_wg,

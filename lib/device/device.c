@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "device_private.h"
+#include "wgc_net.h"
 #include "wgc_pipeline.h"
 #include "wgc_proto.h"
 
@@ -55,7 +56,7 @@ check_port(struct wgc_device *dev, const struct wgc_changeset *cs,
 	if (!(cs->iface_fields & WGC_IFACE_F_LISTEN_PORT) ||
 			cs->iface.listen_port == port)
 		return 0;
-	if (dev->set_port == NULL)
+	if (dev->nb_net == 0)
 		return wgc_conf_error_set(err, WGC_CONF_EVALUE,
 			"listen_port: this device cannot change its port "
 			"live (running on %u)", port);
@@ -375,8 +376,6 @@ wgc_device_create(const struct wgc_device_params *p)
 		rte_errno = ENOMEM;
 		return NULL;
 	}
-	dev->set_port = p->set_listen_port;
-	dev->set_port_ctx = p->set_listen_port_ctx;
 	dev->extra_stats = p->stats;
 	dev->extra_ctx = p->stats_ctx;
 	sk = wgc_key_is_zero(p->iface->private_key) ? NULL :
@@ -417,6 +416,8 @@ wgc_device_destroy(struct wgc_device *dev)
 	if (dev == NULL)
 		return;
 	wgc_pipeline_free(dev->pl);
+	while (dev->nb_net > 0)
+		wgc_net_port_free(dev->net[--dev->nb_net]);
 	if (dev->t != NULL) {
 		wgc_peers_reclaim(dev->t);
 		wgc_peers_free(dev->t);
@@ -428,6 +429,38 @@ wgc_device_destroy(struct wgc_device *dev)
 	free(dev->deleted.v);
 	free(dev->added.v);
 	free(dev);
+}
+
+int
+wgc_device_add_port(struct wgc_device *dev, struct wgc_net_port *net,
+		const char *name)
+{
+	if (dev == NULL || net == NULL || name == NULL) {
+		wgc_net_port_free(net);
+		rte_errno = EINVAL;
+		return -1;
+	}
+	if (dev->nb_net == WGC_DEVICE_PORTS_MAX) {
+		wgc_net_port_free(net);
+		rte_errno = ENOSPC;
+		return -1;
+	}
+	snprintf(dev->net_name[dev->nb_net], sizeof(dev->net_name[0]), "%s",
+		name);
+	dev->net[dev->nb_net++] = net;
+	return 0;
+}
+
+uint16_t
+wgc_device_nb_ports(const struct wgc_device *dev)
+{
+	return dev->nb_net;
+}
+
+struct wgc_net_port *
+wgc_device_port(const struct wgc_device *dev, uint16_t k)
+{
+	return k < dev->nb_net ? dev->net[k] : NULL;
 }
 
 struct wgc_peers *

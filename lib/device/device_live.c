@@ -28,6 +28,7 @@
 #include <sodium.h>
 
 #include "device_private.h"
+#include "wgc_net.h"
 #include "wgc_pipeline.h"
 #include "wgc_proto.h"
 
@@ -362,31 +363,20 @@ set_iface(struct wgc_device *dev, const struct wgc_changeset *cs,
 		struct wgc_conf_error *err)
 {
 	const struct wgc_iface_conf *b = &dev->before;
-	int r;
 
 	dev->key_changed = (cs->iface_fields & WGC_IFACE_F_PRIVATE_KEY) &&
 		sodium_memcmp(b->private_key, cs->iface.private_key,
 			WGC_KEY_LEN) != 0;
 	dev->port_changed = (cs->iface_fields & WGC_IFACE_F_LISTEN_PORT) &&
 		cs->iface.listen_port != b->listen_port;
+	dev->new_port = cs->iface.listen_port;
 	if (dev->key_changed && wgc_identity_set_private_key(dev->id,
 			wgc_key_is_zero(cs->iface.private_key) ? NULL :
 			cs->iface.private_key) != 0)
 		return wgc_conf_error_set(err, WGC_CONF_EIO,
 			"identity: cannot set the private key: nothing was "
 			"changed");
-	if (!dev->port_changed)
-		return 0;
-	r = dev->set_port(dev->set_port_ctx, cs->iface.listen_port);
-	if (r == 0)
-		return 0;
-	if (dev->key_changed)
-		wgc_identity_set_private_key(dev->id,
-			wgc_key_is_zero(b->private_key) ? NULL :
-			b->private_key);
-	return wgc_conf_error_set(err, WGC_CONF_EIO,
-		"listen_port %u: %s: nothing was changed",
-		cs->iface.listen_port, strerror(-r));
+	return 0;
 }
 
 int
@@ -414,6 +404,9 @@ live_commit(struct wgc_device *dev)
 {
 	uint64_t i;
 
+	/* checked in prepare (check_port): a host stack refuses only 0 */
+	for (i = 0; dev->port_changed && i < dev->nb_net; i++)
+		wgc_net_port_set_listen_port(dev->net[i], dev->new_port);
 	if (dev->key_changed) {
 		struct wgc_peer *p;
 		uint32_t pos = 0;

@@ -63,8 +63,9 @@ struct wgc_device {
 	struct wgc_peers *t;
 	struct wgc_identity *id;
 	struct wgc_pipeline *pl;     /* NULL until set */
-	int (*set_port)(void *ctx, uint16_t port);
-	void *set_port_ctx;
+	struct wgc_net_port *net[WGC_DEVICE_PORTS_MAX];
+	char net_name[WGC_DEVICE_PORTS_MAX][16];
+	uint16_t nb_net;
 	int (*extra_stats)(void *ctx, struct wgc_stat *out, unsigned int max);
 	void *extra_ctx;
 	/* the running apply */
@@ -73,6 +74,7 @@ struct wgc_device {
 	bool oom;
 	bool early;                  /* peers removed to make room */
 	bool key_changed, port_changed;
+	uint16_t new_port;           /* the listen port, if changed */
 	struct wgc_iface_conf before; /* the interface before it */
 	struct live_undo_vec created, deleted, added;
 };

@@ -3,14 +3,15 @@
 /*
  * The device's counters for /v1/stats, /metrics and rte_telemetry:
  * lib/proto's handshake counters, the pipeline's (total, per worker, the
- * handshake stage), the parking lot's, then the edges' (a callback of the
- * daemon). Every one is an atomic read: safe from any thread.
+ * handshake stage), the parking lot's, the outer host stacks' (lib/net:
+ * totals, then per port), then the edges' (a callback of the daemon). Every one is an atomic read: safe from any thread.
  */
 
 #include <stdio.h>
 #include <string.h>
 
 #include "device_private.h"
+#include "wgc_net.h"
 #include "wgc_pipeline.h"
 #include "wgc_proto.h"
 
@@ -152,6 +153,104 @@ stats_pipeline_all(struct wgc_device *dev, struct wgc_stat *out,
 	return n;
 }
 
+void
+wgc_device_net_sum(const struct wgc_device *dev, struct wgc_net_stats *sum)
+{
+	struct wgc_net_stats s;
+	uint64_t *d = (uint64_t *)sum;
+	const uint64_t *a = (const uint64_t *)&s;
+	unsigned int k, i;
+
+	memset(sum, 0, sizeof(*sum));
+	for (k = 0; k < dev->nb_net; k++) {
+		wgc_net_stats_get(dev->net[k], &s);
+		for (i = 0; i < WGC_NET_COUNTERS + WGC_NET_DROP__MAX; i++)
+			d[i] += a[i];
+	}
+}
+
+/* lib/net's counters, every host stack's added */
+static unsigned int
+stats_net_sum(const struct wgc_device *dev, struct wgc_stat *out,
+		unsigned int n, unsigned int max)
+{
+	struct wgc_net_stats ns;
+	char name[32];
+	unsigned int i;
+
+	wgc_device_net_sum(dev, &ns);
+#define PUT(f) n = wgc_stat_put(out, n, max, "net_" #f, "", -1, ns.f)
+	PUT(rx_wg);
+	PUT(rx_arp);
+	PUT(rx_nd);
+	PUT(rx_echo);
+	PUT(rx_icmp_error);
+	PUT(tx_encap);
+	PUT(tx_held);
+	PUT(arp_reply_tx);
+	PUT(arp_request_tx);
+	PUT(nd_na_tx);
+	PUT(nd_ns_tx);
+	PUT(echo_reply_tx);
+	PUT(neigh_learned);
+	PUT(neigh_expired);
+	PUT(hold_flushed);
+	PUT(rx_frag);
+	PUT(rx_reassembled);
+	PUT(tx_fragmented);
+	PUT(tx_frags);
+#undef PUT
+	for (i = 0; i < WGC_NET_DROP__MAX; i++) {
+		snprintf(name, sizeof(name), "net_%s", wgc_net_drop_name(i));
+		n = wgc_stat_put(out, n, max, "drops", name, -1, ns.drop[i]);
+	}
+	return n;
+}
+
+/* one counter of a port: label port, grouped under ports.<port> */
+static unsigned int
+port_stat(struct wgc_stat *out, unsigned int n, unsigned int max,
+		const char *name, const char *port, uint64_t v)
+{
+	n = wgc_stat_put(out, n, max, name, port, -1, v);
+	if (n > 0 && n <= max && strcmp(out[n - 1].name, name) == 0) {
+		snprintf(out[n - 1].label_key, sizeof(out[n - 1].label_key),
+			"port");
+		out[n - 1].help = "lib/net counter of one outer port (see "
+			"doc/net.md).";
+	}
+	return n;
+}
+
+/* lib/net's counters of each host stack, labelled port:
+ * port_net_<counter> and port_net_drop_<reason> */
+static unsigned int
+stats_net_ports(const struct wgc_device *dev, struct wgc_stat *out,
+		unsigned int n, unsigned int max)
+{
+	struct wgc_net_stats ns;
+	unsigned int k, i;
+	char name[48];
+
+	for (k = 0; k < dev->nb_net; k++) {
+		const char *pn = dev->net_name[k];
+
+		wgc_net_stats_get(dev->net[k], &ns);
+		for (i = 0; i < WGC_NET_COUNTERS; i++) {
+			snprintf(name, sizeof(name), "port_net_%s",
+				wgc_net_counter_name(i));
+			n = port_stat(out, n, max, name, pn,
+				((const uint64_t *)&ns)[i]);
+		}
+		for (i = 0; i < WGC_NET_DROP__MAX; i++) {
+			snprintf(name, sizeof(name), "port_net_drop_%s",
+				wgc_net_drop_name(i));
+			n = port_stat(out, n, max, name, pn, ns.drop[i]);
+		}
+	}
+	return n;
+}
+
 int
 device_stats_read(void *ctx, struct wgc_stat *out, unsigned int max)
 {
@@ -162,6 +261,8 @@ device_stats_read(void *ctx, struct wgc_stat *out, unsigned int max)
 	if (dev->pl != NULL)
 		n = stats_pipeline_all(dev, out, n, max);
 	n = stats_park(dev, out, n, max);
+	n = stats_net_sum(dev, out, n, max);
+	n = stats_net_ports(dev, out, n, max);
 	if (dev->extra_stats != NULL && n < max) {
 		int k = dev->extra_stats(dev->extra_ctx, out + n, max - n);
 

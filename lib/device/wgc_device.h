@@ -187,6 +187,11 @@ struct wgc_identity;
 struct wgc_peers;
 struct wgc_peers_params;
 struct wgc_pipeline;
+struct wgc_net_port;
+struct wgc_net_stats;
+
+/** The most outer ports (host stacks) a device owns. */
+#define WGC_DEVICE_PORTS_MAX 8
 
 /** Parameters of wgc_device_create(). */
 struct wgc_device_params {
@@ -197,16 +202,10 @@ struct wgc_device_params {
 	const struct wgc_peers_params *peers;
 	/** NUMA socket of the identity (or SOCKET_ID_ANY) */
 	int socket_id;
-	/**
-	 * Move the data plane's outer UDP port (0 or a negative errno; on
-	 * error nothing may have changed). NULL: a listen-port change is
-	 * refused.
-	 */
-	int (*set_listen_port)(void *ctx, uint16_t port);
-	void *set_listen_port_ctx;
 	/** the edges' counters for /v1/stats and /metrics, after the
-	 * device's own (lib/proto, pipeline, parking lot), or NULL; must be
-	 * safe from any thread */
+	 * device's own (lib/proto, pipeline, parking lot, the host stacks'
+	 * lib/net totals and per port), or NULL; must be safe from any
+	 * thread */
 	int (*stats)(void *ctx, struct wgc_stat *out, unsigned int max);
 	void *stats_ctx;
 };
@@ -228,7 +227,38 @@ struct wgc_device *wgc_device_create(const struct wgc_device_params *p);
 void wgc_device_set_pipeline(struct wgc_device *dev, struct wgc_pipeline *pl);
 
 /**
- * Free the pipeline, the peer table, the identity and the shadow. The
+ * Hand the device an outer port's host stack (lib/net), shown as @p name
+ * ("outer", "outer1", ...) in the counters: from now on the device owns
+ * it, sets its listen port on every listen-port change, reports its
+ * counters, and wgc_device_destroy() frees it (after the pipeline). On
+ * error it is freed at once. Without any host stack a listen-port change
+ * is refused. Main lcore, before the pipeline is created.
+ *
+ * @return 0, or -1 with rte_errno set (ENOSPC: WGC_DEVICE_PORTS_MAX).
+ */
+int wgc_device_add_port(struct wgc_device *dev, struct wgc_net_port *net,
+		const char *name);
+
+/** The number of host stacks handed by wgc_device_add_port(). Any thread. */
+uint16_t wgc_device_nb_ports(const struct wgc_device *dev);
+
+/**
+ * Host stack @p k (in the order they were added), or NULL. It stays the
+ * device's. Any thread while the device lives.
+ */
+struct wgc_net_port *wgc_device_port(const struct wgc_device *dev,
+		uint16_t k);
+
+/**
+ * lib/net's counters, every host stack's added (the net_* totals of the
+ * device's stats). Any thread.
+ */
+void wgc_device_net_sum(const struct wgc_device *dev,
+		struct wgc_net_stats *sum);
+
+/**
+ * Free the pipeline, the host stacks, the peer table, the identity and
+ * the shadow (the host stacks before the ethdevs they use close). The
  * workers must be stopped and the control plane destroyed. Main lcore.
  */
 void wgc_device_destroy(struct wgc_device *dev);
