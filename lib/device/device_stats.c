@@ -179,27 +179,11 @@ stats_net_sum(const struct wgc_device *dev, struct wgc_stat *out,
 	unsigned int i;
 
 	wgc_device_net_sum(dev, &ns);
-#define PUT(f) n = wgc_stat_put(out, n, max, "net_" #f, "", -1, ns.f)
-	PUT(rx_wg);
-	PUT(rx_arp);
-	PUT(rx_nd);
-	PUT(rx_echo);
-	PUT(rx_icmp_error);
-	PUT(tx_encap);
-	PUT(tx_held);
-	PUT(arp_reply_tx);
-	PUT(arp_request_tx);
-	PUT(nd_na_tx);
-	PUT(nd_ns_tx);
-	PUT(echo_reply_tx);
-	PUT(neigh_learned);
-	PUT(neigh_expired);
-	PUT(hold_flushed);
-	PUT(rx_frag);
-	PUT(rx_reassembled);
-	PUT(tx_fragmented);
-	PUT(tx_frags);
-#undef PUT
+	for (i = 0; i < WGC_NET_COUNTERS; i++) {
+		snprintf(name, sizeof(name), "net_%s", wgc_net_counter_name(i));
+		n = wgc_stat_put(out, n, max, name, "", -1,
+			((const uint64_t *)&ns)[i]);
+	}
 	for (i = 0; i < WGC_NET_DROP__MAX; i++) {
 		snprintf(name, sizeof(name), "net_%s", wgc_net_drop_name(i));
 		n = wgc_stat_put(out, n, max, "drops", name, -1, ns.drop[i]);
